@@ -1,0 +1,186 @@
+//! What the engine decided, and why.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::Reason;
+
+/// What the service should do with the event.
+///
+/// Ordered by severity: `Allow < Challenge < Throttle < Deny`; when several
+/// rules ask for different actions the most severe wins.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Action {
+    /// Go ahead.
+    Allow,
+    /// Go ahead only after a step-up: an authenticator app or passkey instead
+    /// of SMS/voice, or a client challenge.
+    Challenge,
+    /// Refuse for now (HTTP 429); the client may retry after the wait.
+    Throttle {
+        /// How long until the request would be admitted.
+        retry_after: Duration,
+    },
+    /// Refuse (HTTP 403).
+    Deny,
+}
+
+impl Action {
+    /// The action's name: `allow`, `challenge`, `throttle` or `deny`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Action::Allow => "allow",
+            Action::Challenge => "challenge",
+            Action::Throttle { .. } => "throttle",
+            Action::Deny => "deny",
+        }
+    }
+
+    /// `retry_after` for a throttle, rounded up to whole seconds and at
+    /// least 1 — the value of a `Retry-After` header.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Action::Throttle { retry_after } => Some(ceil_secs(*retry_after).max(1)),
+            _ => None,
+        }
+    }
+}
+
+pub(crate) fn ceil_secs(d: Duration) -> u64 {
+    d.as_secs() + u64::from(d.subsec_nanos() > 0)
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Action {
+    /// The action name; a throttle's wait is written by [`Decision`].
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// An action and a score: what a decision enforces, or would enforce.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    /// The action.
+    pub action: Action,
+    /// The score, 0 to 100.
+    pub score: u8,
+}
+
+/// Quota state of the tightest limit that applied, for the IETF `RateLimit`
+/// and `RateLimit-Policy` response headers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct RateLimitInfo {
+    /// The limit rule's name (the policy item name in the headers).
+    pub policy: Arc<str>,
+    /// Requests allowed in a burst (the quota, `q`).
+    pub limit: u32,
+    /// Time for an empty quota to refill completely (the window, `w`).
+    #[cfg_attr(feature = "serde", serde(serialize_with = "ser_secs"))]
+    pub window: Duration,
+    /// Requests left right now (`r`).
+    pub remaining: u32,
+    /// Time until the quota is full again (`t`).
+    #[cfg_attr(feature = "serde", serde(serialize_with = "ser_secs"))]
+    pub reset: Duration,
+}
+
+#[cfg(feature = "serde")]
+fn ser_secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(ceil_secs(*d))
+}
+
+/// The engine's answer for one event.
+///
+/// `action` and `score` are what to enforce. When rules in monitor mode
+/// fired (or the whole policy is in monitor mode), `monitored` holds what
+/// the decision would have been had they been enforced, so a new rule can
+/// be watched before it bites.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Decision {
+    /// What to do.
+    pub action: Action,
+    /// Risk score, 0 to 100, from the enforced reasons.
+    pub score: u8,
+    /// Everything that fired, enforced or monitored.
+    pub reasons: Vec<Reason>,
+    /// The tightest throttling limit that applied, if any.
+    pub rate_limit: Option<RateLimitInfo>,
+    /// The verdict with monitored rules enforced, when any monitored rule fired.
+    pub monitored: Option<Verdict>,
+}
+
+impl Decision {
+    /// A plain allow with no reasons.
+    pub fn allow() -> Self {
+        Decision {
+            action: Action::Allow,
+            score: 0,
+            reasons: Vec::new(),
+            rate_limit: None,
+            monitored: None,
+        }
+    }
+
+    /// Whether the action is [`Action::Allow`].
+    pub fn is_allow(&self) -> bool {
+        self.action == Action::Allow
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Decision {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("action", self.action.as_str())?;
+        if let Action::Throttle { retry_after } = self.action {
+            m.serialize_entry("retry_after_ms", &(retry_after.as_millis() as u64))?;
+        }
+        m.serialize_entry("score", &self.score)?;
+        m.serialize_entry("reasons", &self.reasons)?;
+        if let Some(rl) = &self.rate_limit {
+            m.serialize_entry("rate_limit", rl)?;
+        }
+        if let Some(v) = &self.monitored {
+            m.serialize_entry(
+                "monitored",
+                &serde_json::json!({ "action": v.action.as_str(), "score": v.score }),
+            )?;
+        }
+        m.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_rounds_up_and_is_never_zero() {
+        let t = |ms| {
+            Action::Throttle {
+                retry_after: Duration::from_millis(ms),
+            }
+            .retry_after_secs()
+        };
+        assert_eq!(t(0), Some(1));
+        assert_eq!(t(300), Some(1));
+        assert_eq!(t(1000), Some(1));
+        assert_eq!(t(1001), Some(2));
+        assert_eq!(Action::Deny.retry_after_secs(), None);
+    }
+
+    #[test]
+    fn severity_order() {
+        let throttle = Action::Throttle {
+            retry_after: Duration::ZERO,
+        };
+        assert!(Action::Allow < Action::Challenge);
+        assert!(Action::Challenge < throttle);
+        assert!(throttle < Action::Deny);
+    }
+}

@@ -1,0 +1,78 @@
+//! A validated policy turned into the form the hot path reads.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::limiter::GcraParams;
+use crate::limiter::key::KeyHasher;
+use crate::policy::{LimitRule, Policy, PolicyError};
+use crate::{Channel, EventKind};
+
+/// The installed policy and its compiled rules; swapped as one unit.
+#[derive(Debug)]
+pub(crate) struct Active {
+    pub(crate) policy: Arc<Policy>,
+    pub(crate) rules: Vec<Rule>,
+}
+
+/// One limit rule, ready to run.
+#[derive(Debug)]
+pub(crate) struct Rule {
+    pub(crate) name: Arc<str>,
+    /// Mixed into every key of the rule.
+    pub(crate) seed: u64,
+    pub(crate) spec: LimitRule,
+    pub(crate) params: GcraParams,
+    /// Time for an empty quota to refill.
+    pub(crate) window: Duration,
+    events: u8,
+    channels: u8,
+}
+
+impl Active {
+    pub(crate) fn compile(policy: Policy, keys: &KeyHasher) -> Result<Active, PolicyError> {
+        policy.validate()?;
+        let rules = policy.limits.iter().map(|spec| Rule::compile(spec, keys)).collect();
+        Ok(Active {
+            policy: Arc::new(policy),
+            rules,
+        })
+    }
+}
+
+impl Rule {
+    fn compile(spec: &LimitRule, keys: &KeyHasher) -> Rule {
+        let emission_nanos = spec.rate.emission_nanos();
+        Rule {
+            name: spec.name.as_str().into(),
+            seed: keys.rule_seed(&spec.name),
+            params: GcraParams {
+                emission_nanos,
+                burst: spec.burst,
+                cost: spec.cost,
+            },
+            window: Duration::from_nanos(emission_nanos.saturating_mul(u64::from(spec.burst))),
+            events: spec.events.iter().fold(0, |m, e| m | e.bit()),
+            channels: spec.channels.iter().fold(0, |m, c| m | channel_bit(*c)),
+            spec: spec.clone(),
+        }
+    }
+
+    /// Whether the rule covers events of this kind.
+    pub(crate) fn applies(&self, kind: &EventKind) -> bool {
+        if self.events & kind.event_type().bit() == 0 {
+            return false;
+        }
+        match (self.channels, kind.channel()) {
+            (0, _) => true,
+            (mask, Some(c)) => mask & channel_bit(c) != 0,
+            // A channel-specific rule cannot tell whether an event without
+            // a channel is one of its own; it stays out.
+            (_, None) => false,
+        }
+    }
+}
+
+fn channel_bit(c: Channel) -> u8 {
+    1 << (c as u8)
+}

@@ -1,0 +1,166 @@
+//! The engine: policy + store + the decision path.
+
+mod compiled;
+mod plan;
+mod verdict;
+
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use smallvec::SmallVec;
+
+pub use plan::{Ops, Plan};
+
+use crate::limiter::GcraMode;
+use crate::limiter::key::KeyHasher;
+use crate::policy::{Counts, Policy, PolicyError};
+use crate::store::{MemoryStore, Op, OpResult, Store};
+use crate::{Decision, Event, Outcome};
+use compiled::Active;
+
+/// Decides on events, learns from outcomes.
+///
+/// One engine serves the whole process: it is `Send + Sync`, lock-free on
+/// the policy (arc-swap) and sharded on the counters. Two drivers share
+/// one path: [`evaluate`](Engine::evaluate) runs it against the engine's own
+/// store; [`prepare`](Engine::prepare) and [`conclude`](Engine::conclude)
+/// split it around a store the caller runs, such as a networked one.
+///
+/// ```
+/// use tollgate::{Action, Engine, Event, EventKind, Timestamp};
+/// use tollgate::policy::{Dimension, LimitRule, Policy};
+///
+/// let mut policy = Policy::default();
+/// policy.limits = vec![LimitRule::new("login-ip", &[tollgate::EventType::Login], &[Dimension::Ip], "2/min".parse()?, 2)];
+/// let engine = Engine::new(policy)?;
+///
+/// let at = Timestamp::from_unix_millis(1_700_000_000_000);
+/// let login = Event::new(EventKind::Login, at).with_ip("203.0.113.7".parse::<std::net::IpAddr>()?);
+/// assert_eq!(engine.evaluate(&login).action, Action::Allow);
+/// assert_eq!(engine.evaluate(&login).action, Action::Allow);
+/// let third = engine.evaluate(&login);
+/// assert_eq!(third.action.retry_after_secs(), Some(30));
+/// assert_eq!(third.reasons[0].code.as_str(), "limit.exceeded");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Engine<S = MemoryStore> {
+    active: ArcSwap<Active>,
+    keys: KeyHasher,
+    store: S,
+}
+
+impl Engine<MemoryStore> {
+    /// An engine with an in-process store of the default size.
+    pub fn new(policy: Policy) -> Result<Self, PolicyError> {
+        Engine::with_store(policy, MemoryStore::default())
+    }
+}
+
+impl<S: Store> Engine<S> {
+    /// An engine over the given store.
+    pub fn with_store(policy: Policy, store: S) -> Result<Self, PolicyError> {
+        let keys = KeyHasher::new();
+        let active = Active::compile(policy, &keys)?;
+        Ok(Engine {
+            active: ArcSwap::from_pointee(active),
+            keys,
+            store,
+        })
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> Arc<Policy> {
+        Arc::clone(&self.active.load().policy)
+    }
+
+    /// Validates and installs a new policy. Counters carry over: a rule's
+    /// counters are found by its name, so renaming a rule starts it afresh.
+    /// Events already being decided finish under the old policy.
+    pub fn set_policy(&self, policy: Policy) -> Result<(), PolicyError> {
+        let active = Active::compile(policy, &self.keys)?;
+        self.active.store(Arc::new(active));
+        Ok(())
+    }
+
+    /// Decides on an event, running its counter operations in the engine's store.
+    pub fn evaluate(&self, event: &Event) -> Decision {
+        let plan = self.prepare(event);
+        let mut results: SmallVec<[OpResult; 8]> = SmallVec::from_elem(OpResult::Done, plan.ops().len());
+        match self.store.execute(plan.at(), plan.ops(), &mut results) {
+            Ok(()) => plan.conclude(&results),
+            Err(_) => plan.conclude(&[]),
+        }
+    }
+
+    /// First half of the split path: the counter operations this event needs.
+    pub fn prepare(&self, event: &Event) -> Plan {
+        let active = self.active.load_full();
+        let mut plan = Plan::new(Arc::clone(&active), event);
+        for (index, rule) in active.rules.iter().enumerate() {
+            if !rule.applies(&event.kind) {
+                continue;
+            }
+            if let Some(key) = self.keys.key(rule.seed, &rule.spec.key, event, &active.policy.keys) {
+                let mode = plan::mode(rule.spec.counts);
+                plan.push(
+                    index,
+                    Op::Gcra {
+                        key,
+                        params: rule.params,
+                        mode,
+                    },
+                );
+            }
+        }
+        plan
+    }
+
+    /// Second half of the split path: the decision, from the results of
+    /// running [`Plan::ops`] (one result per op, in order).
+    pub fn conclude(&self, plan: Plan, results: &[OpResult]) -> Decision {
+        plan.conclude(results)
+    }
+
+    /// Learns from an outcome: charges failure-counting limits on a failure,
+    /// and refills those with `reset_on_success` on a success.
+    pub fn record(&self, outcome: &Outcome) {
+        let ops = self.record_ops(outcome);
+        let mut results: SmallVec<[OpResult; 8]> = SmallVec::from_elem(OpResult::Done, ops.len());
+        // The in-process store cannot fail with a matching buffer, and an
+        // outcome that cannot be recorded has nothing to report back.
+        let _ = self.store.execute(outcome.event.at, &ops, &mut results);
+    }
+
+    /// The operations [`record`](Engine::record) runs, for a caller-run
+    /// store; execute them at `outcome.event.at`. Their results carry no
+    /// information.
+    pub fn record_ops(&self, outcome: &Outcome) -> Ops {
+        let active = self.active.load();
+        let mut ops = Ops::default();
+        let event = &outcome.event;
+        for rule in active.rules.iter() {
+            if rule.spec.counts != Counts::Failures || !rule.applies(&event.kind) {
+                continue;
+            }
+            let Some(key) = self.keys.key(rule.seed, &rule.spec.key, event, &active.policy.keys) else {
+                continue;
+            };
+            if outcome.is_failure() {
+                ops.push(Op::Gcra {
+                    key,
+                    params: rule.params,
+                    mode: GcraMode::Charge,
+                });
+            } else if rule.spec.reset_on_success {
+                ops.push(Op::Reset { key });
+            }
+        }
+        ops
+    }
+}

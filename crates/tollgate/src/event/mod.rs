@@ -1,0 +1,234 @@
+//! Events: what happened, when, and everything known about who did it.
+//!
+//! An [`Event`] is built by the service (or an adapter) for each login,
+//! sign-up, OTP send, OTP verification or credential change, and handed to
+//! [`Engine::evaluate`](crate::Engine::evaluate). Only the kind and the time
+//! are required; every other field is optional and each one a limit or a
+//! signal can use.
+//!
+//! ```
+//! use tollgate::{Channel, Event, EventKind, Timestamp};
+//!
+//! let at = Timestamp::from_unix_millis(1_700_000_000_000);
+//! let event = Event::new(EventKind::OtpSend { channel: Channel::Sms }, at)
+//!     .with_ip("203.0.113.7".parse()?)
+//!     .with_user("alice")
+//!     .with_phone("+447700900123".parse()?);
+//! assert_eq!(event.kind.event_type(), tollgate::EventType::OtpSend);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod error;
+mod fingerprint;
+mod geo;
+mod ids;
+mod kind;
+#[cfg(feature = "serde")]
+mod wire;
+
+use std::net::IpAddr;
+
+pub use error::FieldError;
+pub use fingerprint::{HeaderFingerprint, HeaderName, Http2Fingerprint, Ja3, Ja4};
+pub use geo::{Asn, Country};
+pub use ids::{DeviceId, E164, UserId};
+pub use kind::{Channel, CredentialKind, EventKind, EventType};
+#[cfg(feature = "serde")]
+pub use wire::{Record, WireError};
+
+use crate::Timestamp;
+
+/// One login, sign-up, OTP send, OTP verification or credential change.
+///
+/// Construct with [`Event::new`] and the `with_*` methods; the fields are
+/// public for reading and adjusting. In JSON an event is a flat object, see
+/// `docs/events.md`.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Event {
+    /// What happened.
+    pub kind: EventKind,
+    /// When it happened. The engine takes this as "now".
+    pub at: Timestamp,
+    /// The client's IP address, already resolved through trusted proxies.
+    pub ip: Option<IpAddr>,
+    /// The account concerned.
+    pub user: Option<UserId>,
+    /// The phone number an OTP goes to, or the account's phone.
+    pub phone: Option<E164>,
+    /// JA4 TLS fingerprint of the client connection.
+    pub ja4: Option<Ja4>,
+    /// JA3 TLS fingerprint of the client connection.
+    pub ja3: Option<Ja3>,
+    /// HTTP/2 fingerprint of the client connection.
+    pub http2: Option<Http2Fingerprint>,
+    /// Fingerprint of the request's header set.
+    pub header_fp: Option<HeaderFingerprint>,
+    /// The `User-Agent` header.
+    pub user_agent: Option<String>,
+    /// Further request headers a policy may key on (`header:<name>`).
+    pub headers: Vec<(HeaderName, String)>,
+    /// A device identifier the service tracks.
+    pub device: Option<DeviceId>,
+    /// The client's country, when resolved upstream (e.g. by a CDN).
+    pub country: Option<Country>,
+    /// The client's ASN, when resolved upstream.
+    pub asn: Option<Asn>,
+    /// The service found the submitted password in a compromised-password
+    /// corpus. Only the verdict travels: never the password.
+    pub compromised_password: bool,
+}
+
+macro_rules! with_fields {
+    ($($(#[$doc:meta])* $method:ident($field:ident: $ty:ty);)*) => {
+        $(
+            $(#[$doc])*
+            #[must_use]
+            pub fn $method(mut self, value: $ty) -> Self {
+                self.$field = Some(value);
+                self
+            }
+        )*
+    };
+}
+
+impl Event {
+    /// An event of `kind` at `at`, with no other field set.
+    pub fn new(kind: EventKind, at: Timestamp) -> Self {
+        Event {
+            kind,
+            at,
+            ip: None,
+            user: None,
+            phone: None,
+            ja4: None,
+            ja3: None,
+            http2: None,
+            header_fp: None,
+            user_agent: None,
+            headers: Vec::new(),
+            device: None,
+            country: None,
+            asn: None,
+            compromised_password: false,
+        }
+    }
+
+    with_fields! {
+        /// Sets the client IP address.
+        with_ip(ip: IpAddr);
+        /// Sets the phone number.
+        with_phone(phone: E164);
+        /// Sets the JA4 fingerprint.
+        with_ja4(ja4: Ja4);
+        /// Sets the JA3 fingerprint.
+        with_ja3(ja3: Ja3);
+        /// Sets the HTTP/2 fingerprint.
+        with_http2(http2: Http2Fingerprint);
+        /// Sets the header fingerprint.
+        with_header_fp(header_fp: HeaderFingerprint);
+        /// Sets the upstream-resolved country.
+        with_country(country: Country);
+        /// Sets the upstream-resolved ASN.
+        with_asn(asn: Asn);
+    }
+
+    /// Sets the account.
+    #[must_use]
+    pub fn with_user(mut self, user: impl Into<UserId>) -> Self {
+        self.user = Some(user.into());
+        self
+    }
+
+    /// Sets the device id.
+    #[must_use]
+    pub fn with_device(mut self, device: impl Into<DeviceId>) -> Self {
+        self.device = Some(device.into());
+        self
+    }
+
+    /// Sets the user agent.
+    #[must_use]
+    pub fn with_user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Adds a named header value (replacing an earlier value of that name).
+    #[must_use]
+    pub fn with_header(mut self, name: HeaderName, value: impl Into<String>) -> Self {
+        self.headers.retain(|(n, _)| *n != name);
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// Marks the submitted password as known to be compromised.
+    #[must_use]
+    pub fn with_compromised_password(mut self, compromised: bool) -> Self {
+        self.compromised_password = compromised;
+        self
+    }
+
+    /// The value of a named header, if the event carries it.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.as_str() == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Whether the action an event asked for went through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum OutcomeResult {
+    /// Login accepted, OTP verified, credential changed, OTP delivered.
+    Succeeded,
+    /// Wrong password, wrong or expired code, change refused.
+    Failed,
+}
+
+/// Feedback on an event the service went on to process: the login failed,
+/// the OTP was verified, the password was changed.
+///
+/// Given to [`Engine::record`](crate::Engine::record); limits that count
+/// failures are charged from these, never from attempts alone.
+///
+/// ```
+/// use tollgate::{Event, EventKind, Outcome, Timestamp};
+///
+/// let login = Event::new(EventKind::Login, Timestamp::from_unix_millis(1)).with_user("alice");
+/// let outcome = Outcome::failed(login);
+/// assert!(outcome.is_failure());
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    /// The event the outcome is about. Its `at` is the time of the outcome.
+    pub event: Event,
+    /// Whether it succeeded.
+    pub result: OutcomeResult,
+}
+
+impl Outcome {
+    /// The event succeeded (login accepted, code verified, change applied).
+    pub fn succeeded(event: Event) -> Self {
+        Outcome {
+            event,
+            result: OutcomeResult::Succeeded,
+        }
+    }
+
+    /// The event failed (wrong password, wrong code).
+    pub fn failed(event: Event) -> Self {
+        Outcome {
+            event,
+            result: OutcomeResult::Failed,
+        }
+    }
+
+    /// Whether this reports a failure.
+    pub fn is_failure(&self) -> bool {
+        self.result == OutcomeResult::Failed
+    }
+}

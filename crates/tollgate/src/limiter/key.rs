@@ -1,0 +1,130 @@
+//! Limiter keys: a keyed hash of the rule name and the values of the rule's
+//! dimensions, so raw IPs, user ids and phone numbers never become map keys
+//! and an attacker cannot choose colliding keys.
+
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::net::IpAddr;
+
+use crate::Event;
+use crate::policy::{Dimension, KeyOptions};
+use crate::store::StoreKey;
+
+/// Hashes limiter keys with a per-engine secret seed.
+#[derive(Clone, Debug)]
+pub(crate) struct KeyHasher(ahash::RandomState);
+
+impl KeyHasher {
+    pub(crate) fn new() -> Self {
+        KeyHasher(ahash::RandomState::new())
+    }
+
+    /// A hash of a rule's name, mixed into each of its keys so that rules
+    /// keep separate counters, and keep them across policy swaps.
+    pub(crate) fn rule_seed(&self, name: &str) -> u64 {
+        self.0.hash_one(name)
+    }
+
+    /// The key for `dims` of `event` under a rule, or `None` when the event
+    /// lacks one of the dimensions.
+    pub(crate) fn key(&self, seed: u64, dims: &[Dimension], event: &Event, opts: &KeyOptions) -> Option<StoreKey> {
+        let mut h = self.0.build_hasher();
+        seed.hash(&mut h);
+        for dim in dims {
+            hash_dimension(&mut h, dim, event, opts)?;
+        }
+        Some(StoreKey(h.finish()))
+    }
+}
+
+fn hash_dimension(h: &mut impl Hasher, dim: &Dimension, e: &Event, opts: &KeyOptions) -> Option<()> {
+    // A tag per dimension keeps e.g. a user named like a device id apart.
+    match dim {
+        Dimension::Ip => (0u8, e.ip?.to_canonical()).hash(h),
+        Dimension::IpPrefix => (1u8, network(e.ip?, opts)).hash(h),
+        Dimension::Asn => (2u8, e.asn?).hash(h),
+        Dimension::Country => (3u8, e.country?).hash(h),
+        Dimension::Ja4 => (4u8, e.ja4.as_ref()?).hash(h),
+        Dimension::Ja3 => (5u8, e.ja3.as_ref()?).hash(h),
+        Dimension::Http2 => (6u8, e.http2.as_ref()?).hash(h),
+        Dimension::HeaderFp => (7u8, e.header_fp.as_ref()?).hash(h),
+        Dimension::Header(name) => (8u8, name, e.header(name.as_str())?).hash(h),
+        Dimension::User => (9u8, e.user.as_ref()?).hash(h),
+        Dimension::UserAgent => (10u8, e.user_agent.as_deref()?).hash(h),
+        Dimension::Phone => (11u8, e.phone.as_ref()?).hash(h),
+        Dimension::PhonePrefix => {
+            let prefix = e
+                .phone
+                .as_ref()?
+                .prefix_without_last(usize::from(opts.phone_prefix_drop));
+            (12u8, prefix).hash(h)
+        }
+        Dimension::Device => (13u8, e.device.as_ref()?).hash(h),
+    }
+    Some(())
+}
+
+/// The IP masked to the configured prefix length (IPv4-mapped IPv6
+/// addresses count as IPv4).
+pub(crate) fn network(ip: IpAddr, opts: &KeyOptions) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => {
+            let bits = u32::from(opts.ipv4_prefix.min(32));
+            let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
+            IpAddr::V4((u32::from(v4) & mask).into())
+        }
+        IpAddr::V6(v6) => {
+            let bits = u32::from(opts.ipv6_prefix.min(128));
+            let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
+            IpAddr::V6((u128::from(v6) & mask).into())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{EventKind, Timestamp};
+
+    fn login(ip: &str) -> Event {
+        Event::new(EventKind::Login, Timestamp::EPOCH).with_ip(ip.parse::<IpAddr>().unwrap())
+    }
+
+    #[test]
+    fn prefixes_group_networks() {
+        let opts = KeyOptions::default();
+        let net = |ip: &str| network(ip.parse().unwrap(), &opts).to_string();
+        assert_eq!(net("203.0.113.77"), "203.0.113.0");
+        assert_eq!(net("::ffff:203.0.113.77"), "203.0.113.0");
+        assert_eq!(net("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::");
+        let all = KeyOptions {
+            ipv4_prefix: 32,
+            ipv6_prefix: 128,
+            ..opts
+        };
+        assert_eq!(
+            network("203.0.113.77".parse().unwrap(), &all).to_string(),
+            "203.0.113.77"
+        );
+    }
+
+    #[test]
+    fn keys_separate_rules_and_values_and_skip_missing() {
+        let k = KeyHasher::new();
+        let opts = KeyOptions::default();
+        let (a, b) = (k.rule_seed("a"), k.rule_seed("b"));
+        let ip = [Dimension::Ip];
+        let e1 = login("198.51.100.1");
+        assert_eq!(
+            k.key(a, &ip, &e1, &opts),
+            k.key(a, &ip, &login("::ffff:198.51.100.1"), &opts)
+        );
+        assert_ne!(k.key(a, &ip, &e1, &opts), k.key(b, &ip, &e1, &opts));
+        assert_ne!(k.key(a, &ip, &e1, &opts), k.key(a, &ip, &login("198.51.100.2"), &opts));
+        let prefix = [Dimension::IpPrefix];
+        assert_eq!(
+            k.key(a, &prefix, &e1, &opts),
+            k.key(a, &prefix, &login("198.51.100.2"), &opts)
+        );
+        assert_eq!(k.key(a, &[Dimension::Ip, Dimension::User], &e1, &opts), None);
+    }
+}

@@ -1,0 +1,10 @@
+//! Keyed rate limiting: the GCRA arithmetic and how limiter keys are made.
+//!
+//! Limit rules are configured in the [policy](crate::policy) and run by the
+//! [`Engine`](crate::Engine); this module holds the parts a store needs to
+//! agree with the engine, and that benchmarks and tests call directly.
+
+mod gcra;
+pub(crate) mod key;
+
+pub use gcra::{GcraMode, GcraOutcome, GcraParams, gcra};

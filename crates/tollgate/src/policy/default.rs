@@ -1,0 +1,107 @@
+//! The default policy: safe to run as is for a small to medium service.
+//!
+//! Rates are sized for a service handling up to a few thousand logins an
+//! hour; `docs/policy.md` explains each rule and how to scale it. Broad keys
+//! shared by many legitimate users (a fingerprint, a network) challenge
+//! rather than block, and no rule keyed on the account alone blocks: an
+//! attacker must not be able to lock a real user out by failing on purpose.
+
+use super::{Dimension, KeyOptions, LimitRule, OnExceed, Points, Policy, Rate, Threshold, Thresholds};
+use crate::{Channel, EventType};
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        let normal = Threshold {
+            challenge: 50,
+            deny: 90,
+        };
+        // Sending an OTP and changing a credential cost money or hand over
+        // the account: step up earlier.
+        let sensitive = Threshold {
+            challenge: 40,
+            deny: 80,
+        };
+        Thresholds {
+            login: normal,
+            signup: normal,
+            otp_send: sensitive,
+            otp_verify: normal,
+            credential_change: sensitive,
+        }
+    }
+}
+
+impl Default for Points {
+    fn default() -> Self {
+        Points {
+            compromised_password: 50,
+        }
+    }
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            monitor: false,
+            keys: KeyOptions::default(),
+            thresholds: Thresholds::default(),
+            points: Points::default(),
+            limits: default_limits(),
+        }
+    }
+}
+
+fn rate(count: u32, period_secs: u32) -> Rate {
+    Rate::saturating(count, period_secs)
+}
+
+fn rule(name: &str, event: EventType, key: &[Dimension], r: Rate, burst: u32) -> LimitRule {
+    LimitRule::new(name, &[event], key, r, burst)
+}
+
+const MIN: u32 = 60;
+const HOUR: u32 = 3600;
+
+fn default_limits() -> Vec<LimitRule> {
+    use Dimension::*;
+    use EventType::*;
+    vec![
+        rule("login-ip", Login, &[Ip], rate(30, MIN), 60),
+        rule("login-ja4-asn", Login, &[Ja4, Asn], rate(30, MIN), 60).on_exceed(OnExceed::Challenge),
+        rule("login-user", Login, &[User], rate(10, MIN), 20).on_exceed(OnExceed::Challenge),
+        rule("login-failures-user-ip", Login, &[User, Ip], rate(10, 15 * MIN), 10).counting_failures(true),
+        rule(
+            "login-failures-ip-prefix",
+            Login,
+            &[IpPrefix],
+            rate(100, 24 * HOUR),
+            100,
+        )
+        .counting_failures(false)
+        .on_exceed(OnExceed::Challenge),
+        rule("login-failures-ja4", Login, &[Ja4], rate(100, HOUR), 100)
+            .counting_failures(false)
+            .on_exceed(OnExceed::Challenge),
+        rule("signup-ip-prefix", Signup, &[IpPrefix], rate(20, HOUR), 20),
+        rule("otp-send-phone", OtpSend, &[Phone], rate(5, HOUR), 5),
+        rule("otp-send-user", OtpSend, &[User], rate(10, HOUR), 10),
+        rule("otp-send-ip", OtpSend, &[Ip], rate(20, HOUR), 20),
+        rule("otp-send-phone-prefix", OtpSend, &[PhonePrefix], rate(20, HOUR), 20).channels(&[
+            Channel::Sms,
+            Channel::Voice,
+            Channel::Whatsapp,
+        ]),
+        rule("otp-verify-failures-user", OtpVerify, &[User], rate(5, 15 * MIN), 5).counting_failures(true),
+        rule("credential-change-user", CredentialChange, &[User], rate(5, HOUR), 5).on_exceed(OnExceed::Challenge),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_policy_is_valid() {
+        Policy::default().validate().unwrap();
+    }
+}

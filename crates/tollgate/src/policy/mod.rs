@@ -1,0 +1,176 @@
+//! Policy: every threshold, weight and limit, as data.
+//!
+//! A [`Policy`] is plain data that reads from TOML or JSON. Sections left out
+//! of a file take their defaults; a `[[limits]]` list, when given, replaces
+//! the default list whole. [`Policy::default`] is complete and safe to run as
+//! is (`tollgate policy default` prints it); `docs/policy.md` explains every
+//! field. The engine checks a policy once, when it is installed, and reports
+//! the first offending field by its path.
+//!
+//! ```
+//! use tollgate::policy::Policy;
+//!
+//! let policy = Policy::from_toml(r#"
+//!     [thresholds.login]
+//!     challenge = 40
+//!     deny = 90
+//!
+//!     [[limits]]
+//!     name = "login-ja4-asn"
+//!     events = ["login"]
+//!     key = ["ja4", "asn"]
+//!     rate = "30/min"
+//!     burst = 60
+//! "#)?;
+//! assert_eq!(policy.limits.len(), 1);
+//!
+//! let err = Policy::from_toml("[thresholds.login]\nchallenge = 95\ndeny = 90").unwrap_err();
+//! assert_eq!(err.field(), Some("thresholds.login"));
+//! # Ok::<(), tollgate::policy::PolicyError>(())
+//! ```
+
+mod default;
+mod error;
+mod limit;
+mod rate;
+mod validate;
+
+pub use error::PolicyError;
+pub use limit::{Counts, Dimension, LimitRule, OnExceed};
+pub use rate::{Rate, RateError};
+
+use crate::EventType;
+
+/// The whole configuration of an [`Engine`](crate::Engine).
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
+#[non_exhaustive]
+pub struct Policy {
+    /// Monitor mode for the whole policy: decisions are computed and
+    /// reported in full, but the enforced action is always allow.
+    pub monitor: bool,
+    /// How limiter keys are derived from event fields.
+    pub keys: KeyOptions,
+    /// Score thresholds per event type.
+    pub thresholds: Thresholds,
+    /// Points per scored signal.
+    pub points: Points,
+    /// Keyed limits.
+    pub limits: Vec<LimitRule>,
+}
+
+/// How limiter keys are derived.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
+#[non_exhaustive]
+pub struct KeyOptions {
+    /// Prefix length for `ip_prefix` on IPv4 (default 24).
+    pub ipv4_prefix: u8,
+    /// Prefix length for `ip_prefix` on IPv6 (default 64: one customer's
+    /// allocation, since a single host can rotate through a whole /64).
+    pub ipv6_prefix: u8,
+    /// Digits removed from the end of a phone number for `phone_prefix`
+    /// (default 3: blocks of 1000 numbers).
+    pub phone_prefix_drop: u8,
+}
+
+impl Default for KeyOptions {
+    fn default() -> Self {
+        KeyOptions {
+            ipv4_prefix: 24,
+            ipv6_prefix: 64,
+            phone_prefix_drop: 3,
+        }
+    }
+}
+
+/// Score thresholds for one event type: at or above `challenge` the event
+/// is challenged, at or above `deny` it is denied. Scores run 0 to 100.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Threshold {
+    /// Lowest score that challenges (1 to 100).
+    pub challenge: u8,
+    /// Lowest score that denies (1 to 100, not below `challenge`).
+    pub deny: u8,
+}
+
+/// Score thresholds per event type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
+#[non_exhaustive]
+pub struct Thresholds {
+    /// Login attempts.
+    pub login: Threshold,
+    /// Sign-ups.
+    pub signup: Threshold,
+    /// OTP sends.
+    pub otp_send: Threshold,
+    /// OTP verifications.
+    pub otp_verify: Threshold,
+    /// Credential changes.
+    pub credential_change: Threshold,
+}
+
+impl Thresholds {
+    /// The thresholds for one event type.
+    pub fn get(&self, t: EventType) -> Threshold {
+        match t {
+            EventType::Login => self.login,
+            EventType::Signup => self.signup,
+            EventType::OtpSend => self.otp_send,
+            EventType::OtpVerify => self.otp_verify,
+            EventType::CredentialChange => self.credential_change,
+        }
+    }
+
+    fn all(&self) -> [(&'static str, Threshold); 5] {
+        EventType::ALL.map(|t| (t.as_str(), self.get(t)))
+    }
+}
+
+/// Points each scored signal adds (0 turns a signal off).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
+#[non_exhaustive]
+pub struct Points {
+    /// The submitted password is known to be compromised
+    /// (`credentials.compromised_password`).
+    pub compromised_password: u8,
+}
+
+impl Policy {
+    /// Checks every field; the error names the first offending one.
+    pub fn validate(&self) -> Result<(), PolicyError> {
+        validate::policy(self)
+    }
+
+    /// Reads and validates a TOML policy.
+    #[cfg(feature = "serde")]
+    pub fn from_toml(text: &str) -> Result<Policy, PolicyError> {
+        let policy: Policy = toml::from_str(text)?;
+        policy.validate()?;
+        Ok(policy)
+    }
+
+    /// Reads and validates a JSON policy.
+    #[cfg(feature = "serde")]
+    pub fn from_json(text: &str) -> Result<Policy, PolicyError> {
+        let policy: Policy = serde_json::from_str(text)?;
+        policy.validate()?;
+        Ok(policy)
+    }
+
+    /// The policy as TOML (reads back with [`Policy::from_toml`]).
+    #[cfg(feature = "serde")]
+    pub fn to_toml(&self) -> String {
+        // Serialising plain data with string keys cannot fail; an empty
+        // string would fail to parse back, which the round-trip test catches.
+        toml::to_string(self).unwrap_or_default()
+    }
+}

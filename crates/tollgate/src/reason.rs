@@ -1,0 +1,93 @@
+//! Why a decision came out the way it did.
+//!
+//! Every [`Reason`] carries a stable machine code from [`ReasonCode`]; the
+//! full list with meanings is `docs/reasons.md` (a test keeps the two in
+//! step). Codes never change meaning once released; new ones are added.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use crate::Action;
+
+/// A stable machine code for a reason.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ReasonCode {
+    /// A limit rule counting attempts is over its rate.
+    LimitExceeded,
+    /// A limit rule counting failures is over its rate.
+    LimitFailures,
+    /// The event says the submitted password is known to be compromised.
+    CompromisedPassword,
+    /// The counter store gave no result for some limits; they did not fire.
+    StoreIncomplete,
+}
+
+impl ReasonCode {
+    /// Every code, in declaration order.
+    pub const ALL: &'static [ReasonCode] = &[
+        ReasonCode::LimitExceeded,
+        ReasonCode::LimitFailures,
+        ReasonCode::CompromisedPassword,
+        ReasonCode::StoreIncomplete,
+    ];
+
+    /// The code as written in decisions and logs, e.g. `limit.exceeded`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReasonCode::LimitExceeded => "limit.exceeded",
+            ReasonCode::LimitFailures => "limit.failures",
+            ReasonCode::CompromisedPassword => "credentials.compromised_password",
+            ReasonCode::StoreIncomplete => "store.incomplete",
+        }
+    }
+}
+
+impl fmt::Display for ReasonCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for ReasonCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// One contribution to a decision.
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct Reason {
+    /// What fired.
+    pub code: ReasonCode,
+    /// The policy rule that fired, for rule-based codes.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub rule: Option<Arc<str>>,
+    /// Points added to the score (0 for reasons that decide directly).
+    pub points: u8,
+    /// The action this reason demands on its own, for hard rules.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub action: Option<Action>,
+    /// The reason comes from a rule in monitor mode: reported, not enforced.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "std::ops::Not::not"))]
+    pub monitor: bool,
+    /// A short human explanation for operators. Never shown to clients.
+    pub detail: Cow<'static, str>,
+}
+
+impl Reason {
+    pub(crate) fn new(code: ReasonCode, detail: impl Into<Cow<'static, str>>) -> Self {
+        Reason {
+            code,
+            rule: None,
+            points: 0,
+            action: None,
+            monitor: false,
+            detail: detail.into(),
+        }
+    }
+}

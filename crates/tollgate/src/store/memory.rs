@@ -1,0 +1,255 @@
+//! The in-process store: dashmap + ahash, bounded by a hard key cap.
+
+use super::bounded::{BoundedMap, Budget};
+use super::distinct::Distinct;
+use super::window::Window;
+use super::{Op, OpResult, Store, StoreError, StoreKey};
+use crate::Timestamp;
+use crate::limiter::{GcraMode, gcra};
+use crate::time::duration_nanos;
+
+/// Counters in process memory, for single-instance services.
+///
+/// Holds at most `max_keys` keys across all counter kinds (default
+/// 1,000,000); see `docs/limiter.md` for bytes per key and how eviction
+/// works. A GCRA bucket costs one `u64` of state per key.
+///
+/// ```
+/// use tollgate::store::MemoryStore;
+///
+/// let store = MemoryStore::new(10_000);
+/// assert_eq!(store.max_keys(), 10_000);
+/// assert_eq!(store.len(), 0);
+/// ```
+#[derive(Debug)]
+pub struct MemoryStore {
+    budget: Budget,
+    buckets: BoundedMap<StoreKey, u64>,
+    windows: BoundedMap<StoreKey, Window>,
+    distinct: BoundedMap<StoreKey, Distinct>,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        MemoryStore::new(MemoryStore::DEFAULT_MAX_KEYS)
+    }
+}
+
+impl MemoryStore {
+    /// The default cap on tracked keys.
+    pub const DEFAULT_MAX_KEYS: usize = 1_000_000;
+
+    /// A store tracking at most `max_keys` keys (at least 1).
+    pub fn new(max_keys: usize) -> Self {
+        MemoryStore {
+            budget: Budget::new(max_keys),
+            buckets: BoundedMap::new(),
+            windows: BoundedMap::new(),
+            distinct: BoundedMap::new(),
+        }
+    }
+
+    /// The cap on tracked keys.
+    pub fn max_keys(&self) -> usize {
+        self.budget.cap()
+    }
+
+    /// Keys tracked now, all counter kinds together.
+    pub fn len(&self) -> usize {
+        self.buckets.len() + self.windows.len() + self.distinct.len()
+    }
+
+    /// Whether no key is tracked.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn sweep(&self, now: u64) {
+        let budget = &self.budget;
+        // Idle state equals no state: dropping it changes no decision.
+        self.evict_until(now, 0);
+        if budget.used() <= budget.target() {
+            return;
+        }
+        // Still too full: drop what would turn idle soonest, estimated from
+        // a sample, then anything, until at target.
+        let mut sample = Vec::with_capacity(768);
+        self.buckets.sample(256, &mut sample);
+        self.windows.sample(256, &mut sample);
+        self.distinct.sample(256, &mut sample);
+        sample.sort_unstable();
+        let excess = budget.used().saturating_sub(budget.target());
+        let index = sample.len() * excess / budget.used().max(1);
+        if let Some(&threshold) = sample.get(index) {
+            self.evict_until(threshold, budget.target());
+        }
+        if budget.used() > budget.target() {
+            self.evict_until(u64::MAX, budget.target());
+        }
+    }
+
+    fn evict_until(&self, until: u64, target: usize) {
+        self.buckets.evict_until(until, &self.budget, target);
+        self.windows.evict_until(until, &self.budget, target);
+        self.distinct.evict_until(until, &self.budget, target);
+    }
+
+    fn run(&self, now: u64, op: &Op) -> OpResult {
+        let sweep = || self.sweep(now);
+        match *op {
+            Op::Gcra {
+                key,
+                params,
+                mode: GcraMode::Peek,
+            } => {
+                let tat = self.buckets.get(&key, |t| *t);
+                OpResult::Gcra(gcra(tat, now, &params, GcraMode::Peek).1)
+            }
+            Op::Gcra { key, params, mode } => {
+                let outcome = self.buckets.upsert(
+                    key,
+                    &self.budget,
+                    sweep,
+                    || now,
+                    |tat| {
+                        let (stored, outcome) = gcra(Some(*tat), now, &params, mode);
+                        if let Some(t) = stored {
+                            *tat = t;
+                        }
+                        outcome
+                    },
+                );
+                OpResult::Gcra(outcome)
+            }
+            Op::WindowAdd { key, window, amount } => {
+                let len = duration_nanos(window);
+                let count = self.windows.upsert(
+                    key,
+                    &self.budget,
+                    sweep,
+                    || Window::new(now, len),
+                    |w| w.add(now, len, amount),
+                );
+                OpResult::Count(count)
+            }
+            Op::DistinctAdd { key, window, member } => {
+                let len = duration_nanos(window);
+                let count = self.distinct.upsert(
+                    key,
+                    &self.budget,
+                    sweep,
+                    || Distinct::new(now, len),
+                    |d| d.add(now, len, member),
+                );
+                OpResult::Count(count)
+            }
+            Op::Reset { key } => {
+                self.buckets.remove(&key, &self.budget);
+                self.windows.remove(&key, &self.budget);
+                self.distinct.remove(&key, &self.budget);
+                OpResult::Done
+            }
+        }
+    }
+}
+
+impl Store for MemoryStore {
+    fn execute(&self, at: Timestamp, ops: &[Op], results: &mut [OpResult]) -> Result<(), StoreError> {
+        if ops.len() != results.len() {
+            return Err(StoreError::ResultCount {
+                expected: ops.len(),
+                got: results.len(),
+            });
+        }
+        let now = at.as_unix_nanos();
+        for (op, slot) in ops.iter().zip(results.iter_mut()) {
+            *slot = self.run(now, op);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::limiter::GcraParams;
+
+    fn consume(key: u64) -> Op {
+        Op::Gcra {
+            key: StoreKey(key),
+            params: GcraParams {
+                emission_nanos: 60_000_000_000,
+                burst: 5,
+                cost: 1,
+            },
+            mode: GcraMode::Consume,
+        }
+    }
+
+    fn run(store: &MemoryStore, at_ms: u64, op: Op) -> OpResult {
+        let mut out = [OpResult::Done];
+        store
+            .execute(Timestamp::from_unix_millis(at_ms), &[op], &mut out)
+            .unwrap();
+        out[0]
+    }
+
+    #[test]
+    fn cap_holds_under_a_flood_of_distinct_keys() {
+        let store = MemoryStore::new(1000);
+        for k in 0..50_000u64 {
+            run(&store, 1_000, consume(k));
+            assert!(store.len() <= 1000, "{} keys after {k}", store.len());
+        }
+        assert!(store.len() >= 800);
+    }
+
+    #[test]
+    fn idle_keys_go_first_and_busy_keys_survive() {
+        let store = MemoryStore::new(100);
+        // 10 busy keys, drained just before the flood.
+        for k in 0..10 {
+            for _ in 0..5 {
+                run(&store, 90_000, consume(k));
+            }
+        }
+        // A flood of new keys: the busy keys are far from refilled.
+        for k in 1000..1500 {
+            run(&store, 100_000, consume(k));
+        }
+        for k in 0..10 {
+            let OpResult::Gcra(o) = run(&store, 100_000, consume(k)) else {
+                panic!()
+            };
+            assert!(!o.allowed, "busy key {k} was evicted");
+        }
+    }
+
+    #[test]
+    fn reset_forgets_and_frees_the_slot() {
+        let store = MemoryStore::new(10);
+        run(&store, 0, consume(1));
+        run(
+            &store,
+            0,
+            Op::WindowAdd {
+                key: StoreKey(1),
+                window: Duration::from_secs(1),
+                amount: 1,
+            },
+        );
+        assert_eq!(store.len(), 2);
+        assert_eq!(run(&store, 0, Op::Reset { key: StoreKey(1) }), OpResult::Done);
+        assert!(store.is_empty());
+        assert_eq!(store.budget.used(), 0);
+    }
+
+    #[test]
+    fn result_buffer_must_match() {
+        let store = MemoryStore::new(10);
+        let err = store.execute(Timestamp::EPOCH, &[consume(1)], &mut []).unwrap_err();
+        assert!(matches!(err, StoreError::ResultCount { expected: 1, got: 0 }));
+    }
+}

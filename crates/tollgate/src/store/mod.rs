@@ -1,0 +1,124 @@
+//! Where counters live: the [`Store`] trait, its operations, and the
+//! bounded in-process [`MemoryStore`].
+//!
+//! The engine never touches counters directly. It turns an event into a list
+//! of [`Op`]s (a [`Plan`](crate::Plan)); a store executes them and returns
+//! one [`OpResult`] each. The in-process store does that with no I/O; a
+//! networked store (Redis) can run the whole list in one round trip. Each
+//! operation's semantics are specified here precisely enough to reimplement.
+//!
+//! ```
+//! use std::time::Duration;
+//! use tollgate::Timestamp;
+//! use tollgate::store::{MemoryStore, Op, OpResult, Store, StoreKey};
+//!
+//! let store = MemoryStore::new(1_000);
+//! let op = Op::WindowAdd { key: StoreKey(7), window: Duration::from_secs(60), amount: 1 };
+//! let mut results = [OpResult::Done; 1];
+//! for _ in 0..3 {
+//!     store.execute(Timestamp::from_unix_millis(1_000), &[op], &mut results)?;
+//! }
+//! assert_eq!(results[0], OpResult::Count(3));
+//! # Ok::<(), tollgate::store::StoreError>(())
+//! ```
+
+mod bounded;
+mod distinct;
+mod memory;
+mod window;
+
+use std::time::Duration;
+
+pub use distinct::DISTINCT_EXACT_UP_TO;
+pub use memory::MemoryStore;
+
+use crate::Timestamp;
+use crate::limiter::{GcraMode, GcraOutcome, GcraParams};
+
+/// An opaque counter key: a keyed hash of a rule and the values it keys on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StoreKey(pub u64);
+
+/// One counter operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Op {
+    /// A GCRA check on the bucket at `key` (see [`gcra`](crate::limiter::gcra)).
+    /// Result: [`OpResult::Gcra`].
+    Gcra {
+        /// The bucket.
+        key: StoreKey,
+        /// Rate, burst and cost.
+        params: GcraParams,
+        /// Consume, peek or charge.
+        mode: GcraMode,
+    },
+    /// Adds `amount` to a sliding-window counter and returns its estimate:
+    /// the count of the current fixed window plus the previous window's count
+    /// weighted by how much of it still overlaps the sliding window.
+    /// Result: [`OpResult::Count`].
+    WindowAdd {
+        /// The counter.
+        key: StoreKey,
+        /// Window length.
+        window: Duration,
+        /// Amount to add (0 reads the counter).
+        amount: u32,
+    },
+    /// Adds `member` (a hash) to a distinct-count set and returns how many
+    /// distinct members were seen in the current and the previous window;
+    /// exact up to at least [`DISTINCT_EXACT_UP_TO`], then a lower bound.
+    /// Result: [`OpResult::Count`].
+    DistinctAdd {
+        /// The set.
+        key: StoreKey,
+        /// Window length.
+        window: Duration,
+        /// The member's hash.
+        member: u64,
+    },
+    /// Forgets all state at `key`. Result: [`OpResult::Done`].
+    Reset {
+        /// The key to clear.
+        key: StoreKey,
+    },
+}
+
+/// The result of one [`Op`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OpResult {
+    /// Of [`Op::Gcra`].
+    Gcra(GcraOutcome),
+    /// Of [`Op::WindowAdd`] and [`Op::DistinctAdd`].
+    Count(u64),
+    /// Of [`Op::Reset`].
+    Done,
+}
+
+/// A store could not execute the operations.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The results buffer does not have one slot per operation.
+    #[error("results buffer holds {got} slots for {expected} operations")]
+    ResultCount {
+        /// Operations given.
+        expected: usize,
+        /// Slots given.
+        got: usize,
+    },
+    /// The store's backend failed or timed out.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Counter storage the engine runs its plans against.
+///
+/// Implementations must execute the operations in order, as if atomically
+/// per operation, with `at` as the current time, and write exactly one
+/// result per operation into `results` (which has one slot per operation).
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Executes `ops` at time `at`.
+    fn execute(&self, at: Timestamp, ops: &[Op], results: &mut [OpResult]) -> Result<(), StoreError>;
+}
