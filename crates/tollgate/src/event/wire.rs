@@ -73,7 +73,7 @@ impl Event {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "an event object")]
 struct WireRecord {
     kind: EventType,
     at: Timestamp,
@@ -276,7 +276,7 @@ macro_rules! serde_via_str {
 
         impl<'de> Deserialize<'de> for $ty {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                d.deserialize_str(FromStrVisitor::<$ty>::new($expecting))
+                d.deserialize_any(FromStrVisitor::<$ty>::new($expecting))
             }
         }
     };
@@ -368,5 +368,22 @@ where
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
         v.parse().map_err(E::custom)
+    }
+
+    // serde's default message for a wrong type quotes the value; a number
+    // given for a phone field must not end up in a log that way.
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<T, E> {
+        Err(E::custom(format_args!(
+            "invalid type: number, expected {}",
+            self.expecting
+        )))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+        self.visit_u64(v.unsigned_abs())
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<T, E> {
+        self.visit_u64(0)
     }
 }
