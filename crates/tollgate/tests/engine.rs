@@ -1,5 +1,5 @@
 //! The decision path end to end, with time as an input.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
 use std::net::IpAddr;
 use std::time::Duration;

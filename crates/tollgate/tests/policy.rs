@@ -1,5 +1,5 @@
 //! Policies: round trips, defaults, and errors that name the field.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
 use tollgate::EventType;
 use tollgate::policy::{Counts, Dimension, OnExceed, Policy, PolicyError};
