@@ -11,6 +11,8 @@ use std::sync::Arc;
 use crate::Action;
 
 /// A stable machine code for a reason.
+///
+#[doc = include_str!("../../../docs/reasons.md")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ReasonCode {
@@ -88,6 +90,19 @@ impl Reason {
             action: None,
             monitor: false,
             detail: detail.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_documented() {
+        let doc = include_str!("../../../docs/reasons.md");
+        for code in ReasonCode::ALL {
+            assert!(doc.contains(&format!("| `{code}` |")), "{code} missing from docs/reasons.md");
         }
     }
 }
