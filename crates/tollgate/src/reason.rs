@@ -102,7 +102,10 @@ mod tests {
     fn every_code_is_documented() {
         let doc = include_str!("../../../docs/reasons.md");
         for code in ReasonCode::ALL {
-            assert!(doc.contains(&format!("| `{code}` |")), "{code} missing from docs/reasons.md");
+            assert!(
+                doc.contains(&format!("| `{code}` |")),
+                "{code} missing from docs/reasons.md"
+            );
         }
     }
 }
