@@ -64,6 +64,7 @@ fn validation_errors_name_the_offending_field() {
     let cases = [
         ("keys.ipv4_prefix", "[keys]\nipv4_prefix = 33".to_owned()),
         ("keys.ipv6_prefix", "[keys]\nipv6_prefix = 0".to_owned()),
+        ("keys.ipv6_host_prefix", "[keys]\nipv6_host_prefix = 129".to_owned()),
         ("keys.phone_prefix_drop", "[keys]\nphone_prefix_drop = 11".to_owned()),
         (
             "thresholds.otp_send",

@@ -39,7 +39,7 @@ impl KeyHasher {
 fn hash_dimension(h: &mut impl Hasher, dim: &Dimension, e: &Event, opts: &KeyOptions) -> Option<()> {
     // A tag per dimension keeps e.g. a user named like a device id apart.
     match dim {
-        Dimension::Ip => (0u8, e.ip?.to_canonical()).hash(h),
+        Dimension::Ip => (0u8, masked(e.ip?, 32, opts.ipv6_host_prefix)).hash(h),
         Dimension::IpPrefix => (1u8, network(e.ip?, opts)).hash(h),
         Dimension::Asn => (2u8, e.asn?).hash(h),
         Dimension::Country => (3u8, e.country?).hash(h),
@@ -63,19 +63,24 @@ fn hash_dimension(h: &mut impl Hasher, dim: &Dimension, e: &Event, opts: &KeyOpt
     Some(())
 }
 
-/// The IP masked to the configured prefix length (IPv4-mapped IPv6
-/// addresses count as IPv4).
+/// The IP masked to the `ip_prefix` lengths.
 pub(crate) fn network(ip: IpAddr, opts: &KeyOptions) -> IpAddr {
+    masked(ip, opts.ipv4_prefix, opts.ipv6_prefix)
+}
+
+/// The IP masked to `v4` or `v6` leading bits (IPv4-mapped IPv6 addresses
+/// count as IPv4).
+fn masked(ip: IpAddr, v4: u8, v6: u8) -> IpAddr {
     match ip.to_canonical() {
-        IpAddr::V4(v4) => {
-            let bits = u32::from(opts.ipv4_prefix.min(32));
+        IpAddr::V4(v4_addr) => {
+            let bits = u32::from(v4.min(32));
             let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
-            IpAddr::V4((u32::from(v4) & mask).into())
+            IpAddr::V4((u32::from(v4_addr) & mask).into())
         }
-        IpAddr::V6(v6) => {
-            let bits = u32::from(opts.ipv6_prefix.min(128));
+        IpAddr::V6(v6_addr) => {
+            let bits = u32::from(v6.min(128));
             let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
-            IpAddr::V6((u128::from(v6) & mask).into())
+            IpAddr::V6((u128::from(v6_addr) & mask).into())
         }
     }
 }
@@ -126,5 +131,21 @@ mod tests {
             k.key(a, &prefix, &login("198.51.100.2"), &opts)
         );
         assert_eq!(k.key(a, &[Dimension::Ip, Dimension::User], &e1, &opts), None);
+    }
+
+    #[test]
+    fn ipv6_ip_keys_on_the_host_prefix() {
+        let k = KeyHasher::new();
+        let seed = k.rule_seed("r");
+        let ip = [Dimension::Ip];
+        let key = |addr: &str, opts: &KeyOptions| k.key(seed, &ip, &login(addr), opts);
+        let opts = KeyOptions::default();
+        assert_eq!(key("2001:db8::1", &opts), key("2001:db8::ffff:2", &opts));
+        assert_ne!(key("2001:db8::1", &opts), key("2001:db8:0:1::1", &opts));
+        let exact = KeyOptions {
+            ipv6_host_prefix: 128,
+            ..opts
+        };
+        assert_ne!(key("2001:db8::1", &exact), key("2001:db8::2", &exact));
     }
 }

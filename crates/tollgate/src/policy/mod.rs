@@ -66,6 +66,11 @@ pub struct Policy {
 #[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
 #[non_exhaustive]
 pub struct KeyOptions {
+    /// Prefix length the `ip` dimension uses for IPv6 (default 64): a
+    /// single host usually controls its whole /64 and can rotate through
+    /// it, so counting exact IPv6 addresses counts nothing. 128 keys on the
+    /// exact address.
+    pub ipv6_host_prefix: u8,
     /// Prefix length for `ip_prefix` on IPv4 (default 24).
     pub ipv4_prefix: u8,
     /// Prefix length for `ip_prefix` on IPv6 (default 64: one customer's
@@ -79,6 +84,7 @@ pub struct KeyOptions {
 impl Default for KeyOptions {
     fn default() -> Self {
         KeyOptions {
+            ipv6_host_prefix: 64,
             ipv4_prefix: 24,
             ipv6_prefix: 64,
             phone_prefix_drop: 3,

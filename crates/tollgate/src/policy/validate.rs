@@ -10,6 +10,9 @@ pub(super) fn policy(p: &Policy) -> Result<(), PolicyError> {
     if !(1..=32).contains(&k.ipv4_prefix) {
         return Err(PolicyError::invalid("keys.ipv4_prefix", "must be 1 to 32"));
     }
+    if !(1..=128).contains(&k.ipv6_host_prefix) {
+        return Err(PolicyError::invalid("keys.ipv6_host_prefix", "must be 1 to 128"));
+    }
     if !(1..=128).contains(&k.ipv6_prefix) {
         return Err(PolicyError::invalid("keys.ipv6_prefix", "must be 1 to 128"));
     }
