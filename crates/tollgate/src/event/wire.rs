@@ -72,46 +72,77 @@ impl Event {
     }
 }
 
-#[derive(Deserialize)]
+/// The flat record, both ways. Serializing clones the event's fields into
+/// it: serialization is for logs and replays, not the decision path.
+#[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields, expecting = "an event object")]
 struct WireRecord {
     kind: EventType,
     at: Timestamp,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     channel: Option<Channel>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     what: Option<CredentialKind>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     outcome: Option<OutcomeResult>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     ip: Option<IpAddr>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     user: Option<UserId>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     phone: Option<E164>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     ja4: Option<Ja4>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     ja3: Option<Ja3>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     http2: Option<Http2Fingerprint>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     header_fp: Option<HeaderFingerprint>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     user_agent: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     headers: BTreeMap<HeaderName, String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     device: Option<DeviceId>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     country: Option<Country>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     asn: Option<Asn>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     compromised_password: bool,
 }
 
 impl WireRecord {
+    fn from_event(e: &Event, outcome: Option<OutcomeResult>) -> Self {
+        let (channel, what) = match e.kind {
+            EventKind::OtpSend { channel } => (Some(channel), None),
+            EventKind::OtpVerify { channel } => (channel, None),
+            EventKind::CredentialChange { what } => (None, Some(what)),
+            EventKind::Login | EventKind::Signup => (None, None),
+        };
+        WireRecord {
+            kind: e.kind.event_type(),
+            at: e.at,
+            channel,
+            what,
+            outcome,
+            ip: e.ip,
+            user: e.user.clone(),
+            phone: e.phone,
+            ja4: e.ja4,
+            ja3: e.ja3,
+            http2: e.http2.clone(),
+            header_fp: e.header_fp.clone(),
+            user_agent: e.user_agent.clone(),
+            headers: e.headers.iter().cloned().collect(),
+            device: e.device.clone(),
+            country: e.country,
+            asn: e.asn,
+            compromised_password: e.compromised_password,
+        }
+    }
+
     fn into_record(self) -> Result<Record, &'static str> {
         let kind = match (self.kind, self.channel, self.what) {
             (EventType::OtpSend, Some(channel), None) => EventKind::OtpSend { channel },
@@ -148,86 +179,17 @@ impl WireRecord {
     }
 }
 
-#[derive(Serialize)]
-struct WireRef<'a> {
-    kind: EventType,
-    at: Timestamp,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    channel: Option<Channel>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    what: Option<CredentialKind>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    outcome: Option<OutcomeResult>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ip: Option<IpAddr>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    user: Option<&'a UserId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    phone: Option<&'a E164>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ja4: Option<&'a Ja4>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ja3: Option<&'a Ja3>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    http2: Option<&'a Http2Fingerprint>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    header_fp: Option<&'a HeaderFingerprint>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    user_agent: Option<&'a str>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    headers: BTreeMap<&'a str, &'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    device: Option<&'a DeviceId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    country: Option<&'a Country>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    asn: Option<Asn>,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    compromised_password: bool,
-}
-
-impl<'a> WireRef<'a> {
-    fn new(e: &'a Event, outcome: Option<OutcomeResult>) -> Self {
-        let (channel, what) = match e.kind {
-            EventKind::OtpSend { channel } => (Some(channel), None),
-            EventKind::OtpVerify { channel } => (channel, None),
-            EventKind::CredentialChange { what } => (None, Some(what)),
-            EventKind::Login | EventKind::Signup => (None, None),
-        };
-        WireRef {
-            kind: e.kind.event_type(),
-            at: e.at,
-            channel,
-            what,
-            outcome,
-            ip: e.ip,
-            user: e.user.as_ref(),
-            phone: e.phone.as_ref(),
-            ja4: e.ja4.as_ref(),
-            ja3: e.ja3.as_ref(),
-            http2: e.http2.as_ref(),
-            header_fp: e.header_fp.as_ref(),
-            user_agent: e.user_agent.as_deref(),
-            headers: e.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect(),
-            device: e.device.as_ref(),
-            country: e.country.as_ref(),
-            asn: e.asn,
-            compromised_password: e.compromised_password,
-        }
-    }
-}
-
 impl Serialize for Event {
     /// Writes the flat JSON form; the phone number is written in clear, as
     /// the record must read back. Mask before logging serialized events.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        WireRef::new(self, None).serialize(s)
+        WireRecord::from_event(self, None).serialize(s)
     }
 }
 
 impl Serialize for Outcome {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        WireRef::new(&self.event, Some(self.result)).serialize(s)
+        WireRecord::from_event(&self.event, Some(self.result)).serialize(s)
     }
 }
 

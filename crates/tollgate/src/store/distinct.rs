@@ -1,6 +1,7 @@
 //! Bounded distinct-count state: two small exact sets of member hashes.
 
 use super::bounded::Slot;
+use super::window::{Advance, Generation};
 
 /// Distinct counts are exact up to this many members per window; past it a
 /// set stops growing and the count is a lower bound. Thresholds that detect
@@ -9,18 +10,15 @@ pub const DISTINCT_EXACT_UP_TO: usize = 64;
 
 #[derive(Clone, Debug)]
 pub(super) struct Distinct {
-    index: u64,
-    length: u64,
+    generation: Generation,
     current: Vec<u32>,
     previous: Vec<u32>,
 }
 
 impl Distinct {
     pub(super) fn new(now: u64, length: u64) -> Self {
-        let length = length.max(1);
         Distinct {
-            index: now / length,
-            length,
+            generation: Generation::new(now, length),
             current: Vec::new(),
             previous: Vec::new(),
         }
@@ -28,13 +26,13 @@ impl Distinct {
 
     /// Adds `member` at `now`; returns distinct members in both windows.
     pub(super) fn add(&mut self, now: u64, length: u64, member: u64) -> u64 {
-        let length = length.max(1);
-        let index = now / length;
-        if length != self.length || index > self.index.saturating_add(1) {
-            *self = Distinct::new(now, length);
-        } else if index == self.index + 1 {
-            self.previous = std::mem::take(&mut self.current);
-            self.index = index;
+        match self.generation.advance(now, length) {
+            Advance::Same => {}
+            Advance::Next => self.previous = std::mem::take(&mut self.current),
+            Advance::Restart => {
+                self.previous.clear();
+                self.current.clear();
+            }
         }
         // Fold to 32 bits: collisions only matter within one key's few members.
         let m = (member ^ (member >> 32)) as u32;
@@ -48,7 +46,7 @@ impl Distinct {
 
 impl Slot for Distinct {
     fn idle_at(&self) -> u64 {
-        self.index.saturating_add(2).saturating_mul(self.length)
+        self.generation.idle_at()
     }
 }
 

@@ -2,50 +2,96 @@
 
 use super::bounded::Slot;
 
+/// Which fixed window of a given length is current.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Window {
-    /// Index of the current fixed window (`at / window`).
+pub(super) struct Generation {
+    /// `at / length` of the current window.
     index: u64,
-    current: u32,
-    previous: u32,
     /// Window length in nanoseconds (at least 1).
     length: u64,
 }
 
-impl Window {
+/// How the clock moved relative to a [`Generation`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Advance {
+    /// Still in the current window (or, out of order, an earlier one).
+    Same,
+    /// The next window started: the current one becomes the previous one.
+    Next,
+    /// Both windows are over, or the length changed: start afresh.
+    Restart,
+}
+
+impl Generation {
     pub(super) fn new(now: u64, length: u64) -> Self {
         let length = length.max(1);
-        Window {
+        Generation {
             index: now / length,
+            length,
+        }
+    }
+
+    /// Moves to the window containing `now` and says how far that was.
+    pub(super) fn advance(&mut self, now: u64, length: u64) -> Advance {
+        let next = Generation::new(now, length);
+        let step = if next.length != self.length || next.index > self.index.saturating_add(1) {
+            Advance::Restart
+        } else if next.index == self.index + 1 {
+            Advance::Next
+        } else {
+            // An event older than the current window counts in the current one.
+            return Advance::Same;
+        };
+        *self = next;
+        step
+    }
+
+    /// Nanoseconds `now` lies into the current window (capped at its length).
+    fn elapsed(&self, now: u64) -> u64 {
+        now.saturating_sub(self.index.saturating_mul(self.length))
+            .min(self.length)
+    }
+
+    /// Idle once the previous window no longer overlaps: two windows on.
+    pub(super) fn idle_at(&self) -> u64 {
+        self.index.saturating_add(2).saturating_mul(self.length)
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Window {
+    generation: Generation,
+    current: u32,
+    previous: u32,
+}
+
+impl Window {
+    pub(super) fn new(now: u64, length: u64) -> Self {
+        Window {
+            generation: Generation::new(now, length),
             current: 0,
             previous: 0,
-            length,
         }
     }
 
     /// Adds `amount` at `now` and returns the sliding estimate.
     pub(super) fn add(&mut self, now: u64, length: u64, amount: u32) -> u64 {
-        let length = length.max(1);
-        let index = now / length;
-        if length != self.length || index > self.index.saturating_add(1) {
-            *self = Window::new(now, length);
-        } else if index == self.index + 1 {
-            self.previous = self.current;
-            self.current = 0;
-            self.index = index;
+        match self.generation.advance(now, length) {
+            Advance::Same => {}
+            Advance::Next => (self.previous, self.current) = (self.current, 0),
+            Advance::Restart => (self.previous, self.current) = (0, 0),
         }
-        // An event older than the current window counts in the current one.
         self.current = self.current.saturating_add(amount);
-        let elapsed = now.saturating_sub(self.index.saturating_mul(length)).min(length);
-        let carried = u128::from(self.previous) * u128::from(length - elapsed) / u128::from(length);
+        let length = self.generation.length;
+        let remaining = length - self.generation.elapsed(now);
+        let carried = u128::from(self.previous) * u128::from(remaining) / u128::from(length);
         u64::from(self.current) + carried as u64
     }
 }
 
 impl Slot for Window {
-    /// Idle once the previous window no longer overlaps: two windows on.
     fn idle_at(&self) -> u64 {
-        self.index.saturating_add(2).saturating_mul(self.length)
+        self.generation.idle_at()
     }
 }
 
