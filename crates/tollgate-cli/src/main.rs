@@ -1,1 +1,108 @@
-fn main() {}
+//! `tollgate`: score events, print and check policies, and simulate attack
+//! traffic against a policy.
+//!
+//! This file holds the command-line grammar and the dispatch; each command
+//! lives in its own module. Errors travel as [`CliError`] up to `main`,
+//! which prints them as `error: ...` and turns them into an exit code, so no
+//! input can make the binary panic.
+
+mod error;
+mod policy_cmd;
+mod records;
+mod score;
+mod simulate;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use error::CliError;
+
+/// Decide allow / challenge / throttle / deny for logins, sign-ups and OTP sends.
+#[derive(Debug, Parser)]
+#[command(name = "tollgate", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Decide on JSON events (one object, or JSON lines) and print one decision per event.
+    ///
+    /// Lines carrying an `outcome` field ("failed" / "succeeded") are fed
+    /// back to the engine and print nothing. Malformed lines are reported on
+    /// stderr with their line number; the rest are still processed and the
+    /// exit code is 2.
+    Score {
+        /// Policy file: TOML, or JSON when the name ends in `.json`. Default: the built-in policy.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+        /// Input file, or `-` for stdin.
+        #[arg(value_name = "FILE", default_value = "-")]
+        input: PathBuf,
+    },
+    /// Print the default policy or check a policy file.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+    /// Run seeded synthetic traffic (legitimate users, credential stuffing,
+    /// SMS pumping) through a policy and report what it let through.
+    Simulate {
+        /// Seed for the traffic generator: the same seed gives the same traffic and counts.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Approximate number of events to generate over the simulated day.
+        #[arg(long, default_value_t = 200_000, value_parser = clap::value_parser!(u64).range(0..=simulate::MAX_EVENTS))]
+        events: u64,
+        /// Policy file: TOML, or JSON when the name ends in `.json`. Default: the built-in policy.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PolicyCommand {
+    /// Print the built-in default policy as TOML.
+    Default,
+    /// Validate a policy file and print how many limit rules it has.
+    Check {
+        /// Policy file: TOML, or JSON when the name ends in `.json`.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(CliError::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            // The reader went away (`tollgate score | head`): nothing left to say.
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            // eprintln! would panic if stderr is a closed pipe.
+            let _ = writeln!(std::io::stderr(), "error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command) -> Result<ExitCode, CliError> {
+    match command {
+        Command::Score { policy, input } => score::run(policy.as_deref(), &input),
+        Command::Policy {
+            command: PolicyCommand::Default,
+        } => policy_cmd::print_default().map(|()| ExitCode::SUCCESS),
+        Command::Policy {
+            command: PolicyCommand::Check { file },
+        } => policy_cmd::check(&file).map(|()| ExitCode::SUCCESS),
+        Command::Simulate { seed, events, policy } => {
+            simulate::run(seed, events, policy.as_deref()).map(|()| ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! The one error type every command returns, so `main` can report any
+//! failure the same way.
+
+use std::io;
+
+use tollgate::policy::PolicyError;
+
+/// Why a command could not finish.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CliError {
+    /// An input or policy file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file, or `-` for stdin.
+        path: String,
+        /// What went wrong.
+        source: io::Error,
+    },
+    /// A policy file was read but is not a valid policy.
+    #[error("{path}: {source}")]
+    Policy {
+        /// The policy file.
+        path: String,
+        /// The first problem, naming the offending field where it can.
+        source: PolicyError,
+    },
+    /// The engine refused a policy (only possible for a policy that skipped validation).
+    #[error("cannot start the engine: {0}")]
+    Engine(PolicyError),
+    /// Writing to stdout failed.
+    #[error("cannot write output: {0}")]
+    Write(#[from] io::Error),
+    /// The simulator's built-in tables are inconsistent: a bug, reported rather than panicking.
+    #[error("simulator tables: {0}")]
+    Tables(String),
+}

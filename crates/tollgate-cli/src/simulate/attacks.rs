@@ -1,0 +1,217 @@
+//! The two attacks, both sent through a rotating residential proxy network.
+//!
+//! * **Credential stuffing** runs from 02:00 to 10:00 UTC at a steady rate
+//!   (with the default 200,000 events: 60,000 attempts, about 125 a
+//!   minute, about 70 % of all logins while it runs). It works through a
+//!   combo list: 30 % of the usernames exist here, and 1 in 60 of those
+//!   comes with the member's real, reused password — 0.5 % of attempts are
+//!   valid credentials. Every request is Go's HTTP client claiming a
+//!   Chrome user agent, with no device cookie; each proxy exit address is
+//!   used for two to six attempts, spread over 38 ASNs in 16 countries.
+//! * **SMS pumping** runs from 13:00 to 16:00 UTC (20,000 events by
+//!   default, about 110 a minute). An automated Chrome creates accounts
+//!   with fresh user ids and device cookies; each sign-up asks for an SMS
+//!   code to the next number of one Latvian block (+37126541000 to
+//!   +37126541999, in order) and asks again zero to two times. No code is
+//!   ever entered. Each exit address serves two to five sign-ups.
+//!
+//! Bots do not slow down when refused: a throttled attempt is dropped and
+//! the next combo or number is tried, as stuffing and pumping tools do.
+
+use std::net::IpAddr;
+
+use rand::Rng;
+
+use super::catalog::{self, Access, ISPS, sw};
+use super::sampling::{between, chance, secs};
+use super::traffic::{Account, Client, HOUR_MS, Scenario, SimEvent, Step, Truth};
+
+const STUFFING_FROM_MS: u64 = 2 * HOUR_MS;
+const STUFFING_FOR_MS: u64 = 8 * HOUR_MS;
+const STUFFING_EXISTING_SHARE: f64 = 0.30;
+/// Of the combos naming an existing account, the share with its real password.
+const STUFFING_VALID_SHARE: f64 = 1.0 / 60.0;
+
+const PUMPING_FROM_MS: u64 = 13 * HOUR_MS;
+const PUMPING_FOR_MS: u64 = 3 * HOUR_MS;
+/// The number block being pumped: its first eight digits after the `+`.
+pub(crate) const PUMPED_BLOCK: u64 = 37_126_541;
+/// Expected events per fake account: sign-up, first code, one resend on average.
+const PUMPING_EVENTS_PER_ACCOUNT: u64 = 3;
+
+/// Residential proxy exits: each address is handed out a few times, then
+/// the network rotates to another subscriber line somewhere else.
+#[derive(Debug)]
+struct Proxies {
+    current: Option<(u8, IpAddr)>,
+    uses_left: u64,
+    uses: (u64, u64),
+}
+
+impl Proxies {
+    fn new(min_uses: u64, max_uses: u64) -> Self {
+        Proxies {
+            current: None,
+            uses_left: 0,
+            uses: (min_uses, max_uses),
+        }
+    }
+
+    fn exit(&mut self, rng: &mut impl Rng) -> (u8, IpAddr) {
+        match self.current {
+            Some(exit) if self.uses_left > 0 => {
+                self.uses_left -= 1;
+                exit
+            }
+            _ => {
+                let isp = u8::try_from(between(rng, 0, ISPS.len() as u64 - 1)).unwrap_or(0);
+                let ip = match ISPS.get(usize::from(isp)).map(|i| i.access) {
+                    Some(Access::Mobile) => catalog::mobile_v4(rng, isp),
+                    _ => catalog::fixed_v4(rng, isp),
+                };
+                self.current = Some((isp, ip));
+                self.uses_left = between(rng, self.uses.0, self.uses.1).saturating_sub(1);
+                (isp, ip)
+            }
+        }
+    }
+}
+
+/// A time in `from..from + span` for the `i`-th of `n` evenly paced
+/// actions, jittered within its slot.
+fn paced(rng: &mut impl Rng, i: u64, n: u64, from: u64, span: u64) -> u64 {
+    let slot = span / n.max(1);
+    from + i * slot + between(rng, 0, slot.saturating_sub(1))
+}
+
+/// Appends `budget` stuffing attempts against a population of `members`.
+pub(crate) fn credential_stuffing(rng: &mut impl Rng, budget: usize, members: u32, out: &mut Vec<SimEvent>) {
+    let mut proxies = Proxies::new(2, 6);
+    let n = budget as u64;
+    for i in 0..n {
+        let (isp, ip) = proxies.exit(rng);
+        let (account, truth) = if members > 0 && chance(rng, STUFFING_EXISTING_SHARE) {
+            let member = u32::try_from(between(rng, 1, u64::from(members))).unwrap_or(1);
+            let valid = chance(rng, STUFFING_VALID_SHARE);
+            (
+                Account::Member(member),
+                if valid { Truth::Succeeds } else { Truth::Fails },
+            )
+        } else {
+            (Account::Unknown(u32::try_from(i).unwrap_or(u32::MAX)), Truth::Fails)
+        };
+        out.push(SimEvent {
+            at_ms: paced(rng, i, n, STUFFING_FROM_MS, STUFFING_FOR_MS),
+            scenario: Scenario::CredentialStuffing,
+            step: Step::Login,
+            account: Some(account),
+            client: Client {
+                ip,
+                isp,
+                software: sw::GO_BOT,
+                device: None,
+            },
+            phone: None,
+            truth,
+        });
+    }
+}
+
+/// Appends `budget` events of an SMS pumping run.
+pub(crate) fn otp_pumping(rng: &mut impl Rng, budget: usize, out: &mut Vec<SimEvent>) {
+    let mut proxies = Proxies::new(2, 5);
+    let accounts = (budget as u64).div_ceil(PUMPING_EVENTS_PER_ACCOUNT);
+    let mut left = budget;
+    let mut account = 0u64;
+    while left > 0 {
+        let (isp, ip) = proxies.exit(rng);
+        let client = Client {
+            ip,
+            isp,
+            software: sw::HEADLESS_CHROME,
+            device: Some(rng.random()),
+        };
+        let phone = PUMPED_BLOCK * 1_000 + account % 1_000;
+        let mut at = paced(
+            rng,
+            account.min(accounts.saturating_sub(1)),
+            accounts,
+            PUMPING_FROM_MS,
+            PUMPING_FOR_MS,
+        );
+        let sends = 1 + between(rng, 0, 2);
+        let steps = std::iter::once(Step::Signup).chain((0..sends).map(|_| Step::OtpSend));
+        for step in steps.take(left) {
+            out.push(SimEvent {
+                at_ms: at,
+                scenario: Scenario::OtpPumping,
+                step,
+                account: Some(Account::Fake(u32::try_from(account).unwrap_or(u32::MAX))),
+                client,
+                phone: Some(phone),
+                truth: Truth::Unreported,
+            });
+            left -= 1;
+            at += secs(rng, 1, 3) + if step == Step::OtpSend { secs(rng, 30, 90) } else { 0 };
+        }
+        account += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    use super::*;
+
+    #[test]
+    fn stuffing_rotates_addresses_and_mixes_in_a_few_valid_logins() {
+        let mut out = Vec::new();
+        credential_stuffing(&mut ChaCha8Rng::seed_from_u64(1), 30_000, 5_000, &mut out);
+        assert_eq!(out.len(), 30_000);
+        let ips: HashSet<_> = out.iter().map(|e| e.client.ip).collect();
+        let per_ip = out.len() as f64 / ips.len() as f64;
+        assert!((3.0..5.0).contains(&per_ip), "{per_ip}");
+        let asns: HashSet<_> = out.iter().map(|e| e.client.isp).collect();
+        assert!(asns.len() >= 30);
+        let valid = out.iter().filter(|e| e.truth == Truth::Succeeds).count();
+        assert!((90..220).contains(&valid), "{valid}");
+        assert!(
+            out.iter()
+                .all(|e| (STUFFING_FROM_MS..STUFFING_FROM_MS + STUFFING_FOR_MS).contains(&e.at_ms))
+        );
+        assert!(
+            out.iter()
+                .all(|e| e.client.device.is_none() && e.client.software == sw::GO_BOT)
+        );
+    }
+
+    #[test]
+    fn pumping_walks_one_number_block_and_never_verifies() {
+        let mut out = Vec::new();
+        otp_pumping(&mut ChaCha8Rng::seed_from_u64(1), 9_001, &mut out);
+        assert_eq!(out.len(), 9_001);
+        assert!(out.iter().all(|e| e.phone.is_some_and(|p| p / 1_000 == PUMPED_BLOCK)));
+        assert!(out.iter().all(|e| matches!(e.step, Step::Signup | Step::OtpSend)));
+        let numbers: HashSet<_> = out.iter().filter_map(|e| e.phone).collect();
+        assert_eq!(numbers.len(), 1_000);
+        let sends = out.iter().filter(|e| e.step == Step::OtpSend).count();
+        assert!(sends > out.len() / 2, "{sends}");
+    }
+
+    #[test]
+    fn same_seed_same_attacks() {
+        let run = |seed| {
+            let mut out = Vec::new();
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            credential_stuffing(&mut rng, 1_000, 100, &mut out);
+            otp_pumping(&mut rng, 1_000, &mut out);
+            out
+        };
+        assert_eq!(run(3), run(3));
+        assert_ne!(run(3), run(4));
+    }
+}

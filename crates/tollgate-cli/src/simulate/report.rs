@@ -1,0 +1,263 @@
+//! The text report: one table row per scenario and a total, then the
+//! reasons, steps and outcomes behind the numbers.
+//!
+//! Everything but the events/s column depends only on the seed, the event
+//! count and the policy, so two runs can be compared line by line.
+
+use std::io::{self, Write};
+
+use super::tally::{Tallies, Tally};
+use super::traffic::{Scenario, Step};
+
+/// What the run was asked to do.
+#[derive(Debug)]
+pub(crate) struct Header<'a> {
+    pub(crate) seed: u64,
+    pub(crate) requested: u64,
+    pub(crate) generated: usize,
+    /// People in the legitimate population.
+    pub(crate) people: u32,
+    pub(crate) policy: &'a str,
+    pub(crate) rules: usize,
+    /// Keys in the engine's store after the run, and its cap.
+    pub(crate) store_keys: (usize, usize),
+}
+
+const COLUMNS: [&str; 9] = [
+    "scenario",
+    "events",
+    "allowed",
+    "challenged",
+    "throttled",
+    "denied",
+    "attack success",
+    "legit friction",
+    "events/s",
+];
+
+pub(crate) fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io::Result<()> {
+    writeln!(
+        out,
+        "seed {}, {} events requested, {} generated over 24 h from 2024-03-04T00:00Z by {} people and 2 bots",
+        header.seed,
+        group(header.requested),
+        group(header.generated as u64),
+        group(u64::from(header.people)),
+    )?;
+    writeln!(out, "policy: {} ({} limit rules)", header.policy, header.rules)?;
+    writeln!(out)?;
+    let legit = tallies.get(Scenario::Legitimate);
+    let mut rows: Vec<[String; 9]> = vec![COLUMNS.map(str::to_string)];
+    for scenario in Scenario::ALL {
+        let t = tallies.get(scenario);
+        let success = if scenario.is_attack() {
+            percent(t.actions.allowed, t.events)
+        } else {
+            "-".into()
+        };
+        let friction = if scenario.is_attack() {
+            "-".into()
+        } else {
+            percent(t.not_allowed(), t.events)
+        };
+        rows.push(row(scenario.name(), t, success, friction));
+    }
+    let attacks = tallies.attacks();
+    rows.push(row(
+        "total",
+        &tallies.total(),
+        percent(attacks.actions.allowed, attacks.events),
+        percent(legit.not_allowed(), legit.events),
+    ));
+    write_table(out, &rows)?;
+
+    writeln!(out)?;
+    writeln!(out, "top reasons (reason[rule]: events it fired on):")?;
+    for scenario in Scenario::ALL {
+        let top = tallies.get(scenario).top_reasons(3);
+        let text = if top.is_empty() {
+            "none fired".to_string()
+        } else {
+            join(top.iter().map(|(reason, n)| format!("{reason} {}", group(*n))))
+        };
+        writeln!(out, "  {:<20} {text}", scenario.name())?;
+    }
+
+    writeln!(out)?;
+    writeln!(out, "allowed by step (allowed/events):")?;
+    for scenario in Scenario::ALL {
+        let t = tallies.get(scenario);
+        let steps = Step::ALL
+            .iter()
+            .zip(&t.steps)
+            .filter(|(_, c)| c.events > 0)
+            .map(|(step, c)| format!("{} {}/{}", step.name(), group(c.allowed), group(c.events)));
+        let steps = join(steps);
+        let steps = if steps.is_empty() { "no events" } else { &steps };
+        writeln!(out, "  {:<20} {steps}", scenario.name())?;
+    }
+
+    if Scenario::ALL.iter().any(|s| tallies.get(*s).monitored.total() > 0) {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "monitor mode (events where a monitored rule fired: the verdict had it been enforced):"
+        )?;
+        for scenario in Scenario::ALL {
+            let m = &tallies.get(scenario).monitored;
+            writeln!(
+                out,
+                "  {:<20} allowed {} · challenged {} · throttled {} · denied {}",
+                scenario.name(),
+                group(m.allowed),
+                group(m.challenged),
+                group(m.throttled),
+                group(m.denied)
+            )?;
+        }
+    }
+
+    writeln!(out)?;
+    writeln!(out, "outcomes:")?;
+    writeln!(
+        out,
+        "  {:<20} {} of {} correct logins, codes and changes went through (allowed, or challenged and passed)",
+        Scenario::Legitimate.name(),
+        group(legit.succeeded),
+        group(legit.would_succeed)
+    )?;
+    let stuffing = tallies.get(Scenario::CredentialStuffing);
+    writeln!(
+        out,
+        "  {:<20} {} accounts taken over, of {} attempts with valid credentials",
+        Scenario::CredentialStuffing.name(),
+        group(stuffing.succeeded),
+        group(stuffing.would_succeed)
+    )?;
+    let pumping = tallies.get(Scenario::OtpPumping);
+    let sends = Step::ALL
+        .iter()
+        .zip(&pumping.steps)
+        .find(|(step, _)| **step == Step::OtpSend)
+        .map(|(_, c)| *c)
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "  {:<20} {} SMS sent to the pumped number block, of {} requested",
+        Scenario::OtpPumping.name(),
+        group(sends.allowed),
+        group(sends.events)
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "engine store: {} keys tracked at the end (cap {})",
+        group(header.store_keys.0 as u64),
+        group(header.store_keys.1 as u64)
+    )?;
+    Ok(())
+}
+
+fn row(name: &str, t: &Tally, success: String, friction: String) -> [String; 9] {
+    let per_sec = match t.engine_time.as_secs_f64() {
+        s if s > 0.0 => group((t.events as f64 / s) as u64),
+        _ => "-".into(),
+    };
+    [
+        name.to_string(),
+        group(t.events),
+        group(t.actions.allowed),
+        group(t.actions.challenged),
+        group(t.actions.throttled),
+        group(t.actions.denied),
+        success,
+        friction,
+        per_sec,
+    ]
+}
+
+/// Left-aligns the first column, right-aligns the rest.
+fn write_table(out: &mut impl Write, rows: &[[String; 9]]) -> io::Result<()> {
+    let mut widths = [0usize; 9];
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    for row in rows {
+        let mut line = String::new();
+        for (i, (cell, width)) in row.iter().zip(widths).enumerate() {
+            if i == 0 {
+                line.push_str(&format!("{cell:<width$}"));
+            } else {
+                line.push_str(&format!("  {cell:>width$}"));
+            }
+        }
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+fn join(items: impl Iterator<Item = String>) -> String {
+    items.collect::<Vec<_>>().join(" · ")
+}
+
+fn percent(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        return "-".into();
+    }
+    format!("{:.2}%", part as f64 * 100.0 / whole as f64)
+}
+
+/// `1234567` as `1,234,567`.
+fn group(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_grouped_and_percentages_guarded() {
+        assert_eq!(group(0), "0");
+        assert_eq!(group(999), "999");
+        assert_eq!(group(1_000), "1,000");
+        assert_eq!(group(1_234_567), "1,234,567");
+        assert_eq!(percent(1, 0), "-");
+        assert_eq!(percent(1, 3), "33.33%");
+    }
+
+    #[test]
+    fn an_empty_run_still_reports() {
+        let header = Header {
+            seed: 1,
+            requested: 0,
+            generated: 0,
+            people: 0,
+            policy: "built-in default",
+            rules: 13,
+            store_keys: (0, 10),
+        };
+        let mut out = Vec::new();
+        write(&mut out, &header, &Tallies::default()).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        for name in [
+            "legitimate",
+            "credential_stuffing",
+            "otp_pumping",
+            "total",
+            "none fired",
+        ] {
+            assert!(text.contains(name), "{text}");
+        }
+    }
+}

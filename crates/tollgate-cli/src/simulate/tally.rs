@@ -1,0 +1,183 @@
+//! Counting what the engine decided, per scenario, per step and per reason.
+
+use std::collections::HashMap;
+use std::ops::AddAssign;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tollgate::{Action, Decision, Verdict};
+
+use super::traffic::{Scenario, SimEvent, Step, Truth};
+
+/// A reason as reported: its code and, for rule-based codes, the rule.
+pub(crate) type ReasonKey = (&'static str, Option<Arc<str>>);
+
+/// Events and allowed events of one step.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct StepCount {
+    pub(crate) events: u64,
+    pub(crate) allowed: u64,
+}
+
+/// Events per action.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Actions {
+    pub(crate) allowed: u64,
+    pub(crate) challenged: u64,
+    pub(crate) throttled: u64,
+    pub(crate) denied: u64,
+}
+
+impl Actions {
+    fn add(&mut self, action: Action) {
+        match action {
+            Action::Allow => self.allowed += 1,
+            Action::Challenge => self.challenged += 1,
+            Action::Throttle { .. } => self.throttled += 1,
+            // Any action added to the engine later refuses at least as hard as a deny.
+            _ => self.denied += 1,
+        }
+    }
+
+    pub(crate) fn total(&self) -> u64 {
+        self.allowed + self.challenged + self.throttled + self.denied
+    }
+}
+
+impl AddAssign<&Actions> for Actions {
+    fn add_assign(&mut self, other: &Actions) {
+        self.allowed += other.allowed;
+        self.challenged += other.challenged;
+        self.throttled += other.throttled;
+        self.denied += other.denied;
+    }
+}
+
+/// Everything counted for one scenario (or all of them).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Tally {
+    pub(crate) events: u64,
+    /// What was enforced.
+    pub(crate) actions: Actions,
+    /// For events where a monitor-mode rule fired: what enforcing it would have done.
+    pub(crate) monitored: Actions,
+    pub(crate) steps: [StepCount; Step::ALL.len()],
+    /// Events each reason fired on.
+    pub(crate) reasons: HashMap<ReasonKey, u64>,
+    /// Events that would succeed if let through: valid credentials, right codes.
+    pub(crate) would_succeed: u64,
+    /// Of those, the ones the service went ahead with (for stuffing: takeovers).
+    pub(crate) succeeded: u64,
+    /// Time spent in `Engine::evaluate` and `Engine::record`.
+    pub(crate) engine_time: Duration,
+}
+
+impl Tally {
+    pub(crate) fn add(&mut self, sim: &SimEvent, decision: &Decision, went_ahead: bool, spent: Duration) {
+        self.events += 1;
+        let allowed = decision.action == Action::Allow;
+        self.actions.add(decision.action);
+        if let Some(Verdict { action, .. }) = decision.monitored {
+            self.monitored.add(action);
+        }
+        if let Some(count) = Step::ALL
+            .iter()
+            .position(|s| *s == sim.step)
+            .and_then(|i| self.steps.get_mut(i))
+        {
+            count.events += 1;
+            count.allowed += u64::from(allowed);
+        }
+        for reason in &decision.reasons {
+            *self
+                .reasons
+                .entry((reason.code.as_str(), reason.rule.clone()))
+                .or_default() += 1;
+        }
+        if sim.truth == Truth::Succeeds {
+            self.would_succeed += 1;
+            self.succeeded += u64::from(went_ahead);
+        }
+        self.engine_time += spent;
+    }
+
+    /// The `n` reasons that fired most, most frequent first, ties by name.
+    pub(crate) fn top_reasons(&self, n: usize) -> Vec<(String, u64)> {
+        let mut all: Vec<(String, u64)> = self
+            .reasons
+            .iter()
+            .map(|((code, rule), &count)| match rule {
+                Some(rule) => (format!("{code}[{rule}]"), count),
+                None => ((*code).to_string(), count),
+            })
+            .collect();
+        all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        all.truncate(n);
+        all
+    }
+
+    pub(crate) fn not_allowed(&self) -> u64 {
+        self.events - self.actions.allowed
+    }
+}
+
+impl AddAssign<&Tally> for Tally {
+    fn add_assign(&mut self, other: &Tally) {
+        self.events += other.events;
+        self.actions += &other.actions;
+        self.monitored += &other.monitored;
+        for (mine, theirs) in self.steps.iter_mut().zip(&other.steps) {
+            mine.events += theirs.events;
+            mine.allowed += theirs.allowed;
+        }
+        for (key, count) in &other.reasons {
+            *self.reasons.entry(key.clone()).or_default() += count;
+        }
+        self.would_succeed += other.would_succeed;
+        self.succeeded += other.succeeded;
+        self.engine_time += other.engine_time;
+    }
+}
+
+/// One tally per scenario.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Tallies {
+    legitimate: Tally,
+    credential_stuffing: Tally,
+    otp_pumping: Tally,
+}
+
+impl Tallies {
+    pub(crate) fn get(&self, scenario: Scenario) -> &Tally {
+        match scenario {
+            Scenario::Legitimate => &self.legitimate,
+            Scenario::CredentialStuffing => &self.credential_stuffing,
+            Scenario::OtpPumping => &self.otp_pumping,
+        }
+    }
+
+    pub(crate) fn get_mut(&mut self, scenario: Scenario) -> &mut Tally {
+        match scenario {
+            Scenario::Legitimate => &mut self.legitimate,
+            Scenario::CredentialStuffing => &mut self.credential_stuffing,
+            Scenario::OtpPumping => &mut self.otp_pumping,
+        }
+    }
+
+    pub(crate) fn total(&self) -> Tally {
+        let mut total = Tally::default();
+        for scenario in Scenario::ALL {
+            total += self.get(scenario);
+        }
+        total
+    }
+
+    /// All attack scenarios together.
+    pub(crate) fn attacks(&self) -> Tally {
+        let mut total = Tally::default();
+        for scenario in Scenario::ALL.into_iter().filter(|s| s.is_attack()) {
+            total += self.get(scenario);
+        }
+        total
+    }
+}

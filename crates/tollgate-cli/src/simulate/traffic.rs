@@ -1,0 +1,231 @@
+//! The simulator's compact event form and its ground truth.
+//!
+//! Events are generated up front in this small `Copy` form (about 64
+//! bytes) and turned into [`tollgate::Event`]s one at a time while the
+//! engine runs, so a large run does not hold every event's strings at once.
+
+use std::net::IpAddr;
+
+use tollgate::{Asn, Channel, CredentialKind, E164, Event, EventKind, Outcome, Timestamp};
+
+use super::catalog::{Catalog, ISPS, SOFTWARE};
+
+/// Where the simulated day starts: 2024-03-04 00:00 UTC, a Monday.
+pub(crate) const START_MS: u64 = 1_709_510_400_000;
+pub(crate) const HOUR_MS: u64 = 3_600_000;
+pub(crate) const DAY_MS: u64 = 24 * HOUR_MS;
+
+/// Who generated an event: ground truth the engine never sees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Scenario {
+    Legitimate,
+    CredentialStuffing,
+    OtpPumping,
+}
+
+impl Scenario {
+    pub(crate) const ALL: [Scenario; 3] = [Scenario::Legitimate, Scenario::CredentialStuffing, Scenario::OtpPumping];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Scenario::Legitimate => "legitimate",
+            Scenario::CredentialStuffing => "credential_stuffing",
+            Scenario::OtpPumping => "otp_pumping",
+        }
+    }
+
+    pub(crate) fn is_attack(self) -> bool {
+        self != Scenario::Legitimate
+    }
+
+    /// Real users complete a step-up (they hold the passkey or the
+    /// authenticator); bots cannot.
+    pub(crate) fn passes_challenge(self) -> bool {
+        !self.is_attack()
+    }
+}
+
+/// The business step an event stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Step {
+    Login,
+    Signup,
+    /// An SMS code is about to be sent.
+    OtpSend,
+    OtpVerify,
+    PasswordChange,
+}
+
+impl Step {
+    pub(crate) const ALL: [Step; 5] = [
+        Step::Login,
+        Step::Signup,
+        Step::OtpSend,
+        Step::OtpVerify,
+        Step::PasswordChange,
+    ];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Step::Login => "login",
+            Step::Signup => "signup",
+            Step::OtpSend => "otp_send",
+            Step::OtpVerify => "otp_verify",
+            Step::PasswordChange => "password_change",
+        }
+    }
+
+    fn kind(self) -> EventKind {
+        match self {
+            Step::Login => EventKind::Login,
+            Step::Signup => EventKind::Signup,
+            Step::OtpSend => EventKind::OtpSend { channel: Channel::Sms },
+            Step::OtpVerify => EventKind::OtpVerify {
+                channel: Some(Channel::Sms),
+            },
+            Step::PasswordChange => EventKind::CredentialChange {
+                what: CredentialKind::Password,
+            },
+        }
+    }
+}
+
+/// What the service finds out if it goes ahead with the event, and reports
+/// back to the engine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Truth {
+    /// Right password, right code, change applied.
+    Succeeds,
+    /// Wrong password or code.
+    Fails,
+    /// Nothing is reported (sending a code, creating an account).
+    Unreported,
+}
+
+/// An account name, generated on demand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Account {
+    /// An existing member of the legitimate population.
+    Member(u32),
+    /// Someone signing up today.
+    Newcomer(u32),
+    /// A username from a stuffing list that has no account here.
+    Unknown(u32),
+    /// An account a pumping bot creates.
+    Fake(u32),
+}
+
+impl Account {
+    fn id(self) -> String {
+        match self {
+            Account::Member(n) => format!("member-{n:06}"),
+            Account::Newcomer(n) => format!("newcomer-{n:05}"),
+            Account::Unknown(n) => format!("combo-{n:07}"),
+            Account::Fake(n) => format!("pump-{n:06}"),
+        }
+    }
+}
+
+/// The connection an event arrives on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Client {
+    pub(crate) ip: IpAddr,
+    /// Index into [`ISPS`]: gives the ASN and the country.
+    pub(crate) isp: u8,
+    /// Index into [`SOFTWARE`]: gives the JA4 and the user agent.
+    pub(crate) software: u8,
+    pub(crate) device: Option<u64>,
+}
+
+/// One generated event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SimEvent {
+    /// Milliseconds since [`START_MS`].
+    pub(crate) at_ms: u64,
+    pub(crate) scenario: Scenario,
+    pub(crate) step: Step,
+    pub(crate) account: Option<Account>,
+    pub(crate) client: Client,
+    /// E.164 digits of the phone the code goes to.
+    pub(crate) phone: Option<u64>,
+    pub(crate) truth: Truth,
+}
+
+impl SimEvent {
+    /// The event as the service would build it: the CDN resolved country
+    /// and ASN, the TLS terminator measured JA4, the app knows its device
+    /// cookie.
+    pub(crate) fn build(&self, catalog: &Catalog) -> Event {
+        let c = &self.client;
+        let mut e = Event::new(self.step.kind(), Timestamp::from_unix_millis(START_MS + self.at_ms)).with_ip(c.ip);
+        if let Some(isp) = ISPS.get(usize::from(c.isp)) {
+            e = e.with_asn(Asn(isp.asn));
+            if let Some(country) = catalog.countries.get(usize::from(isp.region)) {
+                e = e.with_country(*country);
+            }
+        }
+        if let Some(ja4) = catalog.ja4.get(usize::from(c.software)) {
+            e = e.with_ja4(*ja4);
+        }
+        if let Some(software) = SOFTWARE.get(usize::from(c.software)) {
+            e = e.with_user_agent(software.user_agent);
+        }
+        if let Some(device) = c.device {
+            e = e.with_device(format!("d{device:016x}"));
+        }
+        if let Some(account) = self.account {
+            e = e.with_user(account.id());
+        }
+        if let Some(phone) = self.phone.and_then(|p| format!("+{p}").parse::<E164>().ok()) {
+            e = e.with_phone(phone);
+        }
+        e
+    }
+
+    /// The outcome the service reports after going ahead, if any.
+    pub(crate) fn outcome(&self, event: Event) -> Option<Outcome> {
+        match self.truth {
+            Truth::Succeeds => Some(Outcome::succeeded(event)),
+            Truth::Fails => Some(Outcome::failed(event)),
+            Truth::Unreported => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sim_events_stay_small() {
+        assert!(size_of::<SimEvent>() <= 96, "{}", size_of::<SimEvent>());
+    }
+
+    #[test]
+    fn build_fills_every_field_it_knows() {
+        let catalog = Catalog::new().unwrap();
+        let sim = SimEvent {
+            at_ms: 1_000,
+            scenario: Scenario::Legitimate,
+            step: Step::OtpSend,
+            account: Some(Account::Member(42)),
+            client: Client {
+                ip: "73.40.1.2".parse().unwrap(),
+                isp: 0,
+                software: 0,
+                device: Some(7),
+            },
+            phone: Some(14_155_550_123),
+            truth: Truth::Unreported,
+        };
+        let e = sim.build(&catalog);
+        assert_eq!(e.at.as_unix_millis(), START_MS + 1_000);
+        assert_eq!(e.user.as_ref().unwrap().as_str(), "member-000042");
+        assert_eq!(e.phone.as_ref().unwrap().digits(), "14155550123");
+        assert_eq!(e.asn, Some(Asn(7922)));
+        assert_eq!(e.country.unwrap().as_str(), "US");
+        assert_eq!(e.ja4.unwrap().as_str(), super::super::catalog::CHROME_JA4);
+        assert!(e.device.is_some() && e.user_agent.is_some());
+        assert!(sim.outcome(e).is_none());
+    }
+}
