@@ -79,7 +79,9 @@ fn default_limits() -> Vec<LimitRule> {
         )
         .counting_failures(false)
         .on_exceed(OnExceed::Challenge),
-        rule("login-failures-ja4", Login, &[Ja4], rate(100, HOUR), 100)
+        // Keyed on the network too: real browsers share a handful of JA4s,
+        // so failures per JA4 alone run out for everyone on a busy service.
+        rule("login-failures-ja4-asn", Login, &[Ja4, Asn], rate(60, HOUR), 60)
             .counting_failures(false)
             .on_exceed(OnExceed::Challenge),
         rule("signup-ip-prefix", Signup, &[IpPrefix], rate(20, HOUR), 20),
