@@ -24,8 +24,8 @@ pub(crate) enum CliError {
         /// The first problem, naming the offending field where it can.
         source: PolicyError,
     },
-    /// The engine refused a policy (only possible for a policy that skipped validation).
-    #[error("cannot start the engine: {0}")]
+    /// The engine refused a policy, or the policy could not be written out.
+    #[error("policy: {0}")]
     Engine(PolicyError),
     /// Writing to stdout failed.
     #[error("cannot write output: {0}")]

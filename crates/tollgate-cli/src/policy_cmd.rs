@@ -31,7 +31,8 @@ pub(crate) fn load(path: Option<&Path>) -> Result<Policy, CliError> {
 /// `tollgate policy default`: the built-in policy as TOML.
 pub(crate) fn print_default() -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
-    out.write_all(Policy::default().to_toml().as_bytes())?;
+    let toml = Policy::default().to_toml().map_err(CliError::Engine)?;
+    out.write_all(toml.as_bytes())?;
     out.flush()?;
     Ok(())
 }

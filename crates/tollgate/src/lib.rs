@@ -60,7 +60,7 @@ pub mod store;
 mod time;
 
 pub use decision::{Action, Decision, RateLimitInfo, Verdict};
-pub use engine::{Engine, Ops, Plan};
+pub use engine::{Engine, EngineBuilder, Ops, Plan};
 pub use event::{
     Asn, Channel, Country, CredentialKind, DeviceId, E164, Event, EventKind, EventType, FieldError, HeaderFingerprint,
     HeaderName, Http2Fingerprint, Ja3, Ja4, Outcome, OutcomeResult, UserId,

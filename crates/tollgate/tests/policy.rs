@@ -7,7 +7,7 @@ use tollgate::policy::{Counts, Dimension, OnExceed, Policy, PolicyError};
 #[test]
 fn default_round_trips_through_toml_and_json() {
     let default = Policy::default();
-    let toml = default.to_toml();
+    let toml = default.to_toml().unwrap();
     assert_eq!(Policy::from_toml(&toml).unwrap(), default);
     let json = serde_json::to_string_pretty(&default).unwrap();
     assert_eq!(Policy::from_json(&json).unwrap(), default);

@@ -59,7 +59,12 @@ const PROGRESS_EVERY: usize = 2_048;
 pub(crate) fn run(seed: u64, events: u64, policy_path: Option<&Path>) -> Result<(), CliError> {
     let policy = policy_cmd::load(policy_path)?;
     let rules = policy.limits.len();
-    let engine = Engine::new(policy).map_err(CliError::Engine)?;
+    // A key seed from the run's seed: which keys the store evicts at its cap
+    // depends on key hashes, and the same seed must give the same table.
+    let engine = Engine::builder(policy)
+        .key_seed(seed)
+        .build()
+        .map_err(CliError::Engine)?;
     let catalog = Catalog::new()?;
     let spinner = ProgressBar::new_spinner().with_message("generating traffic");
     spinner.tick();

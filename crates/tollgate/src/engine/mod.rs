@@ -53,20 +53,77 @@ pub struct Engine<S = MemoryStore> {
 impl Engine<MemoryStore> {
     /// An engine with an in-process store of the default size.
     pub fn new(policy: Policy) -> Result<Self, PolicyError> {
-        Engine::with_store(policy, MemoryStore::default())
+        Engine::builder(policy).build()
+    }
+
+    /// Starts an engine with more options than [`Engine::new`].
+    ///
+    /// ```
+    /// use tollgate::Engine;
+    /// use tollgate::policy::Policy;
+    /// use tollgate::store::MemoryStore;
+    ///
+    /// let engine = Engine::builder(Policy::default())
+    ///     .store(MemoryStore::new(100_000))
+    ///     .key_seed(42)
+    ///     .build()?;
+    /// assert_eq!(engine.store().max_keys(), 100_000);
+    /// # Ok::<(), tollgate::policy::PolicyError>(())
+    /// ```
+    pub fn builder(policy: Policy) -> EngineBuilder<MemoryStore> {
+        EngineBuilder {
+            policy,
+            store: MemoryStore::default(),
+            key_seed: None,
+        }
+    }
+}
+
+/// Options for an [`Engine`]; the policy is validated once, in
+/// [`build`](EngineBuilder::build).
+#[derive(Debug)]
+#[must_use]
+pub struct EngineBuilder<S> {
+    policy: Policy,
+    store: S,
+    key_seed: Option<u64>,
+}
+
+impl<S: Store> EngineBuilder<S> {
+    /// Uses `store` for counters.
+    pub fn store<T: Store>(self, store: T) -> EngineBuilder<T> {
+        EngineBuilder {
+            policy: self.policy,
+            store,
+            key_seed: self.key_seed,
+        }
+    }
+
+    /// Derives counter keys from `seed` instead of a random secret, so two
+    /// runs on the same traffic evict the same keys: for simulations and
+    /// replays. In production leave it unset: a key seed an attacker knows
+    /// lets them aim hash collisions at other clients' counters.
+    pub fn key_seed(mut self, seed: u64) -> Self {
+        self.key_seed = Some(seed);
+        self
+    }
+
+    /// Validates the policy and builds the engine.
+    pub fn build(self) -> Result<Engine<S>, PolicyError> {
+        let keys = self.key_seed.map_or_else(KeyHasher::new, KeyHasher::with_seed);
+        let active = Active::compile(self.policy, &keys)?;
+        Ok(Engine {
+            active: ArcSwap::from_pointee(active),
+            keys,
+            store: self.store,
+        })
     }
 }
 
 impl<S: Store> Engine<S> {
     /// An engine over the given store.
     pub fn with_store(policy: Policy, store: S) -> Result<Self, PolicyError> {
-        let keys = KeyHasher::new();
-        let active = Active::compile(policy, &keys)?;
-        Ok(Engine {
-            active: ArcSwap::from_pointee(active),
-            keys,
-            store,
-        })
+        Engine::builder(policy).store(store).build()
     }
 
     /// The store.

@@ -18,6 +18,20 @@ impl KeyHasher {
         KeyHasher(ahash::RandomState::new())
     }
 
+    /// A hasher whose keys are a function of `seed` (splitmix64 expands it
+    /// to ahash's four seeds).
+    pub(crate) fn with_seed(seed: u64) -> Self {
+        let mut state = seed;
+        let mut next = || {
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        };
+        KeyHasher(ahash::RandomState::with_seeds(next(), next(), next(), next()))
+    }
+
     /// A hash of a rule's name, mixed into each of its keys so that rules
     /// keep separate counters, and keep them across policy swaps.
     pub(crate) fn rule_seed(&self, name: &str) -> u64 {

@@ -16,6 +16,10 @@ pub enum PolicyError {
     #[cfg(feature = "serde")]
     #[error("policy TOML: {0}")]
     Toml(#[from] toml::de::Error),
+    /// The policy could not be written as TOML.
+    #[cfg(feature = "serde")]
+    #[error("policy TOML output: {0}")]
+    TomlWrite(#[from] toml::ser::Error),
     /// The JSON text could not be read (the message names line and column).
     #[cfg(feature = "serde")]
     #[error("policy JSON: {0}")]

@@ -174,9 +174,7 @@ impl Policy {
 
     /// The policy as TOML (reads back with [`Policy::from_toml`]).
     #[cfg(feature = "serde")]
-    pub fn to_toml(&self) -> String {
-        // Serialising plain data with string keys cannot fail; an empty
-        // string would fail to parse back, which the round-trip test catches.
-        toml::to_string(self).unwrap_or_default()
+    pub fn to_toml(&self) -> Result<String, PolicyError> {
+        Ok(toml::to_string(self)?)
     }
 }

@@ -4,8 +4,8 @@
 //! budget is full the store sweeps. A sweep first drops idle keys (whose
 //! state is indistinguishable from no state, so no decision changes), then,
 //! if that frees too little, the keys that would become idle soonest, until
-//! the store is at 7/8 of the cap. Sweeps are O(keys) but each frees an
-//! eighth of the cap, so their cost per insert stays constant; a flood of
+//! the store is at 3/4 of the cap. Sweeps are O(keys) but each frees a
+//! quarter of the cap, so their cost per insert stays constant; a flood of
 //! distinct keys costs time, never memory.
 
 use std::hash::Hash;
@@ -83,7 +83,7 @@ impl Budget {
 
     /// How many keys a sweep should leave at most.
     pub(super) fn target(&self) -> usize {
-        self.cap - self.cap / 8
+        self.cap - self.cap / 4
     }
 }
 
@@ -143,6 +143,14 @@ impl<K: Eq + Hash + Clone, V: Slot> BoundedMap<K, V> {
     /// Up to `n` `idle_at` values, as a sample of the map's distribution.
     pub(super) fn sample(&self, n: usize, out: &mut Vec<u64>) {
         out.extend(self.map.iter().take(n).map(|e| e.value().idle_at()));
+    }
+
+    /// Rebuilds the table at its current size. Eviction leaves tombstones
+    /// that the hash table only clears by doubling once it is over half
+    /// full; rebuilding after a sweep keeps a store that churns at its cap
+    /// at the size of one that filled once.
+    pub(super) fn compact(&self) {
+        self.map.shrink_to_fit();
     }
 
     /// Removes entries with `idle_at <= until` while `budget` is above `target`.
