@@ -90,13 +90,13 @@ impl Budget {
 /// One concurrent map whose keys count against a [`Budget`].
 #[derive(Debug)]
 pub(super) struct BoundedMap<K: Eq + Hash, V> {
-    map: DashMap<K, V, ahash::RandomState>,
+    map: DashMap<K, V, KeyMix>,
 }
 
 impl<K: Eq + Hash + Clone, V: Slot> BoundedMap<K, V> {
     pub(super) fn new() -> Self {
         BoundedMap {
-            map: DashMap::with_hasher(ahash::RandomState::new()),
+            map: DashMap::with_hasher(KeyMix),
         }
     }
 
@@ -162,5 +162,63 @@ impl<K: Eq + Hash + Clone, V: Slot> BoundedMap<K, V> {
             }
             !evict
         });
+    }
+}
+
+/// Store keys are already keyed hashes, so hashing them again with a
+/// keyed hasher buys nothing. One folded multiply (the 128-bit product's
+/// halves xor-ed) still spreads every input bit into both the high bits
+/// (dashmap's shard, hashbrown's tag) and the low bits (hashbrown's bucket),
+/// so structured keys handed to the store directly spread too.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct KeyMix;
+
+impl std::hash::BuildHasher for KeyMix {
+    type Hasher = KeyMixHasher;
+
+    fn build_hasher(&self) -> KeyMixHasher {
+        KeyMixHasher(0)
+    }
+}
+
+#[derive(Debug)]
+pub(super) struct KeyMixHasher(u64);
+
+impl std::hash::Hasher for KeyMixHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        let product = u128::from(self.0 ^ n) * 0x9e37_79b9_7f4a_7c15;
+        self.0 = (product as u64) ^ ((product >> 64) as u64);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+    use std::hash::BuildHasher;
+
+    use super::*;
+
+    /// Buckets (low bits) and shards and tags (high bits) must spread for
+    /// keys that differ only in their high bits, or only in their low bits.
+    #[test]
+    fn key_mix_spreads_structured_keys() {
+        for shift in [0, 20, 40, 54] {
+            let hashes: Vec<u64> = (0..1024u64).map(|k| KeyMix.hash_one(k << shift)).collect();
+            let low: HashSet<u64> = hashes.iter().map(|h| h & 1023).collect();
+            let high: HashSet<u64> = hashes.iter().map(|h| h >> 54).collect();
+            // 1024 random values in 1024 slots fill about 647.
+            assert!(low.len() > 550, "shift {shift}: {} low-bit buckets", low.len());
+            assert!(high.len() > 550, "shift {shift}: {} high-bit buckets", high.len());
+        }
     }
 }
