@@ -182,6 +182,45 @@ impl SimClock {
     }
 }
 
+/// What [`allow_path_run`] saw while measuring.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AllowPathRun {
+    /// Keys in the store after the warm-up pass.
+    pub keys_after_warm_up: usize,
+    /// Keys in the store after the measured pass.
+    pub keys_after: usize,
+    /// Measured evaluations that were reason-free allows.
+    pub allowed: usize,
+    /// Heap blocks allocated during the measured pass.
+    pub blocks: u64,
+}
+
+/// Evaluates `events` once so their keys exist, then again while reading
+/// `heap_blocks` (the allocator's running block count) before and after.
+/// The allocation tests supply dhat's count; the fixture stays dhat-free.
+pub fn allow_path_run(engine: &tollgate::Engine, events: &mut [Event], heap_blocks: impl Fn() -> u64) -> AllowPathRun {
+    let mut clock = SimClock::new(EVENT_STEP);
+    for event in events.iter_mut() {
+        event.at = clock.tick();
+        engine.evaluate(event);
+    }
+    let keys_after_warm_up = engine.store().len();
+    let before = heap_blocks();
+    let mut allowed = 0;
+    for event in events.iter_mut() {
+        event.at = clock.tick();
+        let decision = engine.evaluate(event);
+        allowed += usize::from(decision.action == tollgate::Action::Allow && decision.reasons.is_empty());
+    }
+    let blocks = heap_blocks().saturating_sub(before);
+    AllowPathRun {
+        keys_after_warm_up,
+        keys_after: engine.store().len(),
+        allowed,
+        blocks,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;

@@ -5,9 +5,9 @@
 //! The budgeted case (four rules) is `alloc.rs`; this guards the policy most
 //! services start from. One profiler per process, so one test per file.
 
+use tollgate::Engine;
 use tollgate::policy::Policy;
-use tollgate::{Action, Engine};
-use tollgate_benches::{EVENT_STEP, SimClock, login_events};
+use tollgate_benches::{allow_path_run, login_events};
 
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;
@@ -18,36 +18,23 @@ const EVENTS: usize = 1_000;
 #[test]
 fn default_policy_allow_path_does_not_allocate() -> Result<(), Box<dyn std::error::Error>> {
     let _profiler = dhat::Profiler::builder().testing().build();
-
     let engine = Engine::new(Policy::default())?;
     let mut events = login_events(EVENTS);
-    let mut clock = SimClock::new(EVENT_STEP);
-
-    // Warm up: the keys of the three consuming rules now exist (peeks never
-    // create a key).
-    for event in &mut events {
-        event.at = clock.tick();
-        assert_eq!(engine.evaluate(event).action, Action::Allow);
-    }
-    let keys = engine.store().len();
-    assert_eq!(keys, 3 * EVENTS);
-
-    let before = dhat::HeapStats::get();
-    let mut allowed = 0;
-    for event in &mut events {
-        event.at = clock.tick();
-        let decision = engine.evaluate(event);
-        allowed += usize::from(decision.action == Action::Allow && decision.reasons.is_empty());
-    }
-    let after = dhat::HeapStats::get();
-
-    assert_eq!(allowed, EVENTS, "every measured evaluation must be on the allow path");
-    assert_eq!(engine.store().len(), keys, "no key may be created while measuring");
-    let blocks = after.total_blocks - before.total_blocks;
-    let bytes = after.total_bytes - before.total_bytes;
+    let run = allow_path_run(&engine, &mut events, || dhat::HeapStats::get().total_blocks);
+    // Only the three consuming rules create keys: peeks never do.
+    assert_eq!(run.keys_after_warm_up, 3 * EVENTS);
     assert_eq!(
-        blocks, 0,
-        "{EVENTS} allow-path evaluations allocated {blocks} blocks ({bytes} bytes)"
+        run.keys_after, run.keys_after_warm_up,
+        "no key may be created while measuring"
+    );
+    assert_eq!(
+        run.allowed, EVENTS,
+        "every measured evaluation must be on the allow path"
+    );
+    assert_eq!(
+        run.blocks, 0,
+        "{EVENTS} allow-path evaluations allocated {} blocks",
+        run.blocks
     );
     Ok(())
 }
