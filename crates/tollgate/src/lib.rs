@@ -46,6 +46,8 @@
 //! # Features
 //!
 //! * `serde` (default): JSON/TOML for events, outcomes, decisions and policies.
+//! * `geo` (default): country, city, ASN and anonymizer lookups in
+//!   MaxMind-format `.mmdb` databases (the host supplies the bytes).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -53,7 +55,10 @@
 mod decision;
 mod engine;
 mod event;
+#[cfg(feature = "geo")]
+pub mod geo;
 pub mod limiter;
+pub mod net;
 pub mod policy;
 mod reason;
 pub mod store;

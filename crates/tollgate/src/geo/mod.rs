@@ -1,0 +1,1 @@
+//! Geo and ASN lookups in MaxMind-format databases.
