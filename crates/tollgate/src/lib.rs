@@ -68,7 +68,7 @@ pub use decision::{Action, Decision, RateLimitInfo, Verdict};
 pub use engine::{Engine, EngineBuilder, Ops, Plan};
 pub use event::{
     Asn, Channel, Country, CredentialKind, DeviceId, E164, Event, EventKind, EventType, FieldError, HeaderFingerprint,
-    HeaderName, Http2Fingerprint, Ja3, Ja4, Outcome, OutcomeResult, UserId,
+    HeaderName, Http2Fingerprint, Ja3, Ja4, Location, Outcome, OutcomeResult, UserId,
 };
 #[cfg(feature = "serde")]
 pub use event::{Record, WireError};

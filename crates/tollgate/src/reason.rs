@@ -24,6 +24,16 @@ pub enum ReasonCode {
     CompromisedPassword,
     /// The counter store gave no result for some limits; they did not fire.
     StoreIncomplete,
+    /// The user was not seen in this country before.
+    NewCountry,
+    /// The user was not seen on this network (ASN) before.
+    NewAsn,
+    /// The user was not seen with this device before.
+    NewDevice,
+    /// The user has no successful login on record.
+    FirstSeen,
+    /// Faster than plausible travel since the last successful login.
+    ImpossibleTravel,
 }
 
 impl ReasonCode {
@@ -33,6 +43,11 @@ impl ReasonCode {
         ReasonCode::LimitFailures,
         ReasonCode::CompromisedPassword,
         ReasonCode::StoreIncomplete,
+        ReasonCode::NewCountry,
+        ReasonCode::NewAsn,
+        ReasonCode::NewDevice,
+        ReasonCode::FirstSeen,
+        ReasonCode::ImpossibleTravel,
     ];
 
     /// The code as written in decisions and logs, e.g. `limit.exceeded`.
@@ -42,6 +57,11 @@ impl ReasonCode {
             ReasonCode::LimitFailures => "limit.failures",
             ReasonCode::CompromisedPassword => "credentials.compromised_password",
             ReasonCode::StoreIncomplete => "store.incomplete",
+            ReasonCode::NewCountry => "familiarity.new_country",
+            ReasonCode::NewAsn => "familiarity.new_asn",
+            ReasonCode::NewDevice => "familiarity.new_device",
+            ReasonCode::FirstSeen => "familiarity.first_seen",
+            ReasonCode::ImpossibleTravel => "geo.impossible_travel",
         }
     }
 }

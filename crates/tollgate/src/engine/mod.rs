@@ -1,22 +1,29 @@
 //! The engine: policy + store + the decision path.
 
 mod compiled;
+mod facts;
+mod familiarity;
 mod plan;
+mod travel;
 mod verdict;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use smallvec::SmallVec;
 
+pub(crate) use facts::Facts;
 pub use plan::{Ops, Plan};
 
 use crate::limiter::GcraMode;
 use crate::limiter::key::KeyHasher;
 use crate::policy::{Counts, Policy, PolicyError};
-use crate::store::{MemoryStore, Op, OpResult, Store};
-use crate::{Decision, Event, Outcome};
+use crate::store::{MemoryStore, Op, OpResult, Store, StoreKey};
+use crate::{Decision, Event, EventType, Outcome};
 use compiled::Active;
+use familiarity::{Feature, Seeds};
+use plan::Step;
 
 /// Decides on events, learns from outcomes.
 ///
@@ -47,6 +54,8 @@ use compiled::Active;
 pub struct Engine<S = MemoryStore> {
     active: ArcSwap<Active>,
     keys: KeyHasher,
+    seeds: Seeds,
+    travel_seed: u64,
     store: S,
 }
 
@@ -114,6 +123,8 @@ impl<S: Store> EngineBuilder<S> {
         let active = Active::compile(self.policy, &keys)?;
         Ok(Engine {
             active: ArcSwap::from_pointee(active),
+            seeds: Seeds::new(&keys),
+            travel_seed: keys.rule_seed("travel.last_login"),
             keys,
             store: self.store,
         })
@@ -148,7 +159,7 @@ impl<S: Store> Engine<S> {
     /// Decides on an event, running its counter operations in the engine's store.
     pub fn evaluate(&self, event: &Event) -> Decision {
         let plan = self.prepare(event);
-        let mut results: SmallVec<[OpResult; 8]> = SmallVec::from_elem(OpResult::Done, plan.ops().len());
+        let mut results: SmallVec<[OpResult; plan::INLINE_OPS]> = SmallVec::from_elem(OpResult::Done, plan.ops().len());
         match self.store.execute(plan.at(), plan.ops(), &mut results) {
             Ok(()) => plan.conclude(&results),
             Err(_) => plan.conclude(&[]),
@@ -158,22 +169,38 @@ impl<S: Store> Engine<S> {
     /// First half of the split path: the counter operations this event needs.
     pub fn prepare(&self, event: &Event) -> Plan {
         let active = self.active.load_full();
-        let mut plan = Plan::new(Arc::clone(&active), event);
+        let facts = Facts::gather(event);
+        let mut plan = Plan::new(Arc::clone(&active), event, facts);
+        let policy = &active.policy;
         for (index, rule) in active.rules.iter().enumerate() {
             if !rule.applies(&event.kind) {
                 continue;
             }
-            if let Some(key) = self.keys.key(rule.seed, &rule.spec.key, event, &active.policy.keys) {
-                let mode = plan::mode(rule.spec.counts);
-                plan.push(
-                    index,
-                    Op::Gcra {
-                        key,
-                        params: rule.params,
-                        mode,
-                    },
-                );
+            if let Some(key) = self.keys.key(rule.seed, &rule.spec.key, event, &facts, &policy.keys) {
+                let op = Op::Gcra {
+                    key,
+                    params: rule.params,
+                    mode: plan::mode(rule.spec.counts),
+                };
+                plan.push(Step::Limit(u32::try_from(index).unwrap_or(u32::MAX)), op);
             }
+        }
+        let Some(user) = &event.user else {
+            return plan;
+        };
+        let event_type = event.kind.event_type();
+        if policy.familiarity.events.contains(&event_type) {
+            let window = days(policy.familiarity.global_window_days);
+            for feature in Feature::ALL {
+                if let Some((keys, member)) = self.seeds.locate(&self.keys, feature, user, event, &facts) {
+                    plan.push(Step::Familiar(feature), Op::Familiarity { keys, member, window });
+                }
+            }
+        }
+        if policy.travel.events.contains(&event_type) && policy.points.impossible_travel > 0 && facts.location.is_some()
+        {
+            let key = StoreKey(self.keys.hash_of(self.travel_seed, user));
+            plan.push(Step::Travel, Op::RegisterGet { key });
         }
         plan
     }
@@ -185,10 +212,12 @@ impl<S: Store> Engine<S> {
     }
 
     /// Learns from an outcome: charges failure-counting limits on a failure,
-    /// and refills those with `reset_on_success` on a success.
+    /// refills those with `reset_on_success` on a success, and on a
+    /// successful login adds the country, network, device and position to
+    /// the user's history.
     pub fn record(&self, outcome: &Outcome) {
         let ops = self.record_ops(outcome);
-        let mut results: SmallVec<[OpResult; 8]> = SmallVec::from_elem(OpResult::Done, ops.len());
+        let mut results: SmallVec<[OpResult; plan::INLINE_OPS]> = SmallVec::from_elem(OpResult::Done, ops.len());
         // The in-process store cannot fail with a matching buffer, and an
         // outcome that cannot be recorded has nothing to report back.
         let _ = self.store.execute(outcome.event.at, &ops, &mut results);
@@ -199,13 +228,15 @@ impl<S: Store> Engine<S> {
     /// information.
     pub fn record_ops(&self, outcome: &Outcome) -> Ops {
         let active = self.active.load();
+        let policy = &active.policy;
         let mut ops = Ops::default();
         let event = &outcome.event;
+        let facts = Facts::gather(event);
         for rule in active.rules.iter() {
             if rule.spec.counts != Counts::Failures || !rule.applies(&event.kind) {
                 continue;
             }
-            let Some(key) = self.keys.key(rule.seed, &rule.spec.key, event, &active.policy.keys) else {
+            let Some(key) = self.keys.key(rule.seed, &rule.spec.key, event, &facts, &policy.keys) else {
                 continue;
             };
             if outcome.is_failure() {
@@ -218,6 +249,34 @@ impl<S: Store> Engine<S> {
                 ops.push(Op::Reset { key });
             }
         }
+        // Only successful logins teach what is normal for a user: failures
+        // would let an attacker train the history with their own network.
+        let learns = event.kind.event_type() == EventType::Login && !outcome.is_failure();
+        if let (true, Some(user)) = (learns, &event.user) {
+            let window = days(policy.familiarity.global_window_days);
+            let capacity = policy.familiarity.history_size;
+            for feature in Feature::ALL {
+                if let Some((keys, member)) = self.seeds.locate(&self.keys, feature, user, event, &facts) {
+                    ops.push(Op::Learn {
+                        keys,
+                        member,
+                        window,
+                        capacity,
+                    });
+                }
+            }
+            if let Some(location) = &facts.location {
+                ops.push(Op::RegisterSet {
+                    key: StoreKey(self.keys.hash_of(self.travel_seed, user)),
+                    value: travel::pack(event.at, location),
+                    ttl: days(policy.travel.remember_days),
+                });
+            }
+        }
         ops
     }
+}
+
+fn days(n: u16) -> Duration {
+    Duration::from_secs(u64::from(n) * 86_400)
 }

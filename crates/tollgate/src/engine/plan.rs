@@ -6,15 +6,21 @@ use std::sync::Arc;
 use smallvec::SmallVec;
 
 use super::compiled::{Active, Rule};
-use super::verdict;
+use super::facts::Facts;
+use super::familiarity::{self, Feature};
+use super::{travel, verdict};
 use crate::limiter::{GcraMode, GcraOutcome};
 use crate::policy::{Counts, OnExceed};
 use crate::store::{Op, OpResult};
 use crate::{Action, Decision, Event, EventType, RateLimitInfo, Reason, ReasonCode, Timestamp};
 
+/// Operations a plan holds inline: the default policy needs up to 10 on a
+/// login (6 limits, 3 familiarity features, travel); more spill to the heap.
+pub(super) const INLINE_OPS: usize = 12;
+
 /// Counter operations, stored inline for the common case of a few rules.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Ops(SmallVec<[Op; 8]>);
+pub struct Ops(SmallVec<[Op; INLINE_OPS]>);
 
 impl Ops {
     pub(crate) fn push(&mut self, op: Op) {
@@ -42,26 +48,39 @@ pub struct Plan {
     pub(super) event_type: EventType,
     pub(super) at: Timestamp,
     pub(super) ops: Ops,
-    /// The rule behind each op, by index into `active.rules`.
-    pub(super) rules: SmallVec<[u32; 8]>,
-    pub(super) compromised_password: bool,
+    /// Why each op is there.
+    steps: SmallVec<[Step; INLINE_OPS]>,
+    pub(super) facts: Facts,
+    compromised_password: bool,
+}
+
+/// What an op's result feeds.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Step {
+    /// A limit rule, by index into `active.rules`.
+    Limit(u32),
+    /// A familiarity feature.
+    Familiar(Feature),
+    /// The last successful login's position.
+    Travel,
 }
 
 impl Plan {
-    pub(super) fn new(active: Arc<Active>, event: &Event) -> Self {
+    pub(super) fn new(active: Arc<Active>, event: &Event, facts: Facts) -> Self {
         Plan {
             active,
             event_type: event.kind.event_type(),
             at: event.at,
             ops: Ops::default(),
-            rules: SmallVec::new(),
+            steps: SmallVec::new(),
+            facts,
             compromised_password: event.compromised_password,
         }
     }
 
-    pub(super) fn push(&mut self, rule: usize, op: Op) {
+    pub(super) fn push(&mut self, step: Step, op: Op) {
         self.ops.push(op);
-        self.rules.push(u32::try_from(rule).unwrap_or(u32::MAX));
+        self.steps.push(step);
     }
 
     /// The operations to execute, in order.
@@ -82,21 +101,47 @@ impl Plan {
         let mut reasons = Vec::new();
         let mut tightest: Option<(&Rule, GcraOutcome)> = None;
         let mut incomplete = results.len() != self.ops.len();
-        for (&index, result) in self.rules.iter().zip(results) {
-            let (Some(rule), OpResult::Gcra(outcome)) = (self.active.rules.get(index as usize), result) else {
-                incomplete = true;
-                continue;
-            };
-            let enforced = !(rule.spec.monitor || policy.monitor);
-            if enforced && rule.spec.counts == Counts::Attempts && rule.spec.on_exceed == OnExceed::Throttle {
-                let tighter = tightest.is_none_or(|(_, t)| (outcome.remaining, t.reset) < (t.remaining, outcome.reset));
-                if tighter {
-                    tightest = Some((rule, *outcome));
+        let (mut familiarity_read, mut user_known) = (false, false);
+        for (step, result) in self.steps.iter().zip(results) {
+            match (*step, result) {
+                (Step::Limit(index), OpResult::Gcra(outcome)) => {
+                    let Some(rule) = self.active.rules.get(index as usize) else {
+                        continue;
+                    };
+                    if throttles(rule)
+                        && tightest.is_none_or(|(_, t)| (outcome.remaining, t.reset) < (t.remaining, outcome.reset))
+                    {
+                        tightest = Some((rule, *outcome));
+                    }
+                    if !outcome.allowed {
+                        reasons.push(limit_reason(rule, outcome));
+                    }
                 }
+                (Step::Familiar(feature), OpResult::Familiarity(counts)) => {
+                    familiarity_read = true;
+                    user_known |= counts.user_total > 0;
+                    reasons.extend(familiarity::reason(
+                        feature,
+                        counts,
+                        &self.facts,
+                        &policy.points,
+                        &policy.familiarity,
+                    ));
+                }
+                (Step::Travel, OpResult::Register(last)) => {
+                    let max = policy.travel.max_speed_kmh;
+                    let here = self.facts.location;
+                    let points = policy.points.impossible_travel;
+                    reasons.extend(
+                        last.zip(here)
+                            .and_then(|(last, here)| travel::reason(last, self.at, &here, max, points)),
+                    );
+                }
+                _ => incomplete = true,
             }
-            if !outcome.allowed {
-                reasons.push(limit_reason(rule, outcome, policy.monitor));
-            }
+        }
+        if familiarity_read && !user_known {
+            reasons.extend(familiarity::first_seen(&policy.points));
         }
         let points = policy.points.compromised_password;
         if self.compromised_password && points > 0 {
@@ -105,18 +150,19 @@ impl Plan {
                 "password found in a compromised-password corpus",
             );
             r.points = points;
-            r.monitor = policy.monitor;
             reasons.push(r);
         }
         if incomplete {
-            let mut r = Reason::new(
+            reasons.push(Reason::new(
                 ReasonCode::StoreIncomplete,
-                "counter store returned no result for some limits",
-            );
-            r.monitor = policy.monitor;
-            reasons.push(r);
+                "counter store returned no result for some operations",
+            ));
         }
-        let rate_limit = tightest.map(|(rule, o)| RateLimitInfo {
+        if policy.monitor {
+            reasons.iter_mut().for_each(|r| r.monitor = true);
+        }
+        // In monitor mode nothing is enforced, so no quota is advertised.
+        let rate_limit = tightest.filter(|_| !policy.monitor).map(|(rule, o)| RateLimitInfo {
             policy: Arc::clone(&rule.name),
             limit: rule.spec.burst,
             window: rule.window,
@@ -127,7 +173,14 @@ impl Plan {
     }
 }
 
-fn limit_reason(rule: &Rule, outcome: &GcraOutcome, global_monitor: bool) -> Reason {
+/// Whether a rule's quota goes into the RateLimit headers: enforced limits
+/// that count attempts and throttle.
+fn throttles(rule: &Rule) -> bool {
+    let spec = &rule.spec;
+    !spec.monitor && spec.counts == Counts::Attempts && spec.on_exceed == OnExceed::Throttle
+}
+
+fn limit_reason(rule: &Rule, outcome: &GcraOutcome) -> Reason {
     let spec = &rule.spec;
     let (code, counted) = match spec.counts {
         Counts::Failures => (ReasonCode::LimitFailures, "failures"),
@@ -142,7 +195,7 @@ fn limit_reason(rule: &Rule, outcome: &GcraOutcome, global_monitor: bool) -> Rea
     );
     let mut r = Reason::new(code, detail);
     r.rule = Some(Arc::clone(&rule.name));
-    r.monitor = spec.monitor || global_monitor;
+    r.monitor = spec.monitor;
     match spec.on_exceed {
         OnExceed::Score(points) => r.points = points,
         OnExceed::Challenge => r.action = Some(Action::Challenge),

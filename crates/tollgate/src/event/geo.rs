@@ -82,6 +82,75 @@ impl fmt::Display for Asn {
     }
 }
 
+/// A geographic position with its uncertainty, as a geo database or a CDN
+/// reports it.
+///
+/// ```
+/// let berlin = tollgate::Location::new(52.52, 13.405, 20)?;
+/// let paris = tollgate::Location::new(48.8566, 2.3522, 20)?;
+/// let km = berlin.distance_km(&paris);
+/// assert!((km - 878.0).abs() < 5.0, "{km}");
+/// # Ok::<(), tollgate::FieldError>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Location {
+    latitude: f64,
+    longitude: f64,
+    accuracy_km: u16,
+}
+
+/// Mean Earth radius (IUGG), in kilometres.
+const EARTH_RADIUS_KM: f64 = 6371.0088;
+
+impl Location {
+    /// A position in degrees (latitude −90 to 90, longitude −180 to 180) with
+    /// an accuracy radius in kilometres.
+    pub fn new(latitude: f64, longitude: f64, accuracy_km: u16) -> Result<Location, FieldError> {
+        if !(-90.0..=90.0).contains(&latitude) || !(-180.0..=180.0).contains(&longitude) {
+            return Err(FieldError::new(
+                "location",
+                "latitude must be -90 to 90 and longitude -180 to 180",
+            ));
+        }
+        Ok(Location {
+            latitude,
+            longitude,
+            accuracy_km,
+        })
+    }
+
+    /// Latitude in degrees.
+    pub fn latitude(&self) -> f64 {
+        self.latitude
+    }
+
+    /// Longitude in degrees.
+    pub fn longitude(&self) -> f64 {
+        self.longitude
+    }
+
+    /// The radius, in kilometres, the true position lies within.
+    pub fn accuracy_km(&self) -> u16 {
+        self.accuracy_km
+    }
+
+    /// Great-circle distance (haversine) in kilometres.
+    pub fn distance_km(&self, other: &Location) -> f64 {
+        let (lat1, lat2) = (self.latitude.to_radians(), other.latitude.to_radians());
+        let dlat = lat2 - lat1;
+        let dlon = (other.longitude - self.longitude).to_radians();
+        let a = (dlat / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * (dlon / 2.0).sin().powi(2);
+        2.0 * EARTH_RADIUS_KM * a.sqrt().min(1.0).asin()
+    }
+
+    /// The distance that is certain: the great-circle distance minus both
+    /// accuracy radii, never below zero.
+    pub fn min_distance_km(&self, other: &Location) -> f64 {
+        let slack = f64::from(self.accuracy_km) + f64::from(other.accuracy_km);
+        (self.distance_km(other) - slack).max(0.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,7 +30,7 @@ use std::net::IpAddr;
 
 pub use error::FieldError;
 pub use fingerprint::{HeaderFingerprint, HeaderName, Http2Fingerprint, Ja3, Ja4};
-pub use geo::{Asn, Country};
+pub use geo::{Asn, Country, Location};
 pub use ids::{DeviceId, E164, UserId};
 pub use kind::{Channel, CredentialKind, EventKind, EventType};
 #[cfg(feature = "serde")]
@@ -74,6 +74,8 @@ pub struct Event {
     pub country: Option<Country>,
     /// The client's ASN, when resolved upstream.
     pub asn: Option<Asn>,
+    /// The client's position, when resolved upstream.
+    pub location: Option<Location>,
     /// The service found the submitted password in a compromised-password
     /// corpus. Only the verdict travels: never the password.
     pub compromised_password: bool,
@@ -110,6 +112,7 @@ impl Event {
             device: None,
             country: None,
             asn: None,
+            location: None,
             compromised_password: false,
         }
     }
@@ -131,6 +134,8 @@ impl Event {
         with_country(country: Country);
         /// Sets the upstream-resolved ASN.
         with_asn(asn: Asn);
+        /// Sets the upstream-resolved position.
+        with_location(location: Location);
     }
 
     /// Sets the account.

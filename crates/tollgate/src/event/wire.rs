@@ -109,6 +109,8 @@ struct WireRecord {
     country: Option<Country>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     asn: Option<Asn>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    location: Option<Location>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     compromised_password: bool,
 }
@@ -139,6 +141,7 @@ impl WireRecord {
             device: e.device.clone(),
             country: e.country,
             asn: e.asn,
+            location: e.location,
             compromised_password: e.compromised_password,
         }
     }
@@ -170,6 +173,7 @@ impl WireRecord {
             device: self.device,
             country: self.country,
             asn: self.asn,
+            location: self.location,
             compromised_password: self.compromised_password,
         };
         Ok(match self.outcome {
@@ -300,6 +304,34 @@ impl<'de> Deserialize<'de> for Asn {
             }
         }
         d.deserialize_any(AsnVisitor)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireLocation {
+    latitude: f64,
+    longitude: f64,
+    #[serde(default)]
+    accuracy_km: u16,
+}
+
+impl Serialize for Location {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        WireLocation {
+            latitude: self.latitude(),
+            longitude: self.longitude(),
+            accuracy_km: self.accuracy_km(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Location {
+    /// `{"latitude": 52.52, "longitude": 13.40, "accuracy_km": 20}`.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let w = WireLocation::deserialize(d)?;
+        Location::new(w.latitude, w.longitude, w.accuracy_km).map_err(de::Error::custom)
     }
 }
 

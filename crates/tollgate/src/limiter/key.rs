@@ -6,6 +6,7 @@ use std::hash::{BuildHasher, Hash, Hasher};
 use std::net::IpAddr;
 
 use crate::Event;
+use crate::engine::Facts;
 use crate::policy::{Dimension, KeyOptions};
 use crate::store::StoreKey;
 
@@ -38,25 +39,37 @@ impl KeyHasher {
         self.0.hash_one(name)
     }
 
+    /// A keyed hash of `value` under `seed`.
+    pub(crate) fn hash_of(&self, seed: u64, value: impl Hash) -> u64 {
+        self.0.hash_one((seed, value))
+    }
+
     /// The key for `dims` of `event` under a rule, or `None` when the event
     /// lacks one of the dimensions.
-    pub(crate) fn key(&self, seed: u64, dims: &[Dimension], event: &Event, opts: &KeyOptions) -> Option<StoreKey> {
+    pub(crate) fn key(
+        &self,
+        seed: u64,
+        dims: &[Dimension],
+        event: &Event,
+        facts: &Facts,
+        opts: &KeyOptions,
+    ) -> Option<StoreKey> {
         let mut h = self.0.build_hasher();
         seed.hash(&mut h);
         for dim in dims {
-            hash_dimension(&mut h, dim, event, opts)?;
+            hash_dimension(&mut h, dim, event, facts, opts)?;
         }
         Some(StoreKey(h.finish()))
     }
 }
 
-fn hash_dimension(h: &mut impl Hasher, dim: &Dimension, e: &Event, opts: &KeyOptions) -> Option<()> {
+fn hash_dimension(h: &mut impl Hasher, dim: &Dimension, e: &Event, facts: &Facts, opts: &KeyOptions) -> Option<()> {
     // A tag per dimension keeps e.g. a user named like a device id apart.
     match dim {
         Dimension::Ip => (0u8, masked(e.ip?, 32, opts.ipv6_host_prefix)).hash(h),
         Dimension::IpPrefix => (1u8, network(e.ip?, opts)).hash(h),
-        Dimension::Asn => (2u8, e.asn?).hash(h),
-        Dimension::Country => (3u8, e.country?).hash(h),
+        Dimension::Asn => (2u8, facts.asn?).hash(h),
+        Dimension::Country => (3u8, facts.country?).hash(h),
         Dimension::Ja4 => (4u8, e.ja4.as_ref()?).hash(h),
         Dimension::Ja3 => (5u8, e.ja3.as_ref()?).hash(h),
         Dimension::Http2 => (6u8, e.http2.as_ref()?).hash(h),
@@ -134,17 +147,26 @@ mod tests {
         let ip = [Dimension::Ip];
         let e1 = login("198.51.100.1");
         assert_eq!(
-            k.key(a, &ip, &e1, &opts),
-            k.key(a, &ip, &login("::ffff:198.51.100.1"), &opts)
+            k.key(a, &ip, &e1, &Facts::default(), &opts),
+            k.key(a, &ip, &login("::ffff:198.51.100.1"), &Facts::default(), &opts)
         );
-        assert_ne!(k.key(a, &ip, &e1, &opts), k.key(b, &ip, &e1, &opts));
-        assert_ne!(k.key(a, &ip, &e1, &opts), k.key(a, &ip, &login("198.51.100.2"), &opts));
+        assert_ne!(
+            k.key(a, &ip, &e1, &Facts::default(), &opts),
+            k.key(b, &ip, &e1, &Facts::default(), &opts)
+        );
+        assert_ne!(
+            k.key(a, &ip, &e1, &Facts::default(), &opts),
+            k.key(a, &ip, &login("198.51.100.2"), &Facts::default(), &opts)
+        );
         let prefix = [Dimension::IpPrefix];
         assert_eq!(
-            k.key(a, &prefix, &e1, &opts),
-            k.key(a, &prefix, &login("198.51.100.2"), &opts)
+            k.key(a, &prefix, &e1, &Facts::default(), &opts),
+            k.key(a, &prefix, &login("198.51.100.2"), &Facts::default(), &opts)
         );
-        assert_eq!(k.key(a, &[Dimension::Ip, Dimension::User], &e1, &opts), None);
+        assert_eq!(
+            k.key(a, &[Dimension::Ip, Dimension::User], &e1, &Facts::default(), &opts),
+            None
+        );
     }
 
     #[test]
@@ -152,7 +174,7 @@ mod tests {
         let k = KeyHasher::new();
         let seed = k.rule_seed("r");
         let ip = [Dimension::Ip];
-        let key = |addr: &str, opts: &KeyOptions| k.key(seed, &ip, &login(addr), opts);
+        let key = |addr: &str, opts: &KeyOptions| k.key(seed, &ip, &login(addr), &Facts::default(), opts);
         let opts = KeyOptions::default();
         assert_eq!(key("2001:db8::1", &opts), key("2001:db8::ffff:2", &opts));
         assert_ne!(key("2001:db8::1", &opts), key("2001:db8:0:1::1", &opts));

@@ -31,14 +31,6 @@ impl Default for Thresholds {
     }
 }
 
-impl Default for Points {
-    fn default() -> Self {
-        Points {
-            compromised_password: 50,
-        }
-    }
-}
-
 impl Default for Policy {
     fn default() -> Self {
         Policy {
@@ -46,6 +38,8 @@ impl Default for Policy {
             keys: KeyOptions::default(),
             thresholds: Thresholds::default(),
             points: Points::default(),
+            familiarity: Default::default(),
+            travel: Default::default(),
             limits: default_limits(),
         }
     }

@@ -33,11 +33,13 @@ mod default;
 mod error;
 mod limit;
 mod rate;
+mod signals;
 mod validate;
 
 pub use error::PolicyError;
 pub use limit::{Counts, Dimension, LimitRule, OnExceed};
 pub use rate::{Rate, RateError};
+pub use signals::{Familiarity, Points, Travel};
 
 use crate::EventType;
 
@@ -56,6 +58,10 @@ pub struct Policy {
     pub thresholds: Thresholds,
     /// Points per scored signal.
     pub points: Points,
+    /// Per-user familiarity of country, network and device.
+    pub familiarity: Familiarity,
+    /// Impossible travel.
+    pub travel: Travel,
     /// Keyed limits.
     pub limits: Vec<LimitRule>,
 }
@@ -137,17 +143,6 @@ impl Thresholds {
     fn all(&self) -> [(&'static str, Threshold); 5] {
         EventType::ALL.map(|t| (t.as_str(), self.get(t)))
     }
-}
-
-/// Points each scored signal adds (0 turns a signal off).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
-#[non_exhaustive]
-pub struct Points {
-    /// The submitted password is known to be compromised
-    /// (`credentials.compromised_password`).
-    pub compromised_password: u8,
 }
 
 impl Policy {

@@ -28,8 +28,44 @@ pub(super) fn policy(p: &Policy) -> Result<(), PolicyError> {
             return Err(PolicyError::invalid(field, "challenge must not be above deny"));
         }
     }
-    if p.points.compromised_password > 100 {
-        return Err(PolicyError::invalid("points.compromised_password", "must be 0 to 100"));
+    let pts = &p.points;
+    for (name, value) in [
+        ("compromised_password", pts.compromised_password),
+        ("new_country", pts.new_country),
+        ("new_asn", pts.new_asn),
+        ("new_device", pts.new_device),
+        ("first_seen", pts.first_seen),
+        ("impossible_travel", pts.impossible_travel),
+    ] {
+        if value > 100 {
+            return Err(PolicyError::invalid(format!("points.{name}"), "must be 0 to 100"));
+        }
+    }
+    let f = &p.familiarity;
+    if has_duplicates(&f.events) {
+        return Err(PolicyError::invalid("familiarity.events", "lists an event type twice"));
+    }
+    if !(1..=crate::store::HISTORY_MAX).contains(&usize::from(f.history_size)) {
+        return Err(PolicyError::invalid("familiarity.history_size", "must be 1 to 32"));
+    }
+    if !(1..=365).contains(&f.global_window_days) {
+        return Err(PolicyError::invalid(
+            "familiarity.global_window_days",
+            "must be 1 to 365",
+        ));
+    }
+    if !(1..=100).contains(&f.common_percent) {
+        return Err(PolicyError::invalid("familiarity.common_percent", "must be 1 to 100"));
+    }
+    let t = &p.travel;
+    if has_duplicates(&t.events) {
+        return Err(PolicyError::invalid("travel.events", "lists an event type twice"));
+    }
+    if t.max_speed_kmh == 0 {
+        return Err(PolicyError::invalid("travel.max_speed_kmh", "must be above 0"));
+    }
+    if !(1..=365).contains(&t.remember_days) {
+        return Err(PolicyError::invalid("travel.remember_days", "must be 1 to 365"));
     }
     let mut names = HashSet::new();
     for (i, rule) in p.limits.iter().enumerate() {

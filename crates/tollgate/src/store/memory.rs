@@ -2,8 +2,9 @@
 
 use super::bounded::{BoundedMap, Budget};
 use super::distinct::Distinct;
+use super::history::{History, Register};
 use super::window::Window;
-use super::{Op, OpResult, Store, StoreError, StoreKey};
+use super::{FamiliarityCounts, FamiliarityKeys, Op, OpResult, Store, StoreError, StoreKey};
 use crate::Timestamp;
 use crate::limiter::{GcraMode, gcra};
 use crate::time::duration_nanos;
@@ -27,6 +28,8 @@ pub struct MemoryStore {
     buckets: BoundedMap<StoreKey, u64>,
     windows: BoundedMap<StoreKey, Window>,
     distinct: BoundedMap<StoreKey, Distinct>,
+    histories: BoundedMap<StoreKey, History>,
+    registers: BoundedMap<StoreKey, Register>,
 }
 
 impl Default for MemoryStore {
@@ -46,6 +49,8 @@ impl MemoryStore {
             buckets: BoundedMap::new(),
             windows: BoundedMap::new(),
             distinct: BoundedMap::new(),
+            histories: BoundedMap::new(),
+            registers: BoundedMap::new(),
         }
     }
 
@@ -56,7 +61,7 @@ impl MemoryStore {
 
     /// Keys tracked now, all counter kinds together.
     pub fn len(&self) -> usize {
-        self.buckets.len() + self.windows.len() + self.distinct.len()
+        self.buckets.len() + self.windows.len() + self.distinct.len() + self.histories.len() + self.registers.len()
     }
 
     /// Whether no key is tracked.
@@ -69,6 +74,8 @@ impl MemoryStore {
         self.buckets.compact();
         self.windows.compact();
         self.distinct.compact();
+        self.histories.compact();
+        self.registers.compact();
     }
 
     fn evict(&self, now: u64) {
@@ -80,10 +87,12 @@ impl MemoryStore {
         }
         // Still too full: drop what would turn idle soonest, estimated from
         // a sample, then anything, until at target.
-        let mut sample = Vec::with_capacity(768);
+        let mut sample = Vec::with_capacity(1280);
         self.buckets.sample(256, &mut sample);
         self.windows.sample(256, &mut sample);
         self.distinct.sample(256, &mut sample);
+        self.histories.sample(256, &mut sample);
+        self.registers.sample(256, &mut sample);
         sample.sort_unstable();
         let excess = budget.used().saturating_sub(budget.target());
         let index = sample.len() * excess / budget.used().max(1);
@@ -99,6 +108,40 @@ impl MemoryStore {
         self.buckets.evict_until(until, &self.budget, target);
         self.windows.evict_until(until, &self.budget, target);
         self.distinct.evict_until(until, &self.budget, target);
+        self.histories.evict_until(until, &self.budget, target);
+        self.registers.evict_until(until, &self.budget, target);
+    }
+
+    /// Reads a sliding-window counter without creating it.
+    fn window_count(&self, key: StoreKey, now: u64, len: u64) -> u64 {
+        self.windows.get_mut(&key, |w| w.add(now, len, 0)).unwrap_or(0)
+    }
+
+    fn familiarity(&self, now: u64, keys: &FamiliarityKeys, member: u64, len: u64) -> FamiliarityCounts {
+        let (user_count, user_total) = self.histories.get(&keys.user, |h| h.counts(member)).unwrap_or((0, 0));
+        FamiliarityCounts {
+            user_count,
+            user_total,
+            global_count: self.window_count(keys.global, now, len),
+            global_total: self.window_count(keys.total, now, len),
+        }
+    }
+
+    fn learn(&self, now: u64, keys: &FamiliarityKeys, member: u64, len: u64, capacity: u8) {
+        let sweep = || self.sweep(now);
+        self.histories
+            .upsert(keys.user, &self.budget, sweep, History::default, |h| {
+                h.learn(member, now, capacity)
+            });
+        for key in [keys.global, keys.total] {
+            self.windows.upsert(
+                key,
+                &self.budget,
+                sweep,
+                || Window::new(now, len),
+                |w| w.add(now, len, 1),
+            );
+        }
     }
 
     fn run(&self, now: u64, op: &Op) -> OpResult {
@@ -150,10 +193,39 @@ impl MemoryStore {
                 );
                 OpResult::Count(count)
             }
+            Op::Familiarity { keys, member, window } => {
+                OpResult::Familiarity(self.familiarity(now, &keys, member, duration_nanos(window)))
+            }
+            Op::Learn {
+                keys,
+                member,
+                window,
+                capacity,
+            } => {
+                self.learn(now, &keys, member, duration_nanos(window), capacity);
+                OpResult::Done
+            }
+            Op::RegisterGet { key } => {
+                let value = self.registers.get(&key, |r| (r.expires > now).then_some(r.value));
+                OpResult::Register(value.flatten())
+            }
+            Op::RegisterSet { key, value, ttl } => {
+                let expires = now.saturating_add(duration_nanos(ttl));
+                self.registers.upsert(
+                    key,
+                    &self.budget,
+                    sweep,
+                    || Register { value, expires },
+                    |r| *r = Register { value, expires },
+                );
+                OpResult::Done
+            }
             Op::Reset { key } => {
                 self.buckets.remove(&key, &self.budget);
                 self.windows.remove(&key, &self.budget);
                 self.distinct.remove(&key, &self.budget);
+                self.histories.remove(&key, &self.budget);
+                self.registers.remove(&key, &self.budget);
                 OpResult::Done
             }
         }

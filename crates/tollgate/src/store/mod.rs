@@ -24,12 +24,14 @@
 
 mod bounded;
 mod distinct;
+mod history;
 mod memory;
 mod window;
 
 use std::time::Duration;
 
 pub use distinct::DISTINCT_EXACT_UP_TO;
+pub use history::HISTORY_MAX;
 pub use memory::MemoryStore;
 
 use crate::Timestamp;
@@ -77,11 +79,76 @@ pub enum Op {
         /// The member's hash.
         member: u64,
     },
+    /// Reads how familiar `member` is: its count in the bounded history at
+    /// `keys.user` and that history's total, plus the sliding-window counts
+    /// (over `window`) of the member at `keys.global` and of every member at
+    /// `keys.total`. Changes nothing. Result: [`OpResult::Familiarity`].
+    Familiarity {
+        /// Where the history and the global counters live.
+        keys: FamiliarityKeys,
+        /// The value's hash.
+        member: u64,
+        /// Window of the global counters.
+        window: Duration,
+    },
+    /// Records one use of `member`: in the history at `keys.user` (at most
+    /// `capacity` members; when full, the least recently seen one goes), and
+    /// +1 on both global counters. Result: [`OpResult::Done`].
+    Learn {
+        /// Where the history and the global counters live.
+        keys: FamiliarityKeys,
+        /// The value's hash.
+        member: u64,
+        /// Window of the global counters.
+        window: Duration,
+        /// Most members the history keeps (1 to [`HISTORY_MAX`]).
+        capacity: u8,
+    },
+    /// Reads the 128-bit value at `key`, if set and not expired.
+    /// Result: [`OpResult::Register`].
+    RegisterGet {
+        /// The register.
+        key: StoreKey,
+    },
+    /// Sets the 128-bit value at `key`, to expire `ttl` from now.
+    /// Result: [`OpResult::Done`].
+    RegisterSet {
+        /// The register.
+        key: StoreKey,
+        /// The value.
+        value: u128,
+        /// Time to live.
+        ttl: Duration,
+    },
     /// Forgets all state at `key`. Result: [`OpResult::Done`].
     Reset {
         /// The key to clear.
         key: StoreKey,
     },
+}
+
+/// The three keys of one familiarity feature (e.g. a user's countries).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FamiliarityKeys {
+    /// The user's bounded history of this feature.
+    pub user: StoreKey,
+    /// The global counter of this value of the feature.
+    pub global: StoreKey,
+    /// The global counter of all values of the feature.
+    pub total: StoreKey,
+}
+
+/// Counts behind a familiarity score (see [`Op::Familiarity`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FamiliarityCounts {
+    /// Times the user was seen with this value (within the history).
+    pub user_count: u32,
+    /// Times the user was seen with any value in the history.
+    pub user_total: u32,
+    /// Uses of this value by everyone, in the window.
+    pub global_count: u64,
+    /// Uses of any value by everyone, in the window.
+    pub global_total: u64,
 }
 
 /// The result of one [`Op`].
@@ -92,7 +159,11 @@ pub enum OpResult {
     Gcra(GcraOutcome),
     /// Of [`Op::WindowAdd`] and [`Op::DistinctAdd`].
     Count(u64),
-    /// Of [`Op::Reset`].
+    /// Of [`Op::Familiarity`].
+    Familiarity(FamiliarityCounts),
+    /// Of [`Op::RegisterGet`].
+    Register(Option<u128>),
+    /// Of [`Op::Learn`], [`Op::RegisterSet`] and [`Op::Reset`].
     Done,
 }
 

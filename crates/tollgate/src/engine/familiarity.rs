@@ -1,0 +1,160 @@
+//! Per-user familiarity of country, network and device, after Freeman et
+//! al., "Who Are You? A Statistical Approach to Measuring User
+//! Authenticity" (NDSS 2016).
+//!
+//! For each feature the store keeps a bounded history per user (value,
+//! count, last seen) and global sliding-window counts per value. A value
+//! scores `max_points × U × R`:
+//!
+//! * `U = 1 / (1 + n)`, where `n` is how often this user was seen with the
+//!   value: 1 for a new value, ½ after one sighting, and so on — the
+//!   smoothed estimate of how unlikely the value is for this user;
+//! * `R = 1 − min(1, share / common)`, where `share` is the value's share of
+//!   all successful logins in the window and `common` the policy's
+//!   `common_percent`: a value everyone uses says little, a rare one a lot.
+//!
+//! Histories learn from successful logins only, so failed attempts cannot
+//! teach the engine that an attacker's network is normal.
+
+use crate::limiter::key::KeyHasher;
+use crate::policy::{Familiarity, Points};
+use crate::store::{FamiliarityCounts, FamiliarityKeys, StoreKey};
+use crate::{Event, Reason, ReasonCode, UserId};
+
+use super::facts::Facts;
+
+/// A familiarity feature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Feature {
+    Country,
+    Asn,
+    Device,
+}
+
+impl Feature {
+    pub(crate) const ALL: [Feature; 3] = [Feature::Country, Feature::Asn, Feature::Device];
+
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Feature::Country => "country",
+            Feature::Asn => "network",
+            Feature::Device => "device",
+        }
+    }
+
+    fn code(self) -> ReasonCode {
+        match self {
+            Feature::Country => ReasonCode::NewCountry,
+            Feature::Asn => ReasonCode::NewAsn,
+            Feature::Device => ReasonCode::NewDevice,
+        }
+    }
+
+    fn max_points(self, p: &Points) -> u8 {
+        match self {
+            Feature::Country => p.new_country,
+            Feature::Asn => p.new_asn,
+            Feature::Device => p.new_device,
+        }
+    }
+}
+
+/// Per-engine seeds of the familiarity keys: (user history, global value,
+/// global total) for each feature.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Seeds([[u64; 3]; 3]);
+
+impl Seeds {
+    pub(crate) fn new(keys: &KeyHasher) -> Seeds {
+        let seed = |f: Feature, part: &str| keys.rule_seed(&format!("familiarity.{}.{part}", f.name()));
+        Seeds(Feature::ALL.map(|f| [seed(f, "user"), seed(f, "value"), seed(f, "total")]))
+    }
+
+    /// The store keys and member hash of `feature` for this event's user.
+    pub(crate) fn locate(
+        &self,
+        keys: &KeyHasher,
+        feature: Feature,
+        user: &UserId,
+        event: &Event,
+        facts: &Facts,
+    ) -> Option<(FamiliarityKeys, u64)> {
+        let [user_seed, value_seed, total_seed] = *self.0.get(feature.index())?;
+        let member = match feature {
+            Feature::Country => keys.hash_of(value_seed, facts.country?),
+            Feature::Asn => keys.hash_of(value_seed, facts.asn?),
+            Feature::Device => device(keys, value_seed, event)?,
+        };
+        let keys = FamiliarityKeys {
+            user: StoreKey(keys.hash_of(user_seed, user)),
+            global: StoreKey(member),
+            total: StoreKey(keys.hash_of(total_seed, ())),
+        };
+        Some((keys, member))
+    }
+}
+
+/// The device: its id when the service tracks one, otherwise what the client
+/// software looks like (JA4 and user agent) — a weaker stand-in.
+fn device(keys: &KeyHasher, seed: u64, event: &Event) -> Option<u64> {
+    if let Some(id) = &event.device {
+        return Some(keys.hash_of(seed, (0u8, id)));
+    }
+    if event.ja4.is_none() && event.user_agent.is_none() {
+        return None;
+    }
+    Some(keys.hash_of(seed, (1u8, event.ja4, event.user_agent.as_deref())))
+}
+
+/// The reason for one feature, if it scores.
+pub(crate) fn reason(
+    feature: Feature,
+    counts: &FamiliarityCounts,
+    facts: &Facts,
+    points: &Points,
+    settings: &Familiarity,
+) -> Option<Reason> {
+    if counts.user_total == 0 {
+        return None;
+    }
+    let unfamiliar = 1.0 / (1.0 + f64::from(counts.user_count));
+    let share = if counts.global_total == 0 {
+        0.0
+    } else {
+        counts.global_count as f64 / counts.global_total as f64
+    };
+    let rarity = 1.0 - (share * 100.0 / f64::from(settings.common_percent)).min(1.0);
+    let score = (f64::from(feature.max_points(points)) * unfamiliar * rarity).round();
+    if score < 1.0 {
+        return None;
+    }
+    let value = match feature {
+        Feature::Country => facts.country.map(|c| c.to_string()),
+        Feature::Asn => facts.asn.map(|a| a.to_string()),
+        Feature::Device => None,
+    };
+    let detail = format!(
+        "{} {}seen in {} of this user's last {} logins; {:.1} % of all logins",
+        feature.name(),
+        value.map(|v| v + " ").unwrap_or_default(),
+        counts.user_count,
+        counts.user_total,
+        share * 100.0
+    );
+    let mut r = Reason::new(feature.code(), detail);
+    r.points = score.min(100.0) as u8;
+    Some(r)
+}
+
+/// The reason for a user with no history at all, if the policy scores it.
+pub(crate) fn first_seen(points: &Points) -> Option<Reason> {
+    (points.first_seen > 0).then(|| {
+        let mut r = Reason::new(ReasonCode::FirstSeen, "no successful login of this user on record");
+        r.points = points.first_seen;
+        r
+    })
+}

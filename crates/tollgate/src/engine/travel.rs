@@ -1,0 +1,105 @@
+//! Impossible travel: the speed needed to get from the last successful
+//! login's position to this event's.
+//!
+//! The distance is the great-circle distance minus both accuracy radii
+//! (only the part that is certain), the time the gap between the two
+//! events. The last position lives in a 128-bit store register:
+//! seconds since the epoch, latitude and longitude in micro-degrees and the
+//! accuracy radius.
+
+use crate::{Location, Reason, ReasonCode, Timestamp};
+
+/// Packs a successful login's time and position for the store.
+pub(crate) fn pack(at: Timestamp, location: &Location) -> u128 {
+    let secs = u32::try_from(at.as_unix_millis() / 1000).unwrap_or(u32::MAX);
+    let micro = |deg: f64| (deg * 1e6).round() as i32 as u32;
+    (u128::from(secs) << 96)
+        | (u128::from(micro(location.latitude())) << 64)
+        | (u128::from(micro(location.longitude())) << 32)
+        | u128::from(location.accuracy_km())
+}
+
+/// Unpacks what [`pack`] stored; `None` if the register holds garbage.
+pub(crate) fn unpack(value: u128) -> Option<(u64, Location)> {
+    let secs = (value >> 96) as u32;
+    let degrees = |bits: u128| f64::from(bits as u32 as i32) / 1e6;
+    let location = Location::new(degrees(value >> 64), degrees(value >> 32), value as u16).ok()?;
+    Some((u64::from(secs), location))
+}
+
+/// A reason if getting from `last` to `now` needs more than `max_kmh`.
+pub(crate) fn reason(last: u128, at: Timestamp, now: &Location, max_kmh: u32, points: u8) -> Option<Reason> {
+    let (last_secs, then) = unpack(last)?;
+    let km = then.min_distance_km(now);
+    if km <= 0.0 {
+        return None;
+    }
+    let secs = (at.as_unix_millis() / 1000).saturating_sub(last_secs);
+    // Within the same second any certain distance is instantaneous.
+    let kmh = km * 3600.0 / (secs.max(1) as f64);
+    if kmh <= f64::from(max_kmh) {
+        return None;
+    }
+    let mut r = Reason::new(
+        ReasonCode::ImpossibleTravel,
+        format!(
+            "{kmh:.0} km/h: at least {km:.0} km in {} since the last successful login",
+            human(secs)
+        ),
+    );
+    r.points = points;
+    Some(r)
+}
+
+fn human(secs: u64) -> String {
+    match secs {
+        0..120 => format!("{secs} s"),
+        120..7200 => format!("{} min", secs / 60),
+        _ => format!("{:.1} h", secs as f64 / 3600.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loc(lat: f64, lon: f64, acc: u16) -> Location {
+        Location::new(lat, lon, acc).unwrap()
+    }
+
+    fn at(secs: u64) -> Timestamp {
+        Timestamp::from_unix_millis(secs * 1000)
+    }
+
+    #[test]
+    fn pack_round_trips() {
+        let l = loc(-33.8688, 151.2093, 50);
+        let (secs, back) = unpack(pack(at(1_700_000_000), &l)).unwrap();
+        assert_eq!(secs, 1_700_000_000);
+        assert!((back.latitude() - l.latitude()).abs() < 1e-6);
+        assert!((back.longitude() - l.longitude()).abs() < 1e-6);
+        assert_eq!(back.accuracy_km(), 50);
+    }
+
+    #[test]
+    fn plane_speed_is_fine_teleporting_is_not() {
+        let london = loc(51.5074, -0.1278, 10);
+        let new_york = loc(40.7128, -74.0060, 10);
+        let last = pack(at(0), &london);
+        // ~5,570 km in 8 h: 700 km/h, a plane.
+        assert!(reason(last, at(8 * 3600), &new_york, 1000, 40).is_none());
+        // The same in 1 h: 5,550 km/h.
+        let r = reason(last, at(3600), &new_york, 1000, 40).unwrap();
+        assert_eq!(r.code, ReasonCode::ImpossibleTravel);
+        assert!(r.detail.starts_with("55"), "{}", r.detail);
+        assert_eq!(r.points, 40);
+    }
+
+    #[test]
+    fn accuracy_radii_absorb_nearby_moves() {
+        let a = loc(52.52, 13.40, 100);
+        let b = loc(52.0, 13.0, 100);
+        // ~65 km apart, but within 200 km of slack: no certain distance.
+        assert!(reason(pack(at(0), &a), at(1), &b, 1000, 40).is_none());
+    }
+}
