@@ -168,8 +168,17 @@ fn an_invalid_policy_names_the_offending_field() {
 
 /// The report with the events/s column (the only one that depends on the
 /// machine) removed from the table rows.
+const SCENARIOS: [&str; 4] = ["legitimate", "credential_stuffing", "otp_pumping", "account_takeover"];
+
 fn without_throughput(report: &str) -> String {
-    let rows = ["legitimate", "credential_stuffing", "otp_pumping", "total", "scenario"];
+    let rows = [
+        "legitimate",
+        "credential_stuffing",
+        "otp_pumping",
+        "account_takeover",
+        "total",
+        "scenario",
+    ];
     report
         .lines()
         .map(|line| {
@@ -189,15 +198,27 @@ fn simulate_reports_every_scenario_and_is_deterministic() {
     let first = tollgate(&args, "");
     assert!(first.status.success(), "{}", stderr(&first));
     let report = stdout(&first);
-    for row in ["legitimate", "credential_stuffing", "otp_pumping", "total"] {
+    for row in SCENARIOS.iter().chain(&["total"]) {
         let line = report
             .lines()
             .find(|l| l.starts_with(row))
             .unwrap_or_else(|| panic!("{report}"));
         assert!(line.split_whitespace().count() >= 9, "{line}");
     }
+    let table = report.lines().skip_while(|l| !l.starts_with("scenario"));
+    let rows: Vec<&str> = table.take_while(|l| !l.is_empty()).skip(1).collect();
+    assert_eq!(rows.len(), SCENARIOS.len() + 1, "{report}");
     assert!(report.contains("attack success") && report.contains("legit friction"));
     assert!(report.contains("top reasons"));
+    // One top-reasons line per scenario, and the takeover and traveller outcomes.
+    for scenario in SCENARIOS {
+        assert!(
+            report.lines().any(|l| l.starts_with(&format!("  {scenario} "))),
+            "{report}"
+        );
+    }
+    assert!(report.contains("accounts taken over (login allowed)"), "{report}");
+    assert!(report.contains("after a flight today:"), "{report}");
 
     let second = tollgate(&args, "");
     assert_eq!(without_throughput(&report), without_throughput(&stdout(&second)));
@@ -220,7 +241,7 @@ fn simulate_counts_add_up() {
             .collect()
     };
     let mut sum = [0u64; 5];
-    for row in ["legitimate", "credential_stuffing", "otp_pumping"] {
+    for row in SCENARIOS {
         let n = numbers(row);
         assert_eq!(n[0], n[1..].iter().sum::<u64>(), "{row}: {n:?}");
         for (s, v) in sum.iter_mut().zip(&n) {

@@ -1,7 +1,11 @@
-//! The two attacks, both sent through a rotating residential proxy network.
+//! The two bulk attacks, both sent through a rotating residential proxy
+//! network (account takeover is in [`takeover`](super::takeover)). Each
+//! exit is a subscriber line of one of the catalog's 38 ISPs, drawn
+//! uniformly, and carries that ISP's country and ASN and the position of
+//! one of its country's cities (radius 5 to 50 km, 100 km for mobile).
 //!
 //! * **Credential stuffing** runs from 02:00 to 10:00 UTC at a steady rate
-//!   (with the default 200,000 events: 60,000 attempts, about 125 a
+//!   (with the default 200,000 events: 58,000 attempts, about 121 a
 //!   minute, about 70 % of all logins while it runs). It works through a
 //!   combo list: 30 % of the usernames exist here, and 1 in 60 of those
 //!   comes with the member's real, reused password — 0.5 % of attempts are
@@ -22,9 +26,11 @@ use std::net::IpAddr;
 
 use rand::Rng;
 
-use super::catalog::{self, Access, ISPS, sw};
+use super::catalog::{self, Catalog};
+use super::places::Place;
 use super::sampling::{between, chance, secs};
-use super::traffic::{Account, Client, HOUR_MS, Scenario, SimEvent, Step, Truth};
+use super::software::sw;
+use super::traffic::{Account, Client, HOUR_MS, Scenario, SimEvent, Step, Tag, Truth};
 
 const STUFFING_FROM_MS: u64 = 2 * HOUR_MS;
 const STUFFING_FOR_MS: u64 = 8 * HOUR_MS;
@@ -39,11 +45,14 @@ pub(crate) const PUMPED_BLOCK: u64 = 37_126_541;
 /// Expected events per fake account: sign-up, first code, one resend on average.
 const PUMPING_EVENTS_PER_ACCOUNT: u64 = 3;
 
+/// A proxy exit: ISP, address and where a geo database puts it.
+type Exit = (u8, IpAddr, Place);
+
 /// Residential proxy exits: each address is handed out a few times, then
 /// the network rotates to another subscriber line somewhere else.
 #[derive(Debug)]
 struct Proxies {
-    current: Option<(u8, IpAddr)>,
+    current: Option<Exit>,
     uses_left: u64,
     uses: (u64, u64),
 }
@@ -57,21 +66,18 @@ impl Proxies {
         }
     }
 
-    fn exit(&mut self, rng: &mut impl Rng) -> (u8, IpAddr) {
+    fn exit(&mut self, rng: &mut impl Rng, catalog: &Catalog) -> Exit {
         match self.current {
             Some(exit) if self.uses_left > 0 => {
                 self.uses_left -= 1;
                 exit
             }
             _ => {
-                let isp = u8::try_from(between(rng, 0, ISPS.len() as u64 - 1)).unwrap_or(0);
-                let ip = match ISPS.get(usize::from(isp)).map(|i| i.access) {
-                    Some(Access::Mobile) => catalog::mobile_v4(rng, isp),
-                    _ => catalog::fixed_v4(rng, isp),
-                };
-                self.current = Some((isp, ip));
+                let isp = catalog::any_isp(rng);
+                let (ip, place) = catalog::proxy_exit(rng, catalog, isp);
+                self.current = Some((isp, ip, place));
                 self.uses_left = between(rng, self.uses.0, self.uses.1).saturating_sub(1);
-                (isp, ip)
+                (isp, ip, place)
             }
         }
     }
@@ -85,11 +91,17 @@ fn paced(rng: &mut impl Rng, i: u64, n: u64, from: u64, span: u64) -> u64 {
 }
 
 /// Appends `budget` stuffing attempts against a population of `members`.
-pub(crate) fn credential_stuffing(rng: &mut impl Rng, budget: usize, members: u32, out: &mut Vec<SimEvent>) {
+pub(crate) fn credential_stuffing(
+    rng: &mut impl Rng,
+    catalog: &Catalog,
+    budget: usize,
+    members: u32,
+    out: &mut Vec<SimEvent>,
+) {
     let mut proxies = Proxies::new(2, 6);
     let n = budget as u64;
     for i in 0..n {
-        let (isp, ip) = proxies.exit(rng);
+        let (isp, ip, place) = proxies.exit(rng, catalog);
         let (account, truth) = if members > 0 && chance(rng, STUFFING_EXISTING_SHARE) {
             let member = u32::try_from(between(rng, 1, u64::from(members))).unwrap_or(1);
             let valid = chance(rng, STUFFING_VALID_SHARE);
@@ -109,26 +121,29 @@ pub(crate) fn credential_stuffing(rng: &mut impl Rng, budget: usize, members: u3
                 ip,
                 isp,
                 software: sw::GO_BOT,
+                place,
                 device: None,
             },
             phone: None,
             truth,
+            tag: Tag::Plain,
         });
     }
 }
 
 /// Appends `budget` events of an SMS pumping run.
-pub(crate) fn otp_pumping(rng: &mut impl Rng, budget: usize, out: &mut Vec<SimEvent>) {
+pub(crate) fn otp_pumping(rng: &mut impl Rng, catalog: &Catalog, budget: usize, out: &mut Vec<SimEvent>) {
     let mut proxies = Proxies::new(2, 5);
     let accounts = (budget as u64).div_ceil(PUMPING_EVENTS_PER_ACCOUNT);
     let mut left = budget;
     let mut account = 0u64;
     while left > 0 {
-        let (isp, ip) = proxies.exit(rng);
+        let (isp, ip, place) = proxies.exit(rng, catalog);
         let client = Client {
             ip,
             isp,
             software: sw::HEADLESS_CHROME,
+            place,
             device: Some(rng.random()),
         };
         let phone = PUMPED_BLOCK * 1_000 + account % 1_000;
@@ -150,6 +165,7 @@ pub(crate) fn otp_pumping(rng: &mut impl Rng, budget: usize, out: &mut Vec<SimEv
                 client,
                 phone: Some(phone),
                 truth: Truth::Unreported,
+                tag: Tag::Plain,
             });
             left -= 1;
             at += secs(rng, 1, 3) + if step == Step::OtpSend { secs(rng, 30, 90) } else { 0 };
@@ -170,7 +186,8 @@ mod tests {
     #[test]
     fn stuffing_rotates_addresses_and_mixes_in_a_few_valid_logins() {
         let mut out = Vec::new();
-        credential_stuffing(&mut ChaCha8Rng::seed_from_u64(1), 30_000, 5_000, &mut out);
+        let catalog = Catalog::new().unwrap();
+        credential_stuffing(&mut ChaCha8Rng::seed_from_u64(1), &catalog, 30_000, 5_000, &mut out);
         assert_eq!(out.len(), 30_000);
         let ips: HashSet<_> = out.iter().map(|e| e.client.ip).collect();
         let per_ip = out.len() as f64 / ips.len() as f64;
@@ -187,12 +204,22 @@ mod tests {
             out.iter()
                 .all(|e| e.client.device.is_none() && e.client.software == sw::GO_BOT)
         );
+        let region = |e: &SimEvent| super::super::places::city_of(e.client.place.city).region;
+        assert!(
+            out.iter()
+                .all(|e| region(e) == super::super::catalog::ISPS[usize::from(e.client.isp)].region)
+        );
     }
 
     #[test]
     fn pumping_walks_one_number_block_and_never_verifies() {
         let mut out = Vec::new();
-        otp_pumping(&mut ChaCha8Rng::seed_from_u64(1), 9_001, &mut out);
+        otp_pumping(
+            &mut ChaCha8Rng::seed_from_u64(1),
+            &Catalog::new().unwrap(),
+            9_001,
+            &mut out,
+        );
         assert_eq!(out.len(), 9_001);
         assert!(out.iter().all(|e| e.phone.is_some_and(|p| p / 1_000 == PUMPED_BLOCK)));
         assert!(out.iter().all(|e| matches!(e.step, Step::Signup | Step::OtpSend)));
@@ -205,10 +232,10 @@ mod tests {
     #[test]
     fn same_seed_same_attacks() {
         let run = |seed| {
-            let mut out = Vec::new();
+            let (mut out, catalog) = (Vec::new(), Catalog::new().unwrap());
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            credential_stuffing(&mut rng, 1_000, 100, &mut out);
-            otp_pumping(&mut rng, 1_000, &mut out);
+            credential_stuffing(&mut rng, &catalog, 1_000, 100, &mut out);
+            otp_pumping(&mut rng, &catalog, 1_000, &mut out);
             out
         };
         assert_eq!(run(3), run(3));

@@ -1,18 +1,20 @@
-//! The simulated world: regions, their networks and phone plans, and the
-//! client fingerprints people and bots show up with.
+//! The simulated world: regions, their networks and phone plans (cities
+//! are in [`places`], client software in [`software`](super::software)).
 //!
 //! AS numbers are those of real operators, for flavour; the addresses are
 //! synthetic. Each fixed-line ISP gets a made-up /15 (512 /24 networks, so
 //! neighbours share a /24 the way customers of a real ISP do) and each
 //! mobile carrier a carrier-grade-NAT pool of 16 /24 networks that all its
-//! subscribers' sessions come out of. The JA4 strings are those published
-//! for current Chrome, Firefox and Safari, and for Go's `net/http` client.
+//! subscribers' sessions come out of.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use rand::Rng;
-use tollgate::{Country, Ja4};
+use tollgate::{Country, Ja4, Location};
 
+use super::places::{self, CITIES, Place};
+use super::sampling::{between, weighted};
+use super::software::SOFTWARE;
 use crate::error::CliError;
 
 /// How an ISP connects its customers.
@@ -39,8 +41,6 @@ pub(crate) struct Isp {
 #[derive(Debug)]
 pub(crate) struct Region {
     pub(crate) code: &'static str,
-    /// Offset of local time from UTC, for the daily rhythm.
-    pub(crate) utc_offset_min: i64,
     /// Share of the legitimate population living there (0: attack traffic only).
     pub(crate) population: u32,
     /// Leading digits of mobile numbers (country code included).
@@ -61,40 +61,27 @@ const fn isp(region: u8, asn: u32, a: u8, b: u8, access: Access) -> Isp {
 use Access::{Fixed, Mobile};
 
 pub(crate) const REGIONS: [Region; 16] = [
-    region(
-        "US",
-        -300,
-        38,
-        &[1_201, 1_212, 1_310, 1_312, 1_404, 1_415, 1_617, 1_702],
-        7,
-    ),
-    region("GB", 0, 14, &[447], 9),
-    region("DE", 60, 14, &[49_151, 49_160, 49_170, 49_176], 8),
-    region("FR", 60, 12, &[336, 337], 8),
-    region("IN", 330, 14, &[916, 917, 918, 919], 9),
-    region("LV", 120, 8, &[3_712], 7),
-    region("BR", -180, 0, &[55_119], 8),
-    region("VN", 420, 0, &[849], 8),
-    region("ID", 420, 0, &[6_281], 9),
-    region("TR", 180, 0, &[905], 9),
-    region("PL", 60, 0, &[485], 8),
-    region("IT", 60, 0, &[393], 9),
-    region("ES", 60, 0, &[346], 8),
-    region("MX", -360, 0, &[521], 10),
-    region("CA", -300, 0, &[1_416, 1_604], 7),
-    region("RO", 120, 0, &[407], 8),
+    region("US", 38, &[1_201, 1_212, 1_310, 1_312, 1_404, 1_415, 1_617, 1_702], 7),
+    region("GB", 14, &[447], 9),
+    region("DE", 14, &[49_151, 49_160, 49_170, 49_176], 8),
+    region("FR", 12, &[336, 337], 8),
+    region("IN", 14, &[916, 917, 918, 919], 9),
+    region("LV", 8, &[3_712], 7),
+    region("BR", 0, &[55_119], 8),
+    region("VN", 0, &[849], 8),
+    region("ID", 0, &[6_281], 9),
+    region("TR", 0, &[905], 9),
+    region("PL", 0, &[485], 8),
+    region("IT", 0, &[393], 9),
+    region("ES", 0, &[346], 8),
+    region("MX", 0, &[521], 10),
+    region("CA", 0, &[1_416, 1_604], 7),
+    region("RO", 0, &[407], 8),
 ];
 
-const fn region(
-    code: &'static str,
-    utc_offset_min: i64,
-    population: u32,
-    phone_prefixes: &'static [u64],
-    phone_rest: u32,
-) -> Region {
+const fn region(code: &'static str, population: u32, phone_prefixes: &'static [u64], phone_rest: u32) -> Region {
     Region {
         code,
-        utc_offset_min,
         population,
         phone_prefixes,
         phone_rest,
@@ -142,69 +129,6 @@ pub(crate) const ISPS: [Isp; 38] = [
     isp(15, 8953, 5, 12, Mobile),    // Orange RO
 ];
 
-/// A client software stack: what its TLS handshake and user agent say.
-#[derive(Debug)]
-pub(crate) struct Software {
-    pub(crate) ja4: &'static str,
-    pub(crate) user_agent: &'static str,
-}
-
-pub(crate) const CHROME_JA4: &str = "t13d1516h2_8daaf6152771_02713d6af862";
-const FIREFOX_JA4: &str = "t13d1715h2_5b57614c22b0_3d5424432f57";
-const SAFARI_JA4: &str = "t13d2014h2_a09f3c656075_14788d8d241b";
-const GO_JA4: &str = "t13d190900_9dc949149365_97f8aa674fd9";
-const CHROME_WIN_UA: &str =
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0.0.0 Safari/537.36";
-
-/// Indices into [`SOFTWARE`].
-pub(crate) mod sw {
-    pub(crate) const CHROME_DESKTOP: u8 = 0;
-    pub(crate) const CHROME_ANDROID: u8 = 1;
-    pub(crate) const FIREFOX: u8 = 2;
-    pub(crate) const SAFARI_MAC: u8 = 3;
-    pub(crate) const SAFARI_IOS: u8 = 4;
-    pub(crate) const EDGE: u8 = 5;
-    /// Go's HTTP client claiming to be Chrome: the stuffing bot.
-    pub(crate) const GO_BOT: u8 = 6;
-    /// Automated Chrome: the pumping bot gets past sign-up forms with a real browser.
-    pub(crate) const HEADLESS_CHROME: u8 = 7;
-}
-
-pub(crate) const SOFTWARE: [Software; 8] = [
-    Software {
-        ja4: CHROME_JA4,
-        user_agent: CHROME_WIN_UA,
-    },
-    Software {
-        ja4: CHROME_JA4,
-        user_agent: "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0.0.0 Mobile Safari/537.36",
-    },
-    Software {
-        ja4: FIREFOX_JA4,
-        user_agent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:123.0) Gecko/20100101 Firefox/123.0",
-    },
-    Software {
-        ja4: SAFARI_JA4,
-        user_agent: "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.3 Safari/605.1.15",
-    },
-    Software {
-        ja4: SAFARI_JA4,
-        user_agent: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_3 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.3 Mobile/15E148 Safari/604.1",
-    },
-    Software {
-        ja4: CHROME_JA4,
-        user_agent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0.0.0 Safari/537.36 Edg/122.0.0.0",
-    },
-    Software {
-        ja4: GO_JA4,
-        user_agent: CHROME_WIN_UA,
-    },
-    Software {
-        ja4: CHROME_JA4,
-        user_agent: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0.0.0 Safari/537.36",
-    },
-];
-
 /// The tables in the engine's types, checked once so building events
 /// later cannot fail.
 #[derive(Debug)]
@@ -214,6 +138,10 @@ pub(crate) struct Catalog {
     /// ISP indices per region, fixed-line and mobile.
     fixed: Vec<Vec<u8>>,
     mobile: Vec<Vec<u8>>,
+    /// City indices per region, and their weights.
+    cities: Vec<(Vec<u8>, Vec<u32>)>,
+    /// Each city's position (accuracy 0).
+    locations: Vec<Location>,
 }
 
 impl Catalog {
@@ -239,12 +167,46 @@ impl Catalog {
         if let Some(r) = REGIONS.iter().zip(&fixed).find(|(_, f)| f.is_empty()) {
             return Err(CliError::Tables(format!("{} has no fixed-line ISP", r.0.code)));
         }
+        let mut cities = vec![(Vec::new(), Vec::new()); REGIONS.len()];
+        let mut locations = Vec::with_capacity(CITIES.len());
+        for (index, city) in CITIES.iter().enumerate() {
+            let (list, weights) = cities
+                .get_mut(usize::from(city.region))
+                .ok_or_else(|| CliError::Tables(format!("{} has no region", city.name)))?;
+            list.push(u8::try_from(index).map_err(|_| CliError::Tables("too many cities".into()))?);
+            weights.push(city.weight);
+            locations.push(Location::new(city.latitude, city.longitude, 0).map_err(|e| bad(city.name, e))?);
+        }
+        if let Some(r) = REGIONS.iter().zip(&cities).find(|(_, c)| c.0.is_empty()) {
+            return Err(CliError::Tables(format!("{} has no city", r.0.code)));
+        }
         Ok(Catalog {
             countries,
             ja4,
             fixed,
             mobile,
+            cities,
+            locations,
         })
+    }
+
+    /// A city of `region`, in proportion to the cities' weights.
+    pub(crate) fn city_in(&self, rng: &mut impl Rng, region: u8) -> u8 {
+        self.cities
+            .get(usize::from(region))
+            .and_then(|(list, weights)| list.get(weighted(rng, weights)).copied())
+            .unwrap_or(0)
+    }
+
+    /// The cities of `region`.
+    pub(crate) fn cities(&self, region: u8) -> &[u8] {
+        self.cities.get(usize::from(region)).map_or(&[], |c| c.0.as_slice())
+    }
+
+    /// Where a geo database would put `place`.
+    pub(crate) fn location(&self, place: Place) -> Option<Location> {
+        let city = self.locations.get(usize::from(place.city))?;
+        Location::new(city.latitude(), city.longitude(), place.accuracy_km).ok()
     }
 
     /// The fixed-line ISPs of a region.
@@ -256,6 +218,34 @@ impl Catalog {
     pub(crate) fn mobile(&self, region: u8) -> &[u8] {
         self.mobile.get(usize::from(region)).map_or(&[], Vec::as_slice)
     }
+}
+
+/// A residential proxy exit on a subscriber line of `isp`: its address and
+/// where a geo database puts it.
+pub(crate) fn proxy_exit(rng: &mut impl Rng, catalog: &Catalog, isp: u8) -> (IpAddr, Place) {
+    let (region, access) = ISPS.get(usize::from(isp)).map_or((0, Fixed), |i| (i.region, i.access));
+    let city = catalog.city_in(rng, region);
+    match access {
+        Mobile => (
+            mobile_v4(rng, isp),
+            Place {
+                city,
+                accuracy_km: places::MOBILE_ACCURACY_KM,
+            },
+        ),
+        Fixed => (
+            fixed_v4(rng, isp),
+            Place {
+                city,
+                accuracy_km: places::fixed_accuracy(rng),
+            },
+        ),
+    }
+}
+
+/// Any ISP: where a rotating proxy network hands out its next exit.
+pub(crate) fn any_isp(rng: &mut impl Rng) -> u8 {
+    u8::try_from(between(rng, 0, ISPS.len() as u64 - 1)).unwrap_or(0)
 }
 
 /// A home or office line's IPv4 address in `isp`'s range.
@@ -320,7 +310,33 @@ mod tests {
         assert!(ranges.windows(2).all(|w| w[0][0] != w[1][0] || w[1][1] - w[0][1] >= 2));
         for region in 0..REGIONS.len() as u8 {
             assert!(!c.fixed(region).is_empty());
+            assert!(!c.cities(region).is_empty());
         }
+        for (i, city) in CITIES.iter().enumerate() {
+            let place = Place {
+                city: i as u8,
+                accuracy_km: 10,
+            };
+            let at = c.location(place).unwrap();
+            assert_eq!(at.accuracy_km(), 10, "{}", city.name);
+            // A typo in a coordinate would put a city outside its country.
+            let first = c.cities(city.region)[0];
+            let capital = c.location(Place { city: first, ..place }).unwrap();
+            assert!(at.distance_km(&capital) < 4_500.0, "{}", city.name);
+        }
+        let london = c
+            .location(Place {
+                city: 6,
+                accuracy_km: 0,
+            })
+            .unwrap();
+        let new_york = c
+            .location(Place {
+                city: 0,
+                accuracy_km: 0,
+            })
+            .unwrap();
+        assert!((london.distance_km(&new_york) - 5_570.0).abs() < 30.0);
     }
 
     #[test]

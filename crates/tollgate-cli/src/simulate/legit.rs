@@ -1,86 +1,58 @@
 //! The legitimate population and its day.
 //!
 //! People live in six countries (US 38 %, GB 14 %, DE 14 %, IN 14 %, FR 12 %,
-//! LV 8 %) and follow their local day. Each has a home line (8 % share it
+//! LV 8 %), in one of two to six of its cities (see [`places`]), and follow
+//! their city's local day. Each has a home line in that city (8 % share it
 //! with another member: a household or small-office NAT; 25 % of homes also
 //! have IPv6, and most sessions from those use a fresh privacy address in
 //! the home's /64), a computer with one of the common browsers and, for
-//! 60 %, a phone (a tenth of those use nothing else). 35 % also log in from an office whose NAT address about 20 colleagues
-//! share, and phones use their carrier's CGNAT pool 65 % of the time. 2 %
-//! are travelling today and do everything from a hotel line abroad.
+//! 60 %, a phone (a tenth of those use nothing else) on one mobile carrier.
+//! 35 % also log in from an office in their city whose NAT address about 20
+//! colleagues share, and phones use their carrier's CGNAT pool 65 % of the
+//! time. Every event carries the position a geo database gives its network:
+//! the city, with a radius of 5 to 50 km for fixed lines and 100 km for
+//! mobile. 2 % are away abroad all day and 1 % of members fly somewhere
+//! today: see [`trips`].
 //!
 //! Half log in about once a day, a third about three times, and 15 % about
-//! eight times (Poisson around those means). In a session, 8 % of logins
-//! start with one typo and 2.5 % with two; 1 % forget the password (two to
-//! four failures, a password reset, then a login) and 0.5 % give up after a
-//! failure or two: about 14 % of login attempts fail. 35 % use SMS two-factor, asked for on half of their
-//! logins (the other half on a remembered device): 5 % mistype the code
-//! once, 3 % never receive it and ask again. 0.4 % of sessions end with a
-//! password change, 4 % arrive without the device cookie (cleared, private
-//! window), and 1.5 % of people are signing up today (sign-up, SMS code to
-//! verify the phone) rather than returning.
-
-use std::net::IpAddr;
+//! eight times (Poisson around those means; flyers at least twice). In a
+//! session, 8 % of logins start with one typo and 2.5 % with two; 1 % forget
+//! the password (two to four failures, a password reset, then a login) and
+//! 0.5 % give up after a failure or two: about 14 % of login attempts fail.
+//! 35 % use SMS two-factor, asked for on half of their logins (the other
+//! half on a remembered device): 5 % mistype the code once, 3 % never
+//! receive it and ask again. 0.4 % of sessions end with a password change,
+//! 4 % arrive without the device cookie (cleared, private window), and
+//! 1.5 % of people are signing up today (sign-up, SMS code to verify the
+//! phone) rather than returning.
 
 use rand::Rng;
 
-use super::catalog::{self, Catalog, REGIONS, sw};
+use super::catalog::{self, Catalog, REGIONS};
+use super::homes::{self, Device, Home, Line, Neighbourhood};
+use super::places::{self, MOBILE_ACCURACY_KM, Place};
 use super::sampling::{between, chance, daytime, local_hour, pick, poisson, secs, weighted};
-use super::traffic::{Account, Client, Scenario, SimEvent, Step, Truth};
+use super::software::sw;
+use super::traffic::{Account, Client, Scenario, SimEvent, Step, Tag, Truth};
+use super::trips::{self, Trip};
 
 const NEWCOMER_SHARE: f64 = 0.015;
-const SHARED_HOME_SHARE: f64 = 0.08;
-const IPV6_HOME_SHARE: f64 = 0.25;
-const PHONE_SHARE: f64 = 0.60;
 const OFFICE_SHARE: f64 = 0.35;
-const PEOPLE_PER_OFFICE: f64 = 20.0;
-const TRAVELLER_SHARE: f64 = 0.02;
+const AWAY_SHARE: f64 = 0.02;
+const FLYER_SHARE: f64 = 0.01;
 const SMS_2FA_SHARE: f64 = 0.35;
 /// (share of people, mean sessions a day)
 const ACTIVITY: [(u32, f64); 3] = [(50, 1.0), (35, 3.0), (15, 8.0)];
-/// Desktop browsers: Chrome, Edge, Firefox, Safari.
-const DESKTOP: [(u8, u32); 4] = [
-    (sw::CHROME_DESKTOP, 58),
-    (sw::EDGE, 10),
-    (sw::FIREFOX, 10),
-    (sw::SAFARI_MAC, 22),
-];
-
-/// Remembers homes and offices, so later people can share them.
-#[derive(Debug)]
-struct Neighbourhood {
-    homes: Vec<Vec<Home>>,
-    offices: Vec<Vec<Line>>,
-}
-
-/// A fixed line: its ISP and IPv4 address.
-#[derive(Clone, Copy, Debug)]
-struct Line {
-    isp: u8,
-    ip: IpAddr,
-}
-
-#[derive(Clone, Copy, Debug)]
-struct Home {
-    line: Line,
-    v6: Option<[u16; 4]>,
-}
-
-#[derive(Clone, Copy, Debug)]
-struct Device {
-    id: u64,
-    software: u8,
-    phone: bool,
-}
 
 #[derive(Debug)]
 struct Person {
     account: Account,
-    region: u8,
+    city: u8,
     offset_min: i64,
     home: Home,
     office: Option<Line>,
-    trip: Option<Line>,
+    carrier: Option<u8>,
+    trip: Option<Trip>,
     devices: [Option<Device>; 2],
     phone: Option<u64>,
     sms_2fa: bool,
@@ -88,112 +60,46 @@ struct Person {
 }
 
 /// Who the legitimate traffic came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Population {
     /// Existing accounts (`Account::Member(1..=members)`), for attackers to target.
     pub(crate) members: u32,
     /// People signing up today.
     pub(crate) newcomers: u32,
+    /// Each member's home city (index into [`CITIES`](super::places::CITIES)), member 1 first.
+    pub(crate) homes: Vec<u8>,
+}
+
+impl Population {
+    /// The home city of a member.
+    pub(crate) fn home_of(&self, member: u32) -> Option<u8> {
+        self.homes.get(usize::try_from(member).ok()?.checked_sub(1)?).copied()
+    }
 }
 
 /// Appends about `budget` legitimate events to `out`: people are added
 /// until the budget is spent, so the last one's day may run over.
 pub(crate) fn generate(rng: &mut impl Rng, catalog: &Catalog, budget: usize, out: &mut Vec<SimEvent>) -> Population {
     let begin = out.len();
-    let mut hood = Neighbourhood {
-        homes: vec![Vec::new(); REGIONS.len()],
-        offices: vec![Vec::new(); REGIONS.len()],
-    };
-    let (mut members, mut newcomers, mut devices) = (0u32, 0u32, 0u64);
+    let mut hood = Neighbourhood::new();
+    let (mut newcomers, mut devices, mut homes) = (0u32, 0u64, Vec::new());
     while out.len() - begin < budget {
         let account = if chance(rng, NEWCOMER_SHARE) {
             newcomers += 1;
             Account::Newcomer(newcomers)
         } else {
-            members += 1;
-            Account::Member(members)
+            Account::Member(u32::try_from(homes.len() + 1).unwrap_or(u32::MAX))
         };
         let person = Person::new(rng, catalog, &mut hood, account, &mut devices);
-        person.live_one_day(rng, catalog, out);
+        if matches!(account, Account::Member(_)) {
+            homes.push(person.city);
+        }
+        person.live_one_day(rng, out);
     }
-    Population { members, newcomers }
-}
-
-impl Neighbourhood {
-    /// A home line in `region`: now and then one an earlier person already lives on.
-    fn home(&mut self, rng: &mut impl Rng, catalog: &Catalog, region: u8) -> Home {
-        let homes = self.homes.get(usize::from(region));
-        let shared = match homes {
-            Some(homes) if !homes.is_empty() && chance(rng, SHARED_HOME_SHARE) => pick(rng, homes),
-            _ => None,
-        };
-        if let Some(home) = shared {
-            return home;
-        }
-        let isp = pick(rng, catalog.fixed(region)).unwrap_or(0);
-        let home = Home {
-            line: Line {
-                isp,
-                ip: catalog::fixed_v4(rng, isp),
-            },
-            v6: chance(rng, IPV6_HOME_SHARE).then(|| catalog::household_v6(rng, isp)),
-        };
-        if let Some(homes) = self.homes.get_mut(usize::from(region)) {
-            homes.push(home);
-        }
-        home
-    }
-
-    /// An office NAT in `region`, new for about one person in [`PEOPLE_PER_OFFICE`].
-    fn office(&mut self, rng: &mut impl Rng, catalog: &Catalog, region: u8) -> Option<Line> {
-        let offices = self.offices.get_mut(usize::from(region))?;
-        if offices.is_empty() || chance(rng, 1.0 / PEOPLE_PER_OFFICE) {
-            let isp = pick(rng, catalog.fixed(region))?;
-            offices.push(Line {
-                isp,
-                ip: catalog::fixed_v4(rng, isp),
-            });
-        }
-        pick(rng, offices)
-    }
-}
-
-/// A hotel line in another country.
-fn trip(rng: &mut impl Rng, catalog: &Catalog, home_region: u8) -> Option<Line> {
-    let abroad: Vec<u8> = (0..REGIONS.len() as u8).filter(|&r| r != home_region).collect();
-    let region = pick(rng, &abroad)?;
-    let isp = pick(rng, catalog.fixed(region))?;
-    Some(Line {
-        isp,
-        ip: catalog::fixed_v4(rng, isp),
-    })
-}
-
-/// A computer and, for most, a phone; a tenth of phone owners use nothing else.
-fn devices(rng: &mut impl Rng, next_id: &mut u64) -> [Option<Device>; 2] {
-    let mut device = |software, phone| {
-        *next_id += 1;
-        Device {
-            id: *next_id,
-            software,
-            phone,
-        }
-    };
-    let phone_software = if chance(rng, 0.55) {
-        sw::SAFARI_IOS
-    } else {
-        sw::CHROME_ANDROID
-    };
-    let desktop_software = DESKTOP
-        .get(weighted(rng, &DESKTOP.map(|(_, w)| w)))
-        .map_or(sw::CHROME_DESKTOP, |d| d.0);
-    match (chance(rng, PHONE_SHARE), chance(rng, 0.1)) {
-        (true, true) => [Some(device(phone_software, true)), None],
-        (true, false) => [
-            Some(device(desktop_software, false)),
-            Some(device(phone_software, true)),
-        ],
-        (false, _) => [Some(device(desktop_software, false)), None],
+    Population {
+        members: u32::try_from(homes.len()).unwrap_or(u32::MAX),
+        newcomers,
+        homes,
     }
 }
 
@@ -207,21 +113,27 @@ impl Person {
     ) -> Self {
         let weights = REGIONS.map(|r| r.population);
         let region = u8::try_from(weighted(rng, &weights)).unwrap_or(0);
-        let home = hood.home(rng, catalog, region);
+        let city = catalog.city_in(rng, region);
+        let home = hood.home(rng, catalog, city);
         let office = chance(rng, OFFICE_SHARE)
-            .then(|| hood.office(rng, catalog, region))
+            .then(|| hood.office(rng, catalog, city))
             .flatten();
-        let trip = chance(rng, TRAVELLER_SHARE)
-            .then(|| trip(rng, catalog, region))
-            .flatten();
-        let devices = devices(rng, next_device);
+        let trip = if chance(rng, AWAY_SHARE) {
+            trips::away(rng, catalog, region)
+        } else if matches!(account, Account::Member(_)) && chance(rng, FLYER_SHARE) {
+            trips::flight(rng, catalog, city)
+        } else {
+            None
+        };
+        let devices = homes::devices(rng, next_device);
         let activity = weighted(rng, &ACTIVITY.map(|(share, _)| share));
         Person {
             account,
-            region,
-            offset_min: REGIONS.get(usize::from(region)).map_or(0, |r| r.utc_offset_min),
+            city,
+            offset_min: places::city_of(city).utc_offset_min,
             home,
             office,
+            carrier: pick(rng, catalog.mobile(region)),
             trip,
             devices,
             phone: catalog::phone_number(rng, region),
@@ -230,44 +142,62 @@ impl Person {
         }
     }
 
-    fn live_one_day(&self, rng: &mut impl Rng, catalog: &Catalog, out: &mut Vec<SimEvent>) {
+    fn live_one_day(&self, rng: &mut impl Rng, out: &mut Vec<SimEvent>) {
         let mut sessions = poisson(rng, self.sessions_mean);
         if matches!(self.account, Account::Newcomer(_)) {
-            let at = daytime(rng, self.offset_min);
-            let client = self.client(rng, catalog, at);
+            let offset = self.trip.map_or(self.offset_min, |t| t.day_offset(self.offset_min));
+            let at = daytime(rng, offset);
+            let client = self.client(rng, at);
             self.sign_up(rng, at, client, out);
             // New accounts come back less often on day one.
             sessions /= 2;
         }
-        for _ in 0..sessions {
-            let at = daytime(rng, self.offset_min);
-            let client = self.client(rng, catalog, at);
+        let times = match &self.trip {
+            Some(trip) => trip.session_times(rng, sessions, self.offset_min),
+            None => (0..sessions).map(|_| daytime(rng, self.offset_min)).collect(),
+        };
+        for at in times {
+            let client = self.client(rng, at);
             self.session(rng, at, client, out);
         }
     }
 
     /// Where and on what this person connects at `at`.
-    fn client(&self, rng: &mut impl Rng, catalog: &Catalog, at: u64) -> Client {
+    fn client(&self, rng: &mut impl Rng, at: u64) -> Client {
         let device = match self.devices {
             [Some(a), Some(b)] => Some(if chance(rng, 0.45) { b } else { a }),
             [one, None] | [None, one] => one,
         };
         let (software, on_phone) = device.map_or((sw::CHROME_DESKTOP, false), |d| (d.software, d.phone));
         let working_hours = (9..18).contains(&local_hour(at, self.offset_min));
-        let carrier = pick(rng, catalog.mobile(self.region));
-        let (isp, ip) = match (self.trip, carrier, self.office) {
-            (Some(trip), _, _) => (trip.isp, trip.ip),
-            (None, Some(carrier), _) if on_phone && chance(rng, 0.65) => (carrier, catalog::mobile_v4(rng, carrier)),
-            (None, _, Some(office)) if working_hours && chance(rng, 0.7) => (office.isp, office.ip),
+        let line = match (
+            self.trip.as_ref().and_then(|t| t.stay_at(at)),
+            self.carrier,
+            self.office,
+        ) {
+            (Some(stay), _, _) => stay.connect(rng, on_phone),
+            (None, Some(isp), _) if on_phone && chance(rng, 0.65) => Line {
+                isp,
+                ip: catalog::mobile_v4(rng, isp),
+                place: Place {
+                    city: self.city,
+                    accuracy_km: MOBILE_ACCURACY_KM,
+                },
+            },
+            (None, _, Some(office)) if working_hours && chance(rng, 0.7) => office,
             _ => match self.home.v6 {
-                Some(net) if chance(rng, 0.6) => (self.home.line.isp, catalog::v6_host(rng, net)),
-                _ => (self.home.line.isp, self.home.line.ip),
+                Some(net) if chance(rng, 0.6) => Line {
+                    ip: catalog::v6_host(rng, net),
+                    ..self.home.line
+                },
+                _ => self.home.line,
             },
         };
         Client {
-            ip,
-            isp,
+            ip: line.ip,
+            isp: line.isp,
             software,
+            place: line.place,
             device: device.filter(|_| !chance(rng, 0.04)).map(|d| d.id),
         }
     }
@@ -284,6 +214,11 @@ impl Person {
             client,
             phone,
             truth,
+            tag: if self.trip.is_some_and(|t| t.landed(at)) {
+                Tag::Landed
+            } else {
+                Tag::Plain
+            },
         }
     }
 
@@ -366,7 +301,8 @@ mod tests {
     fn the_day_looks_like_people() {
         let (population, events) = day(1, 20_000);
         let members = population.members;
-        assert!((30..150).contains(&population.newcomers), "{population:?}");
+        assert!((30..150).contains(&population.newcomers), "{}", population.newcomers);
+        assert_eq!(population.homes.len(), members as usize);
         assert!(events.len() >= 20_000 && events.len() < 20_100);
         // A few events per person: the population scales with the budget.
         assert!((3_000..8_000).contains(&members), "{members}");
@@ -380,5 +316,11 @@ mod tests {
         assert!(events.iter().any(|e| e.step == Step::Signup));
         assert!(events.iter().any(|e| e.client.ip.is_ipv6()));
         assert!(events.iter().all(|e| e.scenario == Scenario::Legitimate));
+        // Country, network and position agree: the city is in the ISP's country.
+        for e in &events {
+            let isp = &super::super::catalog::ISPS[usize::from(e.client.isp)];
+            assert_eq!(places::city_of(e.client.place.city).region, isp.region, "{e:?}");
+        }
+        assert!(events.iter().any(|e| e.tag == Tag::Landed));
     }
 }

@@ -5,31 +5,45 @@
 //! One simulated day (2024-03-04, UTC). Of the requested events, 60 % are
 //! legitimate (the population grows with the budget, at roughly four
 //! events per person per day: 200,000 events means about 28,000 people),
-//! 30 % credential stuffing and 10 % SMS pumping; see [`legit`] and
-//! [`attacks`] for who does what and when. With the default 200,000
-//! events: legitimate traffic averages about 80 events a minute (50 in the
-//! small hours UTC, 120 in the European evening and American afternoon),
-//! stuffing adds 125 login attempts a minute for eight hours (about 70 %
-//! of logins while it runs) and pumping about 110 sign-ups and code
-//! requests a minute for three.
+//! 29 % credential stuffing, 10 % SMS pumping and 1 % account takeover;
+//! see [`legit`] and [`trips`] for who does what, where and when, and
+//! [`attacks`] and [`takeover`] for the attackers. With the default
+//! 200,000 events: legitimate traffic averages about 80 events a minute (50
+//! in the small hours UTC, 120 in the European evening and American
+//! afternoon), stuffing adds 121 login attempts a minute for eight hours
+//! (about 70 % of logins while it runs), pumping about 110 sign-ups and
+//! code requests a minute for three, and the takeover crew about 900
+//! victims over the day, mostly in the afternoon and evening UTC.
+//!
+//! Every event carries the country, ASN and position (city centre and
+//! accuracy radius, see [`places`]) a CDN or geo database would give its
+//! address, consistent with each other: the engine's familiarity and
+//! impossible-travel signals see them as resolved upstream.
 //!
 //! Everything is generated first, from one ChaCha8 stream per scenario
-//! (so changing one scenario leaves the others' traffic as it was), and
+//! (so changing one scenario leaves the others' traffic as it was; the
+//! takeover crew picks its victims from the legitimate traffic), and
 //! sorted by time; the engine then sees events in time order and is told
 //! outcomes as a service would report them: when it lets a login, code
-//! check or password change go ahead — allowed, or challenged and passed,
+//! check or credential change go ahead — allowed, or challenged and passed,
 //! which only real users do — the result (right or wrong password or code)
 //! is fed back with `Engine::record`. The schedule is fixed in advance: a
 //! refused person does not come back later, and a refused bot moves on to
-//! its next target.
+//! its next target. The one exception: a takeover's credential changes are
+//! sent only if its login went ahead.
 
 mod attacks;
 mod catalog;
+mod homes;
 mod legit;
+mod places;
 mod report;
 mod sampling;
+mod software;
+mod takeover;
 mod tally;
 mod traffic;
+mod trips;
 
 use std::io::Write;
 use std::path::Path;
@@ -50,7 +64,8 @@ use traffic::{Scenario, SimEvent};
 pub(crate) const MAX_EVENTS: u64 = 20_000_000;
 
 const LEGIT_PERCENT: usize = 60;
-const STUFFING_PERCENT: usize = 30;
+const STUFFING_PERCENT: usize = 29;
+const PUMPING_PERCENT: usize = 10;
 
 /// Redraws the progress bar every this many events: often enough to move
 /// smoothly, rarely enough to stay out of the engine's throughput figure.
@@ -93,7 +108,8 @@ fn generate(catalog: &Catalog, seed: u64, events: u64) -> (Vec<SimEvent>, legit:
     let events = usize::try_from(events.min(MAX_EVENTS)).unwrap_or(0);
     let legit = events * LEGIT_PERCENT / 100;
     let stuffing = events * STUFFING_PERCENT / 100;
-    let pumping = events - legit - stuffing;
+    let pumping = events * PUMPING_PERCENT / 100;
+    let takeover = events - legit - stuffing - pumping;
     let stream = |n| {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(n);
@@ -101,14 +117,16 @@ fn generate(catalog: &Catalog, seed: u64, events: u64) -> (Vec<SimEvent>, legit:
     };
     let mut out = Vec::with_capacity(events + events / 64);
     let population = legit::generate(&mut stream(1), catalog, legit, &mut out);
-    attacks::credential_stuffing(&mut stream(2), stuffing, population.members, &mut out);
-    attacks::otp_pumping(&mut stream(3), pumping, &mut out);
+    attacks::credential_stuffing(&mut stream(2), catalog, stuffing, population.members, &mut out);
+    attacks::otp_pumping(&mut stream(3), catalog, pumping, &mut out);
+    takeover::account_takeover(&mut stream(4), catalog, takeover, &population, &mut out);
     // Stable: events at the same millisecond keep their generation order.
     out.sort_by_key(|e| e.at_ms);
     (out, population)
 }
 
-/// Runs the traffic through the engine, feeding outcomes back.
+/// Runs the traffic through the engine, feeding outcomes back and holding
+/// back the credential changes of takeovers that did not get in.
 fn replay(engine: &Engine, catalog: &Catalog, traffic: &[SimEvent]) -> Tallies {
     let bar = ProgressBar::new(traffic.len() as u64);
     if let Ok(style) = ProgressStyle::with_template("simulating [{bar:40}] {human_pos}/{human_len} events, {eta} left")
@@ -116,7 +134,11 @@ fn replay(engine: &Engine, catalog: &Catalog, traffic: &[SimEvent]) -> Tallies {
         bar.set_style(style.progress_chars("=> "));
     }
     let mut tallies = Tallies::default();
+    let mut gate = takeover::Gate::default();
     for (i, sim) in traffic.iter().enumerate() {
+        if !gate.admits(sim) {
+            continue;
+        }
         let event = sim.build(catalog);
         let started = Instant::now();
         let decision = engine.evaluate(&event);
@@ -125,12 +147,14 @@ fn replay(engine: &Engine, catalog: &Catalog, traffic: &[SimEvent]) -> Tallies {
             engine.record(&outcome);
         }
         let spent = started.elapsed();
+        gate.observe(sim, went_ahead);
         tallies.get_mut(sim.scenario).add(sim, &decision, went_ahead, spent);
         if i % PROGRESS_EVERY == 0 {
             bar.set_position(i as u64);
         }
     }
     bar.finish_and_clear();
+    tallies.unsent = gate.unsent;
     tallies
 }
 
@@ -156,8 +180,9 @@ mod tests {
         assert!(a.windows(2).all(|w| w[0].at_ms <= w[1].at_ms));
         let count = |s| a.iter().filter(|e| e.scenario == s).count();
         assert!((6_000..6_100).contains(&count(Scenario::Legitimate)));
-        assert_eq!(count(Scenario::CredentialStuffing), 3_000);
+        assert_eq!(count(Scenario::CredentialStuffing), 2_900);
         assert_eq!(count(Scenario::OtpPumping), 1_000);
+        assert_eq!(count(Scenario::AccountTakeover), 100);
     }
 
     #[test]
@@ -165,8 +190,10 @@ mod tests {
         let catalog = Catalog::new().unwrap();
         let (traffic, _) = generate(&catalog, 1, 3_000);
         let engine = Engine::new(tollgate::policy::Policy::default()).unwrap();
-        let total = replay(&engine, &catalog, &traffic).total();
-        assert_eq!(total.events as usize, traffic.len());
+        let tallies = replay(&engine, &catalog, &traffic);
+        let total = tallies.total();
+        assert!(tallies.unsent > 0);
+        assert_eq!(total.events + tallies.unsent, traffic.len() as u64);
         assert_eq!(total.actions.total(), total.events);
     }
 

@@ -7,7 +7,7 @@
 use std::io::{self, Write};
 
 use super::tally::{Tallies, Tally};
-use super::traffic::{Scenario, Step};
+use super::traffic::{Scenario, Step, Tag};
 
 /// What the run was asked to do.
 #[derive(Debug)]
@@ -38,7 +38,7 @@ const COLUMNS: [&str; 9] = [
 pub(crate) fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io::Result<()> {
     writeln!(
         out,
-        "seed {}, {} events requested, {} generated over 24 h from 2024-03-04T00:00Z by {} people and 2 bots",
+        "seed {}, {} events requested, {} generated over 24 h from 2024-03-04T00:00Z by {} people and 3 attackers",
         header.seed,
         group(header.requested),
         group(header.generated as u64),
@@ -126,6 +126,16 @@ pub(crate) fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies
         group(legit.succeeded),
         group(legit.would_succeed)
     )?;
+    let landed = legit.logins(Tag::Landed);
+    writeln!(
+        out,
+        "  {:<20} after a flight today: {} of {} logins at the destination allowed, {} challenged, {} refused",
+        "",
+        group(landed.allowed),
+        group(landed.total()),
+        group(landed.challenged),
+        group(landed.throttled + landed.denied)
+    )?;
     let stuffing = tallies.get(Scenario::CredentialStuffing);
     writeln!(
         out,
@@ -134,13 +144,7 @@ pub(crate) fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies
         group(stuffing.succeeded),
         group(stuffing.would_succeed)
     )?;
-    let pumping = tallies.get(Scenario::OtpPumping);
-    let sends = Step::ALL
-        .iter()
-        .zip(&pumping.steps)
-        .find(|(step, _)| **step == Step::OtpSend)
-        .map(|(_, c)| *c)
-        .unwrap_or_default();
+    let sends = tallies.get(Scenario::OtpPumping).step(Step::OtpSend);
     writeln!(
         out,
         "  {:<20} {} SMS sent to the pumped number block, of {} requested",
@@ -148,6 +152,7 @@ pub(crate) fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies
         group(sends.allowed),
         group(sends.events)
     )?;
+    write_takeover(out, tallies)?;
     writeln!(out)?;
     writeln!(
         out,
@@ -156,6 +161,40 @@ pub(crate) fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies
         group(header.store_keys.1 as u64)
     )?;
     Ok(())
+}
+
+/// The takeover outcome: accounts whose login went ahead, by kind of
+/// login, and the credential changes that followed.
+fn write_takeover(out: &mut impl Write, tallies: &Tallies) -> io::Result<()> {
+    let t = tallies.get(Scenario::AccountTakeover);
+    let login = t.step(Step::Login);
+    let (teleport, later) = (t.logins(Tag::Teleport), t.logins(Tag::Plain));
+    writeln!(
+        out,
+        "  {:<20} {} accounts taken over (login allowed), of {} victims with the right password ({} victims)",
+        Scenario::AccountTakeover.name(),
+        group(login.succeeded),
+        group(login.would_succeed),
+        group(login.events)
+    )?;
+    writeln!(
+        out,
+        "  {:<20} logins allowed: {} of {} minutes after the victim's own (teleporting), {} of {} later",
+        "",
+        group(teleport.allowed),
+        group(teleport.total()),
+        group(later.allowed),
+        group(later.total())
+    )?;
+    let changes = [Step::PasswordChange, Step::EmailChange].map(|s| t.step(s));
+    writeln!(
+        out,
+        "  {:<20} then {} of {} password/email changes went through ({} more not sent: their login was refused)",
+        "",
+        group(changes.iter().map(|c| c.succeeded).sum()),
+        group(changes.iter().map(|c| c.events).sum()),
+        group(tallies.unsent)
+    )
 }
 
 fn row(name: &str, t: &Tally, success: String, friction: String) -> [String; 9] {
@@ -254,6 +293,7 @@ mod tests {
             "legitimate",
             "credential_stuffing",
             "otp_pumping",
+            "account_takeover",
             "total",
             "none fired",
         ] {

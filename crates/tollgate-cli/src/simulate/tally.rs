@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tollgate::{Action, Decision, Verdict};
 
-use super::traffic::{Scenario, SimEvent, Step, Truth};
+use super::traffic::{Scenario, SimEvent, Step, Tag, Truth};
 
 /// A reason as reported: its code and, for rule-based codes, the rule.
 pub(crate) type ReasonKey = (&'static str, Option<Arc<str>>);
@@ -17,6 +17,19 @@ pub(crate) type ReasonKey = (&'static str, Option<Arc<str>>);
 pub(crate) struct StepCount {
     pub(crate) events: u64,
     pub(crate) allowed: u64,
+    /// Events that would succeed if let through.
+    pub(crate) would_succeed: u64,
+    /// Of those, the ones the service went ahead with.
+    pub(crate) succeeded: u64,
+}
+
+impl AddAssign<&StepCount> for StepCount {
+    fn add_assign(&mut self, other: &StepCount) {
+        self.events += other.events;
+        self.allowed += other.allowed;
+        self.would_succeed += other.would_succeed;
+        self.succeeded += other.succeeded;
+    }
 }
 
 /// Events per action.
@@ -62,6 +75,8 @@ pub(crate) struct Tally {
     /// For events where a monitor-mode rule fired: what enforcing it would have done.
     pub(crate) monitored: Actions,
     pub(crate) steps: [StepCount; Step::ALL.len()],
+    /// What was enforced on logins, per [`Tag`].
+    pub(crate) tagged_logins: [Actions; Tag::COUNT],
     /// Events each reason fired on.
     pub(crate) reasons: HashMap<ReasonKey, u64>,
     /// Events that would succeed if let through: valid credentials, right codes.
@@ -80,6 +95,7 @@ impl Tally {
         if let Some(Verdict { action, .. }) = decision.monitored {
             self.monitored.add(action);
         }
+        let succeeds = sim.truth == Truth::Succeeds;
         if let Some(count) = Step::ALL
             .iter()
             .position(|s| *s == sim.step)
@@ -87,6 +103,11 @@ impl Tally {
         {
             count.events += 1;
             count.allowed += u64::from(allowed);
+            count.would_succeed += u64::from(succeeds);
+            count.succeeded += u64::from(succeeds && went_ahead);
+        }
+        if let (Step::Login, Some(actions)) = (sim.step, self.tagged_logins.get_mut(sim.tag.index())) {
+            actions.add(decision.action);
         }
         for reason in &decision.reasons {
             *self
@@ -94,7 +115,7 @@ impl Tally {
                 .entry((reason.code.as_str(), reason.rule.clone()))
                 .or_default() += 1;
         }
-        if sim.truth == Truth::Succeeds {
+        if succeeds {
             self.would_succeed += 1;
             self.succeeded += u64::from(went_ahead);
         }
@@ -119,6 +140,21 @@ impl Tally {
     pub(crate) fn not_allowed(&self) -> u64 {
         self.events - self.actions.allowed
     }
+
+    /// The counts of one step.
+    pub(crate) fn step(&self, step: Step) -> StepCount {
+        Step::ALL
+            .iter()
+            .zip(&self.steps)
+            .find(|(s, _)| **s == step)
+            .map(|(_, c)| *c)
+            .unwrap_or_default()
+    }
+
+    /// What was enforced on logins tagged `tag`.
+    pub(crate) fn logins(&self, tag: Tag) -> Actions {
+        self.tagged_logins.get(tag.index()).copied().unwrap_or_default()
+    }
 }
 
 impl AddAssign<&Tally> for Tally {
@@ -127,8 +163,10 @@ impl AddAssign<&Tally> for Tally {
         self.actions += &other.actions;
         self.monitored += &other.monitored;
         for (mine, theirs) in self.steps.iter_mut().zip(&other.steps) {
-            mine.events += theirs.events;
-            mine.allowed += theirs.allowed;
+            *mine += theirs;
+        }
+        for (mine, theirs) in self.tagged_logins.iter_mut().zip(&other.tagged_logins) {
+            *mine += theirs;
         }
         for (key, count) in &other.reasons {
             *self.reasons.entry(key.clone()).or_default() += count;
@@ -145,6 +183,9 @@ pub(crate) struct Tallies {
     legitimate: Tally,
     credential_stuffing: Tally,
     otp_pumping: Tally,
+    account_takeover: Tally,
+    /// Takeover follow-ups never sent: their login did not go ahead.
+    pub(crate) unsent: u64,
 }
 
 impl Tallies {
@@ -153,6 +194,7 @@ impl Tallies {
             Scenario::Legitimate => &self.legitimate,
             Scenario::CredentialStuffing => &self.credential_stuffing,
             Scenario::OtpPumping => &self.otp_pumping,
+            Scenario::AccountTakeover => &self.account_takeover,
         }
     }
 
@@ -161,6 +203,7 @@ impl Tallies {
             Scenario::Legitimate => &mut self.legitimate,
             Scenario::CredentialStuffing => &mut self.credential_stuffing,
             Scenario::OtpPumping => &mut self.otp_pumping,
+            Scenario::AccountTakeover => &mut self.account_takeover,
         }
     }
 

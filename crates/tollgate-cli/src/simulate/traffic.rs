@@ -8,7 +8,9 @@ use std::net::IpAddr;
 
 use tollgate::{Asn, Channel, CredentialKind, E164, Event, EventKind, Outcome, Timestamp};
 
-use super::catalog::{Catalog, ISPS, SOFTWARE};
+use super::catalog::{Catalog, ISPS};
+use super::places::Place;
+use super::software::SOFTWARE;
 
 /// Where the simulated day starts: 2024-03-04 00:00 UTC, a Monday.
 pub(crate) const START_MS: u64 = 1_709_510_400_000;
@@ -21,16 +23,23 @@ pub(crate) enum Scenario {
     Legitimate,
     CredentialStuffing,
     OtpPumping,
+    AccountTakeover,
 }
 
 impl Scenario {
-    pub(crate) const ALL: [Scenario; 3] = [Scenario::Legitimate, Scenario::CredentialStuffing, Scenario::OtpPumping];
+    pub(crate) const ALL: [Scenario; 4] = [
+        Scenario::Legitimate,
+        Scenario::CredentialStuffing,
+        Scenario::OtpPumping,
+        Scenario::AccountTakeover,
+    ];
 
     pub(crate) fn name(self) -> &'static str {
         match self {
             Scenario::Legitimate => "legitimate",
             Scenario::CredentialStuffing => "credential_stuffing",
             Scenario::OtpPumping => "otp_pumping",
+            Scenario::AccountTakeover => "account_takeover",
         }
     }
 
@@ -54,15 +63,17 @@ pub(crate) enum Step {
     OtpSend,
     OtpVerify,
     PasswordChange,
+    EmailChange,
 }
 
 impl Step {
-    pub(crate) const ALL: [Step; 5] = [
+    pub(crate) const ALL: [Step; 6] = [
         Step::Login,
         Step::Signup,
         Step::OtpSend,
         Step::OtpVerify,
         Step::PasswordChange,
+        Step::EmailChange,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -72,6 +83,7 @@ impl Step {
             Step::OtpSend => "otp_send",
             Step::OtpVerify => "otp_verify",
             Step::PasswordChange => "password_change",
+            Step::EmailChange => "email_change",
         }
     }
 
@@ -85,6 +97,9 @@ impl Step {
             },
             Step::PasswordChange => EventKind::CredentialChange {
                 what: CredentialKind::Password,
+            },
+            Step::EmailChange => EventKind::CredentialChange {
+                what: CredentialKind::Email,
             },
         }
     }
@@ -102,8 +117,28 @@ pub(crate) enum Truth {
     Unreported,
 }
 
-/// An account name, generated on demand.
+/// What a report singles out about an event, beyond its scenario.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Tag {
+    Plain,
+    /// A legitimate event at the destination of a flight taken today.
+    Landed,
+    /// A takeover login minutes after the victim's own successful login.
+    Teleport,
+    /// A takeover's credential change: sent only if its login went ahead.
+    AfterTakeover,
+}
+
+impl Tag {
+    pub(crate) const COUNT: usize = 4;
+
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// An account name, generated on demand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Account {
     /// An existing member of the legitimate population.
     Member(u32),
@@ -134,6 +169,8 @@ pub(crate) struct Client {
     pub(crate) isp: u8,
     /// Index into [`SOFTWARE`]: gives the JA4 and the user agent.
     pub(crate) software: u8,
+    /// Where a geo database puts the address: in the ISP's country.
+    pub(crate) place: Place,
     pub(crate) device: Option<u64>,
 }
 
@@ -149,12 +186,13 @@ pub(crate) struct SimEvent {
     /// E.164 digits of the phone the code goes to.
     pub(crate) phone: Option<u64>,
     pub(crate) truth: Truth,
+    pub(crate) tag: Tag,
 }
 
 impl SimEvent {
-    /// The event as the service would build it: the CDN resolved country
-    /// and ASN, the TLS terminator measured JA4, the app knows its device
-    /// cookie.
+    /// The event as the service would build it: the CDN resolved country,
+    /// ASN and position, the TLS terminator measured JA4, the app knows its
+    /// device cookie.
     pub(crate) fn build(&self, catalog: &Catalog) -> Event {
         let c = &self.client;
         let mut e = Event::new(self.step.kind(), Timestamp::from_unix_millis(START_MS + self.at_ms)).with_ip(c.ip);
@@ -163,6 +201,9 @@ impl SimEvent {
             if let Some(country) = catalog.countries.get(usize::from(isp.region)) {
                 e = e.with_country(*country);
             }
+        }
+        if let Some(location) = catalog.location(c.place) {
+            e = e.with_location(location);
         }
         if let Some(ja4) = catalog.ja4.get(usize::from(c.software)) {
             e = e.with_ja4(*ja4);
@@ -213,10 +254,15 @@ mod tests {
                 ip: "73.40.1.2".parse().unwrap(),
                 isp: 0,
                 software: 0,
+                place: Place {
+                    city: 0,
+                    accuracy_km: 20,
+                },
                 device: Some(7),
             },
             phone: Some(14_155_550_123),
             truth: Truth::Unreported,
+            tag: Tag::Plain,
         };
         let e = sim.build(&catalog);
         assert_eq!(e.at.as_unix_millis(), START_MS + 1_000);
@@ -224,8 +270,11 @@ mod tests {
         assert_eq!(e.phone.as_ref().unwrap().digits(), "14155550123");
         assert_eq!(e.asn, Some(Asn(7922)));
         assert_eq!(e.country.unwrap().as_str(), "US");
-        assert_eq!(e.ja4.unwrap().as_str(), super::super::catalog::CHROME_JA4);
+        assert_eq!(e.ja4.unwrap().as_str(), super::super::software::CHROME_JA4);
         assert!(e.device.is_some() && e.user_agent.is_some());
+        let at = e.location.unwrap();
+        assert_eq!(at.accuracy_km(), 20);
+        assert!((at.latitude() - 40.7128).abs() < 1e-9);
         assert!(sim.outcome(e).is_none());
     }
 }
