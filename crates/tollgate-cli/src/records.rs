@@ -21,8 +21,9 @@ const MAX_RECORD_BYTES: usize = 256 * 1024;
 /// One thing read from the input.
 #[derive(Debug)]
 pub(crate) enum Entry {
-    /// A well-formed record.
-    Record(Record),
+    /// A well-formed record (boxed: a record is several times the size of
+    /// an error, and entries queue up).
+    Record(Box<Record>),
     /// Input that is not a record.
     Malformed(Malformed),
 }
@@ -121,7 +122,7 @@ impl<R: BufRead> Records<R> {
         match Record::from_json(&self.buffer) {
             Ok(record) => {
                 self.clear();
-                self.pending.push_back(Entry::Record(record));
+                self.pending.push_back(Entry::Record(Box::new(record)));
             }
             Err(WireError::Json(e)) if e.is_eof() => {
                 if self.buffer_lines > MAX_RECORD_LINES || self.buffer.len() > MAX_RECORD_BYTES {
@@ -216,8 +217,10 @@ mod tests {
     fn read(input: &str) -> Vec<Result<String, usize>> {
         Records::new(input.as_bytes())
             .map(|item| match item.unwrap() {
-                Entry::Record(Record::Event(e)) => Ok(e.kind.event_type().to_string()),
-                Entry::Record(Record::Outcome(o)) => Ok(format!("outcome {:?}", o.result)),
+                Entry::Record(r) => match *r {
+                    Record::Event(e) => Ok(e.kind.event_type().to_string()),
+                    Record::Outcome(o) => Ok(format!("outcome {:?}", o.result)),
+                },
                 Entry::Malformed(m) => Err(m.line),
             })
             .collect()
@@ -252,7 +255,7 @@ mod tests {
         let mut input = br#"{"kind":"login","at":1,"user":"a","outcome":"failed"}"#.to_vec();
         input.extend_from_slice(b"\n\xff\xfe\n");
         let got: Vec<_> = Records::new(&input[..]).map(|i| i.unwrap()).collect();
-        assert!(matches!(&got[0], Entry::Record(Record::Outcome(o)) if o.is_failure()));
+        assert!(matches!(&got[0], Entry::Record(r) if matches!(&**r, Record::Outcome(o) if o.is_failure())));
         assert!(matches!(&got[1], Entry::Malformed(m) if m.line == 2 && m.message.contains("UTF-8")));
     }
 

@@ -43,12 +43,14 @@ pub(crate) fn run(policy: Option<&Path>, input: &Path) -> Result<ExitCode, CliEr
             source,
         })?;
         match entry {
-            Entry::Record(Record::Event(event)) => {
-                let decision = engine.evaluate(&event);
-                serde_json::to_writer(&mut out, &decision).map_err(io::Error::from)?;
-                out.write_all(b"\n")?;
-            }
-            Entry::Record(Record::Outcome(outcome)) => engine.record(&outcome),
+            Entry::Record(record) => match *record {
+                Record::Event(event) => {
+                    let decision = engine.evaluate(&event);
+                    serde_json::to_writer(&mut out, &decision).map_err(io::Error::from)?;
+                    out.write_all(b"\n")?;
+                }
+                Record::Outcome(outcome) => engine.record(&outcome),
+            },
             Entry::Malformed(m) => {
                 malformed += 1;
                 // Unlike eprintln!, a closed stderr must not stop the scoring.
