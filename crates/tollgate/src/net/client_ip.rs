@@ -95,7 +95,10 @@ impl From<IpSet> for TrustedProxies {
         TrustedProxies {
             proxies,
             x_forwarded_for: true,
-            forwarded: true,
+            // Off: nginx and most load balancers maintain X-Forwarded-For and
+            // pass a client's Forwarded through untouched, which would let
+            // the client choose its address.
+            forwarded: false,
             x_real_ip: false,
         }
     }
@@ -129,7 +132,8 @@ impl TrustedProxies {
         self
     }
 
-    /// Reads (`true`, the default) or ignores RFC 7239 `Forwarded`.
+    /// Reads (`true`) or ignores (the default) RFC 7239 `Forwarded`. Enable
+    /// it only when every trusted proxy sets or overwrites it.
     #[must_use]
     pub fn with_forwarded(mut self, read: bool) -> Self {
         self.forwarded = read;

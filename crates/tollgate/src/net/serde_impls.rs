@@ -5,8 +5,8 @@
 //!   [`parse_net`]. Written canonical, single addresses without `/32` or
 //!   `/128`.
 //! * [`TrustedProxies`]: either such a list (the default headers), or a
-//!   table `{ proxies = [...], x_forwarded_for = true, forwarded = true,
-//!   x_real_ip = false }` where every key is optional. Written as a list
+//!   table `{ proxies = [...], x_forwarded_for = true, forwarded = false,
+//!   x_real_ip = false }` (the defaults) where every key is optional. Written as a list
 //!   when the headers are the defaults, as a table otherwise.
 //!
 //! ```
@@ -15,10 +15,10 @@
 //! let short: TrustedProxies = serde_json::from_str(r#"["10.0.0.0/8", "2001:db8::1"]"#)?;
 //! assert!(short.is_trusted("10.1.2.3".parse()?));
 //!
-//! let table: TrustedProxies = serde_json::from_str(r#"{"proxies": ["10.0.0.0/8"], "forwarded": false}"#)?;
-//! assert!(!table.forwarded());
+//! let table: TrustedProxies = serde_json::from_str(r#"{"proxies": ["10.0.0.0/8"], "forwarded": true}"#)?;
+//! assert!(table.forwarded());
 //! assert_eq!(serde_json::to_string(&table)?,
-//!            r#"{"proxies":["10.0.0.0/8"],"x_forwarded_for":true,"forwarded":false,"x_real_ip":false}"#);
+//!            r#"{"proxies":["10.0.0.0/8"],"x_forwarded_for":true,"forwarded":true,"x_real_ip":false}"#);
 //!
 //! let err = serde_json::from_str::<TrustedProxies>(r#"["10.0.0.0/8", "10.0.0.0/33"]"#).unwrap_err();
 //! assert!(err.to_string().contains("`10.0.0.0/33` is not an IP address or CIDR network"));
@@ -194,7 +194,7 @@ mod tests {
         assert_eq!(serde_json::to_string(&t).unwrap(), r#"["10.0.0.0/8"]"#);
         let toml_text = "proxies = [\"10.0.0.0/8\"]\nx_real_ip = true\n";
         let t: TrustedProxies = toml::from_str(toml_text).unwrap();
-        assert!(t.x_real_ip() && t.forwarded() && t.x_forwarded_for());
+        assert!(t.x_real_ip() && !t.forwarded() && t.x_forwarded_for());
         let back: TrustedProxies = toml::from_str(&toml::to_string(&t).unwrap()).unwrap();
         assert_eq!(back, t);
     }
