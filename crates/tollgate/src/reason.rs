@@ -34,6 +34,20 @@ pub enum ReasonCode {
     FirstSeen,
     /// Faster than plausible travel since the last successful login.
     ImpossibleTravel,
+    /// The address is in an allow zone: nothing else was evaluated.
+    ZoneAllow,
+    /// The address is in a zone (deny, challenge or score).
+    ZoneMatch,
+    /// The country is on a country rule's list (or off an allow list).
+    Country,
+    /// The network is on an ASN rule's list.
+    AsnListed,
+    /// A geo database flags the address as an anonymizer.
+    Anonymous,
+    /// A geo database failed on the address.
+    GeoLookupFailed,
+    /// A forwarding header held garbage; the client IP is a fallback.
+    ForwardingAnomaly,
 }
 
 impl ReasonCode {
@@ -48,6 +62,13 @@ impl ReasonCode {
         ReasonCode::NewDevice,
         ReasonCode::FirstSeen,
         ReasonCode::ImpossibleTravel,
+        ReasonCode::ZoneAllow,
+        ReasonCode::ZoneMatch,
+        ReasonCode::Country,
+        ReasonCode::AsnListed,
+        ReasonCode::Anonymous,
+        ReasonCode::GeoLookupFailed,
+        ReasonCode::ForwardingAnomaly,
     ];
 
     /// The code as written in decisions and logs, e.g. `limit.exceeded`.
@@ -62,6 +83,13 @@ impl ReasonCode {
             ReasonCode::NewDevice => "familiarity.new_device",
             ReasonCode::FirstSeen => "familiarity.first_seen",
             ReasonCode::ImpossibleTravel => "geo.impossible_travel",
+            ReasonCode::ZoneAllow => "zone.allow",
+            ReasonCode::ZoneMatch => "zone.match",
+            ReasonCode::Country => "geo.country",
+            ReasonCode::AsnListed => "geo.asn",
+            ReasonCode::Anonymous => "geo.anonymous",
+            ReasonCode::GeoLookupFailed => "geo.lookup_failed",
+            ReasonCode::ForwardingAnomaly => "net.forwarding_anomaly",
         }
     }
 }

@@ -92,6 +92,39 @@ fn validation_errors_name_the_offending_field() {
         ("limits[0].channels", format!("{RULE}channels = [\"sms\"]")),
         ("limits[0].reset_on_success", format!("{RULE}reset_on_success = true")),
         ("limits[0].on_exceed", format!("{RULE}on_exceed = {{ score = 0 }}")),
+        (
+            "zones[0].cidrs",
+            "[[zones]]\nname = \"z\"\naction = \"deny\"".to_owned(),
+        ),
+        (
+            "zones[0].lists",
+            "[[zones]]\nname = \"z\"\nlists = [\"Bad List\"]\naction = \"deny\"".to_owned(),
+        ),
+        (
+            "zones[1].name",
+            "[[zones]]\nname = \"z\"\ncidrs = [\"10.0.0.0/8\"]\naction = \"deny\"\n".repeat(2),
+        ),
+        (
+            "countries[0].countries",
+            "[[countries]]\nname = \"c\"\ncountries = []\naction = \"deny\"".to_owned(),
+        ),
+        (
+            "countries[0].action",
+            "[[countries]]\nname = \"c\"\ncountries = [\"KP\"]\naction = \"allow\"".to_owned(),
+        ),
+        (
+            "asns[0].asns",
+            "[[asns]]\nname = \"a\"\nasns = []\naction = \"deny\"".to_owned(),
+        ),
+        (
+            "points.anonymous.is_tor_exit_node",
+            "[points.anonymous]\nis_tor_exit_node = 101".to_owned(),
+        ),
+        (
+            "familiarity.history_size",
+            "[familiarity]\nhistory_size = 33".to_owned(),
+        ),
+        ("travel.max_speed_kmh", "[travel]\nmax_speed_kmh = 0".to_owned()),
     ];
     for (field, toml) in cases {
         assert_eq!(field_of(&toml), field, "{toml}");
@@ -109,6 +142,14 @@ fn parse_errors_point_at_the_text() {
             &RULE.replace("[\"login\"]", "[\"sign_up\"]"),
         ),
         ("invalid type", "monitor = \"yes\""),
+        (
+            "is not an IP address or CIDR network",
+            "[[zones]]\nname = \"z\"\ncidrs = [\"10.0.0.0/33\"]\naction = \"deny\"",
+        ),
+        (
+            "invalid country",
+            "[[countries]]\nname = \"c\"\ncountries = [\"KPX\"]\naction = \"deny\"",
+        ),
     ];
     for (needle, toml) in cases {
         let msg = Policy::from_toml(toml).unwrap_err().to_string();

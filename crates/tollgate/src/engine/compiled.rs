@@ -5,14 +5,44 @@ use std::time::Duration;
 
 use crate::limiter::GcraParams;
 use crate::limiter::key::KeyHasher;
-use crate::policy::{LimitRule, Policy, PolicyError};
-use crate::{Channel, EventKind};
+use std::collections::HashMap;
 
-/// The installed policy and its compiled rules; swapped as one unit.
+use crate::net::IpSet;
+use crate::policy::{LimitRule, MatchAction, Policy, PolicyError};
+use crate::{Channel, EventKind, EventType};
+
+/// The installed policy, its compiled rules and the lists its zones name;
+/// swapped as one unit.
 #[derive(Debug)]
 pub(crate) struct Active {
     pub(crate) policy: Arc<Policy>,
     pub(crate) rules: Vec<Rule>,
+    pub(crate) zones: Vec<Zone>,
+}
+
+/// A zone with its lists resolved.
+#[derive(Debug)]
+pub(crate) struct Zone {
+    pub(crate) name: Arc<str>,
+    events: u8,
+    sets: Vec<IpSet>,
+    pub(crate) action: MatchAction,
+    pub(crate) monitor: bool,
+}
+
+impl Zone {
+    pub(crate) fn matches(&self, event_type: EventType, ip: std::net::IpAddr) -> bool {
+        applies_to(self.events, event_type) && self.sets.iter().any(|s| s.contains(ip))
+    }
+}
+
+/// A bit set of event types; 0 means every type.
+pub(crate) fn event_mask(events: &[EventType]) -> u8 {
+    events.iter().fold(0, |m, e| m | e.bit())
+}
+
+pub(crate) fn applies_to(mask: u8, event_type: EventType) -> bool {
+    mask == 0 || mask & event_type.bit() != 0
 }
 
 /// One limit rule, ready to run.
@@ -30,13 +60,28 @@ pub(crate) struct Rule {
 }
 
 impl Active {
-    pub(crate) fn compile(policy: Policy, keys: &KeyHasher) -> Result<Active, PolicyError> {
+    pub(crate) fn compile(
+        policy: Arc<Policy>,
+        keys: &KeyHasher,
+        lists: &HashMap<String, IpSet>,
+    ) -> Result<Active, PolicyError> {
         policy.validate()?;
         let rules = policy.limits.iter().map(|spec| Rule::compile(spec, keys)).collect();
-        Ok(Active {
-            policy: Arc::new(policy),
-            rules,
-        })
+        let zones = policy
+            .zones
+            .iter()
+            .map(|z| Zone {
+                name: z.name.as_str().into(),
+                events: event_mask(&z.events),
+                sets: std::iter::once(z.cidrs.clone())
+                    .chain(z.lists.iter().filter_map(|l| lists.get(l).cloned()))
+                    .filter(|s| !s.is_empty())
+                    .collect(),
+                action: z.action,
+                monitor: z.monitor,
+            })
+            .collect();
+        Ok(Active { policy, rules, zones })
     }
 }
 

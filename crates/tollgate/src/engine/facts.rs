@@ -1,5 +1,7 @@
 //! What the engine knows about an event beyond its own fields.
 
+#[cfg(feature = "geo")]
+use crate::geo::{AnonymousFlags, GeoSet};
 use crate::{Asn, Country, Event, Location};
 
 /// Values resolved for an event: taken from the event when resolved
@@ -10,14 +12,43 @@ pub(crate) struct Facts {
     pub(crate) country: Option<Country>,
     pub(crate) asn: Option<Asn>,
     pub(crate) location: Option<Location>,
+    #[cfg(feature = "geo")]
+    pub(crate) anonymous: AnonymousFlags,
+    /// A geo database failed on this address (corrupt data).
+    pub(crate) lookup_failed: bool,
 }
 
+/// The geo databases an engine has, if any.
+#[cfg(feature = "geo")]
+pub(crate) type Geo<'a> = Option<&'a GeoSet>;
+#[cfg(not(feature = "geo"))]
+pub(crate) type Geo<'a> = Option<&'a std::convert::Infallible>;
+
 impl Facts {
-    pub(crate) fn gather(event: &Event) -> Facts {
-        Facts {
+    /// The event's own values, completed from the geo databases when the
+    /// event lacks a country or an ASN. Upstream values win: a CDN that
+    /// resolved the country knows the client's real connection.
+    pub(crate) fn gather(event: &Event, geo: Geo<'_>) -> Facts {
+        let mut facts = Facts {
             country: event.country,
             asn: event.asn,
             location: event.location,
+            ..Facts::default()
+        };
+        #[cfg(feature = "geo")]
+        if let (Some(geo), Some(ip), true) = (geo, event.ip, facts.country.is_none() || facts.asn.is_none()) {
+            match geo.lookup(ip) {
+                Ok(info) => {
+                    facts.country = facts.country.or(info.country);
+                    facts.asn = facts.asn.or(info.asn);
+                    facts.location = facts.location.or(info.location);
+                    facts.anonymous = info.anonymous;
+                }
+                Err(_) => facts.lookup_failed = true,
+            }
         }
+        #[cfg(not(feature = "geo"))]
+        let _ = geo;
+        facts
     }
 }

@@ -4,10 +4,12 @@ mod compiled;
 mod facts;
 mod familiarity;
 mod plan;
+mod screen;
 mod travel;
 mod verdict;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
@@ -16,8 +18,11 @@ use smallvec::SmallVec;
 pub(crate) use facts::Facts;
 pub use plan::{Ops, Plan};
 
+#[cfg(feature = "geo")]
+use crate::geo::GeoSet;
 use crate::limiter::GcraMode;
 use crate::limiter::key::KeyHasher;
+use crate::net::IpSet;
 use crate::policy::{Counts, Policy, PolicyError};
 use crate::store::{MemoryStore, Op, OpResult, Store, StoreKey};
 use crate::{Decision, Event, EventType, Outcome};
@@ -53,6 +58,10 @@ use plan::Step;
 #[derive(Debug)]
 pub struct Engine<S = MemoryStore> {
     active: ArcSwap<Active>,
+    /// Lists zones refer to by name, as the host last attached them.
+    lists: Mutex<HashMap<String, IpSet>>,
+    #[cfg(feature = "geo")]
+    geo: arc_swap::ArcSwapOption<GeoSet>,
     keys: KeyHasher,
     seeds: Seeds,
     travel_seed: u64,
@@ -120,9 +129,12 @@ impl<S: Store> EngineBuilder<S> {
     /// Validates the policy and builds the engine.
     pub fn build(self) -> Result<Engine<S>, PolicyError> {
         let keys = self.key_seed.map_or_else(KeyHasher::new, KeyHasher::with_seed);
-        let active = Active::compile(self.policy, &keys)?;
+        let active = Active::compile(Arc::new(self.policy), &keys, &HashMap::new())?;
         Ok(Engine {
             active: ArcSwap::from_pointee(active),
+            lists: Mutex::new(HashMap::new()),
+            #[cfg(feature = "geo")]
+            geo: arc_swap::ArcSwapOption::empty(),
             seeds: Seeds::new(&keys),
             travel_seed: keys.rule_seed("travel.last_login"),
             keys,
@@ -151,9 +163,72 @@ impl<S: Store> Engine<S> {
     /// counters are found by its name, so renaming a rule starts it afresh.
     /// Events already being decided finish under the old policy.
     pub fn set_policy(&self, policy: Policy) -> Result<(), PolicyError> {
-        let active = Active::compile(policy, &self.keys)?;
+        let lists = self.lists.lock().unwrap_or_else(PoisonError::into_inner);
+        let active = Active::compile(Arc::new(policy), &self.keys, &lists)?;
         self.active.store(Arc::new(active));
         Ok(())
+    }
+
+    /// Attaches (or replaces) the list `name` that zones refer to, e.g. a
+    /// blocklist file the host read and parsed with
+    /// [`IpSet::parse_list`]. Counters are kept; events already being
+    /// decided finish with the old list.
+    ///
+    /// ```
+    /// use tollgate::{Action, Engine, Event, EventKind, Timestamp};
+    /// use tollgate::net::IpSet;
+    /// use tollgate::policy::Policy;
+    ///
+    /// let policy = Policy::from_toml(r#"
+    ///     [[zones]]
+    ///     name = "drop"
+    ///     lists = ["spamhaus-drop"]
+    ///     action = "deny"
+    /// "#)?;
+    /// let engine = Engine::new(policy)?;
+    /// engine.set_list("spamhaus-drop", IpSet::parse_list("192.0.2.0/24 ; SBL1\n")?);
+    /// let login = Event::new(EventKind::Login, Timestamp::EPOCH).with_ip("192.0.2.9".parse()?);
+    /// assert_eq!(engine.evaluate(&login).action, Action::Deny);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_list(&self, name: &str, list: IpSet) {
+        let mut lists = self.lists.lock().unwrap_or_else(PoisonError::into_inner);
+        lists.insert(name.to_owned(), list);
+        self.recompile(&lists);
+    }
+
+    /// Detaches the list `name`; zones naming it match nothing through it.
+    pub fn remove_list(&self, name: &str) {
+        let mut lists = self.lists.lock().unwrap_or_else(PoisonError::into_inner);
+        if lists.remove(name).is_some() {
+            self.recompile(&lists);
+        }
+    }
+
+    fn recompile(&self, lists: &HashMap<String, IpSet>) {
+        let policy = Arc::clone(&self.active.load().policy);
+        // The policy in force was validated when it was installed.
+        if let Ok(active) = Active::compile(policy, &self.keys, lists) {
+            self.active.store(Arc::new(active));
+        }
+    }
+
+    /// Installs (or with `None` removes) the geo databases used to resolve
+    /// country, ASN, position and anonymizer flags of events that do not
+    /// carry them. Takes effect for the next event.
+    #[cfg(feature = "geo")]
+    pub fn set_geo(&self, geo: Option<GeoSet>) {
+        self.geo.store(geo.map(Arc::new));
+    }
+
+    fn facts(&self, event: &Event) -> Facts {
+        #[cfg(feature = "geo")]
+        {
+            let geo = self.geo.load();
+            Facts::gather(event, geo.as_deref())
+        }
+        #[cfg(not(feature = "geo"))]
+        Facts::gather(event, None)
     }
 
     /// Decides on an event, running its counter operations in the engine's store.
@@ -169,8 +244,12 @@ impl<S: Store> Engine<S> {
     /// First half of the split path: the counter operations this event needs.
     pub fn prepare(&self, event: &Event) -> Plan {
         let active = self.active.load_full();
-        let facts = Facts::gather(event);
-        let mut plan = Plan::new(Arc::clone(&active), event, facts);
+        let facts = self.facts(event);
+        let screen = screen::screen(&active, event, &facts);
+        let mut plan = Plan::new(Arc::clone(&active), event, facts, screen.reasons);
+        if screen.allowed {
+            return plan;
+        }
         let policy = &active.policy;
         for (index, rule) in active.rules.iter().enumerate() {
             if !rule.applies(&event.kind) {
@@ -231,7 +310,7 @@ impl<S: Store> Engine<S> {
         let policy = &active.policy;
         let mut ops = Ops::default();
         let event = &outcome.event;
-        let facts = Facts::gather(event);
+        let facts = self.facts(event);
         for rule in active.rules.iter() {
             if rule.spec.counts != Counts::Failures || !rule.applies(&event.kind) {
                 continue;

@@ -51,7 +51,8 @@ pub struct Plan {
     /// Why each op is there.
     steps: SmallVec<[Step; INLINE_OPS]>,
     pub(super) facts: Facts,
-    compromised_password: bool,
+    /// Reasons known before any counter is read (zones, lists, flags).
+    static_reasons: Vec<Reason>,
 }
 
 /// What an op's result feeds.
@@ -66,7 +67,7 @@ pub(super) enum Step {
 }
 
 impl Plan {
-    pub(super) fn new(active: Arc<Active>, event: &Event, facts: Facts) -> Self {
+    pub(super) fn new(active: Arc<Active>, event: &Event, facts: Facts, static_reasons: Vec<Reason>) -> Self {
         Plan {
             active,
             event_type: event.kind.event_type(),
@@ -74,7 +75,7 @@ impl Plan {
             ops: Ops::default(),
             steps: SmallVec::new(),
             facts,
-            compromised_password: event.compromised_password,
+            static_reasons,
         }
     }
 
@@ -98,7 +99,7 @@ impl Plan {
     /// unfired and add a `store.incomplete` reason.
     pub(super) fn conclude(self, results: &[OpResult]) -> Decision {
         let policy = &self.active.policy;
-        let mut reasons = Vec::new();
+        let mut reasons = self.static_reasons;
         let mut tightest: Option<(&Rule, GcraOutcome)> = None;
         let mut incomplete = results.len() != self.ops.len();
         let (mut familiarity_read, mut user_known) = (false, false);
@@ -142,15 +143,6 @@ impl Plan {
         }
         if familiarity_read && !user_known {
             reasons.extend(familiarity::first_seen(&policy.points));
-        }
-        let points = policy.points.compromised_password;
-        if self.compromised_password && points > 0 {
-            let mut r = Reason::new(
-                ReasonCode::CompromisedPassword,
-                "password found in a compromised-password corpus",
-            );
-            r.points = points;
-            reasons.push(r);
         }
         if incomplete {
             reasons.push(Reason::new(

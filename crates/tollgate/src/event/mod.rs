@@ -76,6 +76,10 @@ pub struct Event {
     pub asn: Option<Asn>,
     /// The client's position, when resolved upstream.
     pub location: Option<Location>,
+    /// Garbage the adapter found in a forwarding header while resolving
+    /// [`ip`](Event::ip) (see [`TrustedProxies::resolve`](crate::net::TrustedProxies::resolve)).
+    /// Set by adapters; not part of the JSON form.
+    pub forwarding_anomaly: Option<crate::net::HeaderAnomaly>,
     /// The service found the submitted password in a compromised-password
     /// corpus. Only the verdict travels: never the password.
     pub compromised_password: bool,
@@ -113,6 +117,7 @@ impl Event {
             country: None,
             asn: None,
             location: None,
+            forwarding_anomaly: None,
             compromised_password: false,
         }
     }
@@ -156,6 +161,15 @@ impl Event {
     #[must_use]
     pub fn with_user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Sets the client IP and any forwarding-header anomaly from a
+    /// resolution through trusted proxies.
+    #[must_use]
+    pub fn with_client_ip(mut self, client: crate::net::ClientIp) -> Self {
+        self.ip = Some(client.addr);
+        self.forwarding_anomaly = client.anomaly;
         self
     }
 

@@ -174,6 +174,7 @@ impl WireRecord {
             country: self.country,
             asn: self.asn,
             location: self.location,
+            forwarding_anomaly: None,
             compromised_password: self.compromised_password,
         };
         Ok(match self.outcome {

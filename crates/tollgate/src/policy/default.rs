@@ -6,8 +6,10 @@
 //! rather than block, and no rule keyed on the account alone blocks: an
 //! attacker must not be able to lock a real user out by failing on purpose.
 
-use super::{Dimension, KeyOptions, LimitRule, OnExceed, Points, Policy, Rate, Threshold, Thresholds};
-use crate::{Channel, EventType};
+use super::{
+    AsnRule, Dimension, KeyOptions, LimitRule, MatchAction, OnExceed, Points, Policy, Rate, Threshold, Thresholds,
+};
+use crate::{Asn, Channel, EventType};
 
 impl Default for Thresholds {
     fn default() -> Self {
@@ -40,8 +42,24 @@ impl Default for Policy {
             points: Points::default(),
             familiarity: Default::default(),
             travel: Default::default(),
+            network: Default::default(),
+            zones: Vec::new(),
+            countries: Vec::new(),
+            asns: vec![hosting_networks()],
             limits: default_limits(),
         }
+    }
+}
+
+/// Logins and sign-ups from cloud networks are mostly automation; a score,
+/// not a block, because VPN and corporate egress live there too.
+fn hosting_networks() -> AsnRule {
+    AsnRule {
+        name: "hosting-networks".into(),
+        events: vec![EventType::Login, EventType::Signup],
+        asns: super::network::HOSTING_ASNS.iter().map(|&n| Asn(n)).collect(),
+        action: MatchAction::Score(15),
+        monitor: false,
     }
 }
 

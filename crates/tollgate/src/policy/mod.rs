@@ -32,14 +32,16 @@
 mod default;
 mod error;
 mod limit;
+mod network;
 mod rate;
 mod signals;
 mod validate;
 
 pub use error::PolicyError;
 pub use limit::{Counts, Dimension, LimitRule, OnExceed};
+pub use network::{AsnRule, CountryRule, MatchAction, Network, When, Zone};
 pub use rate::{Rate, RateError};
-pub use signals::{Familiarity, Points, Travel};
+pub use signals::{AnonymousPoints, Familiarity, Points, Travel};
 
 use crate::EventType;
 
@@ -64,6 +66,14 @@ pub struct Policy {
     pub travel: Travel,
     /// Keyed limits.
     pub limits: Vec<LimitRule>,
+    /// Trusted proxies.
+    pub network: Network,
+    /// IP zones: allow and deny networks, threat-intel lists.
+    pub zones: Vec<Zone>,
+    /// Country lists per event type.
+    pub countries: Vec<CountryRule>,
+    /// ASN lists per event type.
+    pub asns: Vec<AsnRule>,
 }
 
 /// How limiter keys are derived.

@@ -25,6 +25,59 @@ pub struct Points {
     /// Travel faster than `travel.max_speed_kmh` since the last successful
     /// login (`geo.impossible_travel`).
     pub impossible_travel: u8,
+    /// Anonymizer flags from a geo database (`geo.anonymous`): the highest
+    /// of the flags that are set counts.
+    pub anonymous: AnonymousPoints,
+    /// A forwarding header held garbage (`net.forwarding_anomaly`).
+    pub forwarding_anomaly: u8,
+}
+
+/// Points per anonymizer flag, under MaxMind's names. When several flags
+/// are set only the highest counts: `is_anonymous` accompanies the others.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
+#[non_exhaustive]
+pub struct AnonymousPoints {
+    /// Any anonymizer.
+    pub is_anonymous: u8,
+    /// A commercial VPN.
+    pub is_anonymous_vpn: u8,
+    /// A hosting or cloud provider.
+    pub is_hosting_provider: u8,
+    /// An open proxy.
+    pub is_public_proxy: u8,
+    /// A residential proxy network (consumer devices relaying traffic).
+    pub is_residential_proxy: u8,
+    /// A Tor exit node.
+    pub is_tor_exit_node: u8,
+}
+
+impl Default for AnonymousPoints {
+    fn default() -> Self {
+        AnonymousPoints {
+            is_anonymous: 10,
+            is_anonymous_vpn: 15,
+            is_hosting_provider: 20,
+            is_public_proxy: 30,
+            is_residential_proxy: 30,
+            is_tor_exit_node: 40,
+        }
+    }
+}
+
+impl AnonymousPoints {
+    /// (MaxMind name, points) for every flag.
+    pub fn by_name(&self) -> [(&'static str, u8); 6] {
+        [
+            ("is_anonymous", self.is_anonymous),
+            ("is_anonymous_vpn", self.is_anonymous_vpn),
+            ("is_hosting_provider", self.is_hosting_provider),
+            ("is_public_proxy", self.is_public_proxy),
+            ("is_residential_proxy", self.is_residential_proxy),
+            ("is_tor_exit_node", self.is_tor_exit_node),
+        ]
+    }
 }
 
 impl Default for Points {
@@ -36,6 +89,8 @@ impl Default for Points {
             new_device: 15,
             first_seen: 0,
             impossible_travel: 40,
+            anonymous: AnonymousPoints::default(),
+            forwarding_anomaly: 5,
         }
     }
 }

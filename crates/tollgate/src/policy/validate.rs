@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use super::{Counts, LimitRule, OnExceed, Policy, PolicyError};
+use super::{Counts, LimitRule, MatchAction, OnExceed, Policy, PolicyError};
 use crate::EventType;
 
 pub(super) fn policy(p: &Policy) -> Result<(), PolicyError> {
@@ -29,17 +29,23 @@ pub(super) fn policy(p: &Policy) -> Result<(), PolicyError> {
         }
     }
     let pts = &p.points;
-    for (name, value) in [
+    let scalar = [
         ("compromised_password", pts.compromised_password),
         ("new_country", pts.new_country),
         ("new_asn", pts.new_asn),
         ("new_device", pts.new_device),
         ("first_seen", pts.first_seen),
         ("impossible_travel", pts.impossible_travel),
-    ] {
-        if value > 100 {
-            return Err(PolicyError::invalid(format!("points.{name}"), "must be 0 to 100"));
-        }
+        ("forwarding_anomaly", pts.forwarding_anomaly),
+    ];
+    let scalar = scalar.into_iter().map(|(n, v)| (format!("points.{n}"), v));
+    let anonymous = pts
+        .anonymous
+        .by_name()
+        .into_iter()
+        .map(|(n, v)| (format!("points.anonymous.{n}"), v));
+    if let Some((field, _)) = scalar.chain(anonymous).find(|(_, v)| *v > 100) {
+        return Err(PolicyError::invalid(field, "must be 0 to 100"));
     }
     let f = &p.familiarity;
     if has_duplicates(&f.events) {
@@ -67,6 +73,39 @@ pub(super) fn policy(p: &Policy) -> Result<(), PolicyError> {
     if !(1..=365).contains(&t.remember_days) {
         return Err(PolicyError::invalid("travel.remember_days", "must be 1 to 365"));
     }
+    unique_names("zones", p.zones.iter().map(|z| z.name.as_str()))?;
+    for (i, z) in p.zones.iter().enumerate() {
+        let field = |f: &str| format!("zones[{i}].{f}");
+        name(&z.name).map_err(|m| PolicyError::invalid(field("name"), m))?;
+        if z.cidrs.is_empty() && z.lists.is_empty() {
+            return Err(PolicyError::invalid(field("cidrs"), "a zone needs cidrs or lists"));
+        }
+        if z.lists.iter().any(|l| name(l).is_err()) {
+            return Err(PolicyError::invalid(
+                field("lists"),
+                "list names are 1 to 64 of a-z, 0-9, '-', '_', '.'",
+            ));
+        }
+        action(z.action, true).map_err(|m| PolicyError::invalid(field("action"), m))?;
+    }
+    unique_names("countries", p.countries.iter().map(|c| c.name.as_str()))?;
+    for (i, c) in p.countries.iter().enumerate() {
+        let field = |f: &str| format!("countries[{i}].{f}");
+        name(&c.name).map_err(|m| PolicyError::invalid(field("name"), m))?;
+        if c.countries.is_empty() {
+            return Err(PolicyError::invalid(field("countries"), "name at least one country"));
+        }
+        action(c.action, false).map_err(|m| PolicyError::invalid(field("action"), m))?;
+    }
+    unique_names("asns", p.asns.iter().map(|a| a.name.as_str()))?;
+    for (i, a) in p.asns.iter().enumerate() {
+        let field = |f: &str| format!("asns[{i}].{f}");
+        name(&a.name).map_err(|m| PolicyError::invalid(field("name"), m))?;
+        if a.asns.is_empty() {
+            return Err(PolicyError::invalid(field("asns"), "name at least one ASN"));
+        }
+        action(a.action, false).map_err(|m| PolicyError::invalid(field("action"), m))?;
+    }
     let mut names = HashSet::new();
     for (i, rule) in p.limits.iter().enumerate() {
         limit(rule).map_err(|(field, msg)| PolicyError::invalid(format!("limits[{i}].{field}"), msg))?;
@@ -80,11 +119,37 @@ pub(super) fn policy(p: &Policy) -> Result<(), PolicyError> {
     Ok(())
 }
 
-fn limit(r: &LimitRule) -> Result<(), (&'static str, String)> {
-    let name_ok = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.');
-    if r.name.is_empty() || r.name.len() > 64 || !r.name.chars().all(name_ok) {
-        return Err(("name", "1 to 64 of a-z, 0-9, '-', '_', '.'".into()));
+fn name(n: &str) -> Result<(), &'static str> {
+    let ok = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.');
+    if n.is_empty() || n.len() > 64 || !n.chars().all(ok) {
+        return Err("1 to 64 of a-z, 0-9, '-', '_', '.'");
     }
+    Ok(())
+}
+
+fn unique_names<'a>(section: &str, names: impl Iterator<Item = &'a str>) -> Result<(), PolicyError> {
+    let mut seen = HashSet::new();
+    for (i, n) in names.enumerate() {
+        if !seen.insert(n) {
+            return Err(PolicyError::invalid(
+                format!("{section}[{i}].name"),
+                format!("duplicate name {n:?}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn action(a: MatchAction, allow_ok: bool) -> Result<(), &'static str> {
+    match a {
+        MatchAction::Allow if !allow_ok => Err("`allow` is only for zones"),
+        MatchAction::Score(p) if !(1..=100).contains(&p) => Err("score must be 1 to 100 points"),
+        _ => Ok(()),
+    }
+}
+
+fn limit(r: &LimitRule) -> Result<(), (&'static str, String)> {
+    name(&r.name).map_err(|m| ("name", m.to_string()))?;
     if r.events.is_empty() {
         return Err(("events", "name at least one event type".into()));
     }

@@ -1,0 +1,121 @@
+//! Static signals: what an event says before any counter is read — IP
+//! zones, country and ASN lists, anonymizer flags, forwarding-header
+//! garbage, a compromised password.
+
+use std::sync::Arc;
+
+use super::compiled::{Active, applies_to, event_mask};
+use super::facts::Facts;
+use crate::policy::MatchAction;
+use crate::{Action, Event, Reason, ReasonCode};
+
+/// The static reasons of an event, and whether an allow zone ends the
+/// evaluation before it starts.
+#[derive(Debug, Default)]
+pub(crate) struct Screen {
+    pub(crate) reasons: Vec<Reason>,
+    pub(crate) allowed: bool,
+}
+
+pub(crate) fn screen(active: &Active, event: &Event, facts: &Facts) -> Screen {
+    let policy = &active.policy;
+    let event_type = event.kind.event_type();
+    let mut out = Screen::default();
+    if let Some(ip) = event.ip {
+        for zone in active.zones.iter().filter(|z| z.matches(event_type, ip)) {
+            let (code, detail) = match zone.action {
+                MatchAction::Allow => (ReasonCode::ZoneAllow, "address in an allow zone"),
+                _ => (ReasonCode::ZoneMatch, "address in a zone"),
+            };
+            let r = matched(code, detail.into(), &zone.name, zone.action, zone.monitor);
+            if zone.action == MatchAction::Allow && !zone.monitor {
+                // An allow zone outranks everything else, deny zones included.
+                return Screen {
+                    reasons: vec![r],
+                    allowed: true,
+                };
+            }
+            out.reasons.push(r);
+        }
+    }
+    if let Some(country) = facts.country {
+        for rule in &policy.countries {
+            let listed = rule.countries.contains(&country);
+            let fires = listed == (rule.when == crate::policy::When::In);
+            if fires && applies_to(event_mask(&rule.events), event_type) {
+                let detail = format!("country {country}");
+                out.reasons.push(matched(
+                    ReasonCode::Country,
+                    detail,
+                    &rule.name,
+                    rule.action,
+                    rule.monitor,
+                ));
+            }
+        }
+    }
+    if let Some(asn) = facts.asn {
+        for rule in &policy.asns {
+            if rule.asns.contains(&asn) && applies_to(event_mask(&rule.events), event_type) {
+                let detail = format!("network {asn}");
+                out.reasons.push(matched(
+                    ReasonCode::AsnListed,
+                    detail,
+                    &rule.name,
+                    rule.action,
+                    rule.monitor,
+                ));
+            }
+        }
+    }
+    #[cfg(feature = "geo")]
+    if !facts.anonymous.is_empty() {
+        let by_name = policy.points.anonymous.by_name();
+        let points = facts
+            .anonymous
+            .names()
+            .filter_map(|n| by_name.iter().find(|(name, _)| *name == n).map(|(_, p)| *p))
+            .max()
+            .unwrap_or(0);
+        if points > 0 {
+            let names: Vec<&str> = facts.anonymous.names().collect();
+            let mut r = Reason::new(ReasonCode::Anonymous, format!("anonymizer: {}", names.join(", ")));
+            r.points = points;
+            out.reasons.push(r);
+        }
+    }
+    if facts.lookup_failed {
+        out.reasons.push(Reason::new(
+            ReasonCode::GeoLookupFailed,
+            "a geo database failed on this address",
+        ));
+    }
+    if let Some(anomaly) = event.forwarding_anomaly {
+        let mut r = Reason::new(ReasonCode::ForwardingAnomaly, anomaly.to_string());
+        r.points = policy.points.forwarding_anomaly;
+        out.reasons.push(r);
+    }
+    let points = policy.points.compromised_password;
+    if event.compromised_password && points > 0 {
+        let mut r = Reason::new(
+            ReasonCode::CompromisedPassword,
+            "password found in a compromised-password corpus",
+        );
+        r.points = points;
+        out.reasons.push(r);
+    }
+    out
+}
+
+fn matched(code: ReasonCode, detail: String, name: &str, action: MatchAction, monitor: bool) -> Reason {
+    let mut r = Reason::new(code, detail);
+    r.rule = Some(Arc::from(name));
+    r.monitor = monitor;
+    match action {
+        MatchAction::Score(points) => r.points = points,
+        MatchAction::Challenge => r.action = Some(Action::Challenge),
+        MatchAction::Deny => r.action = Some(Action::Deny),
+        _ => r.action = Some(Action::Allow),
+    }
+    r
+}
