@@ -14,7 +14,9 @@ use ForwardingHeader::{Forwarded as FwdH, XForwardedFor as XffH, XRealIp as Real
 /// Proxies of the test deployment: an IPv4 and an IPv6 range.
 /// Trusted proxies that set both chain headers (`Forwarded` is off by default).
 fn trusted() -> TrustedProxies {
-    TrustedProxies::parse(["10.0.0.0/8", "2001:db8:ff::/48"]).unwrap().with_forwarded(true)
+    TrustedProxies::parse(["10.0.0.0/8", "2001:db8:ff::/48"])
+        .unwrap()
+        .with_forwarded(true)
 }
 
 fn ip(s: &str) -> IpAddr {
@@ -670,7 +672,10 @@ fn bad_proxy_entries_are_named() {
 fn proxies_from_networks() {
     let t = TrustedProxies::new(vec!["10.0.0.0/8".parse().unwrap()]).with_x_real_ip(true);
     assert!(t.is_trusted(ip("::ffff:10.1.1.1")));
-    assert!(t.x_real_ip() && !t.forwarded() && t.x_forwarded_for(), "Forwarded is off by default");
+    assert!(
+        t.x_real_ip() && !t.forwarded() && t.x_forwarded_for(),
+        "Forwarded is off by default"
+    );
     assert_eq!(t.proxies().len(), 1);
 }
 
