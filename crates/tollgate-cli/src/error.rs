@@ -27,6 +27,9 @@ pub(crate) enum CliError {
     /// The engine refused a policy, or the policy could not be written out.
     #[error("policy: {0}")]
     Engine(PolicyError),
+    /// A command-line value or input file is unusable.
+    #[error("{0}")]
+    Input(String),
     /// Writing to stdout failed.
     #[error("cannot write output: {0}")]
     Write(#[from] io::Error),

@@ -7,6 +7,7 @@
 //! input can make the binary panic.
 
 mod error;
+mod ip_cmd;
 mod policy_cmd;
 mod records;
 mod score;
@@ -43,6 +44,24 @@ enum Command {
         /// Input file, or `-` for stdin.
         #[arg(value_name = "FILE", default_value = "-")]
         input: PathBuf,
+    },
+    /// Show what tollgate knows about an IP address: country, city, position,
+    /// network and anonymizer flags from MaxMind-format databases, and the
+    /// policy's zones it falls in (JSON).
+    Ip {
+        /// The address (IPv4 or IPv6).
+        addr: String,
+        /// A MaxMind-format database (City, Country, ASN, ISP, Anonymous-IP,
+        /// Residential-Proxy ...); repeat for several.
+        #[arg(long, value_name = "FILE")]
+        mmdb: Vec<PathBuf>,
+        /// Policy file whose zones to check. Default: the built-in policy.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+        /// A blocklist the policy's zones name, as NAME=FILE (one CIDR or
+        /// address per line, `#`/`;` comments); repeat for several.
+        #[arg(long, value_name = "NAME=FILE")]
+        list: Vec<String>,
     },
     /// Print the default policy or check a policy file.
     Policy {
@@ -95,6 +114,12 @@ fn main() -> ExitCode {
 fn run(command: Command) -> Result<ExitCode, CliError> {
     match command {
         Command::Score { policy, input } => score::run(policy.as_deref(), &input),
+        Command::Ip {
+            addr,
+            mmdb,
+            policy,
+            list,
+        } => ip_cmd::run(&addr, &mmdb, policy.as_deref(), &list).map(|()| ExitCode::SUCCESS),
         Command::Policy {
             command: PolicyCommand::Default,
         } => policy_cmd::print_default().map(|()| ExitCode::SUCCESS),
