@@ -12,9 +12,16 @@
 //!   (`prepare`, `MemoryStore::execute`, `conclude`), as a networked store's
 //!   driver runs it, to show the split costs the same as `evaluate`.
 //!
-//! The events carry their country and ASN as if resolved upstream (by a
-//! CDN): the mmdb lookup arrives in a later issue, and once it does the
-//! budgeted case must include it.
+//! * `evaluate/login_four_limits_mmdb`: the budgeted case in full — the four
+//!   rules, and events that carry no country or ASN, so the engine looks
+//!   them up in MaxMind's City and ASN test databases (`$TOLLGATE_TESTDATA`;
+//!   skipped with a notice when unset). Addresses are the City database's
+//!   hits from `expected_lookups.jsonl`; rates are raised so the few
+//!   addresses never throttle.
+//!
+//! The other benches' events carry country and ASN as if resolved upstream
+//! (by a CDN), so they make no lookup. All policies keep the default
+//! signals (familiarity reads three store entries per login).
 //!
 //! Time is simulated: each evaluation gets the next instant of a clock that
 //! advances 1 ms per event (see `tollgate_benches::EVENT_STEP`), so keys
@@ -25,7 +32,10 @@ use std::hint::black_box;
 
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
-use tollgate::policy::Policy;
+use std::net::IpAddr;
+
+use tollgate::geo::{GeoDb, GeoSet};
+use tollgate::policy::{Policy, Rate};
 use tollgate::store::{OpResult, Store};
 use tollgate::{Action, Decision, Engine, Event, EventKind};
 use tollgate_benches::{Cycle, EVENT_POOL, EVENT_STEP, SimClock, four_limits_policy, login_events, minimal_policy};
@@ -43,7 +53,7 @@ enum Path {
 /// driver would make it (the results buffer lives on the stack).
 fn split(engine: &Engine, event: &Event) -> Decision {
     let plan = engine.prepare(event);
-    let mut results = [OpResult::Done; 8];
+    let mut results = [OpResult::Done; 16];
     let slots = results.get_mut(..plan.ops().len()).unwrap_or_default();
     match engine.store().execute(plan.at(), plan.ops(), slots) {
         Ok(()) => engine.conclude(plan, slots),
@@ -69,22 +79,32 @@ fn warm(path: Path, engine: &Engine, events: &mut [Event], clock: &mut SimClock)
 }
 
 /// Benchmarks one decision per iteration, cycling through `events`.
-fn bench(group: &mut BenchmarkGroup<'_, WallTime>, name: &str, path: Path, policy: Policy, mut events: Vec<Event>) {
+fn bench(group: &mut BenchmarkGroup<'_, WallTime>, name: &str, path: Path, policy: Policy, events: Vec<Event>) {
     let Ok(engine) = Engine::new(policy) else {
         unreachable!("the benchmark policies are valid");
     };
+    bench_engine(group, name, path, &engine, events);
+}
+
+fn bench_engine(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    path: Path,
+    engine: &Engine,
+    mut events: Vec<Event>,
+) {
     let mut clock = SimClock::new(EVENT_STEP);
-    warm(path, &engine, &mut events, &mut clock);
+    warm(path, engine, &mut events, &mut clock);
     let mut cycle = Cycle::new(events.len());
     group.bench_function(name, |b| {
         b.iter(|| {
             let event = events.get_mut(cycle.next_index())?;
             event.at = clock.tick();
-            Some(decide(path, &engine, black_box(event)))
+            Some(decide(path, engine, black_box(event)))
         });
     });
     // Still on the allow path after all of criterion's iterations.
-    warm(path, &engine, &mut events, &mut clock);
+    warm(path, engine, &mut events, &mut clock);
 }
 
 fn evaluate(c: &mut Criterion) {
@@ -121,9 +141,47 @@ fn evaluate(c: &mut Criterion) {
         "prepare_conclude",
         Path::Split,
         four_limits_policy(),
-        events,
+        events.clone(),
     );
+    match mmdb_engine(&events) {
+        Some((engine, events)) => bench_engine(&mut group, "login_four_limits_mmdb", Path::Evaluate, &engine, events),
+        None => eprintln!("evaluate/login_four_limits_mmdb skipped: TOLLGATE_TESTDATA unset"),
+    }
     group.finish();
+}
+
+/// The four-rule engine with City and ASN databases, and login events that
+/// need a lookup; `None` without `$TOLLGATE_TESTDATA`.
+fn mmdb_engine(events: &[Event]) -> Option<(Engine, Vec<Event>)> {
+    let dir = std::path::PathBuf::from(std::env::var_os("TOLLGATE_TESTDATA")?).join("mmdb");
+    let read = |name: &str| std::fs::read(dir.join("test-data").join(name)).ok();
+    let mut geo = GeoSet::new();
+    for name in ["GeoIP2-City-Test.mmdb", "GeoLite2-ASN-Test.mmdb"] {
+        geo.insert(GeoDb::from_bytes(read(name)?).ok()?);
+    }
+    let expected = std::fs::read_to_string(dir.join("expected_lookups.jsonl")).ok()?;
+    let hits: Vec<IpAddr> = expected
+        .lines()
+        .filter(|l| l.contains("\"GeoIP2-City-Test.mmdb\"") && !l.contains("\"record\": null"))
+        .filter_map(|l| l.split("\"ip\": \"").nth(1)?.split('"').next()?.parse().ok())
+        .collect();
+    let mut policy = four_limits_policy();
+    let fast = Rate::new(1_000_000, 60)?;
+    policy.limits.iter_mut().for_each(|r| r.rate = fast);
+    let engine = Engine::new(policy).ok()?;
+    engine.set_geo(Some(geo));
+    let events = events
+        .iter()
+        .zip(hits.iter().cycle())
+        .map(|(e, ip)| {
+            let mut e = e.clone();
+            e.ip = Some(*ip);
+            e.country = None;
+            e.asn = None;
+            e
+        })
+        .collect();
+    Some((engine, events))
 }
 
 criterion_group!(benches, evaluate);
