@@ -36,6 +36,10 @@ fuzz_target!(|data: &[u8]| {
     };
     for &ip in &ips {
         let hot = db.lookup(ip);
+        if let Ok(info) = &hot {
+            let bits = if ip.is_ipv4() || ip.to_canonical().is_ipv4() { 32 } else { 128 };
+            assert!(info.prefix_len.is_none_or(|p| p <= bits), "{ip}: {info:?}");
+        }
         let details = db.lookup_details(ip);
         if let (Ok(hot), Ok(details)) = (hot, details) {
             assert_eq!(hot, details.info, "{kind:?} {ip}");

@@ -261,6 +261,21 @@ fn a_set_merges_what_each_database_knows() {
     assert!(info.is_empty());
     assert_eq!(info.prefix_len, Some(8));
 
+    // The kind decides what is read: a City database read as Country gives
+    // the country alone, on both paths.
+    let bytes = std::fs::read(dir.join("test-data/GeoIP2-City-Test.mmdb")).unwrap();
+    let as_country = GeoDb::with_kind(bytes, DbKind::Country).unwrap();
+    let d = as_country.lookup_details(ip).unwrap();
+    assert_eq!(d.info.country, Some("GB".parse().unwrap()));
+    assert_eq!((d.info.location, d.city), (None, None));
+    assert_eq!(as_country.lookup(ip).unwrap(), d.info);
+
+    // An IPv6 database without an IPv4 subtree still answers in IPv4 bits.
+    let bytes = std::fs::read(dir.join("test-data/MaxMind-DB-no-ipv4-search-tree.mmdb")).unwrap();
+    let db = GeoDb::with_kind(bytes, DbKind::ResidentialProxy).unwrap();
+    let info = db.lookup("1.1.1.1".parse().unwrap()).unwrap();
+    assert!(info.prefix_len.is_some_and(|p| p <= 32), "{info:?}");
+
     // IPv4-mapped IPv6 is the IPv4 address.
     let mapped = set.lookup("::ffff:81.2.69.160".parse().unwrap()).unwrap();
     assert_eq!(mapped, set.lookup(ip).unwrap());
@@ -370,7 +385,13 @@ fn exercise(bytes: &[u8]) -> Outcome {
         };
         for &ip in &ips {
             out.lookups += 2;
-            out.lookup_errors += usize::from(db.lookup(ip).is_err());
+            match db.lookup(ip) {
+                Ok(info) => {
+                    let bits = if ip.is_ipv4() { 32 } else { 128 };
+                    assert!(info.prefix_len.is_none_or(|p| p <= bits), "{ip}: {info:?}");
+                }
+                Err(_) => out.lookup_errors += 1,
+            }
             out.lookup_errors += usize::from(db.lookup_details(ip).is_err());
         }
         if let Err(e) = db.verify() {
@@ -588,6 +609,14 @@ fn high() -> IpAddr {
 }
 
 #[test]
+fn databases_and_sets_are_shared_across_threads() {
+    fn check<T: Send + Sync + 'static>() {}
+    check::<GeoDb>();
+    check::<GeoSet>();
+    check::<GeoError>();
+}
+
+#[test]
 fn ip_location_db_flat_layout() {
     // ip-location-db writes `country_code`, `city` and string coordinates.
     let bytes = writer::db(
@@ -659,10 +688,41 @@ fn odd_values_give_no_field_rather_than_a_wrong_one() {
     assert_eq!(info.location, None);
     assert_eq!(info.asn, Some(Asn(64500)));
     assert_eq!(db.lookup_details(high()).unwrap().info, info);
+    // Read as a Country database, only the country is.
+    let country = GeoDb::with_kind(bytes.clone(), DbKind::Country).unwrap();
+    let d = country.lookup_details(high()).unwrap();
+    assert_eq!((d.info.country, d.info.asn), (info.country, None));
+    assert_eq!(country.lookup(high()).unwrap(), d.info);
     // Read as a City database, `traits` is not looked at.
     let city = GeoDb::with_kind(bytes, DbKind::City).unwrap();
     assert_eq!(city.lookup(high()).unwrap().asn, None);
     assert_eq!(city.lookup_details(high()).unwrap().info.asn, None);
+}
+
+#[test]
+fn key_order_does_not_change_the_answer() {
+    // Unsorted keys: a country map without an ISO code, the location, then a
+    // flat country_code. The hot path's early stop must not miss the code.
+    let record = || {
+        V::M(vec![
+            ("country", V::M(vec![("geoname_id", V::U32(1))])),
+            (
+                "location",
+                V::M(vec![
+                    ("latitude", V::D(10.0)),
+                    ("longitude", V::D(20.0)),
+                    ("accuracy_radius", V::U16(5)),
+                ]),
+            ),
+            ("country_code", V::S("NL")),
+            ("postal", V::M(vec![("code", V::S("1011"))])),
+        ])
+    };
+    let db = GeoDb::from_bytes(writer::db("GeoIP2-City", 4, Some(record()), Some(record()))).unwrap();
+    let info = db.lookup(low()).unwrap();
+    assert_eq!(info.country, Some("NL".parse().unwrap()));
+    assert_eq!(info.location, Some(Location::new(10.0, 20.0, 5).unwrap()));
+    assert_eq!(db.lookup_details(low()).unwrap().info, info);
 }
 
 #[test]
@@ -692,9 +752,26 @@ fn a_field_of_the_wrong_type_is_a_lookup_error() {
         );
         assert!(db.lookup_details(ip).is_err());
     }
-    // The set passes the error on.
-    let set = GeoSet::new().with(db);
+    // The set passes the error on; best effort keeps what the others know.
+    let asn = writer::db(
+        "GeoLite2-ASN",
+        4,
+        Some(V::M(vec![("autonomous_system_number", V::U32(64500))])),
+        None,
+    );
+    let set = GeoSet::new().with(db).with(GeoDb::from_bytes(asn).unwrap());
     assert!(set.lookup(low()).is_err());
+    let (info, err) = set.lookup_best_effort(low());
+    assert_eq!(info.asn, Some(Asn(64500)));
+    assert!(matches!(
+        err,
+        Some(GeoError::Lookup {
+            kind: DbKind::Country,
+            ..
+        })
+    ));
+    let (info, err) = set.lookup_best_effort("2001:db8::1".parse().unwrap());
+    assert!(info.is_empty() && err.is_none());
 }
 
 #[test]

@@ -108,22 +108,24 @@ impl GeoDb {
     /// IPv4 address; another IPv6 address in an IPv4-only database is a miss
     /// with no prefix length. Errors only on corrupt data.
     pub fn lookup(&self, ip: IpAddr) -> Result<GeoInfo, GeoError> {
+        let ip = canonical(ip);
         let Some(found) = self.find(ip)? else {
             return Ok(GeoInfo::default());
         };
         let mut info = record::hot(self.kind, &found).map_err(|e| self.lookup_error(e))?;
-        info.prefix_len = prefix_len(&found);
+        info.prefix_len = prefix_len(ip, &found);
         Ok(info)
     }
 
     /// Everything read for `ip`, with names, owned: for display and logs.
     /// Slower than [`lookup`](GeoDb::lookup). Misses and errors as there.
     pub fn lookup_details(&self, ip: IpAddr) -> Result<GeoDetails, GeoError> {
+        let ip = canonical(ip);
         let Some(found) = self.find(ip)? else {
             return Ok(GeoDetails::default());
         };
         let mut details = record::details(self.kind, &found).map_err(|e| self.lookup_error(e))?;
-        details.info.prefix_len = prefix_len(&found);
+        details.info.prefix_len = prefix_len(ip, &found);
         Ok(details)
     }
 
@@ -141,10 +143,6 @@ impl GeoDb {
     /// The search-tree lookup, without decoding; `None` when the database
     /// cannot hold the address's family.
     fn find(&self, ip: IpAddr) -> Result<Option<LookupResult<'_, Source>>, GeoError> {
-        let ip = match ip {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-            IpAddr::V4(_) => ip,
-        };
         if ip.is_ipv6() && self.reader.metadata().ip_version == 4 {
             return Ok(None);
         }
@@ -159,6 +157,14 @@ impl GeoDb {
     }
 }
 
+/// An IPv4-mapped IPv6 address as the IPv4 address it carries.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        IpAddr::V4(_) => ip,
+    }
+}
+
 fn open<S>(bytes: S) -> Result<(Reader<Source>, usize), GeoError>
 where
     S: AsRef<[u8]> + Send + Sync + 'static,
@@ -169,9 +175,15 @@ where
 }
 
 /// The prefix length of the block the lookup landed in, in the address's
-/// own family's bits.
-fn prefix_len(found: &LookupResult<'_, Source>) -> Option<u8> {
-    found.network().ok().map(|net| net.prefix())
+/// own family's bits. (An IPv6 database without an IPv4 subtree answers an
+/// IPv4 address with an IPv6 block around `::a.b.c.d`; its last 32 bits are
+/// the IPv4 part.)
+fn prefix_len(ip: IpAddr, found: &LookupResult<'_, Source>) -> Option<u8> {
+    let net = found.network().ok()?;
+    Some(match (ip, net.is_ipv6()) {
+        (IpAddr::V4(_), true) => net.prefix().saturating_sub(96),
+        _ => net.prefix(),
+    })
 }
 
 impl fmt::Debug for GeoDb {

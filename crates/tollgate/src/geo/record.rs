@@ -50,8 +50,8 @@ impl<'de> Deserialize<'de> for Coord {
     }
 }
 
-/// An unsigned integer of any width, saturated into `T`'s range check:
-/// out-of-range values read as `None`.
+/// An unsigned integer of any width; a value outside `T`'s range reads as
+/// `None`.
 struct Uint<T>(Option<T>);
 
 impl<'de, T: TryFrom<u64>> Deserialize<'de> for Uint<T> {
@@ -133,10 +133,11 @@ impl<'de: 'a, 'a> Deserialize<'de> for CityName<'a> {
 /// A City, Country or Enterprise record for the hot path.
 ///
 /// Reading stops as soon as every field this kind of record can have has
-/// been seen (`country`, plus `location` when `LOCATION`, plus `traits` when
-/// `TRAITS`), so the rest of a City record (postal code, registered country,
-/// subdivisions) is never walked. Fields seen are read whatever the key
-/// order; the early stop only skips what comes after.
+/// been seen (`country` with an ISO code, plus `location` when `LOCATION`,
+/// plus `traits` when `TRAITS`), so the rest of a City record (postal code,
+/// registered country, subdivisions) is never walked. Fields are read
+/// whatever the key order, and the result is what decoding the whole record
+/// would give: once those fields are seen, nothing later can change it.
 struct PlaceHot<'a, const LOCATION: bool, const TRAITS: bool> {
     country: Option<IsoCode<'a>>,
     location: Option<LocationRec>,
@@ -205,16 +206,18 @@ impl<'de: 'a, 'a, const LOCATION: bool, const TRAITS: bool> Deserialize<'de> for
                 while let Some(key) = map.next_key::<PlaceKey>()? {
                     match key {
                         PlaceKey::Country => out.country = Some(map.next_value()?),
-                        PlaceKey::Location => out.location = Some(map.next_value()?),
-                        PlaceKey::Traits => out.traits = Some(map.next_value()?),
+                        PlaceKey::Location if LOCATION => out.location = Some(map.next_value()?),
+                        PlaceKey::Traits if TRAITS => out.traits = Some(map.next_value()?),
                         PlaceKey::CountryCode => out.country_code = Some(map.next_value()?),
-                        PlaceKey::Latitude => out.latitude = Some(map.next_value()?),
-                        PlaceKey::Longitude => out.longitude = Some(map.next_value()?),
-                        PlaceKey::Other => {
+                        PlaceKey::Latitude if LOCATION => out.latitude = Some(map.next_value()?),
+                        PlaceKey::Longitude if LOCATION => out.longitude = Some(map.next_value()?),
+                        _ => {
                             map.next_value::<IgnoredAny>()?;
                         }
                     }
-                    if out.country.is_some()
+                    // A `country` without an ISO code does not end the
+                    // search: a flat `country_code` may still follow.
+                    if out.country.as_ref().is_some_and(|c| c.iso_code.is_some())
                         && (!LOCATION || out.location.is_some())
                         && (!TRAITS || out.traits.is_some())
                     {
@@ -370,8 +373,12 @@ pub(super) fn details<S: AsRef<[u8]>>(kind: DbKind, found: &LookupResult<'_, S>)
         Family::Place => {
             if let Some(r) = found.decode::<PlaceDetails<'_>>()? {
                 out.info.country = country(r.country, r.country_code);
-                out.info.location = location(r.location, r.latitude, r.longitude);
-                out.city = owned(r.city.and_then(|c| c.0));
+                // A Country database is read for the country alone, as on
+                // the hot path.
+                if kind != DbKind::Country {
+                    out.info.location = location(r.location, r.latitude, r.longitude);
+                    out.city = owned(r.city.and_then(|c| c.0));
+                }
                 // Only Enterprise records carry the network in `traits`.
                 if let (DbKind::Enterprise, Some(t)) = (kind, r.traits) {
                     fill_network(&mut out, t);

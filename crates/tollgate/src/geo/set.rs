@@ -72,6 +72,25 @@ impl GeoSet {
         Ok(info)
     }
 
+    /// Like [`lookup`](GeoSet::lookup), but a database that hits corrupt
+    /// data does not spoil the others: returns what the rest know, and the
+    /// first error if there was one. For a decision path that would rather
+    /// keep the country from a good City database than lose it to a bad
+    /// record in an anonymizer database.
+    pub fn lookup_best_effort(&self, ip: IpAddr) -> (GeoInfo, Option<GeoError>) {
+        let mut info = GeoInfo::default();
+        let mut first_error = None;
+        for db in &self.dbs {
+            match db.lookup(ip) {
+                Ok(part) => info = info.or(part),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        (info, first_error)
+    }
+
     /// The merged details for `ip` (see [`GeoDb::lookup_details`]).
     pub fn lookup_details(&self, ip: IpAddr) -> Result<GeoDetails, GeoError> {
         let mut details = GeoDetails::default();
