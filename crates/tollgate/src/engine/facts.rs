@@ -28,6 +28,7 @@ impl Facts {
     /// The event's own values, completed from the geo databases when the
     /// event lacks a country or an ASN. Upstream values win: a CDN that
     /// resolved the country knows the client's real connection.
+    #[cfg_attr(not(feature = "geo"), allow(unused_mut))]
     pub(crate) fn gather(event: &Event, geo: Geo<'_>) -> Facts {
         let mut facts = Facts {
             country: event.country,
@@ -37,15 +38,13 @@ impl Facts {
         };
         #[cfg(feature = "geo")]
         if let (Some(geo), Some(ip), true) = (geo, event.ip, facts.country.is_none() || facts.asn.is_none()) {
-            match geo.lookup(ip) {
-                Ok(info) => {
-                    facts.country = facts.country.or(info.country);
-                    facts.asn = facts.asn.or(info.asn);
-                    facts.location = facts.location.or(info.location);
-                    facts.anonymous = info.anonymous;
-                }
-                Err(_) => facts.lookup_failed = true,
-            }
+            // A corrupt record in one database must not cost the others' answers.
+            let (info, error) = geo.lookup_best_effort(ip);
+            facts.country = facts.country.or(info.country);
+            facts.asn = facts.asn.or(info.asn);
+            facts.location = facts.location.or(info.location);
+            facts.anonymous = info.anonymous;
+            facts.lookup_failed = error.is_some();
         }
         #[cfg(not(feature = "geo"))]
         let _ = geo;

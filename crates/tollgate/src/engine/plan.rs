@@ -130,12 +130,10 @@ impl Plan {
                     ));
                 }
                 (Step::Travel, OpResult::Register(last)) => {
-                    let max = policy.travel.max_speed_kmh;
-                    let here = self.facts.location;
                     let points = policy.points.impossible_travel;
                     reasons.extend(
-                        last.zip(here)
-                            .and_then(|(last, here)| travel::reason(last, self.at, &here, max, points)),
+                        last.zip(self.facts.location)
+                            .and_then(|(last, here)| travel::reason(last, self.at, &here, &policy.travel, points)),
                     );
                 }
                 _ => incomplete = true,

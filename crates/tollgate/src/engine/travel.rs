@@ -7,6 +7,7 @@
 //! seconds since the epoch, latitude and longitude in micro-degrees and the
 //! accuracy radius.
 
+use crate::policy::Travel;
 use crate::{Location, Reason, ReasonCode, Timestamp};
 
 /// Packs a successful login's time and position for the store.
@@ -27,10 +28,14 @@ pub(crate) fn unpack(value: u128) -> Option<(u64, Location)> {
     Some((u64::from(secs), location))
 }
 
-/// A reason if getting from `last` to `now` needs more than `max_kmh`.
-pub(crate) fn reason(last: u128, at: Timestamp, now: &Location, max_kmh: u32, points: u8) -> Option<Reason> {
+/// A reason if getting from `last` to `now` needs more than
+/// `travel.max_speed_kmh`, each position at least `min_accuracy_km` vague.
+pub(crate) fn reason(last: u128, at: Timestamp, now: &Location, travel: &Travel, points: u8) -> Option<Reason> {
     let (last_secs, then) = unpack(last)?;
-    let km = then.min_distance_km(now);
+    let floor = travel.min_accuracy_km;
+    let vague = |l: &Location| Location::new(l.latitude(), l.longitude(), l.accuracy_km().max(floor)).ok();
+    let km = vague(&then)?.min_distance_km(&vague(now)?);
+    let max_kmh = travel.max_speed_kmh;
     if km <= 0.0 {
         return None;
     }
@@ -83,13 +88,14 @@ mod tests {
 
     #[test]
     fn plane_speed_is_fine_teleporting_is_not() {
+        let travel = Travel::default();
         let london = loc(51.5074, -0.1278, 10);
         let new_york = loc(40.7128, -74.0060, 10);
         let last = pack(at(0), &london);
         // ~5,570 km in 8 h: 700 km/h, a plane.
-        assert!(reason(last, at(8 * 3600), &new_york, 1000, 40).is_none());
-        // The same in 1 h: 5,550 km/h.
-        let r = reason(last, at(3600), &new_york, 1000, 40).unwrap();
+        assert!(reason(last, at(8 * 3600), &new_york, &travel, 40).is_none());
+        // The same in 1 h: 5,520 km/h.
+        let r = reason(last, at(3600), &new_york, &travel, 40).unwrap();
         assert_eq!(r.code, ReasonCode::ImpossibleTravel);
         assert!(r.detail.starts_with("55"), "{}", r.detail);
         assert_eq!(r.points, 40);
@@ -97,9 +103,14 @@ mod tests {
 
     #[test]
     fn accuracy_radii_absorb_nearby_moves() {
+        let travel = Travel::default();
         let a = loc(52.52, 13.40, 100);
         let b = loc(52.0, 13.0, 100);
         // ~65 km apart, but within 200 km of slack: no certain distance.
-        assert!(reason(pack(at(0), &a), at(1), &b, 1000, 40).is_none());
+        assert!(reason(pack(at(0), &a), at(1), &b, &travel, 40).is_none());
+        // Positions without a radius get the floor: 45 km apart is within 50.
+        let c = loc(52.52, 13.40, 0);
+        let d = loc(52.2, 13.0, 0);
+        assert!(reason(pack(at(0), &c), at(60), &d, &travel, 40).is_none());
     }
 }

@@ -140,6 +140,11 @@ pub struct Travel {
     pub max_speed_kmh: u32,
     /// Days the last login's position is remembered (1 to 365).
     pub remember_days: u16,
+    /// Accuracy radius assumed for positions that claim less (default 25
+    /// km): IP geolocation is city-level at best, and databases without a
+    /// radius (DB-IP Lite) report 0, which would make two suburbs of one
+    /// city look like a flight.
+    pub min_accuracy_km: u16,
 }
 
 impl Default for Travel {
@@ -148,6 +153,7 @@ impl Default for Travel {
             events: vec![EventType::Login, EventType::CredentialChange],
             max_speed_kmh: 1000,
             remember_days: 30,
+            min_accuracy_km: 25,
         }
     }
 }
