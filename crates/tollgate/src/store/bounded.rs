@@ -128,11 +128,6 @@ impl<K: Eq + Hash + Clone, V: Slot> BoundedMap<K, V> {
         }
     }
 
-    /// Applies `f` to the value at `key` without creating it.
-    pub(super) fn get_mut<R>(&self, key: &K, f: impl FnOnce(&mut V) -> R) -> Option<R> {
-        self.map.get_mut(key).map(|mut v| f(&mut v))
-    }
-
     /// Reads the value at `key` without creating it.
     pub(super) fn get<R>(&self, key: &K, f: impl FnOnce(&V) -> R) -> Option<R> {
         self.map.get(key).map(|v| f(&v))

@@ -114,7 +114,7 @@ impl MemoryStore {
 
     /// Reads a sliding-window counter without creating it.
     fn window_count(&self, key: StoreKey, now: u64, len: u64) -> u64 {
-        self.windows.get_mut(&key, |w| w.add(now, len, 0)).unwrap_or(0)
+        self.windows.get(&key, |w| w.peek(now, len)).unwrap_or(0)
     }
 
     fn familiarity(&self, now: u64, keys: &FamiliarityKeys, member: u64, len: u64) -> FamiliarityCounts {

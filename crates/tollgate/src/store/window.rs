@@ -74,6 +74,13 @@ impl Window {
         }
     }
 
+    /// The sliding estimate at `now`, without changing anything: readers
+    /// share the lock of a counter every event reads (the global totals).
+    pub(super) fn peek(&self, now: u64, length: u64) -> u64 {
+        let mut copy = *self;
+        copy.add(now, length, 0)
+    }
+
     /// Adds `amount` at `now` and returns the sliding estimate.
     pub(super) fn add(&mut self, now: u64, length: u64, amount: u32) -> u64 {
         match self.generation.advance(now, length) {
@@ -98,6 +105,16 @@ impl Slot for Window {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn peek_agrees_with_adding_nothing() {
+        let mut w = Window::new(0, 100);
+        w.add(10, 100, 8);
+        for now in [10, 99, 100, 150, 199, 250, 5000] {
+            let peeked = w.peek(now, 100);
+            assert_eq!(peeked, w.clone().add(now, 100, 0), "at {now}");
+        }
+    }
 
     #[test]
     fn previous_window_fades_linearly() {
