@@ -16,4 +16,5 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod context;
 pub mod response;

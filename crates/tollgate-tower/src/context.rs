@@ -1,0 +1,210 @@
+//! What an adapter knows about a request before the handler runs,
+//! framework-neutral: every adapter builds the same [`RequestContext`] from
+//! the socket peer and the headers.
+//!
+//! ```
+//! use tollgate::{EventKind, Timestamp};
+//! use tollgate::net::TrustedProxies;
+//! use tollgate_tower::context::{ContextConfig, RequestContext};
+//!
+//! let config = ContextConfig::new(TrustedProxies::parse(["10.0.0.0/8"])?);
+//! let headers = [
+//!     ("x-forwarded-for", &b"203.0.113.9"[..]),
+//!     ("x-ja4", &b"t13d1516h2_8daaf6152771_02713d6af862"[..]),
+//!     ("user-agent", &b"curl/8.5.0"[..]),
+//! ];
+//! let cx = RequestContext::new("10.0.0.2".parse()?, headers, &config);
+//! assert_eq!(cx.client.addr.to_string(), "203.0.113.9");
+//! assert!(cx.ja4.is_some(), "believed: the peer is a trusted proxy");
+//!
+//! let event = cx.event(EventKind::Login, Timestamp::EPOCH);
+//! assert_eq!(event.ip, Some(cx.client.addr));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::net::IpAddr;
+
+use tollgate::net::{ClientIp, TrustedProxies};
+use tollgate::policy::{Dimension, Policy};
+use tollgate::{Event, EventKind, HeaderFingerprint, HeaderName, Http2Fingerprint, Ja3, Ja4, Timestamp};
+
+/// Headers a TLS-terminating proxy sets with the client's fingerprints.
+/// They are believed only from a trusted proxy: a client could set them too.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FingerprintHeaders {
+    /// JA4 (default `x-ja4`).
+    pub ja4: String,
+    /// JA3 hash (default `x-ja3`).
+    pub ja3: String,
+    /// HTTP/2 fingerprint (default `x-http2-fingerprint`).
+    pub http2: String,
+}
+
+impl Default for FingerprintHeaders {
+    fn default() -> Self {
+        FingerprintHeaders {
+            ja4: "x-ja4".into(),
+            ja3: "x-ja3".into(),
+            http2: "x-http2-fingerprint".into(),
+        }
+    }
+}
+
+/// How contexts are built: whom to trust, which headers to keep.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ContextConfig {
+    /// Proxies whose forwarding and fingerprint headers are believed.
+    pub trusted: TrustedProxies,
+    /// Fingerprint header names.
+    pub fingerprints: FingerprintHeaders,
+    /// Headers copied into events for `header:<name>` limit keys.
+    pub named_headers: Vec<HeaderName>,
+}
+
+impl ContextConfig {
+    /// Trusting `trusted`, with the default fingerprint headers and no named headers.
+    pub fn new(trusted: TrustedProxies) -> Self {
+        ContextConfig {
+            trusted,
+            ..ContextConfig::default()
+        }
+    }
+
+    /// The trusted proxies and the headers a policy's limits key on.
+    pub fn from_policy(policy: &Policy) -> Self {
+        let mut named_headers: Vec<HeaderName> = Vec::new();
+        for dim in policy.limits.iter().flat_map(|l| l.key.iter()) {
+            if let Dimension::Header(name) = dim {
+                if !named_headers.contains(name) {
+                    named_headers.push(name.clone());
+                }
+            }
+        }
+        ContextConfig {
+            trusted: policy.network.trusted_proxies.clone(),
+            fingerprints: FingerprintHeaders::default(),
+            named_headers,
+        }
+    }
+}
+
+/// The request's client as tollgate sees it.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct RequestContext {
+    /// The client address, resolved through trusted proxies.
+    pub client: ClientIp,
+    /// JA4 from a trusted proxy's header (or native capture).
+    pub ja4: Option<Ja4>,
+    /// JA3 from a trusted proxy's header.
+    pub ja3: Option<Ja3>,
+    /// HTTP/2 fingerprint from a trusted proxy's header.
+    pub http2: Option<Http2Fingerprint>,
+    /// Header fingerprint (computed by the fingerprint work; `None` until then).
+    pub header_fp: Option<HeaderFingerprint>,
+    /// The `User-Agent` header.
+    pub user_agent: Option<String>,
+    /// The named headers present on the request.
+    pub headers: Vec<(HeaderName, String)>,
+}
+
+impl RequestContext {
+    /// Builds the context from the socket peer and the request headers
+    /// (names in any case, values as bytes; repeated headers in order).
+    pub fn new<'h, I>(peer: IpAddr, headers: I, config: &ContextConfig) -> RequestContext
+    where
+        I: IntoIterator<Item = (&'h str, &'h [u8])>,
+        I::IntoIter: Clone,
+    {
+        let headers = headers.into_iter();
+        let client = config.trusted.resolve(peer, headers.clone());
+        let trusted_peer = config.trusted.is_trusted(peer);
+        let text = |name: &str| {
+            headers
+                .clone()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .and_then(|(_, v)| std::str::from_utf8(v).ok())
+                .map(str::trim)
+        };
+        let fp = &config.fingerprints;
+        let believed = |name: &str| if trusted_peer { text(name) } else { None };
+        RequestContext {
+            client,
+            ja4: believed(&fp.ja4).and_then(|v| v.parse().ok()),
+            ja3: believed(&fp.ja3).and_then(|v| v.parse().ok()),
+            http2: believed(&fp.http2).and_then(|v| v.parse().ok()),
+            header_fp: None,
+            user_agent: text("user-agent").map(str::to_owned),
+            headers: config
+                .named_headers
+                .iter()
+                .filter_map(|n| text(n.as_str()).map(|v| (n.clone(), v.to_owned())))
+                .collect(),
+        }
+    }
+
+    /// An event of `kind` at `at` carrying everything the context knows.
+    pub fn event(&self, kind: EventKind, at: Timestamp) -> Event {
+        let mut event = Event::new(kind, at).with_client_ip(self.client);
+        event.ja4 = self.ja4;
+        event.ja3 = self.ja3;
+        event.http2 = self.http2.clone();
+        event.header_fp = self.header_fp.clone();
+        event.user_agent = self.user_agent.clone();
+        event.headers = self.headers.clone();
+        event
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const JA4: &[u8] = b"t13d1516h2_8daaf6152771_02713d6af862";
+
+    fn config() -> ContextConfig {
+        let mut c = ContextConfig::new(TrustedProxies::parse(["10.0.0.0/8"]).unwrap());
+        c.named_headers = vec!["x-client-id".parse().unwrap()];
+        c
+    }
+
+    #[test]
+    fn untrusted_peers_cannot_set_forwarding_or_fingerprints() {
+        let headers = [
+            ("X-Forwarded-For", &b"1.2.3.4"[..]),
+            ("X-JA4", JA4),
+            ("X-Client-Id", &b"web"[..]),
+        ];
+        let cx = RequestContext::new("198.51.100.7".parse().unwrap(), headers, &config());
+        assert_eq!(cx.client.addr.to_string(), "198.51.100.7");
+        assert_eq!(cx.ja4, None);
+        assert_eq!(cx.headers.len(), 1, "named headers are data, not trust: kept");
+    }
+
+    #[test]
+    fn trusted_peers_pass_client_and_fingerprints() {
+        let headers = [
+            ("x-forwarded-for", &b"1.2.3.4"[..]),
+            ("x-ja4", JA4),
+            ("x-ja3", &b"garbage"[..]),
+        ];
+        let cx = RequestContext::new("10.1.1.1".parse().unwrap(), headers, &config());
+        assert_eq!(cx.client.addr.to_string(), "1.2.3.4");
+        assert!(cx.ja4.is_some());
+        assert_eq!(cx.ja3, None, "a malformed fingerprint is dropped, not an error");
+        let e = cx.event(EventKind::Login, Timestamp::EPOCH);
+        assert_eq!(e.ja4, cx.ja4);
+    }
+
+    #[test]
+    fn policy_names_the_headers_to_keep() {
+        let p = Policy::from_toml(
+            "[[limits]]\nname = \"app\"\nevents = [\"login\"]\nkey = [\"header:X-App\", \"ip\"]\nrate = \"1/min\"\nburst = 1\n",
+        )
+        .unwrap();
+        let c = ContextConfig::from_policy(&p);
+        assert_eq!(c.named_headers, vec!["x-app".parse::<HeaderName>().unwrap()]);
+    }
+}
