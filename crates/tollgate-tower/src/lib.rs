@@ -1,5 +1,7 @@
-//! HTTP glue for [tollgate](tollgate): the responses its decisions turn into,
-//! the same in every adapter.
+//! HTTP glue for [tollgate](tollgate): a tower [`TollgateLayer`] that builds
+//! each request's [`RequestContext`](context::RequestContext) and enforces
+//! pre-authentication limits on the routes it protects, and the responses
+//! decisions turn into, the same in every adapter.
 //!
 //! ```
 //! use std::time::Duration;
@@ -12,9 +14,31 @@
 //! assert_eq!(rejection.status, 429);
 //! assert!(rejection.headers.iter().any(|(name, value)| *name == "retry-after" && value == "1"));
 //! ```
+//!
+//! The layer over any tower service of `http` requests and responses (the
+//! response body must implement `From<String>`, as axum's `Body` does):
+//!
+//! ```
+//! use std::sync::Arc;
+//! use tollgate::{Engine, EventKind};
+//! use tollgate::policy::Policy;
+//! use tollgate_tower::TollgateLayer;
+//!
+//! let engine = Arc::new(Engine::new(Policy::default())?);
+//! let layer = TollgateLayer::new(engine)
+//!     .protect("/login", EventKind::Login)
+//!     .protect("/signup/*", EventKind::Signup);
+//! # let _ = layer;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod context;
+mod layer;
 pub mod response;
+mod shared;
+
+pub use layer::{ConnectionFingerprints, PeerAddr, ResponseFuture, TollgateLayer, TollgateService};
+pub use shared::{PreAuth, Tollgate};

@@ -1,0 +1,290 @@
+//! [tollgate](tollgate) for axum: the tower layer reading the client from
+//! axum's `ConnectInfo`, and a [`Guard`] extractor for the business events a
+//! handler knows about once it has parsed the body (the username, the phone).
+//!
+//! ```
+//! use std::net::SocketAddr;
+//! use std::sync::Arc;
+//! use axum::{Json, Router, routing::post};
+//! use tollgate::{Engine, EventKind};
+//! use tollgate::policy::Policy;
+//! use tollgate_axum::{Guard, Refusal};
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Login { username: String, password: String }
+//!
+//! async fn login(guard: Guard, Json(body): Json<Login>) -> Result<&'static str, Refusal> {
+//!     let admitted = guard.evaluate(EventKind::Login, |e| e.with_user(body.username.as_str()))?;
+//!     if body.password == "correct horse" {
+//!         guard.succeeded(admitted.event());
+//!         Ok("welcome")
+//!     } else {
+//!         guard.failed(admitted.event());
+//!         Ok("no")
+//!     }
+//! }
+//!
+//! let engine = Arc::new(Engine::new(Policy::default())?);
+//! let app: Router = Router::new()
+//!     .route("/login", post(login))
+//!     .layer(tollgate_axum::layer(engine).protect("/login", EventKind::Login));
+//! // axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+//! # let _ = app.into_make_service_with_connect_info::<SocketAddr>();
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::response::{IntoResponse, IntoResponseParts, Response, ResponseParts};
+use http::request::Parts;
+use http::{Extensions, HeaderValue};
+use tollgate::store::{MemoryStore, Store};
+use tollgate::{Decision, Engine, Event, EventKind, Outcome};
+pub use tollgate_tower::context::{ContextConfig, RequestContext};
+pub use tollgate_tower::response::{Rejection, ResponseConfig};
+pub use tollgate_tower::{ConnectionFingerprints, PeerAddr, PreAuth, Tollgate, TollgateLayer, TollgateService};
+
+/// The socket peer as axum's `serve` records it: `ConnectInfo<SocketAddr>`
+/// (with `into_make_service_with_connect_info::<SocketAddr>()`), else a
+/// [`PeerAddr`] or a bare `SocketAddr` in the extensions.
+pub fn connect_info_peer(extensions: &Extensions) -> Option<IpAddr> {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .or_else(|| extensions.get::<PeerAddr>().map(|p| p.0))
+        .or_else(|| extensions.get::<SocketAddr>().map(SocketAddr::ip))
+}
+
+/// A [`TollgateLayer`] over `engine` that reads the peer from axum's
+/// connect info ([`connect_info_peer`]). Add routes with
+/// [`protect`](TollgateLayer::protect) and apply it with `Router::layer`.
+pub fn layer<S: Store>(engine: Arc<Engine<S>>) -> TollgateLayer<S> {
+    TollgateLayer::new(engine).peer(connect_info_peer)
+}
+
+/// The handler's access to tollgate: the request's context and the engine,
+/// as the [`TollgateLayer`] left them in the extensions.
+///
+/// Extracting it without the layer is a 500 naming the misconfiguration
+/// ([`MissingLayer`]). For an engine over another store, extract
+/// `Guard<YourStore>`.
+#[derive(Clone, Debug)]
+pub struct Guard<S = MemoryStore> {
+    context: RequestContext,
+    tollgate: Tollgate<S>,
+    pre: Option<PreAuth>,
+}
+
+impl<St, S> FromRequestParts<St> for Guard<S>
+where
+    St: Send + Sync,
+    S: Store + 'static,
+{
+    type Rejection = MissingLayer;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &St) -> Result<Self, Self::Rejection> {
+        let context = parts.extensions.get::<RequestContext>().cloned();
+        let tollgate = parts.extensions.get::<Tollgate<S>>().cloned();
+        match (context, tollgate) {
+            (Some(context), Some(tollgate)) => Ok(Guard {
+                context,
+                tollgate,
+                pre: parts.extensions.get::<PreAuth>().cloned(),
+            }),
+            _ => Err(MissingLayer(())),
+        }
+    }
+}
+
+impl<S: Store> Guard<S> {
+    /// The request's context.
+    pub fn context(&self) -> &RequestContext {
+        &self.context
+    }
+
+    /// The shared handle (engine, responses, clock).
+    pub fn tollgate(&self) -> &Tollgate<S> {
+        &self.tollgate
+    }
+
+    /// The layer's decision, when the route is protected.
+    pub fn pre_auth(&self) -> Option<&Decision> {
+        self.pre.as_ref().map(|p| &p.decision)
+    }
+
+    /// An event of `kind`, now, carrying everything the context knows.
+    pub fn event(&self, kind: EventKind) -> Event {
+        self.context.event(kind, self.tollgate.now())
+    }
+
+    /// Evaluates an event of `kind` built from the context and completed
+    /// by `fill` (`|e| e.with_user(name).with_phone(phone)`). On a route the
+    /// layer protects for the same event type, the limiter buckets it already
+    /// spent on this request are not spent again.
+    ///
+    /// `Ok` carries the event (to report its outcome) and the decision;
+    /// `Err` is the refusal, a response (429, 403 or 401): return it with `?`.
+    pub fn evaluate(&self, kind: EventKind, fill: impl FnOnce(Event) -> Event) -> Result<Admitted, Refusal> {
+        self.evaluate_event(fill(self.event(kind)))
+    }
+
+    /// Evaluates an event built by the caller (see [`Guard::event`]).
+    pub fn evaluate_event(&self, event: Event) -> Result<Admitted, Refusal> {
+        let decision = self.tollgate.evaluate(&event, self.pre.as_ref());
+        match self.tollgate.rejection(&decision) {
+            Some(rejection) => Err(Refusal(Box::new(Refused {
+                rejection,
+                decision,
+                event,
+            }))),
+            None => Ok(Admitted { event, decision }),
+        }
+    }
+
+    /// Reports an outcome to the engine.
+    pub fn record(&self, outcome: &Outcome) {
+        self.tollgate.record(outcome);
+    }
+
+    /// Reports that `event` succeeded (now).
+    pub fn succeeded(&self, mut event: Event) {
+        event.at = self.tollgate.now();
+        self.record(&Outcome::succeeded(event));
+    }
+
+    /// Reports that `event` failed (now): failure-counting limits learn.
+    pub fn failed(&self, mut event: Event) {
+        event.at = self.tollgate.now();
+        self.record(&Outcome::failed(event));
+    }
+
+    /// Reports a failed login for `user` (wrong password).
+    pub fn login_failed(&self, user: &str) {
+        self.failed(self.event(EventKind::Login).with_user(user));
+    }
+
+    /// Reports a successful login for `user`: the user's history learns.
+    pub fn login_succeeded(&self, user: &str) {
+        self.succeeded(self.event(EventKind::Login).with_user(user));
+    }
+
+    /// Reports a wrong or expired one-time password for `user`.
+    pub fn otp_verify_failed(&self, user: &str) {
+        self.failed(self.event(EventKind::OtpVerify { channel: None }).with_user(user));
+    }
+
+    /// Reports a verified one-time password for `user`.
+    pub fn otp_verify_succeeded(&self, user: &str) {
+        self.succeeded(self.event(EventKind::OtpVerify { channel: None }).with_user(user));
+    }
+}
+
+/// An evaluation that allowed: the event (for its outcome) and the
+/// decision. As response parts it adds the `RateLimit` headers.
+#[derive(Clone, Debug)]
+pub struct Admitted {
+    event: Event,
+    decision: Decision,
+}
+
+impl Admitted {
+    /// The evaluated event, to report its outcome.
+    pub fn event(&self) -> Event {
+        self.event.clone()
+    }
+
+    /// The decision (an allow, perhaps with reasons and quota).
+    pub fn decision(&self) -> &Decision {
+        &self.decision
+    }
+}
+
+impl IntoResponseParts for Admitted {
+    type Error = std::convert::Infallible;
+
+    fn into_response_parts(self, mut res: ResponseParts) -> Result<ResponseParts, Self::Error> {
+        if let Some(info) = &self.decision.rate_limit {
+            for (name, value) in tollgate_tower::response::rate_limit_headers(info) {
+                if let Ok(value) = HeaderValue::from_str(&value) {
+                    res.headers_mut().insert(name, value);
+                }
+            }
+        }
+        Ok(res)
+    }
+}
+
+/// An evaluation that refused: a response (429, 403 or 401 with
+/// problem+json, see `docs/http.md`).
+#[derive(Clone, Debug)]
+pub struct Refusal(Box<Refused>);
+
+#[derive(Clone, Debug)]
+struct Refused {
+    rejection: Rejection,
+    decision: Decision,
+    event: Event,
+}
+
+impl Refusal {
+    /// The decision, reasons included (for logs, never for the client).
+    pub fn decision(&self) -> &Decision {
+        &self.0.decision
+    }
+
+    /// The refused event.
+    pub fn event(&self) -> &Event {
+        &self.0.event
+    }
+
+    /// The response that will be sent.
+    pub fn rejection(&self) -> &Rejection {
+        &self.0.rejection
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        self.0.rejection.into_response()
+    }
+}
+
+/// The [`Guard`] was extracted on a route the [`TollgateLayer`] does not
+/// wrap (or for another store type): a server misconfiguration, answered
+/// with a 500 problem+json that says so.
+#[derive(Clone, Debug)]
+pub struct MissingLayer(());
+
+impl MissingLayer {
+    const DETAIL: &'static str = "tollgate: Guard extracted without TollgateLayer (or for another store type): add tollgate_axum::layer(engine) to the router";
+}
+
+impl std::fmt::Display for MissingLayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(Self::DETAIL)
+    }
+}
+
+impl std::error::Error for MissingLayer {}
+
+impl IntoResponse for MissingLayer {
+    fn into_response(self) -> Response {
+        tracing::error!("{}", Self::DETAIL);
+        let body = format!(
+            "{{\"type\":\"urn:tollgate:problem/misconfigured\",\"title\":\"Server misconfigured\",\"status\":500,\"detail\":\"{}\"}}",
+            Self::DETAIL
+        );
+        let mut response = Response::new(axum::body::Body::from(body));
+        *response.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+        response.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        response
+    }
+}

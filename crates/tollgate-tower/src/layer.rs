@@ -1,0 +1,402 @@
+//! The tower layer: context for every request, pre-authentication limits
+//! for the protected routes.
+
+use std::fmt;
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use http::{Extensions, HeaderValue, Request, Response};
+use tollgate::store::{MemoryStore, Store};
+use tollgate::{Engine, EventKind, Http2Fingerprint, Ja3, Ja4, Timestamp};
+use tower::{Layer, Service};
+
+use crate::context::{ContextConfig, RequestContext};
+use crate::response::{ResponseConfig, rate_limit_headers};
+use crate::shared::Tollgate;
+
+/// The socket peer of a connection, for servers that do not put a
+/// `SocketAddr` in the request extensions themselves: insert one per
+/// request (or configure [`TollgateLayer::peer`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PeerAddr(pub IpAddr);
+
+/// Fingerprints captured from the connection itself (the TLS acceptor's
+/// ClientHello, the HTTP/2 SETTINGS frame). A server that captures them
+/// inserts this into the request extensions before the layer runs; its
+/// values win over the fingerprint headers of a trusted proxy.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConnectionFingerprints {
+    /// JA4 of the ClientHello.
+    pub ja4: Option<Ja4>,
+    /// JA3 of the ClientHello.
+    pub ja3: Option<Ja3>,
+    /// HTTP/2 fingerprint of the connection.
+    pub http2: Option<Http2Fingerprint>,
+}
+
+impl ConnectionFingerprints {
+    /// Fingerprints with the given values.
+    pub fn new(ja4: Option<Ja4>, ja3: Option<Ja3>, http2: Option<Http2Fingerprint>) -> Self {
+        ConnectionFingerprints { ja4, ja3, http2 }
+    }
+}
+
+/// The default peer extractor: a [`PeerAddr`], else a bare [`SocketAddr`]
+/// in the extensions.
+fn default_peer(extensions: &Extensions) -> Option<IpAddr> {
+    extensions
+        .get::<PeerAddr>()
+        .map(|p| p.0)
+        .or_else(|| extensions.get::<SocketAddr>().map(SocketAddr::ip))
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum PathMatch {
+    Exact(String),
+    Prefix(String),
+}
+
+impl PathMatch {
+    fn parse(path: &str) -> Self {
+        match path.strip_suffix('*') {
+            Some(prefix) => PathMatch::Prefix(prefix.to_owned()),
+            None => PathMatch::Exact(path.to_owned()),
+        }
+    }
+
+    fn matches(&self, path: &str) -> bool {
+        match self {
+            PathMatch::Exact(p) => p == path,
+            PathMatch::Prefix(p) => path.starts_with(p.as_str()),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Route {
+    method: Option<http::Method>,
+    path: PathMatch,
+    kind: EventKind,
+}
+
+struct Config<S> {
+    tollgate: Tollgate<S>,
+    context: ContextConfig,
+    routes: Vec<Route>,
+    peer: fn(&Extensions) -> Option<IpAddr>,
+}
+
+impl<S> fmt::Debug for Config<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("context", &self.context)
+            .field("routes", &self.routes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A tower [`Layer`] that, for every request:
+///
+/// 1. reads the socket peer from the request extensions (see
+///    [`TollgateLayer::peer`]; without a peer the request is answered with a
+///    500 naming the misconfiguration),
+/// 2. builds the [`RequestContext`] (client IP through the trusted
+///    proxies, fingerprints from [`ConnectionFingerprints`] or a trusted
+///    proxy's headers, the headers the policy names) and inserts it, and a
+///    [`Tollgate`] handle, into the extensions,
+/// 3. on the routes given to [`protect`](TollgateLayer::protect), evaluates
+///    the route's event without a user (pre-authentication limits: IP,
+///    prefix, ASN, country, fingerprints, headers), inserts the
+///    [`Decision`](tollgate::Decision) and a [`PreAuth`](crate::PreAuth)
+///    into the extensions, and answers a refusal itself (429, 403 or 401, see
+///    [`response`](crate::response)) without calling the inner service; on
+///    allow it adds the `RateLimit` headers to the inner service's response.
+///
+/// Bodies are never read or buffered. The response body type must
+/// implement `From<String>` (axum's `Body`, `String`, `Full<Bytes>`, ...).
+pub struct TollgateLayer<S = MemoryStore> {
+    config: Arc<Config<S>>,
+}
+
+impl<S> Clone for TollgateLayer<S> {
+    fn clone(&self) -> Self {
+        TollgateLayer {
+            config: Arc::clone(&self.config),
+        }
+    }
+}
+
+impl<S> fmt::Debug for TollgateLayer<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TollgateLayer").field("config", &self.config).finish()
+    }
+}
+
+impl<S: Store> TollgateLayer<S> {
+    /// A layer over `engine`, trusting the proxies of the engine's policy
+    /// and keeping the headers its limits name
+    /// ([`ContextConfig::from_policy`]), protecting no route yet.
+    pub fn new(engine: Arc<Engine<S>>) -> Self {
+        let context = ContextConfig::from_policy(&engine.policy());
+        TollgateLayer::from_handle(Tollgate::new(engine), context)
+    }
+
+    /// A layer over a prepared handle and context configuration.
+    pub fn from_handle(tollgate: Tollgate<S>, context: ContextConfig) -> Self {
+        TollgateLayer {
+            config: Arc::new(Config {
+                tollgate,
+                context,
+                routes: Vec::new(),
+                peer: default_peer,
+            }),
+        }
+    }
+
+    fn edit(mut self, f: impl FnOnce(&mut Config<S>)) -> Self {
+        match Arc::get_mut(&mut self.config) {
+            Some(config) => f(config),
+            None => {
+                let old = &self.config;
+                let mut config = Config {
+                    tollgate: old.tollgate.clone(),
+                    context: old.context.clone(),
+                    routes: old.routes.clone(),
+                    peer: old.peer,
+                };
+                f(&mut config);
+                self.config = Arc::new(config);
+            }
+        }
+        self
+    }
+
+    /// Evaluates `kind` before the handler on requests to `path`, whatever
+    /// the method: an exact path (`"/login"`), or a prefix when it ends in
+    /// `*` (`"/otp/*"` matches `/otp/send` and `/otp/verify`). The first
+    /// matching route wins.
+    #[must_use]
+    pub fn protect(self, path: &str, kind: EventKind) -> Self {
+        let path = PathMatch::parse(path);
+        self.edit(|c| {
+            c.routes.push(Route {
+                method: None,
+                path,
+                kind,
+            })
+        })
+    }
+
+    /// Like [`protect`](TollgateLayer::protect), for one method only.
+    #[must_use]
+    pub fn protect_method(self, method: http::Method, path: &str, kind: EventKind) -> Self {
+        let path = PathMatch::parse(path);
+        self.edit(|c| {
+            c.routes.push(Route {
+                method: Some(method),
+                path,
+                kind,
+            })
+        })
+    }
+
+    /// Reads the socket peer with `peer` (the default reads a [`PeerAddr`],
+    /// else a `SocketAddr`, from the extensions). axum keeps it in
+    /// `ConnectInfo<SocketAddr>`: `tollgate-axum` configures that.
+    #[must_use]
+    pub fn peer(self, peer: fn(&Extensions) -> Option<IpAddr>) -> Self {
+        self.edit(|c| c.peer = peer)
+    }
+
+    /// Builds contexts with `context` instead of the policy's settings.
+    #[must_use]
+    pub fn context_config(self, context: ContextConfig) -> Self {
+        self.edit(|c| c.context = context)
+    }
+
+    /// Writes rejections with `responses`.
+    #[must_use]
+    pub fn responses(self, responses: ResponseConfig) -> Self {
+        self.edit(|c| c.tollgate = c.tollgate.clone().with_responses(responses))
+    }
+
+    /// Reads the time from `clock` instead of the system clock.
+    #[must_use]
+    pub fn clock(self, clock: fn() -> Timestamp) -> Self {
+        self.edit(|c| c.tollgate = c.tollgate.clone().with_clock(clock))
+    }
+
+    /// The handle the layer inserts into request extensions.
+    pub fn handle(&self) -> &Tollgate<S> {
+        &self.config.tollgate
+    }
+}
+
+impl<S, Inner> Layer<Inner> for TollgateLayer<S> {
+    type Service = TollgateService<Inner, S>;
+
+    fn layer(&self, inner: Inner) -> Self::Service {
+        TollgateService {
+            inner,
+            config: Arc::clone(&self.config),
+        }
+    }
+}
+
+/// The service [`TollgateLayer`] wraps around an inner service.
+pub struct TollgateService<Inner, S = MemoryStore> {
+    inner: Inner,
+    config: Arc<Config<S>>,
+}
+
+impl<Inner: Clone, S> Clone for TollgateService<Inner, S> {
+    fn clone(&self) -> Self {
+        TollgateService {
+            inner: self.inner.clone(),
+            config: Arc::clone(&self.config),
+        }
+    }
+}
+
+impl<Inner: fmt::Debug, S> fmt::Debug for TollgateService<Inner, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TollgateService")
+            .field("inner", &self.inner)
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`TollgateService`].
+    #[project = ResponseFutureProj]
+    #[allow(missing_docs, unreachable_pub)]
+    pub enum ResponseFuture<F, B> {
+        /// The inner service's response, to which the headers are added.
+        Inner {
+            #[pin]
+            future: F,
+            headers: Option<[(&'static str, String); 2]>,
+        },
+        /// The layer's own response.
+        Ready {
+            response: Option<Response<B>>,
+        },
+    }
+}
+
+impl<F, B> fmt::Debug for ResponseFuture<F, B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ResponseFuture::Inner { headers, .. } => f.debug_struct("Inner").field("headers", headers).finish(),
+            ResponseFuture::Ready { .. } => f.debug_struct("Ready").finish(),
+        }
+    }
+}
+
+impl<F, B, E> Future for ResponseFuture<F, B>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+{
+    type Output = Result<Response<B>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            ResponseFutureProj::Inner { future, headers } => {
+                let mut response = std::task::ready!(future.poll(cx))?;
+                for (name, value) in headers.take().into_iter().flatten() {
+                    if let Ok(value) = HeaderValue::from_str(&value) {
+                        response.headers_mut().insert(name, value);
+                    }
+                }
+                Poll::Ready(Ok(response))
+            }
+            ResponseFutureProj::Ready { response } => match response.take() {
+                Some(response) => Poll::Ready(Ok(response)),
+                None => Poll::Pending,
+            },
+        }
+    }
+}
+
+/// The 500 answered when no socket peer is found: a misconfigured server,
+/// never a client's fault.
+fn missing_peer<B: From<String>>() -> Response<B> {
+    let body = serde_json::json!({
+        "type": "urn:tollgate:problem/misconfigured",
+        "title": "Server misconfigured",
+        "status": 500,
+        "detail": "tollgate: no socket peer address in the request extensions (serve with connect info, or insert a PeerAddr)",
+    });
+    let mut response = Response::new(B::from(body.to_string()));
+    *response.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    response
+}
+
+impl<Inner, S, ReqBody, ResBody> Service<Request<ReqBody>> for TollgateService<Inner, S>
+where
+    Inner: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    S: Store + 'static,
+    ResBody: From<String>,
+{
+    type Response = Response<ResBody>;
+    type Error = Inner::Error;
+    type Future = ResponseFuture<Inner::Future, ResBody>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        let config = &*self.config;
+        let Some(peer) = (config.peer)(request.extensions()) else {
+            tracing::error!("tollgate: no socket peer in the request extensions; refusing with 500");
+            return ResponseFuture::Ready {
+                response: Some(missing_peer()),
+            };
+        };
+        let headers = request
+            .headers()
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_bytes()))
+            .collect::<Vec<_>>();
+        let mut context = RequestContext::new(peer, headers.iter().copied(), &config.context);
+        if let Some(native) = request.extensions().get::<ConnectionFingerprints>() {
+            context.ja4 = native.ja4.or(context.ja4);
+            context.ja3 = native.ja3.or(context.ja3);
+            context.http2 = native.http2.clone().or(context.http2);
+        }
+        let route = config
+            .routes
+            .iter()
+            .find(|r| r.method.as_ref().is_none_or(|m| m == request.method()) && r.path.matches(request.uri().path()));
+        let tollgate = &config.tollgate;
+        let mut rate_limit = None;
+        if let Some(route) = route {
+            let event = context.event(route.kind, tollgate.now());
+            let pre = tollgate.evaluate_pre_auth(&event);
+            if let Some(rejection) = tollgate.rejection(&pre.decision) {
+                return ResponseFuture::Ready {
+                    response: Some(rejection.into_response()),
+                };
+            }
+            rate_limit = pre.decision.rate_limit.as_ref().map(rate_limit_headers);
+            request.extensions_mut().insert(pre.decision.clone());
+            request.extensions_mut().insert(pre);
+        }
+        request.extensions_mut().insert(context);
+        request.extensions_mut().insert(tollgate.clone());
+        ResponseFuture::Inner {
+            future: self.inner.call(request),
+            headers: rate_limit,
+        }
+    }
+}
