@@ -308,7 +308,12 @@ where
         match self.project() {
             ResponseFutureProj::Inner { future, headers } => {
                 let mut response = std::task::ready!(future.poll(cx))?;
+                // A handler's own evaluation (with the user) may have set
+                // tighter fields: those stay.
                 for (name, value) in headers.take().into_iter().flatten() {
+                    if response.headers().contains_key(name) {
+                        continue;
+                    }
                     if let Ok(value) = HeaderValue::from_str(&value) {
                         response.headers_mut().insert(name, value);
                     }
@@ -398,5 +403,119 @@ where
             future: self.inner.call(request),
             headers: rate_limit,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::convert::Infallible;
+
+    use tollgate::policy::Policy;
+    use tollgate::{Channel, Decision};
+    use tower::ServiceExt;
+
+    use super::*;
+
+    const JA4: &str = "t13d1516h2_8daaf6152771_02713d6af862";
+
+    fn fixed_clock() -> Timestamp {
+        Timestamp::from_unix_millis(1_700_000_000_000)
+    }
+
+    fn layer(policy: &str) -> TollgateLayer {
+        let engine = Arc::new(Engine::new(Policy::from_toml(policy).unwrap()).unwrap());
+        TollgateLayer::new(engine).clock(fixed_clock)
+    }
+
+    async fn call(
+        layer: &TollgateLayer,
+        method: &str,
+        path: &str,
+        ext: impl FnOnce(&mut Extensions),
+    ) -> Response<String> {
+        let service = layer.layer(tower::service_fn(|request: Request<()>| async move {
+            let cx = request.extensions().get::<RequestContext>().unwrap();
+            let decided = request.extensions().get::<Decision>().is_some();
+            let handle = request.extensions().get::<Tollgate>().is_some();
+            Ok::<_, Infallible>(Response::new(format!("{} {decided} {handle}", cx.client.addr)))
+        }));
+        let mut request = Request::builder().method(method).uri(path).body(()).unwrap();
+        ext(request.extensions_mut());
+        service.oneshot(request).await.unwrap()
+    }
+
+    const LOGIN_IP: &str = "[[limits]]\nname = \"login-ip\"\nevents = [\"login\", \"otp_send\"]\nkey = [\"ip\"]\nrate = \"1/min\"\nburst = 1\n";
+
+    #[tokio::test]
+    async fn protected_routes_are_evaluated_others_only_get_the_context() {
+        let layer = layer(LOGIN_IP).protect("/login", EventKind::Login);
+        let peer = |e: &mut Extensions| {
+            e.insert(PeerAddr("198.51.100.7".parse().unwrap()));
+        };
+        let first = call(&layer, "POST", "/login", peer).await;
+        assert_eq!(first.status(), 200);
+        assert_eq!(first.body(), "198.51.100.7 true true");
+        assert_eq!(first.headers()["ratelimit"], "\"login-ip\";r=0;t=60");
+        let second = call(&layer, "POST", "/login", peer).await;
+        assert_eq!(second.status(), 429);
+        assert_eq!(second.headers()["retry-after"], "60");
+        let other = call(&layer, "POST", "/login/other", peer).await;
+        assert_eq!(other.body(), "198.51.100.7 false true", "exact paths match exactly");
+    }
+
+    #[tokio::test]
+    async fn prefixes_and_methods() {
+        let layer = layer(LOGIN_IP).protect_method(
+            http::Method::POST,
+            "/otp/*",
+            EventKind::OtpSend { channel: Channel::Sms },
+        );
+        let sock = |e: &mut Extensions| {
+            e.insert(SocketAddr::from(([203, 0, 113, 5], 4321)));
+        };
+        assert_eq!(
+            call(&layer, "GET", "/otp/send", sock).await.body(),
+            "203.0.113.5 false true"
+        );
+        assert_eq!(call(&layer, "POST", "/otp/send", sock).await.status(), 200);
+        assert_eq!(call(&layer, "POST", "/otp/again", sock).await.status(), 429);
+    }
+
+    #[tokio::test]
+    async fn native_fingerprints_are_believed_from_any_peer() {
+        let policy = "[[limits]]\nname = \"ja4\"\nevents = [\"login\"]\nkey = [\"ja4\"]\nrate = \"1/min\"\nburst = 1\n";
+        let layer = layer(policy).protect("/login", EventKind::Login);
+        let native = |e: &mut Extensions| {
+            e.insert(PeerAddr("198.51.100.7".parse().unwrap()));
+            e.insert(ConnectionFingerprints::new(Some(JA4.parse().unwrap()), None, None));
+        };
+        assert_eq!(call(&layer, "POST", "/login", native).await.status(), 200);
+        assert_eq!(call(&layer, "POST", "/login", native).await.status(), 429);
+    }
+
+    #[tokio::test]
+    async fn a_missing_peer_is_a_500() {
+        let layer = layer(LOGIN_IP).protect("/login", EventKind::Login);
+        let response = call(&layer, "POST", "/login", |_| {}).await;
+        assert_eq!(response.status(), 500);
+        assert!(response.body().contains("PeerAddr"));
+    }
+
+    #[test]
+    fn the_guard_reuses_what_the_layer_spent() {
+        let engine = Arc::new(Engine::new(Policy::from_toml(LOGIN_IP).unwrap()).unwrap());
+        let tollgate = Tollgate::new(engine).with_clock(fixed_clock);
+        let event = tollgate::Event::new(EventKind::Login, fixed_clock()).with_ip("198.51.100.7".parse().unwrap());
+        let pre = tollgate.evaluate_pre_auth(&event);
+        assert!(pre.decision.is_allow());
+        let with_user = event.clone().with_user("alice");
+        assert!(
+            tollgate.evaluate(&with_user, Some(&pre)).is_allow(),
+            "the IP's unit is not spent twice"
+        );
+        assert!(
+            !tollgate.evaluate(&with_user, None).is_allow(),
+            "without the layer's record it is"
+        );
     }
 }
