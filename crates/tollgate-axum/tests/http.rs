@@ -241,3 +241,30 @@ async fn missing_connect_info_is_a_500() {
     let reply = app(POLICY).oneshot(request).await.unwrap();
     assert_eq!(reply.status(), 500);
 }
+
+#[tokio::test]
+async fn the_guards_tighter_quota_is_the_one_reported() {
+    let policy = r#"
+[[limits]]
+name = "login-ip"
+events = ["login"]
+key = ["ip"]
+rate = "1/h"
+burst = 5
+
+[[limits]]
+name = "login-user"
+events = ["login"]
+key = ["user"]
+rate = "1/h"
+burst = 1
+"#;
+    let addr = serve(app(policy)).await;
+    let first = login_as(addr, "hank", &[]).await;
+    assert_eq!(first.status, 200, "{first:?}");
+    assert!(first.header("ratelimit").unwrap().starts_with("\"login-user\";r=0;"), "{first:?}");
+    let second = login_as(addr, "hank", &[]).await;
+    assert_eq!(second.status, 429, "{second:?}");
+    let other = login_as(addr, "ivy", &[]).await;
+    assert_eq!(other.status, 200, "{other:?}");
+}
