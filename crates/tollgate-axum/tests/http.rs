@@ -262,7 +262,10 @@ burst = 1
     let addr = serve(app(policy)).await;
     let first = login_as(addr, "hank", &[]).await;
     assert_eq!(first.status, 200, "{first:?}");
-    assert!(first.header("ratelimit").unwrap().starts_with("\"login-user\";r=0;"), "{first:?}");
+    assert!(
+        first.header("ratelimit").unwrap().starts_with("\"login-user\";r=0;"),
+        "{first:?}"
+    );
     let second = login_as(addr, "hank", &[]).await;
     assert_eq!(second.status, 429, "{second:?}");
     let other = login_as(addr, "ivy", &[]).await;
