@@ -1,0 +1,84 @@
+//! actix-web adapter for [tollgate](tollgate): the [`Tollgate`] middleware
+//! enforces pre-authentication limits before handlers run, and the
+//! [`Guard`] extractor lets handlers evaluate the business event once they
+//! know the username or phone number. Refusals are the same responses as in
+//! every tollgate adapter (see [`tollgate_tower::response`]): 429 with
+//! `Retry-After` and RateLimit headers, 403 and 401 (challenge) with
+//! `application/problem+json` bodies that never say which signal fired; the
+//! reasons go to the server log through `tracing`.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use actix_web::{App, HttpResponse, test, web};
+//! use tollgate::{Engine, EventKind};
+//! use tollgate::policy::Policy;
+//! use tollgate_actix::{Guard, Tollgate};
+//!
+//! async fn login(guard: Guard, body: web::Json<serde_json::Value>) -> actix_web::Result<HttpResponse> {
+//!     let user = body["username"].as_str().unwrap_or_default().to_owned();
+//!     let admitted = guard.evaluate(EventKind::Login, |event| event.with_user(user))?;
+//!     // ... check the password, then tell the engine how it went:
+//!     guard.failed(admitted.event());
+//!     Ok(HttpResponse::Unauthorized().json(serde_json::json!({"status": "invalid_credentials"})))
+//! }
+//!
+//! # actix_web::rt::System::new().block_on(async {
+//! let engine = Arc::new(Engine::new(Policy::default())?);
+//! let app = test::init_service(
+//!     App::new()
+//!         .wrap(Tollgate::from_engine(engine).protect("/otp/*", EventKind::OtpSend { channel: tollgate::Channel::Sms }))
+//!         .route("/login", web::post().to(login)),
+//! )
+//! .await;
+//! let request = test::TestRequest::post()
+//!     .uri("/login")
+//!     .peer_addr("203.0.113.7:50000".parse()?)
+//!     .set_json(serde_json::json!({"username": "alice", "password": "hunter2"}))
+//!     .to_request();
+//! let response = test::call_service(&app, request).await;
+//! assert_eq!(response.status(), 401);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! In a server the engine is shared by all workers:
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use actix_web::{App, HttpResponse, HttpServer, web};
+//! use tollgate::{Engine, EventKind};
+//! use tollgate::policy::Policy;
+//! use tollgate_actix::Tollgate;
+//!
+//! #[actix_web::main]
+//! async fn main() -> std::io::Result<()> {
+//!     let engine = Arc::new(Engine::new(Policy::default()).map_err(std::io::Error::other)?);
+//!     let tollgate = Tollgate::from_engine(engine).protect("/login", EventKind::Login);
+//!     HttpServer::new(move || {
+//!         App::new()
+//!             .wrap(tollgate.clone())
+//!             .route("/login", web::post().to(HttpResponse::Ok))
+//!     })
+//!     .bind("127.0.0.1:3000")?
+//!     .run()
+//!     .await
+//! }
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod guard;
+mod middleware;
+mod response;
+
+pub use guard::{Admitted, Guard, MissingMiddleware, Refusal};
+pub use middleware::{Tollgate, TollgateMiddleware, socket_peer};
+pub use response::{add_rate_limit_headers, rejection_response};
+/// The engine handle shared by the middleware and the guard (engine,
+/// responses, clock): `tollgate_tower::Tollgate`.
+pub use tollgate_tower::Tollgate as TollgateHandle;
+pub use tollgate_tower::context::{ContextConfig, RequestContext};
+pub use tollgate_tower::response::{Rejection, ResponseConfig};
+pub use tollgate_tower::{ConnectionFingerprints, PreAuth};

@@ -1,0 +1,337 @@
+//! The [`Tollgate`] middleware: request context for every request,
+//! pre-authentication limits on the routes it protects. It behaves as
+//! `tollgate_tower::TollgateLayer` does, on actix-web's types.
+
+use std::fmt;
+use std::future::{Future, Ready, ready};
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use actix_web::HttpMessage;
+use actix_web::body::EitherBody;
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use actix_web::http::Method;
+use tollgate::store::{MemoryStore, Store};
+use tollgate::{Engine, EventKind, Timestamp};
+use tollgate_tower::ConnectionFingerprints;
+use tollgate_tower::context::{ContextConfig, RequestContext};
+use tollgate_tower::response::ResponseConfig;
+
+use crate::TollgateHandle;
+use crate::response::{add_rate_limit_headers, misconfigured, rejection_response};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum PathMatch {
+    Exact(String),
+    Prefix(String),
+}
+
+impl PathMatch {
+    fn parse(path: &str) -> Self {
+        match path.strip_suffix('*') {
+            Some(prefix) => PathMatch::Prefix(prefix.to_owned()),
+            None => PathMatch::Exact(path.to_owned()),
+        }
+    }
+
+    fn matches(&self, path: &str) -> bool {
+        match self {
+            PathMatch::Exact(p) => p == path,
+            PathMatch::Prefix(p) => path.starts_with(p.as_str()),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Route {
+    method: Option<Method>,
+    path: PathMatch,
+    kind: EventKind,
+}
+
+struct Config<S> {
+    tollgate: TollgateHandle<S>,
+    context: ContextConfig,
+    routes: Vec<Route>,
+    peer: fn(&ServiceRequest) -> Option<IpAddr>,
+}
+
+impl<S> Clone for Config<S> {
+    fn clone(&self) -> Self {
+        Config {
+            tollgate: self.tollgate.clone(),
+            context: self.context.clone(),
+            routes: self.routes.clone(),
+            peer: self.peer,
+        }
+    }
+}
+
+impl<S> fmt::Debug for Config<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("context", &self.context)
+            .field("routes", &self.routes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The default peer: the connection's socket peer address.
+pub fn socket_peer(req: &ServiceRequest) -> Option<IpAddr> {
+    req.peer_addr().map(|addr| addr.ip())
+}
+
+/// The middleware: `App::new().wrap(Tollgate::new(engine, context))`.
+///
+/// For every request it
+///
+/// 1. reads the socket peer ([`ServiceRequest::peer_addr`], or the function
+///    given to [`peer`](Tollgate::peer)); without one (a Unix socket, a test
+///    request built without a peer) the request is answered with a 500
+///    problem+json naming the misconfiguration,
+/// 2. builds the [`RequestContext`] (client IP through the trusted
+///    proxies, fingerprints from [`ConnectionFingerprints`] in the
+///    connection data or extensions, else from a trusted proxy's headers,
+///    the headers the policy names) and inserts it, and a
+///    [`TollgateHandle`], into the request extensions for the
+///    [`Guard`](crate::Guard),
+/// 3. on the routes given to [`protect`](Tollgate::protect), evaluates the
+///    route's event without a user (pre-authentication limits: IP, prefix,
+///    ASN, country, fingerprints, headers) before the handler runs: a
+///    refusal is answered at once (429, 403 or 401, see
+///    [`tollgate_tower::response`]) without calling the handler; an allow
+///    inserts the [`Decision`](tollgate::Decision) and a
+///    [`PreAuth`](crate::PreAuth) into the extensions, calls the handler and
+///    adds the `RateLimit-Policy` and `RateLimit` headers to its response
+///    (unless the handler set its own).
+///
+/// Bodies are never read or buffered. The reasons of every refusal are
+/// logged through `tracing` (codes, rules, details), never sent.
+pub struct Tollgate<S = MemoryStore> {
+    config: Arc<Config<S>>,
+}
+
+impl<S> Clone for Tollgate<S> {
+    fn clone(&self) -> Self {
+        Tollgate {
+            config: Arc::clone(&self.config),
+        }
+    }
+}
+
+impl<S> fmt::Debug for Tollgate<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tollgate").field("config", &self.config).finish()
+    }
+}
+
+impl<S: Store> Tollgate<S> {
+    /// Middleware over a shared engine, building contexts with `context`
+    /// (e.g. [`ContextConfig::from_policy`], or your own trusted proxies),
+    /// writing rejections with the default [`ResponseConfig`], reading the
+    /// system clock. No route is protected yet.
+    pub fn new(engine: Arc<Engine<S>>, context: ContextConfig) -> Self {
+        Tollgate::from_handle(TollgateHandle::new(engine), context)
+    }
+
+    /// Middleware trusting the proxies of the engine's policy and keeping
+    /// the headers its limits name ([`ContextConfig::from_policy`]).
+    pub fn from_engine(engine: Arc<Engine<S>>) -> Self {
+        let context = ContextConfig::from_policy(&engine.policy());
+        Tollgate::new(engine, context)
+    }
+
+    /// Middleware over a prepared handle (responses, clock) and context
+    /// configuration.
+    pub fn from_handle(tollgate: TollgateHandle<S>, context: ContextConfig) -> Self {
+        Tollgate {
+            config: Arc::new(Config {
+                tollgate,
+                context,
+                routes: Vec::new(),
+                peer: socket_peer,
+            }),
+        }
+    }
+
+    fn edit(mut self, f: impl FnOnce(&mut Config<S>)) -> Self {
+        f(Arc::make_mut(&mut self.config));
+        self
+    }
+
+    /// Evaluates `kind` before the handler on requests to `path`, whatever
+    /// the method: an exact path (`"/login"`), or a prefix when it ends in
+    /// `*` (`"/otp/*"` matches `/otp/send` and `/otp/verify`). The first
+    /// matching route wins.
+    #[must_use]
+    pub fn protect(self, path: &str, kind: EventKind) -> Self {
+        self.route(None, path, kind)
+    }
+
+    /// Like [`protect`](Tollgate::protect), for one method only.
+    #[must_use]
+    pub fn protect_method(self, method: Method, path: &str, kind: EventKind) -> Self {
+        self.route(Some(method), path, kind)
+    }
+
+    fn route(self, method: Option<Method>, path: &str, kind: EventKind) -> Self {
+        let path = PathMatch::parse(path);
+        self.edit(|c| c.routes.push(Route { method, path, kind }))
+    }
+
+    /// Reads the client's socket peer with `peer` instead of
+    /// [`socket_peer`] (e.g. a fixed address for a proxy on a Unix socket).
+    #[must_use]
+    pub fn peer(self, peer: fn(&ServiceRequest) -> Option<IpAddr>) -> Self {
+        self.edit(|c| c.peer = peer)
+    }
+
+    /// Builds contexts with `context`.
+    #[must_use]
+    pub fn context_config(self, context: ContextConfig) -> Self {
+        self.edit(|c| c.context = context)
+    }
+
+    /// Writes rejections with `responses` (step-up methods, problem types).
+    #[must_use]
+    pub fn responses(self, responses: ResponseConfig) -> Self {
+        self.edit(|c| c.tollgate = c.tollgate.clone().with_responses(responses))
+    }
+
+    /// Reads the time from `clock` instead of the system clock.
+    #[must_use]
+    pub fn clock(self, clock: fn() -> Timestamp) -> Self {
+        self.edit(|c| c.tollgate = c.tollgate.clone().with_clock(clock))
+    }
+
+    /// The handle the middleware inserts into request extensions.
+    pub fn handle(&self) -> &TollgateHandle<S> {
+        &self.config.tollgate
+    }
+}
+
+impl<Svc, B, S> Transform<Svc, ServiceRequest> for Tollgate<S>
+where
+    Svc: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: 'static,
+    S: Store + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = actix_web::Error;
+    type Transform = TollgateMiddleware<Svc, S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: Svc) -> Self::Future {
+        ready(Ok(TollgateMiddleware {
+            service: Rc::new(service),
+            config: Arc::clone(&self.config),
+        }))
+    }
+}
+
+/// The service [`Tollgate`] wraps around an app, scope or resource.
+pub struct TollgateMiddleware<Svc, S = MemoryStore> {
+    service: Rc<Svc>,
+    config: Arc<Config<S>>,
+}
+
+impl<Svc, S> fmt::Debug for TollgateMiddleware<Svc, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TollgateMiddleware")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T>>>;
+
+impl<Svc, B, S> Service<ServiceRequest> for TollgateMiddleware<Svc, S>
+where
+    Svc: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: 'static,
+    S: Store + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = actix_web::Error;
+    type Future = BoxFuture<Result<Self::Response, Self::Error>>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let config = &*self.config;
+        let Some(peer) = (config.peer)(&req) else {
+            tracing::error!("tollgate: no socket peer address for the request; refusing with 500");
+            let response = misconfigured(
+                "tollgate: no socket peer address for the request (a Unix socket or a test request without a peer): \
+                 configure Tollgate::peer",
+            );
+            return Box::pin(ready(Ok(req.into_response(response).map_into_right_body())));
+        };
+        let mut context = {
+            let headers: Vec<(&str, &[u8])> = req
+                .headers()
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.as_bytes()))
+                .collect();
+            RequestContext::new(peer, headers.iter().copied(), &config.context)
+        };
+        let native = req
+            .conn_data::<ConnectionFingerprints>()
+            .cloned()
+            .or_else(|| req.extensions().get::<ConnectionFingerprints>().cloned());
+        if let Some(native) = native {
+            context.ja4 = native.ja4.or(context.ja4);
+            context.ja3 = native.ja3.or(context.ja3);
+            context.http2 = native.http2.or(context.http2);
+        }
+        let route = config
+            .routes
+            .iter()
+            .find(|r| r.method.as_ref().is_none_or(|m| m == req.method()) && r.path.matches(req.path()));
+        let tollgate = &config.tollgate;
+        let mut rate_limit = None;
+        if let Some(route) = route {
+            let event = context.event(route.kind, tollgate.now());
+            let pre = tollgate.evaluate_pre_auth(&event);
+            if let Some(rejection) = tollgate.rejection(&pre.decision) {
+                let response = rejection_response(rejection);
+                return Box::pin(ready(Ok(req.into_response(response).map_into_right_body())));
+            }
+            rate_limit = pre.decision.rate_limit.clone();
+            let mut extensions = req.extensions_mut();
+            extensions.insert(pre.decision.clone());
+            extensions.insert(pre);
+        }
+        {
+            let mut extensions = req.extensions_mut();
+            extensions.insert(context);
+            extensions.insert(tollgate.clone());
+        }
+        let service = Rc::clone(&self.service);
+        Box::pin(async move {
+            let mut response = service.call(req).await?;
+            if let Some(info) = &rate_limit {
+                add_rate_limit_headers(response.headers_mut(), info);
+            }
+            Ok(response.map_into_left_body())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_match_exactly_or_by_prefix() {
+        let prefix = PathMatch::parse("/otp/*");
+        assert!(prefix.matches("/otp/send"));
+        assert!(!prefix.matches("/otp"));
+        let exact = PathMatch::parse("/login");
+        assert!(exact.matches("/login"));
+        assert!(!exact.matches("/login/x"));
+    }
+}
