@@ -7,6 +7,7 @@ use std::future::{Ready, ready};
 use actix_web::body::BoxBody;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, Responder, ResponseError};
 use tollgate::store::{MemoryStore, Store};
 use tollgate::{Decision, Event, EventKind, Outcome};
@@ -158,6 +159,23 @@ impl Admitted {
     /// The decision (an allow, perhaps with reasons and quota).
     pub fn decision(&self) -> &Decision {
         &self.decision
+    }
+
+    /// The decision's `RateLimit-Policy` and `RateLimit` headers (none
+    /// when no limit applied), e.g. for `HttpResponseBuilder::insert_header`.
+    pub fn headers(&self) -> Vec<(HeaderName, HeaderValue)> {
+        let Some(info) = &self.decision.rate_limit else {
+            return Vec::new();
+        };
+        tollgate_tower::response::rate_limit_headers(info)
+            .into_iter()
+            .filter_map(|(name, value)| {
+                Some((
+                    HeaderName::from_bytes(name.as_bytes()).ok()?,
+                    HeaderValue::from_str(&value).ok()?,
+                ))
+            })
+            .collect()
     }
 
     /// Sets the decision's `RateLimit-Policy` and `RateLimit` headers on a

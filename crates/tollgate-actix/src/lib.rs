@@ -1,4 +1,4 @@
-//! actix-web adapter for [tollgate](tollgate): the [`Tollgate`] middleware
+//! actix-web adapter for [tollgate]: the [`Tollgate`] middleware
 //! enforces pre-authentication limits before handlers run, and the
 //! [`Guard`] extractor lets handlers evaluate the business event once they
 //! know the username or phone number. Refusals are the same responses as in

@@ -347,3 +347,38 @@ async fn a_request_without_a_peer_is_a_500_naming_the_misconfiguration() {
     assert_eq!(body["type"], "urn:tollgate:problem/misconfigured");
     assert!(body["detail"].as_str().unwrap().contains("peer"));
 }
+
+#[actix_web::test]
+async fn protect_method_evaluates_only_that_method() {
+    use actix_web::http::Method;
+    use actix_web::test;
+    let tollgate = Tollgate::from_engine(engine(LOGIN_IP)).protect_method(Method::POST, "/login", EventKind::Login);
+    let app = test::init_service(App::new().wrap(tollgate).route(
+        "/login",
+        web::route().to(|guard: Guard| async move {
+            let admitted = guard.evaluate(EventKind::Signup, |e| e).unwrap();
+            let mut response = HttpResponse::Ok();
+            for header in admitted.headers() {
+                response.insert_header(header);
+            }
+            response.json(json!({"pre_auth": guard.pre_auth().is_some()}))
+        }),
+    ))
+    .await;
+    let peer = "192.0.2.1:4000".parse().unwrap();
+    for (method, pre_auth) in [(Method::GET, false), (Method::POST, true)] {
+        let request = test::TestRequest::default()
+            .method(method)
+            .uri("/login")
+            .peer_addr(peer);
+        let response = test::call_service(&app, request.to_request()).await;
+        assert_eq!(response.status(), 200);
+        let limited = response.headers().contains_key("ratelimit");
+        assert_eq!(
+            limited, pre_auth,
+            "RateLimit fields come from the pre-auth decision only"
+        );
+        let body: Value = test::read_body_json(response).await;
+        assert_eq!(body["pre_auth"], pre_auth);
+    }
+}
