@@ -1,0 +1,52 @@
+//! A demo login service on axum, protected by tollgate.
+//!
+//! ```text
+//! cargo run --release --example axum_login -- --policy examples/demo-policy.toml --trust-proxy 127.0.0.1/32
+//! ```
+//!
+//! The HTTP contract, the flags, the demo users and a curl walk-through are
+//! in `docs/login-service.md`.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use clap::Parser;
+use tollgate_examples::demo::{Args, BoxError, load};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_target(false)
+        .init();
+    let args = Args::parse();
+    match run(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("axum_login: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), BoxError> {
+    let (engine, users) = load(&args)?;
+    let trusted = !engine.policy().network.trusted_proxies.proxies().is_empty();
+    let app = tollgate_examples::axum_login::app(engine, users);
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("--listen {}: {e}", args.listen))?;
+    tracing::info!(
+        listen = %listener.local_addr()?,
+        policy = %args.policy.as_ref().map_or("built-in default".into(), |p| p.display().to_string()),
+        geo_databases = args.mmdb.len(),
+        trusted_proxies = trusted,
+        "axum_login: serving the demo login service"
+    );
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

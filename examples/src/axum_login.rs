@@ -1,0 +1,229 @@
+//! The demo login service on axum: the router the `axum_login` example
+//! serves and the tests drive (contract: `docs/login-service.md`).
+//!
+//! tollgate evaluates every business request before the service looks at
+//! credentials: the layer first (pre-authentication limits by IP, network,
+//! fingerprint), then the [`Guard`] with the username or phone number. Logins
+//! and code verifications report their outcome back to the engine.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+use tollgate::{Channel, CredentialKind, E164, Engine, EventKind};
+use tollgate_axum::{Guard, Refusal};
+
+use crate::demo::{OtpCodes, Users, mask_email, mask_phone};
+
+/// The service's in-memory state.
+#[derive(Debug)]
+struct AppState {
+    users: Users,
+    otp: OtpCodes,
+    emails: Mutex<HashMap<String, String>>,
+}
+
+/// The router: the five routes of the contract behind the tollgate layer.
+/// Serve it with `into_make_service_with_connect_info::<SocketAddr>()`.
+pub fn app(engine: Arc<Engine>, users: Users) -> Router {
+    let state = Arc::new(AppState {
+        users,
+        otp: OtpCodes::default(),
+        emails: Mutex::new(HashMap::new()),
+    });
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/login", post(login))
+        .route("/otp/send", post(otp_send))
+        .route("/otp/verify", post(otp_verify))
+        .route("/account/email", post(change_email))
+        .with_state(state)
+        .layer(
+            tollgate_axum::layer(engine)
+                .protect_method(axum::http::Method::POST, "/login", EventKind::Login)
+                .protect_method(
+                    axum::http::Method::POST,
+                    "/otp/send",
+                    EventKind::OtpSend { channel: Channel::Sms },
+                )
+                .protect_method(
+                    axum::http::Method::POST,
+                    "/otp/verify",
+                    EventKind::OtpVerify { channel: None },
+                )
+                .protect_method(
+                    axum::http::Method::POST,
+                    "/account/email",
+                    EventKind::CredentialChange {
+                        what: CredentialKind::Email,
+                    },
+                ),
+        )
+}
+
+fn status(code: StatusCode, status: &str) -> Response {
+    (code, Json(json!({ "status": status }))).into_response()
+}
+
+/// A malformed body (not JSON, missing fields, bad phone or email): `400`.
+fn invalid_request() -> Response {
+    status(StatusCode::BAD_REQUEST, "invalid_request")
+}
+
+async fn healthz() -> Response {
+    status(StatusCode::OK, "ok")
+}
+
+#[derive(Deserialize)]
+struct LoginBody {
+    username: String,
+    password: String,
+}
+
+async fn login(
+    State(state): State<Arc<AppState>>,
+    guard: Guard,
+    body: Result<Json<LoginBody>, JsonRejection>,
+) -> Result<Response, Refusal> {
+    let Ok(Json(body)) = body else {
+        return Ok(invalid_request());
+    };
+    // tollgate first: a refused attempt never reaches the password check.
+    let admitted = guard.evaluate(EventKind::Login, |e| e.with_user(body.username.as_str()))?;
+    if state.users.check(&body.username, &body.password) {
+        guard.succeeded(admitted.event());
+        Ok((admitted, Json(json!({"status": "ok"}))).into_response())
+    } else {
+        // Unknown user or wrong password: the same answer, and a failure
+        // either way (failure-counting limits learn).
+        guard.failed(admitted.event());
+        Ok((
+            StatusCode::UNAUTHORIZED,
+            admitted,
+            Json(json!({"status": "invalid_credentials"})),
+        )
+            .into_response())
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ChannelBody {
+    Sms,
+    Voice,
+}
+
+#[derive(Deserialize)]
+struct OtpSendBody {
+    username: String,
+    phone: String,
+    channel: ChannelBody,
+}
+
+async fn otp_send(
+    State(state): State<Arc<AppState>>,
+    guard: Guard,
+    body: Result<Json<OtpSendBody>, JsonRejection>,
+) -> Result<Response, Refusal> {
+    let Ok(Json(body)) = body else {
+        return Ok(invalid_request());
+    };
+    let Ok(phone) = body.phone.parse::<E164>() else {
+        return Ok(invalid_request());
+    };
+    let channel = match body.channel {
+        ChannelBody::Sms => Channel::Sms,
+        ChannelBody::Voice => Channel::Voice,
+    };
+    let admitted = guard.evaluate(EventKind::OtpSend { channel }, |e| {
+        e.with_user(body.username.as_str()).with_phone(phone)
+    })?;
+    // Unknown users get the same 202; nothing is sent to them.
+    if state.users.exists(&body.username) {
+        state.otp.sent(&body.username);
+        tracing::info!(
+            user = %body.username,
+            phone = %mask_phone(&phone),
+            channel = channel.as_str(),
+            "demo: one-time code \"sent\" (nothing is really sent)"
+        );
+    }
+    Ok((StatusCode::ACCEPTED, admitted, Json(json!({"status": "sent"}))).into_response())
+}
+
+#[derive(Deserialize)]
+struct OtpVerifyBody {
+    username: String,
+    code: String,
+}
+
+async fn otp_verify(
+    State(state): State<Arc<AppState>>,
+    guard: Guard,
+    body: Result<Json<OtpVerifyBody>, JsonRejection>,
+) -> Result<Response, Refusal> {
+    let Ok(Json(body)) = body else {
+        return Ok(invalid_request());
+    };
+    let admitted = guard.evaluate(EventKind::OtpVerify { channel: None }, |e| {
+        e.with_user(body.username.as_str())
+    })?;
+    if state.otp.verify(&body.username, &body.code) {
+        guard.succeeded(admitted.event());
+        Ok((admitted, Json(json!({"status": "ok"}))).into_response())
+    } else {
+        guard.failed(admitted.event());
+        Ok((
+            StatusCode::UNAUTHORIZED,
+            admitted,
+            Json(json!({"status": "invalid_code"})),
+        )
+            .into_response())
+    }
+}
+
+#[derive(Deserialize)]
+struct EmailBody {
+    username: String,
+    email: String,
+}
+
+async fn change_email(
+    State(state): State<Arc<AppState>>,
+    guard: Guard,
+    body: Result<Json<EmailBody>, JsonRejection>,
+) -> Result<Response, Refusal> {
+    let Ok(Json(body)) = body else {
+        return Ok(invalid_request());
+    };
+    let well_formed = body
+        .email
+        .split_once('@')
+        .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
+    if !well_formed {
+        return Ok(invalid_request());
+    }
+    let admitted = guard.evaluate(
+        EventKind::CredentialChange {
+            what: CredentialKind::Email,
+        },
+        |e| e.with_user(body.username.as_str()),
+    )?;
+    // A demo without sessions: a real service changes the email of the
+    // authenticated account only. Unknown users get the same 200.
+    if state.users.exists(&body.username) {
+        tracing::info!(user = %body.username, email = %mask_email(&body.email), "demo: email changed");
+        if let Ok(mut emails) = state.emails.lock() {
+            emails.insert(body.username.clone(), body.email.clone());
+        }
+    }
+    guard.succeeded(admitted.event());
+    Ok((admitted, Json(json!({"status": "ok"}))).into_response())
+}

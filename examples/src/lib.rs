@@ -1,0 +1,8 @@
+//! Shared code of tollgate's example login services (`examples/*.rs`): the
+//! demo users and one-time codes, the command-line flags, building the engine,
+//! and the axum router. The HTTP contract is `docs/login-service.md`.
+
+#![forbid(unsafe_code)]
+
+pub mod axum_login;
+pub mod demo;
