@@ -1,0 +1,81 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+//! The example services' flags: defaults, repeatable flags, files, and
+//! errors that name the bad input.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use tollgate_examples::demo::{Args, load};
+
+fn args(list: &[&str]) -> Args {
+    Args::try_parse_from(std::iter::once("axum_login").chain(list.iter().copied())).unwrap()
+}
+
+fn demo_policy() -> String {
+    format!("{}/demo-policy.toml", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn temp_file(name: &str, contents: &str) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("tollgate-examples-{}-{name}", std::process::id()));
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+#[test]
+fn defaults_are_the_demo_setup() {
+    let a = args(&[]);
+    assert_eq!(a.listen.to_string(), "127.0.0.1:3000");
+    assert!(a.policy.is_none() && a.mmdb.is_empty() && a.trust_proxy.is_empty() && a.users.is_none());
+    let (engine, users) = load(&a).unwrap();
+    assert!(engine.policy().network.trusted_proxies.proxies().is_empty());
+    assert!(users.check("alice", "correct-horse"));
+    assert!(users.check("bob", "battery-staple"));
+}
+
+#[test]
+fn repeatable_flags_and_files() {
+    let users = temp_file("users.json", r#"{"dave": "open-sesame"}"#);
+    let a = args(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--policy",
+        &demo_policy(),
+        "--trust-proxy",
+        "10.0.0.0/8",
+        "--trust-proxy",
+        "127.0.0.1/32",
+        "--users",
+        users.to_str().unwrap(),
+    ]);
+    assert_eq!(a.trust_proxy.len(), 2);
+    let (engine, users_loaded) = load(&a).unwrap();
+    let trusted = &engine.policy().network.trusted_proxies;
+    assert!(trusted.is_trusted("10.1.2.3".parse().unwrap()));
+    assert!(trusted.is_trusted("127.0.0.1".parse().unwrap()));
+    assert!(!trusted.is_trusted("192.0.2.1".parse().unwrap()));
+    assert!(engine.policy().zones.iter().any(|z| z.name == "demo-blocked"));
+    assert!(users_loaded.check("dave", "open-sesame"));
+    assert!(!users_loaded.exists("alice"), "a users file replaces the demo users");
+    std::fs::remove_file(users).unwrap();
+}
+
+#[test]
+fn bad_input_is_an_error_naming_it() {
+    let err = load(&args(&["--policy", "/nonexistent/policy.toml"])).unwrap_err();
+    assert!(err.to_string().contains("/nonexistent/policy.toml"), "{err}");
+
+    let err = load(&args(&["--trust-proxy", "not-a-cidr"])).unwrap_err();
+    assert!(err.to_string().contains("--trust-proxy"), "{err}");
+
+    let not_mmdb = temp_file("bad.mmdb", "not a database");
+    let err = load(&args(&["--mmdb", not_mmdb.to_str().unwrap()])).unwrap_err();
+    assert!(err.to_string().contains("bad.mmdb"), "{err}");
+    std::fs::remove_file(not_mmdb).unwrap();
+
+    let users = temp_file("bad-users.json", "[1, 2]");
+    let err = load(&args(&["--users", users.to_str().unwrap()])).unwrap_err();
+    assert!(err.to_string().contains("bad-users.json"), "{err}");
+    std::fs::remove_file(users).unwrap();
+
+    assert!(Args::try_parse_from(["axum_login", "--listen", "nowhere"]).is_err());
+}
