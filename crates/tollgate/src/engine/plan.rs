@@ -101,6 +101,8 @@ impl Plan {
         let policy = &self.active.policy;
         let mut reasons = self.static_reasons;
         let mut tightest: Option<(&Rule, GcraOutcome)> = None;
+        // The enforced throttling rule with the longest wait, whatever it counts.
+        let mut blocking: Option<(&Rule, GcraOutcome)> = None;
         let mut incomplete = results.len() != self.ops.len();
         let (mut familiarity_read, mut user_known) = (false, false);
         for (step, result) in self.steps.iter().zip(results) {
@@ -115,6 +117,10 @@ impl Plan {
                         tightest = Some((rule, *outcome));
                     }
                     if !outcome.allowed {
+                        let enforced_throttle = !rule.spec.monitor && rule.spec.on_exceed == OnExceed::Throttle;
+                        if enforced_throttle && blocking.is_none_or(|(_, b)| outcome.retry_after > b.retry_after) {
+                            blocking = Some((rule, *outcome));
+                        }
                         reasons.push(limit_reason(rule, outcome));
                     }
                 }
@@ -151,8 +157,11 @@ impl Plan {
         if policy.monitor {
             reasons.iter_mut().for_each(|r| r.monitor = true);
         }
-        // In monitor mode nothing is enforced, so no quota is advertised.
-        let rate_limit = tightest.filter(|_| !policy.monitor).map(|(rule, o)| RateLimitInfo {
+        // The quota advertised is the one that throttles, if one does (a
+        // failure-counting rule's included), else the tightest attempts
+        // quota. In monitor mode nothing is enforced, so none is advertised.
+        let advertised = blocking.or(tightest).filter(|_| !policy.monitor);
+        let rate_limit = advertised.map(|(rule, o)| RateLimitInfo {
             policy: Arc::clone(&rule.name),
             limit: rule.spec.burst,
             window: rule.window,
