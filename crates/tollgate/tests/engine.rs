@@ -131,6 +131,12 @@ fn failure_rules_count_outcomes_and_reset_on_success() {
     let d = engine.evaluate(&attempt);
     assert!(matches!(d.action, Action::Throttle { .. }), "{d:?}");
     assert_eq!(d.reasons[0].code, ReasonCode::LimitFailures);
+    let rl = d.rate_limit.as_ref().unwrap();
+    assert_eq!(
+        (&*rl.policy, rl.remaining),
+        ("pair", 0),
+        "a throttle advertises the quota that throttles"
+    );
     assert!(
         engine.evaluate(&login(0, "alice", "198.51.100.10")).is_allow(),
         "other IP, other pair"
