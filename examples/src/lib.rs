@@ -1,8 +1,9 @@
 //! Shared code of tollgate's example login services (`examples/*.rs`): the
 //! demo users and one-time codes, the command-line flags, building the engine,
-//! and the axum router. The HTTP contract is `docs/login-service.md`.
+//! and the axum and actix-web apps. The HTTP contract is `docs/login-service.md`.
 
 #![forbid(unsafe_code)]
 
+pub mod actix_login;
 pub mod axum_login;
 pub mod demo;

@@ -5,104 +5,19 @@
 //! `docs/login-service.md` uses. The engine reads the real clock; the
 //! policy's limits refill in minutes, so the sequences are deterministic.
 
+mod common;
+
 use std::net::SocketAddr;
-use std::path::Path;
-use std::sync::Arc;
 
-use axum::body::Bytes;
-use http::{HeaderMap, Request};
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
-use tollgate_examples::demo::{DEMO_OTP_CODE, Users, build_engine, load_policy};
-
-fn demo_policy() -> tollgate::policy::Policy {
-    load_policy(&Path::new(env!("CARGO_MANIFEST_DIR")).join("demo-policy.toml")).unwrap()
-}
+use common::{assert_problem, login, post, send};
+use tollgate_examples::demo::DEMO_OTP_CODE;
 
 async fn serve_with(trust_proxies: &[&str]) -> SocketAddr {
-    let trust: Vec<String> = trust_proxies.iter().map(|s| (*s).to_owned()).collect();
-    let engine = Arc::new(build_engine(demo_policy(), &trust, None).unwrap());
-    let app = tollgate_examples::axum_login::app(engine, Users::demo());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .await
-            .unwrap();
-    });
-    addr
+    common::serve_axum(trust_proxies).await
 }
 
 async fn serve() -> SocketAddr {
     serve_with(&[]).await
-}
-
-#[derive(Debug)]
-struct Reply {
-    status: u16,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Reply {
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body).unwrap()
-    }
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).map(|v| v.to_str().unwrap())
-    }
-}
-
-async fn send(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
-    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
-    let mut request = Request::builder()
-        .method(method)
-        .uri(format!("http://{addr}{path}"))
-        .header("content-type", "application/json");
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let response = client
-        .request(request.body(Full::new(Bytes::from(body.to_owned()))).unwrap())
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    Reply {
-        status,
-        headers,
-        body: String::from_utf8(body.to_vec()).unwrap(),
-    }
-}
-
-async fn post(addr: SocketAddr, path: &str, body: serde_json::Value) -> Reply {
-    send(addr, "POST", path, &[], &body.to_string()).await
-}
-
-async fn login(addr: SocketAddr, username: &str, password: &str) -> Reply {
-    post(
-        addr,
-        "/login",
-        serde_json::json!({"username": username, "password": password}),
-    )
-    .await
-}
-
-fn assert_problem(reply: &Reply, status: u16, kind: &str) {
-    assert_eq!(reply.status, status, "{reply:?}");
-    assert_eq!(
-        reply.header("content-type"),
-        Some("application/problem+json"),
-        "{reply:?}"
-    );
-    let body = reply.json();
-    assert_eq!(body["status"], status);
-    assert_eq!(body["type"], format!("urn:tollgate:problem/{kind}"));
-    for secret in ["demo-blocked", "login-", "otp-", "credential-change", "203.0.113"] {
-        assert!(!reply.body.contains(secret), "the body names no signal: {reply:?}");
-    }
 }
 
 #[tokio::test]

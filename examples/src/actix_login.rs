@@ -1,0 +1,288 @@
+//! The demo login service on actix-web: the app the `actix_login` example
+//! serves and the tests drive. Same contract as the axum one
+//! ([`crate::axum_login`], `docs/login-service.md`): same routes, status
+//! codes, bodies and headers for the same requests (`tests/parity.rs`).
+//!
+//! The [`Tollgate`] middleware evaluates pre-authentication limits before
+//! the handlers run; the [`Guard`] then evaluates the business event with
+//! the username or phone number, and logins and code verifications report
+//! their outcome back to the engine.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::http::{Method, StatusCode};
+use actix_web::{App, HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+use tollgate::{Channel, CredentialKind, E164, Engine, EventKind};
+use tollgate_actix::{Admitted, Guard, Refusal, Tollgate};
+
+use crate::demo::{OtpCodes, Users, mask_email, mask_phone};
+
+/// The service's in-memory state.
+#[derive(Debug)]
+struct AppState {
+    users: Users,
+    otp: OtpCodes,
+    emails: Mutex<HashMap<String, String>>,
+}
+
+/// The demo login service: its state and its tollgate middleware, shared by
+/// every worker: `HttpServer::new(move || service.clone().app())`.
+#[derive(Clone, Debug)]
+pub struct LoginService {
+    state: web::Data<AppState>,
+    tollgate: Tollgate,
+}
+
+impl LoginService {
+    /// A service over `engine` with `users`.
+    pub fn new(engine: Arc<Engine>, users: Users) -> Self {
+        let tollgate = Tollgate::from_engine(engine)
+            .protect_method(Method::POST, "/login", EventKind::Login)
+            .protect_method(Method::POST, "/otp/send", EventKind::OtpSend { channel: Channel::Sms })
+            .protect_method(Method::POST, "/otp/verify", EventKind::OtpVerify { channel: None })
+            .protect_method(
+                Method::POST,
+                "/account/email",
+                EventKind::CredentialChange {
+                    what: CredentialKind::Email,
+                },
+            );
+        LoginService {
+            state: web::Data::new(AppState {
+                users,
+                otp: OtpCodes::default(),
+                emails: Mutex::new(HashMap::new()),
+            }),
+            tollgate,
+        }
+    }
+
+    /// The five routes of the contract and the service's state, without
+    /// the middleware (wrap the app or scope with [`LoginService::tollgate`]).
+    pub fn configure(&self, cfg: &mut web::ServiceConfig) {
+        // Resources, not `cfg.route`: another method on a known path is a
+        // 405 (as in axum), not a 404.
+        cfg.app_data(self.state.clone())
+            .app_data(web::PayloadConfig::new(BODY_LIMIT))
+            .service(web::resource("/healthz").route(web::get().to(healthz)))
+            .service(web::resource("/login").route(web::post().to(login)))
+            .service(web::resource("/otp/send").route(web::post().to(otp_send)))
+            .service(web::resource("/otp/verify").route(web::post().to(otp_verify)))
+            .service(web::resource("/account/email").route(web::post().to(change_email)));
+    }
+
+    /// The tollgate middleware protecting the four business routes.
+    pub fn tollgate(&self) -> Tollgate {
+        self.tollgate.clone()
+    }
+
+    /// The whole app: the routes behind the tollgate middleware.
+    pub fn app(
+        self,
+    ) -> App<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<impl MessageBody>,
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+    > {
+        let tollgate = self.tollgate();
+        App::new().configure(move |cfg| self.configure(cfg)).wrap(tollgate)
+    }
+}
+
+/// The largest body read, as axum's default limit (2 MiB).
+const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// A JSON status body.
+fn status(code: StatusCode, status: &str) -> HttpResponse {
+    HttpResponse::build(code).json(json!({ "status": status }))
+}
+
+/// A JSON status body with the admitted decision's `RateLimit` fields.
+fn admitted_status(code: StatusCode, admitted: &Admitted, status: &str) -> HttpResponse {
+    let mut response = HttpResponse::build(code).json(json!({ "status": status }));
+    admitted.add_headers(&mut response);
+    response
+}
+
+/// A malformed body (not JSON, missing fields, bad phone or email): `400`.
+fn invalid_request() -> HttpResponse {
+    status(StatusCode::BAD_REQUEST, "invalid_request")
+}
+
+/// The body as JSON, accepted as axum's `Json` accepts it: a JSON content
+/// type (`application/json` or `application/*+json`) and a body within
+/// [`BODY_LIMIT`] that deserializes. Anything else is `None` (a 400).
+fn parse_json<T: DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Option<T> {
+    let content_type = req.headers().get(CONTENT_TYPE)?.to_str().ok()?;
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let (kind, subtype) = essence.split_once('/')?;
+    if kind != "application" || !(subtype == "json" || subtype.ends_with("+json")) {
+        return None;
+    }
+    serde_json::from_slice(body).ok()
+}
+
+async fn healthz() -> HttpResponse {
+    status(StatusCode::OK, "ok")
+}
+
+#[derive(Deserialize)]
+struct LoginBody {
+    username: String,
+    password: String,
+}
+
+async fn login(
+    state: web::Data<AppState>,
+    guard: Guard,
+    req: HttpRequest,
+    body: Result<web::Bytes, actix_web::Error>,
+) -> Result<HttpResponse, Refusal> {
+    let Some(body) = body.ok().and_then(|body| parse_json::<LoginBody>(&req, &body)) else {
+        return Ok(invalid_request());
+    };
+    // tollgate first: a refused attempt never reaches the password check.
+    let admitted = guard.evaluate(EventKind::Login, |e| e.with_user(body.username.as_str()))?;
+    if state.users.check(&body.username, &body.password) {
+        guard.succeeded(admitted.event());
+        Ok(admitted_status(StatusCode::OK, &admitted, "ok"))
+    } else {
+        // Unknown user or wrong password: the same answer, and a failure
+        // either way (failure-counting limits learn).
+        guard.failed(admitted.event());
+        Ok(admitted_status(
+            StatusCode::UNAUTHORIZED,
+            &admitted,
+            "invalid_credentials",
+        ))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ChannelBody {
+    Sms,
+    Voice,
+}
+
+#[derive(Deserialize)]
+struct OtpSendBody {
+    username: String,
+    phone: String,
+    channel: ChannelBody,
+}
+
+async fn otp_send(
+    state: web::Data<AppState>,
+    guard: Guard,
+    req: HttpRequest,
+    body: Result<web::Bytes, actix_web::Error>,
+) -> Result<HttpResponse, Refusal> {
+    let Some(body) = body.ok().and_then(|body| parse_json::<OtpSendBody>(&req, &body)) else {
+        return Ok(invalid_request());
+    };
+    let Ok(phone) = body.phone.parse::<E164>() else {
+        return Ok(invalid_request());
+    };
+    let channel = match body.channel {
+        ChannelBody::Sms => Channel::Sms,
+        ChannelBody::Voice => Channel::Voice,
+    };
+    let admitted = guard.evaluate(EventKind::OtpSend { channel }, |e| {
+        e.with_user(body.username.as_str()).with_phone(phone)
+    })?;
+    // Unknown users get the same 202; nothing is sent to them.
+    if state.users.exists(&body.username) {
+        state.otp.sent(&body.username);
+        tracing::info!(
+            user = %body.username,
+            phone = %mask_phone(&phone),
+            channel = channel.as_str(),
+            "demo: one-time code \"sent\" (nothing is really sent)"
+        );
+    }
+    Ok(admitted_status(StatusCode::ACCEPTED, &admitted, "sent"))
+}
+
+#[derive(Deserialize)]
+struct OtpVerifyBody {
+    username: String,
+    code: String,
+}
+
+async fn otp_verify(
+    state: web::Data<AppState>,
+    guard: Guard,
+    req: HttpRequest,
+    body: Result<web::Bytes, actix_web::Error>,
+) -> Result<HttpResponse, Refusal> {
+    let Some(body) = body.ok().and_then(|body| parse_json::<OtpVerifyBody>(&req, &body)) else {
+        return Ok(invalid_request());
+    };
+    let admitted = guard.evaluate(EventKind::OtpVerify { channel: None }, |e| {
+        e.with_user(body.username.as_str())
+    })?;
+    if state.otp.verify(&body.username, &body.code) {
+        guard.succeeded(admitted.event());
+        Ok(admitted_status(StatusCode::OK, &admitted, "ok"))
+    } else {
+        guard.failed(admitted.event());
+        Ok(admitted_status(StatusCode::UNAUTHORIZED, &admitted, "invalid_code"))
+    }
+}
+
+#[derive(Deserialize)]
+struct EmailBody {
+    username: String,
+    email: String,
+}
+
+async fn change_email(
+    state: web::Data<AppState>,
+    guard: Guard,
+    req: HttpRequest,
+    body: Result<web::Bytes, actix_web::Error>,
+) -> Result<HttpResponse, Refusal> {
+    let Some(body) = body.ok().and_then(|body| parse_json::<EmailBody>(&req, &body)) else {
+        return Ok(invalid_request());
+    };
+    let well_formed = body
+        .email
+        .split_once('@')
+        .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
+    if !well_formed {
+        return Ok(invalid_request());
+    }
+    let admitted = guard.evaluate(
+        EventKind::CredentialChange {
+            what: CredentialKind::Email,
+        },
+        |e| e.with_user(body.username.as_str()),
+    )?;
+    // A demo without sessions: a real service changes the email of the
+    // authenticated account only. Unknown users get the same 200.
+    if state.users.exists(&body.username) {
+        tracing::info!(user = %body.username, email = %mask_email(&body.email), "demo: email changed");
+        if let Ok(mut emails) = state.emails.lock() {
+            emails.insert(body.username.clone(), body.email.clone());
+        }
+    }
+    guard.succeeded(admitted.event());
+    Ok(admitted_status(StatusCode::OK, &admitted, "ok"))
+}
