@@ -12,7 +12,10 @@ use tollgate::{Engine, EventKind};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let port: u16 = args.next().ok_or("usage: hello_server PORT [bare|protected]")?.parse()?;
+    let port: u16 = args
+        .next()
+        .ok_or("usage: hello_server PORT [bare|protected]")?
+        .parse()?;
     let protected = args.next().as_deref() == Some("protected");
     let mut policy = Policy::default();
     // One load generator is one client address: lift the per-address limits
