@@ -10,10 +10,10 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, Responder, ResponseError};
 use tollgate::store::{MemoryStore, Store};
-use tollgate::{Decision, Event, EventKind, Outcome};
-use tollgate_tower::PreAuth;
+use tollgate::{Decision, Event, EventKind};
 use tollgate_tower::context::RequestContext;
 use tollgate_tower::response::Rejection;
+use tollgate_tower::{GuardCore, PreAuth};
 
 use crate::TollgateHandle;
 use crate::response::{add_rate_limit_headers, misconfigured, rejection_response};
@@ -28,9 +28,17 @@ use crate::response::{add_rate_limit_headers, misconfigured, rejection_response}
 /// engine over another store, extract `Guard<YourStore>`.
 #[derive(Clone, Debug)]
 pub struct Guard<S = MemoryStore> {
-    context: RequestContext,
-    tollgate: TollgateHandle<S>,
-    pre: Option<PreAuth>,
+    core: GuardCore<S>,
+}
+
+/// The context accessors and outcome helpers (`login_failed`,
+/// `otp_verify_succeeded`, `record` ...) are the shared [`GuardCore`]'s.
+impl<S> std::ops::Deref for Guard<S> {
+    type Target = GuardCore<S>;
+
+    fn deref(&self) -> &GuardCore<S> {
+        &self.core
+    }
 }
 
 impl<S: Store + 'static> FromRequest for Guard<S> {
@@ -43,9 +51,7 @@ impl<S: Store + 'static> FromRequest for Guard<S> {
         let tollgate = extensions.get::<TollgateHandle<S>>().cloned();
         ready(match (context, tollgate) {
             (Some(context), Some(tollgate)) => Ok(Guard {
-                context,
-                tollgate,
-                pre: extensions.get::<PreAuth>().cloned(),
+                core: GuardCore::new(context, tollgate, extensions.get::<PreAuth>().cloned()),
             }),
             _ => {
                 tracing::error!(path = req.path(), "{}", MissingMiddleware::DETAIL);
@@ -56,27 +62,6 @@ impl<S: Store + 'static> FromRequest for Guard<S> {
 }
 
 impl<S: Store> Guard<S> {
-    /// The request's context.
-    pub fn context(&self) -> &RequestContext {
-        &self.context
-    }
-
-    /// The shared handle (engine, responses, clock).
-    pub fn tollgate(&self) -> &TollgateHandle<S> {
-        &self.tollgate
-    }
-
-    /// The middleware's decision, when the route is protected (an allow:
-    /// otherwise the handler would not run).
-    pub fn pre_auth(&self) -> Option<&Decision> {
-        self.pre.as_ref().map(|p| &p.decision)
-    }
-
-    /// An event of `kind`, now, carrying everything the context knows.
-    pub fn event(&self, kind: EventKind) -> Event {
-        self.context.event(kind, self.tollgate.now())
-    }
-
     /// Evaluates an event of `kind` built from the context and completed
     /// by `fill` (`|e| e.with_user(name).with_phone(phone)`). On a route the
     /// middleware protects for the same event type, the limiter buckets it
@@ -90,54 +75,16 @@ impl<S: Store> Guard<S> {
         self.evaluate_event(fill(self.event(kind)))
     }
 
-    /// Evaluates an event built by the caller (see [`Guard::event`]).
+    /// Evaluates an event built by the caller (see [`GuardCore::event`]).
     pub fn evaluate_event(&self, event: Event) -> Result<Admitted, Refusal> {
-        let decision = self.tollgate.evaluate(&event, self.pre.as_ref());
-        match self.tollgate.rejection(&decision) {
-            Some(rejection) => Err(Refusal(Box::new(Refused {
+        match self.core.decide(&event) {
+            (decision, Some(rejection)) => Err(Refusal(Box::new(Refused {
                 rejection,
                 decision,
                 event,
             }))),
-            None => Ok(Admitted { event, decision }),
+            (decision, None) => Ok(Admitted { event, decision }),
         }
-    }
-
-    /// Reports an outcome to the engine.
-    pub fn record(&self, outcome: &Outcome) {
-        self.tollgate.record(outcome);
-    }
-
-    /// Reports that `event` succeeded (now).
-    pub fn succeeded(&self, mut event: Event) {
-        event.at = self.tollgate.now();
-        self.record(&Outcome::succeeded(event));
-    }
-
-    /// Reports that `event` failed (now): failure-counting limits learn.
-    pub fn failed(&self, mut event: Event) {
-        event.at = self.tollgate.now();
-        self.record(&Outcome::failed(event));
-    }
-
-    /// Reports a failed login for `user` (wrong password).
-    pub fn login_failed(&self, user: &str) {
-        self.failed(self.event(EventKind::Login).with_user(user));
-    }
-
-    /// Reports a successful login for `user`: the user's history learns.
-    pub fn login_succeeded(&self, user: &str) {
-        self.succeeded(self.event(EventKind::Login).with_user(user));
-    }
-
-    /// Reports a wrong or expired one-time password for `user`.
-    pub fn otp_verify_failed(&self, user: &str) {
-        self.failed(self.event(EventKind::OtpVerify { channel: None }).with_user(user));
-    }
-
-    /// Reports a verified one-time password for `user`.
-    pub fn otp_verify_succeeded(&self, user: &str) {
-        self.succeeded(self.event(EventKind::OtpVerify { channel: None }).with_user(user));
     }
 }
 

@@ -1,4 +1,4 @@
-//! [tollgate](tollgate) for axum: the tower layer reading the client from
+//! [tollgate] for axum: the tower layer reading the client from
 //! axum's `ConnectInfo`, and a [`Guard`] extractor for the business events a
 //! handler knows about once it has parsed the body (the username, the phone).
 //!
@@ -44,10 +44,12 @@ use axum::response::{IntoResponse, IntoResponseParts, Response, ResponseParts};
 use http::request::Parts;
 use http::{Extensions, HeaderValue};
 use tollgate::store::{MemoryStore, Store};
-use tollgate::{Decision, Engine, Event, EventKind, Outcome};
+use tollgate::{Decision, Engine, Event, EventKind};
 pub use tollgate_tower::context::{ContextConfig, RequestContext};
 pub use tollgate_tower::response::{Rejection, ResponseConfig};
-pub use tollgate_tower::{ConnectionFingerprints, PeerAddr, PreAuth, Tollgate, TollgateLayer, TollgateService};
+pub use tollgate_tower::{
+    ConnectionFingerprints, GuardCore, PeerAddr, PreAuth, Tollgate, TollgateLayer, TollgateService,
+};
 
 /// The socket peer as axum's `serve` records it: `ConnectInfo<SocketAddr>`
 /// (with `into_make_service_with_connect_info::<SocketAddr>()`), else a
@@ -75,9 +77,17 @@ pub fn layer<S: Store>(engine: Arc<Engine<S>>) -> TollgateLayer<S> {
 /// `Guard<YourStore>`.
 #[derive(Clone, Debug)]
 pub struct Guard<S = MemoryStore> {
-    context: RequestContext,
-    tollgate: Tollgate<S>,
-    pre: Option<PreAuth>,
+    core: GuardCore<S>,
+}
+
+/// The context accessors and outcome helpers (`login_failed`,
+/// `otp_verify_succeeded`, `record` ...) are the shared [`GuardCore`]'s.
+impl<S> std::ops::Deref for Guard<S> {
+    type Target = GuardCore<S>;
+
+    fn deref(&self) -> &GuardCore<S> {
+        &self.core
+    }
 }
 
 impl<St, S> FromRequestParts<St> for Guard<S>
@@ -92,9 +102,7 @@ where
         let tollgate = parts.extensions.get::<Tollgate<S>>().cloned();
         match (context, tollgate) {
             (Some(context), Some(tollgate)) => Ok(Guard {
-                context,
-                tollgate,
-                pre: parts.extensions.get::<PreAuth>().cloned(),
+                core: GuardCore::new(context, tollgate, parts.extensions.get::<PreAuth>().cloned()),
             }),
             _ => Err(MissingLayer(())),
         }
@@ -102,26 +110,6 @@ where
 }
 
 impl<S: Store> Guard<S> {
-    /// The request's context.
-    pub fn context(&self) -> &RequestContext {
-        &self.context
-    }
-
-    /// The shared handle (engine, responses, clock).
-    pub fn tollgate(&self) -> &Tollgate<S> {
-        &self.tollgate
-    }
-
-    /// The layer's decision, when the route is protected.
-    pub fn pre_auth(&self) -> Option<&Decision> {
-        self.pre.as_ref().map(|p| &p.decision)
-    }
-
-    /// An event of `kind`, now, carrying everything the context knows.
-    pub fn event(&self, kind: EventKind) -> Event {
-        self.context.event(kind, self.tollgate.now())
-    }
-
     /// Evaluates an event of `kind` built from the context and completed
     /// by `fill` (`|e| e.with_user(name).with_phone(phone)`). On a route the
     /// layer protects for the same event type, the limiter buckets it already
@@ -133,54 +121,16 @@ impl<S: Store> Guard<S> {
         self.evaluate_event(fill(self.event(kind)))
     }
 
-    /// Evaluates an event built by the caller (see [`Guard::event`]).
+    /// Evaluates an event built by the caller (see [`GuardCore::event`]).
     pub fn evaluate_event(&self, event: Event) -> Result<Admitted, Refusal> {
-        let decision = self.tollgate.evaluate(&event, self.pre.as_ref());
-        match self.tollgate.rejection(&decision) {
-            Some(rejection) => Err(Refusal(Box::new(Refused {
+        match self.core.decide(&event) {
+            (decision, Some(rejection)) => Err(Refusal(Box::new(Refused {
                 rejection,
                 decision,
                 event,
             }))),
-            None => Ok(Admitted { event, decision }),
+            (decision, None) => Ok(Admitted { event, decision }),
         }
-    }
-
-    /// Reports an outcome to the engine.
-    pub fn record(&self, outcome: &Outcome) {
-        self.tollgate.record(outcome);
-    }
-
-    /// Reports that `event` succeeded (now).
-    pub fn succeeded(&self, mut event: Event) {
-        event.at = self.tollgate.now();
-        self.record(&Outcome::succeeded(event));
-    }
-
-    /// Reports that `event` failed (now): failure-counting limits learn.
-    pub fn failed(&self, mut event: Event) {
-        event.at = self.tollgate.now();
-        self.record(&Outcome::failed(event));
-    }
-
-    /// Reports a failed login for `user` (wrong password).
-    pub fn login_failed(&self, user: &str) {
-        self.failed(self.event(EventKind::Login).with_user(user));
-    }
-
-    /// Reports a successful login for `user`: the user's history learns.
-    pub fn login_succeeded(&self, user: &str) {
-        self.succeeded(self.event(EventKind::Login).with_user(user));
-    }
-
-    /// Reports a wrong or expired one-time password for `user`.
-    pub fn otp_verify_failed(&self, user: &str) {
-        self.failed(self.event(EventKind::OtpVerify { channel: None }).with_user(user));
-    }
-
-    /// Reports a verified one-time password for `user`.
-    pub fn otp_verify_succeeded(&self, user: &str) {
-        self.succeeded(self.event(EventKind::OtpVerify { channel: None }).with_user(user));
     }
 }
 

@@ -1,4 +1,4 @@
-//! HTTP glue for [tollgate](tollgate): a tower [`TollgateLayer`] that builds
+//! HTTP glue for [tollgate]: a tower [`TollgateLayer`] that builds
 //! each request's [`RequestContext`](context::RequestContext) and enforces
 //! pre-authentication limits on the routes it protects, and the responses
 //! decisions turn into, the same in every adapter.
@@ -36,9 +36,11 @@
 #![deny(missing_docs)]
 
 pub mod context;
+pub mod guard;
 mod layer;
 pub mod response;
 mod shared;
 
+pub use guard::GuardCore;
 pub use layer::{ConnectionFingerprints, PeerAddr, ResponseFuture, TollgateLayer, TollgateService};
 pub use shared::{PreAuth, Tollgate};

@@ -1,0 +1,110 @@
+//! What every adapter's `Guard` extractor does once it has the request's
+//! context: build events, evaluate them, report outcomes. The adapters add
+//! only their extractor and response glue and dereference to this.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use tollgate::policy::Policy;
+//! use tollgate::{Engine, EventKind};
+//! use tollgate_tower::context::{ContextConfig, RequestContext};
+//! use tollgate_tower::{GuardCore, Tollgate};
+//!
+//! let engine = Arc::new(Engine::new(Policy::default())?);
+//! let context = RequestContext::new("192.0.2.1".parse()?, [], &ContextConfig::default());
+//! let guard = GuardCore::new(context, Tollgate::new(engine), None);
+//! let event = guard.event(EventKind::Login).with_user("alice");
+//! let (decision, rejection) = guard.decide(&event);
+//! assert!(decision.is_allow() && rejection.is_none());
+//! guard.login_failed("alice");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use tollgate::store::{MemoryStore, Store};
+use tollgate::{Decision, Event, EventKind, Outcome};
+
+use crate::context::RequestContext;
+use crate::response::Rejection;
+use crate::{PreAuth, Tollgate};
+
+/// A request's context, the shared handle and the layer's pre-authentication
+/// result: everything a handler needs to evaluate business events.
+#[derive(Clone, Debug)]
+pub struct GuardCore<S = MemoryStore> {
+    context: RequestContext,
+    tollgate: Tollgate<S>,
+    pre: Option<PreAuth>,
+}
+
+impl<S: Store> GuardCore<S> {
+    /// From what the layer or middleware left in the request's extensions.
+    pub fn new(context: RequestContext, tollgate: Tollgate<S>, pre: Option<PreAuth>) -> Self {
+        GuardCore { context, tollgate, pre }
+    }
+
+    /// The request's context.
+    pub fn context(&self) -> &RequestContext {
+        &self.context
+    }
+
+    /// The shared handle (engine, responses, clock).
+    pub fn tollgate(&self) -> &Tollgate<S> {
+        &self.tollgate
+    }
+
+    /// The layer's decision, when the route is protected (an allow:
+    /// otherwise the handler would not run).
+    pub fn pre_auth(&self) -> Option<&Decision> {
+        self.pre.as_ref().map(|p| &p.decision)
+    }
+
+    /// An event of `kind`, now, carrying everything the context knows.
+    pub fn event(&self, kind: EventKind) -> Event {
+        self.context.event(kind, self.tollgate.now())
+    }
+
+    /// Evaluates `event`; on a route the layer protects for the same event
+    /// type, the limiter buckets it already spent on this request are not
+    /// spent again. The rejection is `Some` unless the decision allows.
+    pub fn decide(&self, event: &Event) -> (Decision, Option<Rejection>) {
+        let decision = self.tollgate.evaluate(event, self.pre.as_ref());
+        let rejection = self.tollgate.rejection(&decision);
+        (decision, rejection)
+    }
+
+    /// Reports an outcome to the engine.
+    pub fn record(&self, outcome: &Outcome) {
+        self.tollgate.record(outcome);
+    }
+
+    /// Reports that `event` succeeded (now).
+    pub fn succeeded(&self, mut event: Event) {
+        event.at = self.tollgate.now();
+        self.record(&Outcome::succeeded(event));
+    }
+
+    /// Reports that `event` failed (now): failure-counting limits learn.
+    pub fn failed(&self, mut event: Event) {
+        event.at = self.tollgate.now();
+        self.record(&Outcome::failed(event));
+    }
+
+    /// Reports a failed login for `user` (wrong password).
+    pub fn login_failed(&self, user: &str) {
+        self.failed(self.event(EventKind::Login).with_user(user));
+    }
+
+    /// Reports a successful login for `user`: the user's history learns.
+    pub fn login_succeeded(&self, user: &str) {
+        self.succeeded(self.event(EventKind::Login).with_user(user));
+    }
+
+    /// Reports a wrong or expired one-time password for `user`.
+    pub fn otp_verify_failed(&self, user: &str) {
+        self.failed(self.event(EventKind::OtpVerify { channel: None }).with_user(user));
+    }
+
+    /// Reports a verified one-time password for `user`.
+    pub fn otp_verify_succeeded(&self, user: &str) {
+        self.succeeded(self.event(EventKind::OtpVerify { channel: None }).with_user(user));
+    }
+}
