@@ -1,6 +1,8 @@
 //! A hello-world axum server for measuring the tollgate layer with a load
-//! generator: `hello_server PORT [bare|protected]`. See `benches/README.md`
-//! (`middleware`) for the `wrk` runs.
+//! generator: `hello_server PORT [bare|context|protected]`: no layer, the
+//! layer on an unprotected route (context only), or the route protected as a
+//! login. `benches/scripts/wrk_middleware.sh` drives it with `wrk`; see
+//! `benches/README.md` (`middleware`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,9 +16,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let port: u16 = args
         .next()
-        .ok_or("usage: hello_server PORT [bare|protected]")?
+        .ok_or("usage: hello_server PORT [bare|context|protected]")?
         .parse()?;
-    let protected = args.next().as_deref() == Some("protected");
+    let mode = args.next().unwrap_or_else(|| "bare".to_owned());
     let mut policy = Policy::default();
     // One load generator is one client address: lift the per-address limits
     // so the run measures the allow path.
@@ -26,8 +28,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let engine = Arc::new(Engine::new(policy)?);
     let mut app = Router::new().route("/hello", get(|| async { "hello" }));
-    if protected {
-        app = app.layer(tollgate_axum::layer(engine).protect("/hello", EventKind::Login));
+    match mode.as_str() {
+        "bare" => {}
+        "context" => app = app.layer(tollgate_axum::layer(engine)),
+        "protected" => app = app.layer(tollgate_axum::layer(engine).protect("/hello", EventKind::Login)),
+        other => return Err(format!("unknown mode {other:?}: bare, context or protected").into()),
     }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {

@@ -7,3 +7,9 @@
 pub mod actix_login;
 pub mod axum_login;
 pub mod demo;
+
+// The README's examples (the library, axum and actix-web) are doctests of
+// this package, which depends on every adapter they use.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::{Extensions, HeaderValue, Request, Response};
+use smallvec::SmallVec;
 use tollgate::store::{MemoryStore, Store};
 use tollgate::{Engine, EventKind, Http2Fingerprint, Ja3, Ja4, Timestamp};
 use tower::{Layer, Service};
@@ -368,12 +369,17 @@ where
                 response: Some(missing_peer()),
             };
         };
-        let headers = request
-            .headers()
-            .iter()
-            .map(|(name, value)| (name.as_str(), value.as_bytes()))
-            .collect::<Vec<_>>();
-        let mut context = RequestContext::new(peer, headers.iter().copied(), &config.context);
+        // The context needs a re-startable iterator, which `HeaderMap`'s is
+        // not; a stack buffer holds a typical request's headers without a
+        // heap allocation.
+        let mut context = {
+            let headers = request
+                .headers()
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.as_bytes()))
+                .collect::<SmallVec<[_; 24]>>();
+            RequestContext::new(peer, headers.iter().copied(), &config.context)
+        };
         if let Some(native) = request.extensions().get::<ConnectionFingerprints>() {
             context.ja4 = native.ja4.or(context.ja4);
             context.ja3 = native.ja3.or(context.ja3);

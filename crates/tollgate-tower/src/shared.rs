@@ -189,14 +189,16 @@ pub(crate) fn log_decision(event: &Event, decision: &Decision) {
             .join("; ")
     };
     let event_type = event.kind.event_type().as_str();
-    let ip = event.ip.map(|ip| ip.to_string()).unwrap_or_default();
+    // Formatted only when the level is enabled: the allow path runs on every
+    // request and must not pay for a log line nobody reads.
+    let ip = tracing::field::display(DisplayIp(event.ip));
     match decision.action {
         Action::Allow => {
-            tracing::debug!(event = event_type, %ip, score = decision.score, reasons = %reasons(), "tollgate allow")
+            tracing::debug!(event = event_type, ip, score = decision.score, reasons = %reasons(), "tollgate allow")
         }
         Action::Deny => tracing::warn!(
             event = event_type,
-            %ip,
+            ip,
             action = decision.action.as_str(),
             score = decision.score,
             reasons = %reasons(),
@@ -204,11 +206,24 @@ pub(crate) fn log_decision(event: &Event, decision: &Decision) {
         ),
         _ => tracing::info!(
             event = event_type,
-            %ip,
+            ip,
             action = decision.action.as_str(),
             score = decision.score,
             reasons = %reasons(),
             "tollgate refused"
         ),
+    }
+}
+
+/// The client address for a log line, or nothing when the event has none.
+#[derive(Clone, Copy)]
+struct DisplayIp(Option<std::net::IpAddr>);
+
+impl fmt::Display for DisplayIp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(ip) => ip.fmt(f),
+            None => Ok(()),
+        }
     }
 }

@@ -74,8 +74,3 @@ pub use event::{
 pub use event::{Record, WireError};
 pub use reason::{Reason, ReasonCode};
 pub use time::Timestamp;
-
-// Compiles and runs the README's example with the doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-struct ReadmeDoctests;
