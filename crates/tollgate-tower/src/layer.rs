@@ -8,14 +8,14 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::{Extensions, HeaderValue, Request, Response};
+use http::{Extensions, HeaderName, HeaderValue, Request, Response};
 use smallvec::SmallVec;
 use tollgate::store::{MemoryStore, Store};
 use tollgate::{Engine, EventKind, Http2Fingerprint, Ja3, Ja4, Timestamp};
 use tower::{Layer, Service};
 
 use crate::context::{ContextConfig, RequestContext};
-use crate::response::{ResponseConfig, rate_limit_headers};
+use crate::response::{ResponseConfig, rate_limit_header_values};
 use crate::shared::Tollgate;
 
 /// The socket peer of a connection, for servers that do not put a
@@ -281,7 +281,7 @@ pin_project_lite::pin_project! {
         Inner {
             #[pin]
             future: F,
-            headers: Option<[(&'static str, String); 2]>,
+            headers: Option<[(HeaderName, HeaderValue); 2]>,
         },
         /// The layer's own response.
         Ready {
@@ -312,11 +312,8 @@ where
                 // A handler's own evaluation (with the user) may have set
                 // tighter fields: those stay.
                 for (name, value) in headers.take().into_iter().flatten() {
-                    if response.headers().contains_key(name) {
-                        continue;
-                    }
-                    if let Ok(value) = HeaderValue::from_str(&value) {
-                        response.headers_mut().insert(name, value);
+                    if let http::header::Entry::Vacant(slot) = response.headers_mut().entry(name) {
+                        slot.insert(value);
                     }
                 }
                 Poll::Ready(Ok(response))
@@ -399,7 +396,7 @@ where
                     response: Some(rejection.into_response()),
                 };
             }
-            rate_limit = pre.decision.rate_limit.as_ref().map(rate_limit_headers);
+            rate_limit = pre.decision.rate_limit.as_ref().and_then(rate_limit_header_values);
             request.extensions_mut().insert(pre.decision.clone());
             request.extensions_mut().insert(pre);
         }

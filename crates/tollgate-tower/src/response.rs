@@ -24,6 +24,7 @@
 //! assert!(!r.body.contains("reason"));
 //! ```
 
+use http::{HeaderName, HeaderValue};
 use tollgate::{Action, Decision, RateLimitInfo};
 
 /// How rejections are written.
@@ -148,6 +149,20 @@ pub fn rate_limit_headers(info: &RateLimitInfo) -> [(&'static str, String); 2] {
             format!("\"{name}\";r={};t={}", info.remaining, secs(info.reset)),
         ),
     ]
+}
+
+/// [`rate_limit_headers`] as typed header pairs, for the tower layer's
+/// allow path: the names are constants and the values take the formatted
+/// strings without copying them. `None` if a policy name made a value
+/// invalid (policy names are validated, so never in practice).
+pub(crate) fn rate_limit_header_values(info: &RateLimitInfo) -> Option<[(HeaderName, HeaderValue); 2]> {
+    const POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
+    const LIMIT: HeaderName = HeaderName::from_static("ratelimit");
+    let [(_, policy), (_, limit)] = rate_limit_headers(info);
+    Some([
+        (POLICY, HeaderValue::try_from(policy).ok()?),
+        (LIMIT, HeaderValue::try_from(limit).ok()?),
+    ])
 }
 
 #[cfg(test)]

@@ -4,6 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use smallvec::{SmallVec, smallvec};
+
 use tollgate::store::{MemoryStore, Op, OpResult, Store, StoreKey};
 use tollgate::{Action, Decision, Engine, Event, EventType, Outcome, Timestamp};
 
@@ -105,9 +107,9 @@ impl<S: Store> Tollgate<S> {
         let pre = pre.filter(|p| p.event_type == event.kind.event_type());
         let plan = self.engine.prepare(event);
         let ops = plan.ops();
-        let mut results = vec![OpResult::Done; ops.len()];
-        let mut fresh: Vec<Op> = Vec::with_capacity(ops.len());
-        let mut slots: Vec<usize> = Vec::with_capacity(ops.len());
+        let mut results: SmallVec<[OpResult; 16]> = smallvec![OpResult::Done; ops.len()];
+        let mut fresh: SmallVec<[Op; 16]> = SmallVec::with_capacity(ops.len());
+        let mut slots: SmallVec<[usize; 16]> = SmallVec::with_capacity(ops.len());
         for (i, (op, slot)) in ops.iter().zip(results.iter_mut()).enumerate() {
             let reused = match (op, pre) {
                 (Op::Gcra { key, .. }, Some(pre)) => pre.gcra.iter().find(|(k, _)| k == key).map(|(_, r)| *r),
@@ -121,7 +123,7 @@ impl<S: Store> Tollgate<S> {
                 }
             }
         }
-        let mut fresh_results = vec![OpResult::Done; fresh.len()];
+        let mut fresh_results: SmallVec<[OpResult; 16]> = smallvec![OpResult::Done; fresh.len()];
         let decision = match self.engine.store().execute(plan.at(), &fresh, &mut fresh_results) {
             Ok(()) => {
                 for (i, r) in slots.into_iter().zip(fresh_results) {
@@ -140,7 +142,7 @@ impl<S: Store> Tollgate<S> {
     /// The layer's evaluation: the decision and what it spent.
     pub fn evaluate_pre_auth(&self, event: &Event) -> PreAuth {
         let plan = self.engine.prepare(event);
-        let mut results = vec![OpResult::Done; plan.ops().len()];
+        let mut results: SmallVec<[OpResult; 16]> = smallvec![OpResult::Done; plan.ops().len()];
         let gcra: Vec<(StoreKey, OpResult)>;
         let decision = match self.engine.store().execute(plan.at(), plan.ops(), &mut results) {
             Ok(()) => {
