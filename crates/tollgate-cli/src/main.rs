@@ -8,6 +8,7 @@
 
 mod error;
 mod ip_cmd;
+mod ja4_cmd;
 mod policy_cmd;
 mod records;
 mod score;
@@ -62,6 +63,15 @@ enum Command {
         /// address per line, `#`/`;` comments); repeat for several.
         #[arg(long, value_name = "NAME=FILE")]
         list: Vec<String>,
+    },
+    /// Print the JA4, JA4_r and JA3 fingerprints of a TLS ClientHello (JSON).
+    Ja4 {
+        /// The ClientHello as hex: TLS records, or the handshake message starting with 01.
+        #[arg(long, value_name = "HEX")]
+        hex: String,
+        /// The ClientHello came over QUIC (JA4 starts with q), not TCP.
+        #[arg(long)]
+        quic: bool,
     },
     /// Print the default policy or check a policy file.
     Policy {
@@ -120,6 +130,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             policy,
             list,
         } => ip_cmd::run(&addr, &mmdb, policy.as_deref(), &list).map(|()| ExitCode::SUCCESS),
+        Command::Ja4 { hex, quic } => ja4_cmd::run(&hex, quic).map(|()| ExitCode::SUCCESS),
         Command::Policy {
             command: PolicyCommand::Default,
         } => policy_cmd::print_default().map(|()| ExitCode::SUCCESS),

@@ -35,6 +35,7 @@
 //!   (TOML/JSON), swappable at run time without losing counters.
 //! * [`Engine`] — runs the decision path; [`Decision`] carries the action,
 //!   the score, every [`Reason`] and rate-limit information for headers.
+//! * [`fingerprint`] — JA4 and JA3 from the raw TLS ClientHello bytes.
 //! * [`store`] — where counters live: the bounded in-process
 //!   [`MemoryStore`](store::MemoryStore), or any [`Store`](store::Store).
 //!
@@ -55,6 +56,7 @@
 mod decision;
 mod engine;
 mod event;
+pub mod fingerprint;
 #[cfg(feature = "geo")]
 pub mod geo;
 pub mod limiter;

@@ -24,6 +24,13 @@ use super::FieldError;
 pub struct Ja4([u8; 36]);
 
 impl Ja4 {
+    /// Wraps text computed by [`crate::fingerprint`], which only produces
+    /// the checked form.
+    pub(crate) fn from_computed(text: [u8; 36]) -> Ja4 {
+        debug_assert!(std::str::from_utf8(&text).is_ok_and(|s| s.parse::<Ja4>().is_ok()));
+        Ja4(text)
+    }
+
     /// The fingerprint text.
     pub fn as_str(&self) -> &str {
         // Only ASCII is ever stored.
@@ -83,6 +90,11 @@ impl fmt::Debug for Ja4 {
 pub struct Ja3([u8; 16]);
 
 impl Ja3 {
+    /// Wraps an MD5 digest computed by [`crate::fingerprint`].
+    pub(crate) fn from_digest(digest: [u8; 16]) -> Ja3 {
+        Ja3(digest)
+    }
+
     /// The 16 bytes of the MD5 digest.
     pub fn as_bytes(&self) -> &[u8; 16] {
         &self.0
