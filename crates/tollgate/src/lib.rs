@@ -55,6 +55,7 @@
 mod decision;
 mod engine;
 mod event;
+pub mod fingerprint;
 #[cfg(feature = "geo")]
 pub mod geo;
 pub mod limiter;
