@@ -143,6 +143,18 @@ macro_rules! bounded_text {
             pub fn as_str(&self) -> &str {
                 &self.0
             }
+
+            /// Wraps text this crate rendered. Renderers keep within the
+            /// bounds by construction; anything else is dropped here rather
+            /// than panicking, so the invariant holds whatever the input.
+            pub(crate) fn from_rendered(mut text: String) -> Self {
+                text.retain(|c| c.is_ascii_graphic() || c == ' ');
+                text.truncate($max);
+                if text.is_empty() {
+                    text.push('-');
+                }
+                $name(text.into())
+            }
         }
 
         impl FromStr for $name {
