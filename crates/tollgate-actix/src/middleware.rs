@@ -283,9 +283,7 @@ where
             .cloned()
             .or_else(|| req.extensions().get::<ConnectionFingerprints>().cloned());
         if let Some(native) = native {
-            context.ja4 = native.ja4.or(context.ja4);
-            context.ja3 = native.ja3.or(context.ja3);
-            context.http2 = native.http2.or(context.http2);
+            native.apply(&mut context);
         }
         let route = config
             .routes

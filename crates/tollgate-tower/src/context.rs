@@ -24,6 +24,7 @@
 
 use std::net::IpAddr;
 
+use tollgate::fingerprint::header_fingerprint;
 use tollgate::net::{ClientIp, TrustedProxies};
 use tollgate::policy::{Dimension, Policy};
 use tollgate::{Event, EventKind, HeaderFingerprint, HeaderName, Http2Fingerprint, Ja3, Ja4, Timestamp};
@@ -61,6 +62,11 @@ pub struct ContextConfig {
     pub fingerprints: FingerprintHeaders,
     /// Headers copied into events for `header:<name>` limit keys.
     pub named_headers: Vec<HeaderName>,
+    /// Whether to compute the request's header fingerprint
+    /// ([`tollgate::fingerprint::header_fingerprint`]). It costs a SHA-256
+    /// of the header names per request, so [`ContextConfig::from_policy`]
+    /// turns it on only when a limit keys on `header_fp`.
+    pub header_fingerprint: bool,
 }
 
 impl ContextConfig {
@@ -82,10 +88,16 @@ impl ContextConfig {
                 }
             }
         }
+        let header_fingerprint = policy
+            .limits
+            .iter()
+            .flat_map(|l| l.key.iter())
+            .any(|dim| matches!(dim, Dimension::HeaderFp));
         ContextConfig {
             trusted: policy.network.trusted_proxies.clone(),
             fingerprints: FingerprintHeaders::default(),
             named_headers,
+            header_fingerprint,
         }
     }
 }
@@ -102,7 +114,8 @@ pub struct RequestContext {
     pub ja3: Option<Ja3>,
     /// HTTP/2 fingerprint from a trusted proxy's header.
     pub http2: Option<Http2Fingerprint>,
-    /// Header fingerprint (computed by the fingerprint work; `None` until then).
+    /// The header fingerprint, when [`ContextConfig::header_fingerprint`]
+    /// is on.
     pub header_fp: Option<HeaderFingerprint>,
     /// The `User-Agent` header.
     pub user_agent: Option<String>,
@@ -135,7 +148,7 @@ impl RequestContext {
             ja4: believed(&fp.ja4).and_then(|v| v.parse().ok()),
             ja3: believed(&fp.ja3).and_then(|v| v.parse().ok()),
             http2: believed(&fp.http2).and_then(|v| v.parse().ok()),
-            header_fp: None,
+            header_fp: config.header_fingerprint.then(|| header_fingerprint(headers.clone())),
             user_agent: text("user-agent").map(str::to_owned),
             headers: config
                 .named_headers
@@ -196,6 +209,23 @@ mod tests {
         assert_eq!(cx.ja3, None, "a malformed fingerprint is dropped, not an error");
         let e = cx.event(EventKind::Login, Timestamp::EPOCH);
         assert_eq!(e.ja4, cx.ja4);
+    }
+
+    #[test]
+    fn header_fingerprint_only_when_asked() {
+        let headers = [("Host", &b"example.com"[..]), ("Accept-Language", &b"de-CH"[..])];
+        let peer = "198.51.100.7".parse().unwrap();
+        assert_eq!(RequestContext::new(peer, headers, &config()).header_fp, None);
+        let mut on = config();
+        on.header_fingerprint = true;
+        let cx = RequestContext::new(peer, headers, &on);
+        assert_eq!(cx.header_fp, Some(header_fingerprint(headers)));
+        let p = Policy::from_toml(
+            "[[limits]]\nname = \"hfp\"\nevents = [\"login\"]\nkey = [\"header_fp\"]\nrate = \"1/min\"\nburst = 1\n",
+        )
+        .unwrap();
+        assert!(ContextConfig::from_policy(&p).header_fingerprint);
+        assert!(!ContextConfig::from_policy(&Policy::default()).header_fingerprint);
     }
 
     #[test]

@@ -11,10 +11,11 @@ use std::task::{Context, Poll};
 use http::{Extensions, HeaderName, HeaderValue, Request, Response};
 use smallvec::SmallVec;
 use tollgate::store::{MemoryStore, Store};
-use tollgate::{Engine, EventKind, Http2Fingerprint, Ja3, Ja4, Timestamp};
+use tollgate::{Engine, EventKind, Timestamp};
 use tower::{Layer, Service};
 
 use crate::context::{ContextConfig, RequestContext};
+use crate::fingerprints::ConnectionFingerprints;
 use crate::response::{ResponseConfig, rate_limit_header_values};
 use crate::shared::Tollgate;
 
@@ -23,28 +24,6 @@ use crate::shared::Tollgate;
 /// request (or configure [`TollgateLayer::peer`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct PeerAddr(pub IpAddr);
-
-/// Fingerprints captured from the connection itself (the TLS acceptor's
-/// ClientHello, the HTTP/2 SETTINGS frame). A server that captures them
-/// inserts this into the request extensions before the layer runs; its
-/// values win over the fingerprint headers of a trusted proxy.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ConnectionFingerprints {
-    /// JA4 of the ClientHello.
-    pub ja4: Option<Ja4>,
-    /// JA3 of the ClientHello.
-    pub ja3: Option<Ja3>,
-    /// HTTP/2 fingerprint of the connection.
-    pub http2: Option<Http2Fingerprint>,
-}
-
-impl ConnectionFingerprints {
-    /// Fingerprints with the given values.
-    pub fn new(ja4: Option<Ja4>, ja3: Option<Ja3>, http2: Option<Http2Fingerprint>) -> Self {
-        ConnectionFingerprints { ja4, ja3, http2 }
-    }
-}
 
 /// The default peer extractor: a [`PeerAddr`], else a bare [`SocketAddr`]
 /// in the extensions.
@@ -378,9 +357,7 @@ where
             RequestContext::new(peer, headers.iter().copied(), &config.context)
         };
         if let Some(native) = request.extensions().get::<ConnectionFingerprints>() {
-            context.ja4 = native.ja4.or(context.ja4);
-            context.ja3 = native.ja3.or(context.ja3);
-            context.http2 = native.http2.clone().or(context.http2);
+            native.apply(&mut context);
         }
         let route = config
             .routes

@@ -36,11 +36,13 @@
 #![deny(missing_docs)]
 
 pub mod context;
+mod fingerprints;
 pub mod guard;
 mod layer;
 pub mod response;
 mod shared;
 
+pub use fingerprints::ConnectionFingerprints;
 pub use guard::GuardCore;
-pub use layer::{ConnectionFingerprints, PeerAddr, ResponseFuture, TollgateLayer, TollgateService};
+pub use layer::{PeerAddr, ResponseFuture, TollgateLayer, TollgateService};
 pub use shared::{PreAuth, Tollgate};
