@@ -18,15 +18,18 @@
 
 use std::fmt;
 use std::io;
+use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use rustls::ServerConfig;
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tollgate::fingerprint::{ClientHello, ClientHelloError, Transport};
 use tollgate_tower::ConnectionFingerprints;
 
 use crate::capture::read_client_hello;
+use crate::io::forward_async_write;
 use crate::rewind::Rewind;
 use crate::sniff::Http2Sniffer;
 
@@ -68,6 +71,19 @@ impl<IO> fmt::Debug for TlsConnection<IO> {
             .field("client_hello", &self.client_hello)
             .finish_non_exhaustive()
     }
+}
+
+/// The connection reads and writes as its decrypted [`stream`](TlsConnection::stream),
+/// so it can be handed whole to an HTTP server that needs the fingerprints
+/// from the connection object (actix-web's `on_connect`).
+impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for TlsConnection<IO> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsConnection<IO> {
+    forward_async_write!(stream);
 }
 
 impl<IO> TlsConnection<IO> {

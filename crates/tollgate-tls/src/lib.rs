@@ -44,6 +44,7 @@
 
 mod acceptor;
 pub mod capture;
+mod io;
 mod rewind;
 #[cfg(feature = "self-signed")]
 pub mod self_signed;
