@@ -72,6 +72,8 @@
 mod guard;
 mod middleware;
 mod response;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 pub use guard::{Admitted, Guard, MissingMiddleware, Refusal};
 pub use middleware::{Tollgate, TollgateMiddleware, socket_peer};

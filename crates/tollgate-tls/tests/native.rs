@@ -12,11 +12,8 @@
 #![cfg(all(feature = "serve", feature = "self-signed"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-use std::io;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::extract::Extension;
@@ -24,8 +21,7 @@ use axum::{Router, routing::get};
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use rustls::pki_types::ServerName;
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 use tollgate::fingerprint::{ClientHello, Http2Preface, Transport};
@@ -35,35 +31,8 @@ use tollgate_axum::RequestContext;
 use tollgate_tls::self_signed::SelfSigned;
 use tollgate_tls::{AcceptError, Acceptor};
 
-/// Records every byte written through it.
-struct Recorder<IO> {
-    inner: IO,
-    written: Arc<Mutex<Vec<u8>>>,
-}
-
-impl<IO: AsyncRead + Unpin> AsyncRead for Recorder<IO> {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_read(cx, buf)
-    }
-}
-
-impl<IO: AsyncWrite + Unpin> AsyncWrite for Recorder<IO> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
-        if let Poll::Ready(Ok(n)) = polled {
-            self.written.lock().unwrap().extend_from_slice(&buf[..n]);
-        }
-        polled
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
-}
+mod support;
+use support::{Recorder, client_config, connect, lines};
 
 async fn whoami(Extension(cx): Extension<RequestContext>) -> String {
     let ja4 = cx.ja4.map(|j| j.to_string()).unwrap_or_default();
@@ -112,49 +81,10 @@ async fn server() -> Server {
     }
 }
 
-fn client_config(server: &Server, alpn: &[&[u8]]) -> rustls::ClientConfig {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(server.cert.certificate().clone()).unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
-    config
-}
-
-type Tls = tokio_rustls::client::TlsStream<Recorder<TcpStream>>;
-
-/// Connects with `config`; returns the TLS stream and what went on the wire.
-async fn connect(server: &Server, config: rustls::ClientConfig) -> (Tls, Arc<Mutex<Vec<u8>>>) {
-    let wire = Arc::new(Mutex::new(Vec::new()));
-    let tcp = TcpStream::connect(server.addr).await.unwrap();
-    let recorder = Recorder {
-        inner: tcp,
-        written: Arc::clone(&wire),
-    };
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-    let tls = connector
-        .connect(ServerName::try_from("localhost").unwrap(), recorder)
-        .await
-        .unwrap();
-    (tls, wire)
-}
-
-fn lines(body: &Bytes) -> Vec<String> {
-    String::from_utf8(body.to_vec())
-        .unwrap()
-        .lines()
-        .map(str::to_owned)
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http1_handler_sees_the_clients_ja4_and_ja3() {
     let server = server().await;
-    let (tls, wire) = connect(&server, client_config(&server, &[b"http/1.1"])).await;
+    let (tls, wire) = connect(server.addr, client_config(server.cert.certificate(), &[b"http/1.1"])).await;
     let hello = ClientHello::parse(&wire.lock().unwrap()).expect("the client's first flight is its ClientHello");
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tls)).await.unwrap();
     tokio::spawn(conn);
@@ -177,7 +107,7 @@ async fn http1_handler_sees_the_clients_ja4_and_ja3() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http2_handler_sees_the_http2_fingerprint() {
     let server = server().await;
-    let (tls, wire) = connect(&server, client_config(&server, &[b"h2"])).await;
+    let (tls, wire) = connect(server.addr, client_config(server.cert.certificate(), &[b"h2"])).await;
     let hello = ClientHello::parse(&wire.lock().unwrap()).unwrap();
     assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
     let frames = Arc::new(Mutex::new(Vec::new()));
@@ -222,7 +152,7 @@ async fn garbage_and_silence_are_refused_and_the_server_keeps_serving() {
     let (_client, silent) = tokio::io::duplex(64);
     assert!(matches!(acceptor.accept(silent).await, Err(AcceptError::Timeout(_))));
 
-    let (tls, _) = connect(&server, client_config(&server, &[b"http/1.1"])).await;
+    let (tls, _) = connect(server.addr, client_config(server.cert.certificate(), &[b"http/1.1"])).await;
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tls)).await.unwrap();
     tokio::spawn(conn);
     let request = http::Request::get("/whoami")
