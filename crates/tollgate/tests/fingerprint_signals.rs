@@ -368,3 +368,15 @@ fn list_errors_carry_the_line() {
     assert_eq!(err.line(), 3);
     assert!(err.to_string().starts_with("line 3: "), "{err}");
 }
+
+#[test]
+fn attached_lists_survive_a_policy_swap() {
+    let e = engine("");
+    e.set_fingerprint_list("bots", FingerprintList::parse(&format!("{GO_JA4}\n")).unwrap());
+    let go = login(0, GO_JA4, "Go-http-client/2.0");
+    assert!(e.evaluate(&go).is_allow());
+    let policy =
+        Policy::from_toml("[[fingerprints.rules]]\nname = \"b\"\nlists = [\"bots\"]\naction = \"deny\"\n").unwrap();
+    e.set_policy(policy).unwrap();
+    assert_eq!(e.evaluate(&go).action, Action::Deny);
+}
