@@ -168,12 +168,19 @@ fn an_invalid_policy_names_the_offending_field() {
 
 /// The report with the events/s column (the only one that depends on the
 /// machine) removed from the table rows.
-const SCENARIOS: [&str; 4] = ["legitimate", "credential_stuffing", "otp_pumping", "account_takeover"];
+const SCENARIOS: [&str; 5] = [
+    "legitimate",
+    "credential_stuffing",
+    "stuffing_browser_fp",
+    "otp_pumping",
+    "account_takeover",
+];
 
 fn without_throughput(report: &str) -> String {
     let rows = [
         "legitimate",
         "credential_stuffing",
+        "stuffing_browser_fp",
         "otp_pumping",
         "account_takeover",
         "total",

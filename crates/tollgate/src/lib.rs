@@ -65,6 +65,7 @@ pub mod policy;
 mod reason;
 pub mod store;
 mod time;
+pub mod useragent;
 
 pub use decision::{Action, Decision, RateLimitInfo, Verdict};
 pub use engine::{Engine, EngineBuilder, Ops, Plan};

@@ -30,6 +30,8 @@ pub enum ReasonCode {
     NewAsn,
     /// The user was not seen with this device before.
     NewDevice,
+    /// The user was not seen with this client fingerprint before.
+    NewFingerprint,
     /// The user has no successful login on record.
     FirstSeen,
     /// Faster than plausible travel since the last successful login.
@@ -48,6 +50,10 @@ pub enum ReasonCode {
     GeoLookupFailed,
     /// A forwarding header held garbage; the client IP is a fallback.
     ForwardingAnomaly,
+    /// A fingerprint of the event is on a fingerprint rule's list.
+    FingerprintListed,
+    /// The user agent claims a browser whose handshake looks different.
+    FingerprintUaMismatch,
 }
 
 impl ReasonCode {
@@ -60,6 +66,7 @@ impl ReasonCode {
         ReasonCode::NewCountry,
         ReasonCode::NewAsn,
         ReasonCode::NewDevice,
+        ReasonCode::NewFingerprint,
         ReasonCode::FirstSeen,
         ReasonCode::ImpossibleTravel,
         ReasonCode::ZoneAllow,
@@ -69,6 +76,8 @@ impl ReasonCode {
         ReasonCode::Anonymous,
         ReasonCode::GeoLookupFailed,
         ReasonCode::ForwardingAnomaly,
+        ReasonCode::FingerprintListed,
+        ReasonCode::FingerprintUaMismatch,
     ];
 
     /// The code as written in decisions and logs, e.g. `limit.exceeded`.
@@ -81,6 +90,7 @@ impl ReasonCode {
             ReasonCode::NewCountry => "familiarity.new_country",
             ReasonCode::NewAsn => "familiarity.new_asn",
             ReasonCode::NewDevice => "familiarity.new_device",
+            ReasonCode::NewFingerprint => "familiarity.new_fingerprint",
             ReasonCode::FirstSeen => "familiarity.first_seen",
             ReasonCode::ImpossibleTravel => "geo.impossible_travel",
             ReasonCode::ZoneAllow => "zone.allow",
@@ -90,6 +100,8 @@ impl ReasonCode {
             ReasonCode::Anonymous => "geo.anonymous",
             ReasonCode::GeoLookupFailed => "geo.lookup_failed",
             ReasonCode::ForwardingAnomaly => "net.forwarding_anomaly",
+            ReasonCode::FingerprintListed => "fingerprint.listed",
+            ReasonCode::FingerprintUaMismatch => "fingerprint.ua_mismatch",
         }
     }
 }

@@ -1,17 +1,23 @@
-//! The two bulk attacks, both sent through a rotating residential proxy
+//! The bulk attacks, all sent through a rotating residential proxy
 //! network (account takeover is in [`takeover`](super::takeover)). Each
 //! exit is a subscriber line of one of the catalog's 38 ISPs, drawn
 //! uniformly, and carries that ISP's country and ASN and the position of
 //! one of its country's cities (radius 5 to 50 km, 100 km for mobile).
 //!
 //! * **Credential stuffing** runs from 02:00 to 10:00 UTC at a steady rate
-//!   (with the default 200,000 events: 58,000 attempts, about 121 a
-//!   minute, about 70 % of all logins while it runs). It works through a
+//!   (with the default 200,000 events: 30,000 attempts, about 62 a
+//!   minute, about 55 % of all logins while it runs). It works through a
 //!   combo list: 30 % of the usernames exist here, and 1 in 60 of those
 //!   comes with the member's real, reused password — 0.5 % of attempts are
 //!   valid credentials. Every request is Go's HTTP client claiming a
 //!   Chrome user agent, with no device cookie; each proxy exit address is
 //!   used for two to six attempts, spread over 38 ASNs in 16 countries.
+//! * **Stuffing with a browser fingerprint** is the same campaign (same
+//!   combo-list mix, proxies and pace: 28,000 attempts by default) from
+//!   14:00 to 22:00 UTC, by a crew whose tool has a real Chrome TLS
+//!   handshake (a browser farm, or a TLS-impersonating client) and sends
+//!   the matching Windows Chrome user agent: nothing about its software
+//!   gives it away.
 //! * **SMS pumping** runs from 13:00 to 16:00 UTC (20,000 events by
 //!   default, about 110 a minute). An automated Chrome creates accounts
 //!   with fresh user ids and device cookies; each sign-up asks for an SMS
@@ -32,7 +38,6 @@ use super::sampling::{between, chance, secs};
 use super::software::sw;
 use super::traffic::{Account, Client, HOUR_MS, Scenario, SimEvent, Step, Tag, Truth};
 
-const STUFFING_FROM_MS: u64 = 2 * HOUR_MS;
 const STUFFING_FOR_MS: u64 = 8 * HOUR_MS;
 const STUFFING_EXISTING_SHARE: f64 = 0.30;
 /// Of the combos naming an existing account, the share with its real password.
@@ -90,10 +95,36 @@ fn paced(rng: &mut impl Rng, i: u64, n: u64, from: u64, span: u64) -> u64 {
     from + i * slot + between(rng, 0, slot.saturating_sub(1))
 }
 
-/// Appends `budget` stuffing attempts against a population of `members`.
+/// A stuffing campaign: who runs it, with what software, from when.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Campaign {
+    pub(crate) scenario: Scenario,
+    /// Index into [`SOFTWARE`](super::software::SOFTWARE).
+    pub(crate) software: u8,
+    /// Start, in milliseconds after midnight; it runs for eight hours.
+    pub(crate) from_ms: u64,
+}
+
+/// Go's HTTP client under a Chrome user agent, 02:00 to 10:00 UTC.
+pub(crate) const BOT_STUFFING: Campaign = Campaign {
+    scenario: Scenario::CredentialStuffing,
+    software: sw::GO_BOT,
+    from_ms: 2 * HOUR_MS,
+};
+
+/// Chrome's own handshake and user agent, 14:00 to 22:00 UTC.
+pub(crate) const BROWSER_STUFFING: Campaign = Campaign {
+    scenario: Scenario::StuffingBrowserFp,
+    software: sw::CHROME_DESKTOP,
+    from_ms: 14 * HOUR_MS,
+};
+
+/// Appends `budget` stuffing attempts of `campaign` against a population
+/// of `members`.
 pub(crate) fn credential_stuffing(
     rng: &mut impl Rng,
     catalog: &Catalog,
+    campaign: Campaign,
     budget: usize,
     members: u32,
     out: &mut Vec<SimEvent>,
@@ -113,14 +144,14 @@ pub(crate) fn credential_stuffing(
             (Account::Unknown(u32::try_from(i).unwrap_or(u32::MAX)), Truth::Fails)
         };
         out.push(SimEvent {
-            at_ms: paced(rng, i, n, STUFFING_FROM_MS, STUFFING_FOR_MS),
-            scenario: Scenario::CredentialStuffing,
+            at_ms: paced(rng, i, n, campaign.from_ms, STUFFING_FOR_MS),
+            scenario: campaign.scenario,
             step: Step::Login,
             account: Some(account),
             client: Client {
                 ip,
                 isp,
-                software: sw::GO_BOT,
+                software: campaign.software,
                 place,
                 device: None,
             },
@@ -187,7 +218,8 @@ mod tests {
     fn stuffing_rotates_addresses_and_mixes_in_a_few_valid_logins() {
         let mut out = Vec::new();
         let catalog = Catalog::new().unwrap();
-        credential_stuffing(&mut ChaCha8Rng::seed_from_u64(1), &catalog, 30_000, 5_000, &mut out);
+        let rng = &mut ChaCha8Rng::seed_from_u64(1);
+        credential_stuffing(rng, &catalog, BOT_STUFFING, 30_000, 5_000, &mut out);
         assert_eq!(out.len(), 30_000);
         let ips: HashSet<_> = out.iter().map(|e| e.client.ip).collect();
         let per_ip = out.len() as f64 / ips.len() as f64;
@@ -196,10 +228,8 @@ mod tests {
         assert!(asns.len() >= 30);
         let valid = out.iter().filter(|e| e.truth == Truth::Succeeds).count();
         assert!((90..220).contains(&valid), "{valid}");
-        assert!(
-            out.iter()
-                .all(|e| (STUFFING_FROM_MS..STUFFING_FROM_MS + STUFFING_FOR_MS).contains(&e.at_ms))
-        );
+        let window = BOT_STUFFING.from_ms..BOT_STUFFING.from_ms + STUFFING_FOR_MS;
+        assert!(out.iter().all(|e| window.contains(&e.at_ms)));
         assert!(
             out.iter()
                 .all(|e| e.client.device.is_none() && e.client.software == sw::GO_BOT)
@@ -209,6 +239,33 @@ mod tests {
             out.iter()
                 .all(|e| region(e) == super::super::catalog::ISPS[usize::from(e.client.isp)].region)
         );
+    }
+
+    #[test]
+    fn the_browser_campaign_differs_only_in_software_and_hours() {
+        let catalog = Catalog::new().unwrap();
+        let run = |campaign| {
+            let mut out = Vec::new();
+            credential_stuffing(
+                &mut ChaCha8Rng::seed_from_u64(1),
+                &catalog,
+                campaign,
+                2_000,
+                500,
+                &mut out,
+            );
+            out
+        };
+        let (bots, browsers) = (run(BOT_STUFFING), run(BROWSER_STUFFING));
+        for (bot, browser) in bots.iter().zip(&browsers) {
+            assert_eq!(
+                browser.at_ms - bot.at_ms,
+                BROWSER_STUFFING.from_ms - BOT_STUFFING.from_ms
+            );
+            assert_eq!((browser.account, browser.truth), (bot.account, bot.truth));
+            assert_eq!(browser.client.software, sw::CHROME_DESKTOP);
+            assert_eq!(browser.scenario, Scenario::StuffingBrowserFp);
+        }
     }
 
     #[test]
@@ -234,7 +291,7 @@ mod tests {
         let run = |seed| {
             let (mut out, catalog) = (Vec::new(), Catalog::new().unwrap());
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            credential_stuffing(&mut rng, &catalog, 1_000, 100, &mut out);
+            credential_stuffing(&mut rng, &catalog, BOT_STUFFING, 1_000, 100, &mut out);
             otp_pumping(&mut rng, &catalog, 1_000, &mut out);
             out
         };

@@ -5,15 +5,17 @@
 //! One simulated day (2024-03-04, UTC). Of the requested events, 60 % are
 //! legitimate (the population grows with the budget, at roughly four
 //! events per person per day: 200,000 events means about 28,000 people),
-//! 29 % credential stuffing, 10 % SMS pumping and 1 % account takeover;
-//! see [`legit`] and [`trips`] for who does what, where and when, and
-//! [`attacks`] and [`takeover`] for the attackers. With the default
-//! 200,000 events: legitimate traffic averages about 80 events a minute (50
-//! in the small hours UTC, 120 in the European evening and American
-//! afternoon), stuffing adds 121 login attempts a minute for eight hours
-//! (about 70 % of logins while it runs), pumping about 110 sign-ups and
-//! code requests a minute for three, and the takeover crew about 900
-//! victims over the day, mostly in the afternoon and evening UTC.
+//! 15 % credential stuffing by a bot under a browser's user agent, 14 % the
+//! same stuffing with a real browser's TLS handshake, 10 % SMS pumping and
+//! 1 % account takeover; see [`legit`] and [`trips`] for who does what,
+//! where and when, and [`attacks`] and [`takeover`] for the attackers. With
+//! the default 200,000 events: legitimate traffic averages about 80 events
+//! a minute (50 in the small hours UTC, 120 in the European evening and
+//! American afternoon), each stuffing campaign adds about 60 login attempts
+//! a minute for eight hours (02:00 to 10:00 and 14:00 to 22:00 UTC),
+//! pumping about 110 sign-ups and code requests a minute for three, and the
+//! takeover crew about 900 victims over the day, mostly in the afternoon
+//! and evening UTC.
 //!
 //! Every event carries the country, ASN and position (city centre and
 //! accuracy radius, see [`places`]) a CDN or geo database would give its
@@ -64,7 +66,8 @@ use traffic::{Scenario, SimEvent};
 pub(crate) const MAX_EVENTS: u64 = 20_000_000;
 
 const LEGIT_PERCENT: usize = 60;
-const STUFFING_PERCENT: usize = 29;
+const STUFFING_PERCENT: usize = 15;
+const STUFFING_BROWSER_FP_PERCENT: usize = 14;
 const PUMPING_PERCENT: usize = 10;
 
 /// Redraws the progress bar every this many events: often enough to move
@@ -108,8 +111,9 @@ fn generate(catalog: &Catalog, seed: u64, events: u64) -> (Vec<SimEvent>, legit:
     let events = usize::try_from(events.min(MAX_EVENTS)).unwrap_or(0);
     let legit = events * LEGIT_PERCENT / 100;
     let stuffing = events * STUFFING_PERCENT / 100;
+    let browser_stuffing = events * STUFFING_BROWSER_FP_PERCENT / 100;
     let pumping = events * PUMPING_PERCENT / 100;
-    let takeover = events - legit - stuffing - pumping;
+    let takeover = events - legit - stuffing - browser_stuffing - pumping;
     let stream = |n| {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(n);
@@ -117,7 +121,18 @@ fn generate(catalog: &Catalog, seed: u64, events: u64) -> (Vec<SimEvent>, legit:
     };
     let mut out = Vec::with_capacity(events + events / 64);
     let population = legit::generate(&mut stream(1), catalog, legit, &mut out);
-    attacks::credential_stuffing(&mut stream(2), catalog, stuffing, population.members, &mut out);
+    let members = population.members;
+    attacks::credential_stuffing(
+        &mut stream(2),
+        catalog,
+        attacks::BOT_STUFFING,
+        stuffing,
+        members,
+        &mut out,
+    );
+    // Its own stream, so the other scenarios' traffic is what it was before it existed.
+    let browser = attacks::BROWSER_STUFFING;
+    attacks::credential_stuffing(&mut stream(5), catalog, browser, browser_stuffing, members, &mut out);
     attacks::otp_pumping(&mut stream(3), catalog, pumping, &mut out);
     takeover::account_takeover(&mut stream(4), catalog, takeover, &population, &mut out);
     // Stable: events at the same millisecond keep their generation order.
@@ -180,7 +195,8 @@ mod tests {
         assert!(a.windows(2).all(|w| w[0].at_ms <= w[1].at_ms));
         let count = |s| a.iter().filter(|e| e.scenario == s).count();
         assert!((6_000..6_100).contains(&count(Scenario::Legitimate)));
-        assert_eq!(count(Scenario::CredentialStuffing), 2_900);
+        assert_eq!(count(Scenario::CredentialStuffing), 1_500);
+        assert_eq!(count(Scenario::StuffingBrowserFp), 1_400);
         assert_eq!(count(Scenario::OtpPumping), 1_000);
         assert_eq!(count(Scenario::AccountTakeover), 100);
     }

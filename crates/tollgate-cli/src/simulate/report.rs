@@ -38,7 +38,7 @@ const COLUMNS: [&str; 9] = [
 pub(crate) fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io::Result<()> {
     writeln!(
         out,
-        "seed {}, {} events requested, {} generated over 24 h from 2024-03-04T00:00Z by {} people and 3 attackers",
+        "seed {}, {} events requested, {} generated over 24 h from 2024-03-04T00:00Z by {} people and 4 attackers",
         header.seed,
         group(header.requested),
         group(header.generated as u64),
@@ -136,14 +136,16 @@ pub(crate) fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies
         group(landed.challenged),
         group(landed.throttled + landed.denied)
     )?;
-    let stuffing = tallies.get(Scenario::CredentialStuffing);
-    writeln!(
-        out,
-        "  {:<20} {} accounts taken over, of {} attempts with valid credentials",
-        Scenario::CredentialStuffing.name(),
-        group(stuffing.succeeded),
-        group(stuffing.would_succeed)
-    )?;
+    for scenario in [Scenario::CredentialStuffing, Scenario::StuffingBrowserFp] {
+        let stuffing = tallies.get(scenario);
+        writeln!(
+            out,
+            "  {:<20} {} accounts taken over, of {} attempts with valid credentials",
+            scenario.name(),
+            group(stuffing.succeeded),
+            group(stuffing.would_succeed)
+        )?;
+    }
     let sends = tallies.get(Scenario::OtpPumping).step(Step::OtpSend);
     writeln!(
         out,
@@ -292,6 +294,7 @@ mod tests {
         for name in [
             "legitimate",
             "credential_stuffing",
+            "stuffing_browser_fp",
             "otp_pumping",
             "account_takeover",
             "total",

@@ -182,6 +182,7 @@ impl AddAssign<&Tally> for Tally {
 pub(crate) struct Tallies {
     legitimate: Tally,
     credential_stuffing: Tally,
+    stuffing_browser_fp: Tally,
     otp_pumping: Tally,
     account_takeover: Tally,
     /// Takeover follow-ups never sent: their login did not go ahead.
@@ -193,6 +194,7 @@ impl Tallies {
         match scenario {
             Scenario::Legitimate => &self.legitimate,
             Scenario::CredentialStuffing => &self.credential_stuffing,
+            Scenario::StuffingBrowserFp => &self.stuffing_browser_fp,
             Scenario::OtpPumping => &self.otp_pumping,
             Scenario::AccountTakeover => &self.account_takeover,
         }
@@ -202,6 +204,7 @@ impl Tallies {
         match scenario {
             Scenario::Legitimate => &mut self.legitimate,
             Scenario::CredentialStuffing => &mut self.credential_stuffing,
+            Scenario::StuffingBrowserFp => &mut self.stuffing_browser_fp,
             Scenario::OtpPumping => &mut self.otp_pumping,
             Scenario::AccountTakeover => &mut self.account_takeover,
         }

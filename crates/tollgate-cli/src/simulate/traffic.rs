@@ -22,14 +22,18 @@ pub(crate) const DAY_MS: u64 = 24 * HOUR_MS;
 pub(crate) enum Scenario {
     Legitimate,
     CredentialStuffing,
+    /// Credential stuffing with a real browser's TLS handshake and a
+    /// matching user agent.
+    StuffingBrowserFp,
     OtpPumping,
     AccountTakeover,
 }
 
 impl Scenario {
-    pub(crate) const ALL: [Scenario; 4] = [
+    pub(crate) const ALL: [Scenario; 5] = [
         Scenario::Legitimate,
         Scenario::CredentialStuffing,
+        Scenario::StuffingBrowserFp,
         Scenario::OtpPumping,
         Scenario::AccountTakeover,
     ];
@@ -38,6 +42,7 @@ impl Scenario {
         match self {
             Scenario::Legitimate => "legitimate",
             Scenario::CredentialStuffing => "credential_stuffing",
+            Scenario::StuffingBrowserFp => "stuffing_browser_fp",
             Scenario::OtpPumping => "otp_pumping",
             Scenario::AccountTakeover => "account_takeover",
         }

@@ -7,17 +7,27 @@ use crate::limiter::GcraParams;
 use crate::limiter::key::KeyHasher;
 use std::collections::HashMap;
 
+use super::fingerprints::CompiledFingerprints;
 use crate::net::IpSet;
-use crate::policy::{LimitRule, MatchAction, Policy, PolicyError};
+use crate::policy::{FingerprintList, LimitRule, MatchAction, Policy, PolicyError};
 use crate::{Channel, EventKind, EventType};
 
-/// The installed policy, its compiled rules and the lists its zones name;
-/// swapped as one unit.
+/// The installed policy, its compiled rules and the lists its zones and
+/// fingerprint rules name; swapped as one unit.
 #[derive(Debug)]
 pub(crate) struct Active {
     pub(crate) policy: Arc<Policy>,
     pub(crate) rules: Vec<Rule>,
     pub(crate) zones: Vec<Zone>,
+    pub(crate) fingerprints: CompiledFingerprints,
+}
+
+/// The lists the host attached, by name: IP lists for zones, fingerprint
+/// lists for fingerprint rules and the browser table (separate namespaces).
+#[derive(Debug, Default)]
+pub(crate) struct Lists {
+    pub(crate) ip: HashMap<String, IpSet>,
+    pub(crate) fingerprints: HashMap<String, Arc<FingerprintList>>,
 }
 
 /// A zone with its lists resolved.
@@ -60,11 +70,7 @@ pub(crate) struct Rule {
 }
 
 impl Active {
-    pub(crate) fn compile(
-        policy: Arc<Policy>,
-        keys: &KeyHasher,
-        lists: &HashMap<String, IpSet>,
-    ) -> Result<Active, PolicyError> {
+    pub(crate) fn compile(policy: Arc<Policy>, keys: &KeyHasher, lists: &Lists) -> Result<Active, PolicyError> {
         policy.validate()?;
         let rules = policy.limits.iter().map(|spec| Rule::compile(spec, keys)).collect();
         let zones = policy
@@ -74,14 +80,20 @@ impl Active {
                 name: z.name.as_str().into(),
                 events: event_mask(&z.events),
                 sets: std::iter::once(z.cidrs.clone())
-                    .chain(z.lists.iter().filter_map(|l| lists.get(l).cloned()))
+                    .chain(z.lists.iter().filter_map(|l| lists.ip.get(l).cloned()))
                     .filter(|s| !s.is_empty())
                     .collect(),
                 action: z.action,
                 monitor: z.monitor,
             })
             .collect();
-        Ok(Active { policy, rules, zones })
+        let fingerprints = CompiledFingerprints::compile(&policy.fingerprints, &lists.fingerprints);
+        Ok(Active {
+            policy,
+            rules,
+            zones,
+            fingerprints,
+        })
     }
 }
 

@@ -1,4 +1,4 @@
-//! Per-user familiarity of country, network and device, after Freeman et
+//! Per-user familiarity of country, network, device and client fingerprint, after Freeman et
 //! al., "Who Are You? A Statistical Approach to Measuring User
 //! Authenticity" (NDSS 2016).
 //!
@@ -29,10 +29,12 @@ pub(crate) enum Feature {
     Country,
     Asn,
     Device,
+    /// The client software's best fingerprint: JA4, else JA3, else HTTP/2.
+    Fingerprint,
 }
 
 impl Feature {
-    pub(crate) const ALL: [Feature; 3] = [Feature::Country, Feature::Asn, Feature::Device];
+    pub(crate) const ALL: [Feature; 4] = [Feature::Country, Feature::Asn, Feature::Device, Feature::Fingerprint];
 
     fn index(self) -> usize {
         self as usize
@@ -43,6 +45,7 @@ impl Feature {
             Feature::Country => "country",
             Feature::Asn => "network",
             Feature::Device => "device",
+            Feature::Fingerprint => "fingerprint",
         }
     }
 
@@ -51,6 +54,7 @@ impl Feature {
             Feature::Country => ReasonCode::NewCountry,
             Feature::Asn => ReasonCode::NewAsn,
             Feature::Device => ReasonCode::NewDevice,
+            Feature::Fingerprint => ReasonCode::NewFingerprint,
         }
     }
 
@@ -59,6 +63,7 @@ impl Feature {
             Feature::Country => p.new_country,
             Feature::Asn => p.new_asn,
             Feature::Device => p.new_device,
+            Feature::Fingerprint => p.new_fingerprint,
         }
     }
 }
@@ -66,7 +71,7 @@ impl Feature {
 /// Per-engine seeds of the familiarity keys: (user history, global value,
 /// global total) for each feature.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Seeds([[u64; 3]; 3]);
+pub(crate) struct Seeds([[u64; 3]; 4]);
 
 impl Seeds {
     pub(crate) fn new(keys: &KeyHasher) -> Seeds {
@@ -88,6 +93,7 @@ impl Seeds {
             Feature::Country => keys.hash_of(value_seed, facts.country?),
             Feature::Asn => keys.hash_of(value_seed, facts.asn?),
             Feature::Device => device(keys, value_seed, event)?,
+            Feature::Fingerprint => fingerprint(keys, value_seed, event)?,
         };
         let keys = FamiliarityKeys {
             user: StoreKey(keys.hash_of(user_seed, user)),
@@ -108,6 +114,20 @@ fn device(keys: &KeyHasher, seed: u64, event: &Event) -> Option<u64> {
         return None;
     }
     Some(keys.hash_of(seed, (1u8, event.ja4, event.user_agent.as_deref())))
+}
+
+/// The client fingerprint: the JA4, lacking one the JA3, lacking both the
+/// HTTP/2 fingerprint. One kind per event, so an adapter that starts
+/// measuring JA3 too does not make every known client look new.
+fn fingerprint(keys: &KeyHasher, seed: u64, event: &Event) -> Option<u64> {
+    if let Some(ja4) = event.ja4 {
+        return Some(keys.hash_of(seed, (0u8, ja4)));
+    }
+    if let Some(ja3) = event.ja3 {
+        return Some(keys.hash_of(seed, (1u8, ja3)));
+    }
+    let http2 = event.http2.as_ref()?;
+    Some(keys.hash_of(seed, (2u8, http2.as_str())))
 }
 
 /// The reason for one feature, if it scores.
@@ -135,7 +155,7 @@ pub(crate) fn reason(
     let value = match feature {
         Feature::Country => facts.country.map(|c| c.to_string()),
         Feature::Asn => facts.asn.map(|a| a.to_string()),
-        Feature::Device => None,
+        Feature::Device | Feature::Fingerprint => None,
     };
     let detail = format!(
         "{} {}seen in {} of this user's last {} logins; {:.1} % of all logins",

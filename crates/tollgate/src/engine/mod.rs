@@ -3,12 +3,12 @@
 mod compiled;
 mod facts;
 mod familiarity;
+mod fingerprints;
 mod plan;
 mod screen;
 mod travel;
 mod verdict;
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -23,10 +23,10 @@ use crate::geo::GeoSet;
 use crate::limiter::GcraMode;
 use crate::limiter::key::KeyHasher;
 use crate::net::IpSet;
-use crate::policy::{Counts, Policy, PolicyError};
+use crate::policy::{Counts, FingerprintList, Policy, PolicyError};
 use crate::store::{MemoryStore, Op, OpResult, Store, StoreKey};
 use crate::{Decision, Event, EventType, Outcome};
-use compiled::Active;
+use compiled::{Active, Lists};
 use familiarity::{Feature, Seeds};
 use plan::Step;
 
@@ -58,8 +58,9 @@ use plan::Step;
 #[derive(Debug)]
 pub struct Engine<S = MemoryStore> {
     active: ArcSwap<Active>,
-    /// Lists zones refer to by name, as the host last attached them.
-    lists: Mutex<HashMap<String, IpSet>>,
+    /// Lists zones and fingerprint rules refer to by name, as the host
+    /// last attached them.
+    lists: Mutex<Lists>,
     #[cfg(feature = "geo")]
     geo: arc_swap::ArcSwapOption<GeoSet>,
     keys: KeyHasher,
@@ -129,10 +130,10 @@ impl<S: Store> EngineBuilder<S> {
     /// Validates the policy and builds the engine.
     pub fn build(self) -> Result<Engine<S>, PolicyError> {
         let keys = self.key_seed.map_or_else(KeyHasher::new, KeyHasher::with_seed);
-        let active = Active::compile(Arc::new(self.policy), &keys, &HashMap::new())?;
+        let active = Active::compile(Arc::new(self.policy), &keys, &Lists::default())?;
         Ok(Engine {
             active: ArcSwap::from_pointee(active),
-            lists: Mutex::new(HashMap::new()),
+            lists: Mutex::new(Lists::default()),
             #[cfg(feature = "geo")]
             geo: arc_swap::ArcSwapOption::empty(),
             seeds: Seeds::new(&keys),
@@ -193,19 +194,57 @@ impl<S: Store> Engine<S> {
     /// ```
     pub fn set_list(&self, name: &str, list: IpSet) {
         let mut lists = self.lists.lock().unwrap_or_else(PoisonError::into_inner);
-        lists.insert(name.to_owned(), list);
+        lists.ip.insert(name.to_owned(), list);
         self.recompile(&lists);
     }
 
     /// Detaches the list `name`; zones naming it match nothing through it.
     pub fn remove_list(&self, name: &str) {
         let mut lists = self.lists.lock().unwrap_or_else(PoisonError::into_inner);
-        if lists.remove(name).is_some() {
+        if lists.ip.remove(name).is_some() {
             self.recompile(&lists);
         }
     }
 
-    fn recompile(&self, lists: &HashMap<String, IpSet>) {
+    /// Attaches (or replaces) the fingerprint list `name` that fingerprint
+    /// rules (`lists`) and the browser table (`fingerprints.browser_lists`)
+    /// refer to, e.g. a file the host read and parsed with
+    /// [`FingerprintList::parse`]. Fingerprint lists and IP lists have
+    /// separate names. Events already being decided finish with the old list.
+    ///
+    /// ```
+    /// use tollgate::{Action, Engine, Event, EventKind, Timestamp};
+    /// use tollgate::policy::{FingerprintList, Policy};
+    ///
+    /// let policy = Policy::from_toml(r#"
+    ///     [[fingerprints.rules]]
+    ///     name = "bots"
+    ///     lists = ["bot-ja4"]
+    ///     action = "deny"
+    /// "#)?;
+    /// let engine = Engine::new(policy)?;
+    /// engine.set_fingerprint_list("bot-ja4", FingerprintList::parse("t13d190900_9dc949149365_97f8aa674fd9\n")?);
+    /// let login = Event::new(EventKind::Login, Timestamp::EPOCH)
+    ///     .with_ja4("t13d190900_9dc949149365_97f8aa674fd9".parse()?);
+    /// assert_eq!(engine.evaluate(&login).action, Action::Deny);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_fingerprint_list(&self, name: &str, list: FingerprintList) {
+        let mut lists = self.lists.lock().unwrap_or_else(PoisonError::into_inner);
+        lists.fingerprints.insert(name.to_owned(), Arc::new(list));
+        self.recompile(&lists);
+    }
+
+    /// Detaches the fingerprint list `name`; rules naming it match nothing
+    /// through it, and the browser table loses its entries.
+    pub fn remove_fingerprint_list(&self, name: &str) {
+        let mut lists = self.lists.lock().unwrap_or_else(PoisonError::into_inner);
+        if lists.fingerprints.remove(name).is_some() {
+            self.recompile(&lists);
+        }
+    }
+
+    fn recompile(&self, lists: &Lists) {
         let policy = Arc::clone(&self.active.load().policy);
         // The policy in force was validated when it was installed.
         if let Ok(active) = Active::compile(policy, &self.keys, lists) {
@@ -292,8 +331,8 @@ impl<S: Store> Engine<S> {
 
     /// Learns from an outcome: charges failure-counting limits on a failure,
     /// refills those with `reset_on_success` on a success, and on a
-    /// successful login adds the country, network, device and position to
-    /// the user's history.
+    /// successful login adds the country, network, device, client
+    /// fingerprint and position to the user's history.
     pub fn record(&self, outcome: &Outcome) {
         let ops = self.record_ops(outcome);
         let mut results: SmallVec<[OpResult; plan::INLINE_OPS]> = SmallVec::from_elem(OpResult::Done, ops.len());

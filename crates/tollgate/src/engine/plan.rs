@@ -14,8 +14,8 @@ use crate::policy::{Counts, OnExceed};
 use crate::store::{Op, OpResult};
 use crate::{Action, Decision, Event, EventType, RateLimitInfo, Reason, ReasonCode, Timestamp};
 
-/// Operations a plan holds inline: the default policy needs up to 10 on a
-/// login (6 limits, 3 familiarity features, travel); more spill to the heap.
+/// Operations a plan holds inline: the default policy needs up to 11 on a
+/// login (6 limits, 4 familiarity features, travel); more spill to the heap.
 pub(super) const INLINE_OPS: usize = 12;
 
 /// Counter operations, stored inline for the common case of a few rules.

@@ -1,6 +1,7 @@
 //! Static signals: what an event says before any counter is read — IP
 //! zones, country and ASN lists, anonymizer flags, forwarding-header
-//! garbage, a compromised password.
+//! garbage, a compromised password, listed fingerprints and a user agent
+//! its handshake contradicts.
 
 use std::sync::Arc;
 
@@ -104,6 +105,9 @@ pub(crate) fn screen(active: &Active, event: &Event, facts: &Facts) -> Screen {
         r.points = points;
         out.reasons.push(r);
     }
+    active
+        .fingerprints
+        .screen(event, policy.points.fingerprint_ua_mismatch, &mut out.reasons);
     out
 }
 

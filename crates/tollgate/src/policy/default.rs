@@ -46,6 +46,7 @@ impl Default for Policy {
             zones: Vec::new(),
             countries: Vec::new(),
             asns: vec![hosting_networks()],
+            fingerprints: Default::default(),
             limits: default_limits(),
         }
     }

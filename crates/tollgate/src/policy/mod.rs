@@ -31,6 +31,8 @@
 
 mod default;
 mod error;
+mod fingerprint_list;
+mod fingerprints;
 mod limit;
 mod network;
 mod rate;
@@ -38,6 +40,11 @@ mod signals;
 mod validate;
 
 pub use error::PolicyError;
+pub use fingerprint_list::{Fingerprint, FingerprintKind, FingerprintList, FingerprintListError, FingerprintSet};
+pub(crate) use fingerprints::builtin_browsers;
+pub use fingerprints::{
+    BUILTIN_BROWSER_FINGERPRINTS, BrowserFingerprints, FingerprintAction, FingerprintRule, Fingerprints,
+};
 pub use limit::{Counts, Dimension, LimitRule, OnExceed};
 pub use network::{AsnRule, CountryRule, MatchAction, Network, When, Zone};
 pub use rate::{Rate, RateError};
@@ -74,6 +81,8 @@ pub struct Policy {
     pub countries: Vec<CountryRule>,
     /// ASN lists per event type.
     pub asns: Vec<AsnRule>,
+    /// Fingerprint rules and the browser-fingerprint table.
+    pub fingerprints: Fingerprints,
 }
 
 /// How limiter keys are derived.

@@ -20,6 +20,13 @@ pub struct Points {
     /// Most points for a device this user was not seen with
     /// (`familiarity.new_device`), scaled by rarity.
     pub new_device: u8,
+    /// Most points for a client fingerprint (JA4, else JA3, else HTTP/2)
+    /// this user was not seen with (`familiarity.new_fingerprint`), scaled
+    /// by rarity.
+    pub new_fingerprint: u8,
+    /// The user agent claims a mainstream browser whose known TLS or HTTP/2
+    /// fingerprints do not include the event's (`fingerprint.ua_mismatch`).
+    pub fingerprint_ua_mismatch: u8,
     /// Points for a user with no history at all (`familiarity.first_seen`).
     pub first_seen: u8,
     /// Travel faster than `travel.max_speed_kmh` since the last successful
@@ -87,6 +94,8 @@ impl Default for Points {
             new_country: 25,
             new_asn: 15,
             new_device: 15,
+            new_fingerprint: 10,
+            fingerprint_ua_mismatch: 30,
             first_seen: 0,
             impossible_travel: 40,
             anonymous: AnonymousPoints::default(),

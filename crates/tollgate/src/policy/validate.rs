@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use super::{Counts, LimitRule, MatchAction, OnExceed, Policy, PolicyError};
+use super::{Counts, FingerprintAction, Fingerprints, LimitRule, MatchAction, OnExceed, Policy, PolicyError};
 use crate::EventType;
 
 pub(super) fn policy(p: &Policy) -> Result<(), PolicyError> {
@@ -34,6 +34,8 @@ pub(super) fn policy(p: &Policy) -> Result<(), PolicyError> {
         ("new_country", pts.new_country),
         ("new_asn", pts.new_asn),
         ("new_device", pts.new_device),
+        ("new_fingerprint", pts.new_fingerprint),
+        ("fingerprint_ua_mismatch", pts.fingerprint_ua_mismatch),
         ("first_seen", pts.first_seen),
         ("impossible_travel", pts.impossible_travel),
         ("forwarding_anomaly", pts.forwarding_anomaly),
@@ -106,6 +108,7 @@ pub(super) fn policy(p: &Policy) -> Result<(), PolicyError> {
         }
         action(a.action, false).map_err(|m| PolicyError::invalid(field("action"), m))?;
     }
+    fingerprints(&p.fingerprints)?;
     let mut names = HashSet::new();
     for (i, rule) in p.limits.iter().enumerate() {
         limit(rule).map_err(|(field, msg)| PolicyError::invalid(format!("limits[{i}].{field}"), msg))?;
@@ -115,6 +118,44 @@ pub(super) fn policy(p: &Policy) -> Result<(), PolicyError> {
                 format!("duplicate rule name {:?}", rule.name),
             ));
         }
+    }
+    Ok(())
+}
+
+fn fingerprints(f: &Fingerprints) -> Result<(), PolicyError> {
+    const LIST_NAMES: &str = "list names are 1 to 64 of a-z, 0-9, '-', '_', '.'";
+    unique_names("fingerprints.rules", f.rules.iter().map(|r| r.name.as_str()))?;
+    for (i, r) in f.rules.iter().enumerate() {
+        let field = |f: &str| format!("fingerprints.rules[{i}].{f}");
+        name(&r.name).map_err(|m| PolicyError::invalid(field("name"), m))?;
+        if has_duplicates(&r.events) {
+            return Err(PolicyError::invalid(field("events"), "lists an event type twice"));
+        }
+        if r.is_empty() {
+            return Err(PolicyError::invalid(
+                field("ja4"),
+                "a rule needs ja4, ja3, http2, header_fp or lists",
+            ));
+        }
+        if r.lists.iter().any(|l| name(l).is_err()) {
+            return Err(PolicyError::invalid(field("lists"), LIST_NAMES));
+        }
+        if let FingerprintAction::Score(p) = r.action {
+            if !(1..=100).contains(&p) {
+                return Err(PolicyError::invalid(field("action"), "score must be 1 to 100 points"));
+            }
+        }
+    }
+    for (i, b) in f.browsers.iter().enumerate() {
+        if b.ja4.is_empty() && b.http2.is_empty() {
+            return Err(PolicyError::invalid(
+                format!("fingerprints.browsers[{i}].ja4"),
+                "name at least one ja4 or http2 fingerprint",
+            ));
+        }
+    }
+    if f.browser_lists.iter().any(|l| name(l).is_err()) {
+        return Err(PolicyError::invalid("fingerprints.browser_lists", LIST_NAMES));
     }
     Ok(())
 }

@@ -1,0 +1,223 @@
+//! Fingerprint signals: listed fingerprints, and a user agent that claims a
+//! browser its TLS or HTTP/2 handshake does not belong to.
+//!
+//! A browser's handshake is fixed by its TLS library and HTTP/2 stack;
+//! a script can copy a browser's `User-Agent` in one line but not its
+//! handshake. So when the user agent claims a mainstream browser family
+//! and the event's JA4 (or HTTP/2 fingerprint) is not among that family's
+//! known values, the client is most likely not what it says. The known
+//! values are data: a built-in table, policy entries and attached lists.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::compiled::{applies_to, event_mask};
+use crate::policy::{FingerprintAction, FingerprintList, FingerprintRule, FingerprintSet, Fingerprints};
+use crate::useragent::{BrowserFamily, browser_family};
+use crate::{Action, Event, Reason, ReasonCode};
+
+/// Fingerprint rules and the browser table, resolved against the attached lists.
+#[derive(Debug, Default)]
+pub(crate) struct CompiledFingerprints {
+    rules: Vec<Rule>,
+    /// Known fingerprints per family, indexed by [`BrowserFamily::index`].
+    browsers: [FingerprintSet; 3],
+}
+
+#[derive(Debug)]
+struct Rule {
+    name: Arc<str>,
+    events: u8,
+    inline: FingerprintSet,
+    lists: Vec<Arc<FingerprintList>>,
+    action: FingerprintAction,
+    monitor: bool,
+}
+
+impl Rule {
+    fn matches(&self, event: &Event) -> bool {
+        self.inline.matches(event) || self.lists.iter().any(|l| l.matches(event))
+    }
+}
+
+impl CompiledFingerprints {
+    pub(crate) fn compile(spec: &Fingerprints, lists: &HashMap<String, Arc<FingerprintList>>) -> CompiledFingerprints {
+        let rules = spec.rules.iter().map(|r| compile_rule(r, lists)).collect();
+        let mut browsers: [FingerprintSet; 3] = Default::default();
+        let builtin = spec.builtin_browsers.then(crate::policy::builtin_browsers);
+        let attached = spec.browser_lists.iter().filter_map(|n| lists.get(n).map(Arc::as_ref));
+        for list in builtin.iter().chain(attached) {
+            for family in BrowserFamily::ALL {
+                if let Some(set) = browsers.get_mut(family.index()) {
+                    set.union_with(list.family(family));
+                    set.union_with(list.any());
+                }
+            }
+        }
+        for b in &spec.browsers {
+            if let Some(set) = browsers.get_mut(b.family.index()) {
+                set.ja4.extend(b.ja4.iter().copied());
+                set.http2.extend(b.http2.iter().cloned());
+            }
+        }
+        CompiledFingerprints { rules, browsers }
+    }
+
+    /// Appends the fingerprint reasons of `event`.
+    pub(crate) fn screen(&self, event: &Event, ua_points: u8, reasons: &mut Vec<Reason>) {
+        let event_type = event.kind.event_type();
+        let mut trusted = false;
+        for rule in self.rules.iter().filter(|r| applies_to(r.events, event_type)) {
+            if !rule.matches(event) {
+                continue;
+            }
+            trusted |= rule.action == FingerprintAction::Trust && !rule.monitor;
+            reasons.push(rule_reason(rule));
+        }
+        if trusted || ua_points == 0 {
+            return;
+        }
+        if let Some(reason) = self.ua_mismatch(event, ua_points) {
+            reasons.push(reason);
+        }
+    }
+
+    /// Fires when the user agent claims a family and a fingerprint the
+    /// family's table can judge (the table has values of that kind) is not
+    /// in it. A kind with no known values says nothing either way.
+    fn ua_mismatch(&self, event: &Event, points: u8) -> Option<Reason> {
+        let family = browser_family(event.user_agent.as_deref()?)?;
+        let known = self.browsers.get(family.index())?;
+        let tls = event.ja4.filter(|v| !known.ja4.is_empty() && !known.ja4.contains(v));
+        let http2 = event
+            .http2
+            .as_ref()
+            .filter(|v| !known.http2.is_empty() && !known.http2.contains(*v));
+        let what = match (tls, http2) {
+            (Some(_), Some(_)) => "JA4 and HTTP/2 fingerprint",
+            (Some(_), None) => "JA4",
+            (None, Some(_)) => "HTTP/2 fingerprint",
+            (None, None) => return None,
+        };
+        let mut r = Reason::new(
+            ReasonCode::FingerprintUaMismatch,
+            format!("user agent claims {family}; its {what} is not a known {family} one"),
+        );
+        r.points = points;
+        Some(r)
+    }
+}
+
+fn compile_rule(r: &FingerprintRule, lists: &HashMap<String, Arc<FingerprintList>>) -> Rule {
+    let mut inline = FingerprintSet::default();
+    inline.ja4.extend(r.ja4.iter().copied());
+    inline.ja3.extend(r.ja3.iter().copied());
+    inline.http2.extend(r.http2.iter().cloned());
+    inline.header.extend(r.header_fp.iter().cloned());
+    Rule {
+        name: r.name.as_str().into(),
+        events: event_mask(&r.events),
+        inline,
+        lists: r.lists.iter().filter_map(|n| lists.get(n).cloned()).collect(),
+        action: r.action,
+        monitor: r.monitor,
+    }
+}
+
+fn rule_reason(rule: &Rule) -> Reason {
+    let detail = match rule.action {
+        FingerprintAction::Trust => "trusted client fingerprint: user agent not checked",
+        _ => "client fingerprint on a list",
+    };
+    let mut r = Reason::new(ReasonCode::FingerprintListed, detail);
+    r.rule = Some(Arc::clone(&rule.name));
+    r.monitor = rule.monitor;
+    match rule.action {
+        FingerprintAction::Score(points) => r.points = points,
+        FingerprintAction::Challenge => r.action = Some(Action::Challenge),
+        FingerprintAction::Deny => r.action = Some(Action::Deny),
+        _ => {}
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Timestamp;
+    use crate::policy::{BrowserFingerprints, Policy};
+
+    const CHROME_UA: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0.0.0 Safari/537.36";
+    const CHROME_JA4: &str = "t13d1516h2_8daaf6152771_02713d6af862";
+    const GO_JA4: &str = "t13d190900_9dc949149365_97f8aa674fd9";
+
+    fn login(ja4: &str, ua: &str) -> Event {
+        Event::new(crate::EventKind::Login, Timestamp::EPOCH)
+            .with_ja4(ja4.parse().unwrap())
+            .with_user_agent(ua)
+    }
+
+    fn codes(c: &CompiledFingerprints, e: &Event) -> Vec<ReasonCode> {
+        let mut out = Vec::new();
+        c.screen(e, 30, &mut out);
+        out.iter().map(|r| r.code).collect()
+    }
+
+    #[test]
+    fn mismatch_needs_a_browser_claim_and_an_unknown_fingerprint() {
+        let c = CompiledFingerprints::compile(&Policy::default().fingerprints, &HashMap::new());
+        assert_eq!(
+            codes(&c, &login(GO_JA4, CHROME_UA)),
+            [ReasonCode::FingerprintUaMismatch]
+        );
+        assert!(codes(&c, &login(CHROME_JA4, CHROME_UA)).is_empty());
+        assert!(codes(&c, &login(GO_JA4, "Go-http-client/2.0")).is_empty());
+        let no_fp = Event::new(crate::EventKind::Login, Timestamp::EPOCH).with_user_agent(CHROME_UA);
+        assert!(codes(&c, &no_fp).is_empty());
+    }
+
+    #[test]
+    fn http2_is_judged_only_where_the_table_knows_http2() {
+        let mut spec = Policy::default().fingerprints;
+        let chrome_h2 = "1:65536;2:0;4:6291456;6:262144|15663105|0|m,a,s,p";
+        let event = login(CHROME_JA4, CHROME_UA).with_http2("1:65535|0|0|m,p,a,s".parse().unwrap());
+        let c = CompiledFingerprints::compile(&spec, &HashMap::new());
+        assert!(codes(&c, &event).is_empty());
+        let mut chromium = BrowserFingerprints {
+            family: BrowserFamily::Chromium,
+            ja4: Vec::new(),
+            http2: vec![chrome_h2.parse().unwrap()],
+        };
+        spec.browsers.push(chromium.clone());
+        let c = CompiledFingerprints::compile(&spec, &HashMap::new());
+        assert_eq!(codes(&c, &event), [ReasonCode::FingerprintUaMismatch]);
+        chromium.http2 = vec!["1:65535|0|0|m,p,a,s".parse().unwrap()];
+        spec.browsers.push(chromium);
+        let c = CompiledFingerprints::compile(&spec, &HashMap::new());
+        assert!(codes(&c, &event).is_empty());
+    }
+
+    #[test]
+    fn trust_skips_the_check_unless_monitored() {
+        let mut spec = Policy::default().fingerprints;
+        let mut rule = FingerprintRule::new("partner", FingerprintAction::Trust);
+        rule.ja4 = vec![GO_JA4.parse().unwrap()];
+        spec.rules.push(rule);
+        let c = CompiledFingerprints::compile(&spec, &HashMap::new());
+        assert_eq!(codes(&c, &login(GO_JA4, CHROME_UA)), [ReasonCode::FingerprintListed]);
+        spec.rules[0].monitor = true;
+        let c = CompiledFingerprints::compile(&spec, &HashMap::new());
+        assert_eq!(
+            codes(&c, &login(GO_JA4, CHROME_UA)),
+            [ReasonCode::FingerprintListed, ReasonCode::FingerprintUaMismatch]
+        );
+    }
+
+    #[test]
+    fn without_the_builtin_table_nothing_is_judged() {
+        let mut spec = Policy::default().fingerprints;
+        spec.builtin_browsers = false;
+        let c = CompiledFingerprints::compile(&spec, &HashMap::new());
+        assert!(codes(&c, &login(GO_JA4, CHROME_UA)).is_empty());
+    }
+}
