@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo run --release --example axum_login -- --policy examples/demo-policy.toml --trust-proxy 127.0.0.1/32
+//! cargo run --release --example axum_login -- --tls    # HTTPS, native JA4/JA3/HTTP2
 //! ```
 //!
 //! The HTTP contract, the flags, the demo users and a curl walk-through are
@@ -9,9 +10,11 @@
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Parser;
-use tollgate_examples::demo::{Args, BoxError, load};
+use tollgate_examples::demo::{Args, BoxError, demo_tls, load};
+use tollgate_tls::Acceptor;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -38,14 +41,22 @@ async fn run(args: Args) -> Result<(), BoxError> {
         .map_err(|e| format!("--listen {}: {e}", args.listen))?;
     tracing::info!(
         listen = %listener.local_addr()?,
+        tls = args.tls,
         policy = %args.policy.as_ref().map_or("built-in default".into(), |p| p.display().to_string()),
         geo_databases = args.mmdb.len(),
         trusted_proxies = trusted,
         "axum_login: serving the demo login service"
     );
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    if args.tls {
+        // Native capture: the acceptor fingerprints each ClientHello (and
+        // HTTP/2 connection) before rustls and hyper see them.
+        let acceptor = Acceptor::new(Arc::new(demo_tls(args.listen)?));
+        tollgate_tls::serve::serve_with_shutdown(listener, acceptor, app, shutdown()).await?;
+    } else {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown())
+            .await?;
+    }
     Ok(())
 }
 

@@ -15,14 +15,14 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::http::{Method, StatusCode};
-use actix_web::{App, HttpRequest, HttpResponse, web};
+use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 use tollgate::{Channel, CredentialKind, E164, Engine, EventKind};
-use tollgate_actix::{Admitted, Guard, Refusal, Tollgate};
+use tollgate_actix::{Admitted, Guard, Refusal, RequestContext, Tollgate};
 
-use crate::demo::{OtpCodes, Users, mask_email, mask_phone};
+use crate::demo::{self, OtpCodes, Users, mask_email, mask_phone};
 
 /// The service's in-memory state.
 #[derive(Debug)]
@@ -64,7 +64,7 @@ impl LoginService {
         }
     }
 
-    /// The five routes of the contract and the service's state, without
+    /// The routes of the contract and the service's state, without
     /// the middleware (wrap the app or scope with [`LoginService::tollgate`]).
     pub fn configure(&self, cfg: &mut web::ServiceConfig) {
         // Resources, not `cfg.route`: another method on a known path is a
@@ -72,6 +72,7 @@ impl LoginService {
         cfg.app_data(self.state.clone())
             .app_data(web::PayloadConfig::new(BODY_LIMIT))
             .service(web::resource("/healthz").route(web::get().to(healthz)))
+            .service(web::resource("/whoami").route(web::get().to(whoami)))
             .service(web::resource("/login").route(web::post().to(login)))
             .service(web::resource("/otp/send").route(web::post().to(otp_send)))
             .service(web::resource("/otp/verify").route(web::post().to(otp_verify)))
@@ -140,6 +141,13 @@ fn parse_json<T: DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Option<T> 
 
 async fn healthz() -> HttpResponse {
     status(StatusCode::OK, "ok")
+}
+
+async fn whoami(request: HttpRequest) -> HttpResponse {
+    match request.extensions().get::<RequestContext>() {
+        Some(cx) => HttpResponse::Ok().json(demo::whoami(cx)),
+        None => status(StatusCode::INTERNAL_SERVER_ERROR, "misconfigured"),
+    }
 }
 
 #[derive(Deserialize)]

@@ -14,13 +14,13 @@ use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 use tollgate::{Channel, CredentialKind, E164, Engine, EventKind};
-use tollgate_axum::{Guard, Refusal};
+use tollgate_axum::{Guard, Refusal, RequestContext};
 
-use crate::demo::{OtpCodes, Users, mask_email, mask_phone};
+use crate::demo::{self, OtpCodes, Users, mask_email, mask_phone};
 
 /// The service's in-memory state.
 #[derive(Debug)]
@@ -30,7 +30,7 @@ struct AppState {
     emails: Mutex<HashMap<String, String>>,
 }
 
-/// The router: the five routes of the contract behind the tollgate layer.
+/// The router: the routes of the contract behind the tollgate layer.
 /// Serve it with `into_make_service_with_connect_info::<SocketAddr>()`.
 pub fn app(engine: Arc<Engine>, users: Users) -> Router {
     let state = Arc::new(AppState {
@@ -40,6 +40,7 @@ pub fn app(engine: Arc<Engine>, users: Users) -> Router {
     });
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/whoami", get(whoami))
         .route("/login", post(login))
         .route("/otp/send", post(otp_send))
         .route("/otp/verify", post(otp_verify))
@@ -79,6 +80,10 @@ fn invalid_request() -> Response {
 
 async fn healthz() -> Response {
     status(StatusCode::OK, "ok")
+}
+
+async fn whoami(Extension(cx): Extension<RequestContext>) -> Response {
+    Json(demo::whoami(&cx)).into_response()
 }
 
 #[derive(Deserialize)]

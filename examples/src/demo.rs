@@ -12,6 +12,7 @@ use tollgate::geo::{GeoDb, GeoSet};
 use tollgate::net::TrustedProxies;
 use tollgate::policy::Policy;
 use tollgate::{E164, Engine};
+use tollgate_axum::RequestContext;
 
 /// The users known when no `--users` file is given (username, password).
 pub const DEMO_USERS: &[(&str, &str)] = &[
@@ -47,6 +48,33 @@ pub struct Args {
     /// Users file: JSON `{"username": "password", ...}`; default: the demo users.
     #[arg(long, value_name = "FILE")]
     pub users: Option<PathBuf>,
+    /// Serve HTTPS (HTTP/1.1 and HTTP/2) with a self-signed certificate made
+    /// at start-up, fingerprinting each client's TLS ClientHello (JA4, JA3)
+    /// and HTTP/2 frames natively. Clients must accept the certificate
+    /// (`curl -k`).
+    #[arg(long)]
+    pub tls: bool,
+}
+
+/// The rustls configuration for `--tls`: a fresh self-signed certificate
+/// for `localhost` and the listen address, ALPN `h2` and `http/1.1`.
+pub fn demo_tls(listen: SocketAddr) -> Result<rustls::ServerConfig, BoxError> {
+    let names = ["localhost".to_owned(), listen.ip().to_string()];
+    let cert = tollgate_tls::self_signed::SelfSigned::generate(names)?;
+    Ok(cert.server_config()?)
+}
+
+/// The body of `GET /whoami`: what tollgate sees of the caller — the client
+/// address and the fingerprints from the connection (`--tls`) or a trusted
+/// proxy's headers. A demo aid: a production service would not tell
+/// clients what it fingerprints.
+pub fn whoami(cx: &RequestContext) -> serde_json::Value {
+    serde_json::json!({
+        "ip": cx.client.addr.to_string(),
+        "ja4": cx.ja4.map(|v| v.to_string()),
+        "ja3": cx.ja3.map(|v| v.to_string()),
+        "http2": cx.http2.as_ref().map(ToString::to_string),
+    })
 }
 
 /// Usernames and passwords, in memory only. `Debug` never shows passwords.

@@ -59,6 +59,47 @@ pub fn serve_actix(trust_proxies: &[&str]) -> SocketAddr {
     rx.recv().unwrap()
 }
 
+/// The axum example over TLS with native fingerprints
+/// (`tollgate_tls::serve`), as `axum_login --tls` runs it; returns the
+/// address and the certificate to trust.
+pub async fn serve_axum_tls() -> (SocketAddr, rustls::pki_types::CertificateDer<'static>) {
+    let (config, cert) = tls_config();
+    let app = tollgate_examples::axum_login::app(demo_engine(&[]), Users::demo());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let acceptor = tollgate_tls::Acceptor::new(Arc::new(config));
+    tokio::spawn(tollgate_tls::serve::serve(listener, acceptor, app));
+    (addr, cert)
+}
+
+/// The actix example over TLS (`tollgate_actix::tls::listen_tls`), as
+/// `actix_login --tls` runs it, in its own thread and actix system.
+pub fn serve_actix_tls() -> (SocketAddr, rustls::pki_types::CertificateDer<'static>) {
+    let (config, cert) = tls_config();
+    let engine = demo_engine(&[]);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let service = tollgate_examples::actix_login::LoginService::new(engine, Users::demo());
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            let acceptor = tollgate_tls::Acceptor::new(Arc::new(config));
+            let builder = actix_web::dev::Server::build().workers(1).disable_signals();
+            tollgate_actix::tls::listen_tls(builder, listener, acceptor, move || service.clone().app())
+                .unwrap()
+                .run()
+                .await
+                .unwrap();
+        });
+    });
+    (rx.recv().unwrap(), cert)
+}
+
+fn tls_config() -> (rustls::ServerConfig, rustls::pki_types::CertificateDer<'static>) {
+    let cert = tollgate_tls::self_signed::SelfSigned::generate(["localhost"]).unwrap();
+    (cert.server_config().unwrap(), cert.certificate().clone())
+}
+
 /// A response, body read.
 #[derive(Debug)]
 pub struct Reply {
