@@ -4,8 +4,9 @@
 //! counts and two ALPN characters; `b` the truncated SHA-256 of the sorted
 //! cipher suites; `c` that of the sorted extensions (without SNI and ALPN)
 //! and the signature algorithms in the client's order. GREASE is ignored
-//! everywhere. `docs/ja4.md` gives the details and the two places where we
-//! follow FoxIO's reference tools rather than the specification text.
+//! everywhere. `docs/ja4.md` gives the details, and the one place where we
+//! follow FoxIO's reference tools rather than the specification text: a
+//! non-ASCII end of the first ALPN value prints `9`.
 //!
 //! ```
 //! use tollgate::fingerprint::{ClientHello, Transport};
