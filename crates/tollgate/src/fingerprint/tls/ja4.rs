@@ -169,7 +169,8 @@ fn version_code(version: u16) -> [u8; 2] {
 /// ends the specification prints the first and last hex digits of the
 /// value, which we do when both ends are ASCII. When an end is not ASCII
 /// we follow FoxIO's tools instead (and their published expected values):
-/// that end becomes `9`, and an ASCII end beside it its hex digit.
+/// that end becomes `9`; an ASCII end beside it stays as it is when
+/// alphanumeric, else becomes its hex digit.
 fn alpn_chars(first: Option<&[u8]>) -> [u8; 2] {
     let (Some(&head), Some(&tail)) = (first.and_then(<[u8]>::first), first.and_then(<[u8]>::last)) else {
         return *b"00";
