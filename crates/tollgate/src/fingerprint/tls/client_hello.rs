@@ -66,7 +66,7 @@ impl ClientHello {
             Some(_) => return Err(ClientHelloError::NotHandshake),
         };
         let header = message.get(..HANDSHAKE_HEADER_LEN).unwrap_or(&message);
-        let body_len = message_len(header)? - HANDSHAKE_HEADER_LEN;
+        let body_len = message_len(header)?.saturating_sub(HANDSHAKE_HEADER_LEN);
         let body = message.get(HANDSHAKE_HEADER_LEN..).unwrap_or_default();
         let body = body.get(..body_len).unwrap_or(body);
         parse_body(Reader::truncated(body, body_len))

@@ -4,8 +4,9 @@
 //! counts and two ALPN characters; `b` the truncated SHA-256 of the sorted
 //! cipher suites; `c` that of the sorted extensions (without SNI and ALPN)
 //! and the signature algorithms in the client's order. GREASE is ignored
-//! everywhere. `docs/ja4.md` gives the details and the two places where we
-//! follow FoxIO's reference tools rather than the specification text.
+//! everywhere. `docs/ja4.md` gives the details, and the one place where we
+//! follow FoxIO's reference tools rather than the specification text: a
+//! non-ASCII end of the first ALPN value prints `9`.
 //!
 //! ```
 //! use tollgate::fingerprint::{ClientHello, Transport};
@@ -18,8 +19,6 @@
 //! assert_eq!(hello.ja4(Transport::Tcp).as_str(), "t12i010000_f06271c2b022_000000000000");
 //! # Ok::<(), tollgate::fingerprint::ClientHelloError>(())
 //! ```
-
-use std::fmt::Write as _;
 
 use sha2::{Digest, Sha256};
 
@@ -170,27 +169,28 @@ fn version_code(version: u16) -> [u8; 2] {
 /// ends the specification prints the first and last hex digits of the
 /// value, which we do when both ends are ASCII. When an end is not ASCII
 /// we follow FoxIO's tools instead (and their published expected values):
-/// that end becomes `9`, and an ASCII end beside it its hex digit.
+/// that end becomes `9`; an ASCII end beside it stays as it is when
+/// alphanumeric, else becomes its hex digit.
 fn alpn_chars(first: Option<&[u8]>) -> [u8; 2] {
     let (Some(&head), Some(&tail)) = (first.and_then(<[u8]>::first), first.and_then(<[u8]>::last)) else {
         return *b"00";
     };
-    let hex = |nibble: u8| HEX.get(usize::from(nibble & 0x0f)).copied().unwrap_or(b'0');
+    let digit = |byte: u8| hex(u16::from(byte));
     if head.is_ascii_alphanumeric() && tail.is_ascii_alphanumeric() {
         return [head, tail];
     }
     if head.is_ascii() && tail.is_ascii() {
-        return [hex(head >> 4), hex(tail)];
+        return [digit(head >> 4), digit(tail)];
     }
     let head = match head {
         h if !h.is_ascii() => b'9',
         h if h.is_ascii_alphanumeric() => h,
-        h => hex(h >> 4),
+        h => digit(h >> 4),
     };
     let tail = match tail {
         t if !t.is_ascii() => b'9',
         t if t.is_ascii_alphanumeric() => t,
-        t => hex(t),
+        t => digit(t),
     };
     [head, tail]
 }
@@ -203,9 +203,16 @@ fn hex_list(values: &[u16]) -> String {
         if i > 0 {
             out.push(',');
         }
-        let _ = write!(out, "{v:04x}");
+        for shift in [12, 8, 4, 0] {
+            out.push(char::from(hex(*v >> shift)));
+        }
     }
     out
+}
+
+/// The lowercase hex digit of the low four bits.
+fn hex(nibble: u16) -> u8 {
+    HEX.get(usize::from(nibble & 0x0f)).copied().unwrap_or(b'0')
 }
 
 /// The first 12 hex digits of the SHA-256 of `list`; zeros for an empty list.
@@ -216,8 +223,8 @@ fn hash12(list: &str) -> [u8; 12] {
     let digest = Sha256::digest(list.as_bytes());
     let mut out = [0u8; 12];
     for (pair, byte) in out.chunks_exact_mut(2).zip(digest.iter()) {
-        for (slot, nibble) in pair.iter_mut().zip([byte >> 4, byte & 0x0f]) {
-            *slot = HEX.get(usize::from(nibble)).copied().unwrap_or(b'0');
+        for (slot, nibble) in pair.iter_mut().zip([byte >> 4, *byte]) {
+            *slot = hex(u16::from(nibble));
         }
     }
     out
