@@ -1,6 +1,9 @@
 //! The HTTP/2 fingerprint reader on hand-built frames and captured client bytes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
+use std::path::Path;
+use std::process::Command;
+
 use proptest::prelude::*;
 use tollgate::fingerprint::{HpackError, Http2FingerprintError, Http2Preface, MAX_PREFACE_BYTES, MAX_PREFACE_FRAMES};
 
@@ -313,6 +316,86 @@ fn renders_at_most_twelve_settings_and_eight_priorities() {
     assert!(parts[2].starts_with("2147483633:1:2147483647:256,"));
     assert_eq!(parts[3], "m,p,s,a,m,p,s,a");
     assert!(fp.len() <= tollgate::Http2Fingerprint::MAX_LEN);
+}
+
+/// Client bytes captured on 127.0.0.1 (see tests/data/h2/README.md). Each
+/// expectation is the output of `tests/data/h2/tshark_akamai.py` on a pcap
+/// made from the same bytes with text2pcap: tshark 4.0.17's own HTTP/2 and
+/// HPACK dissection, not this crate's.
+#[test]
+fn captured_clients() {
+    let cases: [(&str, &[u8], &str); 4] = [
+        (
+            "chromium 156, TLS",
+            include_bytes!("data/h2/chromium-156-tls.bin"),
+            "1:65536;2:0;4:6291456;6:262144|15663105|0|m,a,s,p",
+        ),
+        (
+            "curl 7.88.1, h2c",
+            include_bytes!("data/h2/curl-7.88.1-h2c.bin"),
+            "3:100;4:33554432;2:0|33488897|0|m,p,s,a",
+        ),
+        (
+            "curl 7.88.1, TLS",
+            include_bytes!("data/h2/curl-7.88.1-tls.bin"),
+            "3:100;4:33554432;2:0|33488897|0|m,p,s,a",
+        ),
+        (
+            "nghttp 1.52.0, h2c",
+            include_bytes!("data/h2/nghttp-1.52.0-h2c.bin"),
+            "3:100;4:65535|00|3:0:0:201,5:0:0:101,7:0:0:1,9:0:7:1,11:0:3:1|m,p,s,a",
+        ),
+    ];
+    for (client, bytes, expected) in cases {
+        assert_eq!(fingerprint_of(bytes).unwrap().as_deref(), Some(expected), "{client}");
+    }
+}
+
+/// Chrome in FoxIO's `http2-with-cookies.pcapng` (TLS secrets embedded):
+/// tshark decrypts the first TLS stream, we feed the client's records one by
+/// one. Expected value: `tshark_akamai.py http2-with-cookies.pcapng -Y
+/// tcp.stream==0`, from tshark's dissection.
+#[test]
+fn chrome_in_the_decrypted_ja4_capture() {
+    let Ok(dir) = std::env::var("TOLLGATE_TESTDATA") else {
+        println!("skipping: TOLLGATE_TESTDATA unset");
+        return;
+    };
+    let path = Path::new(&dir).join("ja4/pcap/http2-with-cookies.pcapng");
+    assert!(path.is_file(), "missing {}", path.display());
+    let Ok(out) = Command::new("tshark")
+        .arg("-r")
+        .arg(&path)
+        .args(["-q", "-z", "follow,tls,raw,0"])
+        .output()
+    else {
+        println!("skipping: tshark not found");
+        return;
+    };
+    assert!(out.status.success(), "tshark failed");
+    let text = String::from_utf8(out.stdout).unwrap();
+    // One line per decrypted record, hex; the server's side is tab-indented
+    // or not depending on who spoke first, so pick the side with the preface.
+    let records: Vec<(bool, Vec<u8>)> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty() && l.trim().bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(|l| {
+            let hex = l.trim();
+            let bytes = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                .collect();
+            (l.starts_with('\t'), bytes)
+        })
+        .collect();
+    let client_side = records.iter().find(|(_, b)| b.starts_with(PREFACE)).unwrap().0;
+    let mut reader = Http2Preface::new();
+    let fp = records
+        .iter()
+        .filter(|(side, _)| *side == client_side)
+        .find_map(|(_, record)| reader.feed(record).unwrap())
+        .unwrap();
+    assert_eq!(fp.as_str(), "1:65536;2:0;3:1000;4:6291456;6:262144|15663105|0|m,a,s,p");
 }
 
 proptest! {

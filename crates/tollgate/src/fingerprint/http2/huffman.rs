@@ -2,8 +2,9 @@
 //!
 //! The code is canonical: codes of one length are consecutive and sorted by
 //! symbol, and each length continues from the previous one shifted left. So
-//! the decoder needs only the code lengths, turned at compile time into a
-//! count per length and the symbols sorted by (length, symbol). A unit test
+//! the decoder needs only the code lengths, turned at compile time into the
+//! first code and code range of each length and the symbols sorted by
+//! (length, symbol); it then decodes a symbol per step, not a bit per step. A unit test
 //! checks that this canonical assignment reproduces every code of the RFC
 //! table, so a typo in the table cannot pass unnoticed.
 
@@ -75,6 +76,10 @@ const COUNTS: [u16; MAX_LEN + 1] = counts();
 /// The symbols sorted by (code length, symbol): canonical code order.
 const SORTED: [u16; 257] = sorted();
 
+/// Per code length: the first code, its position in SORTED, and the end of
+/// the length's codes left-justified in a 32-bit window (exclusive).
+const CANONICAL: [(u32, u16, u64); MAX_LEN + 1] = canonical();
+
 // Evaluated at compile time only: an index out of range fails the build, so
 // the indexing below cannot panic at run time.
 #[allow(clippy::indexing_slicing)]
@@ -107,49 +112,74 @@ const fn sorted() -> [u16; 257] {
     out
 }
 
+#[allow(clippy::indexing_slicing)]
+const fn canonical() -> [(u32, u16, u64); MAX_LEN + 1] {
+    let mut out = [(0u32, 0u16, 0u64); MAX_LEN + 1];
+    let (mut code, mut index) = (0u32, 0u16);
+    let mut len = 1;
+    while len <= MAX_LEN {
+        let count = COUNTS[len];
+        let end = code + count as u32;
+        out[len] = (code, index, (end as u64) << (32 - len));
+        code = end << 1;
+        index += count;
+        len += 1;
+    }
+    out
+}
+
 /// Decodes `input`, handing each decoded octet to `out`.
 pub(super) fn decode(input: &[u8], mut out: impl FnMut(u8)) -> Result<(), HuffmanError> {
-    // Canonical decoding: `code` holds the bits read for the current symbol,
-    // `first` the first code of the current length, `index` the position of
-    // that first code in SORTED.
-    let mut code: u32 = 0;
-    let mut first: u32 = 0;
-    let mut index: usize = 0;
-    let mut len: usize = 0;
-    for byte in input {
-        for shift in (0..8).rev() {
-            code = (code << 1) | u32::from((byte >> shift) & 1);
-            len += 1;
-            let count = u32::from(COUNTS.get(len).copied().unwrap_or(0));
-            let offset = code.wrapping_sub(first);
-            if offset < count {
-                let at = index.saturating_add(offset as usize);
-                let symbol = SORTED.get(at).copied().unwrap_or(EOS);
-                if symbol == EOS {
-                    return Err(HuffmanError::BadPadding);
-                }
-                out(symbol as u8);
-                code = 0;
-                first = 0;
-                index = 0;
-                len = 0;
-            } else {
-                // Every 30-bit string but EOS decodes, so `len` never passes
-                // MAX_LEN; the guard keeps that a checked fact.
-                if len >= MAX_LEN {
-                    return Err(HuffmanError::BadPadding);
-                }
-                index = index.saturating_add(count as usize);
-                first = (first + count) << 1;
-            }
+    // `acc` holds `nbits` unread bits, right-aligned; one symbol is decoded
+    // per step by finding the length whose left-justified range holds the
+    // next 32 bits.
+    let mut acc: u64 = 0;
+    let mut nbits: u32 = 0;
+    let mut bytes = input.iter();
+    loop {
+        while nbits <= 56 {
+            let Some(&b) = bytes.next() else { break };
+            acc = (acc << 8) | u64::from(b);
+            nbits += 8;
         }
+        if nbits == 0 {
+            return Ok(());
+        }
+        // Past the end the window is padded with ones, a prefix of EOS.
+        let window = if nbits >= 32 {
+            (acc >> (nbits - 32)) as u32
+        } else {
+            ((acc << (32 - nbits)) as u32) | (u32::MAX >> nbits)
+        };
+        let found = CANONICAL
+            .iter()
+            .enumerate()
+            .find(|(_, (_, _, limit))| u64::from(window) < *limit);
+        let Some((len, &(first, index, _))) = found else {
+            return Err(HuffmanError::BadPadding);
+        };
+        let len = len as u32;
+        if len > nbits {
+            // Only padding is left: at most 7 bits, all ones.
+            let ones = (1u64 << nbits) - 1;
+            return if nbits <= 7 && acc & ones == ones {
+                Ok(())
+            } else {
+                Err(HuffmanError::BadPadding)
+            };
+        }
+        let offset = (window >> (32 - len)).wrapping_sub(first) as usize;
+        let symbol = SORTED
+            .get(usize::from(index).saturating_add(offset))
+            .copied()
+            .unwrap_or(EOS);
+        if symbol == EOS {
+            return Err(HuffmanError::BadPadding);
+        }
+        out(symbol as u8);
+        nbits -= len;
+        acc &= (1u64 << nbits) - 1;
     }
-    // Leftover bits are padding: at most 7, all ones (a prefix of EOS).
-    let all_ones = len == 0 || code == (1u32 << len) - 1;
-    if len > 7 || !all_ones {
-        return Err(HuffmanError::BadPadding);
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -220,6 +250,45 @@ mod tests {
         let all: Vec<u8> = (0..=255).collect();
         assert_eq!(decoded(&encode(&all)).unwrap(), all);
         assert_eq!(decoded(&[]).unwrap(), b"");
+    }
+
+    /// Bit-at-a-time decoding straight from the RFC table, as a reference.
+    fn reference(input: &[u8]) -> Result<Vec<u8>, HuffmanError> {
+        let codes: std::collections::HashMap<(u32, u8), usize> = TABLE
+            .iter()
+            .enumerate()
+            .map(|(sym, &(code, len))| ((code, len), sym))
+            .collect();
+        let (mut out, mut code, mut len) = (Vec::new(), 0u32, 0u8);
+        for bit in input.iter().flat_map(|b| (0..8).rev().map(move |i| (b >> i) & 1)) {
+            code = (code << 1) | u32::from(bit);
+            len += 1;
+            match codes.get(&(code, len)) {
+                Some(256) => return Err(HuffmanError::BadPadding),
+                Some(&sym) => {
+                    out.push(sym as u8);
+                    (code, len) = (0, 0);
+                }
+                None => {}
+            }
+        }
+        if len > 7 || code != (1 << len) - 1 {
+            return Err(HuffmanError::BadPadding);
+        }
+        Ok(out)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn agrees_with_the_reference(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40)) {
+            proptest::prop_assert_eq!(decoded(&bytes), reference(&bytes));
+        }
+
+        #[test]
+        fn agrees_on_valid_strings(text in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40)) {
+            let bytes = encode(&text);
+            proptest::prop_assert_eq!(decoded(&bytes), Ok(text));
+        }
     }
 
     #[test]

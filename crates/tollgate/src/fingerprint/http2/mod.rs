@@ -193,12 +193,42 @@ impl Http2Preface {
         }
         let room = MAX_PREFACE_BYTES.saturating_sub(self.consumed.saturating_add(self.buf.len()));
         let overflow = bytes.len() > room;
-        self.buf.extend_from_slice(bytes.get(..room).unwrap_or(bytes));
+        let input = bytes.get(..room).unwrap_or(bytes);
 
-        let mut buf = std::mem::take(&mut self.buf);
+        // Frames that arrive whole are read in place; only a partial frame
+        // is copied, to be completed by a later call.
+        let result = if self.buf.is_empty() {
+            let (result, at) = self.read_frames(input);
+            self.buf.extend_from_slice(input.get(at..).unwrap_or_default());
+            result
+        } else {
+            let mut buf = std::mem::take(&mut self.buf);
+            buf.extend_from_slice(input);
+            let (result, at) = self.read_frames(&buf);
+            buf.drain(..at.min(buf.len()));
+            self.buf = buf;
+            result
+        };
+        match result {
+            Ok(None) if overflow => Err(Http2FingerprintError::TooLarge {
+                limit: MAX_PREFACE_BYTES,
+            }),
+            Ok(None) => Ok(None),
+            done => {
+                // The answer is final: release the buffers.
+                self.buf = Vec::new();
+                self.open_block = None;
+                done
+            }
+        }
+    }
+
+    /// Handles the whole frames at the start of `data`; returns the outcome
+    /// and how many bytes were used.
+    fn read_frames(&mut self, data: &[u8]) -> (Result<Option<Http2Fingerprint>, Http2FingerprintError>, usize) {
         let mut at = 0;
         let result = loop {
-            let Some(raw) = buf.get(at..).and_then(|b| b.first_chunk::<{ frame::HEADER_LEN }>()) else {
+            let Some(raw) = data.get(at..).and_then(|b| b.first_chunk::<{ frame::HEADER_LEN }>()) else {
                 break Ok(None);
             };
             let header = frame::Header::parse(*raw);
@@ -210,7 +240,7 @@ impl Http2Preface {
                 });
             }
             let start = at + frame::HEADER_LEN;
-            let Some(payload) = buf.get(start..start.saturating_add(len)) else {
+            let Some(payload) = data.get(start..start.saturating_add(len)) else {
                 break Ok(None);
             };
             self.frames += 1;
@@ -226,14 +256,7 @@ impl Http2Preface {
                 done => break done,
             }
         };
-        buf.drain(..at.min(buf.len()));
-        self.buf = buf;
-        match result {
-            Ok(None) if overflow => Err(Http2FingerprintError::TooLarge {
-                limit: MAX_PREFACE_BYTES,
-            }),
-            other => other,
-        }
+        (result, at)
     }
 
     /// Handles one whole frame.
