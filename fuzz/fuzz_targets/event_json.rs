@@ -9,13 +9,17 @@ use tollgate::{Engine, Record};
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let Ok(record) = Record::from_json(text) else { return };
-    let Ok(engine) = Engine::new(Policy::default()) else { return };
+    let Ok(engine) = Engine::new(Policy::default()) else {
+        return;
+    };
     match &record {
         Record::Event(e) => {
             let _ = engine.evaluate(e);
         }
         Record::Outcome(o) => engine.record(o),
     }
-    let Ok(json) = serde_json::to_string(&record) else { return };
+    let Ok(json) = serde_json::to_string(&record) else {
+        return;
+    };
     assert_eq!(Record::from_json(&json).ok().as_ref(), Some(&record));
 });

@@ -11,7 +11,9 @@ const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 fuzz_target!(|data: &[u8]| {
     // The first byte picks the split points; the preface is usually
     // prepended so the fuzzer spends its time on frames and HPACK.
-    let Some((&control, rest)) = data.split_first() else { return };
+    let Some((&control, rest)) = data.split_first() else {
+        return;
+    };
     let mut input = Vec::with_capacity(PREFACE.len() + rest.len());
     if control & 1 == 0 {
         input.extend_from_slice(PREFACE);

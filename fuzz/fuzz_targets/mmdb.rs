@@ -9,7 +9,9 @@ use libfuzzer_sys::fuzz_target;
 use tollgate::geo::{DbKind, GeoDb};
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, bytes)) = data.split_first() else { return };
+    let Some((&selector, bytes)) = data.split_first() else {
+        return;
+    };
     let kind = DbKind::ALL[usize::from(selector) % DbKind::ALL.len()];
 
     // Addresses: a fixed few, plus two taken from the input itself.
@@ -37,7 +39,11 @@ fuzz_target!(|data: &[u8]| {
     for &ip in &ips {
         let hot = db.lookup(ip);
         if let Ok(info) = &hot {
-            let bits = if ip.is_ipv4() || ip.to_canonical().is_ipv4() { 32 } else { 128 };
+            let bits = if ip.is_ipv4() || ip.to_canonical().is_ipv4() {
+                32
+            } else {
+                128
+            };
             assert!(info.prefix_len.is_none_or(|p| p <= bits), "{ip}: {info:?}");
         }
         let details = db.lookup_details(ip);

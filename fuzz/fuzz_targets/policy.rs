@@ -10,7 +10,9 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let _ = Policy::from_json(text);
     let Ok(policy) = Policy::from_toml(text) else { return };
-    let Ok(toml) = policy.to_toml() else { panic!("accepted policy does not serialize") };
+    let Ok(toml) = policy.to_toml() else {
+        panic!("accepted policy does not serialize")
+    };
     assert_eq!(Policy::from_toml(&toml).ok().as_ref(), Some(&policy));
     assert!(Engine::new(policy).is_ok());
 });
