@@ -9,17 +9,16 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::TokioIo;
 use rustls::pki_types::CertificateDer;
 use tollgate::fingerprint::{ClientHello, Http2Preface, Transport};
 
 #[path = "../../crates/tollgate-tls/tests/support/mod.rs"]
 mod support;
-use support::{Recorder, client_config, connect};
+use support::{client_config, connect, http2_recorded};
 
 async fn get_json<S>(sender: &mut S, uri: &str) -> serde_json::Value
 where
@@ -85,15 +84,7 @@ async fn check_service(name: &str, addr: SocketAddr, cert: &CertificateDer<'stat
     // HTTP/2: the fingerprint of the frames the client wrote.
     let (tls, wire) = connect(addr, client_config(cert, &[b"h2"])).await;
     let hello = ClientHello::parse(&wire.lock().unwrap()).unwrap();
-    let frames = Arc::new(Mutex::new(Vec::new()));
-    let recorded = Recorder {
-        inner: tls,
-        written: Arc::clone(&frames),
-    };
-    let (mut h2, conn) = hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(recorded))
-        .await
-        .unwrap();
-    tokio::spawn(conn);
+    let (mut h2, frames) = http2_recorded(tls).await;
     let seen = get_json(&mut h2, "https://localhost/whoami").await;
     let expected = Http2Preface::new().feed(&frames.lock().unwrap()).unwrap().unwrap();
     assert_eq!(seen["ja4"], hello.ja4(Transport::Tcp).to_string(), "{name}");

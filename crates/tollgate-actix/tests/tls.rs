@@ -6,12 +6,12 @@
 #![cfg(feature = "tls")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use actix_web::{App, HttpMessage, HttpRequest, web};
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::TokioIo;
 use tollgate::fingerprint::{ClientHello, Http2Preface, Transport};
 use tollgate::policy::Policy;
 use tollgate::{Engine, EventKind};
@@ -21,7 +21,7 @@ use tollgate_tls::self_signed::SelfSigned;
 
 #[path = "../../tollgate-tls/tests/support/mod.rs"]
 mod support;
-use support::{Recorder, client_config, connect, lines};
+use support::{client_config, connect, http2_recorded, lines};
 
 async fn whoami(request: HttpRequest) -> String {
     let extensions = request.extensions();
@@ -74,15 +74,7 @@ async fn actix_handlers_see_native_fingerprints_over_http1_and_http2() {
     // HTTP/2.
     let (tls, wire) = connect(addr, client_config(cert.certificate(), &[b"h2"])).await;
     let hello = ClientHello::parse(&wire.lock().unwrap()).unwrap();
-    let frames = Arc::new(Mutex::new(Vec::new()));
-    let recorded = Recorder {
-        inner: tls,
-        written: Arc::clone(&frames),
-    };
-    let (mut sender, conn) = hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(recorded))
-        .await
-        .unwrap();
-    actix_web::rt::spawn(conn);
+    let (mut sender, frames) = http2_recorded(tls).await;
     let request = http::Request::get("https://localhost/login")
         .body(Empty::<Bytes>::new())
         .unwrap();

@@ -13,14 +13,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::Extension;
 use axum::{Router, routing::get};
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::TokioIo;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
@@ -32,7 +32,7 @@ use tollgate_tls::self_signed::SelfSigned;
 use tollgate_tls::{AcceptError, Acceptor};
 
 mod support;
-use support::{Recorder, client_config, connect, lines};
+use support::{client_config, connect, http2_recorded, lines};
 
 async fn whoami(Extension(cx): Extension<RequestContext>) -> String {
     let ja4 = cx.ja4.map(|j| j.to_string()).unwrap_or_default();
@@ -110,15 +110,7 @@ async fn http2_handler_sees_the_http2_fingerprint() {
     let (tls, wire) = connect(server.addr, client_config(server.cert.certificate(), &[b"h2"])).await;
     let hello = ClientHello::parse(&wire.lock().unwrap()).unwrap();
     assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
-    let frames = Arc::new(Mutex::new(Vec::new()));
-    let recorded = Recorder {
-        inner: tls,
-        written: Arc::clone(&frames),
-    };
-    let (mut sender, conn) = hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(recorded))
-        .await
-        .unwrap();
-    tokio::spawn(conn);
+    let (mut sender, frames) = http2_recorded(tls).await;
     let request = http::Request::get("https://localhost/whoami")
         .body(Empty::<Bytes>::new())
         .unwrap();

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use hyper::body::Bytes;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use rustls::pki_types::{CertificateDer, ServerName};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
@@ -74,6 +75,26 @@ pub async fn connect(addr: SocketAddr, config: rustls::ClientConfig) -> (Tls, Ar
         .await
         .unwrap();
     (tls, wire)
+}
+
+/// An HTTP/2 client connection over `tls` that records the decrypted
+/// bytes it writes (preface, SETTINGS, WINDOW_UPDATE, HEADERS...).
+pub async fn http2_recorded<B>(tls: Tls) -> (hyper::client::conn::http2::SendRequest<B>, Arc<Mutex<Vec<u8>>>)
+where
+    B: hyper::body::Body + Unpin + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let frames = Arc::new(Mutex::new(Vec::new()));
+    let recorded = Recorder {
+        inner: tls,
+        written: Arc::clone(&frames),
+    };
+    let (sender, conn) = hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(recorded))
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    (sender, frames)
 }
 
 pub fn lines(body: &Bytes) -> Vec<String> {
