@@ -18,43 +18,15 @@ use tollgate::{Engine, EventKind, Timestamp};
 use tollgate_tower::ConnectionFingerprints;
 use tollgate_tower::context::{ContextConfig, RequestContext};
 use tollgate_tower::response::ResponseConfig;
+use tollgate_tower::routes::Routes;
 
 use crate::TollgateHandle;
 use crate::response::{add_rate_limit_headers, misconfigured, rejection_response};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum PathMatch {
-    Exact(String),
-    Prefix(String),
-}
-
-impl PathMatch {
-    fn parse(path: &str) -> Self {
-        match path.strip_suffix('*') {
-            Some(prefix) => PathMatch::Prefix(prefix.to_owned()),
-            None => PathMatch::Exact(path.to_owned()),
-        }
-    }
-
-    fn matches(&self, path: &str) -> bool {
-        match self {
-            PathMatch::Exact(p) => p == path,
-            PathMatch::Prefix(p) => path.starts_with(p.as_str()),
-        }
-    }
-}
-
-#[derive(Clone, Debug)]
-struct Route {
-    method: Option<Method>,
-    path: PathMatch,
-    kind: EventKind,
-}
-
 struct Config<S> {
     tollgate: TollgateHandle<S>,
     context: ContextConfig,
-    routes: Vec<Route>,
+    routes: Routes,
     peer: fn(&ServiceRequest) -> Option<IpAddr>,
 }
 
@@ -150,7 +122,7 @@ impl<S: Store> Tollgate<S> {
             config: Arc::new(Config {
                 tollgate,
                 context,
-                routes: Vec::new(),
+                routes: Routes::default(),
                 peer: socket_peer,
             }),
         }
@@ -177,8 +149,7 @@ impl<S: Store> Tollgate<S> {
     }
 
     fn route(self, method: Option<Method>, path: &str, kind: EventKind) -> Self {
-        let path = PathMatch::parse(path);
-        self.edit(|c| c.routes.push(Route { method, path, kind }))
+        self.edit(|c| c.routes.add(method.as_ref().map(Method::as_str), path, kind))
     }
 
     /// Reads the client's socket peer with `peer` instead of
@@ -285,14 +256,11 @@ where
         if let Some(native) = native {
             native.apply(&mut context);
         }
-        let route = config
-            .routes
-            .iter()
-            .find(|r| r.method.as_ref().is_none_or(|m| m == req.method()) && r.path.matches(req.path()));
+        let route = config.routes.find(req.method().as_str(), req.path());
         let tollgate = &config.tollgate;
         let mut rate_limit = None;
-        if let Some(route) = route {
-            let event = context.event(route.kind, tollgate.now());
+        if let Some(kind) = route {
+            let event = context.event(kind, tollgate.now());
             let pre = tollgate.evaluate_pre_auth(&event);
             if let Some(rejection) = tollgate.rejection(&pre.decision) {
                 let response = rejection_response(rejection);
@@ -316,20 +284,5 @@ where
             }
             Ok(response.map_into_left_body())
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_match_exactly_or_by_prefix() {
-        let prefix = PathMatch::parse("/otp/*");
-        assert!(prefix.matches("/otp/send"));
-        assert!(!prefix.matches("/otp"));
-        let exact = PathMatch::parse("/login");
-        assert!(exact.matches("/login"));
-        assert!(!exact.matches("/login/x"));
     }
 }

@@ -17,6 +17,7 @@ use tower::{Layer, Service};
 use crate::context::{ContextConfig, RequestContext};
 use crate::fingerprints::ConnectionFingerprints;
 use crate::response::{ResponseConfig, rate_limit_header_values};
+use crate::routes::Routes;
 use crate::shared::Tollgate;
 
 /// The socket peer of a connection, for servers that do not put a
@@ -34,39 +35,10 @@ fn default_peer(extensions: &Extensions) -> Option<IpAddr> {
         .or_else(|| extensions.get::<SocketAddr>().map(SocketAddr::ip))
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum PathMatch {
-    Exact(String),
-    Prefix(String),
-}
-
-impl PathMatch {
-    fn parse(path: &str) -> Self {
-        match path.strip_suffix('*') {
-            Some(prefix) => PathMatch::Prefix(prefix.to_owned()),
-            None => PathMatch::Exact(path.to_owned()),
-        }
-    }
-
-    fn matches(&self, path: &str) -> bool {
-        match self {
-            PathMatch::Exact(p) => p == path,
-            PathMatch::Prefix(p) => path.starts_with(p.as_str()),
-        }
-    }
-}
-
-#[derive(Clone, Debug)]
-struct Route {
-    method: Option<http::Method>,
-    path: PathMatch,
-    kind: EventKind,
-}
-
 struct Config<S> {
     tollgate: Tollgate<S>,
     context: ContextConfig,
-    routes: Vec<Route>,
+    routes: Routes,
     peer: fn(&Extensions) -> Option<IpAddr>,
 }
 
@@ -131,7 +103,7 @@ impl<S: Store> TollgateLayer<S> {
             config: Arc::new(Config {
                 tollgate,
                 context,
-                routes: Vec::new(),
+                routes: Routes::default(),
                 peer: default_peer,
             }),
         }
@@ -161,27 +133,13 @@ impl<S: Store> TollgateLayer<S> {
     /// matching route wins.
     #[must_use]
     pub fn protect(self, path: &str, kind: EventKind) -> Self {
-        let path = PathMatch::parse(path);
-        self.edit(|c| {
-            c.routes.push(Route {
-                method: None,
-                path,
-                kind,
-            })
-        })
+        self.edit(|c| c.routes.add(None, path, kind))
     }
 
     /// Like [`protect`](TollgateLayer::protect), for one method only.
     #[must_use]
     pub fn protect_method(self, method: http::Method, path: &str, kind: EventKind) -> Self {
-        let path = PathMatch::parse(path);
-        self.edit(|c| {
-            c.routes.push(Route {
-                method: Some(method),
-                path,
-                kind,
-            })
-        })
+        self.edit(|c| c.routes.add(Some(method.as_str()), path, kind))
     }
 
     /// Reads the socket peer with `peer` (the default reads a [`PeerAddr`],
@@ -359,14 +317,11 @@ where
         if let Some(native) = request.extensions().get::<ConnectionFingerprints>() {
             native.apply(&mut context);
         }
-        let route = config
-            .routes
-            .iter()
-            .find(|r| r.method.as_ref().is_none_or(|m| m == request.method()) && r.path.matches(request.uri().path()));
+        let route = config.routes.find(request.method().as_str(), request.uri().path());
         let tollgate = &config.tollgate;
         let mut rate_limit = None;
-        if let Some(route) = route {
-            let event = context.event(route.kind, tollgate.now());
+        if let Some(kind) = route {
+            let event = context.event(kind, tollgate.now());
             let pre = tollgate.evaluate_pre_auth(&event);
             if let Some(rejection) = tollgate.rejection(&pre.decision) {
                 return ResponseFuture::Ready {

@@ -40,6 +40,7 @@ mod fingerprints;
 pub mod guard;
 mod layer;
 pub mod response;
+pub mod routes;
 mod shared;
 
 pub use fingerprints::ConnectionFingerprints;
