@@ -28,6 +28,7 @@ use std::str::FromStr;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
 pub enum BrowserFamily {
     /// Chrome, Chromium, Edge, Opera, Brave, Samsung Internet, Android
     /// WebView: BoringSSL and Chromium's HTTP/2.
