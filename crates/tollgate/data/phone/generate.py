@@ -47,14 +47,10 @@ def lengths(spec):
 
 
 def national_prefix_for_parsing(t):
-    """The prefix a national number drops, as a regex, when simple stripping is right.
-
-    Transform rules (AR, MX ...) and capturing patterns rewrite the number rather
-    than drop a prefix; there the plain national prefix is used instead.
-    """
+    """The pattern a national number's trunk prefix matches at its start."""
     npp = squash(t.get("nationalPrefixForParsing"))
     np = t.get("nationalPrefix", "")
-    if npp and not t.get("nationalPrefixTransformRule") and not re.search(r"\((?!\?:)", npp):
+    if npp:
         return npp
     return re.escape(np) if np else "-"
 
@@ -67,7 +63,7 @@ def main():
     print("# Copyright (C) 2009 The Libphonenumber Authors. Licensed under the Apache License,")
     print("# Version 2.0 (see LICENSE-Apache-2.0 beside this file). Modified: reduced to the")
     print("# fields tollgate uses. Do not edit by hand; regenerate (docs/phone.md).")
-    print("# region\tid\tcalling_code\tmain\tinternational_prefix\tnational_prefix\tleading_digits")
+    print("# region\tid\tcalling_code\tmain\tinternational_prefix\tnational_prefix\ttransform_rule\tleading_digits")
     print("# type\tname\tpossible_lengths\tnational_number_pattern")
     print(f"version\t{version}")
     for t in root.iter("territory"):
@@ -94,6 +90,7 @@ def main():
                     "1" if t.get("mainCountryForCode") == "true" else "0",
                     squash(t.get("internationalPrefix")) or "-",
                     national_prefix_for_parsing(t),
+                    t.get("nationalPrefixTransformRule") or "-",
                     squash(t.get("leadingDigits")) or "-",
                 ]
             )

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::NumberType;
-use super::matcher::{FullMatcher, PrefixMatcher};
+use super::matcher::{FullMatcher, PrefixMatcher, Rewriter};
 use crate::Country;
 
 pub(super) const TABLE: &str = include_str!("../../data/phone/metadata.tsv");
@@ -31,6 +31,7 @@ pub(super) struct RegionSpec {
     main: bool,
     international_prefix: Option<&'static str>,
     national_prefix: Option<&'static str>,
+    transform_rule: Option<&'static str>,
     leading_digits: Option<&'static str>,
     descs: Vec<(Desc, u32, &'static str)>,
 }
@@ -43,6 +44,8 @@ pub(super) struct Region {
     pub(super) leading_digits: Option<PrefixMatcher>,
     pub(super) international_prefix: Option<PrefixMatcher>,
     pub(super) national_prefix: Option<PrefixMatcher>,
+    /// The national prefix pattern with its transform rule, where it has one.
+    pub(super) rewriter: Option<Rewriter>,
     /// All the region's patterns in one DFA; bit `i` is `descs[i]`.
     pub(super) patterns: Option<FullMatcher>,
     /// What each bit means and the national number lengths it allows
@@ -123,6 +126,7 @@ impl Table {
                         main: fields.next() == Some("1"),
                         international_prefix: optional(fields.next()),
                         national_prefix: optional(fields.next()),
+                        transform_rule: optional(fields.next()),
                         leading_digits: optional(fields.next()),
                         descs: Vec::new(),
                     };
@@ -254,6 +258,10 @@ impl RegionSpec {
             leading_digits: self.leading_digits.and_then(PrefixMatcher::new),
             international_prefix: self.international_prefix.and_then(PrefixMatcher::new),
             national_prefix: self.national_prefix.and_then(PrefixMatcher::new),
+            rewriter: self
+                .national_prefix
+                .zip(self.transform_rule)
+                .and_then(|(pattern, rule)| Rewriter::new(pattern, rule)),
             patterns: if patterns.is_empty() {
                 None
             } else {
@@ -270,6 +278,7 @@ impl RegionSpec {
         self.leading_digits.is_some() == region.leading_digits.is_some()
             && self.international_prefix.is_some() == region.international_prefix.is_some()
             && self.national_prefix.is_some() == region.national_prefix.is_some()
+            && (self.national_prefix.is_some() && self.transform_rule.is_some()) == region.rewriter.is_some()
             && self.descs.is_empty() != region.patterns.is_some()
     }
 }
