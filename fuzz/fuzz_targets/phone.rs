@@ -1,7 +1,7 @@
 //! Phone parsing: any input and default region give an E.164 number or a
 //! typed error, never a panic. An accepted number has a known calling code,
 //! classifies without panicking and is masked when shown; an error's message
-//! quotes no digit of the input.
+//! quotes no digit of the input. Short-code costs never panic either.
 //!
 //! Input: one byte choosing the default region (or none), then the text.
 #![no_main]
@@ -43,6 +43,9 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(shown.len(), digits.len() + 1);
         }
         Err(e) => assert!(!e.to_string().bytes().any(|b| b.is_ascii_digit()), "{e}"),
+    }
+    if let Some(region) = region {
+        let _ = phone::short_number_cost(&input, region);
     }
     if let Ok(e164) = format!("+{}", input.trim_start_matches('+')).parse() {
         let _ = phone::classify(&e164);

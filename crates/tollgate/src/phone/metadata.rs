@@ -99,7 +99,8 @@ fn desc_named(name: &str) -> Option<Desc> {
     })
 }
 
-fn length_mask(list: &str) -> u32 {
+/// `"6,7,9"` -> bits 6, 7 and 9.
+pub(super) fn length_mask(list: &str) -> u32 {
     list.split(',')
         .filter_map(|n| n.parse::<u32>().ok())
         .filter(|&n| n < 32)

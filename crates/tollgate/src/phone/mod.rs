@@ -1,6 +1,7 @@
 //! Phone numbers: E.164 from what users type, and what a number is — its
 //! country and its type (mobile, fixed line, premium rate ...) — from
-//! libphonenumber's numbering-plan metadata, without a lock on the hot path.
+//! libphonenumber's numbering-plan metadata, without a lock on the hot path;
+//! and what a short code costs in a region ([`short_number_cost`]).
 //!
 //! ```
 //! use tollgate::phone::{self, NumberType};
@@ -22,9 +23,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! The metadata is Google libphonenumber's `PhoneNumberMetadata.xml`
-//! (Apache-2.0), reduced by `data/phone/generate.py` to the table in
-//! `data/phone/metadata.tsv`; [`METADATA_VERSION`] says which release.
+//! The metadata is Google libphonenumber's `PhoneNumberMetadata.xml` and
+//! `ShortNumberMetadata.xml` (Apache-2.0), reduced by
+//! `data/phone/generate.py` to the tables in `data/phone/`; [`METADATA_VERSION`] says which release.
 //! `docs/phone.md` tells how to update it. Each calling code's patterns are
 //! compiled into one dense DFA the first time a number with that code is
 //! classified (a few milliseconds for the largest plans); [`warm_up`] does
@@ -35,10 +36,12 @@ mod error;
 mod matcher;
 mod metadata;
 mod normalize;
+mod short;
 
 pub use classify::classify;
 pub use error::PhoneError;
 pub use normalize::normalize;
+pub use short::{ShortNumberCost, short_number_cost};
 
 use crate::{Country, E164};
 
@@ -133,14 +136,15 @@ impl PhoneInfo {
     }
 }
 
-/// Compiles the patterns of every calling code now rather than on first
-/// use, and returns the bytes they take (a few megabytes).
+/// Compiles the patterns of every calling code and short-code region now
+/// rather than on first use, and returns the bytes they take (about two
+/// megabytes).
 ///
 /// ```
 /// assert!(tollgate::phone::warm_up() > 0);
 /// ```
 pub fn warm_up() -> usize {
-    metadata::table().compile_all().0
+    metadata::table().compile_all().0 + short::compile_all().0
 }
 
 /// How many digits of `digits` (an E.164 number without `+`) are its
@@ -160,6 +164,7 @@ mod tests {
         assert!(metadata::TABLE.lines().any(|l| l == version));
         let (bytes, broken) = table.compile_all();
         assert_eq!(broken, 0);
+        assert_eq!(short::compile_all().1, 0);
         assert!(bytes > 0);
         for code in [1, 7, 44, 262, 599, 800, 979] {
             assert!(table.has_code(code), "{code}");
