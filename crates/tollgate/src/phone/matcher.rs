@@ -3,6 +3,14 @@
 //! A dense DFA is searched through `&self` with no cache, so lookups from
 //! many threads share it without a lock. The metadata's patterns only ever
 //! see ASCII digits, so Unicode is off and the byte classes stay few.
+//!
+//! ```
+//! // Two threads classify through the same DFAs, no lock between them.
+//! let n: tollgate::E164 = "+33612345678".parse()?;
+//! let t = std::thread::spawn(move || tollgate::phone::classify(&n).number_type);
+//! assert_eq!(t.join().ok(), Some(tollgate::phone::classify(&n).number_type));
+//! # Ok::<(), tollgate::FieldError>(())
+//! ```
 
 use regex_automata::dfa::{Automaton, StartKind, dense};
 use regex_automata::nfa::thompson::{self, pikevm::PikeVM};

@@ -4,6 +4,14 @@
 //! Reading the table is cheap (no regex); compiling is not, so it is done
 //! per calling code: the first `+44` number pays for the United Kingdom and
 //! its crown dependencies only. [`warm_up`](super::warm_up) compiles all.
+//!
+//! ```
+//! // The first +44 number compiles +44; the second one only searches.
+//! let a = tollgate::phone::classify(&"+441212345678".parse()?);
+//! let b = tollgate::phone::classify(&"+447400123456".parse()?);
+//! assert_ne!(a.number_type, b.number_type);
+//! # Ok::<(), tollgate::FieldError>(())
+//! ```
 
 use std::collections::HashMap;
 use std::sync::OnceLock;

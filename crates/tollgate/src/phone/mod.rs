@@ -43,7 +43,7 @@ pub use error::PhoneError;
 pub use normalize::normalize;
 pub use short::{ShortNumberCost, short_number_cost};
 
-use crate::{Country, E164};
+use crate::{Country, E164, FieldError};
 
 /// The libphonenumber metadata release the table was generated from.
 pub const METADATA_VERSION: &str = "9.0.33";
@@ -99,6 +99,40 @@ impl NumberType {
             NumberType::Voicemail => "voicemail",
             NumberType::Unknown => "unknown",
         }
+    }
+}
+
+impl NumberType {
+    /// Every type, in declaration order.
+    pub const ALL: [NumberType; 12] = [
+        NumberType::FixedLine,
+        NumberType::Mobile,
+        NumberType::FixedLineOrMobile,
+        NumberType::TollFree,
+        NumberType::PremiumRate,
+        NumberType::SharedCost,
+        NumberType::Voip,
+        NumberType::PersonalNumber,
+        NumberType::Pager,
+        NumberType::Uan,
+        NumberType::Voicemail,
+        NumberType::Unknown,
+    ];
+}
+
+/// Parses the snake-case name [`NumberType::as_str`] gives, so policies
+/// can name types: `"premium_rate".parse()`.
+impl std::str::FromStr for NumberType {
+    type Err = FieldError;
+
+    fn from_str(s: &str) -> Result<Self, FieldError> {
+        NumberType::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or(FieldError::new(
+                "number_type",
+                "expected a number type such as \"premium_rate\"",
+            ))
     }
 }
 
@@ -170,6 +204,14 @@ mod tests {
             assert!(table.has_code(code), "{code}");
         }
         assert!(!table.has_code(0) && !table.has_code(999));
+    }
+
+    #[test]
+    fn number_types_round_trip_through_their_names() {
+        for t in NumberType::ALL {
+            assert_eq!(t.as_str().parse::<NumberType>(), Ok(t));
+        }
+        assert!("Premium_Rate".parse::<NumberType>().is_err());
     }
 
     #[test]

@@ -6,6 +6,14 @@
 //! national trunk prefix (`0` in most of Europe, `1` in NANP, `8` in Russia)
 //! is dropped, also in the common `+44 (0)20 ...` spelling. Letters (vanity
 //! numbers), extensions and `tel:` URIs are refused rather than guessed at.
+//!
+//! ```
+//! let ar = "AR".parse()?;
+//! // Argentina's mobile `15` after the area code becomes `9` before it.
+//! let e164 = tollgate::phone::normalize("011 15-2345-6789", Some(ar))?;
+//! assert_eq!(e164.digits(), "5491123456789");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use super::PhoneError;
 use super::metadata::{Region, table};

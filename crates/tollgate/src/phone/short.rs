@@ -3,6 +3,12 @@
 //!
 //! A short code has no calling code and means something only in the
 //! region it is dialled in, so the region is part of the question.
+//!
+//! ```
+//! use tollgate::phone::{short_number_cost, ShortNumberCost};
+//! assert_eq!(short_number_cost("999", "GB".parse()?), ShortNumberCost::TollFree);
+//! # Ok::<(), tollgate::FieldError>(())
+//! ```
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
