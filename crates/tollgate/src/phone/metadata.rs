@@ -324,6 +324,17 @@ impl Region {
             .any(|&(d, lengths)| d == Desc::General && len < 32 && lengths & (1 << len) != 0)
     }
 
+    /// Whether a national number of `len` digits is longer than any here.
+    pub(super) fn too_long(&self, len: usize) -> bool {
+        let longest = self
+            .descs
+            .iter()
+            .filter(|&&(d, lengths)| d == Desc::General && lengths != 0)
+            .map(|&(_, lengths)| 31usize.saturating_sub(lengths.leading_zeros() as usize))
+            .max();
+        longest.is_some_and(|max| len > max)
+    }
+
     /// Whether `national` is a valid-looking number of this region at all.
     pub(super) fn matches_general(&self, national: &[u8]) -> bool {
         let mask = self.matching(national);

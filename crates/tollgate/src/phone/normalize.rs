@@ -122,10 +122,42 @@ pub fn normalize(input: &str, default_region: Option<Country>) -> Result<E164, P
             };
             (code, national)
         }
-        (None, Some((code, region))) => (code, strip_national_prefix(region, digits, false)),
+        (None, Some((code, region))) => (code, read_national(code, region, digits)),
         (None, None) => return Err(PhoneError::MissingCallingCode),
     };
     assemble(calling_code, national.digits())
+}
+
+/// A number typed without an international prefix in `region`. Users
+/// often type their own calling code without the `+` (`49 30 123456` in
+/// Germany); as in libphonenumber it is dropped when the number is not
+/// valid with it but is without it, or is too long with it.
+fn read_national(code: u16, region: &Region, digits: &[u8]) -> National {
+    let (code_digits, code_len) = calling_code_digits(code);
+    let own_code = code_digits.get(..code_len).and_then(|c| digits.strip_prefix(c));
+    if let Some(rest) = own_code.filter(|r| !r.is_empty()) {
+        let without = strip_national_prefix(region, rest, false);
+        let better = !region.matches_general(digits) && region.matches_general(without.digits());
+        if better || region.too_long(digits.len()) {
+            return without;
+        }
+    }
+    strip_national_prefix(region, digits, false)
+}
+
+/// The ASCII digits of a calling code (1 to 3 of them) and how many.
+fn calling_code_digits(code: u16) -> ([u8; 3], usize) {
+    let all = [code / 100 % 10, code / 10 % 10, code % 10].map(|d| b'0' + d as u8);
+    let len = match code {
+        0..=9 => 1,
+        10..=99 => 2,
+        _ => 3,
+    };
+    let mut out = [0u8; 3];
+    for (slot, &d) in out.iter_mut().zip(all.iter().skip(3 - len)) {
+        *slot = d;
+    }
+    (out, len)
 }
 
 /// A national number as typed, or as a transform rule rewrote it.
@@ -183,11 +215,10 @@ fn strip_national_prefix(region: &Region, national: &[u8], after_calling_code: b
 }
 
 fn assemble(calling_code: u16, national: &[u8]) -> Result<E164, PhoneError> {
-    let code = [calling_code / 100, calling_code / 10 % 10, calling_code % 10];
-    let code_digits = code.iter().skip_while(|&&d| d == 0).map(|&d| b'0' + (d % 10) as u8);
+    let (code, code_len) = calling_code_digits(calling_code);
     let mut buf = [0u8; 15];
     let mut total = 0;
-    for b in code_digits.chain(national.iter().copied()) {
+    for &b in code.iter().take(code_len).chain(national) {
         *buf.get_mut(total).ok_or(PhoneError::TooLong)? = b;
         total += 1;
     }
