@@ -7,9 +7,10 @@ For every region and type with an example number, the example is mutated
 (digits changed, one added or removed) so that valid, invalid and
 neighbouring-range numbers all appear. Deterministic (fixed seed).
 
-`generate_oracle.py national > national.tsv`: every example number as
-libphonenumber formats it nationally (`020 7946 0000`), its region, and the
-E.164 libphonenumber parses that back to.
+`generate_oracle.py national > national.tsv`: every example number, and
+every valid mutated number of `types`, as libphonenumber formats it
+nationally (`020 7946 0000`) and internationally (`+44 20 7946 0000`), its
+region, and the E.164 libphonenumber parses that back to.
 
 Needs `pip install phonenumbers==9.0.33` (the metadata version tollgate's
 table is generated from).
@@ -45,18 +46,27 @@ def mutations(rng, national):
 
 
 def national():
-    print("# national_format\tregion\te164 (phonenumbers %s)" % phonenumbers.__version__)
+    print("# typed\tregion\te164 (phonenumbers %s)" % phonenumbers.__version__)
+    numbers = []
     for region in sorted(phonenumbers.SUPPORTED_REGIONS):
         for t in TYPES:
             ex = phonenumbers.example_number_for_type(region, t)
-            if ex is None:
-                continue
-            typed = phonenumbers.format_number(ex, phonenumbers.PhoneNumberFormat.NATIONAL)
+            if ex is not None:
+                numbers.append((ex, region))
+    for e164, _, _ in mutated():
+        n = phonenumbers.parse(e164)
+        region = phonenumbers.region_code_for_number(n)
+        if region and region != "001" and phonenumbers.is_valid_number(n):
+            numbers.append((n, region))
+    for n, region in numbers:
+        for fmt in (phonenumbers.PhoneNumberFormat.NATIONAL, phonenumbers.PhoneNumberFormat.INTERNATIONAL):
+            typed = phonenumbers.format_number(n, fmt)
             back = phonenumbers.parse(typed, region)
             print("%s\t%s\t%s" % (typed, region, phonenumbers.format_number(back, phonenumbers.PhoneNumberFormat.E164)))
 
 
-def types():
+def mutated():
+    """(e164, region_for_number, type name) for the mutated examples."""
     rng = random.Random(9033)
     seen = set()
     examples = []
@@ -70,7 +80,6 @@ def types():
             ex = phonenumbers.example_number_for_non_geo_entity(code)
             if ex is not None:
                 examples.append(ex)
-    print("# e164\tregion_for_number\tnumber_type (phonenumbers %s)" % phonenumbers.__version__)
     for ex in examples:
         national = phonenumbers.national_significant_number(ex)
         for candidate in mutations(rng, national):
@@ -86,7 +95,13 @@ def types():
             if phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.E164) != e164:
                 continue
             region = phonenumbers.region_code_for_number(n) or "-"
-            print("%s\t%s\t%s" % (e164, region, NAMES[phonenumbers.number_type(n)]))
+            yield e164, region, NAMES[phonenumbers.number_type(n)]
+
+
+def types():
+    print("# e164\tregion_for_number\tnumber_type (phonenumbers %s)" % phonenumbers.__version__)
+    for row in mutated():
+        print("\t".join(row))
 
 
 if __name__ == "__main__":
