@@ -171,3 +171,28 @@ fn national_formats_read_back_as_libphonenumber_does() {
         wrong.join("\n")
     );
 }
+
+proptest::proptest! {
+    /// Separators anywhere after the `+` change nothing.
+    #[test]
+    fn separators_anywhere_change_nothing(
+        national in "[1-9][0-9]{9}",
+        seps in proptest::collection::vec(proptest::sample::select(vec!["", " ", "-", ".", "(", ")", "/", " - "]), 12),
+    ) {
+        let plain = phone::normalize(&format!("+49{national}"), None);
+        let spaced: String = "49".chars().chain(national.chars())
+            .zip(&seps)
+            .map(|(d, s)| format!("{s}{d}"))
+            .collect();
+        proptest::prop_assert_eq!(phone::normalize(&format!("+{spaced}"), None), plain);
+    }
+
+    /// Any text gives a number or an error, and an error quotes no digit.
+    #[test]
+    fn any_text_is_read_or_refused(text in "\\PC{0,40}", region in proptest::sample::select(vec![None, Some("GB"), Some("US"), Some("AR")])) {
+        match phone::normalize(&text, region.map(country)) {
+            Ok(number) => proptest::prop_assert!(phone::classify(&number).calling_code > 0),
+            Err(e) => proptest::prop_assert!(!e.to_string().bytes().any(|b| b.is_ascii_digit())),
+        }
+    }
+}
