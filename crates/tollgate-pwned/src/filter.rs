@@ -103,6 +103,15 @@ impl PwnedFilter {
             .filter(|&end| end == bytes.len() && index_start >= HEADER_LEN)
             .and_then(|end| bytes.get(index_start..end))
             .ok_or(FilterError::Corrupt("shard index is not at the end of the file"))?;
+        // Structure first, then checksums: a damaged index is reported as
+        // what it is, and the fuzzer reaches the entry checks.
+        let mut shards = Vec::with_capacity(header.shard_count());
+        let mut keys = 0u64;
+        for entry in index.chunks_exact(ENTRY_LEN) {
+            let shard = Shard::decode(entry, header.width, header.index_offset)?;
+            keys = keys.saturating_add(u64::from(shard.key_count));
+            shards.push(shard);
+        }
         let head = bytes.get(..56).ok_or(FilterError::Corrupt("header"))?;
         let stored = bytes
             .get(56..HEADER_LEN)
@@ -111,18 +120,13 @@ impl PwnedFilter {
         if stored != Some(checksum(&[head, index])) {
             return Err(FilterError::Checksum("header and index").into());
         }
-        let mut shards = Vec::with_capacity(header.shard_count());
-        let mut keys = 0u64;
-        for entry in index.chunks_exact(ENTRY_LEN) {
-            let shard = Shard::decode(entry, header.width, header.index_offset)?;
+        for shard in &shards {
             let fingerprints = bytes
                 .get(shard.start..shard.end)
                 .ok_or(FilterError::Corrupt("shard range"))?;
             if checksum(&[fingerprints]) != shard.checksum {
                 return Err(FilterError::Checksum("shard fingerprints").into());
             }
-            keys = keys.saturating_add(u64::from(shard.key_count));
-            shards.push(shard);
         }
         if keys != header.key_count {
             return Err(FilterError::Corrupt("shard key counts do not add up").into());

@@ -136,7 +136,7 @@ fn truncated_or_corrupt_files_are_typed_errors() {
         PwnedFilter::from_bytes(bad).unwrap_err(),
         FilterError::Corrupt(_)
     ));
-    // A flipped fingerprint bit and a flipped index bit are both caught.
+    // A flipped fingerprint bit and a flipped bit in a shard checksum are both caught.
     let mut bad = good.clone();
     bad[1000] ^= 4;
     assert_eq!(
@@ -144,7 +144,7 @@ fn truncated_or_corrupt_files_are_typed_errors() {
         FilterError::Checksum("shard fingerprints")
     );
     let mut bad = good.clone();
-    let last = bad.len() - 30;
+    let last = bad.len() - 3;
     bad[last] ^= 4;
     assert_eq!(
         PwnedFilter::from_bytes(bad).unwrap_err(),
