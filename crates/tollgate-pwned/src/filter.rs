@@ -71,7 +71,7 @@ impl PwnedFilter {
     /// [`LoadError::Format`] when it is not a valid filter.
     pub fn open(path: &Path) -> Result<Self, LoadError> {
         let file = File::open(path)?;
-        Self::parse(Storage::Mapped(map(&file)?))
+        Ok(Self::parse(Storage::Mapped(map(&file)?))?)
     }
 
     /// Reads a filter file into memory (no mapping) and verifies it.
@@ -79,7 +79,7 @@ impl PwnedFilter {
     /// # Errors
     /// As [`open`](Self::open).
     pub fn read(path: &Path) -> Result<Self, LoadError> {
-        Self::parse(Storage::Owned(std::fs::read(path)?))
+        Ok(Self::parse(Storage::Owned(std::fs::read(path)?))?)
     }
 
     /// Takes a filter already in memory and verifies it.
@@ -87,13 +87,10 @@ impl PwnedFilter {
     /// # Errors
     /// [`FilterError`] when the bytes are not a valid filter.
     pub fn from_bytes(bytes: Vec<u8>) -> Result<Self, FilterError> {
-        Self::parse(Storage::Owned(bytes)).map_err(|e| match e {
-            LoadError::Format(e) => e,
-            LoadError::Io(_) => FilterError::Corrupt("unexpected I/O error"),
-        })
+        Self::parse(Storage::Owned(bytes))
     }
 
-    fn parse(storage: Storage) -> Result<Self, LoadError> {
+    fn parse(storage: Storage) -> Result<Self, FilterError> {
         let bytes = storage.bytes();
         let header = Header::decode(bytes)?;
         let index_len = header.shard_count() * ENTRY_LEN;
@@ -118,18 +115,18 @@ impl PwnedFilter {
             .and_then(|s| s.try_into().ok())
             .map(u64::from_le_bytes);
         if stored != Some(checksum(&[head, index])) {
-            return Err(FilterError::Checksum("header and index").into());
+            return Err(FilterError::Checksum("header and index"));
         }
         for shard in &shards {
             let fingerprints = bytes
                 .get(shard.start..shard.end)
                 .ok_or(FilterError::Corrupt("shard range"))?;
             if checksum(&[fingerprints]) != shard.checksum {
-                return Err(FilterError::Checksum("shard fingerprints").into());
+                return Err(FilterError::Checksum("shard fingerprints"));
             }
         }
         if keys != header.key_count {
-            return Err(FilterError::Corrupt("shard key counts do not add up").into());
+            return Err(FilterError::Corrupt("shard key counts do not add up"));
         }
         Ok(Self {
             storage,
