@@ -10,6 +10,7 @@ mod error;
 mod ip_cmd;
 mod ja4_cmd;
 mod policy_cmd;
+mod pwned_cmd;
 mod records;
 mod score;
 mod simulate;
@@ -78,6 +79,11 @@ enum Command {
         #[command(subcommand)]
         command: PolicyCommand,
     },
+    /// Build or query an offline compromised-password filter (Have I Been Pwned corpus).
+    Pwned {
+        #[command(subcommand)]
+        command: pwned_cmd::PwnedCommand,
+    },
     /// Run seeded synthetic traffic (legitimate users, credential stuffing,
     /// SMS pumping) through a policy and report what it let through.
     Simulate {
@@ -137,6 +143,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
         Command::Policy {
             command: PolicyCommand::Check { file },
         } => policy_cmd::check(&file).map(|()| ExitCode::SUCCESS),
+        Command::Pwned { command } => pwned_cmd::run(command).map(|()| ExitCode::SUCCESS),
         Command::Simulate { seed, events, policy } => {
             simulate::run(seed, events, policy.as_deref()).map(|()| ExitCode::SUCCESS)
         }
