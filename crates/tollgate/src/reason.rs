@@ -54,6 +54,8 @@ pub enum ReasonCode {
     FingerprintListed,
     /// The user agent claims a browser whose handshake looks different.
     FingerprintUaMismatch,
+    /// An OTP destination rule fired for the number and channel.
+    OtpDestination,
 }
 
 impl ReasonCode {
@@ -78,6 +80,7 @@ impl ReasonCode {
         ReasonCode::ForwardingAnomaly,
         ReasonCode::FingerprintListed,
         ReasonCode::FingerprintUaMismatch,
+        ReasonCode::OtpDestination,
     ];
 
     /// The code as written in decisions and logs, e.g. `limit.exceeded`.
@@ -102,6 +105,7 @@ impl ReasonCode {
             ReasonCode::ForwardingAnomaly => "net.forwarding_anomaly",
             ReasonCode::FingerprintListed => "fingerprint.listed",
             ReasonCode::FingerprintUaMismatch => "fingerprint.ua_mismatch",
+            ReasonCode::OtpDestination => "otp.destination",
         }
     }
 }

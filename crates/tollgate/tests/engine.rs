@@ -98,7 +98,7 @@ fn channel_filters_apply_to_otp_rules() {
     .channels(&[Channel::Sms]);
     let engine = Engine::new(policy(vec![rule])).unwrap();
     let send = |channel| {
-        let e = Event::new(EventKind::OtpSend { channel }, at(0)).with_phone("+37120000001".parse().unwrap());
+        let e = Event::new(EventKind::OtpSend { channel }, at(0)).with_phone("+447700900001".parse().unwrap());
         engine.evaluate(&e).action
     };
     assert_eq!(send(Channel::Voice), Action::Allow);

@@ -7,7 +7,8 @@
 //! attacker must not be able to lock a real user out by failing on purpose.
 
 use super::{
-    AsnRule, Dimension, KeyOptions, LimitRule, MatchAction, OnExceed, Points, Policy, Rate, Threshold, Thresholds,
+    AsnRule, DestinationRule, Dimension, KeyOptions, LimitRule, MatchAction, OnExceed, Points, Policy, Rate, RiskTier,
+    Threshold, Thresholds,
 };
 use crate::{Asn, Channel, EventType};
 
@@ -47,6 +48,7 @@ impl Default for Policy {
             countries: Vec::new(),
             asns: vec![hosting_networks()],
             fingerprints: Default::default(),
+            otp: Default::default(),
             limits: default_limits(),
         }
     }
@@ -108,6 +110,16 @@ fn default_limits() -> Vec<LimitRule> {
         ]),
         rule("otp-verify-failures-user", OtpVerify, &[User], rate(5, 15 * MIN), 5).counting_failures(true),
         rule("credential-change-user", CredentialChange, &[User], rate(5, HOUR), 5).on_exceed(OnExceed::Challenge),
+    ]
+}
+
+/// Voice calls to high-risk destinations are the classic IRSF cash-out and
+/// are refused; SMS there is challenged, since real users live there too.
+pub(super) fn destination_rules() -> Vec<DestinationRule> {
+    let high = [RiskTier::High];
+    vec![
+        DestinationRule::tiers("voice-high-risk", &[Channel::Voice], &high, MatchAction::Deny),
+        DestinationRule::tiers("sms-high-risk", &[Channel::Sms], &high, MatchAction::Challenge),
     ]
 }
 

@@ -35,8 +35,10 @@ mod fingerprint_list;
 mod fingerprints;
 mod limit;
 mod network;
+mod otp;
 mod rate;
 mod signals;
+mod tiers;
 mod validate;
 
 pub use error::PolicyError;
@@ -47,8 +49,11 @@ pub use fingerprints::{
 };
 pub use limit::{Counts, Dimension, LimitRule, OnExceed};
 pub use network::{AsnRule, CountryRule, MatchAction, Network, When, Zone};
+pub use otp::{DestinationRule, Otp};
 pub use rate::{Rate, RateError};
 pub use signals::{AnonymousPoints, Familiarity, Points, Travel};
+pub(crate) use tiers::TierTable;
+pub use tiers::{BUILTIN_RISK_TIERS, RiskTier, TierCsvError, TierEntry, parse_tier_csv};
 
 use crate::EventType;
 
@@ -83,6 +88,8 @@ pub struct Policy {
     pub asns: Vec<AsnRule>,
     /// Fingerprint rules and the browser-fingerprint table.
     pub fingerprints: Fingerprints,
+    /// OTP delivery: destination risk tiers and rules.
+    pub otp: Otp,
 }
 
 /// How limiter keys are derived.

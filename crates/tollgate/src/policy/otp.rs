@@ -1,0 +1,135 @@
+//! OTP delivery controls: destination risk tiers, per-channel destination
+//! rules (`[otp]` in a policy).
+//!
+//! ```
+//! use tollgate::policy::Policy;
+//!
+//! let policy = Policy::from_toml(r#"
+//!     [[otp.tiers]]
+//!     prefix = "371"
+//!     tier = "medium"
+//!     comment = "our customers in Latvia"
+//!
+//!     [[otp.destinations]]
+//!     name = "voice-high-risk"
+//!     channels = ["voice"]
+//!     tiers = ["high"]
+//!     action = "deny"
+//! "#)?;
+//! assert_eq!(policy.otp.destinations.len(), 1);
+//! let err = Policy::from_toml("[[otp.tiers]]\nprefix = \"0\"\ntier = \"high\"").unwrap_err();
+//! assert_eq!(err.field(), Some("otp.tiers[0].prefix"));
+//! # Ok::<(), tollgate::policy::PolicyError>(())
+//! ```
+
+use super::tiers::{self, RiskTier, TierEntry};
+use super::{MatchAction, PolicyError, When};
+use crate::Channel;
+
+/// The `[otp]` section.
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
+#[non_exhaustive]
+pub struct Otp {
+    /// Start the tier table from [`BUILTIN_RISK_TIERS`](super::BUILTIN_RISK_TIERS).
+    pub builtin_tiers: bool,
+    /// Tier table entries, winning over the built-in ones for the same
+    /// prefix; the longest matching prefix decides a number's tier.
+    pub tiers: Vec<TierEntry>,
+    /// Rules on where codes may be sent, per channel.
+    pub destinations: Vec<DestinationRule>,
+}
+
+impl Default for Otp {
+    fn default() -> Self {
+        Otp {
+            builtin_tiers: true,
+            tiers: Vec::new(),
+            destinations: super::default::destination_rules(),
+        }
+    }
+}
+
+/// Where codes may be sent: an allow or deny list of destinations for some
+/// channels, applied to `otp_send` events with a phone number.
+///
+/// A destination is *listed* when its risk tier is in `tiers`. With
+/// `when = "in"` (the default) listed destinations fire the rule (a deny
+/// list); with `when = "not_in"` every other destination does (an allow
+/// list).
+///
+/// ```toml
+/// [[otp.destinations]]
+/// name = "sms-high-risk"
+/// channels = ["sms"]
+/// tiers = ["high"]
+/// action = "challenge"
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
+pub struct DestinationRule {
+    /// Unique name, shown in reasons.
+    pub name: String,
+    /// Channels the rule applies to: `sms`, `voice`, `whatsapp` (empty:
+    /// all three).
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Vec::is_empty"))]
+    pub channels: Vec<Channel>,
+    /// Risk tiers that list a destination.
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Vec::is_empty"))]
+    pub tiers: Vec<RiskTier>,
+    /// Fire for listed destinations (`in`) or for all others (`not_in`).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub when: When,
+    /// What a match does: `deny`, `challenge` or `{ score = N }`.
+    pub action: MatchAction,
+    /// Report without enforcing.
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "std::ops::Not::not"))]
+    pub monitor: bool,
+}
+
+impl DestinationRule {
+    /// A deny-list rule on risk tiers.
+    pub fn tiers(name: impl Into<String>, channels: &[Channel], tiers: &[RiskTier], action: MatchAction) -> Self {
+        DestinationRule {
+            name: name.into(),
+            channels: channels.to_vec(),
+            tiers: tiers.to_vec(),
+            when: When::In,
+            action,
+            monitor: false,
+        }
+    }
+}
+
+const LIST_CHANNELS: &str = "channels must be sms, voice or whatsapp, each once";
+
+/// Checks the section; errors name the field under `otp.`.
+pub(super) fn validate(o: &Otp) -> Result<(), PolicyError> {
+    for (i, t) in o.tiers.iter().enumerate() {
+        tiers::check_prefix(&t.prefix).map_err(|m| PolicyError::invalid(format!("otp.tiers[{i}].prefix"), m))?;
+    }
+    super::validate::unique_names("otp.destinations", o.destinations.iter().map(|d| d.name.as_str()))?;
+    for (i, d) in o.destinations.iter().enumerate() {
+        let field = |f: &str| format!("otp.destinations[{i}].{f}");
+        super::validate::name(&d.name).map_err(|m| PolicyError::invalid(field("name"), m))?;
+        if !phone_channels(&d.channels) {
+            return Err(PolicyError::invalid(field("channels"), LIST_CHANNELS));
+        }
+        if d.tiers.is_empty() {
+            return Err(PolicyError::invalid(field("tiers"), "name at least one tier"));
+        }
+        super::validate::action(d.action, false).map_err(|m| PolicyError::invalid(field("action"), m))?;
+    }
+    Ok(())
+}
+
+fn phone_channels(channels: &[Channel]) -> bool {
+    let unique = !channels
+        .iter()
+        .enumerate()
+        .any(|(i, a)| channels.iter().skip(i + 1).any(|b| a == b));
+    unique && !channels.contains(&Channel::Email)
+}
