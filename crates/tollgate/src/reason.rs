@@ -56,6 +56,8 @@ pub enum ReasonCode {
     FingerprintUaMismatch,
     /// An OTP destination rule fired for the number and channel.
     OtpDestination,
+    /// An OTP channel is locked out after reaching its service cap.
+    OtpServiceCap,
 }
 
 impl ReasonCode {
@@ -81,6 +83,7 @@ impl ReasonCode {
         ReasonCode::FingerprintListed,
         ReasonCode::FingerprintUaMismatch,
         ReasonCode::OtpDestination,
+        ReasonCode::OtpServiceCap,
     ];
 
     /// The code as written in decisions and logs, e.g. `limit.exceeded`.
@@ -106,6 +109,7 @@ impl ReasonCode {
             ReasonCode::FingerprintListed => "fingerprint.listed",
             ReasonCode::FingerprintUaMismatch => "fingerprint.ua_mismatch",
             ReasonCode::OtpDestination => "otp.destination",
+            ReasonCode::OtpServiceCap => "otp.service_cap",
         }
     }
 }

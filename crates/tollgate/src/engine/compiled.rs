@@ -90,7 +90,7 @@ impl Active {
             })
             .collect();
         let fingerprints = CompiledFingerprints::compile(&policy.fingerprints, &lists.fingerprints);
-        let otp = CompiledOtp::compile(&policy);
+        let otp = CompiledOtp::compile(&policy, keys);
         Ok(Active {
             policy,
             rules,

@@ -26,7 +26,7 @@ use crate::limiter::key::KeyHasher;
 use crate::net::IpSet;
 use crate::policy::RiskTier;
 use crate::policy::{FingerprintList, Policy, PolicyError};
-use crate::store::{MemoryStore, Op, OpResult, Store, StoreKey};
+use crate::store::{CapMode, MemoryStore, Op, OpResult, Store, StoreKey};
 use crate::{Decision, E164, Event};
 use compiled::{Active, Lists};
 use familiarity::{Feature, Seeds};
@@ -309,6 +309,9 @@ impl<S: Store> Engine<S> {
                 };
                 plan.push(Step::Limit(u32::try_from(index).unwrap_or(u32::MAX)), op);
             }
+        }
+        for (index, op) in active.otp.cap_ops(&self.keys, &event.kind, CapMode::Check) {
+            plan.push(Step::Cap(index), op);
         }
         let Some(user) = &event.user else {
             return plan;

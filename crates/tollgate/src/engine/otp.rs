@@ -1,18 +1,36 @@
-//! OTP delivery controls in the engine: a destination's risk tier and the
-//! per-channel destination rules.
+//! OTP delivery controls in the engine: a destination's risk tier, the
+//! per-channel destination rules and the org-wide service caps.
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use super::compiled::Active;
+use crate::limiter::key::KeyHasher;
 use crate::policy::{BUILTIN_RISK_TIERS, Policy, RiskTier, TierTable, When, parse_tier_csv};
-use crate::{Channel, E164, Event, EventKind, Reason, ReasonCode};
+use crate::store::{CapMode, CapOutcome, Op, StoreKey};
+use crate::{Action, Channel, E164, Event, EventKind, Reason, ReasonCode};
 
 /// The OTP part of an installed policy, compiled.
 #[derive(Debug)]
 pub(crate) struct CompiledOtp {
     tiers: TierTable,
+    caps: Vec<Cap>,
+}
+
+/// A service cap, ready to run.
+#[derive(Debug)]
+struct Cap {
+    name: Arc<str>,
+    seed: u64,
+    channels: Vec<Channel>,
+    window: Duration,
+    cap: u64,
+    lockout: Duration,
+    monitor: bool,
 }
 
 impl CompiledOtp {
-    pub(crate) fn compile(policy: &Policy) -> CompiledOtp {
+    pub(crate) fn compile(policy: &Policy, keys: &KeyHasher) -> CompiledOtp {
         // The built-in table is tested to parse; a failure would only drop it.
         let builtin = if policy.otp.builtin_tiers {
             parse_tier_csv(BUILTIN_RISK_TIERS).unwrap_or_default()
@@ -21,12 +39,75 @@ impl CompiledOtp {
         };
         CompiledOtp {
             tiers: TierTable::new(builtin.iter().chain(&policy.otp.tiers)),
+            caps: policy
+                .otp
+                .caps
+                .iter()
+                .map(|c| Cap {
+                    name: c.name.as_str().into(),
+                    seed: keys.rule_seed(&c.name),
+                    channels: c.channels.clone(),
+                    window: c.rate.period(),
+                    cap: u64::from(c.rate.count()),
+                    lockout: Duration::from_secs(u64::from(c.lockout_minutes) * 60),
+                    monitor: c.monitor,
+                })
+                .collect(),
         }
     }
 
     /// The number's tier: its longest listed prefix's, `medium` if none.
     pub(crate) fn tier(&self, phone: &E164) -> RiskTier {
         self.tiers.lookup(phone.digits()).unwrap_or(RiskTier::Medium)
+    }
+}
+
+impl CompiledOtp {
+    /// The cap operations for an OTP send on a capped channel, with the
+    /// index of each cap: checks when deciding, charges when a send is
+    /// recorded.
+    pub(super) fn cap_ops<'a>(
+        &'a self,
+        keys: &'a KeyHasher,
+        kind: &EventKind,
+        mode: CapMode,
+    ) -> impl Iterator<Item = (u32, Op)> + 'a {
+        let channel = match kind {
+            EventKind::OtpSend { channel } => Some(*channel),
+            _ => None,
+        };
+        let capped = self.caps.iter().zip(0u32..).filter_map(move |(cap, index)| {
+            let channel = channel.filter(|c| cap.channels.contains(c))?;
+            Some((cap, index, channel))
+        });
+        capped.map(move |(cap, index, channel)| {
+            let op = Op::Cap {
+                key: StoreKey(keys.hash_of(cap.seed, channel.as_str())),
+                window: cap.window,
+                cap: cap.cap,
+                amount: 1,
+                lockout: cap.lockout,
+                mode,
+            };
+            (index, op)
+        })
+    }
+
+    /// The reason a locked-out channel gives.
+    pub(super) fn cap_reason(&self, index: u32, outcome: &CapOutcome) -> Option<Reason> {
+        let cap = self.caps.get(index as usize).filter(|_| !outcome.allowed)?;
+        let detail = format!(
+            "service cap of {} per {}s reached; channel locked",
+            cap.cap,
+            cap.window.as_secs()
+        );
+        let mut r = Reason::new(ReasonCode::OtpServiceCap, detail);
+        r.rule = Some(Arc::clone(&cap.name));
+        r.monitor = cap.monitor;
+        r.action = Some(Action::Throttle {
+            retry_after: outcome.retry_after,
+        });
+        Some(r)
     }
 }
 

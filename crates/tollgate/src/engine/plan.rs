@@ -64,6 +64,8 @@ pub(super) enum Step {
     Familiar(Feature),
     /// The last successful login's position.
     Travel,
+    /// An OTP service cap, by index into `active.policy.otp.caps`.
+    Cap(u32),
 }
 
 impl Plan {
@@ -141,6 +143,9 @@ impl Plan {
                         last.zip(self.facts.location)
                             .and_then(|(last, here)| travel::reason(last, self.at, &here, &policy.travel, points)),
                     );
+                }
+                (Step::Cap(index), OpResult::Cap(outcome)) => {
+                    reasons.extend(self.active.otp.cap_reason(index, outcome));
                 }
                 _ => incomplete = true,
             }

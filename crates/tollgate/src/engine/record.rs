@@ -6,7 +6,7 @@ use super::familiarity::Feature;
 use super::{Engine, Ops, days, plan, travel};
 use crate::limiter::GcraMode;
 use crate::policy::Counts;
-use crate::store::{Op, OpResult, Store, StoreKey};
+use crate::store::{CapMode, Op, OpResult, Store, StoreKey};
 use crate::{EventType, Outcome};
 
 impl<S: Store> Engine<S> {
@@ -46,6 +46,12 @@ impl<S: Store> Engine<S> {
                 });
             } else if rule.spec.reset_on_success {
                 ops.push(Op::Reset { key });
+            }
+        }
+        // A send counts against the service caps once it went out.
+        if !outcome.is_failure() {
+            for (_, op) in active.otp.cap_ops(&self.keys, &event.kind, CapMode::Charge) {
+                ops.push(op);
             }
         }
         // Only successful logins teach what is normal for a user: failures

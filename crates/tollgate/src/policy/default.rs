@@ -8,7 +8,7 @@
 
 use super::{
     AsnRule, DestinationRule, Dimension, KeyOptions, LimitRule, MatchAction, OnExceed, Points, Policy, Rate, RiskTier,
-    Threshold, Thresholds,
+    ServiceCap, Threshold, Thresholds,
 };
 use crate::{Asn, Channel, EventType};
 
@@ -120,6 +120,15 @@ pub(super) fn destination_rules() -> Vec<DestinationRule> {
     vec![
         DestinationRule::tiers("voice-high-risk", &[Channel::Voice], &high, MatchAction::Deny),
         DestinationRule::tiers("sms-high-risk", &[Channel::Sms], &high, MatchAction::Challenge),
+    ]
+}
+
+/// Org-wide ceilings far above what a service of the size the default
+/// limits assume sends; reaching one means traffic nobody planned for.
+pub(super) fn service_caps() -> Vec<ServiceCap> {
+    vec![
+        ServiceCap::new("sms-hourly", &[Channel::Sms], rate(1000, HOUR)),
+        ServiceCap::new("voice-hourly", &[Channel::Voice], rate(100, HOUR)),
     ]
 }
 

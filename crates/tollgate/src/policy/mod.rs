@@ -49,7 +49,7 @@ pub use fingerprints::{
 };
 pub use limit::{Counts, Dimension, LimitRule, OnExceed};
 pub use network::{AsnRule, CountryRule, MatchAction, Network, When, Zone};
-pub use otp::{DestinationRule, Otp};
+pub use otp::{DestinationRule, Otp, ServiceCap};
 pub use rate::{Rate, RateError};
 pub use signals::{AnonymousPoints, Familiarity, Points, Travel};
 pub(crate) use tiers::TierTable;

@@ -23,6 +23,7 @@
 //! ```
 
 mod bounded;
+mod cap;
 mod distinct;
 mod history;
 mod memory;
@@ -120,6 +121,27 @@ pub enum Op {
         /// Time to live.
         ttl: Duration,
     },
+    /// Checks or charges a capped counter: a sliding-window count (as
+    /// [`Op::WindowAdd`]) with a lockout. `Check` reads; `Charge` adds
+    /// `amount` and, when the count then reaches `cap` and no lockout is
+    /// running, starts one that ends `lockout` from now. Either way the
+    /// result refuses while a lockout runs, with the time left. The state
+    /// is idle once the window has passed and the lockout has ended.
+    /// Result: [`OpResult::Cap`].
+    Cap {
+        /// The counter.
+        key: StoreKey,
+        /// Window length.
+        window: Duration,
+        /// Count at which a charge starts the lockout.
+        cap: u64,
+        /// Amount a charge adds (a check ignores it).
+        amount: u32,
+        /// How long a lockout lasts.
+        lockout: Duration,
+        /// Check or charge.
+        mode: CapMode,
+    },
     /// Forgets all state at `key`. Result: [`OpResult::Done`].
     Reset {
         /// The key to clear.
@@ -151,6 +173,26 @@ pub struct FamiliarityCounts {
     pub global_total: u64,
 }
 
+/// What an [`Op::Cap`] does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CapMode {
+    /// Reads the counter and the lockout.
+    Check,
+    /// Adds to the counter, starting the lockout at the cap.
+    Charge,
+}
+
+/// The result of an [`Op::Cap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CapOutcome {
+    /// No lockout is running.
+    pub allowed: bool,
+    /// The window's count after the operation.
+    pub count: u64,
+    /// Time until the lockout ends (zero when allowed).
+    pub retry_after: Duration,
+}
+
 /// The result of one [`Op`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -163,6 +205,8 @@ pub enum OpResult {
     Familiarity(FamiliarityCounts),
     /// Of [`Op::RegisterGet`].
     Register(Option<u128>),
+    /// Of [`Op::Cap`].
+    Cap(CapOutcome),
     /// Of [`Op::Learn`], [`Op::RegisterSet`] and [`Op::Reset`].
     Done,
 }
