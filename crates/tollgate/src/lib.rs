@@ -61,6 +61,7 @@ pub mod fingerprint;
 pub mod geo;
 pub mod limiter;
 pub mod net;
+pub mod phone;
 pub mod policy;
 mod reason;
 pub mod store;

@@ -3,7 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::FieldError;
+use super::{Country, FieldError};
+use crate::phone::PhoneError;
 
 macro_rules! opaque_id {
     ($(#[$doc:meta])* $name:ident) => {
@@ -67,20 +68,24 @@ opaque_id!(
 );
 
 /// A phone number in E.164 form: `+`, a country calling code and the
-/// subscriber number, 7 to 15 digits in all, not starting with `0`.
+/// subscriber number, 6 to 15 digits in all, not starting with `0` (the
+/// shortest numbers in service, such as Iran's 4-digit UANs, have 6).
 ///
-/// Only the canonical form is accepted here; the number is kept as digits.
-/// `Debug` and `Display` mask it (first digit and last two digits shown), so
-/// an `E164` can be logged; [`E164::digits`] gives the number in clear.
+/// `FromStr` accepts only the canonical form; [`E164::parse_lenient`] reads
+/// what users type. The number is kept as digits. `Debug` and `Display` mask
+/// it (the country calling code and the last two digits shown, or only the
+/// first digit when the code is unassigned), so an `E164` can be logged;
+/// [`E164::digits`] gives the number in clear.
 ///
 /// ```
 /// use tollgate::E164;
 ///
 /// let phone: E164 = "+447700900123".parse()?;
 /// assert_eq!(phone.digits(), "447700900123");
-/// assert_eq!(phone.to_string(), "+4*********23");
+/// assert_eq!(phone.to_string(), "+44********23");
 /// assert!("0044 7700".parse::<E164>().is_err());
-/// # Ok::<(), tollgate::FieldError>(())
+/// assert_eq!(E164::parse_lenient("0044 7700 900123", None)?, phone);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct E164 {
@@ -89,8 +94,36 @@ pub struct E164 {
 }
 
 impl E164 {
-    const MIN_DIGITS: usize = 7;
+    const MIN_DIGITS: usize = 6;
     const MAX_DIGITS: usize = 15;
+
+    /// Reads a number as users type it: separators, `00`/`011` or the
+    /// default region's international prefix, national trunk prefixes.
+    /// The same as [`phone::normalize`](crate::phone::normalize).
+    pub fn parse_lenient(input: &str, default_region: Option<Country>) -> Result<E164, PhoneError> {
+        crate::phone::normalize(input, default_region)
+    }
+
+    /// From the digits after the `+`, checked as `FromStr` checks them.
+    pub(crate) fn from_ascii_digits(digits: &[u8]) -> Result<E164, FieldError> {
+        if !digits.iter().all(u8::is_ascii_digit) {
+            return Err(FieldError::new("phone", "only digits may follow '+'"));
+        }
+        if !(Self::MIN_DIGITS..=Self::MAX_DIGITS).contains(&digits.len()) {
+            return Err(FieldError::new("phone", "expected 6 to 15 digits"));
+        }
+        if digits.first() == Some(&b'0') {
+            return Err(FieldError::new("phone", "country code cannot start with 0"));
+        }
+        let mut stored = [0u8; 15];
+        for (slot, &b) in stored.iter_mut().zip(digits) {
+            *slot = b;
+        }
+        Ok(E164 {
+            digits: stored,
+            len: u8::try_from(digits.len()).unwrap_or(0),
+        })
+    }
 
     /// The digits after the `+`, in clear.
     pub fn digits(&self) -> &str {
@@ -114,32 +147,17 @@ impl FromStr for E164 {
         let rest = s
             .strip_prefix('+')
             .ok_or(FieldError::new("phone", "must start with '+'"))?;
-        if !rest.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(FieldError::new("phone", "only digits may follow '+'"));
-        }
-        if !(Self::MIN_DIGITS..=Self::MAX_DIGITS).contains(&rest.len()) {
-            return Err(FieldError::new("phone", "expected 7 to 15 digits"));
-        }
-        if rest.starts_with('0') {
-            return Err(FieldError::new("phone", "country code cannot start with 0"));
-        }
-        let mut digits = [0u8; 15];
-        for (slot, b) in digits.iter_mut().zip(rest.bytes()) {
-            *slot = b;
-        }
-        Ok(E164 {
-            digits,
-            len: rest.len() as u8,
-        })
+        E164::from_ascii_digits(rest.as_bytes())
     }
 }
 
 impl fmt::Display for E164 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let d = self.digits().as_bytes();
+        let code = crate::phone::calling_code_len(d).max(1);
         f.write_str("+")?;
         for (i, b) in d.iter().enumerate() {
-            let shown = i == 0 || i + 2 >= d.len();
+            let shown = i < code || i + 2 >= d.len();
             let c = if shown { char::from(*b) } else { '*' };
             fmt::Write::write_char(f, c)?;
         }
@@ -162,6 +180,10 @@ mod tests {
         let p: E164 = "+15551234567".parse().unwrap();
         assert_eq!(format!("{p:?}"), "E164(+1********67)");
         assert!(!format!("{p:?}{p}").contains("555123"));
+        let p: E164 = "+262262123456".parse().unwrap();
+        assert_eq!(p.to_string(), "+262*******56");
+        let p: E164 = "+9991234567".parse().unwrap();
+        assert_eq!(p.to_string(), "+9*******67");
     }
 
     #[test]
@@ -172,7 +194,7 @@ mod tests {
             "15551234567",
             "+1555abc4567",
             "+0123456789",
-            "+123456",
+            "+12345",
             "+1234567890123456",
         ] {
             assert!(bad.parse::<E164>().is_err(), "{bad}");
