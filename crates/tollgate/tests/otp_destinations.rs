@@ -149,3 +149,66 @@ fn the_otp_section_round_trips_through_toml() {
     let back = Policy::from_toml(&policy.to_toml().unwrap()).unwrap();
     assert_eq!(back.otp, policy.otp);
 }
+
+#[test]
+fn premium_rate_is_high_risk_and_denied_on_every_channel() {
+    let engine = Engine::new(Policy::default()).unwrap();
+    // A US 900 number: premium rate by the numbering plan, medium by prefix.
+    assert_eq!(engine.risk_tier(&phone("+19002345678")), RiskTier::High);
+    for channel in [Channel::Sms, Channel::Voice, Channel::Whatsapp] {
+        let d = engine.evaluate(&send(channel, "+19002345678"));
+        assert_eq!(d.action, Action::Deny, "{channel:?}");
+        let rules: Vec<_> = d.reasons.iter().filter_map(|r| r.rule.as_deref()).collect();
+        assert!(rules.contains(&"premium-rate"), "{rules:?}");
+    }
+    // An ordinary US number is neither.
+    assert_eq!(engine.risk_tier(&phone("+12015550123")), RiskTier::Medium);
+    assert_eq!(
+        engine.evaluate(&send(Channel::Voice, "+12015550123")).action,
+        Action::Allow
+    );
+}
+
+#[test]
+fn country_lists_use_the_numbering_plan_not_the_calling_code() {
+    let policy = Policy::from_toml(
+        r#"
+        [[otp.destinations]]
+        name = "sms-home-markets"
+        channels = ["sms"]
+        countries = ["DE", "GB"]
+        when = "not_in"
+        action = "deny"
+
+        [[otp.destinations]]
+        name = "no-voip"
+        number_types = ["voip"]
+        action = { score = 30 }
+        "#,
+    )
+    .unwrap();
+    let engine = Engine::new(policy).unwrap();
+    assert_eq!(
+        engine.evaluate(&send(Channel::Sms, "+4915112345678")).action,
+        Action::Allow
+    );
+    assert_eq!(
+        engine.evaluate(&send(Channel::Sms, "+447400123456")).action,
+        Action::Allow
+    );
+    // Jersey shares +44 but is not GB.
+    assert_eq!(
+        engine.evaluate(&send(Channel::Sms, "+447797712345")).action,
+        Action::Deny
+    );
+    let cuba = engine.evaluate(&send(Channel::Sms, "+5351234567"));
+    assert_eq!(cuba.action, Action::Deny);
+    assert!(cuba.reasons[0].detail.contains("(CU)"), "{}", cuba.reasons[0].detail);
+    assert!(!cuba.reasons[0].detail.contains("51234567"));
+    assert_eq!(
+        engine.evaluate(&send(Channel::Voice, "+5351234567")).action,
+        Action::Allow
+    );
+    let err = Policy::from_toml("[[otp.destinations]]\nname = \"x\"\nnumber_types = [\"premium\"]\naction = \"deny\"");
+    assert!(err.unwrap_err().to_string().contains("unknown number type"));
+}

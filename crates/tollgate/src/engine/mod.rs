@@ -164,7 +164,7 @@ impl<S: Store> Engine<S> {
 
     /// The risk tier of a destination number under the policy in force.
     pub fn risk_tier(&self, phone: &E164) -> RiskTier {
-        self.active.load().otp.tier(phone)
+        self.active.load().otp.tier(&crate::phone::classify(phone))
     }
 
     /// Validates and installs a new policy. Counters carry over: a rule's

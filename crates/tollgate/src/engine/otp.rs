@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::compiled::Active;
 use crate::limiter::key::KeyHasher;
+use crate::phone::{self, NumberType, PhoneInfo};
 use crate::policy::{BUILTIN_RISK_TIERS, Policy, RiskTier, TierTable, When, parse_tier_csv};
 use crate::store::{CapMode, CapOutcome, Op, StoreKey};
 use crate::{Action, Channel, E164, Event, EventKind, Reason, ReasonCode};
@@ -56,9 +57,14 @@ impl CompiledOtp {
         }
     }
 
-    /// The number's tier: its longest listed prefix's, `medium` if none.
-    pub(crate) fn tier(&self, phone: &E164) -> RiskTier {
-        self.tiers.lookup(phone.digits()).unwrap_or(RiskTier::Medium)
+    /// The number's tier: its longest listed prefix's, `medium` if none;
+    /// premium-rate and shared-cost lines are `high` whatever the prefix.
+    pub(crate) fn tier(&self, info: &PhoneInfo) -> RiskTier {
+        let by_prefix = self.tiers.lookup(info.e164.digits()).unwrap_or(RiskTier::Medium);
+        match info.number_type {
+            NumberType::PremiumRate | NumberType::SharedCost => RiskTier::High,
+            _ => by_prefix,
+        }
     }
 }
 
@@ -128,14 +134,22 @@ pub(super) fn screen(active: &Active, event: &Event, reasons: &mut Vec<Reason>) 
     if rules.is_empty() {
         return;
     }
-    let tier = active.otp.tier(phone);
+    let info = phone::classify(phone);
+    let tier = active.otp.tier(&info);
     for rule in rules {
         if !rule.channels.is_empty() && !rule.channels.contains(&channel) {
             continue;
         }
-        let listed = rule.tiers.contains(&tier);
+        let listed = rule.tiers.contains(&tier)
+            || info.country.is_some_and(|c| rule.countries.contains(&c))
+            || rule.number_types.contains(&info.number_type);
         if listed == (rule.when == When::In) {
-            let detail = format!("{} to a {tier}-risk destination", channel.as_str());
+            let country = info.country.as_ref().map_or("no country", |c| c.as_str());
+            let detail = format!(
+                "{} to a {tier}-risk {} number ({country})",
+                channel.as_str(),
+                info.number_type
+            );
             reasons.push(super::screen::matched(
                 ReasonCode::OtpDestination,
                 detail,

@@ -10,6 +10,7 @@ use super::{
     AsnRule, DestinationRule, Dimension, KeyOptions, LimitRule, MatchAction, OnExceed, Points, Policy, Rate, RiskTier,
     ServiceCap, Threshold, Thresholds,
 };
+use crate::phone::NumberType;
 use crate::{Asn, Channel, EventType};
 
 impl Default for Thresholds {
@@ -115,11 +116,13 @@ fn default_limits() -> Vec<LimitRule> {
 
 /// Voice calls to high-risk destinations are the classic IRSF cash-out and
 /// are refused; SMS there is challenged, since real users live there too.
+/// No real user receives a code on a premium-rate line.
 pub(super) fn destination_rules() -> Vec<DestinationRule> {
     let high = [RiskTier::High];
     vec![
         DestinationRule::tiers("voice-high-risk", &[Channel::Voice], &high, MatchAction::Deny),
         DestinationRule::tiers("sms-high-risk", &[Channel::Sms], &high, MatchAction::Challenge),
+        DestinationRule::number_types("premium-rate", &[], &[NumberType::PremiumRate], MatchAction::Deny),
     ]
 }
 

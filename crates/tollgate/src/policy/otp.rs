@@ -30,7 +30,8 @@
 
 use super::tiers::{self, RiskTier, TierEntry};
 use super::{MatchAction, PolicyError, Rate, When};
-use crate::Channel;
+use crate::phone::NumberType;
+use crate::{Channel, Country};
 
 /// The `[otp]` section.
 #[derive(Clone, Debug, PartialEq)]
@@ -63,7 +64,10 @@ impl Default for Otp {
 /// Where codes may be sent: an allow or deny list of destinations for some
 /// channels, applied to `otp_send` events with a phone number.
 ///
-/// A destination is *listed* when its risk tier is in `tiers`. With
+/// A destination is *listed* when its risk tier is in `tiers`, its country
+/// (by its numbering plan) in `countries`, or its line type in
+/// `number_types` (`premium_rate`, `shared_cost`, `toll_free`, `voip`,
+/// `mobile`, ... as [`NumberType::as_str`] names them). With
 /// `when = "in"` (the default) listed destinations fire the rule (a deny
 /// list); with `when = "not_in"` every other destination does (an allow
 /// list).
@@ -89,6 +93,16 @@ pub struct DestinationRule {
     /// Risk tiers that list a destination.
     #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Vec::is_empty"))]
     pub tiers: Vec<RiskTier>,
+    /// Countries (ISO 3166-1 alpha-2) that list a destination. A number no
+    /// plan places in a country is in none.
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Vec::is_empty"))]
+    pub countries: Vec<Country>,
+    /// Line types that list a destination.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty", with = "number_types")
+    )]
+    pub number_types: Vec<NumberType>,
     /// Fire for listed destinations (`in`) or for all others (`not_in`).
     #[cfg_attr(feature = "serde", serde(default))]
     pub when: When,
@@ -106,10 +120,80 @@ impl DestinationRule {
             name: name.into(),
             channels: channels.to_vec(),
             tiers: tiers.to_vec(),
+            countries: Vec::new(),
+            number_types: Vec::new(),
             when: When::In,
             action,
             monitor: false,
         }
+    }
+
+    /// A deny-list rule on line types.
+    pub fn number_types(
+        name: impl Into<String>,
+        channels: &[Channel],
+        types: &[NumberType],
+        action: MatchAction,
+    ) -> Self {
+        let mut rule = DestinationRule::tiers(name, channels, &[], action);
+        rule.number_types = types.to_vec();
+        rule
+    }
+
+    /// A rule on destination countries: with [`When::In`] a deny list, with
+    /// [`When::NotIn`] an allow list.
+    pub fn countries(
+        name: impl Into<String>,
+        channels: &[Channel],
+        countries: &[Country],
+        when: When,
+        action: MatchAction,
+    ) -> Self {
+        let mut rule = DestinationRule::tiers(name, channels, &[], action);
+        rule.countries = countries.to_vec();
+        rule.when = when;
+        rule
+    }
+}
+
+/// Every line type, for reading names.
+#[cfg(feature = "serde")]
+const NUMBER_TYPES: [NumberType; 12] = [
+    NumberType::FixedLine,
+    NumberType::Mobile,
+    NumberType::FixedLineOrMobile,
+    NumberType::TollFree,
+    NumberType::PremiumRate,
+    NumberType::SharedCost,
+    NumberType::Voip,
+    NumberType::PersonalNumber,
+    NumberType::Pager,
+    NumberType::Uan,
+    NumberType::Voicemail,
+    NumberType::Unknown,
+];
+
+/// The line type named `name` (`"premium_rate"`).
+#[cfg(feature = "serde")]
+fn number_type(name: &str) -> Option<NumberType> {
+    NUMBER_TYPES.into_iter().find(|t| t.as_str() == name)
+}
+
+#[cfg(feature = "serde")]
+mod number_types {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    use crate::phone::NumberType;
+
+    pub(super) fn serialize<S: Serializer>(types: &[NumberType], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(types.iter().map(|t| t.as_str()))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<NumberType>, D::Error> {
+        Vec::<String>::deserialize(d)?
+            .iter()
+            .map(|s| super::number_type(s).ok_or_else(|| D::Error::custom(format!("unknown number type {s:?}"))))
+            .collect()
     }
 }
 
@@ -183,8 +267,11 @@ pub(super) fn validate(o: &Otp) -> Result<(), PolicyError> {
         if !phone_channels(&d.channels) {
             return Err(PolicyError::invalid(field("channels"), LIST_CHANNELS));
         }
-        if d.tiers.is_empty() {
-            return Err(PolicyError::invalid(field("tiers"), "name at least one tier"));
+        if d.tiers.is_empty() && d.countries.is_empty() && d.number_types.is_empty() {
+            return Err(PolicyError::invalid(
+                field("tiers"),
+                "name at least one tier, country or number type",
+            ));
         }
         super::validate::action(d.action, false).map_err(|m| PolicyError::invalid(field("action"), m))?;
     }
