@@ -58,6 +58,10 @@ pub enum ReasonCode {
     OtpDestination,
     /// An OTP channel is locked out after reaching its service cap.
     OtpServiceCap,
+    /// Codes to one number or user came too fast: the backoff's wait runs.
+    OtpResendBackoff,
+    /// The code last sent had too many wrong attempts.
+    OtpVerifyAttempts,
 }
 
 impl ReasonCode {
@@ -84,6 +88,8 @@ impl ReasonCode {
         ReasonCode::FingerprintUaMismatch,
         ReasonCode::OtpDestination,
         ReasonCode::OtpServiceCap,
+        ReasonCode::OtpResendBackoff,
+        ReasonCode::OtpVerifyAttempts,
     ];
 
     /// The code as written in decisions and logs, e.g. `limit.exceeded`.
@@ -110,6 +116,8 @@ impl ReasonCode {
             ReasonCode::FingerprintUaMismatch => "fingerprint.ua_mismatch",
             ReasonCode::OtpDestination => "otp.destination",
             ReasonCode::OtpServiceCap => "otp.service_cap",
+            ReasonCode::OtpResendBackoff => "otp.resend_backoff",
+            ReasonCode::OtpVerifyAttempts => "otp.verify_attempts",
         }
     }
 }

@@ -1,16 +1,20 @@
 //! Destination risk tiers and per-channel destination rules.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use tollgate::policy::{DestinationRule, MatchAction, Policy, RiskTier, TierEntry, When, parse_tier_csv};
 use tollgate::{Action, Channel, E164, Engine, Event, EventKind, ReasonCode, Timestamp};
 
+/// Each send two hours after the previous one, from its own user, so that
+/// no limit or resend backoff of the default policy interferes.
 fn send(channel: Channel, phone: &str) -> Event {
-    Event::new(
-        EventKind::OtpSend { channel },
-        Timestamp::from_unix_millis(1_700_000_000_000),
-    )
-    .with_user("u1")
-    .with_phone(phone.parse().unwrap())
+    static CLOCK: AtomicU64 = AtomicU64::new(0);
+    let n = CLOCK.fetch_add(1, Ordering::Relaxed);
+    let at = Timestamp::from_unix_millis(1_700_000_000_000 + n * 7_200_000);
+    Event::new(EventKind::OtpSend { channel }, at)
+        .with_user(format!("u{n}"))
+        .with_phone(phone.parse().unwrap())
 }
 
 fn phone(p: &str) -> E164 {

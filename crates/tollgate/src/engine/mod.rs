@@ -7,6 +7,7 @@ mod fingerprints;
 mod otp;
 mod plan;
 mod record;
+mod resend;
 mod screen;
 mod travel;
 mod verdict;
@@ -312,6 +313,12 @@ impl<S: Store> Engine<S> {
         }
         for (index, op) in active.otp.cap_ops(&self.keys, &event.kind, CapMode::Check) {
             plan.push(Step::Cap(index), op);
+        }
+        for (index, op) in active.otp.resend.send_ops(&self.keys, event, &facts, &policy.keys) {
+            plan.push(Step::Backoff(index), op);
+        }
+        if let Some(op) = active.otp.resend.verify_op(&self.keys, event) {
+            plan.push(Step::VerifyCode, op);
         }
         let Some(user) = &event.user else {
             return plan;

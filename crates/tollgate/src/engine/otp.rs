@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::compiled::Active;
+use super::resend::Resend;
 use crate::limiter::key::KeyHasher;
 use crate::phone::{self, NumberType, PhoneInfo};
 use crate::policy::{BUILTIN_RISK_TIERS, Policy, RiskTier, TierTable, When, parse_tier_csv};
@@ -16,6 +17,7 @@ use crate::{Action, Channel, E164, Event, EventKind, Reason, ReasonCode};
 pub(crate) struct CompiledOtp {
     tiers: TierTable,
     caps: Vec<Cap>,
+    pub(super) resend: Resend,
 }
 
 /// A service cap, ready to run.
@@ -54,6 +56,7 @@ impl CompiledOtp {
                     monitor: c.monitor,
                 })
                 .collect(),
+            resend: Resend::compile(policy, keys),
         }
     }
 

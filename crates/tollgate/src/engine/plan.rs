@@ -66,6 +66,10 @@ pub(super) enum Step {
     Travel,
     /// An OTP service cap, by index into `active.policy.otp.caps`.
     Cap(u32),
+    /// A resend backoff, by index into `active.policy.otp.resend`.
+    Backoff(u32),
+    /// The wrong attempts on the code last sent.
+    VerifyCode,
 }
 
 impl Plan {
@@ -146,6 +150,12 @@ impl Plan {
                 }
                 (Step::Cap(index), OpResult::Cap(outcome)) => {
                     reasons.extend(self.active.otp.cap_reason(index, outcome));
+                }
+                (Step::Backoff(index), OpResult::Backoff(outcome)) => {
+                    reasons.extend(self.active.otp.resend.backoff_reason(index, outcome));
+                }
+                (Step::VerifyCode, OpResult::Gcra(outcome)) => {
+                    reasons.extend(self.active.otp.resend.verify_reason(outcome));
                 }
                 _ => incomplete = true,
             }

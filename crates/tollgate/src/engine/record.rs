@@ -54,6 +54,12 @@ impl<S: Store> Engine<S> {
                 ops.push(op);
             }
         }
+        active
+            .otp
+            .resend
+            .record_ops(&self.keys, event, outcome.is_failure(), &facts, &policy.keys, |op| {
+                ops.push(op)
+            });
         // Only successful logins teach what is normal for a user: failures
         // would let an attacker train the history with their own network.
         let learns = event.kind.event_type() == EventType::Login && !outcome.is_failure();

@@ -7,8 +7,8 @@
 //! attacker must not be able to lock a real user out by failing on purpose.
 
 use super::{
-    AsnRule, DestinationRule, Dimension, KeyOptions, LimitRule, MatchAction, OnExceed, Points, Policy, Rate, RiskTier,
-    ServiceCap, Threshold, Thresholds,
+    AsnRule, DestinationRule, Dimension, KeyOptions, LimitRule, MatchAction, OnExceed, Points, Policy, Rate,
+    ResendBackoff, RiskTier, ServiceCap, Threshold, Thresholds,
 };
 use crate::phone::NumberType;
 use crate::{Asn, Channel, EventType};
@@ -102,6 +102,8 @@ fn default_limits() -> Vec<LimitRule> {
             .on_exceed(OnExceed::Challenge),
         rule("signup-ip-prefix", Signup, &[IpPrefix], rate(20, HOUR), 20),
         rule("otp-send-phone", OtpSend, &[Phone], rate(5, HOUR), 5),
+        // Even when a verified code ends the resend backoff.
+        rule("otp-send-phone-gap", OtpSend, &[Phone], rate(1, 30), 1),
         rule("otp-send-user", OtpSend, &[User], rate(10, HOUR), 10),
         rule("otp-send-ip", OtpSend, &[Ip], rate(20, HOUR), 20),
         rule("otp-send-phone-prefix", OtpSend, &[PhonePrefix], rate(20, HOUR), 20).channels(&[
@@ -132,6 +134,15 @@ pub(super) fn service_caps() -> Vec<ServiceCap> {
     vec![
         ServiceCap::new("sms-hourly", &[Channel::Sms], rate(1000, HOUR)),
         ServiceCap::new("voice-hourly", &[Channel::Voice], rate(100, HOUR)),
+    ]
+}
+
+/// Codes to one number or one account come ever slower: a person waits a
+/// minute for a late SMS, a pumping script hits a wall.
+pub(super) fn resend_backoffs() -> Vec<ResendBackoff> {
+    vec![
+        ResendBackoff::new("resend-phone", &[Dimension::Phone]),
+        ResendBackoff::new("resend-user", &[Dimension::User]),
     ]
 }
 

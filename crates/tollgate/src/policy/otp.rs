@@ -29,7 +29,7 @@
 //! ```
 
 use super::tiers::{self, RiskTier, TierEntry};
-use super::{MatchAction, PolicyError, Rate, When};
+use super::{MatchAction, PolicyError, Rate, ResendBackoff, When};
 use crate::phone::NumberType;
 use crate::{Channel, Country};
 
@@ -48,6 +48,12 @@ pub struct Otp {
     pub destinations: Vec<DestinationRule>,
     /// Org-wide caps on sends per channel.
     pub caps: Vec<ServiceCap>,
+    /// Exponential backoff on repeated sends to one number or user.
+    pub resend: Vec<ResendBackoff>,
+    /// Wrong codes accepted per issued code (per user and number) before
+    /// the code is burnt and verification denied until a new code is sent
+    /// (default 5; 0 turns the check off).
+    pub verify_attempts_per_code: u32,
 }
 
 impl Default for Otp {
@@ -57,6 +63,8 @@ impl Default for Otp {
             tiers: Vec::new(),
             destinations: super::default::destination_rules(),
             caps: super::default::service_caps(),
+            resend: super::default::resend_backoffs(),
+            verify_attempts_per_code: 5,
         }
     }
 }
@@ -289,7 +297,7 @@ pub(super) fn validate(o: &Otp) -> Result<(), PolicyError> {
             ));
         }
     }
-    Ok(())
+    super::resend::validate(&o.resend, o.verify_attempts_per_code)
 }
 
 fn phone_channels(channels: &[Channel]) -> bool {

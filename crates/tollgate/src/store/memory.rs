@@ -1,5 +1,6 @@
 //! The in-process store: dashmap + ahash, bounded by a hard key cap.
 
+use super::backoff::{Backoff, BackoffSpec};
 use super::bounded::{BoundedMap, Budget};
 use super::cap::{CapSpec, Capped};
 use super::distinct::Distinct;
@@ -32,6 +33,7 @@ pub struct MemoryStore {
     histories: BoundedMap<StoreKey, History>,
     registers: BoundedMap<StoreKey, Register>,
     caps: BoundedMap<StoreKey, Capped>,
+    backoffs: BoundedMap<StoreKey, Backoff>,
 }
 
 impl Default for MemoryStore {
@@ -54,6 +56,7 @@ impl MemoryStore {
             histories: BoundedMap::new(),
             registers: BoundedMap::new(),
             caps: BoundedMap::new(),
+            backoffs: BoundedMap::new(),
         }
     }
 
@@ -70,6 +73,7 @@ impl MemoryStore {
             + self.histories.len()
             + self.registers.len()
             + self.caps.len()
+            + self.backoffs.len()
     }
 
     /// Whether no key is tracked.
@@ -85,6 +89,7 @@ impl MemoryStore {
         self.histories.compact();
         self.registers.compact();
         self.caps.compact();
+        self.backoffs.compact();
     }
 
     fn evict(&self, now: u64) {
@@ -96,13 +101,14 @@ impl MemoryStore {
         }
         // Still too full: drop what would turn idle soonest, estimated from
         // a sample, then anything, until at target.
-        let mut sample = Vec::with_capacity(1536);
+        let mut sample = Vec::with_capacity(1792);
         self.buckets.sample(256, &mut sample);
         self.windows.sample(256, &mut sample);
         self.distinct.sample(256, &mut sample);
         self.histories.sample(256, &mut sample);
         self.registers.sample(256, &mut sample);
         self.caps.sample(256, &mut sample);
+        self.backoffs.sample(256, &mut sample);
         sample.sort_unstable();
         let excess = budget.used().saturating_sub(budget.target());
         let index = sample.len() * excess / budget.used().max(1);
@@ -121,6 +127,7 @@ impl MemoryStore {
         self.histories.evict_until(until, &self.budget, target);
         self.registers.evict_until(until, &self.budget, target);
         self.caps.evict_until(until, &self.budget, target);
+        self.backoffs.evict_until(until, &self.budget, target);
     }
 
     /// Reads a sliding-window counter without creating it.
@@ -263,6 +270,22 @@ impl MemoryStore {
                 };
                 OpResult::Cap(outcome)
             }
+            Op::Backoff {
+                key,
+                first,
+                max,
+                reset_after,
+            } => {
+                let spec = BackoffSpec {
+                    first: duration_nanos(first),
+                    max: duration_nanos(max),
+                    reset_after: duration_nanos(reset_after),
+                };
+                let outcome = self
+                    .backoffs
+                    .upsert(key, &self.budget, sweep, Backoff::default, |b| b.apply(now, spec));
+                OpResult::Backoff(outcome)
+            }
             Op::Reset { key } => {
                 self.buckets.remove(&key, &self.budget);
                 self.windows.remove(&key, &self.budget);
@@ -270,6 +293,7 @@ impl MemoryStore {
                 self.histories.remove(&key, &self.budget);
                 self.registers.remove(&key, &self.budget);
                 self.caps.remove(&key, &self.budget);
+                self.backoffs.remove(&key, &self.budget);
                 OpResult::Done
             }
         }

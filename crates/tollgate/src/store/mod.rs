@@ -22,6 +22,7 @@
 //! # Ok::<(), tollgate::store::StoreError>(())
 //! ```
 
+mod backoff;
 mod bounded;
 mod cap;
 mod distinct;
@@ -142,6 +143,22 @@ pub enum Op {
         /// Check or charge.
         mode: CapMode,
     },
+    /// Exponential backoff: admits the event unless the wait after the
+    /// streak's last admitted event has not passed. The wait after `n`
+    /// admitted events is 0 for `n = 0`, else `first · 2ⁿ⁻¹`, at most
+    /// `max`. An admitted event counts and restarts the clock; a refused one
+    /// changes nothing. A streak with no admitted event for `reset_after`
+    /// ends (its state is idle from then). Result: [`OpResult::Backoff`].
+    Backoff {
+        /// The streak.
+        key: StoreKey,
+        /// Wait after the first event.
+        first: Duration,
+        /// Longest wait.
+        max: Duration,
+        /// Quiet time that ends the streak.
+        reset_after: Duration,
+    },
     /// Forgets all state at `key`. Result: [`OpResult::Done`].
     Reset {
         /// The key to clear.
@@ -193,6 +210,17 @@ pub struct CapOutcome {
     pub retry_after: Duration,
 }
 
+/// The result of an [`Op::Backoff`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BackoffOutcome {
+    /// The wait had passed: the event was admitted and counted.
+    pub allowed: bool,
+    /// Admitted events in the streak, this one included if admitted.
+    pub sends: u32,
+    /// Time until an event would be admitted (zero when allowed).
+    pub retry_after: Duration,
+}
+
 /// The result of one [`Op`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -207,6 +235,8 @@ pub enum OpResult {
     Register(Option<u128>),
     /// Of [`Op::Cap`].
     Cap(CapOutcome),
+    /// Of [`Op::Backoff`].
+    Backoff(BackoffOutcome),
     /// Of [`Op::Learn`], [`Op::RegisterSet`] and [`Op::Reset`].
     Done,
 }
