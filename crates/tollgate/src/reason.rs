@@ -62,6 +62,8 @@ pub enum ReasonCode {
     OtpResendBackoff,
     /// The code last sent had too many wrong attempts.
     OtpVerifyAttempts,
+    /// A spend ceiling was reached.
+    OtpSpendCap,
 }
 
 impl ReasonCode {
@@ -90,6 +92,7 @@ impl ReasonCode {
         ReasonCode::OtpServiceCap,
         ReasonCode::OtpResendBackoff,
         ReasonCode::OtpVerifyAttempts,
+        ReasonCode::OtpSpendCap,
     ];
 
     /// The code as written in decisions and logs, e.g. `limit.exceeded`.
@@ -118,6 +121,7 @@ impl ReasonCode {
             ReasonCode::OtpServiceCap => "otp.service_cap",
             ReasonCode::OtpResendBackoff => "otp.resend_backoff",
             ReasonCode::OtpVerifyAttempts => "otp.verify_attempts",
+            ReasonCode::OtpSpendCap => "otp.spend_cap",
         }
     }
 }

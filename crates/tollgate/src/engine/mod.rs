@@ -9,6 +9,7 @@ mod plan;
 mod record;
 mod resend;
 mod screen;
+mod spend;
 mod travel;
 mod verdict;
 
@@ -316,6 +317,9 @@ impl<S: Store> Engine<S> {
         }
         for (index, op) in active.otp.resend.send_ops(&self.keys, event, &facts, &policy.keys) {
             plan.push(Step::Backoff(index), op);
+        }
+        for (index, op) in active.otp.spend.ops(&self.keys, event, &facts, CapMode::Check) {
+            plan.push(Step::Spend(index), op);
         }
         if let Some(op) = active.otp.resend.verify_op(&self.keys, event) {
             plan.push(Step::VerifyCode, op);

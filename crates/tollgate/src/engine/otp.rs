@@ -5,9 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::compiled::Active;
+use super::facts::Facts;
 use super::resend::Resend;
+use super::spend::CompiledSpend;
 use crate::limiter::key::KeyHasher;
-use crate::phone::{self, NumberType, PhoneInfo};
+use crate::phone::{NumberType, PhoneInfo};
 use crate::policy::{BUILTIN_RISK_TIERS, Policy, RiskTier, TierTable, When, parse_tier_csv};
 use crate::store::{CapMode, CapOutcome, Op, StoreKey};
 use crate::{Action, Channel, E164, Event, EventKind, Reason, ReasonCode};
@@ -18,6 +20,7 @@ pub(crate) struct CompiledOtp {
     tiers: TierTable,
     caps: Vec<Cap>,
     pub(super) resend: Resend,
+    pub(crate) spend: CompiledSpend,
 }
 
 /// A service cap, ready to run.
@@ -57,6 +60,7 @@ impl CompiledOtp {
                 })
                 .collect(),
             resend: Resend::compile(policy, keys),
+            spend: CompiledSpend::compile(policy, keys),
         }
     }
 
@@ -129,15 +133,14 @@ fn phone_send(event: &Event) -> Option<(Channel, &E164)> {
 }
 
 /// Destination rules: static, so they join the screen's reasons.
-pub(super) fn screen(active: &Active, event: &Event, reasons: &mut Vec<Reason>) {
-    let Some((channel, phone)) = phone_send(event) else {
+pub(super) fn screen(active: &Active, event: &Event, facts: &Facts, reasons: &mut Vec<Reason>) {
+    let (Some((channel, _)), Some(info)) = (phone_send(event), facts.phone) else {
         return;
     };
     let rules = &active.policy.otp.destinations;
     if rules.is_empty() {
         return;
     }
-    let info = phone::classify(phone);
     let tier = active.otp.tier(&info);
     for rule in rules {
         if !rule.channels.is_empty() && !rule.channels.contains(&channel) {

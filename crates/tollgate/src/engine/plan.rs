@@ -70,6 +70,8 @@ pub(super) enum Step {
     Backoff(u32),
     /// The wrong attempts on the code last sent.
     VerifyCode,
+    /// A spend ceiling, by index into `active.policy.otp.spend.ceilings`.
+    Spend(u32),
 }
 
 impl Plan {
@@ -153,6 +155,9 @@ impl Plan {
                 }
                 (Step::Backoff(index), OpResult::Backoff(outcome)) => {
                     reasons.extend(self.active.otp.resend.backoff_reason(index, outcome));
+                }
+                (Step::Spend(index), OpResult::Cap(outcome)) => {
+                    reasons.extend(self.active.otp.spend.reason(index, outcome));
                 }
                 (Step::VerifyCode, OpResult::Gcra(outcome)) => {
                     reasons.extend(self.active.otp.resend.verify_reason(outcome));

@@ -53,6 +53,9 @@ impl<S: Store> Engine<S> {
             for (_, op) in active.otp.cap_ops(&self.keys, &event.kind, CapMode::Charge) {
                 ops.push(op);
             }
+            for (_, op) in active.otp.spend.ops(&self.keys, event, &facts, CapMode::Charge) {
+                ops.push(op);
+            }
         }
         active
             .otp

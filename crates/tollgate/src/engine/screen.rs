@@ -108,7 +108,7 @@ pub(crate) fn screen(active: &Active, event: &Event, facts: &Facts) -> Screen {
     active
         .fingerprints
         .screen(event, policy.points.fingerprint_ua_mismatch, &mut out.reasons);
-    super::otp::screen(active, event, &mut out.reasons);
+    super::otp::screen(active, event, facts, &mut out.reasons);
     out
 }
 

@@ -39,6 +39,7 @@ mod otp;
 mod rate;
 mod resend;
 mod signals;
+mod spend;
 mod tiers;
 mod validate;
 
@@ -54,6 +55,8 @@ pub use otp::{DestinationRule, Otp, ServiceCap};
 pub use rate::{Rate, RateError};
 pub use resend::ResendBackoff;
 pub use signals::{AnonymousPoints, Familiarity, Points, Travel};
+pub(crate) use spend::CostTable;
+pub use spend::{CostCsvError, CostEntry, Spend, SpendCeiling, SpendScope, parse_cost_csv};
 pub(crate) use tiers::TierTable;
 pub use tiers::{BUILTIN_RISK_TIERS, RiskTier, TierCsvError, TierEntry, parse_tier_csv};
 

@@ -29,7 +29,7 @@
 //! ```
 
 use super::tiers::{self, RiskTier, TierEntry};
-use super::{MatchAction, PolicyError, Rate, ResendBackoff, When};
+use super::{MatchAction, PolicyError, Rate, ResendBackoff, Spend, When};
 use crate::phone::NumberType;
 use crate::{Channel, Country};
 
@@ -54,6 +54,8 @@ pub struct Otp {
     /// the code is burnt and verification denied until a new code is sent
     /// (default 5; 0 turns the check off).
     pub verify_attempts_per_code: u32,
+    /// Prices and spend ceilings.
+    pub spend: Spend,
 }
 
 impl Default for Otp {
@@ -65,6 +67,7 @@ impl Default for Otp {
             caps: super::default::service_caps(),
             resend: super::default::resend_backoffs(),
             verify_attempts_per_code: 5,
+            spend: Spend::default(),
         }
     }
 }
@@ -297,7 +300,8 @@ pub(super) fn validate(o: &Otp) -> Result<(), PolicyError> {
             ));
         }
     }
-    super::resend::validate(&o.resend, o.verify_attempts_per_code)
+    super::resend::validate(&o.resend, o.verify_attempts_per_code)?;
+    super::spend::validate(&o.spend)
 }
 
 fn phone_channels(channels: &[Channel]) -> bool {
