@@ -64,6 +64,8 @@ pub enum ReasonCode {
     OtpVerifyAttempts,
     /// A spend ceiling was reached.
     OtpSpendCap,
+    /// Codes sent to this destination are rarely verified.
+    OtpLowConversion,
 }
 
 impl ReasonCode {
@@ -93,6 +95,7 @@ impl ReasonCode {
         ReasonCode::OtpResendBackoff,
         ReasonCode::OtpVerifyAttempts,
         ReasonCode::OtpSpendCap,
+        ReasonCode::OtpLowConversion,
     ];
 
     /// The code as written in decisions and logs, e.g. `limit.exceeded`.
@@ -122,6 +125,7 @@ impl ReasonCode {
             ReasonCode::OtpResendBackoff => "otp.resend_backoff",
             ReasonCode::OtpVerifyAttempts => "otp.verify_attempts",
             ReasonCode::OtpSpendCap => "otp.spend_cap",
+            ReasonCode::OtpLowConversion => "otp.low_conversion",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The engine: policy + store + the decision path.
 
 mod compiled;
+mod conversion;
 mod facts;
 mod familiarity;
 mod fingerprints;
@@ -320,6 +321,9 @@ impl<S: Store> Engine<S> {
         }
         for (index, op) in active.otp.spend.ops(&self.keys, event, &facts, CapMode::Check) {
             plan.push(Step::Spend(index), op);
+        }
+        for (slot, op) in active.otp.conversion.read_ops(&self.keys, event, &facts) {
+            plan.push(Step::Conversion(slot), op);
         }
         if let Some(op) = active.otp.resend.verify_op(&self.keys, event) {
             plan.push(Step::VerifyCode, op);

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::compiled::Active;
+use super::conversion::CompiledConversion;
 use super::facts::Facts;
 use super::resend::Resend;
 use super::spend::CompiledSpend;
@@ -21,6 +22,7 @@ pub(crate) struct CompiledOtp {
     caps: Vec<Cap>,
     pub(super) resend: Resend,
     pub(crate) spend: CompiledSpend,
+    pub(super) conversion: CompiledConversion,
 }
 
 /// A service cap, ready to run.
@@ -61,6 +63,7 @@ impl CompiledOtp {
                 .collect(),
             resend: Resend::compile(policy, keys),
             spend: CompiledSpend::compile(policy, keys),
+            conversion: CompiledConversion::compile(policy, keys),
         }
     }
 

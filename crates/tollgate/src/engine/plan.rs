@@ -8,7 +8,7 @@ use smallvec::SmallVec;
 use super::compiled::{Active, Rule};
 use super::facts::Facts;
 use super::familiarity::{self, Feature};
-use super::{travel, verdict};
+use super::{conversion, travel, verdict};
 use crate::limiter::{GcraMode, GcraOutcome};
 use crate::policy::{Counts, OnExceed};
 use crate::store::{Op, OpResult};
@@ -72,6 +72,8 @@ pub(super) enum Step {
     VerifyCode,
     /// A spend ceiling, by index into `active.policy.otp.spend.ceilings`.
     Spend(u32),
+    /// A count of sends or verifications to the destination.
+    Conversion(conversion::Slot),
 }
 
 impl Plan {
@@ -113,6 +115,7 @@ impl Plan {
         let mut blocking: Option<(&Rule, GcraOutcome)> = None;
         let mut incomplete = results.len() != self.ops.len();
         let (mut familiarity_read, mut user_known) = (false, false);
+        let mut tally = conversion::Tally::default();
         for (step, result) in self.steps.iter().zip(results) {
             match (*step, result) {
                 (Step::Limit(index), OpResult::Gcra(outcome)) => {
@@ -159,12 +162,14 @@ impl Plan {
                 (Step::Spend(index), OpResult::Cap(outcome)) => {
                     reasons.extend(self.active.otp.spend.reason(index, outcome));
                 }
+                (Step::Conversion(slot), OpResult::Count(count)) => tally.set(slot, *count),
                 (Step::VerifyCode, OpResult::Gcra(outcome)) => {
                     reasons.extend(self.active.otp.resend.verify_reason(outcome));
                 }
                 _ => incomplete = true,
             }
         }
+        self.active.otp.conversion.reasons(&tally, &mut reasons);
         if familiarity_read && !user_known {
             reasons.extend(familiarity::first_seen(&policy.points));
         }

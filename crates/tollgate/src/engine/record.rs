@@ -63,6 +63,13 @@ impl<S: Store> Engine<S> {
             .record_ops(&self.keys, event, outcome.is_failure(), &facts, &policy.keys, |op| {
                 ops.push(op)
             });
+        for op in active
+            .otp
+            .conversion
+            .record_ops(&self.keys, event, &facts, outcome.is_failure())
+        {
+            ops.push(op);
+        }
         // Only successful logins teach what is normal for a user: failures
         // would let an attacker train the history with their own network.
         let learns = event.kind.event_type() == EventType::Login && !outcome.is_failure();

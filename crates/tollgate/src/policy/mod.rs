@@ -29,6 +29,7 @@
 //! # Ok::<(), tollgate::policy::PolicyError>(())
 //! ```
 
+mod conversion;
 mod default;
 mod error;
 mod fingerprint_list;
@@ -43,6 +44,8 @@ mod spend;
 mod tiers;
 mod validate;
 
+pub use conversion::Conversion;
+pub(crate) use conversion::points as conversion_points;
 pub use error::PolicyError;
 pub use fingerprint_list::{Fingerprint, FingerprintKind, FingerprintList, FingerprintListError, FingerprintSet};
 pub(crate) use fingerprints::builtin_browsers;

@@ -29,7 +29,7 @@
 //! ```
 
 use super::tiers::{self, RiskTier, TierEntry};
-use super::{MatchAction, PolicyError, Rate, ResendBackoff, Spend, When};
+use super::{Conversion, MatchAction, PolicyError, Rate, ResendBackoff, Spend, When};
 use crate::phone::NumberType;
 use crate::{Channel, Country};
 
@@ -56,6 +56,8 @@ pub struct Otp {
     pub verify_attempts_per_code: u32,
     /// Prices and spend ceilings.
     pub spend: Spend,
+    /// Points for destinations whose codes are not verified.
+    pub conversion: Conversion,
 }
 
 impl Default for Otp {
@@ -68,6 +70,7 @@ impl Default for Otp {
             resend: super::default::resend_backoffs(),
             verify_attempts_per_code: 5,
             spend: Spend::default(),
+            conversion: Conversion::default(),
         }
     }
 }
@@ -301,7 +304,8 @@ pub(super) fn validate(o: &Otp) -> Result<(), PolicyError> {
         }
     }
     super::resend::validate(&o.resend, o.verify_attempts_per_code)?;
-    super::spend::validate(&o.spend)
+    super::spend::validate(&o.spend)?;
+    super::conversion::validate(&o.conversion)
 }
 
 fn phone_channels(channels: &[Channel]) -> bool {
