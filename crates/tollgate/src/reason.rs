@@ -66,6 +66,10 @@ pub enum ReasonCode {
     OtpSpendCap,
     /// Codes sent to this destination are rarely verified.
     OtpLowConversion,
+    /// One client asked codes for many different numbers.
+    OtpManyNumbers,
+    /// Sends to the destination country spike above its weekly baseline.
+    OtpCountrySpike,
 }
 
 impl ReasonCode {
@@ -96,6 +100,8 @@ impl ReasonCode {
         ReasonCode::OtpVerifyAttempts,
         ReasonCode::OtpSpendCap,
         ReasonCode::OtpLowConversion,
+        ReasonCode::OtpManyNumbers,
+        ReasonCode::OtpCountrySpike,
     ];
 
     /// The code as written in decisions and logs, e.g. `limit.exceeded`.
@@ -126,6 +132,8 @@ impl ReasonCode {
             ReasonCode::OtpVerifyAttempts => "otp.verify_attempts",
             ReasonCode::OtpSpendCap => "otp.spend_cap",
             ReasonCode::OtpLowConversion => "otp.low_conversion",
+            ReasonCode::OtpManyNumbers => "otp.many_numbers",
+            ReasonCode::OtpCountrySpike => "otp.country_spike",
         }
     }
 }

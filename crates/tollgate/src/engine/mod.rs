@@ -5,6 +5,7 @@ mod conversion;
 mod facts;
 mod familiarity;
 mod fingerprints;
+mod live;
 mod otp;
 mod plan;
 mod record;
@@ -324,6 +325,9 @@ impl<S: Store> Engine<S> {
         }
         for (slot, op) in active.otp.conversion.read_ops(&self.keys, event, &facts) {
             plan.push(Step::Conversion(slot), op);
+        }
+        for (counter, op) in active.otp.live.read_ops(&self.keys, event, &facts, &policy.keys) {
+            plan.push(Step::Live(counter), op);
         }
         if let Some(op) = active.otp.resend.verify_op(&self.keys, event) {
             plan.push(Step::VerifyCode, op);

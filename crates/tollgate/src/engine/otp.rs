@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::compiled::Active;
 use super::conversion::CompiledConversion;
 use super::facts::Facts;
+use super::live::CompiledLive;
 use super::resend::Resend;
 use super::spend::CompiledSpend;
 use crate::limiter::key::KeyHasher;
@@ -23,6 +24,7 @@ pub(crate) struct CompiledOtp {
     pub(super) resend: Resend,
     pub(crate) spend: CompiledSpend,
     pub(super) conversion: CompiledConversion,
+    pub(super) live: CompiledLive,
 }
 
 /// A service cap, ready to run.
@@ -64,6 +66,7 @@ impl CompiledOtp {
             resend: Resend::compile(policy, keys),
             spend: CompiledSpend::compile(policy, keys),
             conversion: CompiledConversion::compile(policy, keys),
+            live: CompiledLive::compile(policy, keys),
         }
     }
 

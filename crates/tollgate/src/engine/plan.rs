@@ -8,15 +8,17 @@ use smallvec::SmallVec;
 use super::compiled::{Active, Rule};
 use super::facts::Facts;
 use super::familiarity::{self, Feature};
-use super::{conversion, travel, verdict};
+use super::{conversion, live, travel, verdict};
 use crate::limiter::{GcraMode, GcraOutcome};
 use crate::policy::{Counts, OnExceed};
 use crate::store::{Op, OpResult};
 use crate::{Action, Decision, Event, EventType, RateLimitInfo, Reason, ReasonCode, Timestamp};
 
 /// Operations a plan holds inline: the default policy needs up to 11 on a
-/// login (6 limits, 4 familiarity features, travel); more spill to the heap.
-pub(super) const INLINE_OPS: usize = 12;
+/// login (6 limits, 4 familiarity features, travel) and 15 on an SMS send
+/// (5 limits, a cap, 2 backoffs, 4 conversion and 3 live counts); more
+/// spill to the heap.
+pub(super) const INLINE_OPS: usize = 16;
 
 /// Counter operations, stored inline for the common case of a few rules.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -74,6 +76,8 @@ pub(super) enum Step {
     Spend(u32),
     /// A count of sends or verifications to the destination.
     Conversion(conversion::Slot),
+    /// A live-signal count.
+    Live(live::Counter),
 }
 
 impl Plan {
@@ -116,6 +120,7 @@ impl Plan {
         let mut incomplete = results.len() != self.ops.len();
         let (mut familiarity_read, mut user_known) = (false, false);
         let mut tally = conversion::Tally::default();
+        let mut live_counts = live::LiveCounts::default();
         for (step, result) in self.steps.iter().zip(results) {
             match (*step, result) {
                 (Step::Limit(index), OpResult::Gcra(outcome)) => {
@@ -163,6 +168,7 @@ impl Plan {
                     reasons.extend(self.active.otp.spend.reason(index, outcome));
                 }
                 (Step::Conversion(slot), OpResult::Count(count)) => tally.set(slot, *count),
+                (Step::Live(counter), OpResult::Count(count)) => live_counts.set(counter, *count),
                 (Step::VerifyCode, OpResult::Gcra(outcome)) => {
                     reasons.extend(self.active.otp.resend.verify_reason(outcome));
                 }
@@ -170,6 +176,7 @@ impl Plan {
             }
         }
         self.active.otp.conversion.reasons(&tally, &mut reasons);
+        self.active.otp.live.reasons(&live_counts, &mut reasons);
         if familiarity_read && !user_known {
             reasons.extend(familiarity::first_seen(&policy.points));
         }

@@ -63,11 +63,11 @@ impl<S: Store> Engine<S> {
             .record_ops(&self.keys, event, outcome.is_failure(), &facts, &policy.keys, |op| {
                 ops.push(op)
             });
-        for op in active
-            .otp
-            .conversion
-            .record_ops(&self.keys, event, &facts, outcome.is_failure())
-        {
+        let (otp, failed) = (&active.otp, outcome.is_failure());
+        for op in otp.conversion.record_ops(&self.keys, event, &facts, failed) {
+            ops.push(op);
+        }
+        for op in otp.live.record_ops(&self.keys, event, &facts, failed) {
             ops.push(op);
         }
         // Only successful logins teach what is normal for a user: failures

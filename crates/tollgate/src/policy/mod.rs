@@ -35,6 +35,7 @@ mod error;
 mod fingerprint_list;
 mod fingerprints;
 mod limit;
+mod live;
 mod network;
 mod otp;
 mod rate;
@@ -53,6 +54,7 @@ pub use fingerprints::{
     BUILTIN_BROWSER_FINGERPRINTS, BrowserFingerprints, FingerprintAction, FingerprintRule, Fingerprints,
 };
 pub use limit::{Counts, Dimension, LimitRule, OnExceed};
+pub use live::Live;
 pub use network::{AsnRule, CountryRule, MatchAction, Network, When, Zone};
 pub use otp::{DestinationRule, Otp, ServiceCap};
 pub use rate::{Rate, RateError};

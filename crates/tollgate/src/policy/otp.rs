@@ -29,7 +29,7 @@
 //! ```
 
 use super::tiers::{self, RiskTier, TierEntry};
-use super::{Conversion, MatchAction, PolicyError, Rate, ResendBackoff, Spend, When};
+use super::{Conversion, Live, MatchAction, PolicyError, Rate, ResendBackoff, Spend, When};
 use crate::phone::NumberType;
 use crate::{Channel, Country};
 
@@ -58,6 +58,8 @@ pub struct Otp {
     pub spend: Spend,
     /// Points for destinations whose codes are not verified.
     pub conversion: Conversion,
+    /// Live pumping signals: many numbers per client, country spikes.
+    pub live: Live,
 }
 
 impl Default for Otp {
@@ -71,6 +73,7 @@ impl Default for Otp {
             verify_attempts_per_code: 5,
             spend: Spend::default(),
             conversion: Conversion::default(),
+            live: Live::default(),
         }
     }
 }
@@ -305,7 +308,8 @@ pub(super) fn validate(o: &Otp) -> Result<(), PolicyError> {
     }
     super::resend::validate(&o.resend, o.verify_attempts_per_code)?;
     super::spend::validate(&o.spend)?;
-    super::conversion::validate(&o.conversion)
+    super::conversion::validate(&o.conversion)?;
+    super::live::validate(&o.live)
 }
 
 fn phone_channels(channels: &[Channel]) -> bool {
