@@ -70,6 +70,12 @@ pub enum ReasonCode {
     OtpManyNumbers,
     /// Sends to the destination country spike above its weekly baseline.
     OtpCountrySpike,
+    /// The client's country differs from the number's.
+    OtpCountryMismatch,
+    /// The number was added to the account recently.
+    OtpNewPhone,
+    /// A send right after a sign-up from a bulk sign-up client stack.
+    OtpSignupBurst,
 }
 
 impl ReasonCode {
@@ -102,7 +108,15 @@ impl ReasonCode {
         ReasonCode::OtpLowConversion,
         ReasonCode::OtpManyNumbers,
         ReasonCode::OtpCountrySpike,
+        ReasonCode::OtpCountryMismatch,
+        ReasonCode::OtpNewPhone,
+        ReasonCode::OtpSignupBurst,
     ];
+
+    /// Whether the code is one of the OTP delivery signals (`otp.*`).
+    pub fn is_otp(self) -> bool {
+        self.as_str().starts_with("otp.")
+    }
 
     /// The code as written in decisions and logs, e.g. `limit.exceeded`.
     pub fn as_str(self) -> &'static str {
@@ -134,6 +148,9 @@ impl ReasonCode {
             ReasonCode::OtpLowConversion => "otp.low_conversion",
             ReasonCode::OtpManyNumbers => "otp.many_numbers",
             ReasonCode::OtpCountrySpike => "otp.country_spike",
+            ReasonCode::OtpCountryMismatch => "otp.country_mismatch",
+            ReasonCode::OtpNewPhone => "otp.new_phone",
+            ReasonCode::OtpSignupBurst => "otp.signup_burst",
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod compiled;
 mod conversion;
+mod cross;
 mod facts;
 mod familiarity;
 mod fingerprints;
@@ -328,6 +329,9 @@ impl<S: Store> Engine<S> {
         }
         for (counter, op) in active.otp.live.read_ops(&self.keys, event, &facts, &policy.keys) {
             plan.push(Step::Live(counter), op);
+        }
+        for (check, op) in active.otp.cross.read_ops(&self.keys, event, &facts, &policy.keys) {
+            plan.push(Step::Cross(check), op);
         }
         if let Some(op) = active.otp.resend.verify_op(&self.keys, event) {
             plan.push(Step::VerifyCode, op);

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::compiled::Active;
 use super::conversion::CompiledConversion;
+use super::cross::CompiledCross;
 use super::facts::Facts;
 use super::live::CompiledLive;
 use super::resend::Resend;
@@ -25,6 +26,7 @@ pub(crate) struct CompiledOtp {
     pub(crate) spend: CompiledSpend,
     pub(super) conversion: CompiledConversion,
     pub(super) live: CompiledLive,
+    pub(super) cross: CompiledCross,
 }
 
 /// A service cap, ready to run.
@@ -67,6 +69,7 @@ impl CompiledOtp {
             spend: CompiledSpend::compile(policy, keys),
             conversion: CompiledConversion::compile(policy, keys),
             live: CompiledLive::compile(policy, keys),
+            cross: CompiledCross::compile(policy, keys),
         }
     }
 
@@ -143,10 +146,8 @@ pub(super) fn screen(active: &Active, event: &Event, facts: &Facts, reasons: &mu
     let (Some((channel, _)), Some(info)) = (phone_send(event), facts.phone) else {
         return;
     };
+    active.otp.cross.screen(facts, reasons);
     let rules = &active.policy.otp.destinations;
-    if rules.is_empty() {
-        return;
-    }
     let tier = active.otp.tier(&info);
     for rule in rules {
         if !rule.channels.is_empty() && !rule.channels.contains(&channel) {

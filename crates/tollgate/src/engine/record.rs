@@ -70,6 +70,10 @@ impl<S: Store> Engine<S> {
         for op in otp.live.record_ops(&self.keys, event, &facts, failed) {
             ops.push(op);
         }
+        if !failed {
+            otp.cross
+                .record_ops(&self.keys, event, &facts, &policy.keys, |op| ops.push(op));
+        }
         // Only successful logins teach what is normal for a user: failures
         // would let an attacker train the history with their own network.
         let learns = event.kind.event_type() == EventType::Login && !outcome.is_failure();

@@ -30,6 +30,7 @@
 //! ```
 
 mod conversion;
+mod cross;
 mod default;
 mod error;
 mod fingerprint_list;
@@ -47,6 +48,7 @@ mod validate;
 
 pub use conversion::Conversion;
 pub(crate) use conversion::points as conversion_points;
+pub use cross::Cross;
 pub use error::PolicyError;
 pub use fingerprint_list::{Fingerprint, FingerprintKind, FingerprintList, FingerprintListError, FingerprintSet};
 pub(crate) use fingerprints::builtin_browsers;

@@ -29,9 +29,9 @@
 //! ```
 
 use super::tiers::{self, RiskTier, TierEntry};
-use super::{Conversion, Live, MatchAction, PolicyError, Rate, ResendBackoff, Spend, When};
+use super::{Conversion, Cross, Live, MatchAction, PolicyError, Rate, ResendBackoff, Spend, When};
 use crate::phone::NumberType;
-use crate::{Channel, Country};
+use crate::{Channel, Country, Factor};
 
 /// The `[otp]` section.
 #[derive(Clone, Debug, PartialEq)]
@@ -60,6 +60,11 @@ pub struct Otp {
     pub conversion: Conversion,
     /// Live pumping signals: many numbers per client, country spikes.
     pub live: Live,
+    /// Cross-checks: client and number countries, new numbers, sign-up bursts.
+    pub cross: Cross,
+    /// Factors a decision advises instead of a risky phone channel, most
+    /// preferred first (empty: no advice).
+    pub advice: Vec<Factor>,
 }
 
 impl Default for Otp {
@@ -74,6 +79,8 @@ impl Default for Otp {
             spend: Spend::default(),
             conversion: Conversion::default(),
             live: Live::default(),
+            cross: Cross::default(),
+            advice: vec![Factor::Passkey, Factor::Authenticator, Factor::Email],
         }
     }
 }
@@ -309,7 +316,8 @@ pub(super) fn validate(o: &Otp) -> Result<(), PolicyError> {
     super::resend::validate(&o.resend, o.verify_attempts_per_code)?;
     super::spend::validate(&o.spend)?;
     super::conversion::validate(&o.conversion)?;
-    super::live::validate(&o.live)
+    super::live::validate(&o.live)?;
+    super::cross::validate(&o.cross)
 }
 
 fn phone_channels(channels: &[Channel]) -> bool {
