@@ -228,11 +228,14 @@ impl SimEvent {
         e
     }
 
-    /// The outcome the service reports after going ahead, if any.
+    /// The outcome the service reports after going ahead, if any. A code
+    /// that went out is reported as sent: service caps, spend ceilings and
+    /// conversion feedback count sends from those reports.
     pub(crate) fn outcome(&self, event: Event) -> Option<Outcome> {
         match self.truth {
             Truth::Succeeds => Some(Outcome::succeeded(event)),
             Truth::Fails => Some(Outcome::failed(event)),
+            Truth::Unreported if self.step == Step::OtpSend => Some(Outcome::succeeded(event)),
             Truth::Unreported => None,
         }
     }
@@ -280,6 +283,12 @@ mod tests {
         let at = e.location.unwrap();
         assert_eq!(at.accuracy_km(), 20);
         assert!((at.latitude() - 40.7128).abs() < 1e-9);
-        assert!(sim.outcome(e).is_none());
+        // A code that went out is reported as sent; other unreported steps are not.
+        assert!(sim.outcome(e.clone()).is_some_and(|o| !o.is_failure()));
+        let signup = SimEvent {
+            step: Step::Signup,
+            ..sim
+        };
+        assert!(signup.outcome(e).is_none());
     }
 }
