@@ -79,7 +79,7 @@ fn baseline(engine: &Engine, start: u64, hours: u64, per_hour: u64) {
 }
 
 #[test]
-fn a_country_spiking_above_its_week_scores_and_a_busy_steady_one_does_not() {
+fn a_country_spiking_above_its_baseline_scores_and_a_busy_steady_one_does_not() {
     let quiet = engine();
     baseline(&quiet, 0, 144, 1);
     baseline(&quiet, 144 * HOUR, 1, 25);

@@ -1,5 +1,5 @@
 //! Live pumping signals: distinct numbers per client, and destination
-//! country spikes against the country's weekly baseline.
+//! country spikes against the country's own baseline.
 
 use std::time::Duration;
 
@@ -10,16 +10,13 @@ use crate::store::{Op, StoreKey};
 use crate::{Event, EventKind, Reason, ReasonCode};
 
 const HOUR: Duration = Duration::from_secs(3600);
-const WEEK: Duration = Duration::from_secs(7 * 86_400);
-/// Hours in the baseline window.
-const WEEK_HOURS: u64 = 168;
 
 /// Which live counter a result belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Counter {
     Numbers,
     Hour,
-    Week,
+    Baseline,
 }
 
 /// The live counts read for one send.
@@ -27,7 +24,7 @@ pub(super) enum Counter {
 pub(super) struct LiveCounts {
     numbers: Option<u64>,
     hour: Option<u64>,
-    week: Option<u64>,
+    baseline_count: Option<u64>,
 }
 
 impl LiveCounts {
@@ -35,7 +32,7 @@ impl LiveCounts {
         match counter {
             Counter::Numbers => self.numbers = Some(count),
             Counter::Hour => self.hour = Some(count),
-            Counter::Week => self.week = Some(count),
+            Counter::Baseline => self.baseline_count = Some(count),
         }
     }
 }
@@ -46,7 +43,8 @@ pub(crate) struct CompiledLive {
     settings: Live,
     numbers_seed: u64,
     hour_seed: u64,
-    week_seed: u64,
+    baseline_seed: u64,
+    baseline: Duration,
 }
 
 impl CompiledLive {
@@ -55,7 +53,8 @@ impl CompiledLive {
             settings: policy.otp.live,
             numbers_seed: keys.rule_seed("otp.live.numbers"),
             hour_seed: keys.rule_seed("otp.live.country.hour"),
-            week_seed: keys.rule_seed("otp.live.country.week"),
+            baseline_seed: keys.rule_seed("otp.live.country.baseline"),
+            baseline: Duration::from_secs(u64::from(policy.otp.live.spike_baseline_hours) * 3600),
         }
     }
 
@@ -65,7 +64,7 @@ impl CompiledLive {
             Some(c) => keys.hash_of(seed, c.as_str()),
             None => keys.hash_of(seed, info.calling_code),
         };
-        Some((StoreKey(hash(self.hour_seed)), StoreKey(hash(self.week_seed))))
+        Some((StoreKey(hash(self.hour_seed)), StoreKey(hash(self.baseline_seed))))
     }
 
     /// The reads (and the distinct-number sighting) of an OTP send.
@@ -93,10 +92,11 @@ impl CompiledLive {
             };
             Some((Counter::Numbers, op))
         });
+        let baseline = self.baseline;
         let spike = phone
             .filter(|_| self.settings.spike_points > 0)
             .and_then(|_| self.country_keys(keys, facts))
-            .map(|(hour, week)| {
+            .map(|(hour, base)| {
                 [
                     (
                         Counter::Hour,
@@ -107,10 +107,10 @@ impl CompiledLive {
                         },
                     ),
                     (
-                        Counter::Week,
+                        Counter::Baseline,
                         Op::WindowAdd {
-                            key: week,
-                            window: WEEK,
+                            key: base,
+                            window: baseline,
                             amount: 0,
                         },
                     ),
@@ -119,7 +119,7 @@ impl CompiledLive {
         numbers.into_iter().chain(spike.into_iter().flatten())
     }
 
-    /// A send recorded as sent counts toward its country's hour and week.
+    /// A send recorded as sent counts toward its country's hour and baseline.
     pub(super) fn record_ops(
         &self,
         keys: &KeyHasher,
@@ -129,7 +129,8 @@ impl CompiledLive {
     ) -> impl Iterator<Item = Op> {
         let sent = matches!(event.kind, EventKind::OtpSend { .. }) && !failed && self.settings.spike_points > 0;
         let counted = self.country_keys(keys, facts).filter(|_| sent);
-        counted.into_iter().flat_map(|(hour, week)| {
+        let baseline = self.baseline;
+        counted.into_iter().flat_map(move |(hour, base)| {
             [
                 Op::WindowAdd {
                     key: hour,
@@ -137,8 +138,8 @@ impl CompiledLive {
                     amount: 1,
                 },
                 Op::WindowAdd {
-                    key: week,
-                    window: WEEK,
+                    key: base,
+                    window: baseline,
                     amount: 1,
                 },
             ]
@@ -156,11 +157,15 @@ impl CompiledLive {
             r.points = s.numbers_points;
             out.push(r);
         }
-        if let (Some(hour), Some(week)) = (counts.hour, counts.week) {
-            // hour > factor × week / 168, in integers.
-            let spiking = u128::from(hour) * u128::from(WEEK_HOURS) > u128::from(s.spike_factor) * u128::from(week);
+        if let (Some(hour), Some(base)) = (counts.hour, counts.baseline_count) {
+            // hour > factor × baseline / hours, in integers.
+            let hours = u128::from(s.spike_baseline_hours);
+            let spiking = u128::from(hour) * hours > u128::from(s.spike_factor) * u128::from(base);
             if hour >= u64::from(s.spike_min_sends) && spiking {
-                let detail = format!("{hour} codes to this country in the last hour, {week} in the last week");
+                let detail = format!(
+                    "{hour} codes to this country in the last hour, {base} in the last {}h",
+                    s.spike_baseline_hours
+                );
                 let mut r = Reason::new(ReasonCode::OtpCountrySpike, detail);
                 r.points = s.spike_points;
                 out.push(r);

@@ -21,9 +21,11 @@ use super::PolicyError;
 /// the send scores `numbers_points` (`otp.many_numbers`).
 ///
 /// **Country spike**: codes recorded as sent to the destination country in
-/// the last hour against the country's hourly average over the last week.
-/// At least `spike_min_sends` in the hour and more than `spike_factor`
-/// times the average score `spike_points` (`otp.country_spike`).
+/// the last hour against the country's hourly average over the last
+/// `spike_baseline_hours`. At least `spike_min_sends` in the hour and more
+/// than `spike_factor` times the average score `spike_points`
+/// (`otp.country_spike`). Until a full baseline period has been recorded
+/// the average is underestimated, so busy hours look like spikes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
@@ -35,8 +37,10 @@ pub struct Live {
     pub numbers_window_minutes: u32,
     /// Points above `max_numbers` (default 40; 0 turns it off).
     pub numbers_points: u8,
-    /// How many times the weekly hourly average makes a spike (default 5).
+    /// How many times the baseline's hourly average makes a spike (default 5).
     pub spike_factor: u32,
+    /// Length of the baseline, in hours (default 24; 2 to 720).
+    pub spike_baseline_hours: u32,
     /// Sends in the hour below which no spike is reported (default 20).
     pub spike_min_sends: u32,
     /// Points for a spike (default 20; 0 turns it off).
@@ -50,6 +54,7 @@ impl Default for Live {
             numbers_window_minutes: 60,
             numbers_points: 40,
             spike_factor: 5,
+            spike_baseline_hours: 24,
             spike_min_sends: 20,
             spike_points: 20,
         }
@@ -75,8 +80,14 @@ pub(super) fn validate(l: &Live) -> Result<(), PolicyError> {
         };
         return Err(PolicyError::invalid(field(f), "must be 0 to 100"));
     }
-    if !(2..=168).contains(&l.spike_factor) {
-        return Err(PolicyError::invalid(field("spike_factor"), "must be 2 to 168"));
+    if !(2..=720).contains(&l.spike_baseline_hours) {
+        return Err(PolicyError::invalid(field("spike_baseline_hours"), "must be 2 to 720"));
+    }
+    if !(2..=l.spike_baseline_hours).contains(&l.spike_factor) {
+        return Err(PolicyError::invalid(
+            field("spike_factor"),
+            "must be 2 to spike_baseline_hours",
+        ));
     }
     if l.spike_min_sends == 0 {
         return Err(PolicyError::invalid(field("spike_min_sends"), "must be at least 1"));
