@@ -14,6 +14,13 @@ impl<S: Store> Engine<S> {
     /// refills those with `reset_on_success` on a success, and on a
     /// successful login adds the country, network, device, client
     /// fingerprint and position to the user's history.
+    ///
+    /// For the OTP controls (`docs/otp.md`): record each code that went
+    /// out as a succeeded `otp_send` (service caps, spend ceilings,
+    /// conversion and country spikes count it, and the code's wrong
+    /// attempts start afresh), each code check as a failed or succeeded
+    /// `otp_verify` with the number (a success ends the resend backoff and
+    /// counts as a conversion), phone changes and sign-ups.
     pub fn record(&self, outcome: &Outcome) {
         let ops = self.record_ops(outcome);
         let mut results: SmallVec<[OpResult; plan::INLINE_OPS]> = SmallVec::from_elem(OpResult::Done, ops.len());
