@@ -168,11 +168,12 @@ fn an_invalid_policy_names_the_offending_field() {
 
 /// The report with the events/s column (the only one that depends on the
 /// machine) removed from the table rows.
-const SCENARIOS: [&str; 5] = [
+const SCENARIOS: [&str; 6] = [
     "legitimate",
     "credential_stuffing",
     "stuffing_browser_fp",
     "otp_pumping",
+    "voice_irsf",
     "account_takeover",
 ];
 
@@ -182,6 +183,7 @@ fn without_throughput(report: &str) -> String {
         "credential_stuffing",
         "stuffing_browser_fp",
         "otp_pumping",
+        "voice_irsf",
         "account_takeover",
         "total",
         "scenario",
