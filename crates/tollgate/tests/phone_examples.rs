@@ -4,13 +4,14 @@
 //!
 //! Every `national` and `non_geographic` record must classify to the same
 //! type and region, and its national spelling, read in its region, must
-//! normalise to the same E.164.
+//! normalise to the same E.164. Every `short_number` record must get the
+//! cost libphonenumber's `expected_cost_for_region` gives it.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
 use std::path::PathBuf;
 
 use serde_json::Value;
-use tollgate::phone::{self, NumberType};
+use tollgate::phone::{self, NumberType, ShortNumberCost};
 use tollgate::{Country, E164};
 
 fn vectors_path() -> Option<PathBuf> {
@@ -117,4 +118,41 @@ fn national_spellings_normalise_to_the_same_number() {
         records.len(),
         wrong.join("\n")
     );
+}
+
+#[test]
+fn short_codes_cost_what_libphonenumber_says() {
+    let Some(records) = records(&["short_number"]) else {
+        return;
+    };
+    assert!(records.len() > 700, "{} records", records.len());
+    let mut wrong = Vec::new();
+    let mut premium = 0;
+    for r in &records {
+        let region: Country = r["region"].as_str().unwrap().parse().unwrap();
+        let number = r["short_example"].as_str().unwrap();
+        let want = match r["expected_cost"].as_str().unwrap() {
+            "TOLL_FREE" => ShortNumberCost::TollFree,
+            "STANDARD_RATE" => ShortNumberCost::StandardRate,
+            "PREMIUM_RATE" => ShortNumberCost::PremiumRate,
+            "UNKNOWN_COST" => ShortNumberCost::Unknown,
+            other => panic!("unexpected cost {other}"),
+        };
+        let got = phone::short_number_cost(number, region);
+        if got != want {
+            wrong.push(format!(
+                "{region} {number} ({}): got {got:?}, want {want:?}",
+                r["metadata_field"]
+            ));
+        }
+        premium += usize::from(got == ShortNumberCost::PremiumRate);
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {} differ:\n{}",
+        wrong.len(),
+        records.len(),
+        wrong.join("\n")
+    );
+    assert_eq!(premium, 45);
 }

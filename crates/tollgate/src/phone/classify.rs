@@ -1,5 +1,11 @@
 //! Country and number type of an E.164 number, as libphonenumber's
 //! `region_code_for_number` and `number_type` decide them.
+//!
+//! ```
+//! let info = tollgate::phone::classify(&"+19002345678".parse()?);
+//! assert_eq!(info.number_type, tollgate::phone::NumberType::PremiumRate);
+//! # Ok::<(), tollgate::FieldError>(())
+//! ```
 
 use super::metadata::{Desc, Region, table};
 use super::{NumberType, PhoneInfo};

@@ -1,3 +1,10 @@
+//! Why typed input is not a phone number.
+//!
+//! ```
+//! use tollgate::phone::{normalize, PhoneError};
+//! assert_eq!(normalize("+44 7400 12345x", None), Err(PhoneError::InvalidCharacter));
+//! ```
+
 use thiserror::Error;
 
 /// Why a typed phone number was refused by [`normalize`](super::normalize).

@@ -3,8 +3,17 @@
 //! A dense DFA is searched through `&self` with no cache, so lookups from
 //! many threads share it without a lock. The metadata's patterns only ever
 //! see ASCII digits, so Unicode is off and the byte classes stay few.
+//!
+//! ```
+//! // Two threads classify through the same DFAs, no lock between them.
+//! let n: tollgate::E164 = "+33612345678".parse()?;
+//! let t = std::thread::spawn(move || tollgate::phone::classify(&n).number_type);
+//! assert_eq!(t.join().ok(), Some(tollgate::phone::classify(&n).number_type));
+//! # Ok::<(), tollgate::FieldError>(())
+//! ```
 
 use regex_automata::dfa::{Automaton, StartKind, dense};
+use regex_automata::nfa::thompson::{self, pikevm::PikeVM};
 use regex_automata::util::start;
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input, MatchKind};
@@ -95,6 +104,62 @@ impl PrefixMatcher {
     }
 }
 
+/// A national prefix pattern with a transform rule (`9$1`, `1481$1`):
+/// libphonenumber rewrites the start of the number instead of dropping it.
+///
+/// Only national input in the few regions with such a rule comes here, so a
+/// PikeVM with a cache made per call (no shared state) is cheap enough.
+#[derive(Debug)]
+pub(super) struct Rewriter {
+    vm: PikeVM,
+    rule: &'static str,
+}
+
+impl Rewriter {
+    pub(super) fn new(pattern: &str, rule: &'static str) -> Option<Rewriter> {
+        let vm = PikeVM::builder()
+            .syntax(syntax::Config::new().unicode(false).utf8(false))
+            .thompson(thompson::Config::new().utf8(false))
+            .build(pattern)
+            .ok()?;
+        Some(Rewriter { vm, rule })
+    }
+
+    /// The rewritten number in `out`, if the pattern matches at the start
+    /// of `digits` and its last group took part (libphonenumber's test);
+    /// `None` leaves plain stripping to the caller. Returns the length.
+    pub(super) fn rewrite(&self, digits: &[u8], out: &mut [u8]) -> Option<usize> {
+        let mut cache = self.vm.create_cache();
+        let mut caps = self.vm.create_captures();
+        self.vm
+            .captures(&mut cache, Input::new(digits).anchored(Anchored::Yes), &mut caps);
+        let whole = caps.get_match()?;
+        let last = caps.group_len().checked_sub(1)?;
+        caps.get_group(last)?;
+        let mut len = 0;
+        let mut push = |bytes: &[u8]| -> Option<()> {
+            for &b in bytes {
+                *out.get_mut(len)? = b;
+                len += 1;
+            }
+            Some(())
+        };
+        let mut rule = self.rule.bytes();
+        while let Some(b) = rule.next() {
+            if b == b'$' {
+                let group = usize::from(rule.next()?.checked_sub(b'0')?);
+                if let Some(span) = caps.get_group(group) {
+                    push(digits.get(span.range())?)?;
+                }
+            } else {
+                push(&[b])?;
+            }
+        }
+        push(digits.get(whole.end()..)?)?;
+        Some(len)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,8 +187,20 @@ mod tests {
     }
 
     #[test]
+    fn rewrites_follow_the_transform_rule() {
+        let r = Rewriter::new("([25-9]\\d{5})$|0|180020", "1481$1").unwrap();
+        let mut out = [0u8; 20];
+        let n = r.rewrite(b"256789", &mut out).unwrap();
+        assert_eq!(&out[..n], b"1481256789");
+        assert_eq!(r.rewrite(b"01481256789", &mut out), None);
+        let tiny = &mut [0u8; 4];
+        assert_eq!(r.rewrite(b"256789", tiny), None);
+    }
+
+    #[test]
     fn bad_patterns_are_refused_not_panicked_on() {
         assert!(FullMatcher::new(&["(12"]).is_none());
         assert!(PrefixMatcher::new("[").is_none());
+        assert!(Rewriter::new("(", "$1").is_none());
     }
 }

@@ -4,12 +4,20 @@
 //! Reading the table is cheap (no regex); compiling is not, so it is done
 //! per calling code: the first `+44` number pays for the United Kingdom and
 //! its crown dependencies only. [`warm_up`](super::warm_up) compiles all.
+//!
+//! ```
+//! // The first +44 number compiles +44; the second one only searches.
+//! let a = tollgate::phone::classify(&"+441212345678".parse()?);
+//! let b = tollgate::phone::classify(&"+447400123456".parse()?);
+//! assert_ne!(a.number_type, b.number_type);
+//! # Ok::<(), tollgate::FieldError>(())
+//! ```
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::NumberType;
-use super::matcher::{FullMatcher, PrefixMatcher};
+use super::matcher::{FullMatcher, PrefixMatcher, Rewriter};
 use crate::Country;
 
 pub(super) const TABLE: &str = include_str!("../../data/phone/metadata.tsv");
@@ -31,6 +39,7 @@ pub(super) struct RegionSpec {
     main: bool,
     international_prefix: Option<&'static str>,
     national_prefix: Option<&'static str>,
+    transform_rule: Option<&'static str>,
     leading_digits: Option<&'static str>,
     descs: Vec<(Desc, u32, &'static str)>,
 }
@@ -43,6 +52,8 @@ pub(super) struct Region {
     pub(super) leading_digits: Option<PrefixMatcher>,
     pub(super) international_prefix: Option<PrefixMatcher>,
     pub(super) national_prefix: Option<PrefixMatcher>,
+    /// The national prefix pattern with its transform rule, where it has one.
+    pub(super) rewriter: Option<Rewriter>,
     /// All the region's patterns in one DFA; bit `i` is `descs[i]`.
     pub(super) patterns: Option<FullMatcher>,
     /// What each bit means and the national number lengths it allows
@@ -96,7 +107,8 @@ fn desc_named(name: &str) -> Option<Desc> {
     })
 }
 
-fn length_mask(list: &str) -> u32 {
+/// `"6,7,9"` -> bits 6, 7 and 9.
+pub(super) fn length_mask(list: &str) -> u32 {
     list.split(',')
         .filter_map(|n| n.parse::<u32>().ok())
         .filter(|&n| n < 32)
@@ -123,6 +135,7 @@ impl Table {
                         main: fields.next() == Some("1"),
                         international_prefix: optional(fields.next()),
                         national_prefix: optional(fields.next()),
+                        transform_rule: optional(fields.next()),
                         leading_digits: optional(fields.next()),
                         descs: Vec::new(),
                     };
@@ -254,6 +267,10 @@ impl RegionSpec {
             leading_digits: self.leading_digits.and_then(PrefixMatcher::new),
             international_prefix: self.international_prefix.and_then(PrefixMatcher::new),
             national_prefix: self.national_prefix.and_then(PrefixMatcher::new),
+            rewriter: self
+                .national_prefix
+                .zip(self.transform_rule)
+                .and_then(|(pattern, rule)| Rewriter::new(pattern, rule)),
             patterns: if patterns.is_empty() {
                 None
             } else {
@@ -270,6 +287,7 @@ impl RegionSpec {
         self.leading_digits.is_some() == region.leading_digits.is_some()
             && self.international_prefix.is_some() == region.international_prefix.is_some()
             && self.national_prefix.is_some() == region.national_prefix.is_some()
+            && (self.national_prefix.is_some() && self.transform_rule.is_some()) == region.rewriter.is_some()
             && self.descs.is_empty() != region.patterns.is_some()
     }
 }
@@ -304,6 +322,17 @@ impl Region {
         self.descs
             .iter()
             .any(|&(d, lengths)| d == Desc::General && len < 32 && lengths & (1 << len) != 0)
+    }
+
+    /// Whether a national number of `len` digits is longer than any here.
+    pub(super) fn too_long(&self, len: usize) -> bool {
+        let longest = self
+            .descs
+            .iter()
+            .filter(|&&(d, lengths)| d == Desc::General && lengths != 0)
+            .map(|&(_, lengths)| 31usize.saturating_sub(lengths.leading_zeros() as usize))
+            .max();
+        longest.is_some_and(|max| len > max)
     }
 
     /// Whether `national` is a valid-looking number of this region at all.

@@ -1,6 +1,7 @@
 //! Phone numbers: E.164 from what users type, and what a number is — its
 //! country and its type (mobile, fixed line, premium rate ...) — from
-//! libphonenumber's numbering-plan metadata, without a lock on the hot path.
+//! libphonenumber's numbering-plan metadata, without a lock on the hot path;
+//! and what a short code costs in a region ([`short_number_cost`]).
 //!
 //! ```
 //! use tollgate::phone::{self, NumberType};
@@ -22,25 +23,27 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! The metadata is Google libphonenumber's `PhoneNumberMetadata.xml`
-//! (Apache-2.0), reduced by `data/phone/generate.py` to the table in
-//! `data/phone/metadata.tsv`; [`METADATA_VERSION`] says which release.
+//! The metadata is Google libphonenumber's `PhoneNumberMetadata.xml` and
+//! `ShortNumberMetadata.xml` (Apache-2.0), reduced by
+//! `data/phone/generate.py` to the tables in `data/phone/`; [`METADATA_VERSION`] says which release.
 //! `docs/phone.md` tells how to update it. Each calling code's patterns are
 //! compiled into one dense DFA the first time a number with that code is
-//! classified (a few milliseconds for the largest plans); [`warm_up`] does
-//! them all at start-up instead.
+//! classified (up to about 20 ms in a release build for the largest: `+1`,
+//! `+44`, `+86`); [`warm_up`] does them all at start-up instead.
 
 mod classify;
 mod error;
 mod matcher;
 mod metadata;
 mod normalize;
+mod short;
 
 pub use classify::classify;
 pub use error::PhoneError;
 pub use normalize::normalize;
+pub use short::{ShortNumberCost, short_number_cost};
 
-use crate::{Country, E164};
+use crate::{Country, E164, FieldError};
 
 /// The libphonenumber metadata release the table was generated from.
 pub const METADATA_VERSION: &str = "9.0.33";
@@ -99,6 +102,40 @@ impl NumberType {
     }
 }
 
+impl NumberType {
+    /// Every type, in declaration order.
+    pub const ALL: [NumberType; 12] = [
+        NumberType::FixedLine,
+        NumberType::Mobile,
+        NumberType::FixedLineOrMobile,
+        NumberType::TollFree,
+        NumberType::PremiumRate,
+        NumberType::SharedCost,
+        NumberType::Voip,
+        NumberType::PersonalNumber,
+        NumberType::Pager,
+        NumberType::Uan,
+        NumberType::Voicemail,
+        NumberType::Unknown,
+    ];
+}
+
+/// Parses the snake-case name [`NumberType::as_str`] gives, so policies
+/// can name types: `"premium_rate".parse()`.
+impl std::str::FromStr for NumberType {
+    type Err = FieldError;
+
+    fn from_str(s: &str) -> Result<Self, FieldError> {
+        NumberType::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or(FieldError::new(
+                "number_type",
+                "expected a number type such as \"premium_rate\"",
+            ))
+    }
+}
+
 impl std::fmt::Display for NumberType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -133,14 +170,15 @@ impl PhoneInfo {
     }
 }
 
-/// Compiles the patterns of every calling code now rather than on first
-/// use, and returns the bytes they take (a few megabytes).
+/// Compiles the patterns of every calling code and short-code region now
+/// rather than on first use, and returns the bytes they take (about two
+/// megabytes).
 ///
 /// ```
 /// assert!(tollgate::phone::warm_up() > 0);
 /// ```
 pub fn warm_up() -> usize {
-    metadata::table().compile_all().0
+    metadata::table().compile_all().0 + short::compile_all().0
 }
 
 /// How many digits of `digits` (an E.164 number without `+`) are its
@@ -160,11 +198,20 @@ mod tests {
         assert!(metadata::TABLE.lines().any(|l| l == version));
         let (bytes, broken) = table.compile_all();
         assert_eq!(broken, 0);
+        assert_eq!(short::compile_all().1, 0);
         assert!(bytes > 0);
         for code in [1, 7, 44, 262, 599, 800, 979] {
             assert!(table.has_code(code), "{code}");
         }
         assert!(!table.has_code(0) && !table.has_code(999));
+    }
+
+    #[test]
+    fn number_types_round_trip_through_their_names() {
+        for t in NumberType::ALL {
+            assert_eq!(t.as_str().parse::<NumberType>(), Ok(t));
+        }
+        assert!("Premium_Rate".parse::<NumberType>().is_err());
     }
 
     #[test]

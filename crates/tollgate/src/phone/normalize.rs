@@ -6,6 +6,14 @@
 //! national trunk prefix (`0` in most of Europe, `1` in NANP, `8` in Russia)
 //! is dropped, also in the common `+44 (0)20 ...` spelling. Letters (vanity
 //! numbers), extensions and `tel:` URIs are refused rather than guessed at.
+//!
+//! ```
+//! let ar = "AR".parse()?;
+//! // Argentina's mobile `15` after the area code becomes `9` before it.
+//! let e164 = tollgate::phone::normalize("011 15-2345-6789", Some(ar))?;
+//! assert_eq!(e164.digits(), "5491123456789");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use super::PhoneError;
 use super::metadata::{Region, table};
@@ -108,50 +116,114 @@ pub fn normalize(input: &str, default_region: Option<Country>) -> Result<E164, P
                 PhoneError::UnknownCallingCode
             })?;
             let national = rest.get(len..).unwrap_or_default();
-            let main = table.regions(code).first();
-            (
-                code,
-                main.map_or(national, |r| strip_national_prefix(r, national, true)),
-            )
+            let national = match table.regions(code).first() {
+                Some(main) => strip_national_prefix(main, national, true),
+                None => National::copy(national),
+            };
+            (code, national)
         }
-        (None, Some((code, region))) => (code, strip_national_prefix(region, digits, false)),
+        (None, Some((code, region))) => (code, read_national(code, region, digits)),
         (None, None) => return Err(PhoneError::MissingCallingCode),
     };
-    assemble(calling_code, national)
+    assemble(calling_code, national.digits())
 }
 
-/// Drops the trunk prefix unless that turns a number the region accepts
-/// into one it does not (libphonenumber's rule). After a calling code
-/// (`+44 (0)20 ...`), it is also kept unless the rest has a possible length.
-fn strip_national_prefix<'a>(region: &Region, national: &'a [u8], after_calling_code: bool) -> &'a [u8] {
-    let Some(n) = region.national_prefix.as_ref().and_then(|p| p.match_len(national)) else {
-        return national;
-    };
-    let Some(rest) = national.get(n..).filter(|r| n > 0 && !r.is_empty()) else {
-        return national;
-    };
-    let rest_ok = region.matches_general(rest);
-    if region.matches_general(national) && !rest_ok {
-        return national;
+/// A number typed without an international prefix in `region`. Users
+/// often type their own calling code without the `+` (`49 30 123456` in
+/// Germany); as in libphonenumber it is dropped when the number is not
+/// valid with it but is without it, or is too long with it.
+fn read_national(code: u16, region: &Region, digits: &[u8]) -> National {
+    let (code_digits, code_len) = calling_code_digits(code);
+    let own_code = code_digits.get(..code_len).and_then(|c| digits.strip_prefix(c));
+    if let Some(rest) = own_code.filter(|r| !r.is_empty()) {
+        let without = strip_national_prefix(region, rest, false);
+        let better = !region.matches_general(digits) && region.matches_general(without.digits());
+        if better || region.too_long(digits.len()) {
+            return without;
+        }
     }
-    if after_calling_code && !rest_ok && !region.possible_length(rest.len()) {
-        return national;
+    strip_national_prefix(region, digits, false)
+}
+
+/// The ASCII digits of a calling code (1 to 3 of them) and how many.
+fn calling_code_digits(code: u16) -> ([u8; 3], usize) {
+    let all = [code / 100 % 10, code / 10 % 10, code % 10].map(|d| b'0' + d as u8);
+    let len = match code {
+        0..=9 => 1,
+        10..=99 => 2,
+        _ => 3,
+    };
+    let mut out = [0u8; 3];
+    for (slot, &d) in out.iter_mut().zip(all.iter().skip(3 - len)) {
+        *slot = d;
     }
-    rest
+    (out, len)
+}
+
+/// A national number as typed, or as a transform rule rewrote it.
+struct National {
+    bytes: [u8; 32],
+    len: usize,
+}
+
+impl National {
+    fn copy(digits: &[u8]) -> National {
+        let mut national = National { bytes: [0; 32], len: 0 };
+        for (slot, &b) in national.bytes.iter_mut().zip(digits) {
+            *slot = b;
+            national.len += 1;
+        }
+        national
+    }
+
+    fn digits(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or_default()
+    }
+}
+
+/// Drops the trunk prefix, or rewrites it by the region's transform rule
+/// (Argentina's mobile `15`, a Bahamas number dialled without its area
+/// code), unless that turns a number the region accepts into one it does
+/// not (libphonenumber's rule). After a calling code (`+44 (0)20 ...`) the
+/// result must also have a possible length.
+fn strip_national_prefix(region: &Region, national: &[u8], after_calling_code: bool) -> National {
+    let mut rewritten = [0u8; 32];
+    let rewrite = region
+        .rewriter
+        .as_ref()
+        .and_then(|r| r.rewrite(national, &mut rewritten));
+    let candidate = match rewrite {
+        Some(len) => rewritten.get(..len),
+        None => region
+            .national_prefix
+            .as_ref()
+            .and_then(|p| p.match_len(national))
+            .filter(|&n| n > 0)
+            .and_then(|n| national.get(n..)),
+    };
+    let Some(candidate) = candidate.filter(|c| !c.is_empty()) else {
+        return National::copy(national);
+    };
+    let candidate_ok = region.matches_general(candidate);
+    if region.matches_general(national) && !candidate_ok {
+        return National::copy(national);
+    }
+    if after_calling_code && !candidate_ok && !region.possible_length(candidate.len()) {
+        return National::copy(national);
+    }
+    National::copy(candidate)
 }
 
 fn assemble(calling_code: u16, national: &[u8]) -> Result<E164, PhoneError> {
+    let (code, code_len) = calling_code_digits(calling_code);
     let mut buf = [0u8; 15];
-    let code = calling_code.to_string();
-    let total = code.len() + national.len();
-    if total > buf.len() {
-        return Err(PhoneError::TooLong);
+    let mut total = 0;
+    for &b in code.iter().take(code_len).chain(national) {
+        *buf.get_mut(total).ok_or(PhoneError::TooLong)? = b;
+        total += 1;
     }
     if total < 6 || national.is_empty() {
         return Err(PhoneError::TooShort);
-    }
-    for (slot, &b) in buf.iter_mut().zip(code.as_bytes().iter().chain(national)) {
-        *slot = b;
     }
     E164::from_ascii_digits(buf.get(..total).unwrap_or_default()).map_err(|_| PhoneError::TooShort)
 }
