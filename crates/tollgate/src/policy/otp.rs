@@ -180,29 +180,6 @@ impl DestinationRule {
     }
 }
 
-/// Every line type, for reading names.
-#[cfg(feature = "serde")]
-const NUMBER_TYPES: [NumberType; 12] = [
-    NumberType::FixedLine,
-    NumberType::Mobile,
-    NumberType::FixedLineOrMobile,
-    NumberType::TollFree,
-    NumberType::PremiumRate,
-    NumberType::SharedCost,
-    NumberType::Voip,
-    NumberType::PersonalNumber,
-    NumberType::Pager,
-    NumberType::Uan,
-    NumberType::Voicemail,
-    NumberType::Unknown,
-];
-
-/// The line type named `name` (`"premium_rate"`).
-#[cfg(feature = "serde")]
-fn number_type(name: &str) -> Option<NumberType> {
-    NUMBER_TYPES.into_iter().find(|t| t.as_str() == name)
-}
-
 #[cfg(feature = "serde")]
 mod number_types {
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
@@ -216,7 +193,10 @@ mod number_types {
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<NumberType>, D::Error> {
         Vec::<String>::deserialize(d)?
             .iter()
-            .map(|s| super::number_type(s).ok_or_else(|| D::Error::custom(format!("unknown number type {s:?}"))))
+            .map(|s| {
+                s.parse::<NumberType>()
+                    .map_err(|_| D::Error::custom(format!("unknown number type {s:?}")))
+            })
             .collect()
     }
 }
