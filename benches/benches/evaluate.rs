@@ -12,6 +12,13 @@
 //!   (`prepare`, `MemoryStore::execute`, `conclude`), as a networked store's
 //!   driver runs it, to show the split costs the same as `evaluate`.
 //!
+//! * `evaluate/otp_send_default_policy`: an SMS OTP send under
+//!   `Policy::default()` — destination classification and rules, five
+//!   limits, the SMS service cap, two resend backoffs, conversion, live and
+//!   cross-check reads (15 operations). 10,000 senders, each with its own
+//!   number block in Germany, each seen again every two simulated hours
+//!   (720 ms per event) so that no limit or backoff refuses.
+//!
 //! * `evaluate/login_four_limits_mmdb`: the budgeted case in full — the four
 //!   rules, and events that carry no country or ASN, so the engine looks
 //!   them up in MaxMind's City and ASN test databases (`$TOLLGATE_TESTDATA`;
@@ -32,12 +39,13 @@ use std::hint::black_box;
 
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
 
 use tollgate::geo::{GeoDb, GeoSet};
 use tollgate::policy::{Policy, Rate};
 use tollgate::store::{OpResult, Store};
-use tollgate::{Action, Decision, Engine, Event, EventKind};
+use tollgate::{Action, Channel, Country, Decision, E164, Engine, Event, EventKind, Timestamp};
 use tollgate_benches::{Cycle, EVENT_POOL, EVENT_STEP, SimClock, four_limits_policy, login_events, minimal_policy};
 
 /// Which driver runs the decision path.
@@ -83,7 +91,7 @@ fn bench(group: &mut BenchmarkGroup<'_, WallTime>, name: &str, path: Path, polic
     let Ok(engine) = Engine::new(policy) else {
         unreachable!("the benchmark policies are valid");
     };
-    bench_engine(group, name, path, &engine, events);
+    bench_engine(group, name, path, &engine, events, EVENT_STEP);
 }
 
 fn bench_engine(
@@ -92,8 +100,9 @@ fn bench_engine(
     path: Path,
     engine: &Engine,
     mut events: Vec<Event>,
+    step: Duration,
 ) {
-    let mut clock = SimClock::new(EVENT_STEP);
+    let mut clock = SimClock::new(step);
     warm(path, engine, &mut events, &mut clock);
     let mut cycle = Cycle::new(events.len());
     group.bench_function(name, |b| {
@@ -143,11 +152,55 @@ fn evaluate(c: &mut Criterion) {
         four_limits_policy(),
         events.clone(),
     );
+    let Ok(engine) = Engine::new(Policy::default()) else {
+        unreachable!("the default policy is valid");
+    };
+    bench_engine(
+        &mut group,
+        "otp_send_default_policy",
+        Path::Evaluate,
+        &engine,
+        otp_send_events(EVENT_POOL),
+        OTP_STEP,
+    );
     match mmdb_engine(&events) {
-        Some((engine, events)) => bench_engine(&mut group, "login_four_limits_mmdb", Path::Evaluate, &engine, events),
+        Some((engine, events)) => bench_engine(
+            &mut group,
+            "login_four_limits_mmdb",
+            Path::Evaluate,
+            &engine,
+            events,
+            EVENT_STEP,
+        ),
         None => eprintln!("evaluate/login_four_limits_mmdb skipped: TOLLGATE_TESTDATA unset"),
     }
     group.finish();
+}
+
+/// With [`EVENT_POOL`] senders, each comes back every two simulated hours:
+/// slower than every OTP limit of the default policy, and past the resend
+/// backoff's reset.
+const OTP_STEP: Duration = Duration::from_millis(720);
+
+/// SMS sends from distinct users and addresses in Germany to German mobile
+/// numbers, one number block each.
+fn otp_send_events(n: usize) -> Vec<Event> {
+    let germany: Option<Country> = "DE".parse().ok();
+    (0..n)
+        .filter_map(|i| {
+            let [_, _, a, b] = (i as u32).to_be_bytes();
+            let phone: E164 = format!("+49151{i:05}678").parse().ok()?;
+            let mut event = Event::new(EventKind::OtpSend { channel: Channel::Sms }, Timestamp::EPOCH)
+                .with_ip(IpAddr::V4(Ipv4Addr::new(10, a, b, 9)))
+                .with_user(format!("user-{i}@example.com"))
+                .with_user_agent("Mozilla/5.0")
+                .with_phone(phone);
+            if let Some(country) = germany {
+                event = event.with_country(country);
+            }
+            Some(event)
+        })
+        .collect()
 }
 
 /// The four-rule engine with City and ASN databases, and login events that

@@ -1,5 +1,6 @@
-//! `tollgate`: score events, print and check policies, and simulate attack
-//! traffic against a policy.
+//! `tollgate`: score events, print and check policies, look up addresses,
+//! fingerprints and phone numbers, and simulate attack traffic against a
+//! policy.
 //!
 //! This file holds the command-line grammar and the dispatch; each command
 //! lives in its own module. Errors travel as [`CliError`] up to `main`,
@@ -9,6 +10,7 @@
 mod error;
 mod ip_cmd;
 mod ja4_cmd;
+mod phone_cmd;
 mod policy_cmd;
 mod pwned_cmd;
 mod records;
@@ -74,6 +76,22 @@ enum Command {
         #[arg(long)]
         quic: bool,
     },
+    /// Show what tollgate makes of a destination number: E.164 form,
+    /// country, calling code and line type, risk tier, and whether a first
+    /// OTP send on the channel is allowed under the policy (JSON).
+    Phone {
+        /// The number: E.164 (`+5351234567`), or national with --region.
+        number: String,
+        /// The channel of the send: sms, voice or whatsapp.
+        #[arg(long, default_value = "sms")]
+        channel: String,
+        /// Country of a national-format number (ISO code, e.g. GB).
+        #[arg(long, value_name = "CC")]
+        region: Option<String>,
+        /// Policy file: TOML, or JSON when the name ends in `.json`. Default: the built-in policy.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+    },
     /// Print the default policy or check a policy file.
     Policy {
         #[command(subcommand)]
@@ -136,6 +154,12 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             policy,
             list,
         } => ip_cmd::run(&addr, &mmdb, policy.as_deref(), &list).map(|()| ExitCode::SUCCESS),
+        Command::Phone {
+            number,
+            channel,
+            region,
+            policy,
+        } => phone_cmd::run(&number, &channel, region.as_deref(), policy.as_deref()).map(|()| ExitCode::SUCCESS),
         Command::Ja4 { hex, quic } => ja4_cmd::run(&hex, quic).map(|()| ExitCode::SUCCESS),
         Command::Policy {
             command: PolicyCommand::Default,

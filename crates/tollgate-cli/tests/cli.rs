@@ -132,7 +132,7 @@ fn the_default_policy_round_trips() {
 
     let check = tollgate(&["policy", "check", path], "");
     assert!(check.status.success(), "{}", stderr(&check));
-    assert_eq!(stdout(&check), "ok: 13 limit rules\n");
+    assert_eq!(stdout(&check), "ok: 14 limit rules\n");
 
     let default = tollgate(&["score"], &format!("{EXAMPLE}\n"));
     let loaded = tollgate(&["score", "--policy", path], &format!("{EXAMPLE}\n"));
@@ -143,7 +143,7 @@ fn the_default_policy_round_trips() {
     let value: toml::Value = toml::from_str(&toml_text).unwrap();
     let json = temp_file("default.json", &serde_json::to_string(&value).unwrap());
     let check = tollgate(&["policy", "check", json.to_str().unwrap()], "");
-    assert_eq!(stdout(&check), "ok: 13 limit rules\n", "{}", stderr(&check));
+    assert_eq!(stdout(&check), "ok: 14 limit rules\n", "{}", stderr(&check));
 }
 
 #[test]
@@ -168,11 +168,12 @@ fn an_invalid_policy_names_the_offending_field() {
 
 /// The report with the events/s column (the only one that depends on the
 /// machine) removed from the table rows.
-const SCENARIOS: [&str; 5] = [
+const SCENARIOS: [&str; 6] = [
     "legitimate",
     "credential_stuffing",
     "stuffing_browser_fp",
     "otp_pumping",
+    "voice_irsf",
     "account_takeover",
 ];
 
@@ -182,6 +183,7 @@ fn without_throughput(report: &str) -> String {
         "credential_stuffing",
         "stuffing_browser_fp",
         "otp_pumping",
+        "voice_irsf",
         "account_takeover",
         "total",
         "scenario",

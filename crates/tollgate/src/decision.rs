@@ -68,6 +68,32 @@ pub struct Verdict {
     pub score: u8,
 }
 
+/// A sign-in factor the application can step a user to instead of a
+/// risky phone channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum Factor {
+    /// A passkey (WebAuthn).
+    Passkey,
+    /// An authenticator app (TOTP).
+    Authenticator,
+    /// A code or link by email.
+    Email,
+}
+
+impl Factor {
+    /// The factor's name: `passkey`, `authenticator` or `email`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Factor::Passkey => "passkey",
+            Factor::Authenticator => "authenticator",
+            Factor::Email => "email",
+        }
+    }
+}
+
 /// Quota state of the tightest limit that applied, for the IETF `RateLimit`
 /// and `RateLimit-Policy` response headers.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -111,6 +137,10 @@ pub struct Decision {
     pub rate_limit: Option<RateLimitInfo>,
     /// The verdict with monitored rules enforced, when any monitored rule fired.
     pub monitored: Option<Verdict>,
+    /// Safer factors to offer instead, in the policy's order of preference,
+    /// when an OTP send on a phone channel is not simply allowed or an OTP
+    /// risk signal fired (`otp.advice`). Empty otherwise.
+    pub advice: Vec<Factor>,
 }
 
 impl Decision {
@@ -122,6 +152,7 @@ impl Decision {
             reasons: Vec::new(),
             rate_limit: None,
             monitored: None,
+            advice: Vec::new(),
         }
     }
 
@@ -144,6 +175,9 @@ impl serde::Serialize for Decision {
         m.serialize_entry("reasons", &self.reasons)?;
         if let Some(rl) = &self.rate_limit {
             m.serialize_entry("rate_limit", rl)?;
+        }
+        if !self.advice.is_empty() {
+            m.serialize_entry("advice", &self.advice)?;
         }
         if let Some(v) = &self.monitored {
             m.serialize_entry(

@@ -69,7 +69,7 @@ pub mod store;
 mod time;
 pub mod useragent;
 
-pub use decision::{Action, Decision, RateLimitInfo, Verdict};
+pub use decision::{Action, Decision, Factor, RateLimitInfo, Verdict};
 pub use engine::{Engine, EngineBuilder, Ops, Plan};
 pub use event::{
     Asn, Channel, Country, CredentialKind, DeviceId, E164, Event, EventKind, EventType, FieldError, HeaderFingerprint,

@@ -54,6 +54,28 @@ pub enum ReasonCode {
     FingerprintListed,
     /// The user agent claims a browser whose handshake looks different.
     FingerprintUaMismatch,
+    /// An OTP destination rule fired for the number and channel.
+    OtpDestination,
+    /// An OTP channel is locked out after reaching its service cap.
+    OtpServiceCap,
+    /// Codes to one number or user came too fast: the backoff's wait runs.
+    OtpResendBackoff,
+    /// The code last sent had too many wrong attempts.
+    OtpVerifyAttempts,
+    /// A spend ceiling was reached.
+    OtpSpendCap,
+    /// Codes sent to this destination are rarely verified.
+    OtpLowConversion,
+    /// One client asked codes for many different numbers.
+    OtpManyNumbers,
+    /// Sends to the destination country spike above its weekly baseline.
+    OtpCountrySpike,
+    /// The client's country differs from the number's.
+    OtpCountryMismatch,
+    /// The number was added to the account recently.
+    OtpNewPhone,
+    /// A send right after a sign-up from a bulk sign-up client stack.
+    OtpSignupBurst,
 }
 
 impl ReasonCode {
@@ -78,7 +100,23 @@ impl ReasonCode {
         ReasonCode::ForwardingAnomaly,
         ReasonCode::FingerprintListed,
         ReasonCode::FingerprintUaMismatch,
+        ReasonCode::OtpDestination,
+        ReasonCode::OtpServiceCap,
+        ReasonCode::OtpResendBackoff,
+        ReasonCode::OtpVerifyAttempts,
+        ReasonCode::OtpSpendCap,
+        ReasonCode::OtpLowConversion,
+        ReasonCode::OtpManyNumbers,
+        ReasonCode::OtpCountrySpike,
+        ReasonCode::OtpCountryMismatch,
+        ReasonCode::OtpNewPhone,
+        ReasonCode::OtpSignupBurst,
     ];
+
+    /// Whether the code is one of the OTP delivery signals (`otp.*`).
+    pub fn is_otp(self) -> bool {
+        self.as_str().starts_with("otp.")
+    }
 
     /// The code as written in decisions and logs, e.g. `limit.exceeded`.
     pub fn as_str(self) -> &'static str {
@@ -102,6 +140,17 @@ impl ReasonCode {
             ReasonCode::ForwardingAnomaly => "net.forwarding_anomaly",
             ReasonCode::FingerprintListed => "fingerprint.listed",
             ReasonCode::FingerprintUaMismatch => "fingerprint.ua_mismatch",
+            ReasonCode::OtpDestination => "otp.destination",
+            ReasonCode::OtpServiceCap => "otp.service_cap",
+            ReasonCode::OtpResendBackoff => "otp.resend_backoff",
+            ReasonCode::OtpVerifyAttempts => "otp.verify_attempts",
+            ReasonCode::OtpSpendCap => "otp.spend_cap",
+            ReasonCode::OtpLowConversion => "otp.low_conversion",
+            ReasonCode::OtpManyNumbers => "otp.many_numbers",
+            ReasonCode::OtpCountrySpike => "otp.country_spike",
+            ReasonCode::OtpCountryMismatch => "otp.country_mismatch",
+            ReasonCode::OtpNewPhone => "otp.new_phone",
+            ReasonCode::OtpSignupBurst => "otp.signup_burst",
         }
     }
 }

@@ -25,6 +25,12 @@
 //!   +37126541999, in order) and asks again zero to two times. No code is
 //!   ever entered. Each exit address serves two to five sign-ups.
 //!
+//! * **Voice IRSF** runs from 06:00 to 09:00 UTC (2,000 events by
+//!   default): the same kind of bot farm signs up accounts and asks for
+//!   one to three voice codes each to the next number of a Cuban block
+//!   (+5354120000 upward), where a revenue-sharing operator answers the
+//!   calls. No code is entered.
+//!
 //! Bots do not slow down when refused: a throttled attempt is dropped and
 //! the next combo or number is tried, as stuffing and pumping tools do.
 
@@ -49,6 +55,11 @@ const PUMPING_FOR_MS: u64 = 3 * HOUR_MS;
 pub(crate) const PUMPED_BLOCK: u64 = 37_126_541;
 /// Expected events per fake account: sign-up, first code, one resend on average.
 const PUMPING_EVENTS_PER_ACCOUNT: u64 = 3;
+
+const IRSF_FROM_MS: u64 = 6 * HOUR_MS;
+const IRSF_FOR_MS: u64 = 3 * HOUR_MS;
+/// The called block: `+53 5412 xxxx`.
+pub(crate) const IRSF_BLOCK: u64 = 535_412;
 
 /// A proxy exit: ISP, address and where a geo database puts it.
 type Exit = (u8, IpAddr, Place);
@@ -205,6 +216,53 @@ pub(crate) fn otp_pumping(rng: &mut impl Rng, catalog: &Catalog, budget: usize, 
     }
 }
 
+/// Appends `budget` events of a voice IRSF run: bot sign-ups, each asking
+/// for one to three voice codes to the next number of a high-risk block.
+pub(crate) fn voice_irsf(rng: &mut impl Rng, catalog: &Catalog, budget: usize, out: &mut Vec<SimEvent>) {
+    let mut proxies = Proxies::new(2, 5);
+    let accounts = (budget as u64).div_ceil(PUMPING_EVENTS_PER_ACCOUNT);
+    let mut left = budget;
+    // Fake account ids after the pumping run's, so the two never share one.
+    let mut account = 1u64 << 24;
+    let mut n = 0u64;
+    while left > 0 {
+        let (isp, ip, place) = proxies.exit(rng, catalog);
+        let client = Client {
+            ip,
+            isp,
+            software: sw::HEADLESS_CHROME,
+            place,
+            device: Some(rng.random()),
+        };
+        let phone = IRSF_BLOCK * 10_000 + n % 10_000;
+        let mut at = paced(
+            rng,
+            n.min(accounts.saturating_sub(1)),
+            accounts,
+            IRSF_FROM_MS,
+            IRSF_FOR_MS,
+        );
+        let calls = 1 + between(rng, 0, 2);
+        let steps = std::iter::once(Step::Signup).chain((0..calls).map(|_| Step::VoiceSend));
+        for step in steps.take(left) {
+            out.push(SimEvent {
+                at_ms: at,
+                scenario: Scenario::VoiceIrsf,
+                step,
+                account: Some(Account::Fake(u32::try_from(account).unwrap_or(u32::MAX))),
+                client,
+                phone: Some(phone),
+                truth: Truth::Unreported,
+                tag: Tag::Plain,
+            });
+            left -= 1;
+            at += secs(rng, 1, 3) + if step == Step::VoiceSend { secs(rng, 30, 90) } else { 0 };
+        }
+        account += 1;
+        n += 1;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
@@ -284,6 +342,26 @@ mod tests {
         assert_eq!(numbers.len(), 1_000);
         let sends = out.iter().filter(|e| e.step == Step::OtpSend).count();
         assert!(sends > out.len() / 2, "{sends}");
+    }
+
+    #[test]
+    fn irsf_calls_sequential_numbers_of_the_cuban_block_by_voice() {
+        let mut out = Vec::new();
+        voice_irsf(
+            &mut ChaCha8Rng::seed_from_u64(1),
+            &Catalog::new().unwrap(),
+            2_000,
+            &mut out,
+        );
+        assert_eq!(out.len(), 2_000);
+        assert!(out.iter().all(|e| e.phone.is_some_and(|p| p / 10_000 == IRSF_BLOCK)));
+        assert!(out.iter().all(|e| matches!(e.step, Step::Signup | Step::VoiceSend)));
+        assert!(
+            out.iter()
+                .all(|e| (IRSF_FROM_MS..IRSF_FROM_MS + IRSF_FOR_MS + HOUR_MS).contains(&e.at_ms))
+        );
+        let calls = out.iter().filter(|e| e.step == Step::VoiceSend).count();
+        assert!(calls > out.len() / 2, "{calls}");
     }
 
     #[test]

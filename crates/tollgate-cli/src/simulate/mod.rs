@@ -6,8 +6,8 @@
 //! legitimate (the population grows with the budget, at roughly four
 //! events per person per day: 200,000 events means about 28,000 people),
 //! 15 % credential stuffing by a bot under a browser's user agent, 14 % the
-//! same stuffing with a real browser's TLS handshake, 10 % SMS pumping and
-//! 1 % account takeover; see [`legit`] and [`trips`] for who does what,
+//! same stuffing with a real browser's TLS handshake, 9 % SMS pumping, 1 %
+//! voice IRSF to a high-risk destination and 1 % account takeover; see [`legit`] and [`trips`] for who does what,
 //! where and when, and [`attacks`] and [`takeover`] for the attackers. With
 //! the default 200,000 events: legitimate traffic averages about 80 events
 //! a minute (50 in the small hours UTC, 120 in the European evening and
@@ -68,7 +68,8 @@ pub(crate) const MAX_EVENTS: u64 = 20_000_000;
 const LEGIT_PERCENT: usize = 60;
 const STUFFING_PERCENT: usize = 15;
 const STUFFING_BROWSER_FP_PERCENT: usize = 14;
-const PUMPING_PERCENT: usize = 10;
+const PUMPING_PERCENT: usize = 9;
+const IRSF_PERCENT: usize = 1;
 
 /// Redraws the progress bar every this many events: often enough to move
 /// smoothly, rarely enough to stay out of the engine's throughput figure.
@@ -113,7 +114,8 @@ fn generate(catalog: &Catalog, seed: u64, events: u64) -> (Vec<SimEvent>, legit:
     let stuffing = events * STUFFING_PERCENT / 100;
     let browser_stuffing = events * STUFFING_BROWSER_FP_PERCENT / 100;
     let pumping = events * PUMPING_PERCENT / 100;
-    let takeover = events - legit - stuffing - browser_stuffing - pumping;
+    let irsf = events * IRSF_PERCENT / 100;
+    let takeover = events - legit - stuffing - browser_stuffing - pumping - irsf;
     let stream = |n| {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(n);
@@ -134,6 +136,7 @@ fn generate(catalog: &Catalog, seed: u64, events: u64) -> (Vec<SimEvent>, legit:
     let browser = attacks::BROWSER_STUFFING;
     attacks::credential_stuffing(&mut stream(5), catalog, browser, browser_stuffing, members, &mut out);
     attacks::otp_pumping(&mut stream(3), catalog, pumping, &mut out);
+    attacks::voice_irsf(&mut stream(6), catalog, irsf, &mut out);
     takeover::account_takeover(&mut stream(4), catalog, takeover, &population, &mut out);
     // Stable: events at the same millisecond keep their generation order.
     out.sort_by_key(|e| e.at_ms);
@@ -197,7 +200,8 @@ mod tests {
         assert!((6_000..6_100).contains(&count(Scenario::Legitimate)));
         assert_eq!(count(Scenario::CredentialStuffing), 1_500);
         assert_eq!(count(Scenario::StuffingBrowserFp), 1_400);
-        assert_eq!(count(Scenario::OtpPumping), 1_000);
+        assert_eq!(count(Scenario::OtpPumping), 900);
+        assert_eq!(count(Scenario::VoiceIrsf), 100);
         assert_eq!(count(Scenario::AccountTakeover), 100);
     }
 

@@ -154,6 +154,14 @@ pub(crate) fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies
         group(sends.allowed),
         group(sends.events)
     )?;
+    let calls = tallies.get(Scenario::VoiceIrsf).step(Step::VoiceSend);
+    writeln!(
+        out,
+        "  {:<20} {} voice codes called out to the high-risk block, of {} requested",
+        Scenario::VoiceIrsf.name(),
+        group(calls.allowed),
+        group(calls.events)
+    )?;
     write_takeover(out, tallies)?;
     writeln!(out)?;
     writeln!(

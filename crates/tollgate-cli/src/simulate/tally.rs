@@ -184,6 +184,7 @@ pub(crate) struct Tallies {
     credential_stuffing: Tally,
     stuffing_browser_fp: Tally,
     otp_pumping: Tally,
+    voice_irsf: Tally,
     account_takeover: Tally,
     /// Takeover follow-ups never sent: their login did not go ahead.
     pub(crate) unsent: u64,
@@ -196,6 +197,7 @@ impl Tallies {
             Scenario::CredentialStuffing => &self.credential_stuffing,
             Scenario::StuffingBrowserFp => &self.stuffing_browser_fp,
             Scenario::OtpPumping => &self.otp_pumping,
+            Scenario::VoiceIrsf => &self.voice_irsf,
             Scenario::AccountTakeover => &self.account_takeover,
         }
     }
@@ -206,6 +208,7 @@ impl Tallies {
             Scenario::CredentialStuffing => &mut self.credential_stuffing,
             Scenario::StuffingBrowserFp => &mut self.stuffing_browser_fp,
             Scenario::OtpPumping => &mut self.otp_pumping,
+            Scenario::VoiceIrsf => &mut self.voice_irsf,
             Scenario::AccountTakeover => &mut self.account_takeover,
         }
     }

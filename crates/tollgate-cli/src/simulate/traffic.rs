@@ -26,15 +26,18 @@ pub(crate) enum Scenario {
     /// matching user agent.
     StuffingBrowserFp,
     OtpPumping,
+    /// Voice codes to a high-risk destination (international revenue share fraud).
+    VoiceIrsf,
     AccountTakeover,
 }
 
 impl Scenario {
-    pub(crate) const ALL: [Scenario; 5] = [
+    pub(crate) const ALL: [Scenario; 6] = [
         Scenario::Legitimate,
         Scenario::CredentialStuffing,
         Scenario::StuffingBrowserFp,
         Scenario::OtpPumping,
+        Scenario::VoiceIrsf,
         Scenario::AccountTakeover,
     ];
 
@@ -44,6 +47,7 @@ impl Scenario {
             Scenario::CredentialStuffing => "credential_stuffing",
             Scenario::StuffingBrowserFp => "stuffing_browser_fp",
             Scenario::OtpPumping => "otp_pumping",
+            Scenario::VoiceIrsf => "voice_irsf",
             Scenario::AccountTakeover => "account_takeover",
         }
     }
@@ -66,16 +70,19 @@ pub(crate) enum Step {
     Signup,
     /// An SMS code is about to be sent.
     OtpSend,
+    /// A code is about to be read out in a voice call.
+    VoiceSend,
     OtpVerify,
     PasswordChange,
     EmailChange,
 }
 
 impl Step {
-    pub(crate) const ALL: [Step; 6] = [
+    pub(crate) const ALL: [Step; 7] = [
         Step::Login,
         Step::Signup,
         Step::OtpSend,
+        Step::VoiceSend,
         Step::OtpVerify,
         Step::PasswordChange,
         Step::EmailChange,
@@ -86,6 +93,7 @@ impl Step {
             Step::Login => "login",
             Step::Signup => "signup",
             Step::OtpSend => "otp_send",
+            Step::VoiceSend => "otp_voice",
             Step::OtpVerify => "otp_verify",
             Step::PasswordChange => "password_change",
             Step::EmailChange => "email_change",
@@ -97,6 +105,9 @@ impl Step {
             Step::Login => EventKind::Login,
             Step::Signup => EventKind::Signup,
             Step::OtpSend => EventKind::OtpSend { channel: Channel::Sms },
+            Step::VoiceSend => EventKind::OtpSend {
+                channel: Channel::Voice,
+            },
             Step::OtpVerify => EventKind::OtpVerify {
                 channel: Some(Channel::Sms),
             },
@@ -228,11 +239,16 @@ impl SimEvent {
         e
     }
 
-    /// The outcome the service reports after going ahead, if any.
+    /// The outcome the service reports after going ahead, if any. A code
+    /// that went out is reported as sent: service caps, spend ceilings and
+    /// conversion feedback count sends from those reports.
     pub(crate) fn outcome(&self, event: Event) -> Option<Outcome> {
         match self.truth {
             Truth::Succeeds => Some(Outcome::succeeded(event)),
             Truth::Fails => Some(Outcome::failed(event)),
+            Truth::Unreported if matches!(self.step, Step::OtpSend | Step::VoiceSend) => {
+                Some(Outcome::succeeded(event))
+            }
             Truth::Unreported => None,
         }
     }
@@ -280,6 +296,12 @@ mod tests {
         let at = e.location.unwrap();
         assert_eq!(at.accuracy_km(), 20);
         assert!((at.latitude() - 40.7128).abs() < 1e-9);
-        assert!(sim.outcome(e).is_none());
+        // A code that went out is reported as sent; other unreported steps are not.
+        assert!(sim.outcome(e.clone()).is_some_and(|o| !o.is_failure()));
+        let signup = SimEvent {
+            step: Step::Signup,
+            ..sim
+        };
+        assert!(signup.outcome(e).is_none());
     }
 }

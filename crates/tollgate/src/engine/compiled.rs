@@ -8,6 +8,7 @@ use crate::limiter::key::KeyHasher;
 use std::collections::HashMap;
 
 use super::fingerprints::CompiledFingerprints;
+use super::otp::CompiledOtp;
 use crate::net::IpSet;
 use crate::policy::{FingerprintList, LimitRule, MatchAction, Policy, PolicyError};
 use crate::{Channel, EventKind, EventType};
@@ -20,6 +21,7 @@ pub(crate) struct Active {
     pub(crate) rules: Vec<Rule>,
     pub(crate) zones: Vec<Zone>,
     pub(crate) fingerprints: CompiledFingerprints,
+    pub(crate) otp: CompiledOtp,
 }
 
 /// The lists the host attached, by name: IP lists for zones, fingerprint
@@ -88,11 +90,13 @@ impl Active {
             })
             .collect();
         let fingerprints = CompiledFingerprints::compile(&policy.fingerprints, &lists.fingerprints);
+        let otp = CompiledOtp::compile(&policy, keys);
         Ok(Active {
             policy,
             rules,
             zones,
             fingerprints,
+            otp,
         })
     }
 }

@@ -2,7 +2,8 @@
 
 #[cfg(feature = "geo")]
 use crate::geo::{AnonymousFlags, GeoSet};
-use crate::{Asn, Country, Event, Location};
+use crate::phone::{self, PhoneInfo};
+use crate::{Asn, Country, Event, EventKind, Location};
 
 /// Values resolved for an event: taken from the event when resolved
 /// upstream (a CDN header), otherwise looked up. All `Copy`, so a plan
@@ -16,6 +17,8 @@ pub(crate) struct Facts {
     pub(crate) anonymous: AnonymousFlags,
     /// A geo database failed on this address (corrupt data).
     pub(crate) lookup_failed: bool,
+    /// The phone number's country and line type, for OTP events.
+    pub(crate) phone: Option<PhoneInfo>,
 }
 
 /// The geo databases an engine has, if any.
@@ -34,6 +37,11 @@ impl Facts {
             country: event.country,
             asn: event.asn,
             location: event.location,
+            phone: event
+                .phone
+                .as_ref()
+                .filter(|_| matches!(event.kind, EventKind::OtpSend { .. } | EventKind::OtpVerify { .. }))
+                .map(phone::classify),
             ..Facts::default()
         };
         #[cfg(feature = "geo")]

@@ -1,11 +1,18 @@
 //! The engine: policy + store + the decision path.
 
 mod compiled;
+mod conversion;
+mod cross;
 mod facts;
 mod familiarity;
 mod fingerprints;
+mod live;
+mod otp;
 mod plan;
+mod record;
+mod resend;
 mod screen;
+mod spend;
 mod travel;
 mod verdict;
 
@@ -20,12 +27,12 @@ pub use plan::{Ops, Plan};
 
 #[cfg(feature = "geo")]
 use crate::geo::GeoSet;
-use crate::limiter::GcraMode;
 use crate::limiter::key::KeyHasher;
 use crate::net::IpSet;
-use crate::policy::{Counts, FingerprintList, Policy, PolicyError};
-use crate::store::{MemoryStore, Op, OpResult, Store, StoreKey};
-use crate::{Decision, Event, EventType, Outcome};
+use crate::policy::RiskTier;
+use crate::policy::{FingerprintList, Policy, PolicyError};
+use crate::store::{CapMode, MemoryStore, Op, OpResult, Store, StoreKey};
+use crate::{Decision, E164, Event};
 use compiled::{Active, Lists};
 use familiarity::{Feature, Seeds};
 use plan::Step;
@@ -158,6 +165,11 @@ impl<S: Store> Engine<S> {
     /// The policy in force.
     pub fn policy(&self) -> Arc<Policy> {
         Arc::clone(&self.active.load().policy)
+    }
+
+    /// The risk tier of a destination number under the policy in force.
+    pub fn risk_tier(&self, phone: &E164) -> RiskTier {
+        self.active.load().otp.tier(&crate::phone::classify(phone))
     }
 
     /// Validates and installs a new policy. Counters carry over: a rule's
@@ -303,6 +315,27 @@ impl<S: Store> Engine<S> {
                 plan.push(Step::Limit(u32::try_from(index).unwrap_or(u32::MAX)), op);
             }
         }
+        for (index, op) in active.otp.cap_ops(&self.keys, &event.kind, CapMode::Check) {
+            plan.push(Step::Cap(index), op);
+        }
+        for (index, op) in active.otp.resend.send_ops(&self.keys, event, &facts, &policy.keys) {
+            plan.push(Step::Backoff(index), op);
+        }
+        for (index, op) in active.otp.spend.ops(&self.keys, event, &facts, CapMode::Check) {
+            plan.push(Step::Spend(index), op);
+        }
+        for (slot, op) in active.otp.conversion.read_ops(&self.keys, event, &facts) {
+            plan.push(Step::Conversion(slot), op);
+        }
+        for (counter, op) in active.otp.live.read_ops(&self.keys, event, &facts, &policy.keys) {
+            plan.push(Step::Live(counter), op);
+        }
+        for (check, op) in active.otp.cross.read_ops(&self.keys, event, &facts, &policy.keys) {
+            plan.push(Step::Cross(check), op);
+        }
+        if let Some(op) = active.otp.resend.verify_op(&self.keys, event) {
+            plan.push(Step::VerifyCode, op);
+        }
         let Some(user) = &event.user else {
             return plan;
         };
@@ -328,73 +361,8 @@ impl<S: Store> Engine<S> {
     pub fn conclude(&self, plan: Plan, results: &[OpResult]) -> Decision {
         plan.conclude(results)
     }
-
-    /// Learns from an outcome: charges failure-counting limits on a failure,
-    /// refills those with `reset_on_success` on a success, and on a
-    /// successful login adds the country, network, device, client
-    /// fingerprint and position to the user's history.
-    pub fn record(&self, outcome: &Outcome) {
-        let ops = self.record_ops(outcome);
-        let mut results: SmallVec<[OpResult; plan::INLINE_OPS]> = SmallVec::from_elem(OpResult::Done, ops.len());
-        // The in-process store cannot fail with a matching buffer, and an
-        // outcome that cannot be recorded has nothing to report back.
-        let _ = self.store.execute(outcome.event.at, &ops, &mut results);
-    }
-
-    /// The operations [`record`](Engine::record) runs, for a caller-run
-    /// store; execute them at `outcome.event.at`. Their results carry no
-    /// information.
-    pub fn record_ops(&self, outcome: &Outcome) -> Ops {
-        let active = self.active.load();
-        let policy = &active.policy;
-        let mut ops = Ops::default();
-        let event = &outcome.event;
-        let facts = self.facts(event);
-        for rule in active.rules.iter() {
-            if rule.spec.counts != Counts::Failures || !rule.applies(&event.kind) {
-                continue;
-            }
-            let Some(key) = self.keys.key(rule.seed, &rule.spec.key, event, &facts, &policy.keys) else {
-                continue;
-            };
-            if outcome.is_failure() {
-                ops.push(Op::Gcra {
-                    key,
-                    params: rule.params,
-                    mode: GcraMode::Charge,
-                });
-            } else if rule.spec.reset_on_success {
-                ops.push(Op::Reset { key });
-            }
-        }
-        // Only successful logins teach what is normal for a user: failures
-        // would let an attacker train the history with their own network.
-        let learns = event.kind.event_type() == EventType::Login && !outcome.is_failure();
-        if let (true, Some(user)) = (learns, &event.user) {
-            let window = days(policy.familiarity.global_window_days);
-            let capacity = policy.familiarity.history_size;
-            for feature in Feature::ALL {
-                if let Some((keys, member)) = self.seeds.locate(&self.keys, feature, user, event, &facts) {
-                    ops.push(Op::Learn {
-                        keys,
-                        member,
-                        window,
-                        capacity,
-                    });
-                }
-            }
-            if let Some(location) = &facts.location {
-                ops.push(Op::RegisterSet {
-                    key: StoreKey(self.keys.hash_of(self.travel_seed, user)),
-                    value: travel::pack(event.at, location),
-                    ttl: days(policy.travel.remember_days),
-                });
-            }
-        }
-        ops
-    }
 }
 
-fn days(n: u16) -> Duration {
+pub(super) fn days(n: u16) -> Duration {
     Duration::from_secs(u64::from(n) * 86_400)
 }

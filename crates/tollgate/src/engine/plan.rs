@@ -8,15 +8,17 @@ use smallvec::SmallVec;
 use super::compiled::{Active, Rule};
 use super::facts::Facts;
 use super::familiarity::{self, Feature};
-use super::{travel, verdict};
+use super::{conversion, cross, live, travel, verdict};
 use crate::limiter::{GcraMode, GcraOutcome};
 use crate::policy::{Counts, OnExceed};
 use crate::store::{Op, OpResult};
-use crate::{Action, Decision, Event, EventType, RateLimitInfo, Reason, ReasonCode, Timestamp};
+use crate::{Action, Channel, Decision, Event, EventKind, EventType, RateLimitInfo, Reason, ReasonCode, Timestamp};
 
 /// Operations a plan holds inline: the default policy needs up to 11 on a
-/// login (6 limits, 4 familiarity features, travel); more spill to the heap.
-pub(super) const INLINE_OPS: usize = 12;
+/// login (6 limits, 4 familiarity features, travel) and 15 on an SMS send
+/// (5 limits, a cap, 2 backoffs, 4 conversion, 3 live and 3 cross-check
+/// reads); more spill to the heap.
+pub(super) const INLINE_OPS: usize = 20;
 
 /// Counter operations, stored inline for the common case of a few rules.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -46,6 +48,8 @@ impl Deref for Ops {
 pub struct Plan {
     pub(super) active: Arc<Active>,
     pub(super) event_type: EventType,
+    /// An OTP send on SMS, voice or WhatsApp: risky sends get advice.
+    phone_send: bool,
     pub(super) at: Timestamp,
     pub(super) ops: Ops,
     /// Why each op is there.
@@ -64,6 +68,20 @@ pub(super) enum Step {
     Familiar(Feature),
     /// The last successful login's position.
     Travel,
+    /// An OTP service cap, by index into `active.policy.otp.caps`.
+    Cap(u32),
+    /// A resend backoff, by index into `active.policy.otp.resend`.
+    Backoff(u32),
+    /// The wrong attempts on the code last sent.
+    VerifyCode,
+    /// A spend ceiling, by index into `active.policy.otp.spend.ceilings`.
+    Spend(u32),
+    /// A count of sends or verifications to the destination.
+    Conversion(conversion::Slot),
+    /// A live-signal count.
+    Live(live::Counter),
+    /// A cross-check read.
+    Cross(cross::Check),
 }
 
 impl Plan {
@@ -71,6 +89,7 @@ impl Plan {
         Plan {
             active,
             event_type: event.kind.event_type(),
+            phone_send: matches!(event.kind, EventKind::OtpSend { channel } if channel != Channel::Email),
             at: event.at,
             ops: Ops::default(),
             steps: SmallVec::new(),
@@ -105,6 +124,9 @@ impl Plan {
         let mut blocking: Option<(&Rule, GcraOutcome)> = None;
         let mut incomplete = results.len() != self.ops.len();
         let (mut familiarity_read, mut user_known) = (false, false);
+        let mut tally = conversion::Tally::default();
+        let mut live_counts = live::LiveCounts::default();
+        let mut cross_counts = cross::CrossCounts::default();
         for (step, result) in self.steps.iter().zip(results) {
             match (*step, result) {
                 (Step::Limit(index), OpResult::Gcra(outcome)) => {
@@ -142,9 +164,28 @@ impl Plan {
                             .and_then(|(last, here)| travel::reason(last, self.at, &here, &policy.travel, points)),
                     );
                 }
+                (Step::Cap(index), OpResult::Cap(outcome)) => {
+                    reasons.extend(self.active.otp.cap_reason(index, outcome));
+                }
+                (Step::Backoff(index), OpResult::Backoff(outcome)) => {
+                    reasons.extend(self.active.otp.resend.backoff_reason(index, outcome));
+                }
+                (Step::Spend(index), OpResult::Cap(outcome)) => {
+                    reasons.extend(self.active.otp.spend.reason(index, outcome));
+                }
+                (Step::Conversion(slot), OpResult::Count(count)) => tally.set(slot, *count),
+                (Step::Live(counter), OpResult::Count(count)) => live_counts.set(counter, *count),
+                (Step::Cross(check), OpResult::Register(value)) => cross_counts.register(check, *value),
+                (Step::Cross(_), OpResult::Count(count)) => cross_counts.count(*count),
+                (Step::VerifyCode, OpResult::Gcra(outcome)) => {
+                    reasons.extend(self.active.otp.resend.verify_reason(outcome));
+                }
                 _ => incomplete = true,
             }
         }
+        self.active.otp.conversion.reasons(&tally, &mut reasons);
+        self.active.otp.live.reasons(&live_counts, &mut reasons);
+        self.active.otp.cross.reasons(&cross_counts, &mut reasons);
         if familiarity_read && !user_known {
             reasons.extend(familiarity::first_seen(&policy.points));
         }
@@ -168,7 +209,11 @@ impl Plan {
             remaining: o.remaining,
             reset: o.reset,
         });
-        verdict::decide(policy.thresholds.get(self.event_type), reasons, rate_limit)
+        let mut decision = verdict::decide(policy.thresholds.get(self.event_type), reasons, rate_limit);
+        if self.phone_send && (!decision.is_allow() || decision.reasons.iter().any(|r| r.code.is_otp())) {
+            decision.advice.clone_from(&policy.otp.advice);
+        }
+        decision
     }
 }
 

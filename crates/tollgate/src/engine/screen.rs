@@ -108,10 +108,11 @@ pub(crate) fn screen(active: &Active, event: &Event, facts: &Facts) -> Screen {
     active
         .fingerprints
         .screen(event, policy.points.fingerprint_ua_mismatch, &mut out.reasons);
+    super::otp::screen(active, event, facts, &mut out.reasons);
     out
 }
 
-fn matched(code: ReasonCode, detail: String, name: &str, action: MatchAction, monitor: bool) -> Reason {
+pub(super) fn matched(code: ReasonCode, detail: String, name: &str, action: MatchAction, monitor: bool) -> Reason {
     let mut r = Reason::new(code, detail);
     r.rule = Some(Arc::from(name));
     r.monitor = monitor;

@@ -17,6 +17,7 @@ pub(crate) fn decide(threshold: Threshold, reasons: Vec<Reason>, rate_limit: Opt
         reasons,
         rate_limit,
         monitored,
+        advice: Vec::new(),
     }
 }
 

@@ -7,8 +7,10 @@
 //! attacker must not be able to lock a real user out by failing on purpose.
 
 use super::{
-    AsnRule, Dimension, KeyOptions, LimitRule, MatchAction, OnExceed, Points, Policy, Rate, Threshold, Thresholds,
+    AsnRule, DestinationRule, Dimension, KeyOptions, LimitRule, MatchAction, OnExceed, Points, Policy, Rate,
+    ResendBackoff, RiskTier, ServiceCap, Threshold, Thresholds,
 };
+use crate::phone::NumberType;
 use crate::{Asn, Channel, EventType};
 
 impl Default for Thresholds {
@@ -47,6 +49,7 @@ impl Default for Policy {
             countries: Vec::new(),
             asns: vec![hosting_networks()],
             fingerprints: Default::default(),
+            otp: Default::default(),
             limits: default_limits(),
         }
     }
@@ -99,6 +102,8 @@ fn default_limits() -> Vec<LimitRule> {
             .on_exceed(OnExceed::Challenge),
         rule("signup-ip-prefix", Signup, &[IpPrefix], rate(20, HOUR), 20),
         rule("otp-send-phone", OtpSend, &[Phone], rate(5, HOUR), 5),
+        // Even when a verified code ends the resend backoff.
+        rule("otp-send-phone-gap", OtpSend, &[Phone], rate(1, 30), 1),
         rule("otp-send-user", OtpSend, &[User], rate(10, HOUR), 10),
         rule("otp-send-ip", OtpSend, &[Ip], rate(20, HOUR), 20),
         rule("otp-send-phone-prefix", OtpSend, &[PhonePrefix], rate(20, HOUR), 20).channels(&[
@@ -108,6 +113,36 @@ fn default_limits() -> Vec<LimitRule> {
         ]),
         rule("otp-verify-failures-user", OtpVerify, &[User], rate(5, 15 * MIN), 5).counting_failures(true),
         rule("credential-change-user", CredentialChange, &[User], rate(5, HOUR), 5).on_exceed(OnExceed::Challenge),
+    ]
+}
+
+/// Voice calls to high-risk destinations are the classic IRSF cash-out and
+/// are refused; SMS there is challenged, since real users live there too.
+/// No real user receives a code on a premium-rate line.
+pub(super) fn destination_rules() -> Vec<DestinationRule> {
+    let high = [RiskTier::High];
+    vec![
+        DestinationRule::tiers("voice-high-risk", &[Channel::Voice], &high, MatchAction::Deny),
+        DestinationRule::tiers("sms-high-risk", &[Channel::Sms], &high, MatchAction::Challenge),
+        DestinationRule::number_types("premium-rate", &[], &[NumberType::PremiumRate], MatchAction::Deny),
+    ]
+}
+
+/// Org-wide ceilings far above what a service of the size the default
+/// limits assume sends; reaching one means traffic nobody planned for.
+pub(super) fn service_caps() -> Vec<ServiceCap> {
+    vec![
+        ServiceCap::new("sms-hourly", &[Channel::Sms], rate(1000, HOUR)),
+        ServiceCap::new("voice-hourly", &[Channel::Voice], rate(100, HOUR)),
+    ]
+}
+
+/// Codes to one number or one account come ever slower: a person waits a
+/// minute for a late SMS, a pumping script hits a wall.
+pub(super) fn resend_backoffs() -> Vec<ResendBackoff> {
+    vec![
+        ResendBackoff::new("resend-phone", &[Dimension::Phone]),
+        ResendBackoff::new("resend-user", &[Dimension::User]),
     ]
 }
 

@@ -29,16 +29,26 @@
 //! # Ok::<(), tollgate::policy::PolicyError>(())
 //! ```
 
+mod conversion;
+mod cross;
 mod default;
 mod error;
 mod fingerprint_list;
 mod fingerprints;
 mod limit;
+mod live;
 mod network;
+mod otp;
 mod rate;
+mod resend;
 mod signals;
+mod spend;
+mod tiers;
 mod validate;
 
+pub use conversion::Conversion;
+pub(crate) use conversion::points as conversion_points;
+pub use cross::Cross;
 pub use error::PolicyError;
 pub use fingerprint_list::{Fingerprint, FingerprintKind, FingerprintList, FingerprintListError, FingerprintSet};
 pub(crate) use fingerprints::builtin_browsers;
@@ -46,9 +56,16 @@ pub use fingerprints::{
     BUILTIN_BROWSER_FINGERPRINTS, BrowserFingerprints, FingerprintAction, FingerprintRule, Fingerprints,
 };
 pub use limit::{Counts, Dimension, LimitRule, OnExceed};
+pub use live::Live;
 pub use network::{AsnRule, CountryRule, MatchAction, Network, When, Zone};
+pub use otp::{DestinationRule, Otp, ServiceCap};
 pub use rate::{Rate, RateError};
+pub use resend::ResendBackoff;
 pub use signals::{AnonymousPoints, Familiarity, Points, Travel};
+pub(crate) use spend::CostTable;
+pub use spend::{CostCsvError, CostEntry, Spend, SpendCeiling, SpendScope, parse_cost_csv};
+pub(crate) use tiers::TierTable;
+pub use tiers::{BUILTIN_RISK_TIERS, RiskTier, TierCsvError, TierEntry, parse_tier_csv};
 
 use crate::EventType;
 
@@ -83,6 +100,8 @@ pub struct Policy {
     pub asns: Vec<AsnRule>,
     /// Fingerprint rules and the browser-fingerprint table.
     pub fingerprints: Fingerprints,
+    /// OTP delivery: destination risk tiers and rules.
+    pub otp: Otp,
 }
 
 /// How limiter keys are derived.

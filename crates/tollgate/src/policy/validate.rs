@@ -109,6 +109,7 @@ pub(super) fn policy(p: &Policy) -> Result<(), PolicyError> {
         action(a.action, false).map_err(|m| PolicyError::invalid(field("action"), m))?;
     }
     fingerprints(&p.fingerprints)?;
+    super::otp::validate(&p.otp)?;
     let mut names = HashSet::new();
     for (i, rule) in p.limits.iter().enumerate() {
         limit(rule).map_err(|(field, msg)| PolicyError::invalid(format!("limits[{i}].{field}"), msg))?;
@@ -160,7 +161,7 @@ fn fingerprints(f: &Fingerprints) -> Result<(), PolicyError> {
     Ok(())
 }
 
-fn name(n: &str) -> Result<(), &'static str> {
+pub(super) fn name(n: &str) -> Result<(), &'static str> {
     let ok = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.');
     if n.is_empty() || n.len() > 64 || !n.chars().all(ok) {
         return Err("1 to 64 of a-z, 0-9, '-', '_', '.'");
@@ -168,7 +169,7 @@ fn name(n: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-fn unique_names<'a>(section: &str, names: impl Iterator<Item = &'a str>) -> Result<(), PolicyError> {
+pub(super) fn unique_names<'a>(section: &str, names: impl Iterator<Item = &'a str>) -> Result<(), PolicyError> {
     let mut seen = HashSet::new();
     for (i, n) in names.enumerate() {
         if !seen.insert(n) {
@@ -181,7 +182,7 @@ fn unique_names<'a>(section: &str, names: impl Iterator<Item = &'a str>) -> Resu
     Ok(())
 }
 
-fn action(a: MatchAction, allow_ok: bool) -> Result<(), &'static str> {
+pub(super) fn action(a: MatchAction, allow_ok: bool) -> Result<(), &'static str> {
     match a {
         MatchAction::Allow if !allow_ok => Err("`allow` is only for zones"),
         MatchAction::Score(p) if !(1..=100).contains(&p) => Err("score must be 1 to 100 points"),

@@ -1,10 +1,12 @@
 //! The in-process store: dashmap + ahash, bounded by a hard key cap.
 
+use super::backoff::{Backoff, BackoffSpec};
 use super::bounded::{BoundedMap, Budget};
+use super::cap::{CapSpec, Capped};
 use super::distinct::Distinct;
 use super::history::{History, Register};
 use super::window::Window;
-use super::{FamiliarityCounts, FamiliarityKeys, Op, OpResult, Store, StoreError, StoreKey};
+use super::{CapMode, FamiliarityCounts, FamiliarityKeys, Op, OpResult, Store, StoreError, StoreKey};
 use crate::Timestamp;
 use crate::limiter::{GcraMode, gcra};
 use crate::time::duration_nanos;
@@ -30,6 +32,8 @@ pub struct MemoryStore {
     distinct: BoundedMap<StoreKey, Distinct>,
     histories: BoundedMap<StoreKey, History>,
     registers: BoundedMap<StoreKey, Register>,
+    caps: BoundedMap<StoreKey, Capped>,
+    backoffs: BoundedMap<StoreKey, Backoff>,
 }
 
 impl Default for MemoryStore {
@@ -51,6 +55,8 @@ impl MemoryStore {
             distinct: BoundedMap::new(),
             histories: BoundedMap::new(),
             registers: BoundedMap::new(),
+            caps: BoundedMap::new(),
+            backoffs: BoundedMap::new(),
         }
     }
 
@@ -61,7 +67,13 @@ impl MemoryStore {
 
     /// Keys tracked now, all counter kinds together.
     pub fn len(&self) -> usize {
-        self.buckets.len() + self.windows.len() + self.distinct.len() + self.histories.len() + self.registers.len()
+        self.buckets.len()
+            + self.windows.len()
+            + self.distinct.len()
+            + self.histories.len()
+            + self.registers.len()
+            + self.caps.len()
+            + self.backoffs.len()
     }
 
     /// Whether no key is tracked.
@@ -76,6 +88,8 @@ impl MemoryStore {
         self.distinct.compact();
         self.histories.compact();
         self.registers.compact();
+        self.caps.compact();
+        self.backoffs.compact();
     }
 
     fn evict(&self, now: u64) {
@@ -87,12 +101,14 @@ impl MemoryStore {
         }
         // Still too full: drop what would turn idle soonest, estimated from
         // a sample, then anything, until at target.
-        let mut sample = Vec::with_capacity(1280);
+        let mut sample = Vec::with_capacity(1792);
         self.buckets.sample(256, &mut sample);
         self.windows.sample(256, &mut sample);
         self.distinct.sample(256, &mut sample);
         self.histories.sample(256, &mut sample);
         self.registers.sample(256, &mut sample);
+        self.caps.sample(256, &mut sample);
+        self.backoffs.sample(256, &mut sample);
         sample.sort_unstable();
         let excess = budget.used().saturating_sub(budget.target());
         let index = sample.len() * excess / budget.used().max(1);
@@ -110,6 +126,8 @@ impl MemoryStore {
         self.distinct.evict_until(until, &self.budget, target);
         self.histories.evict_until(until, &self.budget, target);
         self.registers.evict_until(until, &self.budget, target);
+        self.caps.evict_until(until, &self.budget, target);
+        self.backoffs.evict_until(until, &self.budget, target);
     }
 
     /// Reads a sliding-window counter without creating it.
@@ -220,12 +238,62 @@ impl MemoryStore {
                 );
                 OpResult::Done
             }
+            Op::Cap {
+                key,
+                window,
+                cap,
+                amount,
+                lockout,
+                mode,
+            } => {
+                let spec = CapSpec {
+                    length: duration_nanos(window),
+                    cap,
+                    lockout: duration_nanos(lockout),
+                };
+                let outcome = match mode {
+                    // A check never creates a key: no state means no lockout.
+                    CapMode::Check => self
+                        .caps
+                        .get(&key, |c| {
+                            let mut copy = *c;
+                            copy.apply(now, spec, amount, mode)
+                        })
+                        .unwrap_or_else(Capped::outcome_without_state),
+                    CapMode::Charge => self.caps.upsert(
+                        key,
+                        &self.budget,
+                        sweep,
+                        || Capped::new(now, spec.length),
+                        |c| c.apply(now, spec, amount, mode),
+                    ),
+                };
+                OpResult::Cap(outcome)
+            }
+            Op::Backoff {
+                key,
+                first,
+                max,
+                reset_after,
+            } => {
+                let spec = BackoffSpec {
+                    first: duration_nanos(first),
+                    max: duration_nanos(max),
+                    reset_after: duration_nanos(reset_after),
+                };
+                let outcome = self
+                    .backoffs
+                    .upsert(key, &self.budget, sweep, Backoff::default, |b| b.apply(now, spec));
+                OpResult::Backoff(outcome)
+            }
             Op::Reset { key } => {
                 self.buckets.remove(&key, &self.budget);
                 self.windows.remove(&key, &self.budget);
                 self.distinct.remove(&key, &self.budget);
                 self.histories.remove(&key, &self.budget);
                 self.registers.remove(&key, &self.budget);
+                self.caps.remove(&key, &self.budget);
+                self.backoffs.remove(&key, &self.budget);
                 OpResult::Done
             }
         }

@@ -22,7 +22,9 @@
 //! # Ok::<(), tollgate::store::StoreError>(())
 //! ```
 
+mod backoff;
 mod bounded;
+mod cap;
 mod distinct;
 mod history;
 mod memory;
@@ -120,6 +122,43 @@ pub enum Op {
         /// Time to live.
         ttl: Duration,
     },
+    /// Checks or charges a capped counter: a sliding-window count (as
+    /// [`Op::WindowAdd`]) with a lockout. `Check` reads; `Charge` adds
+    /// `amount` and, when the count then reaches `cap` and no lockout is
+    /// running, starts one that ends `lockout` from now. Either way the
+    /// result refuses while a lockout runs, with the time left. The state
+    /// is idle once the window has passed and the lockout has ended.
+    /// Result: [`OpResult::Cap`].
+    Cap {
+        /// The counter.
+        key: StoreKey,
+        /// Window length.
+        window: Duration,
+        /// Count at which a charge starts the lockout.
+        cap: u64,
+        /// Amount a charge adds (a check ignores it).
+        amount: u32,
+        /// How long a lockout lasts.
+        lockout: Duration,
+        /// Check or charge.
+        mode: CapMode,
+    },
+    /// Exponential backoff: admits the event unless the wait after the
+    /// streak's last admitted event has not passed. The wait after `n`
+    /// admitted events is 0 for `n = 0`, else `first · 2ⁿ⁻¹`, at most
+    /// `max`. An admitted event counts and restarts the clock; a refused one
+    /// changes nothing. A streak with no admitted event for `reset_after`
+    /// ends (its state is idle from then). Result: [`OpResult::Backoff`].
+    Backoff {
+        /// The streak.
+        key: StoreKey,
+        /// Wait after the first event.
+        first: Duration,
+        /// Longest wait.
+        max: Duration,
+        /// Quiet time that ends the streak.
+        reset_after: Duration,
+    },
     /// Forgets all state at `key`. Result: [`OpResult::Done`].
     Reset {
         /// The key to clear.
@@ -151,6 +190,37 @@ pub struct FamiliarityCounts {
     pub global_total: u64,
 }
 
+/// What an [`Op::Cap`] does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CapMode {
+    /// Reads the counter and the lockout.
+    Check,
+    /// Adds to the counter, starting the lockout at the cap.
+    Charge,
+}
+
+/// The result of an [`Op::Cap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CapOutcome {
+    /// No lockout is running.
+    pub allowed: bool,
+    /// The window's count after the operation.
+    pub count: u64,
+    /// Time until the lockout ends (zero when allowed).
+    pub retry_after: Duration,
+}
+
+/// The result of an [`Op::Backoff`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BackoffOutcome {
+    /// The wait had passed: the event was admitted and counted.
+    pub allowed: bool,
+    /// Admitted events in the streak, this one included if admitted.
+    pub sends: u32,
+    /// Time until an event would be admitted (zero when allowed).
+    pub retry_after: Duration,
+}
+
 /// The result of one [`Op`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -163,6 +233,10 @@ pub enum OpResult {
     Familiarity(FamiliarityCounts),
     /// Of [`Op::RegisterGet`].
     Register(Option<u128>),
+    /// Of [`Op::Cap`].
+    Cap(CapOutcome),
+    /// Of [`Op::Backoff`].
+    Backoff(BackoffOutcome),
     /// Of [`Op::Learn`], [`Op::RegisterSet`] and [`Op::Reset`].
     Done,
 }

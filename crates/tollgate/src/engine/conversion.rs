@@ -1,0 +1,167 @@
+//! Conversion feedback: sends and verifications per number block and per
+//! destination country, read when a send is decided.
+
+use std::time::Duration;
+
+use super::facts::Facts;
+use crate::limiter::key::KeyHasher;
+use crate::policy::{Conversion, Policy};
+use crate::store::{Op, StoreKey};
+use crate::{E164, Event, EventKind, Reason, ReasonCode};
+
+/// Where a count lives: which destination scope, sends or verifications.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Slot {
+    country: bool,
+    verified: bool,
+}
+
+/// The counts read for one send, filled in as results arrive.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Tally {
+    /// `[prefix, country]` × `[sends, verified]`.
+    counts: [[Option<u64>; 2]; 2],
+}
+
+impl Tally {
+    pub(super) fn set(&mut self, slot: Slot, count: u64) {
+        if let Some(cell) = self
+            .counts
+            .get_mut(usize::from(slot.country))
+            .and_then(|row| row.get_mut(usize::from(slot.verified)))
+        {
+            *cell = Some(count);
+        }
+    }
+}
+
+/// Conversion settings and counter seeds, compiled.
+#[derive(Debug)]
+pub(crate) struct CompiledConversion {
+    settings: Conversion,
+    window: Duration,
+    prefix_drop: usize,
+    /// `[prefix, country]` × `[sends, verified]`.
+    seeds: [[u64; 2]; 2],
+}
+
+impl CompiledConversion {
+    pub(crate) fn compile(policy: &Policy, keys: &KeyHasher) -> CompiledConversion {
+        let c = policy.otp.conversion;
+        let seed = |name: &str| keys.rule_seed(name);
+        CompiledConversion {
+            settings: c,
+            window: Duration::from_secs(u64::from(c.window_hours) * 3600),
+            prefix_drop: usize::from(policy.keys.phone_prefix_drop),
+            seeds: [
+                [
+                    seed("otp.conversion.prefix.sent"),
+                    seed("otp.conversion.prefix.verified"),
+                ],
+                [
+                    seed("otp.conversion.country.sent"),
+                    seed("otp.conversion.country.verified"),
+                ],
+            ],
+        }
+    }
+
+    fn keys(&self, keys: &KeyHasher, phone: &E164, facts: &Facts, verified: bool) -> [Option<(Slot, StoreKey)>; 2] {
+        let seed = |country: bool| {
+            self.seeds
+                .get(usize::from(country))
+                .and_then(|s| s.get(usize::from(verified)))
+                .copied()
+                .unwrap_or_default()
+        };
+        let on = |points: u8| points > 0;
+        let prefix = on(self.settings.prefix_points).then(|| {
+            let key = keys.hash_of(seed(false), phone.prefix_without_last(self.prefix_drop));
+            (
+                Slot {
+                    country: false,
+                    verified,
+                },
+                StoreKey(key),
+            )
+        });
+        let country = facts.phone.filter(|_| on(self.settings.country_points)).map(|info| {
+            let key = match info.country {
+                Some(c) => keys.hash_of(seed(true), c.as_str()),
+                None => keys.hash_of(seed(true), info.calling_code),
+            };
+            (
+                Slot {
+                    country: true,
+                    verified,
+                },
+                StoreKey(key),
+            )
+        });
+        [prefix, country]
+    }
+
+    /// Reads of the four counters for an OTP send.
+    pub(super) fn read_ops(&self, keys: &KeyHasher, event: &Event, facts: &Facts) -> impl Iterator<Item = (Slot, Op)> {
+        let phone = match (event.kind, &event.phone) {
+            (EventKind::OtpSend { .. }, Some(phone)) => Some(phone),
+            _ => None,
+        };
+        let window = self.window;
+        let all = phone.map(|p| {
+            let [a, b] = self.keys(keys, p, facts, false);
+            let [c, d] = self.keys(keys, p, facts, true);
+            [a, b, c, d]
+        });
+        all.into_iter()
+            .flatten()
+            .flatten()
+            .map(move |(slot, key)| (slot, Op::WindowAdd { key, window, amount: 0 }))
+    }
+
+    /// What a recorded outcome adds: a sent code to the sends, a verified
+    /// one to the verifications.
+    pub(super) fn record_ops(
+        &self,
+        keys: &KeyHasher,
+        event: &Event,
+        facts: &Facts,
+        failed: bool,
+    ) -> impl Iterator<Item = Op> {
+        let verified = match event.kind {
+            EventKind::OtpSend { .. } => Some(false),
+            EventKind::OtpVerify { .. } => Some(true),
+            _ => None,
+        };
+        let window = self.window;
+        let all = verified
+            .zip(event.phone.as_ref())
+            .filter(|_| !failed)
+            .map(|(verified, phone)| self.keys(keys, phone, facts, verified));
+        all.into_iter()
+            .flatten()
+            .flatten()
+            .map(move |(_, key)| Op::WindowAdd { key, window, amount: 1 })
+    }
+
+    /// The points a tally earns, one reason per scope.
+    pub(super) fn reasons(&self, tally: &Tally, out: &mut Vec<Reason>) {
+        let scopes = [
+            (self.settings.prefix_points, "number block"),
+            (self.settings.country_points, "destination country"),
+        ];
+        for (row, (max, scope)) in tally.counts.iter().zip(scopes) {
+            let [Some(sends), Some(verified)] = *row else {
+                continue;
+            };
+            let points = crate::policy::conversion_points(&self.settings, max, sends, verified);
+            if points > 0 {
+                let hours = self.settings.window_hours;
+                let detail = format!("{verified} of {sends} codes sent to this {scope} in {hours}h were verified");
+                let mut r = Reason::new(ReasonCode::OtpLowConversion, detail);
+                r.points = points;
+                out.push(r);
+            }
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! OTP cross-checks: IP country against number country (static), a number
+//! new to the account, a send right after a sign-up from a bulk sign-up
+//! client stack.
+
+use std::time::Duration;
+
+use super::facts::Facts;
+use crate::limiter::key::KeyHasher;
+use crate::policy::{Cross, Dimension, KeyOptions, Policy};
+use crate::store::{Op, StoreKey};
+use crate::{CredentialKind, Event, EventKind, Reason, ReasonCode};
+
+/// Which cross-check a result belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Check {
+    NewPhone,
+    RecentSignup,
+    SignupBurst,
+}
+
+/// The results read for one send.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct CrossCounts {
+    new_phone: Option<u128>,
+    recent_signup: bool,
+    signups: Option<u64>,
+}
+
+impl CrossCounts {
+    pub(super) fn register(&mut self, check: Check, value: Option<u128>) {
+        match check {
+            Check::NewPhone => self.new_phone = value,
+            Check::RecentSignup => self.recent_signup = value.is_some(),
+            Check::SignupBurst => {}
+        }
+    }
+
+    pub(super) fn count(&mut self, count: u64) {
+        self.signups = Some(count);
+    }
+}
+
+/// Cross-check settings and seeds, compiled.
+#[derive(Debug)]
+pub(crate) struct CompiledCross {
+    settings: Cross,
+    phone_seed: u64,
+    signup_seed: u64,
+    burst_seed: u64,
+}
+
+impl CompiledCross {
+    pub(crate) fn compile(policy: &Policy, keys: &KeyHasher) -> CompiledCross {
+        CompiledCross {
+            settings: policy.otp.cross,
+            phone_seed: keys.rule_seed("otp.cross.new_phone"),
+            signup_seed: keys.rule_seed("otp.cross.signup"),
+            burst_seed: keys.rule_seed("otp.cross.signup_burst"),
+        }
+    }
+
+    fn new_phone_key(&self, keys: &KeyHasher, event: &Event) -> Option<StoreKey> {
+        let pair = (event.user.as_ref()?, event.phone.as_ref()?);
+        Some(StoreKey(keys.hash_of(self.phone_seed, pair)))
+    }
+
+    fn signup_key(&self, keys: &KeyHasher, event: &Event) -> Option<StoreKey> {
+        Some(StoreKey(keys.hash_of(self.signup_seed, event.user.as_ref()?)))
+    }
+
+    fn burst_key(&self, keys: &KeyHasher, event: &Event, facts: &Facts, opts: &KeyOptions) -> Option<StoreKey> {
+        keys.key(self.burst_seed, &[Dimension::Ja4, Dimension::Asn], event, facts, opts)
+    }
+
+    fn window(&self) -> Duration {
+        Duration::from_secs(u64::from(self.settings.signup_window_hours) * 3600)
+    }
+
+    /// The reads of an OTP send.
+    pub(super) fn read_ops(
+        &self,
+        keys: &KeyHasher,
+        event: &Event,
+        facts: &Facts,
+        opts: &KeyOptions,
+    ) -> impl Iterator<Item = (Check, Op)> {
+        let send = matches!(event.kind, EventKind::OtpSend { .. });
+        let s = &self.settings;
+        let new_phone = self
+            .new_phone_key(keys, event)
+            .filter(|_| send && s.new_phone_points > 0)
+            .map(|key| (Check::NewPhone, Op::RegisterGet { key }));
+        let burst = (send && s.signup_burst_points > 0)
+            .then(|| {
+                self.signup_key(keys, event)
+                    .zip(self.burst_key(keys, event, facts, opts))
+            })
+            .flatten()
+            .map(|(signup, burst)| {
+                let count = Op::WindowAdd {
+                    key: burst,
+                    window: self.window(),
+                    amount: 0,
+                };
+                [
+                    (Check::RecentSignup, Op::RegisterGet { key: signup }),
+                    (Check::SignupBurst, count),
+                ]
+            });
+        new_phone.into_iter().chain(burst.into_iter().flatten())
+    }
+
+    /// What a recorded outcome stores: a phone change marks the number new
+    /// to the account; a sign-up marks the user as just signed up and
+    /// counts toward its client stack.
+    pub(super) fn record_ops(
+        &self,
+        keys: &KeyHasher,
+        event: &Event,
+        facts: &Facts,
+        opts: &KeyOptions,
+        mut push: impl FnMut(Op),
+    ) {
+        let s = &self.settings;
+        match event.kind {
+            EventKind::CredentialChange {
+                what: CredentialKind::Phone,
+            } if s.new_phone_points > 0 => {
+                if let Some(key) = self.new_phone_key(keys, event) {
+                    let ttl = Duration::from_secs(u64::from(s.new_phone_days) * 86_400);
+                    let value = u128::from(event.at.as_unix_nanos());
+                    push(Op::RegisterSet { key, value, ttl });
+                }
+            }
+            EventKind::Signup if s.signup_burst_points > 0 => {
+                if let Some(key) = self.signup_key(keys, event) {
+                    let ttl = Duration::from_secs(u64::from(s.signup_recent_minutes) * 60);
+                    push(Op::RegisterSet { key, value: 1, ttl });
+                }
+                if let Some(key) = self.burst_key(keys, event, facts, opts) {
+                    push(Op::WindowAdd {
+                        key,
+                        window: self.window(),
+                        amount: 1,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The static check: client country against number country.
+    pub(super) fn screen(&self, facts: &Facts, out: &mut Vec<Reason>) {
+        let points = self.settings.country_mismatch_points;
+        let number = facts.phone.and_then(|p| p.country);
+        if let (true, Some(client), Some(number)) = (points > 0, facts.country, number) {
+            if client != number {
+                let detail = format!("client in {client}, number in {number}");
+                let mut r = Reason::new(ReasonCode::OtpCountryMismatch, detail);
+                r.points = points;
+                out.push(r);
+            }
+        }
+    }
+
+    pub(super) fn reasons(&self, counts: &CrossCounts, out: &mut Vec<Reason>) {
+        let s = &self.settings;
+        if counts.new_phone.is_some() {
+            let detail = format!("number added to the account within {} days", s.new_phone_days);
+            let mut r = Reason::new(ReasonCode::OtpNewPhone, detail);
+            r.points = s.new_phone_points;
+            out.push(r);
+        }
+        let burst = counts.signups.filter(|n| *n >= u64::from(s.signup_burst));
+        if let (true, Some(signups)) = (counts.recent_signup, burst) {
+            let detail = format!(
+                "send right after sign-up; {signups} sign-ups from this client stack in {}h",
+                s.signup_window_hours
+            );
+            let mut r = Reason::new(ReasonCode::OtpSignupBurst, detail);
+            r.points = s.signup_burst_points;
+            out.push(r);
+        }
+    }
+}

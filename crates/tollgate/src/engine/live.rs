@@ -1,0 +1,175 @@
+//! Live pumping signals: distinct numbers per client, and destination
+//! country spikes against the country's own baseline.
+
+use std::time::Duration;
+
+use super::facts::Facts;
+use crate::limiter::key::KeyHasher;
+use crate::policy::{Dimension, Live, Policy};
+use crate::store::{Op, StoreKey};
+use crate::{Event, EventKind, Reason, ReasonCode};
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+/// Which live counter a result belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Counter {
+    Numbers,
+    Hour,
+    Baseline,
+}
+
+/// The live counts read for one send.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct LiveCounts {
+    numbers: Option<u64>,
+    hour: Option<u64>,
+    baseline_count: Option<u64>,
+}
+
+impl LiveCounts {
+    pub(super) fn set(&mut self, counter: Counter, count: u64) {
+        match counter {
+            Counter::Numbers => self.numbers = Some(count),
+            Counter::Hour => self.hour = Some(count),
+            Counter::Baseline => self.baseline_count = Some(count),
+        }
+    }
+}
+
+/// Live-signal settings and seeds, compiled.
+#[derive(Debug)]
+pub(crate) struct CompiledLive {
+    settings: Live,
+    numbers_seed: u64,
+    hour_seed: u64,
+    baseline_seed: u64,
+    baseline: Duration,
+}
+
+impl CompiledLive {
+    pub(crate) fn compile(policy: &Policy, keys: &KeyHasher) -> CompiledLive {
+        CompiledLive {
+            settings: policy.otp.live,
+            numbers_seed: keys.rule_seed("otp.live.numbers"),
+            hour_seed: keys.rule_seed("otp.live.country.hour"),
+            baseline_seed: keys.rule_seed("otp.live.country.baseline"),
+            baseline: Duration::from_secs(u64::from(policy.otp.live.spike_baseline_hours) * 3600),
+        }
+    }
+
+    fn country_keys(&self, keys: &KeyHasher, facts: &Facts) -> Option<(StoreKey, StoreKey)> {
+        let info = facts.phone?;
+        let hash = |seed| match info.country {
+            Some(c) => keys.hash_of(seed, c.as_str()),
+            None => keys.hash_of(seed, info.calling_code),
+        };
+        Some((StoreKey(hash(self.hour_seed)), StoreKey(hash(self.baseline_seed))))
+    }
+
+    /// The reads (and the distinct-number sighting) of an OTP send.
+    pub(super) fn read_ops(
+        &self,
+        keys: &KeyHasher,
+        event: &Event,
+        facts: &Facts,
+        opts: &crate::policy::KeyOptions,
+    ) -> impl Iterator<Item = (Counter, Op)> {
+        let send = matches!(event.kind, EventKind::OtpSend { .. });
+        let phone = event.phone.as_ref().filter(|_| send);
+        let numbers = phone.filter(|_| self.settings.numbers_points > 0).and_then(|phone| {
+            let client = keys.key(
+                self.numbers_seed,
+                &[Dimension::Ip, Dimension::UserAgent],
+                event,
+                facts,
+                opts,
+            )?;
+            let op = Op::DistinctAdd {
+                key: StoreKey(keys.hash_of(client.0, &event.user)),
+                window: Duration::from_secs(u64::from(self.settings.numbers_window_minutes) * 60),
+                member: keys.hash_of(self.numbers_seed, phone),
+            };
+            Some((Counter::Numbers, op))
+        });
+        let baseline = self.baseline;
+        let spike = phone
+            .filter(|_| self.settings.spike_points > 0)
+            .and_then(|_| self.country_keys(keys, facts))
+            .map(|(hour, base)| {
+                [
+                    (
+                        Counter::Hour,
+                        Op::WindowAdd {
+                            key: hour,
+                            window: HOUR,
+                            amount: 0,
+                        },
+                    ),
+                    (
+                        Counter::Baseline,
+                        Op::WindowAdd {
+                            key: base,
+                            window: baseline,
+                            amount: 0,
+                        },
+                    ),
+                ]
+            });
+        numbers.into_iter().chain(spike.into_iter().flatten())
+    }
+
+    /// A send recorded as sent counts toward its country's hour and baseline.
+    pub(super) fn record_ops(
+        &self,
+        keys: &KeyHasher,
+        event: &Event,
+        facts: &Facts,
+        failed: bool,
+    ) -> impl Iterator<Item = Op> {
+        let sent = matches!(event.kind, EventKind::OtpSend { .. }) && !failed && self.settings.spike_points > 0;
+        let counted = self.country_keys(keys, facts).filter(|_| sent);
+        let baseline = self.baseline;
+        counted.into_iter().flat_map(move |(hour, base)| {
+            [
+                Op::WindowAdd {
+                    key: hour,
+                    window: HOUR,
+                    amount: 1,
+                },
+                Op::WindowAdd {
+                    key: base,
+                    window: baseline,
+                    amount: 1,
+                },
+            ]
+        })
+    }
+
+    pub(super) fn reasons(&self, counts: &LiveCounts, out: &mut Vec<Reason>) {
+        let s = &self.settings;
+        if let Some(numbers) = counts.numbers.filter(|n| *n > u64::from(s.max_numbers)) {
+            let detail = format!(
+                "{numbers} distinct numbers from this client in {} min",
+                s.numbers_window_minutes
+            );
+            let mut r = Reason::new(ReasonCode::OtpManyNumbers, detail);
+            r.points = s.numbers_points;
+            out.push(r);
+        }
+        if let (Some(hour), Some(base)) = (counts.hour, counts.baseline_count) {
+            // hour > factor × baseline / hours, in integers.
+            let hours = u128::from(s.spike_baseline_hours);
+            let spiking = u128::from(hour) * hours > u128::from(s.spike_factor) * u128::from(base);
+            if hour >= u64::from(s.spike_min_sends) && spiking {
+                let detail = format!(
+                    "{hour} codes to this country in the last hour, {base} in the last {}h",
+                    s.spike_baseline_hours
+                );
+                let mut r = Reason::new(ReasonCode::OtpCountrySpike, detail);
+                r.points = s.spike_points;
+                out.push(r);
+            }
+        }
+    }
+}

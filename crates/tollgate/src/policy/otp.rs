@@ -1,0 +1,309 @@
+//! OTP delivery controls: destination risk tiers, per-channel destination
+//! rules and org-wide service caps (`[otp]` in a policy).
+//!
+//! ```
+//! use tollgate::policy::Policy;
+//!
+//! let policy = Policy::from_toml(r#"
+//!     [[otp.tiers]]
+//!     prefix = "371"
+//!     tier = "medium"
+//!     comment = "our customers in Latvia"
+//!
+//!     [[otp.destinations]]
+//!     name = "voice-high-risk"
+//!     channels = ["voice"]
+//!     tiers = ["high"]
+//!     action = "deny"
+//!
+//!     [[otp.caps]]
+//!     name = "sms-hourly"
+//!     channels = ["sms"]
+//!     rate = "1000/h"
+//! "#)?;
+//! assert_eq!(policy.otp.destinations.len(), 1);
+//! assert_eq!(policy.otp.caps[0].lockout_minutes, 1440);
+//! let err = Policy::from_toml("[[otp.tiers]]\nprefix = \"0\"\ntier = \"high\"").unwrap_err();
+//! assert_eq!(err.field(), Some("otp.tiers[0].prefix"));
+//! # Ok::<(), tollgate::policy::PolicyError>(())
+//! ```
+
+use super::tiers::{self, RiskTier, TierEntry};
+use super::{Conversion, Cross, Live, MatchAction, PolicyError, Rate, ResendBackoff, Spend, When};
+use crate::phone::NumberType;
+use crate::{Channel, Country, Factor};
+
+/// The `[otp]` section.
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
+#[non_exhaustive]
+pub struct Otp {
+    /// Start the tier table from [`BUILTIN_RISK_TIERS`](super::BUILTIN_RISK_TIERS).
+    pub builtin_tiers: bool,
+    /// Tier table entries, winning over the built-in ones for the same
+    /// prefix; the longest matching prefix decides a number's tier.
+    pub tiers: Vec<TierEntry>,
+    /// Rules on where codes may be sent, per channel.
+    pub destinations: Vec<DestinationRule>,
+    /// Org-wide caps on sends per channel.
+    pub caps: Vec<ServiceCap>,
+    /// Exponential backoff on repeated sends to one number or user.
+    pub resend: Vec<ResendBackoff>,
+    /// Wrong codes accepted per issued code (per user and number) before
+    /// the code is burnt and verification denied until a new code is sent
+    /// (default 5; 0 turns the check off).
+    pub verify_attempts_per_code: u32,
+    /// Prices and spend ceilings.
+    pub spend: Spend,
+    /// Points for destinations whose codes are not verified.
+    pub conversion: Conversion,
+    /// Live pumping signals: many numbers per client, country spikes.
+    pub live: Live,
+    /// Cross-checks: client and number countries, new numbers, sign-up bursts.
+    pub cross: Cross,
+    /// Factors a decision advises instead of a risky phone channel, most
+    /// preferred first (empty: no advice).
+    pub advice: Vec<Factor>,
+}
+
+impl Default for Otp {
+    fn default() -> Self {
+        Otp {
+            builtin_tiers: true,
+            tiers: Vec::new(),
+            destinations: super::default::destination_rules(),
+            caps: super::default::service_caps(),
+            resend: super::default::resend_backoffs(),
+            verify_attempts_per_code: 5,
+            spend: Spend::default(),
+            conversion: Conversion::default(),
+            live: Live::default(),
+            cross: Cross::default(),
+            advice: vec![Factor::Passkey, Factor::Authenticator, Factor::Email],
+        }
+    }
+}
+
+/// Where codes may be sent: an allow or deny list of destinations for some
+/// channels, applied to `otp_send` events with a phone number.
+///
+/// A destination is *listed* when its risk tier is in `tiers`, its country
+/// (by its numbering plan) in `countries`, or its line type in
+/// `number_types` (`premium_rate`, `shared_cost`, `toll_free`, `voip`,
+/// `mobile`, ... as [`NumberType::as_str`] names them). With
+/// `when = "in"` (the default) listed destinations fire the rule (a deny
+/// list); with `when = "not_in"` every other destination does (an allow
+/// list).
+///
+/// ```toml
+/// [[otp.destinations]]
+/// name = "sms-high-risk"
+/// channels = ["sms"]
+/// tiers = ["high"]
+/// action = "challenge"
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
+pub struct DestinationRule {
+    /// Unique name, shown in reasons.
+    pub name: String,
+    /// Channels the rule applies to: `sms`, `voice`, `whatsapp` (empty:
+    /// all three).
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Vec::is_empty"))]
+    pub channels: Vec<Channel>,
+    /// Risk tiers that list a destination.
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Vec::is_empty"))]
+    pub tiers: Vec<RiskTier>,
+    /// Countries (ISO 3166-1 alpha-2) that list a destination. A number no
+    /// plan places in a country is in none.
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Vec::is_empty"))]
+    pub countries: Vec<Country>,
+    /// Line types that list a destination.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty", with = "number_types")
+    )]
+    pub number_types: Vec<NumberType>,
+    /// Fire for listed destinations (`in`) or for all others (`not_in`).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub when: When,
+    /// What a match does: `deny`, `challenge` or `{ score = N }`.
+    pub action: MatchAction,
+    /// Report without enforcing.
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "std::ops::Not::not"))]
+    pub monitor: bool,
+}
+
+impl DestinationRule {
+    /// A deny-list rule on risk tiers.
+    pub fn tiers(name: impl Into<String>, channels: &[Channel], tiers: &[RiskTier], action: MatchAction) -> Self {
+        DestinationRule {
+            name: name.into(),
+            channels: channels.to_vec(),
+            tiers: tiers.to_vec(),
+            countries: Vec::new(),
+            number_types: Vec::new(),
+            when: When::In,
+            action,
+            monitor: false,
+        }
+    }
+
+    /// A deny-list rule on line types.
+    pub fn number_types(
+        name: impl Into<String>,
+        channels: &[Channel],
+        types: &[NumberType],
+        action: MatchAction,
+    ) -> Self {
+        let mut rule = DestinationRule::tiers(name, channels, &[], action);
+        rule.number_types = types.to_vec();
+        rule
+    }
+
+    /// A rule on destination countries: with [`When::In`] a deny list, with
+    /// [`When::NotIn`] an allow list.
+    pub fn countries(
+        name: impl Into<String>,
+        channels: &[Channel],
+        countries: &[Country],
+        when: When,
+        action: MatchAction,
+    ) -> Self {
+        let mut rule = DestinationRule::tiers(name, channels, &[], action);
+        rule.countries = countries.to_vec();
+        rule.when = when;
+        rule
+    }
+}
+
+#[cfg(feature = "serde")]
+mod number_types {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    use crate::phone::NumberType;
+
+    pub(super) fn serialize<S: Serializer>(types: &[NumberType], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(types.iter().map(|t| t.as_str()))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<NumberType>, D::Error> {
+        Vec::<String>::deserialize(d)?
+            .iter()
+            .map(|s| {
+                s.parse::<NumberType>()
+                    .map_err(|_| D::Error::custom(format!("unknown number type {s:?}")))
+            })
+            .collect()
+    }
+}
+
+/// An org-wide cap on OTP sends per channel.
+///
+/// Each channel listed is capped on its own: with `channels = ["sms",
+/// "voice"]` and `rate = "1000/h"`, a thousand SMS and a thousand calls.
+/// Sends count when they are recorded as sent
+/// (`Engine::record(&Outcome::succeeded(send))`), so requests refused by
+/// any rule never use up the cap. The send that brings a channel's count
+/// to `rate`'s count within its period blocks that channel, and only it,
+/// for `lockout_minutes`: every send on it is then throttled with the time
+/// left until the lockout ends.
+///
+/// ```toml
+/// [[otp.caps]]
+/// name = "voice-hourly"
+/// channels = ["voice"]
+/// rate = "100/h"
+/// lockout_minutes = 1440
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
+pub struct ServiceCap {
+    /// Unique name, shown in reasons; counters belong to it.
+    pub name: String,
+    /// Channels capped, each separately.
+    pub channels: Vec<Channel>,
+    /// Most sends per period, e.g. `"5000/day"` (a sliding window).
+    pub rate: Rate,
+    /// How long a tripped channel stays blocked (default 1440: 24 hours).
+    #[cfg_attr(feature = "serde", serde(default = "day_minutes"))]
+    pub lockout_minutes: u32,
+    /// Report without enforcing (the lockout still starts, so the report
+    /// shows what enforcement would do).
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "std::ops::Not::not"))]
+    pub monitor: bool,
+}
+
+#[cfg(feature = "serde")]
+fn day_minutes() -> u32 {
+    1440
+}
+
+impl ServiceCap {
+    /// A cap with the default 24-hour lockout.
+    pub fn new(name: impl Into<String>, channels: &[Channel], rate: Rate) -> Self {
+        ServiceCap {
+            name: name.into(),
+            channels: channels.to_vec(),
+            rate,
+            lockout_minutes: 1440,
+            monitor: false,
+        }
+    }
+}
+
+const LIST_CHANNELS: &str = "channels must be sms, voice or whatsapp, each once";
+
+/// Checks the section; errors name the field under `otp.`.
+pub(super) fn validate(o: &Otp) -> Result<(), PolicyError> {
+    for (i, t) in o.tiers.iter().enumerate() {
+        tiers::check_prefix(&t.prefix).map_err(|m| PolicyError::invalid(format!("otp.tiers[{i}].prefix"), m))?;
+    }
+    super::validate::unique_names("otp.destinations", o.destinations.iter().map(|d| d.name.as_str()))?;
+    for (i, d) in o.destinations.iter().enumerate() {
+        let field = |f: &str| format!("otp.destinations[{i}].{f}");
+        super::validate::name(&d.name).map_err(|m| PolicyError::invalid(field("name"), m))?;
+        if !phone_channels(&d.channels) {
+            return Err(PolicyError::invalid(field("channels"), LIST_CHANNELS));
+        }
+        if d.tiers.is_empty() && d.countries.is_empty() && d.number_types.is_empty() {
+            return Err(PolicyError::invalid(
+                field("tiers"),
+                "name at least one tier, country or number type",
+            ));
+        }
+        super::validate::action(d.action, false).map_err(|m| PolicyError::invalid(field("action"), m))?;
+    }
+    super::validate::unique_names("otp.caps", o.caps.iter().map(|c| c.name.as_str()))?;
+    for (i, c) in o.caps.iter().enumerate() {
+        let field = |f: &str| format!("otp.caps[{i}].{f}");
+        super::validate::name(&c.name).map_err(|m| PolicyError::invalid(field("name"), m))?;
+        if c.channels.is_empty() || !phone_channels(&c.channels) {
+            return Err(PolicyError::invalid(field("channels"), LIST_CHANNELS));
+        }
+        if !(1..=525_600).contains(&c.lockout_minutes) {
+            return Err(PolicyError::invalid(
+                field("lockout_minutes"),
+                "must be 1 to 525600 (a year)",
+            ));
+        }
+    }
+    super::resend::validate(&o.resend, o.verify_attempts_per_code)?;
+    super::spend::validate(&o.spend)?;
+    super::conversion::validate(&o.conversion)?;
+    super::live::validate(&o.live)?;
+    super::cross::validate(&o.cross)
+}
+
+fn phone_channels(channels: &[Channel]) -> bool {
+    let unique = !channels
+        .iter()
+        .enumerate()
+        .any(|(i, a)| channels.iter().skip(i + 1).any(|b| a == b));
+    unique && !channels.contains(&Channel::Email)
+}
