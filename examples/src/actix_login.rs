@@ -22,7 +22,7 @@ use serde_json::json;
 use tollgate::{Channel, CredentialKind, E164, Engine, EventKind};
 use tollgate_actix::{Admitted, Guard, Refusal, RequestContext, Tollgate};
 
-use crate::demo::{self, OtpCodes, Users, mask_email, mask_phone};
+use crate::demo::{self, OtpCodes, Users, mask_email};
 
 /// The service's in-memory state.
 #[derive(Debug)]
@@ -220,11 +220,16 @@ async fn otp_send(
         state.otp.sent(&body.username);
         tracing::info!(
             user = %body.username,
-            phone = %mask_phone(&phone),
+            phone = %phone, // E164 displays masked
             channel = channel.as_str(),
             "demo: one-time code \"sent\" (nothing is really sent)"
         );
     }
+    // Recorded as sent for unknown users too: the service answered "sent",
+    // and limits that count sends (resend backoff, caps, spend) must not
+    // behave differently for accounts that do not exist. A refused request
+    // is never recorded.
+    guard.succeeded(admitted.event());
     Ok(admitted_status(StatusCode::ACCEPTED, &admitted, "sent"))
 }
 

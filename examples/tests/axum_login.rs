@@ -185,12 +185,13 @@ async fn otp_verify_accepts_the_sent_code_once_and_throttles_guessing() {
     assert_eq!(ok.json(), serde_json::json!({"status": "ok"}));
     assert_eq!(verify("alice", DEMO_OTP_CODE).await.status, 401, "used up");
 
-    // Guessing bob's code: five failures, then 429.
+    // Guessing bob's code: five failures, then the code is burnt: 403 until
+    // a new one is sent.
     let mut statuses = Vec::new();
     for _ in 0..6 {
         statuses.push(verify("bob", "111111").await.status);
     }
-    assert_eq!(statuses, [401, 401, 401, 401, 401, 429]);
+    assert_eq!(statuses, [401, 401, 401, 401, 401, 403]);
 }
 
 #[tokio::test]

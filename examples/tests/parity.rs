@@ -177,7 +177,7 @@ fn table() -> Vec<Sequence> {
             ],
         },
         Sequence {
-            name: "OTP verify: the sent code once, guessing throttled",
+            name: "OTP verify: the sent code once, guessing burns the code",
             trust_proxies: &[],
             steps: vec![
                 post("/otp/verify", r#"{"username":"alice","code":"123456"}"#, 401),
@@ -195,7 +195,7 @@ fn table() -> Vec<Sequence> {
                 post("/otp/verify", r#"{"username":"bob","code":"111111"}"#, 401),
                 post("/otp/verify", r#"{"username":"bob","code":"111111"}"#, 401),
                 post("/otp/verify", r#"{"username":"bob","code":"111111"}"#, 401),
-                post("/otp/verify", r#"{"username":"bob","code":"111111"}"#, 429).problem("throttled"),
+                post("/otp/verify", r#"{"username":"bob","code":"111111"}"#, 403).problem("denied"),
             ],
         },
         Sequence {

@@ -47,6 +47,10 @@ events = ["otp_send"]
 key = ["ja4"]
 rate = "1/hour"
 burst = 1
+
+# Only the JA4 limit may answer the OTP sequences: no resend backoff.
+[otp]
+resend = []
 "#;
 
 fn policy(trusted: bool) -> String {

@@ -146,7 +146,7 @@ impl Resend {
 
     pub(super) fn backoff_reason(&self, index: u32, outcome: &BackoffOutcome) -> Option<Reason> {
         let b = self.backoffs.get(index as usize).filter(|_| !outcome.allowed)?;
-        let detail = format!("{} codes sent in a row; next one waits", outcome.sends);
+        let detail = format!("{} code(s) sent in a row; the next one waits", outcome.sends);
         let mut r = Reason::new(ReasonCode::OtpResendBackoff, detail);
         r.rule = Some(Arc::clone(&b.name));
         r.monitor = b.spec.monitor;
