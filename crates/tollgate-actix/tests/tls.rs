@@ -62,6 +62,9 @@ async fn actix_handlers_see_native_fingerprints_over_http1_and_http2() {
             .header("host", "localhost")
             .body(Empty::<Bytes>::new())
             .unwrap();
+        // The connection takes the next request only once the last
+        // response has been read to the end.
+        sender.ready().await.unwrap();
         let response = sender.send_request(request).await.unwrap();
         assert_eq!(response.status(), 200, "{path}");
         let seen = lines(&response.into_body().collect().await.unwrap().to_bytes());

@@ -93,6 +93,9 @@ async fn http1_handler_sees_the_clients_ja4_and_ja3() {
             .header("host", "localhost")
             .body(Empty::<Bytes>::new())
             .unwrap();
+        // The connection takes the next request only once the last
+        // response has been read to the end.
+        sender.ready().await.unwrap();
         let response = sender.send_request(request).await.unwrap();
         assert_eq!(response.status(), 200, "{path}");
         let body = response.into_body().collect().await.unwrap().to_bytes();
