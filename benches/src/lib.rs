@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use tollgate::limiter::GcraParams;
 use tollgate::policy::{Dimension, LimitRule, Policy, Rate};
-use tollgate::{Asn, Country, Event, EventKind, EventType, Ja4, Timestamp};
+use tollgate::{Asn, Channel, Country, E164, Event, EventKind, EventType, Ja4, Timestamp};
 
 /// Distinct login events (users, IPs, /24 networks, JA4+ASN pairs) the
 /// `evaluate` benchmarks cycle through.
@@ -109,6 +109,36 @@ pub fn login_events(n: usize) -> Vec<Event> {
             }
             if let Some(country) = countries.get(i % countries.len().max(1)) {
                 event = event.with_country(*country);
+            }
+            event
+        })
+        .collect()
+}
+
+/// `n` SMS code requests to distinct UK mobile numbers, all at [`BASE`].
+///
+/// Event `i` asks for a code to `+4473`, `i` on five digits, then `123`:
+/// a UK mobile (a low-risk destination: not in the built-in high-risk
+/// table; unlike `+44 7700`, which libphonenumber splits between the UK and
+/// Jersey, all of `+44 73` is the UK's) in a number block (the number without its last three digits) of
+/// its own, so no per-block limit is shared between events; for user
+/// `user-i@example.com`, from the `/24`-distinct address of
+/// [`login_events`] in the UK (country `GB`, so the number's country and
+/// the client's agree) on ASN `64512 + i % 997`. Up to 100,000 events.
+pub fn otp_send_events(n: usize) -> Vec<Event> {
+    let gb: Option<Country> = "GB".parse().ok();
+    (0..n)
+        .map(|i| {
+            let [_, _, a, b] = (i as u32).to_be_bytes();
+            let mut event = Event::new(EventKind::OtpSend { channel: Channel::Sms }, BASE)
+                .with_ip(IpAddr::V4(Ipv4Addr::new(10, a, b, 7)))
+                .with_user(format!("user-{i}@example.com"))
+                .with_asn(Asn(64_512 + (i % 997) as u32));
+            if let Ok(phone) = format!("+4473{i:05}123").parse::<E164>() {
+                event = event.with_phone(phone);
+            }
+            if let Some(country) = gb {
+                event = event.with_country(country);
             }
             event
         })

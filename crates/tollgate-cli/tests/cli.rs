@@ -168,13 +168,14 @@ fn an_invalid_policy_names_the_offending_field() {
 
 /// The report with the events/s column (the only one that depends on the
 /// machine) removed from the table rows.
-const SCENARIOS: [&str; 6] = [
+const SCENARIOS: [&str; 7] = [
     "legitimate",
     "credential_stuffing",
     "stuffing_browser_fp",
     "otp_pumping",
     "voice_irsf",
     "account_takeover",
+    "sms_cap_trip",
 ];
 
 fn without_throughput(report: &str) -> String {
@@ -185,6 +186,7 @@ fn without_throughput(report: &str) -> String {
         "otp_pumping",
         "voice_irsf",
         "account_takeover",
+        "sms_cap_trip",
         "total",
         "scenario",
     ];
@@ -228,6 +230,11 @@ fn simulate_reports_every_scenario_and_is_deterministic() {
     }
     assert!(report.contains("accounts taken over (login allowed)"), "{report}");
     assert!(report.contains("after a flight today:"), "{report}");
+    assert!(
+        report.contains("collateral:") && report.contains("bot voice codes placed"),
+        "{report}"
+    );
+    assert!(report.contains("SMS codes asked for from abroad:"), "{report}");
 
     let second = tollgate(&args, "");
     assert_eq!(without_throughput(&report), without_throughput(&stdout(&second)));

@@ -18,8 +18,8 @@
 //!   handshake (a browser farm, or a TLS-impersonating client) and sends
 //!   the matching Windows Chrome user agent: nothing about its software
 //!   gives it away.
-//! * **SMS pumping** runs from 13:00 to 16:00 UTC (20,000 events by
-//!   default, about 110 a minute). An automated Chrome creates accounts
+//! * **SMS pumping** runs from 13:00 to 16:00 UTC (16,000 events by
+//!   default, about 90 a minute). An automated Chrome creates accounts
 //!   with fresh user ids and device cookies; each sign-up asks for an SMS
 //!   code to the next number of one Latvian block (+37126541000 to
 //!   +37126541999, in order) and asks again zero to two times. No code is

@@ -297,6 +297,18 @@ pub(crate) fn phone_number(rng: &mut impl Rng, region: u8) -> Option<u64> {
     prefix.checked_mul(span)?.checked_add(rng.random_range(0..span))
 }
 
+/// The region whose mobile numbers [`phone_number`] draws `digits` from.
+pub(crate) fn phone_region(digits: u64) -> Option<u8> {
+    REGIONS
+        .iter()
+        .position(|r| {
+            10u64
+                .checked_pow(r.phone_rest)
+                .is_some_and(|span| r.phone_prefixes.contains(&(digits / span)))
+        })
+        .and_then(|i| u8::try_from(i).ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -344,6 +356,7 @@ mod tests {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
         for region in 0..REGIONS.len() as u8 {
             let digits = phone_number(&mut rng, region).unwrap();
+            assert_eq!(phone_region(digits), Some(region));
             let e164: tollgate::E164 = format!("+{digits}").parse().unwrap();
             assert!(e164.digits().len() >= 10, "{}", e164.digits());
         }

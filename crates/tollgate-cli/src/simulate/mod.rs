@@ -6,16 +6,20 @@
 //! legitimate (the population grows with the budget, at roughly four
 //! events per person per day: 200,000 events means about 28,000 people),
 //! 15 % credential stuffing by a bot under a browser's user agent, 14 % the
-//! same stuffing with a real browser's TLS handshake, 9 % SMS pumping, 1 %
-//! voice IRSF to a high-risk destination and 1 % account takeover; see [`legit`] and [`trips`] for who does what,
-//! where and when, and [`attacks`] and [`takeover`] for the attackers. With
+//! same stuffing with a real browser's TLS handshake, 8 % SMS pumping, 1 %
+//! voice IRSF to a high-risk destination, 1 % account takeover and 1 % a
+//! bot spreading SMS requests over enough numbers to close the service-wide
+//! SMS cap; see [`legit`] and [`trips`] for who does what, where and when,
+//! and [`attacks`], [`takeover`] and [`captrip`] for the attackers. With
 //! the default 200,000 events: legitimate traffic averages about 80 events
 //! a minute (50 in the small hours UTC, 120 in the European evening and
 //! American afternoon), each stuffing campaign adds about 60 login attempts
 //! a minute for eight hours (02:00 to 10:00 and 14:00 to 22:00 UTC),
-//! pumping about 110 sign-ups and code requests a minute for three, and the
+//! pumping about 90 sign-ups and code requests a minute for three, the
 //! takeover crew about 900 victims over the day, mostly in the afternoon
-//! and evening UTC.
+//! and evening UTC, and the cap-tripping bot about 48 SMS requests a minute
+//! from 18:00 for 40 minutes. The report also follows legitimate travellers'
+//! SMS code requests from abroad (client country not the number's).
 //!
 //! Every event carries the country, ASN and position (city centre and
 //! accuracy radius, see [`places`]) a CDN or geo database would give its
@@ -35,6 +39,7 @@
 //! sent only if its login went ahead.
 
 mod attacks;
+mod captrip;
 mod catalog;
 mod homes;
 mod legit;
@@ -68,8 +73,9 @@ pub(crate) const MAX_EVENTS: u64 = 20_000_000;
 const LEGIT_PERCENT: usize = 60;
 const STUFFING_PERCENT: usize = 15;
 const STUFFING_BROWSER_FP_PERCENT: usize = 14;
-const PUMPING_PERCENT: usize = 9;
+const PUMPING_PERCENT: usize = 8;
 const IRSF_PERCENT: usize = 1;
+const CAP_TRIP_PERCENT: usize = 1;
 
 /// Redraws the progress bar every this many events: often enough to move
 /// smoothly, rarely enough to stay out of the engine's throughput figure.
@@ -115,7 +121,8 @@ fn generate(catalog: &Catalog, seed: u64, events: u64) -> (Vec<SimEvent>, legit:
     let browser_stuffing = events * STUFFING_BROWSER_FP_PERCENT / 100;
     let pumping = events * PUMPING_PERCENT / 100;
     let irsf = events * IRSF_PERCENT / 100;
-    let takeover = events - legit - stuffing - browser_stuffing - pumping - irsf;
+    let cap_trip = events * CAP_TRIP_PERCENT / 100;
+    let takeover = events - legit - stuffing - browser_stuffing - pumping - irsf - cap_trip;
     let stream = |n| {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(n);
@@ -138,6 +145,7 @@ fn generate(catalog: &Catalog, seed: u64, events: u64) -> (Vec<SimEvent>, legit:
     attacks::otp_pumping(&mut stream(3), catalog, pumping, &mut out);
     attacks::voice_irsf(&mut stream(6), catalog, irsf, &mut out);
     takeover::account_takeover(&mut stream(4), catalog, takeover, &population, &mut out);
+    captrip::sms_cap_trip(&mut stream(7), catalog, cap_trip, &mut out);
     // Stable: events at the same millisecond keep their generation order.
     out.sort_by_key(|e| e.at_ms);
     (out, population)
@@ -200,7 +208,8 @@ mod tests {
         assert!((6_000..6_100).contains(&count(Scenario::Legitimate)));
         assert_eq!(count(Scenario::CredentialStuffing), 1_500);
         assert_eq!(count(Scenario::StuffingBrowserFp), 1_400);
-        assert_eq!(count(Scenario::OtpPumping), 900);
+        assert_eq!(count(Scenario::OtpPumping), 800);
+        assert_eq!(count(Scenario::SmsCapTrip), 100);
         assert_eq!(count(Scenario::VoiceIrsf), 100);
         assert_eq!(count(Scenario::AccountTakeover), 100);
     }

@@ -23,6 +23,9 @@ pub(crate) struct Header<'a> {
     pub(crate) store_keys: (usize, usize),
 }
 
+/// The reason code of a send refused by a closed service cap.
+const SERVICE_CAP: &str = "otp.service_cap";
+
 const COLUMNS: [&str; 9] = [
     "scenario",
     "events",
@@ -38,7 +41,7 @@ const COLUMNS: [&str; 9] = [
 pub(crate) fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io::Result<()> {
     writeln!(
         out,
-        "seed {}, {} events requested, {} generated over 24 h from 2024-03-04T00:00Z by {} people and 4 attackers",
+        "seed {}, {} events requested, {} generated over 24 h from 2024-03-04T00:00Z by {} people and 5 attackers",
         header.seed,
         group(header.requested),
         group(header.generated as u64),
@@ -163,6 +166,8 @@ pub(crate) fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies
         group(calls.events)
     )?;
     write_takeover(out, tallies)?;
+    write_cap_trip(out, tallies)?;
+    write_abroad(out, legit)?;
     writeln!(out)?;
     writeln!(
         out,
@@ -204,6 +209,57 @@ fn write_takeover(out: &mut impl Write, tallies: &Tallies) -> io::Result<()> {
         group(changes.iter().map(|c| c.succeeded).sum()),
         group(changes.iter().map(|c| c.events).sum()),
         group(tallies.unsent)
+    )
+}
+
+/// What the cap-tripping bot got out, and what the closed cap cost real
+/// users: a cap cannot tell their sends from the bot's.
+fn write_cap_trip(out: &mut impl Write, tallies: &Tallies) -> io::Result<()> {
+    let bot = tallies.get(Scenario::SmsCapTrip);
+    let legit = tallies.get(Scenario::Legitimate);
+    let sms = bot.step(Step::OtpSend);
+    let closed = bot.fired(SERVICE_CAP) + legit.fired(SERVICE_CAP);
+    writeln!(
+        out,
+        "  {:<20} {} SMS sent to spread low-risk numbers {}, of {} requested",
+        Scenario::SmsCapTrip.name(),
+        group(sms.allowed),
+        if closed > 0 {
+            "before the SMS cap closed"
+        } else {
+            "(the SMS cap never closed)"
+        },
+        group(sms.events)
+    )?;
+    let calls = bot.step(Step::VoiceSend);
+    writeln!(
+        out,
+        "  {:<20} collateral: {} of {} legitimate SMS requests refused by the closed SMS cap; voice, capped apart: {} of {} bot voice codes placed after its SMS run",
+        "",
+        group(legit.fired(SERVICE_CAP)),
+        group(legit.step(Step::OtpSend).events),
+        group(calls.allowed),
+        group(calls.events)
+    )
+}
+
+/// SMS codes legitimate users asked for, to their own number, from abroad.
+fn write_abroad(out: &mut impl Write, legit: &Tally) -> io::Result<()> {
+    let a = legit.abroad_sms;
+    let top = legit.top_abroad_reasons(4);
+    let reasons = if top.is_empty() {
+        "none fired".to_string()
+    } else {
+        join(top.iter().map(|(reason, n)| format!("{reason} {}", group(*n))))
+    };
+    writeln!(
+        out,
+        "  {:<20} SMS codes asked for from abroad: {} of {} allowed, {} challenged, {} refused; reasons: {reasons}",
+        Scenario::Legitimate.name(),
+        group(a.allowed),
+        group(a.total()),
+        group(a.challenged),
+        group(a.throttled + a.denied)
     )
 }
 
@@ -305,6 +361,7 @@ mod tests {
             "stuffing_browser_fp",
             "otp_pumping",
             "account_takeover",
+            "sms_cap_trip",
             "total",
             "none fired",
         ] {

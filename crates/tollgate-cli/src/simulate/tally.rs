@@ -79,6 +79,10 @@ pub(crate) struct Tally {
     pub(crate) tagged_logins: [Actions; Tag::COUNT],
     /// Events each reason fired on.
     pub(crate) reasons: HashMap<ReasonKey, u64>,
+    /// What was enforced on SMS code requests from outside the number's country.
+    pub(crate) abroad_sms: Actions,
+    /// The reasons that fired on those requests.
+    pub(crate) abroad_reasons: HashMap<ReasonKey, u64>,
     /// Events that would succeed if let through: valid credentials, right codes.
     pub(crate) would_succeed: u64,
     /// Of those, the ones the service went ahead with (for stuffing: takeovers).
@@ -115,6 +119,15 @@ impl Tally {
                 .entry((reason.code.as_str(), reason.rule.clone()))
                 .or_default() += 1;
         }
+        if sim.sms_from_abroad() {
+            self.abroad_sms.add(decision.action);
+            for reason in &decision.reasons {
+                *self
+                    .abroad_reasons
+                    .entry((reason.code.as_str(), reason.rule.clone()))
+                    .or_default() += 1;
+            }
+        }
         if succeeds {
             self.would_succeed += 1;
             self.succeeded += u64::from(went_ahead);
@@ -124,17 +137,21 @@ impl Tally {
 
     /// The `n` reasons that fired most, most frequent first, ties by name.
     pub(crate) fn top_reasons(&self, n: usize) -> Vec<(String, u64)> {
-        let mut all: Vec<(String, u64)> = self
-            .reasons
+        ranked(&self.reasons, n)
+    }
+
+    /// The `n` reasons that fired most on SMS requests from abroad.
+    pub(crate) fn top_abroad_reasons(&self, n: usize) -> Vec<(String, u64)> {
+        ranked(&self.abroad_reasons, n)
+    }
+
+    /// Events `code` fired on, whatever the rule.
+    pub(crate) fn fired(&self, code: &str) -> u64 {
+        self.reasons
             .iter()
-            .map(|((code, rule), &count)| match rule {
-                Some(rule) => (format!("{code}[{rule}]"), count),
-                None => ((*code).to_string(), count),
-            })
-            .collect();
-        all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        all.truncate(n);
-        all
+            .filter(|((c, _), _)| *c == code)
+            .map(|(_, n)| n)
+            .sum()
     }
 
     pub(crate) fn not_allowed(&self) -> u64 {
@@ -171,10 +188,28 @@ impl AddAssign<&Tally> for Tally {
         for (key, count) in &other.reasons {
             *self.reasons.entry(key.clone()).or_default() += count;
         }
+        self.abroad_sms += &other.abroad_sms;
+        for (key, count) in &other.abroad_reasons {
+            *self.abroad_reasons.entry(key.clone()).or_default() += count;
+        }
         self.would_succeed += other.would_succeed;
         self.succeeded += other.succeeded;
         self.engine_time += other.engine_time;
     }
+}
+
+/// The `n` largest counts, largest first, ties by name.
+fn ranked(reasons: &HashMap<ReasonKey, u64>, n: usize) -> Vec<(String, u64)> {
+    let mut all: Vec<(String, u64)> = reasons
+        .iter()
+        .map(|((code, rule), &count)| match rule {
+            Some(rule) => (format!("{code}[{rule}]"), count),
+            None => ((*code).to_string(), count),
+        })
+        .collect();
+    all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    all.truncate(n);
+    all
 }
 
 /// One tally per scenario.
@@ -186,6 +221,7 @@ pub(crate) struct Tallies {
     otp_pumping: Tally,
     voice_irsf: Tally,
     account_takeover: Tally,
+    sms_cap_trip: Tally,
     /// Takeover follow-ups never sent: their login did not go ahead.
     pub(crate) unsent: u64,
 }
@@ -199,6 +235,7 @@ impl Tallies {
             Scenario::OtpPumping => &self.otp_pumping,
             Scenario::VoiceIrsf => &self.voice_irsf,
             Scenario::AccountTakeover => &self.account_takeover,
+            Scenario::SmsCapTrip => &self.sms_cap_trip,
         }
     }
 
@@ -210,6 +247,7 @@ impl Tallies {
             Scenario::OtpPumping => &mut self.otp_pumping,
             Scenario::VoiceIrsf => &mut self.voice_irsf,
             Scenario::AccountTakeover => &mut self.account_takeover,
+            Scenario::SmsCapTrip => &mut self.sms_cap_trip,
         }
     }
 

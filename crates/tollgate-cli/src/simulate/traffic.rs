@@ -8,7 +8,7 @@ use std::net::IpAddr;
 
 use tollgate::{Asn, Channel, CredentialKind, E164, Event, EventKind, Outcome, Timestamp};
 
-use super::catalog::{Catalog, ISPS};
+use super::catalog::{self, Catalog, ISPS};
 use super::places::Place;
 use super::software::SOFTWARE;
 
@@ -29,16 +29,19 @@ pub(crate) enum Scenario {
     /// Voice codes to a high-risk destination (international revenue share fraud).
     VoiceIrsf,
     AccountTakeover,
+    /// SMS codes to many low-risk numbers, enough to close the service cap.
+    SmsCapTrip,
 }
 
 impl Scenario {
-    pub(crate) const ALL: [Scenario; 6] = [
+    pub(crate) const ALL: [Scenario; 7] = [
         Scenario::Legitimate,
         Scenario::CredentialStuffing,
         Scenario::StuffingBrowserFp,
         Scenario::OtpPumping,
         Scenario::VoiceIrsf,
         Scenario::AccountTakeover,
+        Scenario::SmsCapTrip,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -49,6 +52,7 @@ impl Scenario {
             Scenario::OtpPumping => "otp_pumping",
             Scenario::VoiceIrsf => "voice_irsf",
             Scenario::AccountTakeover => "account_takeover",
+            Scenario::SmsCapTrip => "sms_cap_trip",
         }
     }
 
@@ -239,6 +243,13 @@ impl SimEvent {
         e
     }
 
+    /// Whether this is an SMS code request from a client outside the
+    /// country of the number it goes to.
+    pub(crate) fn sms_from_abroad(&self) -> bool {
+        let client = ISPS.get(usize::from(self.client.isp)).map(|isp| isp.region);
+        self.step == Step::OtpSend && client.is_some() && self.phone.and_then(catalog::phone_region) != client
+    }
+
     /// The outcome the service reports after going ahead, if any. A code
     /// that went out is reported as sent: service caps, spend ceilings and
     /// conversion feedback count sends from those reports.
@@ -303,5 +314,19 @@ mod tests {
             ..sim
         };
         assert!(signup.outcome(e).is_none());
+        // A US number asked for from a US line is at home; from a UK line, abroad.
+        assert!(!sim.sms_from_abroad());
+        let from_london = SimEvent {
+            client: Client { isp: 6, ..sim.client },
+            ..sim
+        };
+        assert!(from_london.sms_from_abroad());
+        assert!(
+            !SimEvent {
+                step: Step::Login,
+                ..from_london
+            }
+            .sms_from_abroad()
+        );
     }
 }
