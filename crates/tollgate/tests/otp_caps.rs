@@ -133,12 +133,17 @@ fn the_split_path_checks_and_charges_like_evaluate() {
 }
 
 #[test]
-fn default_caps_are_per_channel_and_bad_caps_name_the_field() {
-    let caps = Policy::default().otp.caps;
-    assert_eq!(caps.len(), 2);
+fn no_cap_by_default_and_bad_caps_name_the_field() {
+    assert!(
+        Policy::default().otp.caps.is_empty(),
+        "a cap must be sized by its operator"
+    );
+    let caps = Policy::from_toml("[[otp.caps]]\nname = \"sms\"\nchannels = [\"sms\"]\nrate = \"8000/h\"")
+        .unwrap()
+        .otp
+        .caps;
     assert_eq!(caps[0].channels, [Channel::Sms]);
-    assert_eq!(caps[1].channels, [Channel::Voice]);
-    assert!(caps.iter().all(|c| c.lockout_minutes == 1440));
+    assert_eq!(caps[0].lockout_minutes, 1440, "24 h lockout unless set");
     let field = |toml: &str| Policy::from_toml(toml).unwrap_err().field().map(str::to_owned);
     assert_eq!(
         field("[[otp.caps]]\nname = \"x\"\nchannels = []\nrate = \"1/h\""),

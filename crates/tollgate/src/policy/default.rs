@@ -8,7 +8,7 @@
 
 use super::{
     AsnRule, DestinationRule, Dimension, KeyOptions, LimitRule, MatchAction, OnExceed, Points, Policy, Rate,
-    ResendBackoff, RiskTier, ServiceCap, Threshold, Thresholds,
+    ResendBackoff, RiskTier, Threshold, Thresholds,
 };
 use crate::phone::NumberType;
 use crate::{Asn, Channel, EventType};
@@ -125,15 +125,6 @@ pub(super) fn destination_rules() -> Vec<DestinationRule> {
         DestinationRule::tiers("voice-high-risk", &[Channel::Voice], &high, MatchAction::Deny),
         DestinationRule::tiers("sms-high-risk", &[Channel::Sms], &high, MatchAction::Challenge),
         DestinationRule::number_types("premium-rate", &[], &[NumberType::PremiumRate], MatchAction::Deny),
-    ]
-}
-
-/// Org-wide ceilings far above what a service of the size the default
-/// limits assume sends; reaching one means traffic nobody planned for.
-pub(super) fn service_caps() -> Vec<ServiceCap> {
-    vec![
-        ServiceCap::new("sms-hourly", &[Channel::Sms], rate(1000, HOUR)),
-        ServiceCap::new("voice-hourly", &[Channel::Voice], rate(100, HOUR)),
     ]
 }
 

@@ -73,7 +73,9 @@ impl Default for Otp {
             builtin_tiers: true,
             tiers: Vec::new(),
             destinations: super::default::destination_rules(),
-            caps: super::default::service_caps(),
+            // No cap by default: a cap locks a channel for everyone, so its
+            // size must come from the service's own traffic (docs/otp.md).
+            caps: Vec::new(),
             resend: super::default::resend_backoffs(),
             verify_attempts_per_code: 5,
             spend: Spend::default(),
