@@ -42,6 +42,7 @@ impl Default for Policy {
             keys: KeyOptions::default(),
             thresholds: Thresholds::default(),
             points: Points::default(),
+            credentials: Default::default(),
             familiarity: Default::default(),
             travel: Default::default(),
             network: Default::default(),

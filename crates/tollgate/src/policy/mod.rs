@@ -30,6 +30,7 @@
 //! ```
 
 mod conversion;
+mod credentials;
 mod cross;
 mod default;
 mod error;
@@ -48,6 +49,7 @@ mod validate;
 
 pub use conversion::Conversion;
 pub(crate) use conversion::points as conversion_points;
+pub use credentials::Credentials;
 pub use cross::Cross;
 pub use error::PolicyError;
 pub use fingerprint_list::{Fingerprint, FingerprintKind, FingerprintList, FingerprintListError, FingerprintSet};
@@ -84,6 +86,8 @@ pub struct Policy {
     pub thresholds: Thresholds,
     /// Points per scored signal.
     pub points: Points,
+    /// What a compromised password does beyond its points.
+    pub credentials: Credentials,
     /// Per-user familiarity of country, network and device.
     pub familiarity: Familiarity,
     /// Impossible travel.
