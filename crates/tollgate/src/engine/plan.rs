@@ -14,8 +14,8 @@ use crate::policy::{Counts, OnExceed};
 use crate::store::{Op, OpResult};
 use crate::{Action, Channel, Decision, Event, EventKind, EventType, RateLimitInfo, Reason, ReasonCode, Timestamp};
 
-/// Operations a plan holds inline: the default policy needs up to 11 on a
-/// login (6 limits, 4 familiarity features, travel) and 15 on an SMS send
+/// Operations a plan holds inline: the default policy needs up to 12 on a
+/// login (7 limits, 4 familiarity features, travel) and 15 on an SMS send
 /// (5 limits, a cap, 2 backoffs, 4 conversion, 3 live and 3 cross-check
 /// reads); more spill to the heap.
 pub(super) const INLINE_OPS: usize = 20;

@@ -87,6 +87,11 @@ fn default_limits() -> Vec<LimitRule> {
         rule("login-ja4-asn", Login, &[Ja4, Asn], rate(30, MIN), 60).on_exceed(OnExceed::Challenge),
         rule("login-user", Login, &[User], rate(10, MIN), 20).on_exceed(OnExceed::Challenge),
         rule("login-failures-user-ip", Login, &[User, Ip], rate(10, 15 * MIN), 10).counting_failures(true),
+        // Higher than the pair's and only a challenge: the owner must get in
+        // whatever an attacker fails elsewhere (see docs/architecture.md).
+        rule("login-failures-user", Login, &[User], rate(20, HOUR), 20)
+            .counting_failures(true)
+            .on_exceed(OnExceed::Challenge),
         rule(
             "login-failures-ip-prefix",
             Login,
