@@ -44,6 +44,7 @@ mod rate;
 mod resend;
 mod signals;
 mod spend;
+mod stuffing;
 mod tiers;
 mod validate;
 
@@ -66,6 +67,7 @@ pub use resend::ResendBackoff;
 pub use signals::{AnonymousPoints, Familiarity, Points, Travel};
 pub(crate) use spend::CostTable;
 pub use spend::{CostCsvError, CostEntry, Spend, SpendCeiling, SpendScope, parse_cost_csv};
+pub use stuffing::StuffingDetector;
 pub(crate) use tiers::TierTable;
 pub use tiers::{BUILTIN_RISK_TIERS, RiskTier, TierCsvError, TierEntry, parse_tier_csv};
 
@@ -94,6 +96,8 @@ pub struct Policy {
     pub travel: Travel,
     /// Keyed limits.
     pub limits: Vec<LimitRule>,
+    /// Credential-stuffing detectors on logins.
+    pub stuffing: Vec<StuffingDetector>,
     /// Trusted proxies.
     pub network: Network,
     /// IP zones: allow and deny networks, threat-intel lists.
