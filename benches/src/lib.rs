@@ -72,6 +72,7 @@ pub fn four_limits_policy() -> Policy {
         rule("login-user", &[Dimension::User]),
         rule("login-ip-prefix", &[Dimension::IpPrefix]),
     ];
+    policy.stuffing.clear();
     policy
 }
 

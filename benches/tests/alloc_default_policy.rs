@@ -1,5 +1,5 @@
 //! `Engine::evaluate` makes no heap allocation on the allow path of a login
-//! under `Policy::default()` (six login rules: three consume, three peek),
+//! under `Policy::default()` (five login rules: three consume, two peek; three stuffing detectors),
 //! once the event's keys exist.
 //!
 //! The budgeted case (four rules) is `alloc.rs`; this guards the policy most
@@ -21,8 +21,8 @@ fn default_policy_allow_path_does_not_allocate() -> Result<(), Box<dyn std::erro
     let engine = Engine::new(Policy::default())?;
     let mut events = login_events(EVENTS);
     let run = allow_path_run(&engine, &mut events, || dhat::HeapStats::get().total_blocks);
-    // Only the three consuming rules create keys: peeks never do.
-    assert_eq!(run.keys_after_warm_up, 3 * EVENTS);
+    // The consuming rules (3 per event) and the stuffing counters (5 per event, 2 per JA4 of 16) create keys: peeks never do.
+    assert_eq!(run.keys_after_warm_up, 8 * EVENTS + 2 * 16);
     assert_eq!(
         run.keys_after, run.keys_after_warm_up,
         "no key may be created while measuring"

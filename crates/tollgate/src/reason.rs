@@ -22,6 +22,10 @@ pub enum ReasonCode {
     LimitFailures,
     /// The event says the submitted password is known to be compromised.
     CompromisedPassword,
+    /// Many distinct usernames behind one stuffing detector's key.
+    StuffingDistinctUsers,
+    /// Mostly failed logins behind one stuffing detector's key.
+    StuffingFailureRatio,
     /// The counter store gave no result for some limits; they did not fire.
     StoreIncomplete,
     /// The user was not seen in this country before.
@@ -84,6 +88,8 @@ impl ReasonCode {
         ReasonCode::LimitExceeded,
         ReasonCode::LimitFailures,
         ReasonCode::CompromisedPassword,
+        ReasonCode::StuffingDistinctUsers,
+        ReasonCode::StuffingFailureRatio,
         ReasonCode::StoreIncomplete,
         ReasonCode::NewCountry,
         ReasonCode::NewAsn,
@@ -124,6 +130,8 @@ impl ReasonCode {
             ReasonCode::LimitExceeded => "limit.exceeded",
             ReasonCode::LimitFailures => "limit.failures",
             ReasonCode::CompromisedPassword => "credentials.compromised_password",
+            ReasonCode::StuffingDistinctUsers => "stuffing.distinct_users",
+            ReasonCode::StuffingFailureRatio => "stuffing.failure_ratio",
             ReasonCode::StoreIncomplete => "store.incomplete",
             ReasonCode::NewCountry => "familiarity.new_country",
             ReasonCode::NewAsn => "familiarity.new_asn",

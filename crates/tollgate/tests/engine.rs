@@ -24,8 +24,10 @@ fn login(ms: u64, user: &str, ip: &str) -> Event {
 fn policy(limits: Vec<LimitRule>) -> Policy {
     let mut p = Policy::default();
     p.limits = limits;
-    // Only the limits under test: no resend backoff on OTP sends.
+    // Only the limits under test: no resend backoff on OTP sends, no
+    // stuffing detectors.
     p.otp.resend.clear();
+    p.stuffing.clear();
     p
 }
 

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use super::fingerprints::CompiledFingerprints;
 use super::otp::CompiledOtp;
+use super::stuffing::CompiledStuffing;
 use crate::net::IpSet;
 use crate::policy::{FingerprintList, LimitRule, MatchAction, Policy, PolicyError};
 use crate::{Channel, EventKind, EventType};
@@ -22,6 +23,7 @@ pub(crate) struct Active {
     pub(crate) zones: Vec<Zone>,
     pub(crate) fingerprints: CompiledFingerprints,
     pub(crate) otp: CompiledOtp,
+    pub(crate) stuffing: CompiledStuffing,
 }
 
 /// The lists the host attached, by name: IP lists for zones, fingerprint
@@ -91,12 +93,14 @@ impl Active {
             .collect();
         let fingerprints = CompiledFingerprints::compile(&policy.fingerprints, &lists.fingerprints);
         let otp = CompiledOtp::compile(&policy, keys);
+        let stuffing = CompiledStuffing::compile(&policy.stuffing, keys);
         Ok(Active {
             policy,
             rules,
             zones,
             fingerprints,
             otp,
+            stuffing,
         })
     }
 }

@@ -13,6 +13,7 @@ mod record;
 mod resend;
 mod screen;
 mod spend;
+mod stuffing;
 mod travel;
 mod verdict;
 
@@ -332,6 +333,9 @@ impl<S: Store> Engine<S> {
         }
         for (check, op) in active.otp.cross.read_ops(&self.keys, event, &facts, &policy.keys) {
             plan.push(Step::Cross(check), op);
+        }
+        for (counter, op) in active.stuffing.read_ops(&self.keys, event, &facts, &policy.keys) {
+            plan.push(Step::Stuffing(counter), op);
         }
         if let Some(op) = active.otp.resend.verify_op(&self.keys, event) {
             plan.push(Step::VerifyCode, op);

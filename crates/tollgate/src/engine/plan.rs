@@ -8,14 +8,14 @@ use smallvec::SmallVec;
 use super::compiled::{Active, Rule};
 use super::facts::Facts;
 use super::familiarity::{self, Feature};
-use super::{conversion, cross, live, travel, verdict};
+use super::{conversion, cross, live, stuffing, travel, verdict};
 use crate::limiter::{GcraMode, GcraOutcome};
 use crate::policy::{Counts, OnExceed};
 use crate::store::{Op, OpResult};
 use crate::{Action, Channel, Decision, Event, EventKind, EventType, RateLimitInfo, Reason, ReasonCode, Timestamp};
 
-/// Operations a plan holds inline: the default policy needs up to 11 on a
-/// login (6 limits, 4 familiarity features, travel) and 15 on an SMS send
+/// Operations a plan holds inline: the default policy needs up to 18 on a
+/// login (6 limits, 7 stuffing counters, 4 familiarity features, travel) and 15 on an SMS send
 /// (5 limits, a cap, 2 backoffs, 4 conversion, 3 live and 3 cross-check
 /// reads); more spill to the heap.
 pub(super) const INLINE_OPS: usize = 20;
@@ -82,6 +82,8 @@ pub(super) enum Step {
     Live(live::Counter),
     /// A cross-check read.
     Cross(cross::Check),
+    /// A stuffing detector's count.
+    Stuffing(stuffing::Counter),
 }
 
 impl Plan {
@@ -127,6 +129,7 @@ impl Plan {
         let mut tally = conversion::Tally::default();
         let mut live_counts = live::LiveCounts::default();
         let mut cross_counts = cross::CrossCounts::default();
+        let mut stuffing_tally = stuffing::Tally::default();
         for (step, result) in self.steps.iter().zip(results) {
             match (*step, result) {
                 (Step::Limit(index), OpResult::Gcra(outcome)) => {
@@ -177,6 +180,11 @@ impl Plan {
                 (Step::Live(counter), OpResult::Count(count)) => live_counts.set(counter, *count),
                 (Step::Cross(check), OpResult::Register(value)) => cross_counts.register(check, *value),
                 (Step::Cross(_), OpResult::Count(count)) => cross_counts.count(*count),
+                (Step::Stuffing(counter), OpResult::Count(count)) => {
+                    self.active
+                        .stuffing
+                        .count(counter, *count, &mut stuffing_tally, &mut reasons);
+                }
                 (Step::VerifyCode, OpResult::Gcra(outcome)) => {
                     reasons.extend(self.active.otp.resend.verify_reason(outcome));
                 }

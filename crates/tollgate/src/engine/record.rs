@@ -81,6 +81,9 @@ impl<S: Store> Engine<S> {
             otp.cross
                 .record_ops(&self.keys, event, &facts, &policy.keys, |op| ops.push(op));
         }
+        active
+            .stuffing
+            .record_ops(&self.keys, event, &facts, &policy.keys, failed, |op| ops.push(op));
         // Only successful logins teach what is normal for a user: failures
         // would let an attacker train the history with their own network.
         let learns = event.kind.event_type() == EventType::Login && !outcome.is_failure();

@@ -97,12 +97,14 @@ pub(crate) fn screen(active: &Active, event: &Event, facts: &Facts) -> Screen {
         out.reasons.push(r);
     }
     let points = policy.points.compromised_password;
-    if event.compromised_password && points > 0 {
+    let challenge = policy.credentials.challenge_compromised.contains(&event_type);
+    if event.compromised_password && (points > 0 || challenge) {
         let mut r = Reason::new(
             ReasonCode::CompromisedPassword,
             "password found in a compromised-password corpus",
         );
         r.points = points;
+        r.action = challenge.then_some(Action::Challenge);
         out.reasons.push(r);
     }
     active

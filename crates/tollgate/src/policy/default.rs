@@ -8,7 +8,7 @@
 
 use super::{
     AsnRule, DestinationRule, Dimension, KeyOptions, LimitRule, MatchAction, OnExceed, Points, Policy, Rate,
-    ResendBackoff, RiskTier, Threshold, Thresholds,
+    ResendBackoff, RiskTier, StuffingDetector, Threshold, Thresholds,
 };
 use crate::phone::NumberType;
 use crate::{Asn, Channel, EventType};
@@ -42,6 +42,7 @@ impl Default for Policy {
             keys: KeyOptions::default(),
             thresholds: Thresholds::default(),
             points: Points::default(),
+            credentials: Default::default(),
             familiarity: Default::default(),
             travel: Default::default(),
             network: Default::default(),
@@ -51,6 +52,7 @@ impl Default for Policy {
             fingerprints: Default::default(),
             otp: Default::default(),
             limits: default_limits(),
+            stuffing: default_stuffing(),
         }
     }
 }
@@ -86,6 +88,11 @@ fn default_limits() -> Vec<LimitRule> {
         rule("login-ja4-asn", Login, &[Ja4, Asn], rate(30, MIN), 60).on_exceed(OnExceed::Challenge),
         rule("login-user", Login, &[User], rate(10, MIN), 20).on_exceed(OnExceed::Challenge),
         rule("login-failures-user-ip", Login, &[User, Ip], rate(10, 15 * MIN), 10).counting_failures(true),
+        // Higher than the pair's and only a challenge: the owner must get in
+        // whatever an attacker fails elsewhere (see docs/architecture.md).
+        rule("login-failures-user", Login, &[User], rate(20, HOUR), 20)
+            .counting_failures(true)
+            .on_exceed(OnExceed::Challenge),
         rule(
             "login-failures-ip-prefix",
             Login,
@@ -95,11 +102,6 @@ fn default_limits() -> Vec<LimitRule> {
         )
         .counting_failures(false)
         .on_exceed(OnExceed::Challenge),
-        // Keyed on the network too: real browsers share a handful of JA4s,
-        // so failures per JA4 alone run out for everyone on a busy service.
-        rule("login-failures-ja4-asn", Login, &[Ja4, Asn], rate(60, HOUR), 60)
-            .counting_failures(false)
-            .on_exceed(OnExceed::Challenge),
         rule("signup-ip-prefix", Signup, &[IpPrefix], rate(20, HOUR), 20),
         rule("otp-send-phone", OtpSend, &[Phone], rate(5, HOUR), 5),
         // Even when a verified code ends the resend backoff.
@@ -113,6 +115,22 @@ fn default_limits() -> Vec<LimitRule> {
         ]),
         rule("otp-verify-failures-user", OtpVerify, &[User], rate(5, 15 * MIN), 5).counting_failures(true),
         rule("credential-change-user", CredentialChange, &[User], rate(5, HOUR), 5).on_exceed(OnExceed::Challenge),
+    ]
+}
+
+/// Keyed on what a stuffing run does not rotate. A failure ratio does not
+/// grow with the population behind a key, so it may key on a JA4 alone; a
+/// username count does, so it keys on a network prefix. Replaces a failure
+/// count per JA4 + ASN, which challenged the real users of a browser on an
+/// ISP the attacker shared. See `docs/stuffing.md`.
+fn default_stuffing() -> Vec<StuffingDetector> {
+    use Dimension::*;
+    vec![
+        StuffingDetector::new("stuffing-ja4", &[Ja4], HOUR, MatchAction::Challenge).failure_ratio(50, 200),
+        StuffingDetector::new("stuffing-ja4-asn", &[Ja4, Asn], HOUR, MatchAction::Challenge).failure_ratio(60, 20),
+        StuffingDetector::new("stuffing-ip-prefix", &[IpPrefix], HOUR, MatchAction::Challenge)
+            .distinct_users(200)
+            .failure_ratio(60, 50),
     ]
 }
 

@@ -30,6 +30,7 @@
 //! ```
 
 mod conversion;
+mod credentials;
 mod cross;
 mod default;
 mod error;
@@ -43,11 +44,13 @@ mod rate;
 mod resend;
 mod signals;
 mod spend;
+mod stuffing;
 mod tiers;
 mod validate;
 
 pub use conversion::Conversion;
 pub(crate) use conversion::points as conversion_points;
+pub use credentials::Credentials;
 pub use cross::Cross;
 pub use error::PolicyError;
 pub use fingerprint_list::{Fingerprint, FingerprintKind, FingerprintList, FingerprintListError, FingerprintSet};
@@ -64,6 +67,7 @@ pub use resend::ResendBackoff;
 pub use signals::{AnonymousPoints, Familiarity, Points, Travel};
 pub(crate) use spend::CostTable;
 pub use spend::{CostCsvError, CostEntry, Spend, SpendCeiling, SpendScope, parse_cost_csv};
+pub use stuffing::StuffingDetector;
 pub(crate) use tiers::TierTable;
 pub use tiers::{BUILTIN_RISK_TIERS, RiskTier, TierCsvError, TierEntry, parse_tier_csv};
 
@@ -84,12 +88,16 @@ pub struct Policy {
     pub thresholds: Thresholds,
     /// Points per scored signal.
     pub points: Points,
+    /// What a compromised password does beyond its points.
+    pub credentials: Credentials,
     /// Per-user familiarity of country, network and device.
     pub familiarity: Familiarity,
     /// Impossible travel.
     pub travel: Travel,
     /// Keyed limits.
     pub limits: Vec<LimitRule>,
+    /// Credential-stuffing detectors on logins.
+    pub stuffing: Vec<StuffingDetector>,
     /// Trusted proxies.
     pub network: Network,
     /// IP zones: allow and deny networks, threat-intel lists.

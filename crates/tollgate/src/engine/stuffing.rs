@@ -1,0 +1,196 @@
+//! Credential-stuffing detectors: distinct usernames per key (a sampled
+//! distinct count taken on evaluation) and the failure ratio per key (from
+//! recorded outcomes, only read on evaluation). See `docs/stuffing.md`.
+//!
+//! ```
+//! use tollgate::policy::{Dimension, MatchAction, Policy, StuffingDetector};
+//! use tollgate::{Action, Engine, Event, EventKind, Outcome, Timestamp};
+//!
+//! let mut policy = Policy::default();
+//! policy.stuffing = vec![StuffingDetector::new("prefix", &[Dimension::IpPrefix], 3600, MatchAction::Challenge)
+//!     .failure_ratio(50, 4)];
+//! let engine = Engine::new(policy)?;
+//! for user in ["a", "b", "c", "d"] {
+//!     let login = Event::new(EventKind::Login, Timestamp::EPOCH).with_user(user).with_ip("192.0.2.1".parse()?);
+//!     engine.record(&Outcome::failed(login));
+//! }
+//! let next = Event::new(EventKind::Login, Timestamp::EPOCH).with_user("e").with_ip("192.0.2.9".parse()?);
+//! assert_eq!(engine.evaluate(&next).action, Action::Challenge);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::facts::Facts;
+use crate::limiter::key::KeyHasher;
+use crate::policy::{KeyOptions, StuffingDetector};
+use crate::store::Op;
+use crate::{Event, EventType, Reason, ReasonCode};
+
+/// One username in this many is added to the distinct set; the count is
+/// scaled back up. Keeps a set of at most 64 exact members good for
+/// thresholds in the hundreds.
+pub(super) const SAMPLE: u64 = 8;
+/// The member every unsampled username adds instead, so that the op is
+/// the same for every event; it is taken out of the estimate.
+const SENTINEL: u64 = 1;
+
+#[derive(Debug)]
+pub(crate) struct CompiledStuffing {
+    detectors: Vec<Detector>,
+}
+
+#[derive(Debug)]
+struct Detector {
+    name: Arc<str>,
+    users: u64,
+    attempts: u64,
+    failures: u64,
+    window: Duration,
+    spec: StuffingDetector,
+}
+
+/// What a read op's count is, by detector index.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Counter {
+    Users(u32),
+    Attempts(u32),
+    Failures(u32),
+}
+
+/// The attempts count read just before its detector's failures count.
+#[derive(Debug, Default)]
+pub(super) struct Tally(Option<(u32, u64)>);
+
+impl CompiledStuffing {
+    pub(super) fn compile(detectors: &[StuffingDetector], keys: &KeyHasher) -> Self {
+        let seed = |name: &str, part: &str| keys.hash_of(keys.rule_seed("stuffing"), (name, part));
+        let detectors = detectors
+            .iter()
+            .map(|d| Detector {
+                name: d.name.as_str().into(),
+                users: seed(&d.name, "users"),
+                attempts: seed(&d.name, "attempts"),
+                failures: seed(&d.name, "failures"),
+                window: Duration::from_secs(u64::from(d.window_secs)),
+                spec: d.clone(),
+            })
+            .collect();
+        CompiledStuffing { detectors }
+    }
+
+    fn applying<'a>(
+        &'a self,
+        keys: &'a KeyHasher,
+        event: &'a Event,
+        facts: &'a Facts,
+        opts: &'a KeyOptions,
+    ) -> impl Iterator<Item = (u32, &'a Detector, u64)> + 'a {
+        let login = event.kind.event_type() == EventType::Login;
+        self.detectors
+            .iter()
+            .enumerate()
+            .filter(move |_| login)
+            .filter_map(move |(i, d)| {
+                let base = keys.key(0, &d.spec.key, event, facts, opts)?;
+                Some((u32::try_from(i).unwrap_or(u32::MAX), d, base.0))
+            })
+    }
+
+    /// Evaluation: add the (sampled) username, read attempts and failures.
+    pub(super) fn read_ops<'a>(
+        &'a self,
+        keys: &'a KeyHasher,
+        event: &'a Event,
+        facts: &'a Facts,
+        opts: &'a KeyOptions,
+    ) -> impl Iterator<Item = (Counter, Op)> + 'a {
+        self.applying(keys, event, facts, opts).flat_map(move |(i, d, base)| {
+            let user = event.user.as_ref().map(|u| keys.hash_of(d.users, u));
+            let users = (d.spec.distinct_users > 0).then(|| {
+                let member = user.filter(|h| h % SAMPLE == 0).unwrap_or(SENTINEL);
+                let key = crate::store::StoreKey(keys.hash_of(d.users, base));
+                (
+                    Counter::Users(i),
+                    Op::DistinctAdd {
+                        key,
+                        window: d.window,
+                        member,
+                    },
+                )
+            });
+            let ratio = (d.spec.failure_percent > 0).then(|| {
+                let read = |seed: u64| Op::WindowAdd {
+                    key: crate::store::StoreKey(keys.hash_of(seed, base)),
+                    window: d.window,
+                    amount: 0,
+                };
+                [
+                    (Counter::Attempts(i), read(d.attempts)),
+                    (Counter::Failures(i), read(d.failures)),
+                ]
+            });
+            users.into_iter().chain(ratio.into_iter().flatten())
+        })
+    }
+
+    /// Recording a login outcome: count it, and count it as a failure.
+    pub(super) fn record_ops(
+        &self,
+        keys: &KeyHasher,
+        event: &Event,
+        facts: &Facts,
+        opts: &KeyOptions,
+        failed: bool,
+        mut push: impl FnMut(Op),
+    ) {
+        for (_, d, base) in self.applying(keys, event, facts, opts) {
+            if d.spec.failure_percent == 0 {
+                continue;
+            }
+            let add = |seed: u64| Op::WindowAdd {
+                key: crate::store::StoreKey(keys.hash_of(seed, base)),
+                window: d.window,
+                amount: 1,
+            };
+            push(add(d.attempts));
+            if failed {
+                push(add(d.failures));
+            }
+        }
+    }
+
+    /// Feeds one read count; pushes the reason of a detector that fires.
+    pub(super) fn count(&self, counter: Counter, count: u64, tally: &mut Tally, reasons: &mut Vec<Reason>) {
+        match counter {
+            Counter::Users(i) => {
+                let Some(d) = self.detectors.get(i as usize) else {
+                    return;
+                };
+                let estimate = count.saturating_sub(1).saturating_mul(SAMPLE);
+                if estimate >= u64::from(d.spec.distinct_users) {
+                    let detail = format!("about {estimate} usernames in {} s", d.spec.window_secs);
+                    reasons.push(d.reason(ReasonCode::StuffingDistinctUsers, detail));
+                }
+            }
+            Counter::Attempts(i) => tally.0 = Some((i, count)),
+            Counter::Failures(i) => {
+                let (Some((j, attempts)), Some(d)) = (tally.0.take(), self.detectors.get(i as usize)) else {
+                    return;
+                };
+                let enough = j == i && attempts > 0 && attempts >= u64::from(d.spec.min_attempts);
+                if enough && count.saturating_mul(100) >= attempts.saturating_mul(u64::from(d.spec.failure_percent)) {
+                    let detail = format!("{count} of {attempts} logins failed in {} s", d.spec.window_secs);
+                    reasons.push(d.reason(ReasonCode::StuffingFailureRatio, detail));
+                }
+            }
+        }
+    }
+}
+
+impl Detector {
+    fn reason(&self, code: ReasonCode, detail: String) -> Reason {
+        super::screen::matched(code, detail, &self.name, self.spec.action, self.spec.monitor)
+    }
+}
