@@ -175,91 +175,90 @@ pub(crate) fn credential_stuffing(
 
 /// Appends `budget` events of an SMS pumping run.
 pub(crate) fn otp_pumping(rng: &mut impl Rng, catalog: &Catalog, budget: usize, out: &mut Vec<SimEvent>) {
-    let mut proxies = Proxies::new(2, 5);
-    let accounts = (budget as u64).div_ceil(PUMPING_EVENTS_PER_ACCOUNT);
-    let mut left = budget;
-    let mut account = 0u64;
-    while left > 0 {
-        let (isp, ip, place) = proxies.exit(rng, catalog);
-        let client = Client {
-            ip,
-            isp,
-            software: sw::HEADLESS_CHROME,
-            place,
-            device: Some(rng.random()),
-        };
-        let phone = PUMPED_BLOCK * 1_000 + account % 1_000;
-        let mut at = paced(
-            rng,
-            account.min(accounts.saturating_sub(1)),
-            accounts,
-            PUMPING_FROM_MS,
-            PUMPING_FOR_MS,
-        );
-        let sends = 1 + between(rng, 0, 2);
-        let steps = std::iter::once(Step::Signup).chain((0..sends).map(|_| Step::OtpSend));
-        for step in steps.take(left) {
-            out.push(SimEvent {
-                at_ms: at,
-                scenario: Scenario::OtpPumping,
-                step,
-                account: Some(Account::Fake(u32::try_from(account).unwrap_or(u32::MAX))),
-                client,
-                phone: Some(phone),
-                truth: Truth::Unreported,
-                tag: Tag::Plain,
-            });
-            left -= 1;
-            at += secs(rng, 1, 3) + if step == Step::OtpSend { secs(rng, 30, 90) } else { 0 };
-        }
-        account += 1;
-    }
+    let run = SignupBotRun {
+        scenario: Scenario::OtpPumping,
+        send: Step::OtpSend,
+        first_account: 0,
+        block: PUMPED_BLOCK * 1_000,
+        block_size: 1_000,
+        from_ms: PUMPING_FROM_MS,
+        for_ms: PUMPING_FOR_MS,
+    };
+    run.append(rng, catalog, budget, out);
 }
 
 /// Appends `budget` events of a voice IRSF run: bot sign-ups, each asking
 /// for one to three voice codes to the next number of a high-risk block.
 pub(crate) fn voice_irsf(rng: &mut impl Rng, catalog: &Catalog, budget: usize, out: &mut Vec<SimEvent>) {
-    let mut proxies = Proxies::new(2, 5);
-    let accounts = (budget as u64).div_ceil(PUMPING_EVENTS_PER_ACCOUNT);
-    let mut left = budget;
-    // Fake account ids after the pumping run's, so the two never share one.
-    let mut account = 1u64 << 24;
-    let mut n = 0u64;
-    while left > 0 {
-        let (isp, ip, place) = proxies.exit(rng, catalog);
-        let client = Client {
-            ip,
-            isp,
-            software: sw::HEADLESS_CHROME,
-            place,
-            device: Some(rng.random()),
-        };
-        let phone = IRSF_BLOCK * 10_000 + n % 10_000;
-        let mut at = paced(
-            rng,
-            n.min(accounts.saturating_sub(1)),
-            accounts,
-            IRSF_FROM_MS,
-            IRSF_FOR_MS,
-        );
-        let calls = 1 + between(rng, 0, 2);
-        let steps = std::iter::once(Step::Signup).chain((0..calls).map(|_| Step::VoiceSend));
-        for step in steps.take(left) {
-            out.push(SimEvent {
-                at_ms: at,
-                scenario: Scenario::VoiceIrsf,
-                step,
-                account: Some(Account::Fake(u32::try_from(account).unwrap_or(u32::MAX))),
-                client,
-                phone: Some(phone),
-                truth: Truth::Unreported,
-                tag: Tag::Plain,
-            });
-            left -= 1;
-            at += secs(rng, 1, 3) + if step == Step::VoiceSend { secs(rng, 30, 90) } else { 0 };
+    let run = SignupBotRun {
+        scenario: Scenario::VoiceIrsf,
+        send: Step::VoiceSend,
+        // Fake account ids after the pumping run's, so the two never share one.
+        first_account: 1 << 24,
+        block: IRSF_BLOCK * 10_000,
+        block_size: 10_000,
+        from_ms: IRSF_FROM_MS,
+        for_ms: IRSF_FOR_MS,
+    };
+    run.append(rng, catalog, budget, out);
+}
+
+/// A toll-fraud run from a sign-up bot farm: fresh fake accounts behind
+/// rotating proxies, each asking for one to three codes (`send`) to the
+/// next number of a block, paced over the run's period.
+struct SignupBotRun {
+    scenario: Scenario,
+    send: Step,
+    first_account: u64,
+    /// The block's first number; the run walks `block_size` numbers from it.
+    block: u64,
+    block_size: u64,
+    from_ms: u64,
+    for_ms: u64,
+}
+
+impl SignupBotRun {
+    fn append(&self, rng: &mut impl Rng, catalog: &Catalog, budget: usize, out: &mut Vec<SimEvent>) {
+        let mut proxies = Proxies::new(2, 5);
+        let accounts = (budget as u64).div_ceil(PUMPING_EVENTS_PER_ACCOUNT);
+        let mut left = budget;
+        let mut n = 0u64;
+        while left > 0 {
+            let (isp, ip, place) = proxies.exit(rng, catalog);
+            let client = Client {
+                ip,
+                isp,
+                software: sw::HEADLESS_CHROME,
+                place,
+                device: Some(rng.random()),
+            };
+            let phone = self.block + n % self.block_size;
+            let account = self.first_account + n;
+            let mut at = paced(
+                rng,
+                n.min(accounts.saturating_sub(1)),
+                accounts,
+                self.from_ms,
+                self.for_ms,
+            );
+            let sends = 1 + between(rng, 0, 2);
+            let steps = std::iter::once(Step::Signup).chain((0..sends).map(|_| self.send));
+            for step in steps.take(left) {
+                out.push(SimEvent {
+                    at_ms: at,
+                    scenario: self.scenario,
+                    step,
+                    account: Some(Account::Fake(u32::try_from(account).unwrap_or(u32::MAX))),
+                    client,
+                    phone: Some(phone),
+                    truth: Truth::Unreported,
+                    tag: Tag::Plain,
+                });
+                left -= 1;
+                at += secs(rng, 1, 3) + if step == self.send { secs(rng, 30, 90) } else { 0 };
+            }
+            n += 1;
         }
-        account += 1;
-        n += 1;
     }
 }
 
