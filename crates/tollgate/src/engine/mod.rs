@@ -28,6 +28,7 @@ pub use plan::{Ops, Plan};
 
 #[cfg(feature = "geo")]
 use crate::geo::GeoSet;
+use crate::limiter::KeySecret;
 use crate::limiter::key::KeyHasher;
 use crate::net::IpSet;
 use crate::policy::RiskTier;
@@ -101,7 +102,7 @@ impl Engine<MemoryStore> {
         EngineBuilder {
             policy,
             store: MemoryStore::default(),
-            key_seed: None,
+            key_secret: None,
         }
     }
 }
@@ -113,7 +114,7 @@ impl Engine<MemoryStore> {
 pub struct EngineBuilder<S> {
     policy: Policy,
     store: S,
-    key_seed: Option<u64>,
+    key_secret: Option<KeySecret>,
 }
 
 impl<S: Store> EngineBuilder<S> {
@@ -122,22 +123,31 @@ impl<S: Store> EngineBuilder<S> {
         EngineBuilder {
             policy: self.policy,
             store,
-            key_seed: self.key_seed,
+            key_secret: self.key_secret,
         }
     }
 
-    /// Derives counter keys from `seed` instead of a random secret, so two
-    /// runs on the same traffic evict the same keys: for simulations and
-    /// replays. In production leave it unset: a key seed an attacker knows
-    /// lets them aim hash collisions at other clients' counters.
-    pub fn key_seed(mut self, seed: u64) -> Self {
-        self.key_seed = Some(seed);
+    /// Hashes counter keys under `secret` instead of a random one. Every
+    /// instance that shares a store must use the same secret (and policy
+    /// rule names) to find the same counters; keep it as secret as a
+    /// session key: whoever knows it can aim hash collisions at other
+    /// clients' counters and test guesses of identifiers against keys.
+    pub fn key_secret(mut self, secret: KeySecret) -> Self {
+        self.key_secret = Some(secret);
         self
+    }
+
+    /// Derives counter keys from `seed` ([`KeySecret::from_seed`]), so two
+    /// runs on the same traffic evict the same keys: for simulations and
+    /// replays. In production use [`key_secret`](Self::key_secret) or
+    /// leave both unset (a random secret).
+    pub fn key_seed(self, seed: u64) -> Self {
+        self.key_secret(KeySecret::from_seed(seed))
     }
 
     /// Validates the policy and builds the engine.
     pub fn build(self) -> Result<Engine<S>, PolicyError> {
-        let keys = self.key_seed.map_or_else(KeyHasher::new, KeyHasher::with_seed);
+        let keys = KeyHasher::with_secret(&self.key_secret.unwrap_or_else(KeySecret::random));
         let active = Active::compile(Arc::new(self.policy), &keys, &Lists::default())?;
         Ok(Engine {
             active: ArcSwap::from_pointee(active),

@@ -1,47 +1,65 @@
 //! Limiter keys: a keyed hash of the rule name and the values of the rule's
 //! dimensions, so raw IPs, user ids and phone numbers never become map keys
 //! and an attacker cannot choose colliding keys.
+//!
+//! The hash is SipHash-1-3 under the engine's [`KeySecret`] over the
+//! explicit encoding of [`encode`](super::encode): stable across machines,
+//! builds and Rust releases, so instances sharing a store agree on keys.
 
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::Hasher;
 use std::net::IpAddr;
 
+use siphasher::sip::SipHasher13;
+
+use super::KeySecret;
+use super::encode::{KeyPart, KeySink};
 use crate::Event;
 use crate::engine::Facts;
 use crate::policy::{Dimension, KeyOptions};
 use crate::store::StoreKey;
 
-/// Hashes limiter keys with a per-engine secret seed.
+/// Hashes limiter keys under a per-engine secret.
 #[derive(Clone, Debug)]
-pub(crate) struct KeyHasher(ahash::RandomState);
+pub(crate) struct KeyHasher(SipHasher13);
+
+struct Sink(SipHasher13);
+
+impl KeySink for Sink {
+    fn put(&mut self, bytes: &[u8]) {
+        self.0.write(bytes);
+    }
+}
 
 impl KeyHasher {
+    /// A hasher under a fresh random secret.
+    #[cfg(test)]
     pub(crate) fn new() -> Self {
-        KeyHasher(ahash::RandomState::new())
+        KeyHasher::with_secret(&KeySecret::random())
     }
 
-    /// A hasher whose keys are a function of `seed` (splitmix64 expands it
-    /// to ahash's four seeds).
-    pub(crate) fn with_seed(seed: u64) -> Self {
-        let mut state = seed;
-        let mut next = || {
-            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            z ^ (z >> 31)
-        };
-        KeyHasher(ahash::RandomState::with_seeds(next(), next(), next(), next()))
+    /// A hasher under `secret`.
+    pub(crate) fn with_secret(secret: &KeySecret) -> Self {
+        KeyHasher(SipHasher13::new_with_key(&secret.sip_keys()))
+    }
+
+    fn sink(&self) -> Sink {
+        Sink(self.0)
     }
 
     /// A hash of a rule's name, mixed into each of its keys so that rules
     /// keep separate counters, and keep them across policy swaps.
     pub(crate) fn rule_seed(&self, name: &str) -> u64 {
-        self.0.hash_one(name)
+        let mut sink = self.sink();
+        name.encode(&mut sink);
+        sink.0.finish()
     }
 
     /// A keyed hash of `value` under `seed`.
-    pub(crate) fn hash_of(&self, seed: u64, value: impl Hash) -> u64 {
-        self.0.hash_one((seed, value))
+    pub(crate) fn hash_of(&self, seed: u64, value: impl KeyPart) -> u64 {
+        let mut sink = self.sink();
+        seed.encode(&mut sink);
+        value.encode(&mut sink);
+        sink.0.finish()
     }
 
     /// The key for `dims` of `event` under a rule, or `None` when the event
@@ -54,38 +72,38 @@ impl KeyHasher {
         facts: &Facts,
         opts: &KeyOptions,
     ) -> Option<StoreKey> {
-        let mut h = self.0.build_hasher();
-        seed.hash(&mut h);
+        let mut sink = self.sink();
+        seed.encode(&mut sink);
         for dim in dims {
-            hash_dimension(&mut h, dim, event, facts, opts)?;
+            hash_dimension(&mut sink, dim, event, facts, opts)?;
         }
-        Some(StoreKey(h.finish()))
+        Some(StoreKey(sink.0.finish()))
     }
 }
 
-fn hash_dimension(h: &mut impl Hasher, dim: &Dimension, e: &Event, facts: &Facts, opts: &KeyOptions) -> Option<()> {
+fn hash_dimension(h: &mut Sink, dim: &Dimension, e: &Event, facts: &Facts, opts: &KeyOptions) -> Option<()> {
     // A tag per dimension keeps e.g. a user named like a device id apart.
     match dim {
-        Dimension::Ip => (0u8, masked(e.ip?, 32, opts.ipv6_host_prefix)).hash(h),
-        Dimension::IpPrefix => (1u8, network(e.ip?, opts)).hash(h),
-        Dimension::Asn => (2u8, facts.asn?).hash(h),
-        Dimension::Country => (3u8, facts.country?).hash(h),
-        Dimension::Ja4 => (4u8, e.ja4.as_ref()?).hash(h),
-        Dimension::Ja3 => (5u8, e.ja3.as_ref()?).hash(h),
-        Dimension::Http2 => (6u8, e.http2.as_ref()?).hash(h),
-        Dimension::HeaderFp => (7u8, e.header_fp.as_ref()?).hash(h),
-        Dimension::Header(name) => (8u8, name, e.header(name.as_str())?).hash(h),
-        Dimension::User => (9u8, e.user.as_ref()?).hash(h),
-        Dimension::UserAgent => (10u8, e.user_agent.as_deref()?).hash(h),
-        Dimension::Phone => (11u8, e.phone.as_ref()?).hash(h),
+        Dimension::Ip => (0u8, masked(e.ip?, 32, opts.ipv6_host_prefix)).encode(h),
+        Dimension::IpPrefix => (1u8, network(e.ip?, opts)).encode(h),
+        Dimension::Asn => (2u8, facts.asn?).encode(h),
+        Dimension::Country => (3u8, facts.country?).encode(h),
+        Dimension::Ja4 => (4u8, e.ja4.as_ref()?).encode(h),
+        Dimension::Ja3 => (5u8, e.ja3.as_ref()?).encode(h),
+        Dimension::Http2 => (6u8, e.http2.as_ref()?).encode(h),
+        Dimension::HeaderFp => (7u8, e.header_fp.as_ref()?).encode(h),
+        Dimension::Header(name) => (8u8, name, e.header(name.as_str())?).encode(h),
+        Dimension::User => (9u8, e.user.as_ref()?).encode(h),
+        Dimension::UserAgent => (10u8, e.user_agent.as_deref()?).encode(h),
+        Dimension::Phone => (11u8, e.phone.as_ref()?).encode(h),
         Dimension::PhonePrefix => {
             let prefix = e
                 .phone
                 .as_ref()?
                 .prefix_without_last(usize::from(opts.phone_prefix_drop));
-            (12u8, prefix).hash(h)
+            (12u8, prefix).encode(h)
         }
-        Dimension::Device => (13u8, e.device.as_ref()?).hash(h),
+        Dimension::Device => (13u8, e.device.as_ref()?).encode(h),
     }
     Some(())
 }

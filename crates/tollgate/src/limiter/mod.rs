@@ -4,7 +4,10 @@
 //! [`Engine`](crate::Engine); this module holds the parts a store needs to
 //! agree with the engine, and that benchmarks and tests call directly.
 
+pub(crate) mod encode;
 mod gcra;
 pub(crate) mod key;
+mod secret;
 
 pub use gcra::{GcraMode, GcraOutcome, GcraParams, gcra};
+pub use secret::{KeySecret, KeySecretError};
