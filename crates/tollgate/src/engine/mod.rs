@@ -1,5 +1,6 @@
 //! The engine: policy + store + the decision path.
 
+mod asynchronous;
 mod compiled;
 mod conversion;
 mod cross;
@@ -23,6 +24,7 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 use smallvec::SmallVec;
 
+pub use asynchronous::StoreTransition;
 pub(crate) use facts::Facts;
 pub use plan::{Ops, Plan};
 
@@ -32,7 +34,7 @@ use crate::limiter::key::KeyHasher;
 use crate::net::IpSet;
 use crate::policy::RiskTier;
 use crate::policy::{FingerprintList, Policy, PolicyError};
-use crate::store::{CapMode, MemoryStore, Op, OpResult, Store, StoreKey};
+use crate::store::{AsyncStore, CapMode, MemoryStore, Op, OpResult, Store, StoreKey};
 use crate::{Decision, E164, Event};
 use compiled::{Active, Lists};
 use familiarity::{Feature, Seeds};
@@ -75,6 +77,7 @@ pub struct Engine<S = MemoryStore> {
     seeds: Seeds,
     travel_seed: u64,
     store: S,
+    health: asynchronous::Health,
 }
 
 impl Engine<MemoryStore> {
@@ -116,9 +119,9 @@ pub struct EngineBuilder<S> {
     key_seed: Option<u64>,
 }
 
-impl<S: Store> EngineBuilder<S> {
+impl<S: AsyncStore> EngineBuilder<S> {
     /// Uses `store` for counters.
-    pub fn store<T: Store>(self, store: T) -> EngineBuilder<T> {
+    pub fn store<T: AsyncStore>(self, store: T) -> EngineBuilder<T> {
         EngineBuilder {
             policy: self.policy,
             store,
@@ -148,13 +151,17 @@ impl<S: Store> EngineBuilder<S> {
             travel_seed: keys.rule_seed("travel.last_login"),
             keys,
             store: self.store,
+            health: asynchronous::Health::default(),
         })
     }
 }
 
-impl<S: Store> Engine<S> {
+impl<S> Engine<S> {
     /// An engine over the given store.
-    pub fn with_store(policy: Policy, store: S) -> Result<Self, PolicyError> {
+    pub fn with_store(policy: Policy, store: S) -> Result<Self, PolicyError>
+    where
+        S: AsyncStore,
+    {
         Engine::builder(policy).store(store).build()
     }
 
@@ -284,7 +291,10 @@ impl<S: Store> Engine<S> {
     }
 
     /// Decides on an event, running its counter operations in the engine's store.
-    pub fn evaluate(&self, event: &Event) -> Decision {
+    pub fn evaluate(&self, event: &Event) -> Decision
+    where
+        S: Store,
+    {
         let plan = self.prepare(event);
         let mut results: SmallVec<[OpResult; plan::INLINE_OPS]> = SmallVec::from_elem(OpResult::Done, plan.ops().len());
         match self.store.execute(plan.at(), plan.ops(), &mut results) {
