@@ -9,7 +9,7 @@ use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, Responder, ResponseError};
-use tollgate::store::{MemoryStore, Store};
+use tollgate::store::{AsyncStore, MemoryStore, Store};
 use tollgate::{Decision, Event, EventKind};
 use tollgate_tower::context::RequestContext;
 use tollgate_tower::response::Rejection;
@@ -41,7 +41,7 @@ impl<S> std::ops::Deref for Guard<S> {
     }
 }
 
-impl<S: Store + 'static> FromRequest for Guard<S> {
+impl<S: AsyncStore + 'static> FromRequest for Guard<S> {
     type Error = MissingMiddleware;
     type Future = Ready<Result<Self, Self::Error>>;
 
@@ -77,14 +77,40 @@ impl<S: Store> Guard<S> {
 
     /// Evaluates an event built by the caller (see [`GuardCore::event`]).
     pub fn evaluate_event(&self, event: Event) -> Result<Admitted, Refusal> {
-        match self.core.decide(&event) {
-            (decision, Some(rejection)) => Err(Refusal(Box::new(Refused {
-                rejection,
-                decision,
-                event,
-            }))),
-            (decision, None) => Ok(Admitted { event, decision }),
-        }
+        let decided = self.core.decide(&event);
+        admit(event, decided)
+    }
+}
+
+/// Over any [`AsyncStore`] (a networked store such as Redis): the same
+/// evaluation, awaited; while the store is unavailable the policy's
+/// `[store] on_failure` decides. Outcomes: the `*_async` methods of
+/// [`GuardCore`] (`guard.login_failed_async(user).await`).
+impl<S: AsyncStore> Guard<S> {
+    /// [`evaluate`](Guard::evaluate), awaited.
+    pub async fn evaluate_async(
+        &self,
+        kind: EventKind,
+        fill: impl FnOnce(Event) -> Event,
+    ) -> Result<Admitted, Refusal> {
+        self.evaluate_event_async(fill(self.event(kind))).await
+    }
+
+    /// [`evaluate_event`](Guard::evaluate_event), awaited.
+    pub async fn evaluate_event_async(&self, event: Event) -> Result<Admitted, Refusal> {
+        let decided = self.core.decide_async(&event).await;
+        admit(event, decided)
+    }
+}
+
+fn admit(event: Event, decided: (Decision, Option<Rejection>)) -> Result<Admitted, Refusal> {
+    match decided {
+        (decision, Some(rejection)) => Err(Refusal(Box::new(Refused {
+            rejection,
+            decision,
+            event,
+        }))),
+        (decision, None) => Ok(Admitted { event, decision }),
     }
 }
 

@@ -43,12 +43,13 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::response::{IntoResponse, IntoResponseParts, Response, ResponseParts};
 use http::request::Parts;
 use http::{Extensions, HeaderValue};
-use tollgate::store::{MemoryStore, Store};
+use tollgate::store::{AsyncStore, MemoryStore, Store};
 use tollgate::{Decision, Engine, Event, EventKind};
 pub use tollgate_tower::context::{ContextConfig, RequestContext};
 pub use tollgate_tower::response::{Rejection, ResponseConfig};
 pub use tollgate_tower::{
     ConnectionFingerprints, GuardCore, PeerAddr, PreAuth, Tollgate, TollgateLayer, TollgateService,
+    log_store_transition,
 };
 
 /// The socket peer as axum's `serve` records it: `ConnectInfo<SocketAddr>`
@@ -65,7 +66,7 @@ pub fn connect_info_peer(extensions: &Extensions) -> Option<IpAddr> {
 /// A [`TollgateLayer`] over `engine` that reads the peer from axum's
 /// connect info ([`connect_info_peer`]). Add routes with
 /// [`protect`](TollgateLayer::protect) and apply it with `Router::layer`.
-pub fn layer<S: Store>(engine: Arc<Engine<S>>) -> TollgateLayer<S> {
+pub fn layer<S: AsyncStore>(engine: Arc<Engine<S>>) -> TollgateLayer<S> {
     TollgateLayer::new(engine).peer(connect_info_peer)
 }
 
@@ -93,7 +94,7 @@ impl<S> std::ops::Deref for Guard<S> {
 impl<St, S> FromRequestParts<St> for Guard<S>
 where
     St: Send + Sync,
-    S: Store + 'static,
+    S: AsyncStore + 'static,
 {
     type Rejection = MissingLayer;
 
@@ -123,14 +124,40 @@ impl<S: Store> Guard<S> {
 
     /// Evaluates an event built by the caller (see [`GuardCore::event`]).
     pub fn evaluate_event(&self, event: Event) -> Result<Admitted, Refusal> {
-        match self.core.decide(&event) {
-            (decision, Some(rejection)) => Err(Refusal(Box::new(Refused {
-                rejection,
-                decision,
-                event,
-            }))),
-            (decision, None) => Ok(Admitted { event, decision }),
-        }
+        let decided = self.core.decide(&event);
+        admit(event, decided)
+    }
+}
+
+/// Over any [`AsyncStore`] (a networked store such as Redis): the same
+/// evaluation, awaited; while the store is unavailable the policy's
+/// `[store] on_failure` decides. Outcomes: the `*_async` methods of
+/// [`GuardCore`] (`guard.login_failed_async(user).await`).
+impl<S: AsyncStore> Guard<S> {
+    /// [`evaluate`](Guard::evaluate), awaited.
+    pub async fn evaluate_async(
+        &self,
+        kind: EventKind,
+        fill: impl FnOnce(Event) -> Event,
+    ) -> Result<Admitted, Refusal> {
+        self.evaluate_event_async(fill(self.event(kind))).await
+    }
+
+    /// [`evaluate_event`](Guard::evaluate_event), awaited.
+    pub async fn evaluate_event_async(&self, event: Event) -> Result<Admitted, Refusal> {
+        let decided = self.core.decide_async(&event).await;
+        admit(event, decided)
+    }
+}
+
+fn admit(event: Event, decided: (Decision, Option<Rejection>)) -> Result<Admitted, Refusal> {
+    match decided {
+        (decision, Some(rejection)) => Err(Refusal(Box::new(Refused {
+            rejection,
+            decision,
+            event,
+        }))),
+        (decision, None) => Ok(Admitted { event, decision }),
     }
 }
 

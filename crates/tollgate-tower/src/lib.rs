@@ -46,4 +46,4 @@ mod shared;
 pub use fingerprints::ConnectionFingerprints;
 pub use guard::GuardCore;
 pub use layer::{PeerAddr, ResponseFuture, TollgateLayer, TollgateService};
-pub use shared::{PreAuth, Tollgate};
+pub use shared::{PreAuth, Tollgate, log_store_transition};
