@@ -25,7 +25,9 @@ use crate::response::{add_rate_limit_headers, misconfigured, rejection_response}
 ///
 /// Extracting it on a route the middleware does not wrap is a 500 naming
 /// the misconfiguration ([`MissingMiddleware`]), never a panic. For an
-/// engine over another store, extract `Guard<YourStore>`.
+/// engine over another store, extract `Guard<YourStore>`; over an
+/// [`AsyncStore`] that is not an in-process [`Store`], evaluate with
+/// [`evaluate_async`](Guard::evaluate_async).
 #[derive(Clone, Debug)]
 pub struct Guard<S = MemoryStore> {
     core: GuardCore<S>,

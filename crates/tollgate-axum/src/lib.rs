@@ -32,6 +32,46 @@
 //! # let _ = app.into_make_service_with_connect_info::<SocketAddr>();
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! ## Over a networked store
+//!
+//! An engine over any [`AsyncStore`] (a Redis store, or this stand-in)
+//! works the same way: the layer awaits the store on protected routes, and
+//! handlers extract `Guard<TheStore>` and use the `*_async` methods. While
+//! the store is unavailable, the policy's `[store] on_failure` decides
+//! (`docs/architecture.md`).
+//!
+//! ```
+//! use std::sync::Arc;
+//! use axum::{Router, routing::post};
+//! use tollgate::store::{AsyncStore, Op, OpResult, StoreError};
+//! use tollgate::{Engine, EventKind, Timestamp};
+//! use tollgate::policy::Policy;
+//! use tollgate_axum::{Guard, Refusal};
+//!
+//! #[derive(Debug)]
+//! struct Remote;
+//!
+//! impl AsyncStore for Remote {
+//!     async fn execute(&self, _at: Timestamp, _ops: &[Op], _results: &mut [OpResult]) -> Result<(), StoreError> {
+//!         Err(StoreError::Unavailable("not connected".into()))
+//!     }
+//! }
+//!
+//! async fn login(guard: Guard<Remote>) -> Result<&'static str, Refusal> {
+//!     let admitted = guard.evaluate_async(EventKind::Login, |e| e.with_user("alice")).await?;
+//!     guard.failed_async(admitted.event()).await;
+//!     Ok("no")
+//! }
+//!
+//! let engine = Arc::new(Engine::builder(Policy::default()).store(Remote).build()?);
+//! engine.on_store_transition(tollgate_axum::log_store_transition);
+//! let app: Router = Router::new()
+//!     .route("/login", post(login))
+//!     .layer(tollgate_axum::layer(engine).protect("/login", EventKind::Login));
+//! # let _ = app;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -75,7 +115,8 @@ pub fn layer<S: AsyncStore>(engine: Arc<Engine<S>>) -> TollgateLayer<S> {
 ///
 /// Extracting it without the layer is a 500 naming the misconfiguration
 /// ([`MissingLayer`]). For an engine over another store, extract
-/// `Guard<YourStore>`.
+/// `Guard<YourStore>`; over an [`AsyncStore`] that is not an in-process
+/// [`Store`], evaluate with [`evaluate_async`](Guard::evaluate_async).
 #[derive(Clone, Debug)]
 pub struct Guard<S = MemoryStore> {
     core: GuardCore<S>,

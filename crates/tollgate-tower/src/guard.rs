@@ -18,6 +18,11 @@
 //! guard.login_failed("alice");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! Over an [`AsyncStore`] (Redis) the same calls are awaited:
+//! [`decide_async`](GuardCore::decide_async),
+//! [`login_failed_async`](GuardCore::login_failed_async) and the other
+//! `*_async` outcome helpers.
 
 use tollgate::store::{AsyncStore, MemoryStore, Store};
 use tollgate::{Decision, Event, EventKind, Outcome};

@@ -70,6 +70,12 @@ impl<S> fmt::Debug for Config<S> {
 ///
 /// Bodies are never read or buffered. The response body type must
 /// implement `From<String>` (axum's `Body`, `String`, `Full<Bytes>`, ...).
+///
+/// The store may be any [`AsyncStore`]: on protected routes the evaluation
+/// is awaited before the inner service is called, so the inner service must
+/// be `Clone + Send` (as axum's routers are) and the request body `Send`;
+/// that path boxes one future per request. Other routes are passed on
+/// without one.
 pub struct TollgateLayer<S = MemoryStore> {
     config: Arc<Config<S>>,
 }
