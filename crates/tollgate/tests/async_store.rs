@@ -285,3 +285,39 @@ fn events_without_counter_ops_never_touch_the_store() {
     assert_eq!(calls(&engine), 0);
     assert!(engine.store_healthy());
 }
+
+#[test]
+fn concurrent_failures_and_recoveries_report_one_transition_each() {
+    let engine = engine(r#"on_failure = "local""#);
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&seen);
+    engine.on_store_transition(move |t| sink.lock().unwrap().push(t.clone()));
+    let burst = |from: u64| {
+        std::thread::scope(|scope| {
+            for thread in 0..8u64 {
+                let engine = &engine;
+                scope.spawn(move || {
+                    for i in 0..200 {
+                        let ip = format!("203.0.113.{}", thread * 10 + i % 10);
+                        now(engine.evaluate_async(&login(from + i, &ip)));
+                    }
+                });
+            }
+        });
+    };
+    down(&engine, true);
+    burst(0);
+    down(&engine, false);
+    burst(10_000);
+    let seen = seen.lock().unwrap();
+    let failing = seen
+        .iter()
+        .filter(|t| matches!(t, StoreTransition::Failing { .. }))
+        .count();
+    let recovered = seen
+        .iter()
+        .filter(|t| matches!(t, StoreTransition::Recovered { .. }))
+        .count();
+    assert_eq!((failing, recovered), (1, 1), "{seen:?}");
+    assert!(engine.store_healthy());
+}

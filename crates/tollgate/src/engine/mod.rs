@@ -46,7 +46,9 @@ use plan::Step;
 /// the policy (arc-swap) and sharded on the counters. Two drivers share
 /// one path: [`evaluate`](Engine::evaluate) runs it against the engine's own
 /// store; [`prepare`](Engine::prepare) and [`conclude`](Engine::conclude)
-/// split it around a store the caller runs, such as a networked one.
+/// split it around a store the caller runs, such as a networked one;
+/// [`evaluate_async`](Engine::evaluate_async) runs that split over an
+/// [`AsyncStore`], with the policy's `[store] on_failure` while it fails.
 ///
 /// ```
 /// use tollgate::{Action, Engine, Event, EventKind, Timestamp};
