@@ -37,6 +37,30 @@ impl AsyncStore for Switchable {
     }
 }
 
+/// The shape of a networked store crate: an inherent `async fn execute`
+/// (with its own timeout) and the trait implemented by delegating to it.
+#[derive(Debug, Default)]
+struct Delegating {
+    counters: MemoryStore,
+}
+
+impl Delegating {
+    async fn execute(&self, at: Timestamp, ops: &[Op], results: &mut [OpResult]) -> Result<(), StoreError> {
+        Store::execute(&self.counters, at, ops, results)
+    }
+}
+
+impl AsyncStore for Delegating {
+    fn execute<'a>(
+        &'a self,
+        at: Timestamp,
+        ops: &'a [Op],
+        results: &'a mut [OpResult],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send + 'a {
+        Delegating::execute(self, at, ops, results)
+    }
+}
+
 /// Polls a future that never waits (the fake store's are ready at once).
 fn now<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
@@ -320,4 +344,15 @@ fn concurrent_failures_and_recoveries_report_one_transition_each() {
         .count();
     assert_eq!((failing, recovered), (1, 1), "{seen:?}");
     assert!(engine.store_healthy());
+}
+
+#[test]
+fn a_store_delegating_to_its_inherent_execute_counts() {
+    let policy = engine("").policy().as_ref().clone();
+    let engine = Engine::builder(policy).store(Delegating::default()).build().unwrap();
+    let ip = "198.51.100.1";
+    assert!(now(engine.evaluate_async(&login(0, ip))).is_allow());
+    assert!(now(engine.evaluate_async(&login(1, ip))).is_allow());
+    assert_eq!(codes(&now(engine.evaluate_async(&login(2, ip)))), ["limit.exceeded"]);
+    assert!(!engine.store().counters.is_empty());
 }
