@@ -220,10 +220,11 @@ impl<Inner: fmt::Debug, S> fmt::Debug for TollgateService<Inner, S> {
 type Deciding<B, E> = Pin<Box<dyn Future<Output = Result<Response<B>, E>> + Send>>;
 
 pin_project_lite::pin_project! {
-    /// The future of [`TollgateService`].
+    /// The future of [`TollgateService`]. `E` is the inner service's error
+    /// (axum's is `Infallible`, the default).
     #[project = ResponseFutureProj]
     #[allow(missing_docs, unreachable_pub)]
-    pub enum ResponseFuture<F, B, E> {
+    pub enum ResponseFuture<F, B, E = std::convert::Infallible> {
         /// The inner service's response, to which the headers are added.
         Inner {
             #[pin]
