@@ -9,7 +9,7 @@ use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, Responder, ResponseError};
-use tollgate::store::{MemoryStore, Store};
+use tollgate::store::{AsyncStore, MemoryStore, Store};
 use tollgate::{Decision, Event, EventKind};
 use tollgate_tower::context::RequestContext;
 use tollgate_tower::response::Rejection;
@@ -25,7 +25,9 @@ use crate::response::{add_rate_limit_headers, misconfigured, rejection_response}
 ///
 /// Extracting it on a route the middleware does not wrap is a 500 naming
 /// the misconfiguration ([`MissingMiddleware`]), never a panic. For an
-/// engine over another store, extract `Guard<YourStore>`.
+/// engine over another store, extract `Guard<YourStore>`; over an
+/// [`AsyncStore`] that is not an in-process [`Store`], evaluate with
+/// [`evaluate_async`](Guard::evaluate_async).
 #[derive(Clone, Debug)]
 pub struct Guard<S = MemoryStore> {
     core: GuardCore<S>,
@@ -41,7 +43,7 @@ impl<S> std::ops::Deref for Guard<S> {
     }
 }
 
-impl<S: Store + 'static> FromRequest for Guard<S> {
+impl<S: AsyncStore + 'static> FromRequest for Guard<S> {
     type Error = MissingMiddleware;
     type Future = Ready<Result<Self, Self::Error>>;
 
@@ -77,14 +79,40 @@ impl<S: Store> Guard<S> {
 
     /// Evaluates an event built by the caller (see [`GuardCore::event`]).
     pub fn evaluate_event(&self, event: Event) -> Result<Admitted, Refusal> {
-        match self.core.decide(&event) {
-            (decision, Some(rejection)) => Err(Refusal(Box::new(Refused {
-                rejection,
-                decision,
-                event,
-            }))),
-            (decision, None) => Ok(Admitted { event, decision }),
-        }
+        let decided = self.core.decide(&event);
+        admit(event, decided)
+    }
+}
+
+/// Over any [`AsyncStore`] (a networked store such as Redis): the same
+/// evaluation, awaited; while the store is unavailable the policy's
+/// `[store] on_failure` decides. Outcomes: the `*_async` methods of
+/// [`GuardCore`] (`guard.login_failed_async(user).await`).
+impl<S: AsyncStore> Guard<S> {
+    /// [`evaluate`](Guard::evaluate), awaited.
+    pub async fn evaluate_async(
+        &self,
+        kind: EventKind,
+        fill: impl FnOnce(Event) -> Event,
+    ) -> Result<Admitted, Refusal> {
+        self.evaluate_event_async(fill(self.event(kind))).await
+    }
+
+    /// [`evaluate_event`](Guard::evaluate_event), awaited.
+    pub async fn evaluate_event_async(&self, event: Event) -> Result<Admitted, Refusal> {
+        let decided = self.core.decide_async(&event).await;
+        admit(event, decided)
+    }
+}
+
+fn admit(event: Event, decided: (Decision, Option<Rejection>)) -> Result<Admitted, Refusal> {
+    match decided {
+        (decision, Some(rejection)) => Err(Refusal(Box::new(Refused {
+            rejection,
+            decision,
+            event,
+        }))),
+        (decision, None) => Ok(Admitted { event, decision }),
     }
 }
 

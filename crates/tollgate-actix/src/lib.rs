@@ -7,6 +7,12 @@
 //! `application/problem+json` bodies that never say which signal fired; the
 //! reasons go to the server log through `tracing`.
 //!
+//! The engine's store may be any [`AsyncStore`](tollgate::store::AsyncStore)
+//! (Redis): the middleware awaits it on protected routes, and handlers
+//! extract `Guard<TheStore>` and call [`Guard::evaluate_async`] and the
+//! `*_async` outcome helpers (`guard.login_failed_async(user).await`). While
+//! the store is unavailable, the policy's `[store] on_failure` decides.
+//!
 //! ```
 //! use std::sync::Arc;
 //! use actix_web::{App, HttpResponse, test, web};
@@ -83,4 +89,4 @@ pub use response::{add_rate_limit_headers, rejection_response};
 pub use tollgate_tower::Tollgate as TollgateHandle;
 pub use tollgate_tower::context::{ContextConfig, RequestContext};
 pub use tollgate_tower::response::{Rejection, ResponseConfig};
-pub use tollgate_tower::{ConnectionFingerprints, PreAuth};
+pub use tollgate_tower::{ConnectionFingerprints, PreAuth, log_store_transition};

@@ -13,7 +13,7 @@ use actix_web::HttpMessage;
 use actix_web::body::EitherBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::Method;
-use tollgate::store::{MemoryStore, Store};
+use tollgate::store::{AsyncStore, MemoryStore};
 use tollgate::{Engine, EventKind, Timestamp};
 use tollgate_tower::ConnectionFingerprints;
 use tollgate_tower::context::{ContextConfig, RequestContext};
@@ -99,7 +99,7 @@ impl<S> fmt::Debug for Tollgate<S> {
     }
 }
 
-impl<S: Store> Tollgate<S> {
+impl<S: AsyncStore> Tollgate<S> {
     /// Middleware over a shared engine, building contexts with `context`
     /// (e.g. [`ContextConfig::from_policy`], or your own trusted proxies),
     /// writing rejections with the default [`ResponseConfig`], reading the
@@ -187,7 +187,7 @@ impl<Svc, B, S> Transform<Svc, ServiceRequest> for Tollgate<S>
 where
     Svc: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
     B: 'static,
-    S: Store + 'static,
+    S: AsyncStore + 'static,
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = actix_web::Error;
@@ -223,7 +223,7 @@ impl<Svc, B, S> Service<ServiceRequest> for TollgateMiddleware<Svc, S>
 where
     Svc: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
     B: 'static,
-    S: Store + 'static,
+    S: AsyncStore + 'static,
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = actix_web::Error;
@@ -257,27 +257,27 @@ where
             native.apply(&mut context);
         }
         let route = config.routes.find(req.method().as_str(), req.path());
-        let tollgate = &config.tollgate;
-        let mut rate_limit = None;
-        if let Some(kind) = route {
-            let event = context.event(kind, tollgate.now());
-            let pre = tollgate.evaluate_pre_auth(&event);
-            if let Some(rejection) = tollgate.rejection(&pre.decision) {
-                let response = rejection_response(rejection);
-                return Box::pin(ready(Ok(req.into_response(response).map_into_right_body())));
-            }
-            rate_limit = pre.decision.rate_limit.clone();
-            let mut extensions = req.extensions_mut();
-            extensions.insert(pre.decision.clone());
-            extensions.insert(pre);
-        }
-        {
-            let mut extensions = req.extensions_mut();
-            extensions.insert(context);
-            extensions.insert(tollgate.clone());
-        }
+        let tollgate = config.tollgate.clone();
         let service = Rc::clone(&self.service);
         Box::pin(async move {
+            let mut rate_limit = None;
+            if let Some(kind) = route {
+                let event = context.event(kind, tollgate.now());
+                let pre = tollgate.evaluate_pre_auth_async(&event).await;
+                if let Some(rejection) = tollgate.rejection(&pre.decision) {
+                    let response = rejection_response(rejection);
+                    return Ok(req.into_response(response).map_into_right_body());
+                }
+                rate_limit = pre.decision.rate_limit.clone();
+                let mut extensions = req.extensions_mut();
+                extensions.insert(pre.decision.clone());
+                extensions.insert(pre);
+            }
+            {
+                let mut extensions = req.extensions_mut();
+                extensions.insert(context);
+                extensions.insert(tollgate);
+            }
             let mut response = service.call(req).await?;
             if let Some(info) = &rate_limit {
                 add_rate_limit_headers(response.headers_mut(), info);

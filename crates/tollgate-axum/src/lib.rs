@@ -32,6 +32,46 @@
 //! # let _ = app.into_make_service_with_connect_info::<SocketAddr>();
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! ## Over a networked store
+//!
+//! An engine over any [`AsyncStore`] (a Redis store, or this stand-in)
+//! works the same way: the layer awaits the store on protected routes, and
+//! handlers extract `Guard<TheStore>` and use the `*_async` methods. While
+//! the store is unavailable, the policy's `[store] on_failure` decides
+//! (`docs/architecture.md`).
+//!
+//! ```
+//! use std::sync::Arc;
+//! use axum::{Router, routing::post};
+//! use tollgate::store::{AsyncStore, Op, OpResult, StoreError};
+//! use tollgate::{Engine, EventKind, Timestamp};
+//! use tollgate::policy::Policy;
+//! use tollgate_axum::{Guard, Refusal};
+//!
+//! #[derive(Debug)]
+//! struct Remote;
+//!
+//! impl AsyncStore for Remote {
+//!     async fn execute(&self, _at: Timestamp, _ops: &[Op], _results: &mut [OpResult]) -> Result<(), StoreError> {
+//!         Err(StoreError::Unavailable("not connected".into()))
+//!     }
+//! }
+//!
+//! async fn login(guard: Guard<Remote>) -> Result<&'static str, Refusal> {
+//!     let admitted = guard.evaluate_async(EventKind::Login, |e| e.with_user("alice")).await?;
+//!     guard.failed_async(admitted.event()).await;
+//!     Ok("no")
+//! }
+//!
+//! let engine = Arc::new(Engine::builder(Policy::default()).store(Remote).build()?);
+//! engine.on_store_transition(tollgate_axum::log_store_transition);
+//! let app: Router = Router::new()
+//!     .route("/login", post(login))
+//!     .layer(tollgate_axum::layer(engine).protect("/login", EventKind::Login));
+//! # let _ = app;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -43,12 +83,13 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::response::{IntoResponse, IntoResponseParts, Response, ResponseParts};
 use http::request::Parts;
 use http::{Extensions, HeaderValue};
-use tollgate::store::{MemoryStore, Store};
+use tollgate::store::{AsyncStore, MemoryStore, Store};
 use tollgate::{Decision, Engine, Event, EventKind};
 pub use tollgate_tower::context::{ContextConfig, RequestContext};
 pub use tollgate_tower::response::{Rejection, ResponseConfig};
 pub use tollgate_tower::{
     ConnectionFingerprints, GuardCore, PeerAddr, PreAuth, Tollgate, TollgateLayer, TollgateService,
+    log_store_transition,
 };
 
 /// The socket peer as axum's `serve` records it: `ConnectInfo<SocketAddr>`
@@ -65,7 +106,7 @@ pub fn connect_info_peer(extensions: &Extensions) -> Option<IpAddr> {
 /// A [`TollgateLayer`] over `engine` that reads the peer from axum's
 /// connect info ([`connect_info_peer`]). Add routes with
 /// [`protect`](TollgateLayer::protect) and apply it with `Router::layer`.
-pub fn layer<S: Store>(engine: Arc<Engine<S>>) -> TollgateLayer<S> {
+pub fn layer<S: AsyncStore>(engine: Arc<Engine<S>>) -> TollgateLayer<S> {
     TollgateLayer::new(engine).peer(connect_info_peer)
 }
 
@@ -74,7 +115,8 @@ pub fn layer<S: Store>(engine: Arc<Engine<S>>) -> TollgateLayer<S> {
 ///
 /// Extracting it without the layer is a 500 naming the misconfiguration
 /// ([`MissingLayer`]). For an engine over another store, extract
-/// `Guard<YourStore>`.
+/// `Guard<YourStore>`; over an [`AsyncStore`] that is not an in-process
+/// [`Store`], evaluate with [`evaluate_async`](Guard::evaluate_async).
 #[derive(Clone, Debug)]
 pub struct Guard<S = MemoryStore> {
     core: GuardCore<S>,
@@ -93,7 +135,7 @@ impl<S> std::ops::Deref for Guard<S> {
 impl<St, S> FromRequestParts<St> for Guard<S>
 where
     St: Send + Sync,
-    S: Store + 'static,
+    S: AsyncStore + 'static,
 {
     type Rejection = MissingLayer;
 
@@ -123,14 +165,40 @@ impl<S: Store> Guard<S> {
 
     /// Evaluates an event built by the caller (see [`GuardCore::event`]).
     pub fn evaluate_event(&self, event: Event) -> Result<Admitted, Refusal> {
-        match self.core.decide(&event) {
-            (decision, Some(rejection)) => Err(Refusal(Box::new(Refused {
-                rejection,
-                decision,
-                event,
-            }))),
-            (decision, None) => Ok(Admitted { event, decision }),
-        }
+        let decided = self.core.decide(&event);
+        admit(event, decided)
+    }
+}
+
+/// Over any [`AsyncStore`] (a networked store such as Redis): the same
+/// evaluation, awaited; while the store is unavailable the policy's
+/// `[store] on_failure` decides. Outcomes: the `*_async` methods of
+/// [`GuardCore`] (`guard.login_failed_async(user).await`).
+impl<S: AsyncStore> Guard<S> {
+    /// [`evaluate`](Guard::evaluate), awaited.
+    pub async fn evaluate_async(
+        &self,
+        kind: EventKind,
+        fill: impl FnOnce(Event) -> Event,
+    ) -> Result<Admitted, Refusal> {
+        self.evaluate_event_async(fill(self.event(kind))).await
+    }
+
+    /// [`evaluate_event`](Guard::evaluate_event), awaited.
+    pub async fn evaluate_event_async(&self, event: Event) -> Result<Admitted, Refusal> {
+        let decided = self.core.decide_async(&event).await;
+        admit(event, decided)
+    }
+}
+
+fn admit(event: Event, decided: (Decision, Option<Rejection>)) -> Result<Admitted, Refusal> {
+    match decided {
+        (decision, Some(rejection)) => Err(Refusal(Box::new(Refused {
+            rejection,
+            decision,
+            event,
+        }))),
+        (decision, None) => Ok(Admitted { event, decision }),
     }
 }
 

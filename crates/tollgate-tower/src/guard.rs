@@ -18,8 +18,13 @@
 //! guard.login_failed("alice");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! Over an [`AsyncStore`] (Redis) the same calls are awaited:
+//! [`decide_async`](GuardCore::decide_async),
+//! [`login_failed_async`](GuardCore::login_failed_async) and the other
+//! `*_async` outcome helpers.
 
-use tollgate::store::{MemoryStore, Store};
+use tollgate::store::{AsyncStore, MemoryStore, Store};
 use tollgate::{Decision, Event, EventKind, Outcome};
 
 use crate::context::RequestContext;
@@ -35,7 +40,7 @@ pub struct GuardCore<S = MemoryStore> {
     pre: Option<PreAuth>,
 }
 
-impl<S: Store> GuardCore<S> {
+impl<S> GuardCore<S> {
     /// From what the layer or middleware left in the request's extensions.
     pub fn new(context: RequestContext, tollgate: Tollgate<S>, pre: Option<PreAuth>) -> Self {
         GuardCore { context, tollgate, pre }
@@ -61,7 +66,10 @@ impl<S: Store> GuardCore<S> {
     pub fn event(&self, kind: EventKind) -> Event {
         self.context.event(kind, self.tollgate.now())
     }
+}
 
+/// Evaluation and outcomes over an in-process [`Store`].
+impl<S: Store> GuardCore<S> {
     /// Evaluates `event`; on a route the layer protects for the same event
     /// type, the limiter buckets it already spent on this request are not
     /// spent again. The rejection is `Some` unless the decision allows.
@@ -106,5 +114,56 @@ impl<S: Store> GuardCore<S> {
     /// Reports a verified one-time password for `user`.
     pub fn otp_verify_succeeded(&self, user: &str) {
         self.succeeded(self.event(EventKind::OtpVerify { channel: None }).with_user(user));
+    }
+}
+
+/// Evaluation and outcomes over any [`AsyncStore`] (Redis): the same
+/// methods, awaited, deciding per the policy's `[store] on_failure` while
+/// the store is unavailable.
+impl<S: AsyncStore> GuardCore<S> {
+    /// [`decide`](GuardCore::decide), awaited.
+    pub async fn decide_async(&self, event: &Event) -> (Decision, Option<Rejection>) {
+        let decision = self.tollgate.evaluate_async(event, self.pre.as_ref()).await;
+        let rejection = self.tollgate.rejection(&decision);
+        (decision, rejection)
+    }
+
+    /// [`record`](GuardCore::record), awaited.
+    pub async fn record_async(&self, outcome: &Outcome) {
+        self.tollgate.record_async(outcome).await;
+    }
+
+    /// [`succeeded`](GuardCore::succeeded), awaited.
+    pub async fn succeeded_async(&self, mut event: Event) {
+        event.at = self.tollgate.now();
+        self.record_async(&Outcome::succeeded(event)).await;
+    }
+
+    /// [`failed`](GuardCore::failed), awaited.
+    pub async fn failed_async(&self, mut event: Event) {
+        event.at = self.tollgate.now();
+        self.record_async(&Outcome::failed(event)).await;
+    }
+
+    /// [`login_failed`](GuardCore::login_failed), awaited.
+    pub async fn login_failed_async(&self, user: &str) {
+        self.failed_async(self.event(EventKind::Login).with_user(user)).await;
+    }
+
+    /// [`login_succeeded`](GuardCore::login_succeeded), awaited.
+    pub async fn login_succeeded_async(&self, user: &str) {
+        self.succeeded_async(self.event(EventKind::Login).with_user(user)).await;
+    }
+
+    /// [`otp_verify_failed`](GuardCore::otp_verify_failed), awaited.
+    pub async fn otp_verify_failed_async(&self, user: &str) {
+        self.failed_async(self.event(EventKind::OtpVerify { channel: None }).with_user(user))
+            .await;
+    }
+
+    /// [`otp_verify_succeeded`](GuardCore::otp_verify_succeeded), awaited.
+    pub async fn otp_verify_succeeded_async(&self, user: &str) {
+        self.succeeded_async(self.event(EventKind::OtpVerify { channel: None }).with_user(user))
+            .await;
     }
 }

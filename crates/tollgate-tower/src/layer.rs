@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 
 use http::{Extensions, HeaderName, HeaderValue, Request, Response};
 use smallvec::SmallVec;
-use tollgate::store::{MemoryStore, Store};
+use tollgate::store::{AsyncStore, MemoryStore};
 use tollgate::{Engine, EventKind, Timestamp};
 use tower::{Layer, Service};
 
@@ -70,6 +70,12 @@ impl<S> fmt::Debug for Config<S> {
 ///
 /// Bodies are never read or buffered. The response body type must
 /// implement `From<String>` (axum's `Body`, `String`, `Full<Bytes>`, ...).
+///
+/// The store may be any [`AsyncStore`]: on protected routes the evaluation
+/// is awaited before the inner service is called, so the inner service must
+/// be `Clone + Send` (as axum's routers are) and the request body `Send`;
+/// that path boxes one future per request. Other routes are passed on
+/// without one.
 pub struct TollgateLayer<S = MemoryStore> {
     config: Arc<Config<S>>,
 }
@@ -88,7 +94,7 @@ impl<S> fmt::Debug for TollgateLayer<S> {
     }
 }
 
-impl<S: Store> TollgateLayer<S> {
+impl<S: AsyncStore> TollgateLayer<S> {
     /// A layer over `engine`, trusting the proxies of the engine's policy
     /// and keeping the headers its limits name
     /// ([`ContextConfig::from_policy`]), protecting no route yet.
@@ -209,11 +215,16 @@ impl<Inner: fmt::Debug, S> fmt::Debug for TollgateService<Inner, S> {
     }
 }
 
+/// A boxed response future: a protected route's, which awaits the store
+/// before calling the inner service.
+type Deciding<B, E> = Pin<Box<dyn Future<Output = Result<Response<B>, E>> + Send>>;
+
 pin_project_lite::pin_project! {
-    /// The future of [`TollgateService`].
+    /// The future of [`TollgateService`]. `E` is the inner service's error
+    /// (axum's is `Infallible`, the default).
     #[project = ResponseFutureProj]
     #[allow(missing_docs, unreachable_pub)]
-    pub enum ResponseFuture<F, B> {
+    pub enum ResponseFuture<F, B, E = std::convert::Infallible> {
         /// The inner service's response, to which the headers are added.
         Inner {
             #[pin]
@@ -224,19 +235,24 @@ pin_project_lite::pin_project! {
         Ready {
             response: Option<Response<B>>,
         },
+        /// A protected route: the evaluation, then the inner service.
+        Deciding {
+            future: Deciding<B, E>,
+        },
     }
 }
 
-impl<F, B> fmt::Debug for ResponseFuture<F, B> {
+impl<F, B, E> fmt::Debug for ResponseFuture<F, B, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ResponseFuture::Inner { headers, .. } => f.debug_struct("Inner").field("headers", headers).finish(),
             ResponseFuture::Ready { .. } => f.debug_struct("Ready").finish(),
+            ResponseFuture::Deciding { .. } => f.debug_struct("Deciding").finish(),
         }
     }
 }
 
-impl<F, B, E> Future for ResponseFuture<F, B>
+impl<F, B, E> Future for ResponseFuture<F, B, E>
 where
     F: Future<Output = Result<Response<B>, E>>,
 {
@@ -246,19 +262,24 @@ where
         match self.project() {
             ResponseFutureProj::Inner { future, headers } => {
                 let mut response = std::task::ready!(future.poll(cx))?;
-                // A handler's own evaluation (with the user) may have set
-                // tighter fields: those stay.
-                for (name, value) in headers.take().into_iter().flatten() {
-                    if let http::header::Entry::Vacant(slot) = response.headers_mut().entry(name) {
-                        slot.insert(value);
-                    }
-                }
+                add_missing(&mut response, headers.take());
                 Poll::Ready(Ok(response))
             }
+            ResponseFutureProj::Deciding { future } => future.as_mut().poll(cx),
             ResponseFutureProj::Ready { response } => match response.take() {
                 Some(response) => Poll::Ready(Ok(response)),
                 None => Poll::Pending,
             },
+        }
+    }
+}
+
+/// Adds the layer's `RateLimit` headers; a handler's own evaluation (with
+/// the user) may have set tighter ones: those stay.
+fn add_missing<B>(response: &mut Response<B>, headers: Option<[(HeaderName, HeaderValue); 2]>) {
+    for (name, value) in headers.into_iter().flatten() {
+        if let http::header::Entry::Vacant(slot) = response.headers_mut().entry(name) {
+            slot.insert(value);
         }
     }
 }
@@ -281,15 +302,21 @@ fn missing_peer<B: From<String>>() -> Response<B> {
     response
 }
 
+/// Protected routes await the store before the inner service runs, so the
+/// service is cloned into their future (the usual tower pattern: the clone
+/// that was made ready is the one called).
 impl<Inner, S, ReqBody, ResBody> Service<Request<ReqBody>> for TollgateService<Inner, S>
 where
-    Inner: Service<Request<ReqBody>, Response = Response<ResBody>>,
-    S: Store + 'static,
-    ResBody: From<String>,
+    Inner: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+    Inner::Future: Send,
+    Inner::Error: 'static,
+    S: AsyncStore + 'static,
+    ReqBody: Send + 'static,
+    ResBody: From<String> + 'static,
 {
     type Response = Response<ResBody>;
     type Error = Inner::Error;
-    type Future = ResponseFuture<Inner::Future, ResBody>;
+    type Future = ResponseFuture<Inner::Future, ResBody, Inner::Error>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -318,25 +345,32 @@ where
             native.apply(&mut context);
         }
         let route = config.routes.find(request.method().as_str(), request.uri().path());
-        let tollgate = &config.tollgate;
-        let mut rate_limit = None;
-        if let Some(kind) = route {
-            let event = context.event(kind, tollgate.now());
-            let pre = tollgate.evaluate_pre_auth(&event);
-            if let Some(rejection) = tollgate.rejection(&pre.decision) {
-                return ResponseFuture::Ready {
-                    response: Some(rejection.into_response()),
-                };
-            }
-            rate_limit = pre.decision.rate_limit.as_ref().and_then(rate_limit_header_values);
-            request.extensions_mut().insert(pre.decision.clone());
-            request.extensions_mut().insert(pre);
-        }
-        request.extensions_mut().insert(context);
-        request.extensions_mut().insert(tollgate.clone());
-        ResponseFuture::Inner {
-            future: self.inner.call(request),
-            headers: rate_limit,
+        request.extensions_mut().insert(config.tollgate.clone());
+        let Some(kind) = route else {
+            request.extensions_mut().insert(context);
+            return ResponseFuture::Inner {
+                future: self.inner.call(request),
+                headers: None,
+            };
+        };
+        let ready = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, ready);
+        let tollgate = config.tollgate.clone();
+        ResponseFuture::Deciding {
+            future: Box::pin(async move {
+                let event = context.event(kind, tollgate.now());
+                let pre = tollgate.evaluate_pre_auth_async(&event).await;
+                if let Some(rejection) = tollgate.rejection(&pre.decision) {
+                    return Ok(rejection.into_response());
+                }
+                let rate_limit = pre.decision.rate_limit.as_ref().and_then(rate_limit_header_values);
+                request.extensions_mut().insert(pre.decision.clone());
+                request.extensions_mut().insert(pre);
+                request.extensions_mut().insert(context);
+                let mut response = inner.call(request).await?;
+                add_missing(&mut response, rate_limit);
+                Ok(response)
+            }),
         }
     }
 }

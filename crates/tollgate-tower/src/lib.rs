@@ -31,6 +31,14 @@
 //! # let _ = layer;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! Everything is generic over the engine's store, any
+//! [`AsyncStore`](tollgate::store::AsyncStore) (the in-process
+//! `MemoryStore` by default, or a networked one such as Redis): the layer
+//! awaits the store on protected routes, and the `*_async` methods of
+//! [`Tollgate`] and [`GuardCore`] evaluate and record over it, deciding per
+//! the policy's `[store] on_failure` while it is unavailable. The plain
+//! (synchronous) methods remain for in-process stores.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -46,4 +54,4 @@ mod shared;
 pub use fingerprints::ConnectionFingerprints;
 pub use guard::GuardCore;
 pub use layer::{PeerAddr, ResponseFuture, TollgateLayer, TollgateService};
-pub use shared::{PreAuth, Tollgate};
+pub use shared::{PreAuth, Tollgate, log_store_transition};

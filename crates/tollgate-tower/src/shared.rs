@@ -6,8 +6,8 @@ use std::time::SystemTime;
 
 use smallvec::{SmallVec, smallvec};
 
-use tollgate::store::{MemoryStore, Op, OpResult, Store, StoreKey};
-use tollgate::{Action, Decision, Engine, Event, EventType, Outcome, Timestamp};
+use tollgate::store::{AsyncStore, MemoryStore, Op, OpResult, Store, StoreKey};
+use tollgate::{Action, Decision, Engine, Event, EventType, Outcome, Plan, StoreTransition, Timestamp};
 
 use crate::response::{Rejection, ResponseConfig};
 
@@ -15,6 +15,10 @@ use crate::response::{Rejection, ResponseConfig};
 /// puts into every request's extensions so extractors can evaluate the
 /// business events (login with a username, OTP send to a phone) and feed
 /// outcomes back.
+///
+/// The `*_async` methods run any [`AsyncStore`] (a networked store such as
+/// Redis) under the policy's `[store] on_failure`; the plain ones are for
+/// in-process [`Store`]s.
 pub struct Tollgate<S = MemoryStore> {
     engine: Arc<Engine<S>>,
     responses: Arc<ResponseConfig>,
@@ -56,7 +60,7 @@ pub struct PreAuth {
     pub decision: Decision,
 }
 
-impl<S: Store> Tollgate<S> {
+impl<S> Tollgate<S> {
     /// A handle on `engine` with the default responses and the system clock.
     pub fn new(engine: Arc<Engine<S>>) -> Self {
         Tollgate {
@@ -99,40 +103,18 @@ impl<S: Store> Tollgate<S> {
     pub fn rejection(&self, decision: &Decision) -> Option<Rejection> {
         Rejection::from_decision(decision, &self.responses)
     }
+}
 
+impl<S: Store> Tollgate<S> {
     /// Evaluates `event`. When `pre` is the layer's evaluation of the same
     /// event type on this request, limiter buckets it already spent are not
     /// spent again: their results are reused.
     pub fn evaluate(&self, event: &Event, pre: Option<&PreAuth>) -> Decision {
-        let pre = pre.filter(|p| p.event_type == event.kind.event_type());
         let plan = self.engine.prepare(event);
-        let ops = plan.ops();
-        let mut results: SmallVec<[OpResult; 16]> = smallvec![OpResult::Done; ops.len()];
-        let mut fresh: SmallVec<[Op; 16]> = SmallVec::with_capacity(ops.len());
-        let mut slots: SmallVec<[usize; 16]> = SmallVec::with_capacity(ops.len());
-        for (i, (op, slot)) in ops.iter().zip(results.iter_mut()).enumerate() {
-            let reused = match (op, pre) {
-                (Op::Gcra { key, .. }, Some(pre)) => pre.gcra.iter().find(|(k, _)| k == key).map(|(_, r)| *r),
-                _ => None,
-            };
-            match reused {
-                Some(r) => *slot = r,
-                None => {
-                    fresh.push(*op);
-                    slots.push(i);
-                }
-            }
-        }
-        let mut fresh_results: SmallVec<[OpResult; 16]> = smallvec![OpResult::Done; fresh.len()];
-        let decision = match self.engine.store().execute(plan.at(), &fresh, &mut fresh_results) {
-            Ok(()) => {
-                for (i, r) in slots.into_iter().zip(fresh_results) {
-                    if let Some(slot) = results.get_mut(i) {
-                        *slot = r;
-                    }
-                }
-                self.engine.conclude(plan, &results)
-            }
+        let mut split = Split::new(plan.ops(), pre.filter(|p| p.event_type == event.kind.event_type()));
+        let mut fresh_results: SmallVec<[OpResult; 16]> = smallvec![OpResult::Done; split.fresh.len()];
+        let decision = match self.engine.store().execute(plan.at(), &split.fresh, &mut fresh_results) {
+            Ok(()) => split.conclude(&self.engine, plan, fresh_results),
             Err(_) => self.engine.conclude(plan, &[]),
         };
         log_decision(event, &decision);
@@ -143,24 +125,11 @@ impl<S: Store> Tollgate<S> {
     pub fn evaluate_pre_auth(&self, event: &Event) -> PreAuth {
         let plan = self.engine.prepare(event);
         let mut results: SmallVec<[OpResult; 16]> = smallvec![OpResult::Done; plan.ops().len()];
-        let gcra: Vec<(StoreKey, OpResult)>;
-        let decision = match self.engine.store().execute(plan.at(), plan.ops(), &mut results) {
-            Ok(()) => {
-                gcra = plan
-                    .ops()
-                    .iter()
-                    .zip(&results)
-                    .filter_map(|(op, r)| match op {
-                        Op::Gcra { key, .. } => Some((*key, *r)),
-                        _ => None,
-                    })
-                    .collect();
-                self.engine.conclude(plan, &results)
-            }
-            Err(_) => {
-                gcra = Vec::new();
-                self.engine.conclude(plan, &[])
-            }
+        let ran = self.engine.store().execute(plan.at(), plan.ops(), &mut results).is_ok();
+        let (gcra, decision) = if ran {
+            (spent(&plan, &results), self.engine.conclude(plan, &results))
+        } else {
+            (Vec::new(), self.engine.conclude(plan, &[]))
         };
         log_decision(event, &decision);
         PreAuth {
@@ -173,6 +142,129 @@ impl<S: Store> Tollgate<S> {
     /// Feeds an outcome back to the engine.
     pub fn record(&self, outcome: &Outcome) {
         self.engine.record(outcome);
+    }
+}
+
+impl<S: AsyncStore> Tollgate<S> {
+    /// [`evaluate`](Tollgate::evaluate) over any store: the ops left after
+    /// reusing the layer's results run through
+    /// [`Engine::execute_async`]; a store that is unavailable decides per
+    /// the policy's `[store] on_failure`.
+    pub async fn evaluate_async(&self, event: &Event, pre: Option<&PreAuth>) -> Decision {
+        let plan = self.engine.prepare(event);
+        let mut split = Split::new(plan.ops(), pre.filter(|p| p.event_type == event.kind.event_type()));
+        let mut fresh_results: SmallVec<[OpResult; 16]> = smallvec![OpResult::Done; split.fresh.len()];
+        let decision = match self
+            .engine
+            .execute_async(plan.at(), &split.fresh, &mut fresh_results)
+            .await
+        {
+            Ok(()) => split.conclude(&self.engine, plan, fresh_results),
+            Err(_) => self.engine.conclude_unavailable(plan),
+        };
+        log_decision(event, &decision);
+        decision
+    }
+
+    /// [`evaluate_pre_auth`](Tollgate::evaluate_pre_auth) over any store:
+    /// what the layer runs.
+    pub async fn evaluate_pre_auth_async(&self, event: &Event) -> PreAuth {
+        let plan = self.engine.prepare(event);
+        let mut results: SmallVec<[OpResult; 16]> = smallvec![OpResult::Done; plan.ops().len()];
+        let ran = self
+            .engine
+            .execute_async(plan.at(), plan.ops(), &mut results)
+            .await
+            .is_ok();
+        let (gcra, decision) = if ran {
+            (spent(&plan, &results), self.engine.conclude(plan, &results))
+        } else {
+            (Vec::new(), self.engine.conclude_unavailable(plan))
+        };
+        log_decision(event, &decision);
+        PreAuth {
+            event_type: event.kind.event_type(),
+            gcra,
+            decision,
+        }
+    }
+
+    /// Feeds an outcome back to the engine over any store
+    /// ([`Engine::record_async`]).
+    pub async fn record_async(&self, outcome: &Outcome) {
+        self.engine.record_async(outcome).await;
+    }
+}
+
+/// The GCRA results a pre-authentication evaluation spent, by bucket.
+fn spent(plan: &Plan, results: &[OpResult]) -> Vec<(StoreKey, OpResult)> {
+    plan.ops()
+        .iter()
+        .zip(results)
+        .filter_map(|(op, r)| match op {
+            Op::Gcra { key, .. } => Some((*key, *r)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A plan's ops split into results reused from the layer's evaluation and
+/// the ops still to run.
+struct Split {
+    results: SmallVec<[OpResult; 16]>,
+    fresh: SmallVec<[Op; 16]>,
+    /// Where each fresh op's result goes in `results`.
+    slots: SmallVec<[usize; 16]>,
+}
+
+impl Split {
+    fn new(ops: &[Op], pre: Option<&PreAuth>) -> Self {
+        let mut split = Split {
+            results: smallvec![OpResult::Done; ops.len()],
+            fresh: SmallVec::with_capacity(ops.len()),
+            slots: SmallVec::with_capacity(ops.len()),
+        };
+        for (i, (op, slot)) in ops.iter().zip(split.results.iter_mut()).enumerate() {
+            let reused = match (op, pre) {
+                (Op::Gcra { key, .. }, Some(pre)) => pre.gcra.iter().find(|(k, _)| k == key).map(|(_, r)| *r),
+                _ => None,
+            };
+            match reused {
+                Some(r) => *slot = r,
+                None => {
+                    split.fresh.push(*op);
+                    split.slots.push(i);
+                }
+            }
+        }
+        split
+    }
+
+    /// The decision, from the reused results and the fresh ops' results.
+    fn conclude<S>(&mut self, engine: &Engine<S>, plan: Plan, fresh: SmallVec<[OpResult; 16]>) -> Decision {
+        for (i, r) in self.slots.iter().zip(fresh) {
+            if let Some(slot) = self.results.get_mut(*i) {
+                *slot = r;
+            }
+        }
+        engine.conclude(plan, &self.results)
+    }
+}
+
+/// Logs a change of the store's health, once per change: hand it to
+/// [`Engine::on_store_transition`]
+/// (`engine.on_store_transition(tollgate_tower::log_store_transition)`).
+pub fn log_store_transition(transition: &StoreTransition) {
+    match transition {
+        StoreTransition::Failing { at, error } => tracing::warn!(
+            at_ms = at.as_unix_millis(),
+            error = error.as_str(),
+            "tollgate: counter store failing; deciding per [store] on_failure until it answers"
+        ),
+        StoreTransition::Recovered { at } => {
+            tracing::info!(at_ms = at.as_unix_millis(), "tollgate: counter store answers again")
+        }
+        _ => tracing::info!(?transition, "tollgate: counter store health changed"),
     }
 }
 

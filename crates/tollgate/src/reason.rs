@@ -28,6 +28,8 @@ pub enum ReasonCode {
     StuffingFailureRatio,
     /// The counter store gave no result for some limits; they did not fire.
     StoreIncomplete,
+    /// The counter store was unavailable; `[store] on_failure` decided.
+    StoreUnavailable,
     /// The user was not seen in this country before.
     NewCountry,
     /// The user was not seen on this network (ASN) before.
@@ -91,6 +93,7 @@ impl ReasonCode {
         ReasonCode::StuffingDistinctUsers,
         ReasonCode::StuffingFailureRatio,
         ReasonCode::StoreIncomplete,
+        ReasonCode::StoreUnavailable,
         ReasonCode::NewCountry,
         ReasonCode::NewAsn,
         ReasonCode::NewDevice,
@@ -133,6 +136,7 @@ impl ReasonCode {
             ReasonCode::StuffingDistinctUsers => "stuffing.distinct_users",
             ReasonCode::StuffingFailureRatio => "stuffing.failure_ratio",
             ReasonCode::StoreIncomplete => "store.incomplete",
+            ReasonCode::StoreUnavailable => "store.unavailable",
             ReasonCode::NewCountry => "familiarity.new_country",
             ReasonCode::NewAsn => "familiarity.new_asn",
             ReasonCode::NewDevice => "familiarity.new_device",

@@ -1,5 +1,6 @@
 //! The engine: policy + store + the decision path.
 
+mod asynchronous;
 mod compiled;
 mod conversion;
 mod cross;
@@ -23,6 +24,7 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 use smallvec::SmallVec;
 
+pub use asynchronous::StoreTransition;
 pub(crate) use facts::Facts;
 pub use plan::{Ops, Plan};
 
@@ -33,7 +35,7 @@ use crate::limiter::key::KeyHasher;
 use crate::net::IpSet;
 use crate::policy::RiskTier;
 use crate::policy::{FingerprintList, Policy, PolicyError};
-use crate::store::{CapMode, MemoryStore, Op, OpResult, Store, StoreKey};
+use crate::store::{AsyncStore, CapMode, MemoryStore, Op, OpResult, Store, StoreKey};
 use crate::{Decision, E164, Event};
 use compiled::{Active, Lists};
 use familiarity::{Feature, Seeds};
@@ -45,7 +47,9 @@ use plan::Step;
 /// the policy (arc-swap) and sharded on the counters. Two drivers share
 /// one path: [`evaluate`](Engine::evaluate) runs it against the engine's own
 /// store; [`prepare`](Engine::prepare) and [`conclude`](Engine::conclude)
-/// split it around a store the caller runs, such as a networked one.
+/// split it around a store the caller runs, such as a networked one;
+/// [`evaluate_async`](Engine::evaluate_async) runs that split over an
+/// [`AsyncStore`], with the policy's `[store] on_failure` while it fails.
 ///
 /// ```
 /// use tollgate::{Action, Engine, Event, EventKind, Timestamp};
@@ -76,6 +80,7 @@ pub struct Engine<S = MemoryStore> {
     seeds: Seeds,
     travel_seed: u64,
     store: S,
+    health: asynchronous::Health,
 }
 
 impl Engine<MemoryStore> {
@@ -117,9 +122,9 @@ pub struct EngineBuilder<S> {
     key_secret: Option<KeySecret>,
 }
 
-impl<S: Store> EngineBuilder<S> {
+impl<S: AsyncStore> EngineBuilder<S> {
     /// Uses `store` for counters.
-    pub fn store<T: Store>(self, store: T) -> EngineBuilder<T> {
+    pub fn store<T: AsyncStore>(self, store: T) -> EngineBuilder<T> {
         EngineBuilder {
             policy: self.policy,
             store,
@@ -158,13 +163,17 @@ impl<S: Store> EngineBuilder<S> {
             travel_seed: keys.rule_seed("travel.last_login"),
             keys,
             store: self.store,
+            health: asynchronous::Health::default(),
         })
     }
 }
 
-impl<S: Store> Engine<S> {
+impl<S> Engine<S> {
     /// An engine over the given store.
-    pub fn with_store(policy: Policy, store: S) -> Result<Self, PolicyError> {
+    pub fn with_store(policy: Policy, store: S) -> Result<Self, PolicyError>
+    where
+        S: AsyncStore,
+    {
         Engine::builder(policy).store(store).build()
     }
 
@@ -294,7 +303,10 @@ impl<S: Store> Engine<S> {
     }
 
     /// Decides on an event, running its counter operations in the engine's store.
-    pub fn evaluate(&self, event: &Event) -> Decision {
+    pub fn evaluate(&self, event: &Event) -> Decision
+    where
+        S: Store,
+    {
         let plan = self.prepare(event);
         let mut results: SmallVec<[OpResult; plan::INLINE_OPS]> = SmallVec::from_elem(OpResult::Done, plan.ops().len());
         match self.store.execute(plan.at(), plan.ops(), &mut results) {

@@ -115,6 +115,15 @@ impl Plan {
         self.at
     }
 
+    /// The decision without any counter: static reasons and `reason`, no
+    /// counter-based rule firing and no `store.incomplete`.
+    pub(super) fn conclude_without_counters(mut self, reason: Reason) -> Decision {
+        self.static_reasons.push(reason);
+        self.ops = Ops::default();
+        self.steps.clear();
+        self.conclude(&[])
+    }
+
     /// Turns the store's results into the decision. `results` must hold one
     /// result per op; missing or mismatched results leave their rules
     /// unfired and add a `store.incomplete` reason.

@@ -9,7 +9,7 @@ use crate::policy::Counts;
 use crate::store::{CapMode, Op, OpResult, Store, StoreKey};
 use crate::{EventType, Outcome};
 
-impl<S: Store> Engine<S> {
+impl<S> Engine<S> {
     /// Learns from an outcome: charges failure-counting limits on a failure,
     /// refills those with `reset_on_success` on a success, and on a
     /// successful login adds the country, network, device, client
@@ -21,7 +21,10 @@ impl<S: Store> Engine<S> {
     /// attempts start afresh), each code check as a failed or succeeded
     /// `otp_verify` with the number (a success ends the resend backoff and
     /// counts as a conversion), phone changes and sign-ups.
-    pub fn record(&self, outcome: &Outcome) {
+    pub fn record(&self, outcome: &Outcome)
+    where
+        S: Store,
+    {
         let ops = self.record_ops(outcome);
         let mut results: SmallVec<[OpResult; plan::INLINE_OPS]> = SmallVec::from_elem(OpResult::Done, ops.len());
         // The in-process store cannot fail with a matching buffer, and an

@@ -44,6 +44,7 @@ mod rate;
 mod resend;
 mod signals;
 mod spend;
+mod store;
 mod stuffing;
 mod tiers;
 mod validate;
@@ -67,6 +68,7 @@ pub use resend::ResendBackoff;
 pub use signals::{AnonymousPoints, Familiarity, Points, Travel};
 pub(crate) use spend::CostTable;
 pub use spend::{CostCsvError, CostEntry, Spend, SpendCeiling, SpendScope, parse_cost_csv};
+pub use store::{OnStoreFailure, StorePolicy};
 pub use stuffing::StuffingDetector;
 pub(crate) use tiers::TierTable;
 pub use tiers::{BUILTIN_RISK_TIERS, RiskTier, TierCsvError, TierEntry, parse_tier_csv};
@@ -110,6 +112,8 @@ pub struct Policy {
     pub fingerprints: Fingerprints,
     /// OTP delivery: destination risk tiers and rules.
     pub otp: Otp,
+    /// What the async path decides when the counter store is unavailable.
+    pub store: StorePolicy,
 }
 
 /// How limiter keys are derived.

@@ -22,6 +22,7 @@
 //! # Ok::<(), tollgate::store::StoreError>(())
 //! ```
 
+mod asynchronous;
 mod backoff;
 mod bounded;
 mod cap;
@@ -32,6 +33,7 @@ mod window;
 
 use std::time::Duration;
 
+pub use asynchronous::AsyncStore;
 pub use distinct::DISTINCT_EXACT_UP_TO;
 pub use history::HISTORY_MAX;
 pub use memory::MemoryStore;
