@@ -84,6 +84,11 @@ impl<S: Store> Engine<S> {
         active
             .stuffing
             .record_ops(&self.keys, event, &facts, &policy.keys, failed, |op| ops.push(op));
+        let session = [
+            active.post_login.record_op(&self.keys, outcome),
+            active.relay.record_op(&self.keys, outcome, &facts, &policy.keys),
+        ];
+        session.into_iter().flatten().for_each(|op| ops.push(op));
         // Only successful logins teach what is normal for a user: failures
         // would let an attacker train the history with their own network.
         let learns = event.kind.event_type() == EventType::Login && !outcome.is_failure();

@@ -20,6 +20,7 @@ pub(super) fn policy(p: &Policy) -> Result<(), PolicyError> {
         return Err(PolicyError::invalid("keys.phone_prefix_drop", "must be 0 to 10"));
     }
     super::stuffing::validate(&p.stuffing)?;
+    super::post_login::validate(&p.post_login)?;
     for (name, t) in p.thresholds.all() {
         let field = format!("thresholds.{name}");
         if !(1..=100).contains(&t.challenge) || !(1..=100).contains(&t.deny) {
