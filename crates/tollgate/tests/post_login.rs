@@ -147,18 +147,18 @@ fn the_score_alone_can_make_a_login_risky() {
     let engine = with_history(Policy::default());
     let login = event(EventKind::Login, LATER, LONDON);
     let mut summary = DecisionSummary::default();
-    summary.score = 29;
+    summary.score = 14;
     engine.record(&Outcome::succeeded(login.clone()).with_summary(summary));
     assert_eq!(
         codes(&engine.evaluate(&change(LATER + 60, LONDON))),
         vec![ReasonCode::ChangeAfterLogin]
     );
-    summary.score = 30;
+    summary.score = 15;
     engine.record(&Outcome::succeeded(login).with_summary(summary));
     let d = engine.evaluate(&change(LATER + 60, LONDON));
     assert_eq!(
         d.reasons[0].detail,
-        "60 s after a successful login that was risky (score 30)"
+        "60 s after a successful login that was risky (score 15)"
     );
 }
 

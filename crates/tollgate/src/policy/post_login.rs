@@ -37,10 +37,13 @@ pub struct PostLogin {
     /// in to change their password is normal).
     pub points: u8,
     /// A login whose decision scored at least this is risky (0 to 100;
-    /// 0: the score alone never makes it risky; default 30).
+    /// 0: the score alone never makes it risky; default 15: a device or a
+    /// rare network this user was never seen with scores that alone).
     pub risky_score: u8,
     /// Risk signals that make a login risky whatever its score (default:
-    /// new country, new device, impossible travel, compromised password).
+    /// new country, impossible travel, compromised password). `new_device`
+    /// is left to the score: it also fires, with fewer points, for a device
+    /// seen once or twice before.
     pub risky_signals: Vec<RiskSignal>,
     /// What `change.after_risky_login` does: challenge (default), deny or a
     /// score.
@@ -60,10 +63,9 @@ impl Default for PostLogin {
             enabled: true,
             window_minutes: 60,
             points: 5,
-            risky_score: 30,
+            risky_score: 15,
             risky_signals: vec![
                 RiskSignal::NewCountry,
-                RiskSignal::NewDevice,
                 RiskSignal::ImpossibleTravel,
                 RiskSignal::CompromisedPassword,
             ],
