@@ -21,6 +21,11 @@ impl<S: Store> Engine<S> {
     /// attempts start afresh), each code check as a failed or succeeded
     /// `otp_verify` with the number (a success ends the resend backoff and
     /// counts as a conversion), phone changes and sign-ups.
+    ///
+    /// A successful login also remembers its time and risk for a credential
+    /// change soon after it (`[post_login]`; attach the decision with
+    /// [`Outcome::with_decision`]), and a code that went out the client
+    /// that asked for it (`[otp.relay]`). See `docs/post-login.md`.
     pub fn record(&self, outcome: &Outcome) {
         let ops = self.record_ops(outcome);
         let mut results: SmallVec<[OpResult; plan::INLINE_OPS]> = SmallVec::from_elem(OpResult::Done, ops.len());
