@@ -18,6 +18,12 @@
 //!   handshake (a browser farm, or a TLS-impersonating client) and sends
 //!   the matching Windows Chrome user agent: nothing about its software
 //!   gives it away.
+//! * **Stuffing against a compromised-password check** (`stuffing_pwned`,
+//!   added on top of the requested split: 6,000 attempts by default) is
+//!   the browser crew's tool again, from 10:00 to 14:00 UTC, against a
+//!   service that checks each submitted password against a breach corpus:
+//!   70 % of attempts, valid or not, are flagged compromised (combo lists
+//!   come from breaches; the corpus lags the newest ones).
 //! * **SMS pumping** runs from 13:00 to 16:00 UTC (16,000 events by
 //!   default, about 90 a minute). An automated Chrome creates accounts
 //!   with fresh user ids and device cookies; each sign-up asks for an SMS
