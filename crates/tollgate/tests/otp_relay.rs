@@ -127,3 +127,29 @@ fn points_are_configurable_and_zero_turns_a_part_off() {
         "code verified from another country than the client that asked for it"
     );
 }
+
+#[test]
+fn fingerprints_of_different_kinds_and_ipv6_hosts_of_one_network_are_not_differences() {
+    let engine = Engine::new(Policy::default()).unwrap();
+    engine.record(&Outcome::succeeded(send(0, "2001:db8:1:2::10", Some(CHROME), "GB")));
+    // Another host of the same /64, a JA3 where the send had a JA4.
+    let v =
+        verify(30, "2001:db8:1:2:aaaa::1", None, "GB").with_ja3("e7d705a3286e19ea42f587b344ee6865".parse().unwrap());
+    assert!(relay(&engine.evaluate(&v)).is_none());
+    // Another /64 of the same /48 is another network.
+    let v = verify(31, "2001:db8:1:3::1", Some(CHROME), "GB");
+    assert_eq!(relay(&engine.evaluate(&v)).unwrap().points, 10);
+}
+
+#[test]
+fn a_resend_from_another_client_replaces_the_sender() {
+    let engine = sent_from_london();
+    engine.record(&Outcome::succeeded(send(60, "203.0.113.9", Some(CURL), "NG")));
+    assert!(relay(&engine.evaluate(&verify(90, "203.0.113.9", Some(CURL), "NG"))).is_none());
+    assert_eq!(
+        relay(&engine.evaluate(&verify(91, "81.2.69.10", Some(CHROME), "GB")))
+            .unwrap()
+            .points,
+        50
+    );
+}
