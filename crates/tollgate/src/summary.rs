@@ -205,4 +205,25 @@ mod tests {
         assert!(!set.contains(RiskSignal::NewCountry));
         assert!(set.intersects(RiskSignals::EMPTY.with(RiskSignal::Anonymous)));
     }
+
+    #[test]
+    fn only_enforced_reasons_that_weigh_count() {
+        let reason = |code, points, monitor| {
+            let mut r = crate::Reason::new(code, "test");
+            r.points = points;
+            r.monitor = monitor;
+            r
+        };
+        let mut decision = Decision::allow();
+        decision.score = 25;
+        decision.reasons = vec![
+            reason(ReasonCode::NewCountry, 25, false),
+            reason(ReasonCode::NewDevice, 0, false),
+            reason(ReasonCode::Anonymous, 30, true),
+            reason(ReasonCode::LimitExceeded, 10, false),
+        ];
+        let summary = DecisionSummary::of(&decision);
+        assert_eq!(summary.signals, RiskSignals::EMPTY.with(RiskSignal::NewCountry));
+        assert_eq!((summary.score, summary.challenged), (25, false));
+    }
 }
