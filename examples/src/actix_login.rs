@@ -168,7 +168,7 @@ async fn login(
     // tollgate first: a refused attempt never reaches the password check.
     let admitted = guard.evaluate(EventKind::Login, |e| e.with_user(body.username.as_str()))?;
     if state.users.check(&body.username, &body.password) {
-        guard.succeeded(admitted.event());
+        guard.succeeded_with(admitted.event(), admitted.decision());
         Ok(admitted_status(StatusCode::OK, &admitted, "ok"))
     } else {
         // Unknown user or wrong password: the same answer, and a failure
@@ -229,7 +229,7 @@ async fn otp_send(
     // and limits that count sends (resend backoff, caps, spend) must not
     // behave differently for accounts that do not exist. A refused request
     // is never recorded.
-    guard.succeeded(admitted.event());
+    guard.succeeded_with(admitted.event(), admitted.decision());
     Ok(admitted_status(StatusCode::ACCEPTED, &admitted, "sent"))
 }
 
@@ -252,7 +252,7 @@ async fn otp_verify(
         e.with_user(body.username.as_str())
     })?;
     if state.otp.verify(&body.username, &body.code) {
-        guard.succeeded(admitted.event());
+        guard.succeeded_with(admitted.event(), admitted.decision());
         Ok(admitted_status(StatusCode::OK, &admitted, "ok"))
     } else {
         guard.failed(admitted.event());
@@ -296,6 +296,6 @@ async fn change_email(
             emails.insert(body.username.clone(), body.email.clone());
         }
     }
-    guard.succeeded(admitted.event());
+    guard.succeeded_with(admitted.event(), admitted.decision());
     Ok(admitted_status(StatusCode::OK, &admitted, "ok"))
 }

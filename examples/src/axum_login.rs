@@ -103,7 +103,7 @@ async fn login(
     // tollgate first: a refused attempt never reaches the password check.
     let admitted = guard.evaluate(EventKind::Login, |e| e.with_user(body.username.as_str()))?;
     if state.users.check(&body.username, &body.password) {
-        guard.succeeded(admitted.event());
+        guard.succeeded_with(admitted.event(), admitted.decision());
         Ok((admitted, Json(json!({"status": "ok"}))).into_response())
     } else {
         // Unknown user or wrong password: the same answer, and a failure
@@ -164,7 +164,7 @@ async fn otp_send(
     // and limits that count sends (resend backoff, caps, spend) must not
     // behave differently for accounts that do not exist. A refused request
     // is never recorded.
-    guard.succeeded(admitted.event());
+    guard.succeeded_with(admitted.event(), admitted.decision());
     Ok((StatusCode::ACCEPTED, admitted, Json(json!({"status": "sent"}))).into_response())
 }
 
@@ -186,7 +186,7 @@ async fn otp_verify(
         e.with_user(body.username.as_str())
     })?;
     if state.otp.verify(&body.username, &body.code) {
-        guard.succeeded(admitted.event());
+        guard.succeeded_with(admitted.event(), admitted.decision());
         Ok((admitted, Json(json!({"status": "ok"}))).into_response())
     } else {
         guard.failed(admitted.event());
@@ -234,6 +234,6 @@ async fn change_email(
             emails.insert(body.username.clone(), body.email.clone());
         }
     }
-    guard.succeeded(admitted.event());
+    guard.succeeded_with(admitted.event(), admitted.decision());
     Ok((admitted, Json(json!({"status": "ok"}))).into_response())
 }

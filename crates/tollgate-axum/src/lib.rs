@@ -16,7 +16,7 @@
 //! async fn login(guard: Guard, Json(body): Json<Login>) -> Result<&'static str, Refusal> {
 //!     let admitted = guard.evaluate(EventKind::Login, |e| e.with_user(body.username.as_str()))?;
 //!     if body.password == "correct horse" {
-//!         guard.succeeded(admitted.event());
+//!         guard.succeeded_with(admitted.event(), admitted.decision());
 //!         Ok("welcome")
 //!     } else {
 //!         guard.failed(admitted.event());

@@ -168,7 +168,7 @@ fn an_invalid_policy_names_the_offending_field() {
 
 /// The report with the events/s column (the only one that depends on the
 /// machine) removed from the table rows.
-const SCENARIOS: [&str; 7] = [
+const SCENARIOS: [&str; 9] = [
     "legitimate",
     "credential_stuffing",
     "stuffing_browser_fp",
@@ -176,6 +176,8 @@ const SCENARIOS: [&str; 7] = [
     "voice_irsf",
     "account_takeover",
     "sms_cap_trip",
+    "brute_force",
+    "stuffing_pwned",
 ];
 
 fn without_throughput(report: &str) -> String {
@@ -187,6 +189,8 @@ fn without_throughput(report: &str) -> String {
         "voice_irsf",
         "account_takeover",
         "sms_cap_trip",
+        "brute_force",
+        "stuffing_pwned",
         "total",
         "scenario",
     ];
@@ -235,6 +239,10 @@ fn simulate_reports_every_scenario_and_is_deterministic() {
         "{report}"
     );
     assert!(report.contains("SMS codes asked for from abroad:"), "{report}");
+    assert!(report.contains("after a risky login"), "{report}");
+    assert!(report.contains("the owner's logins while it ran:"), "{report}");
+    assert!(report.contains("logins in sessions with typos:"), "{report}");
+    assert!(report.contains("attempts flagged compromised"), "{report}");
 
     let second = tollgate(&args, "");
     assert_eq!(without_throughput(&report), without_throughput(&stdout(&second)));

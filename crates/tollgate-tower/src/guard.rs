@@ -90,6 +90,15 @@ impl<S: Store> GuardCore<S> {
         self.record(&Outcome::succeeded(event));
     }
 
+    /// Reports that `event`, admitted with `decision`, succeeded (now).
+    /// For logins, prefer this to [`succeeded`](GuardCore::succeeded): the
+    /// login's risk (score, new country, compromised password...) is what
+    /// a credential change soon after it is judged by (`[post_login]`).
+    pub fn succeeded_with(&self, mut event: Event, decision: &Decision) {
+        event.at = self.tollgate.now();
+        self.record(&Outcome::succeeded(event).with_decision(decision));
+    }
+
     /// Reports that `event` failed (now): failure-counting limits learn.
     pub fn failed(&self, mut event: Event) {
         event.at = self.tollgate.now();
@@ -137,6 +146,13 @@ impl<S: AsyncStore> GuardCore<S> {
     pub async fn succeeded_async(&self, mut event: Event) {
         event.at = self.tollgate.now();
         self.record_async(&Outcome::succeeded(event)).await;
+    }
+
+    /// [`succeeded_with`](GuardCore::succeeded_with), awaited.
+    pub async fn succeeded_with_async(&self, mut event: Event, decision: &Decision) {
+        event.at = self.tollgate.now();
+        self.record_async(&Outcome::succeeded(event).with_decision(decision))
+            .await;
     }
 
     /// [`failed`](GuardCore::failed), awaited.

@@ -66,6 +66,7 @@ pub mod phone;
 pub mod policy;
 mod reason;
 pub mod store;
+mod summary;
 mod time;
 pub mod useragent;
 
@@ -78,4 +79,5 @@ pub use event::{
 #[cfg(feature = "serde")]
 pub use event::{Record, WireError};
 pub use reason::{Reason, ReasonCode};
+pub use summary::{DecisionSummary, RiskSignal, RiskSignals};
 pub use time::Timestamp;

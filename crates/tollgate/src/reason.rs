@@ -82,6 +82,12 @@ pub enum ReasonCode {
     OtpNewPhone,
     /// A send right after a sign-up from a bulk sign-up client stack.
     OtpSignupBurst,
+    /// A code verified from another client than the one that asked for it.
+    OtpRelay,
+    /// A credential change soon after a successful login.
+    ChangeAfterLogin,
+    /// A credential change soon after a risky successful login.
+    ChangeAfterRiskyLogin,
 }
 
 impl ReasonCode {
@@ -120,6 +126,9 @@ impl ReasonCode {
         ReasonCode::OtpCountryMismatch,
         ReasonCode::OtpNewPhone,
         ReasonCode::OtpSignupBurst,
+        ReasonCode::OtpRelay,
+        ReasonCode::ChangeAfterLogin,
+        ReasonCode::ChangeAfterRiskyLogin,
     ];
 
     /// Whether the code is one of the OTP delivery signals (`otp.*`).
@@ -163,6 +172,9 @@ impl ReasonCode {
             ReasonCode::OtpCountryMismatch => "otp.country_mismatch",
             ReasonCode::OtpNewPhone => "otp.new_phone",
             ReasonCode::OtpSignupBurst => "otp.signup_burst",
+            ReasonCode::OtpRelay => "otp.relay",
+            ReasonCode::ChangeAfterLogin => "change.after_login",
+            ReasonCode::ChangeAfterRiskyLogin => "change.after_risky_login",
         }
     }
 }

@@ -18,6 +18,12 @@
 //!   handshake (a browser farm, or a TLS-impersonating client) and sends
 //!   the matching Windows Chrome user agent: nothing about its software
 //!   gives it away.
+//! * **Stuffing against a compromised-password check** (`stuffing_pwned`,
+//!   added on top of the requested split: 6,000 attempts by default) is
+//!   the browser crew's tool again, from 10:00 to 14:00 UTC, against a
+//!   service that checks each submitted password against a breach corpus:
+//!   70 % of attempts, valid or not, are flagged compromised (combo lists
+//!   come from breaches; the corpus lags the newest ones).
 //! * **SMS pumping** runs from 13:00 to 16:00 UTC (16,000 events by
 //!   default, about 90 a minute). An automated Chrome creates accounts
 //!   with fresh user ids and device cookies; each sign-up asks for an SMS
@@ -112,8 +118,13 @@ pub(crate) struct Campaign {
     pub(crate) scenario: Scenario,
     /// Index into [`SOFTWARE`](super::software::SOFTWARE).
     pub(crate) software: u8,
-    /// Start, in milliseconds after midnight; it runs for eight hours.
+    /// Start, in milliseconds after midnight.
     pub(crate) from_ms: u64,
+    /// How long it runs.
+    pub(crate) for_ms: u64,
+    /// Share of attempts whose password the service's compromised-password
+    /// check flags (0: the service has no such check).
+    pub(crate) pwned_share: f64,
 }
 
 /// Go's HTTP client under a Chrome user agent, 02:00 to 10:00 UTC.
@@ -121,6 +132,8 @@ pub(crate) const BOT_STUFFING: Campaign = Campaign {
     scenario: Scenario::CredentialStuffing,
     software: sw::GO_BOT,
     from_ms: 2 * HOUR_MS,
+    for_ms: STUFFING_FOR_MS,
+    pwned_share: 0.0,
 };
 
 /// Chrome's own handshake and user agent, 14:00 to 22:00 UTC.
@@ -128,6 +141,20 @@ pub(crate) const BROWSER_STUFFING: Campaign = Campaign {
     scenario: Scenario::StuffingBrowserFp,
     software: sw::CHROME_DESKTOP,
     from_ms: 14 * HOUR_MS,
+    for_ms: STUFFING_FOR_MS,
+    pwned_share: 0.0,
+};
+
+/// The browser campaign's tool, 10:00 to 14:00 UTC, against a service that
+/// checks every submitted password against a compromised-password corpus:
+/// combo lists come from breaches, so most of their passwords are in it
+/// (not all: the corpus lags the newest breaches).
+pub(crate) const PWNED_STUFFING: Campaign = Campaign {
+    scenario: Scenario::StuffingPwned,
+    software: sw::CHROME_DESKTOP,
+    from_ms: 10 * HOUR_MS,
+    for_ms: 4 * HOUR_MS,
+    pwned_share: 0.7,
 };
 
 /// Appends `budget` stuffing attempts of `campaign` against a population
@@ -154,8 +181,11 @@ pub(crate) fn credential_stuffing(
         } else {
             (Account::Unknown(u32::try_from(i).unwrap_or(u32::MAX)), Truth::Fails)
         };
+        // Drawn only when flagging is on, so the other campaigns' streams
+        // stay what they were.
+        let pwned = campaign.pwned_share > 0.0 && chance(rng, campaign.pwned_share);
         out.push(SimEvent {
-            at_ms: paced(rng, i, n, campaign.from_ms, STUFFING_FOR_MS),
+            at_ms: paced(rng, i, n, campaign.from_ms, campaign.for_ms),
             scenario: campaign.scenario,
             step: Step::Login,
             account: Some(account),
@@ -169,6 +199,7 @@ pub(crate) fn credential_stuffing(
             phone: None,
             truth,
             tag: Tag::Plain,
+            pwned,
         });
     }
 }
@@ -253,6 +284,7 @@ impl SignupBotRun {
                     phone: Some(phone),
                     truth: Truth::Unreported,
                     tag: Tag::Plain,
+                    pwned: false,
                 });
                 left -= 1;
                 at += secs(rng, 1, 3) + if step == self.send { secs(rng, 30, 90) } else { 0 };

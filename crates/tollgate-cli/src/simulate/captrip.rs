@@ -73,6 +73,7 @@ pub(crate) fn sms_cap_trip(rng: &mut impl Rng, catalog: &Catalog, budget: usize,
             phone: catalog::phone_number(rng, region),
             truth: Truth::Unreported,
             tag: Tag::Plain,
+            pwned: false,
         });
     }
 }

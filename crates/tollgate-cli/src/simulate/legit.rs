@@ -219,6 +219,7 @@ impl Person {
             } else {
                 Tag::Plain
             },
+            pwned: false,
         }
     }
 
@@ -232,7 +233,7 @@ impl Person {
             _ => (0, false, false),
         };
         for _ in 0..typos {
-            out.push(self.event(at, Step::Login, client, Truth::Fails));
+            out.push(self.event(at, Step::Login, client, Truth::Fails).tagged(Tag::Typo));
             at += secs(rng, 4, 20);
         }
         if gives_up {
@@ -240,10 +241,14 @@ impl Person {
         }
         if forgot {
             at += secs(rng, 120, 900);
-            out.push(self.event(at, Step::PasswordChange, client, Truth::Succeeds));
+            out.push(
+                self.event(at, Step::PasswordChange, client, Truth::Succeeds)
+                    .tagged(Tag::Reset),
+            );
             at += secs(rng, 30, 180);
         }
-        out.push(self.event(at, Step::Login, client, Truth::Succeeds));
+        let login = self.event(at, Step::Login, client, Truth::Succeeds);
+        out.push(if typos > 0 { login.tagged(Tag::Typo) } else { login });
         if self.sms_2fa && chance(rng, 0.5) {
             at += secs(rng, 1, 3);
             self.sms_code(rng, at, client, out);

@@ -9,8 +9,11 @@
 //! same stuffing with a real browser's TLS handshake, 8 % SMS pumping, 1 %
 //! voice IRSF to a high-risk destination, 1 % account takeover and 1 % a
 //! bot spreading SMS requests over enough numbers to close the service-wide
-//! SMS cap; see [`legit`] and [`trips`] for who does what, where and when,
-//! and [`attacks`], [`takeover`] and [`captrip`] for the attackers. With
+//! SMS cap. On top of those, 3 % more are a third stuffing campaign against
+//! a service that flags compromised passwords, and 0.5 % a brute-force run
+//! on one account. See [`legit`] and [`trips`] for who does what, where and
+//! when, and [`attacks`], [`takeover`], [`captrip`] and [`bruteforce`] for
+//! the attackers. With
 //! the default 200,000 events: legitimate traffic averages about 80 events
 //! a minute (50 in the small hours UTC, 120 in the European evening and
 //! American afternoon), each stuffing campaign adds about 60 login attempts
@@ -39,6 +42,7 @@
 //! sent only if its login went ahead.
 
 mod attacks;
+mod bruteforce;
 mod captrip;
 mod catalog;
 mod homes;
@@ -76,6 +80,9 @@ const STUFFING_BROWSER_FP_PERCENT: usize = 14;
 const PUMPING_PERCENT: usize = 8;
 const IRSF_PERCENT: usize = 1;
 const CAP_TRIP_PERCENT: usize = 1;
+/// On top of the requested events.
+const PWNED_STUFFING_PERCENT: usize = 3;
+const BRUTE_FORCE_PER_MILLE: usize = 5;
 
 /// Redraws the progress bar every this many events: often enough to move
 /// smoothly, rarely enough to stay out of the engine's throughput figure.
@@ -146,6 +153,18 @@ fn generate(catalog: &Catalog, seed: u64, events: u64) -> (Vec<SimEvent>, legit:
     attacks::voice_irsf(&mut stream(6), catalog, irsf, &mut out);
     takeover::account_takeover(&mut stream(4), catalog, takeover, &population, &mut out);
     captrip::sms_cap_trip(&mut stream(7), catalog, cap_trip, &mut out);
+    // Added on top of the requested split, each from a stream of its own,
+    // so the traffic above is what it was before they existed.
+    let pwned = events * PWNED_STUFFING_PERCENT / 100;
+    attacks::credential_stuffing(
+        &mut stream(8),
+        catalog,
+        attacks::PWNED_STUFFING,
+        pwned,
+        members,
+        &mut out,
+    );
+    bruteforce::brute_force(&mut stream(9), catalog, events * BRUTE_FORCE_PER_MILLE / 1000, &mut out);
     // Stable: events at the same millisecond keep their generation order.
     out.sort_by_key(|e| e.at_ms);
     (out, population)
@@ -169,8 +188,10 @@ fn replay(engine: &Engine, catalog: &Catalog, traffic: &[SimEvent]) -> Tallies {
         let started = Instant::now();
         let decision = engine.evaluate(&event);
         let went_ahead = goes_ahead(sim.scenario, decision.action);
+        // As the adapters do: the decision goes with the outcome, so a
+        // successful login remembers how risky it was.
         if let Some(outcome) = went_ahead.then(|| sim.outcome(event)).flatten() {
-            engine.record(&outcome);
+            engine.record(&outcome.with_decision(&decision));
         }
         let spent = started.elapsed();
         gate.observe(sim, went_ahead);
@@ -212,6 +233,8 @@ mod tests {
         assert_eq!(count(Scenario::SmsCapTrip), 100);
         assert_eq!(count(Scenario::VoiceIrsf), 100);
         assert_eq!(count(Scenario::AccountTakeover), 100);
+        assert_eq!(count(Scenario::StuffingPwned), 300);
+        assert_eq!(count(Scenario::BruteForce), 50);
     }
 
     #[test]

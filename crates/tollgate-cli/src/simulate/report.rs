@@ -25,6 +25,9 @@ pub(crate) struct Header<'a> {
 
 /// The reason code of a send refused by a closed service cap.
 const SERVICE_CAP: &str = "otp.service_cap";
+const COMPROMISED: &str = "credentials.compromised_password";
+const RISKY_CHANGE: &str = "change.after_risky_login";
+const CHANGE: &str = "change.after_login";
 
 const COLUMNS: [&str; 9] = [
     "scenario",
@@ -41,7 +44,7 @@ const COLUMNS: [&str; 9] = [
 pub(crate) fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io::Result<()> {
     writeln!(
         out,
-        "seed {}, {} events requested, {} generated over 24 h from 2024-03-04T00:00Z by {} people and 5 attackers",
+        "seed {}, {} events requested, {} generated over 24 h from 2024-03-04T00:00Z by {} people and 7 attackers",
         header.seed,
         group(header.requested),
         group(header.generated as u64),
@@ -139,6 +142,7 @@ pub(crate) fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies
         group(landed.challenged),
         group(landed.throttled + landed.denied)
     )?;
+    write_friction(out, legit)?;
     for scenario in [Scenario::CredentialStuffing, Scenario::StuffingBrowserFp] {
         let stuffing = tallies.get(scenario);
         writeln!(
@@ -149,6 +153,16 @@ pub(crate) fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies
             group(stuffing.would_succeed)
         )?;
     }
+    let pwned = tallies.get(Scenario::StuffingPwned);
+    writeln!(
+        out,
+        "  {:<20} {} accounts taken over, of {} attempts with valid credentials; {} of {} attempts flagged compromised",
+        Scenario::StuffingPwned.name(),
+        group(pwned.succeeded),
+        group(pwned.would_succeed),
+        group(pwned.fired(COMPROMISED)),
+        group(pwned.events)
+    )?;
     let sends = tallies.get(Scenario::OtpPumping).step(Step::OtpSend);
     writeln!(
         out,
@@ -167,6 +181,7 @@ pub(crate) fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies
     )?;
     write_takeover(out, tallies)?;
     write_cap_trip(out, tallies)?;
+    write_brute_force(out, tallies)?;
     write_abroad(out, legit)?;
     writeln!(out)?;
     writeln!(
@@ -202,13 +217,72 @@ fn write_takeover(out: &mut impl Write, tallies: &Tallies) -> io::Result<()> {
         group(later.total())
     )?;
     let changes = [Step::PasswordChange, Step::EmailChange].map(|s| t.step(s));
+    let acted = t.changes(Tag::AfterTakeover);
     writeln!(
         out,
-        "  {:<20} then {} of {} password/email changes went through ({} more not sent: their login was refused)",
+        "  {:<20} then {} of {} password/email changes went through, {} challenged, {} refused ({} after a risky login); {} more not sent: their login was refused",
         "",
         group(changes.iter().map(|c| c.succeeded).sum()),
         group(changes.iter().map(|c| c.events).sum()),
+        group(acted.challenged),
+        group(acted.throttled + acted.denied),
+        group(t.fired(RISKY_CHANGE)),
         group(tallies.unsent)
+    )
+}
+
+/// What typos and password resets cost real users.
+fn write_friction(out: &mut impl Write, legit: &Tally) -> io::Result<()> {
+    let typos = legit.logins(Tag::Typo);
+    writeln!(
+        out,
+        "  {:<20} logins in sessions with typos: {} of {} allowed, {} challenged, {} refused",
+        "",
+        group(typos.allowed),
+        group(typos.total()),
+        group(typos.challenged),
+        group(typos.throttled + typos.denied)
+    )?;
+    let (resets, others) = (legit.changes(Tag::Reset), legit.changes(Tag::Plain));
+    writeln!(
+        out,
+        "  {:<20} password resets: {} of {} allowed, {} challenged; other password changes: {} of {} allowed, {} challenged ({} after a risky login, {} scored after a login)",
+        "",
+        group(resets.allowed),
+        group(resets.total()),
+        group(resets.challenged + resets.throttled + resets.denied),
+        group(others.allowed),
+        group(others.total()),
+        group(others.challenged + others.throttled + others.denied),
+        group(legit.fired(RISKY_CHANGE)),
+        group(legit.fired(CHANGE))
+    )
+}
+
+/// The brute-force run: what stopped it, and what it cost the owner.
+fn write_brute_force(out: &mut impl Write, tallies: &Tallies) -> io::Result<()> {
+    let bot = tallies.get(Scenario::BruteForce);
+    let a = bot.actions;
+    writeln!(
+        out,
+        "  {:<20} {} passwords tried on one account: {} checked, {} throttled, {} challenged, {} denied; the right one got in: {}",
+        Scenario::BruteForce.name(),
+        group(bot.events),
+        group(a.allowed),
+        group(a.throttled),
+        group(a.challenged),
+        group(a.denied),
+        if bot.succeeded > 0 { "yes" } else { "no" }
+    )?;
+    let owner = tallies.get(Scenario::Legitimate).logins(Tag::Targeted);
+    writeln!(
+        out,
+        "  {:<20} the owner's logins while it ran: {} of {} allowed, {} challenged, {} refused",
+        "",
+        group(owner.allowed),
+        group(owner.total()),
+        group(owner.challenged),
+        group(owner.throttled + owner.denied)
     )
 }
 

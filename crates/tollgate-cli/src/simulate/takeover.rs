@@ -141,6 +141,7 @@ fn attack(
         phone: None,
         truth,
         tag,
+        pwned: false,
     };
     if chance(rng, WRONG_PASSWORD_SHARE) {
         return vec![event(at, Step::Login, Truth::Fails, tag)];

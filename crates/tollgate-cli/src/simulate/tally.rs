@@ -77,6 +77,8 @@ pub(crate) struct Tally {
     pub(crate) steps: [StepCount; Step::ALL.len()],
     /// What was enforced on logins, per [`Tag`].
     pub(crate) tagged_logins: [Actions; Tag::COUNT],
+    /// What was enforced on password and email changes, per [`Tag`].
+    pub(crate) tagged_changes: [Actions; Tag::COUNT],
     /// Events each reason fired on.
     pub(crate) reasons: HashMap<ReasonKey, u64>,
     /// What was enforced on SMS code requests from outside the number's country.
@@ -111,6 +113,10 @@ impl Tally {
             count.succeeded += u64::from(succeeds && went_ahead);
         }
         if let (Step::Login, Some(actions)) = (sim.step, self.tagged_logins.get_mut(sim.tag.index())) {
+            actions.add(decision.action);
+        }
+        let change = matches!(sim.step, Step::PasswordChange | Step::EmailChange);
+        if let (true, Some(actions)) = (change, self.tagged_changes.get_mut(sim.tag.index())) {
             actions.add(decision.action);
         }
         for reason in &decision.reasons {
@@ -172,6 +178,11 @@ impl Tally {
     pub(crate) fn logins(&self, tag: Tag) -> Actions {
         self.tagged_logins.get(tag.index()).copied().unwrap_or_default()
     }
+
+    /// What was enforced on password and email changes tagged `tag`.
+    pub(crate) fn changes(&self, tag: Tag) -> Actions {
+        self.tagged_changes.get(tag.index()).copied().unwrap_or_default()
+    }
 }
 
 impl AddAssign<&Tally> for Tally {
@@ -183,6 +194,9 @@ impl AddAssign<&Tally> for Tally {
             *mine += theirs;
         }
         for (mine, theirs) in self.tagged_logins.iter_mut().zip(&other.tagged_logins) {
+            *mine += theirs;
+        }
+        for (mine, theirs) in self.tagged_changes.iter_mut().zip(&other.tagged_changes) {
             *mine += theirs;
         }
         for (key, count) in &other.reasons {
@@ -222,6 +236,8 @@ pub(crate) struct Tallies {
     voice_irsf: Tally,
     account_takeover: Tally,
     sms_cap_trip: Tally,
+    brute_force: Tally,
+    stuffing_pwned: Tally,
     /// Takeover follow-ups never sent: their login did not go ahead.
     pub(crate) unsent: u64,
 }
@@ -236,6 +252,8 @@ impl Tallies {
             Scenario::VoiceIrsf => &self.voice_irsf,
             Scenario::AccountTakeover => &self.account_takeover,
             Scenario::SmsCapTrip => &self.sms_cap_trip,
+            Scenario::BruteForce => &self.brute_force,
+            Scenario::StuffingPwned => &self.stuffing_pwned,
         }
     }
 
@@ -248,6 +266,8 @@ impl Tallies {
             Scenario::VoiceIrsf => &mut self.voice_irsf,
             Scenario::AccountTakeover => &mut self.account_takeover,
             Scenario::SmsCapTrip => &mut self.sms_cap_trip,
+            Scenario::BruteForce => &mut self.brute_force,
+            Scenario::StuffingPwned => &mut self.stuffing_pwned,
         }
     }
 

@@ -31,10 +31,15 @@ pub(crate) enum Scenario {
     AccountTakeover,
     /// SMS codes to many low-risk numbers, enough to close the service cap.
     SmsCapTrip,
+    /// Many passwords against one account from a few addresses.
+    BruteForce,
+    /// Credential stuffing with a browser's handshake, where the service's
+    /// compromised-password check flags most combos.
+    StuffingPwned,
 }
 
 impl Scenario {
-    pub(crate) const ALL: [Scenario; 7] = [
+    pub(crate) const ALL: [Scenario; 9] = [
         Scenario::Legitimate,
         Scenario::CredentialStuffing,
         Scenario::StuffingBrowserFp,
@@ -42,6 +47,8 @@ impl Scenario {
         Scenario::VoiceIrsf,
         Scenario::AccountTakeover,
         Scenario::SmsCapTrip,
+        Scenario::BruteForce,
+        Scenario::StuffingPwned,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -53,6 +60,8 @@ impl Scenario {
             Scenario::VoiceIrsf => "voice_irsf",
             Scenario::AccountTakeover => "account_takeover",
             Scenario::SmsCapTrip => "sms_cap_trip",
+            Scenario::BruteForce => "brute_force",
+            Scenario::StuffingPwned => "stuffing_pwned",
         }
     }
 
@@ -147,10 +156,17 @@ pub(crate) enum Tag {
     Teleport,
     /// A takeover's credential change: sent only if its login went ahead.
     AfterTakeover,
+    /// A legitimate login that fails on a typo, or the login after it.
+    Typo,
+    /// A legitimate password reset after a forgotten password.
+    Reset,
+    /// A legitimate login of the account a brute-force run is attacking,
+    /// from when the run starts.
+    Targeted,
 }
 
 impl Tag {
-    pub(crate) const COUNT: usize = 4;
+    pub(crate) const COUNT: usize = 7;
 
     pub(crate) fn index(self) -> usize {
         self as usize
@@ -207,9 +223,20 @@ pub(crate) struct SimEvent {
     pub(crate) phone: Option<u64>,
     pub(crate) truth: Truth,
     pub(crate) tag: Tag,
+    /// The service's compromised-password check flags the password.
+    pub(crate) pwned: bool,
 }
 
 impl SimEvent {
+    /// The event with `tag`, unless it is already tagged: a flight's
+    /// landing outranks what the session does.
+    pub(crate) fn tagged(self, tag: Tag) -> SimEvent {
+        match self.tag {
+            Tag::Plain => SimEvent { tag, ..self },
+            _ => self,
+        }
+    }
+
     /// The event as the service would build it: the CDN resolved country,
     /// ASN and position, the TLS terminator measured JA4, the app knows its
     /// device cookie.
@@ -240,7 +267,7 @@ impl SimEvent {
         if let Some(phone) = self.phone.and_then(|p| format!("+{p}").parse::<E164>().ok()) {
             e = e.with_phone(phone);
         }
-        e
+        e.with_compromised_password(self.pwned)
     }
 
     /// Whether this is an SMS code request from a client outside the
@@ -295,6 +322,7 @@ mod tests {
             phone: Some(14_155_550_123),
             truth: Truth::Unreported,
             tag: Tag::Plain,
+            pwned: false,
         };
         let e = sim.build(&catalog);
         assert_eq!(e.at.as_unix_millis(), START_MS + 1_000);

@@ -9,6 +9,8 @@ use std::collections::HashMap;
 
 use super::fingerprints::CompiledFingerprints;
 use super::otp::CompiledOtp;
+use super::post_login::CompiledPostLogin;
+use super::relay::CompiledRelay;
 use super::stuffing::CompiledStuffing;
 use crate::net::IpSet;
 use crate::policy::{FingerprintList, LimitRule, MatchAction, Policy, PolicyError};
@@ -24,6 +26,8 @@ pub(crate) struct Active {
     pub(crate) fingerprints: CompiledFingerprints,
     pub(crate) otp: CompiledOtp,
     pub(crate) stuffing: CompiledStuffing,
+    pub(crate) post_login: CompiledPostLogin,
+    pub(crate) relay: CompiledRelay,
 }
 
 /// The lists the host attached, by name: IP lists for zones, fingerprint
@@ -94,6 +98,8 @@ impl Active {
         let fingerprints = CompiledFingerprints::compile(&policy.fingerprints, &lists.fingerprints);
         let otp = CompiledOtp::compile(&policy, keys);
         let stuffing = CompiledStuffing::compile(&policy.stuffing, keys);
+        let post_login = CompiledPostLogin::compile(&policy.post_login, keys);
+        let relay = CompiledRelay::compile(&policy.otp.relay, keys);
         Ok(Active {
             policy,
             rules,
@@ -101,6 +107,8 @@ impl Active {
             fingerprints,
             otp,
             stuffing,
+            post_login,
+            relay,
         })
     }
 }

@@ -10,7 +10,9 @@ mod fingerprints;
 mod live;
 mod otp;
 mod plan;
+mod post_login;
 mod record;
+mod relay;
 mod resend;
 mod screen;
 mod spend;
@@ -361,6 +363,12 @@ impl<S> Engine<S> {
         }
         if let Some(op) = active.otp.resend.verify_op(&self.keys, event) {
             plan.push(Step::VerifyCode, op);
+        }
+        if let Some(op) = active.post_login.read_op(&self.keys, event) {
+            plan.push(Step::PostLogin, op);
+        }
+        if let Some((probe, op)) = active.relay.read_op(&self.keys, event, &facts, &policy.keys) {
+            plan.push(Step::Relay(probe), op);
         }
         let Some(user) = &event.user else {
             return plan;

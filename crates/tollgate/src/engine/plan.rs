@@ -8,7 +8,7 @@ use smallvec::SmallVec;
 use super::compiled::{Active, Rule};
 use super::facts::Facts;
 use super::familiarity::{self, Feature};
-use super::{conversion, cross, live, stuffing, travel, verdict};
+use super::{conversion, cross, live, relay, stuffing, travel, verdict};
 use crate::limiter::{GcraMode, GcraOutcome};
 use crate::policy::{Counts, OnExceed};
 use crate::store::{Op, OpResult};
@@ -84,6 +84,10 @@ pub(super) enum Step {
     Cross(cross::Check),
     /// A stuffing detector's count.
     Stuffing(stuffing::Counter),
+    /// The user's last successful login, read by a credential change.
+    PostLogin,
+    /// The client a code was sent for, read by its verification.
+    Relay(relay::Probe),
 }
 
 impl Plan {
@@ -193,6 +197,12 @@ impl Plan {
                     self.active
                         .stuffing
                         .count(counter, *count, &mut stuffing_tally, &mut reasons);
+                }
+                (Step::PostLogin, OpResult::Register(last)) => {
+                    reasons.extend(self.active.post_login.reason(*last, self.at));
+                }
+                (Step::Relay(here), OpResult::Register(sent)) => {
+                    reasons.extend(self.active.relay.reason(here, *sent, self.at));
                 }
                 (Step::VerifyCode, OpResult::Gcra(outcome)) => {
                     reasons.extend(self.active.otp.resend.verify_reason(outcome));

@@ -21,6 +21,11 @@ impl<S> Engine<S> {
     /// attempts start afresh), each code check as a failed or succeeded
     /// `otp_verify` with the number (a success ends the resend backoff and
     /// counts as a conversion), phone changes and sign-ups.
+    ///
+    /// A successful login also remembers its time and risk for a credential
+    /// change soon after it (`[post_login]`; attach the decision with
+    /// [`Outcome::with_decision`]), and a code that went out the client
+    /// that asked for it (`[otp.relay]`). See `docs/post-login.md`.
     pub fn record(&self, outcome: &Outcome)
     where
         S: Store,
@@ -87,6 +92,11 @@ impl<S> Engine<S> {
         active
             .stuffing
             .record_ops(&self.keys, event, &facts, &policy.keys, failed, |op| ops.push(op));
+        let session = [
+            active.post_login.record_op(&self.keys, outcome),
+            active.relay.record_op(&self.keys, outcome, &facts, &policy.keys),
+        ];
+        session.into_iter().flatten().for_each(|op| ops.push(op));
         // Only successful logins teach what is normal for a user: failures
         // would let an attacker train the history with their own network.
         let learns = event.kind.event_type() == EventType::Login && !outcome.is_failure();

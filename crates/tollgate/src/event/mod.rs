@@ -227,6 +227,8 @@ pub struct Outcome {
     pub event: Event,
     /// Whether it succeeded.
     pub result: OutcomeResult,
+    /// The summary of the event's decision, when the service passed it.
+    decision: Option<crate::DecisionSummary>,
 }
 
 impl Outcome {
@@ -235,6 +237,7 @@ impl Outcome {
         Outcome {
             event,
             result: OutcomeResult::Succeeded,
+            decision: None,
         }
     }
 
@@ -243,11 +246,36 @@ impl Outcome {
         Outcome {
             event,
             result: OutcomeResult::Failed,
+            decision: None,
         }
     }
 
     /// Whether this reports a failure.
     pub fn is_failure(&self) -> bool {
         self.result == OutcomeResult::Failed
+    }
+
+    /// Attaches a summary of the decision the engine made on the event: a
+    /// successful login recorded with it remembers its score and risk
+    /// signals, so a credential change soon after a risky login can be
+    /// stepped up (`docs/post-login.md`). Without it only the event's
+    /// compromised-password flag is known.
+    #[must_use]
+    pub fn with_decision(mut self, decision: &crate::Decision) -> Self {
+        self.decision = Some(crate::DecisionSummary::of(decision));
+        self
+    }
+
+    /// Attaches an already made decision summary (e.g. kept in a session
+    /// between the login request and its outcome).
+    #[must_use]
+    pub fn with_summary(mut self, summary: crate::DecisionSummary) -> Self {
+        self.decision = Some(summary);
+        self
+    }
+
+    /// The decision summary attached with [`with_decision`](Outcome::with_decision).
+    pub fn decision(&self) -> Option<crate::DecisionSummary> {
+        self.decision
     }
 }

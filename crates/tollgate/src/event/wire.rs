@@ -179,7 +179,11 @@ impl WireRecord {
         };
         Ok(match self.outcome {
             None => Record::Event(event),
-            Some(result) => Record::Outcome(Outcome { event, result }),
+            Some(result) => Record::Outcome(Outcome {
+                event,
+                result,
+                decision: None,
+            }),
         })
     }
 }

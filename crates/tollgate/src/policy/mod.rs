@@ -40,7 +40,9 @@ mod limit;
 mod live;
 mod network;
 mod otp;
+mod post_login;
 mod rate;
+mod relay;
 mod resend;
 mod signals;
 mod spend;
@@ -63,7 +65,9 @@ pub use limit::{Counts, Dimension, LimitRule, OnExceed};
 pub use live::Live;
 pub use network::{AsnRule, CountryRule, MatchAction, Network, When, Zone};
 pub use otp::{DestinationRule, Otp, ServiceCap};
+pub use post_login::PostLogin;
 pub use rate::{Rate, RateError};
+pub use relay::Relay;
 pub use resend::ResendBackoff;
 pub use signals::{AnonymousPoints, Familiarity, Points, Travel};
 pub(crate) use spend::CostTable;
@@ -100,6 +104,8 @@ pub struct Policy {
     pub limits: Vec<LimitRule>,
     /// Credential-stuffing detectors on logins.
     pub stuffing: Vec<StuffingDetector>,
+    /// Credential changes soon after a (risky) login.
+    pub post_login: PostLogin,
     /// Trusted proxies.
     pub network: Network,
     /// IP zones: allow and deny networks, threat-intel lists.

@@ -62,6 +62,8 @@ pub struct Otp {
     pub live: Live,
     /// Cross-checks: client and number countries, new numbers, sign-up bursts.
     pub cross: Cross,
+    /// A code verified from another client than the one that asked for it.
+    pub relay: super::Relay,
     /// Factors a decision advises instead of a risky phone channel, most
     /// preferred first (empty: no advice).
     pub advice: Vec<Factor>,
@@ -82,6 +84,7 @@ impl Default for Otp {
             conversion: Conversion::default(),
             live: Live::default(),
             cross: Cross::default(),
+            relay: super::Relay::default(),
             advice: vec![Factor::Passkey, Factor::Authenticator, Factor::Email],
         }
     }
@@ -299,7 +302,8 @@ pub(super) fn validate(o: &Otp) -> Result<(), PolicyError> {
     super::spend::validate(&o.spend)?;
     super::conversion::validate(&o.conversion)?;
     super::live::validate(&o.live)?;
-    super::cross::validate(&o.cross)
+    super::cross::validate(&o.cross)?;
+    super::relay::validate(&o.relay)
 }
 
 fn phone_channels(channels: &[Channel]) -> bool {

@@ -21,6 +21,7 @@ pub(super) fn policy(p: &Policy) -> Result<(), PolicyError> {
     }
     super::stuffing::validate(&p.stuffing)?;
     super::store::validate(&p.store)?;
+    super::post_login::validate(&p.post_login)?;
     for (name, t) in p.thresholds.all() {
         let field = format!("thresholds.{name}");
         if !(1..=100).contains(&t.challenge) || !(1..=100).contains(&t.deny) {

@@ -1,0 +1,165 @@
+//! Credential changes soon after a login. A recorded successful login
+//! writes a per-user register (time, the decision's score and risk
+//! signals); a credential change reads it. See `docs/post-login.md`.
+//!
+//! The register: seconds since the epoch in bits 96..128, the risk signals
+//! in bits 32..48, the score in bits 16..24, bit 1 set when the service
+//! passed the decision, bit 0 when the login was challenged.
+//!
+//! ```
+//! use tollgate::{Action, CredentialKind, Engine, Event, EventKind, Outcome, Timestamp};
+//! use tollgate::policy::Policy;
+//!
+//! let engine = Engine::new(Policy::default())?;
+//! let at = |min: u64| Timestamp::from_unix_millis(1_700_000_000_000 + min * 60_000);
+//! let login = Event::new(EventKind::Login, at(0)).with_user("alice").with_compromised_password(true);
+//! engine.record(&Outcome::succeeded(login));
+//! let change = Event::new(EventKind::CredentialChange { what: CredentialKind::Email }, at(3)).with_user("alice");
+//! let decision = engine.evaluate(&change);
+//! assert_eq!(decision.action, Action::Challenge);
+//! assert_eq!(decision.reasons[0].code.as_str(), "change.after_risky_login");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::time::Duration;
+
+use crate::limiter::key::KeyHasher;
+use crate::policy::PostLogin;
+use crate::store::{Op, StoreKey};
+use crate::{
+    DecisionSummary, Event, EventKind, EventType, Outcome, Reason, ReasonCode, RiskSignal, RiskSignals, Timestamp,
+};
+
+/// Shown as the reasons' rule.
+const RULE: &str = "post_login";
+
+#[derive(Debug)]
+pub(crate) struct CompiledPostLogin {
+    settings: PostLogin,
+    risky: RiskSignals,
+    seed: u64,
+}
+
+impl CompiledPostLogin {
+    pub(super) fn compile(settings: &PostLogin, keys: &KeyHasher) -> Self {
+        CompiledPostLogin {
+            risky: settings.risky_signals.iter().copied().collect(),
+            settings: settings.clone(),
+            seed: keys.rule_seed("post_login.last_login"),
+        }
+    }
+
+    fn window(&self) -> Duration {
+        Duration::from_secs(u64::from(self.settings.window_minutes) * 60)
+    }
+
+    fn key(&self, keys: &KeyHasher, event: &Event) -> Option<StoreKey> {
+        Some(StoreKey(keys.hash_of(self.seed, event.user.as_ref()?)))
+    }
+
+    /// The read of a credential change: the user's last login.
+    pub(super) fn read_op(&self, keys: &KeyHasher, event: &Event) -> Option<Op> {
+        let change = matches!(event.kind, EventKind::CredentialChange { .. });
+        let key = self.key(keys, event).filter(|_| change && self.settings.enabled)?;
+        Some(Op::RegisterGet { key })
+    }
+
+    /// What a successful login writes: its time and risk.
+    pub(super) fn record_op(&self, keys: &KeyHasher, outcome: &Outcome) -> Option<Op> {
+        let event = &outcome.event;
+        let login = event.kind.event_type() == EventType::Login && !outcome.is_failure();
+        let key = self.key(keys, event).filter(|_| login && self.settings.enabled)?;
+        let mut summary = outcome.decision().unwrap_or_default();
+        if event.compromised_password {
+            summary.signals = summary.signals.with(RiskSignal::CompromisedPassword);
+        }
+        Some(Op::RegisterSet {
+            key,
+            value: pack(event.at, &summary, outcome.decision().is_some()),
+            ttl: self.window(),
+        })
+    }
+
+    /// The reason of a change at `at`, given the register read.
+    pub(super) fn reason(&self, last: Option<u128>, at: Timestamp) -> Option<Reason> {
+        let (login_secs, summary, known) = unpack(last?);
+        let s = &self.settings;
+        let ago = (at.as_unix_millis() / 1000).saturating_sub(login_secs);
+        if ago >= self.window().as_secs() {
+            return None;
+        }
+        let by_score = s.risky_score > 0 && known && summary.score >= s.risky_score;
+        let signals = summary.signals.iter().filter(|sig| self.risky.contains(*sig));
+        let named: Vec<&str> = signals.map(RiskSignal::as_str).collect();
+        let stepped_up = s.trust_step_up && summary.challenged;
+        let when = format!("{} after a successful login", human(ago));
+        if (by_score || !named.is_empty()) && !stepped_up {
+            let mut why = named;
+            let score = format!("score {}", summary.score);
+            if by_score {
+                why.push(&score);
+            }
+            let detail = format!("{when} that was risky ({})", why.join(", "));
+            return Some(super::screen::matched(
+                ReasonCode::ChangeAfterRiskyLogin,
+                detail,
+                RULE,
+                s.action,
+                s.monitor,
+            ));
+        }
+        (s.points > 0).then(|| {
+            let mut r = Reason::new(ReasonCode::ChangeAfterLogin, when);
+            r.points = s.points;
+            r.monitor = s.monitor;
+            r.rule = Some(RULE.into());
+            r
+        })
+    }
+}
+
+fn pack(at: Timestamp, summary: &DecisionSummary, known: bool) -> u128 {
+    let secs = u32::try_from(at.as_unix_millis() / 1000).unwrap_or(u32::MAX);
+    (u128::from(secs) << 96)
+        | (u128::from(summary.signals.bits()) << 32)
+        | (u128::from(summary.score) << 16)
+        | (u128::from(known) << 1)
+        | u128::from(summary.challenged)
+}
+
+/// The login's time in seconds, its summary, and whether the service
+/// passed the decision.
+fn unpack(value: u128) -> (u64, DecisionSummary, bool) {
+    let summary = DecisionSummary {
+        score: (value >> 16) as u8,
+        signals: RiskSignals::from_bits((value >> 32) as u16),
+        challenged: value & 1 != 0,
+    };
+    (u64::from((value >> 96) as u32), summary, value & 2 != 0)
+}
+
+fn human(secs: u64) -> String {
+    match secs {
+        0..120 => format!("{secs} s"),
+        _ => format!("{} min", secs / 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pack_round_trips() {
+        let summary = DecisionSummary {
+            score: 42,
+            signals: RiskSignals::EMPTY
+                .with(RiskSignal::NewDevice)
+                .with(RiskSignal::Anonymous),
+            challenged: true,
+        };
+        let at = Timestamp::from_unix_millis(1_700_000_000_999);
+        assert_eq!(unpack(pack(at, &summary, true)), (1_700_000_000, summary, true));
+        assert!(!unpack(pack(at, &summary, false)).2);
+    }
+}

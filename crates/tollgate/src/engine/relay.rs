@@ -1,0 +1,190 @@
+//! The OTP relay check: a recorded code send remembers, per user (or per
+//! number for sends without one), small keyed hashes of the client that
+//! asked for the code; its verification is compared with them. See
+//! `docs/post-login.md`.
+//!
+//! A client in 64 bits ([`Probe`]): the IP prefix's hash in bits 0..24,
+//! the best fingerprint's in bits 24..48 (its kind in 60..62: 0 none, 1
+//! JA4, 2 JA3, 3 HTTP/2), the country's in bits 48..60, bit 62 set when
+//! there is an IP, bit 63 when there is a country. The register holds the
+//! probe and, in bits 96..128, the send's time in seconds.
+//!
+//! ```
+//! use tollgate::{Channel, Engine, Event, EventKind, Outcome, Timestamp};
+//! use tollgate::policy::Policy;
+//!
+//! let engine = Engine::new(Policy::default())?;
+//! let at = Timestamp::from_unix_millis(1_700_000_000_000);
+//! let send = Event::new(EventKind::OtpSend { channel: Channel::Sms }, at)
+//!     .with_user("alice")
+//!     .with_ip("198.51.100.7".parse()?);
+//! engine.record(&Outcome::succeeded(send));
+//! let verify = Event::new(EventKind::OtpVerify { channel: Some(Channel::Sms) }, at)
+//!     .with_user("alice")
+//!     .with_ip("203.0.113.9".parse()?);
+//! let decision = engine.evaluate(&verify);
+//! assert_eq!(decision.reasons[0].code.as_str(), "otp.relay");
+//! assert_eq!(decision.reasons[0].points, 10);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::time::Duration;
+
+use super::facts::Facts;
+use crate::limiter::key::{KeyHasher, network};
+use crate::policy::{KeyOptions, Relay};
+use crate::store::{Op, StoreKey};
+use crate::{Event, EventKind, Outcome, Reason, ReasonCode, Timestamp};
+
+const IP_PRESENT: u64 = 1 << 62;
+const COUNTRY_PRESENT: u64 = 1 << 63;
+const HASH_24: u64 = (1 << 24) - 1;
+const HASH_12: u64 = (1 << 12) - 1;
+
+/// A client's parts, hashed and packed (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Probe(u64);
+
+impl Probe {
+    fn ip(self) -> Option<u64> {
+        (self.0 & IP_PRESENT != 0).then_some(self.0 & HASH_24)
+    }
+
+    fn fingerprint(self) -> Option<(u64, u64)> {
+        let kind = (self.0 >> 60) & 3;
+        (kind != 0).then_some((kind, (self.0 >> 24) & HASH_24))
+    }
+
+    fn country(self) -> Option<u64> {
+        (self.0 & COUNTRY_PRESENT != 0).then_some((self.0 >> 48) & HASH_12)
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct CompiledRelay {
+    settings: Relay,
+    register_seed: u64,
+    part_seed: u64,
+}
+
+impl CompiledRelay {
+    pub(super) fn compile(settings: &Relay, keys: &KeyHasher) -> Self {
+        CompiledRelay {
+            settings: *settings,
+            register_seed: keys.rule_seed("otp.relay.sender"),
+            part_seed: keys.rule_seed("otp.relay.part"),
+        }
+    }
+
+    /// The register of the account, or of the number without one.
+    fn key(&self, keys: &KeyHasher, event: &Event) -> Option<StoreKey> {
+        let hash = match (&event.user, &event.phone) {
+            (Some(user), _) => keys.hash_of(self.register_seed, (0u64, user)),
+            (None, Some(phone)) => keys.hash_of(self.register_seed, (1u64, phone.digits())),
+            (None, None) => return None,
+        };
+        Some(StoreKey(hash))
+    }
+
+    fn probe(&self, keys: &KeyHasher, event: &Event, facts: &Facts, opts: &KeyOptions) -> Probe {
+        let seed = self.part_seed;
+        let mut bits = 0;
+        if let Some(ip) = event.ip {
+            bits |= IP_PRESENT | (keys.hash_of(seed, (0u64, network(ip, opts))) & HASH_24);
+        }
+        let fingerprint = if let Some(ja4) = &event.ja4 {
+            Some((1, keys.hash_of(seed, (1u64, ja4))))
+        } else if let Some(ja3) = &event.ja3 {
+            let [high, low] = halves(ja3.as_bytes());
+            Some((2, keys.hash_of(seed, (2u64, high, low))))
+        } else {
+            event
+                .http2
+                .as_ref()
+                .map(|h2| (3, keys.hash_of(seed, (3u64, h2.as_str()))))
+        };
+        if let Some((kind, hash)) = fingerprint {
+            bits |= (kind << 60) | ((hash & HASH_24) << 24);
+        }
+        if let Some(country) = facts.country {
+            bits |= COUNTRY_PRESENT | ((keys.hash_of(seed, (4u64, country)) & HASH_12) << 48);
+        }
+        Probe(bits)
+    }
+
+    /// The read of a code verification: the client the code went out for.
+    pub(super) fn read_op(
+        &self,
+        keys: &KeyHasher,
+        event: &Event,
+        facts: &Facts,
+        opts: &KeyOptions,
+    ) -> Option<(Probe, Op)> {
+        let verify = matches!(event.kind, EventKind::OtpVerify { .. });
+        let key = self.key(keys, event).filter(|_| verify && self.settings.is_on())?;
+        Some((self.probe(keys, event, facts, opts), Op::RegisterGet { key }))
+    }
+
+    /// What a code that went out writes: who asked for it, and when.
+    pub(super) fn record_op(
+        &self,
+        keys: &KeyHasher,
+        outcome: &Outcome,
+        facts: &Facts,
+        opts: &KeyOptions,
+    ) -> Option<Op> {
+        let event = &outcome.event;
+        let sent = matches!(event.kind, EventKind::OtpSend { .. }) && !outcome.is_failure();
+        let key = self.key(keys, event).filter(|_| sent && self.settings.is_on())?;
+        let secs = u32::try_from(event.at.as_unix_millis() / 1000).unwrap_or(u32::MAX);
+        let probe = self.probe(keys, event, facts, opts);
+        Some(Op::RegisterSet {
+            key,
+            value: (u128::from(secs) << 96) | u128::from(probe.0),
+            ttl: Duration::from_secs(u64::from(self.settings.window_minutes) * 60),
+        })
+    }
+
+    /// The reason of a verification from `here`, given the register read.
+    pub(super) fn reason(&self, here: Probe, sent: Option<u128>, at: Timestamp) -> Option<Reason> {
+        let sent = sent?;
+        let sent_secs = u64::from((sent >> 96) as u32);
+        let ago = (at.as_unix_millis() / 1000).saturating_sub(sent_secs);
+        if ago >= u64::from(self.settings.window_minutes) * 60 {
+            return None;
+        }
+        let there = Probe(sent as u64);
+        let s = &self.settings;
+        let differs = |a: Option<_>, b: Option<_>| a.zip(b).is_some_and(|(a, b)| a != b);
+        let fingerprint = match (here.fingerprint(), there.fingerprint()) {
+            (Some((k, a)), Some((l, b))) => k == l && a != b,
+            _ => false,
+        };
+        let parts = [
+            ("network prefix", differs(here.ip(), there.ip()), s.ip_prefix_points),
+            ("client fingerprint", fingerprint, s.fingerprint_points),
+            ("country", differs(here.country(), there.country()), s.country_points),
+        ];
+        let changed: Vec<(&str, u8)> = parts
+            .into_iter()
+            .filter(|(_, differ, points)| *differ && *points > 0)
+            .map(|(name, _, points)| (name, points))
+            .collect();
+        if changed.is_empty() {
+            return None;
+        }
+        let names: Vec<&str> = changed.iter().map(|(n, _)| *n).collect();
+        let detail = format!(
+            "code verified from another {} than the client that asked for it",
+            names.join(", ")
+        );
+        let mut r = Reason::new(ReasonCode::OtpRelay, detail);
+        r.points = changed.iter().map(|(_, p)| u32::from(*p)).sum::<u32>().min(100) as u8;
+        Some(r)
+    }
+}
+
+fn halves(bytes: &[u8; 16]) -> [u64; 2] {
+    let value = u128::from_be_bytes(*bytes);
+    [(value >> 64) as u64, value as u64]
+}
