@@ -1,0 +1,461 @@
+-- tollgate: runs one plan of counter operations atomically (see store.rs).
+--
+-- Redis runs Lua 5.1, whose numbers are doubles: exact integers only up to
+-- 2^53, while nanosecond timestamps are near 2^61. So every u64 travels as
+-- two u32 halves (hi, lo) and the arithmetic below works on such pairs.
+-- The Rust side precomputes whatever does not depend on stored state
+-- (window index of `now`, `now + lockout`, TTLs), so the script only adds,
+-- subtracts, compares and, rarely, divides pairs.
+--
+-- ARGV: now_hi, now_lo, want_time, then per operation an opcode and its
+-- fields; KEYS: each operation's keys in order. The reply is a flat array
+-- of integers (each below 2^53), per operation in order, then the server's
+-- TIME when want_time is 1.
+
+local B = 4294967296
+local MAXU32 = B - 1
+local TWO53 = 9007199254740992
+local MARGIN_MS = 1000
+
+local function cmp(ah, al, bh, bl)
+  if ah ~= bh then return ah < bh and -1 or 1 end
+  if al ~= bl then return al < bl and -1 or 1 end
+  return 0
+end
+
+-- Saturating at 2^64 - 1, like u64::saturating_add.
+local function add(ah, al, bh, bl)
+  local h, l = ah + bh, al + bl
+  if l >= B then h, l = h + 1, l - B end
+  if h >= B then return MAXU32, MAXU32 end
+  return h, l
+end
+
+-- Saturating at 0, like u64::saturating_sub.
+local function sub(ah, al, bh, bl)
+  if cmp(ah, al, bh, bl) <= 0 then return 0, 0 end
+  local h, l = ah - bh, al - bl
+  if l < 0 then h, l = h - 1, l + B end
+  return h, l
+end
+
+local function num(h, l) return h * B + l end
+
+local function pair(n) return math.floor(n / B), math.fmod(n, B) end
+
+-- floor(n / d) for n, d below 2^53, exactly (fmod is exact).
+local function idiv(n, d) return (n - math.fmod(n, d)) / d end
+
+-- floor(N / D) for pairs, D > 0, capped at MAXU32 (callers clamp to u32).
+local function div_u32(nh, nl, dh, dl)
+  if nh < 2097152 and dh < 2097152 then
+    return math.min(idiv(num(nh, nl), num(dh, dl)), MAXU32)
+  end
+  -- Restoring long division over N's 64 bits, remainder as a pair.
+  local qh, ql, rh, rl = 0, 0, 0, 0
+  for i = 63, 0, -1 do
+    local word, shift = nl, i
+    if i >= 32 then word, shift = nh, i - 32 end
+    local bit = math.fmod(math.floor(word / 2 ^ shift), 2)
+    rh, rl = rh * 2 + math.floor(rl * 2 / B), math.fmod(rl * 2, B) + bit
+    qh, ql = qh * 2 + math.floor(ql * 2 / B), math.fmod(ql * 2, B)
+    if cmp(rh, rl, dh, dl) >= 0 then
+      rh, rl = sub(rh, rl, dh, dl)
+      ql = ql + 1
+    end
+  end
+  if qh > 0 then return MAXU32 end
+  return ql
+end
+
+-- floor(p * r / L) for p < 2^32 and 0 < r <= L (a sliding window's carry).
+local function scale(p, rh, rl, lh, ll)
+  if cmp(rh, rl, lh, ll) == 0 then return p end
+  local r, l = num(rh, rl), num(lh, ll)
+  if lh < 2097152 and p * r < TWO53 then return idiv(p * r, l) end
+  -- Bit by bit over p: q * L + rem = (p's prefix) * r, rem < L. The high
+  -- word of a pair may exceed 2^32 here (values up to 2^66), still exact.
+  local q, mh, ml = 0, 0, 0
+  for i = 31, 0, -1 do
+    q = q * 2
+    mh, ml = mh * 2, ml * 2
+    if math.fmod(math.floor(p / 2 ^ i), 2) == 1 then mh, ml = mh + rh, ml + rl end
+    if ml >= B then mh, ml = mh + math.floor(ml / B), math.fmod(ml, B) end
+    while cmp(mh, ml, lh, ll) >= 0 do
+      mh, ml = mh - lh, ml - ll
+      if ml < 0 then mh, ml = mh - 1, ml + B end
+      q = q + 1
+    end
+  end
+  return q
+end
+
+local function ms_string(ms)
+  return string.format('%.0f', math.min(math.max(ms, 1), 1e15))
+end
+
+-- Milliseconds (rounded up, plus a margin) until a pair of nanoseconds.
+local function ttl_of(dh, dl)
+  return math.floor(num(dh, dl) / 1e6) + 1 + MARGIN_MS
+end
+
+-- Writes a value to live `ttl` ms at least; a key that already had a
+-- longer TTL keeps it (PTTL rather than PEXPIRE GT, which needs Redis 7).
+local function save(key, value, ttl, existed)
+  local t = math.max(ttl, MARGIN_MS)
+  if existed then t = math.max(t, redis.call('PTTL', key)) end
+  redis.call('SET', key, value, 'PX', ms_string(t))
+end
+
+-- Redis before 5 refuses writes after TIME unless effects are replicated.
+if redis.replicate_commands then redis.replicate_commands() end
+
+local argv, keys = ARGV, KEYS
+local at, kt = 4, 1
+local function arg()
+  local v = tonumber(argv[at])
+  at = at + 1
+  return v
+end
+local function u64() return arg(), arg() end
+local function key()
+  local k = keys[kt]
+  kt = kt + 1
+  return k
+end
+
+local nh, nl = tonumber(argv[1]), tonumber(argv[2])
+local out = {}
+local function push(...)
+  for _, v in ipairs({ ... }) do out[#out + 1] = v end
+end
+
+-- Window generations: {index_hi, index_lo, length_hi, length_lo}. Moves
+-- `g` to the window `ih, il`; returns the new head and the step taken:
+-- 'same', 'older' (an event before the current window: counts in it),
+-- 'next' or 'restart'. Mirrors store/window.rs Generation::advance.
+local function advance(g, lh, ll, ih, il)
+  if not g or g[3] ~= lh or g[4] ~= ll then return { ih, il, lh, ll }, 'restart' end
+  local c = cmp(ih, il, g[1], g[2])
+  if c == 0 then return g, 'same' end
+  if c < 0 then return g, 'older' end
+  local sh, sl = add(g[1], g[2], 0, 1)
+  if cmp(ih, il, sh, sl) == 0 then return { ih, il, lh, ll }, 'next' end
+  return { ih, il, lh, ll }, 'restart'
+end
+
+local WIN = '>I4I4I4I4I4I4'
+
+-- A window spec from ARGV: length, index of now, carry fraction r/L.
+local function window_spec()
+  local s = {}
+  s.lh, s.ll = u64()
+  s.ih, s.il = u64()
+  s.rh, s.rl = u64()
+  s.fh, s.fl = u64()
+  return s
+end
+
+-- Adds `amount` to window state `raw` (nil: none); returns the packed new
+-- state, the sliding count and whether the event was older than the state.
+local function window_add(raw, s, amount)
+  local g, cur, prev = nil, 0, 0
+  if raw then
+    local a, b, c, d, e, f = struct.unpack(WIN, raw)
+    g, cur, prev = { a, b, c, d }, e, f
+  end
+  local step
+  g, step = advance(g, s.lh, s.ll, s.ih, s.il)
+  if step == 'next' then cur, prev = 0, cur elseif step == 'restart' then cur, prev = 0, 0 end
+  cur = math.min(cur + amount, MAXU32)
+  local carried = prev
+  if step ~= 'older' then carried = scale(prev, s.rh, s.rl, s.fh, s.fl) end
+  return struct.pack(WIN, g[1], g[2], g[3], g[4], cur, prev), cur + carried, step == 'older'
+end
+
+local function window_peek(k, s)
+  local raw = redis.call('GET', k)
+  if not raw then return 0 end
+  local _, count = window_add(raw, s, 0)
+  return count
+end
+
+local function gcra()
+  local k = key()
+  local mode = arg()
+  local th, tl = u64()
+  local ih, il = u64()
+  local eh, el = u64()
+  local raw = redis.call('GET', k)
+  local sh, sl = nh, nl
+  if raw then
+    local ah, al = struct.unpack('>I4I4', raw)
+    if cmp(ah, al, nh, nl) > 0 then sh, sl = ah, al end
+  end
+  local xh, xl = add(sh, sl, ih, il)
+  local dh, dl = sub(xh, xl, nh, nl)
+  local allowed = cmp(dh, dl, th, tl) <= 0
+  local storeh, storel
+  if mode == 0 and allowed then
+    storeh, storel = xh, xl
+  elseif mode == 2 then
+    local ch, cl = add(nh, nl, th, tl)
+    ch, cl = add(ch, cl, eh, el)
+    storeh, storel = xh, xl
+    if cmp(ch, cl, xh, xl) < 0 then storeh, storel = ch, cl end
+  end
+  -- A refused consume or charge on a key with no state still stores
+  -- `now`, as the in-process store creates the key: it matters when a
+  -- later call comes with an earlier time.
+  if not storeh and not raw and mode ~= 1 then storeh, storel = nh, nl end
+  local afterh, afterl = sh, sl
+  if storeh then
+    afterh, afterl = storeh, storel
+    local uh, ul = sub(storeh, storel, nh, nl)
+    save(k, struct.pack('>I4I4', storeh, storel), ttl_of(uh, ul), raw ~= false)
+  end
+  local uh, ul = sub(afterh, afterl, nh, nl)
+  local lh, ll = sub(th, tl, uh, ul)
+  local remaining = div_u32(lh, ll, eh, el)
+  local rh, rl = 0, 0
+  if not allowed then rh, rl = sub(dh, dl, th, tl) end
+  push(allowed and 1 or 0, remaining, uh, ul, rh, rl)
+end
+
+local function window_op()
+  local k = key()
+  local s = window_spec()
+  local amount = arg()
+  local ttl = arg()
+  local raw = redis.call('GET', k)
+  local packed, count, older = window_add(raw, s, amount)
+  save(k, packed, older and 0 or ttl, raw ~= false)
+  push(count)
+end
+
+local CURRENT = 2147483648
+
+local function distinct()
+  local k = key()
+  local lh, ll = u64()
+  local ih, il = u64()
+  local member = arg()
+  local limit = arg()
+  local ttl = arg()
+  local raw = redis.call('GET', k)
+  local g, members = nil, {}
+  if raw then
+    local a, b, c, d, pos = struct.unpack('>I4I4I4I4', raw)
+    g = { a, b, c, d }
+    while pos <= #raw do
+      local m
+      m, pos = struct.unpack('>I4', raw, pos)
+      members[#members + 1] = m
+    end
+  end
+  local step
+  g, step = advance(g, lh, ll, ih, il)
+  if step == 'next' then
+    local kept = {}
+    for _, m in ipairs(members) do
+      if m >= CURRENT then kept[#kept + 1] = m - CURRENT end
+    end
+    members = kept
+  elseif step == 'restart' then
+    members = {}
+  end
+  local current, found = 0, nil
+  for i, m in ipairs(members) do
+    if m >= CURRENT then current = current + 1 end
+    if not found and math.fmod(m, CURRENT) == member then found = i end
+  end
+  if found then
+    if members[found] < CURRENT then members[found] = members[found] + CURRENT end
+  elseif current < limit then
+    members[#members + 1] = member + CURRENT
+  end
+  local parts = { struct.pack('>I4I4I4I4', g[1], g[2], g[3], g[4]) }
+  for _, m in ipairs(members) do parts[#parts + 1] = struct.pack('>I4', m) end
+  local packed = table.concat(parts)
+  save(k, packed, step == 'older' and 0 or ttl, raw ~= false)
+  push(#members)
+end
+
+-- Histories: updated (pair), then (member, count, last_seen) triples.
+local function history_load(raw)
+  local h = { uh = 0, ul = 0, e = {} }
+  if not raw then return h end
+  local pos
+  h.uh, h.ul, pos = struct.unpack('>I4I4', raw)
+  while pos <= #raw do
+    local m, c, s
+    m, c, s, pos = struct.unpack('>I4I4I4', raw, pos)
+    h.e[#h.e + 1] = { m, c, s }
+  end
+  return h
+end
+
+local function familiarity()
+  local hk, gk, tk = key(), key(), key()
+  local member = arg()
+  local s = window_spec()
+  local h = history_load(redis.call('GET', hk))
+  local count, total = 0, 0
+  for _, e in ipairs(h.e) do
+    if e[1] == member and count == 0 then count = e[2] end
+    total = math.min(total + e[2], MAXU32)
+  end
+  push(count, total, window_peek(gk, s), window_peek(tk, s))
+end
+
+local function learn()
+  local hk, gk, tk = key(), key(), key()
+  local member = arg()
+  local secs = arg()
+  local capacity = arg()
+  local s = window_spec()
+  local wttl = arg()
+  local httl = arg()
+  local raw = redis.call('GET', hk)
+  local h = history_load(raw)
+  local newer = cmp(nh, nl, h.uh, h.ul) >= 0
+  if newer then h.uh, h.ul = nh, nl end
+  local found = false
+  for _, e in ipairs(h.e) do
+    if e[1] == member then
+      e[2] = math.min(e[2] + 1, MAXU32)
+      e[3] = math.max(e[3], secs)
+      found = true
+      break
+    end
+  end
+  if not found then
+    -- Least recently seen (then least often) goes, by swap_remove, as in
+    -- store/history.rs: the order matters for later ties.
+    while #h.e >= capacity do
+      local low = 1
+      for i = 2, #h.e do
+        local a, b = h.e[i], h.e[low]
+        if a[3] < b[3] or (a[3] == b[3] and a[2] < b[2]) then low = i end
+      end
+      h.e[low] = h.e[#h.e]
+      h.e[#h.e] = nil
+    end
+    h.e[#h.e + 1] = { member, 1, secs }
+  end
+  local parts = { struct.pack('>I4I4', h.uh, h.ul) }
+  for _, e in ipairs(h.e) do parts[#parts + 1] = struct.pack('>I4I4I4', e[1], e[2], e[3]) end
+  local packed = table.concat(parts)
+  save(hk, packed, newer and httl or 0, raw ~= false)
+  for _, wk in ipairs({ gk, tk }) do
+    local wraw = redis.call('GET', wk)
+    local wpacked, _, older = window_add(wraw, s, 1)
+    save(wk, wpacked, older and 0 or wttl, wraw ~= false)
+  end
+end
+
+local REG = '>I4I4I4I4I4I4'
+
+local function register_get()
+  local k = key()
+  local raw = redis.call('GET', k)
+  if raw then
+    local a, b, c, d, eh, el = struct.unpack(REG, raw)
+    if cmp(eh, el, nh, nl) > 0 then
+      push(1, a, b, c, d)
+      return
+    end
+  end
+  push(0, 0, 0, 0, 0)
+end
+
+local function register_set()
+  local k = key()
+  local a, b, c, d = arg(), arg(), arg(), arg()
+  local eh, el = u64()
+  local ttl = arg()
+  redis.call('SET', k, struct.pack(REG, a, b, c, d, eh, el), 'PX', ms_string(ttl))
+end
+
+local function cap()
+  local k = key()
+  local mode = arg()
+  local s = window_spec()
+  local ch, cl = u64()
+  local amount = arg()
+  local eh, el = u64()
+  local wttl = arg()
+  local raw = redis.call('GET', k)
+  if mode == 0 and not raw then
+    push(1, 0, 0, 0)
+    return
+  end
+  local wraw, lh, ll = nil, 0, 0
+  if raw then
+    wraw = string.sub(raw, 1, 24)
+    lh, ll = struct.unpack('>I4I4', raw, 25)
+  end
+  local packed, count, older = window_add(wraw, s, mode == 1 and amount or 0)
+  if mode == 1 then
+    local kh, kl = pair(count)
+    if cmp(kh, kl, ch, cl) >= 0 and cmp(lh, ll, nh, nl) <= 0 then lh, ll = eh, el end
+    local dh, dl = sub(lh, ll, nh, nl)
+    local ttl = wttl
+    if older then ttl = 0 end
+    ttl = math.max(ttl, math.floor(num(dh, dl) / 1e6) + 1 + MARGIN_MS)
+    save(k, packed .. struct.pack('>I4I4', lh, ll), ttl, raw ~= false)
+  end
+  local rh, rl = sub(lh, ll, nh, nl)
+  push((rh == 0 and rl == 0) and 1 or 0, count, rh, rl)
+end
+
+local function backoff()
+  local k = key()
+  local fh, fl = u64()
+  local mh, ml = u64()
+  local xh, xl = u64()
+  local ttl = ms_string(arg())
+  local raw = redis.call('GET', k)
+  local sends, lah, lal, exh, exl = 0, 0, 0, 0, 0
+  if raw then sends, lah, lal, exh, exl = struct.unpack('>I4I4I4I4I4', raw) end
+  if cmp(nh, nl, exh, exl) >= 0 then sends, lah, lal = 0, 0, 0 end
+  if sends > 0 then
+    -- The wait after `sends` events: first * 2^(sends-1), at most max.
+    local wh, wl = fh, fl
+    for _ = 1, math.min(sends - 1, 63) do
+      if cmp(wh, wl, mh, ml) >= 0 then break end
+      wh, wl = add(wh, wl, wh, wl)
+    end
+    if cmp(wh, wl, mh, ml) > 0 then wh, wl = mh, ml end
+    local rh, rl = add(lah, lal, wh, wl)
+    if cmp(nh, nl, rh, rl) < 0 then
+      local dh, dl = sub(rh, rl, nh, nl)
+      push(0, sends, dh, dl)
+      return
+    end
+  end
+  sends = math.min(sends + 1, MAXU32)
+  redis.call('SET', k, struct.pack('>I4I4I4I4I4', sends, nh, nl, xh, xl), 'PX', ttl)
+  push(1, sends, 0, 0)
+end
+
+local function reset()
+  local ks = {}
+  for i = 1, 7 do ks[i] = key() end
+  redis.call('DEL', unpack(ks))
+end
+
+local dispatch = { gcra, window_op, distinct, familiarity, learn, register_get, register_set, cap, backoff, reset }
+
+while at <= #argv do
+  local code = arg()
+  local f = dispatch[code]
+  if not f then return redis.error_reply('tollgate: unknown opcode') end
+  f()
+end
+
+if argv[3] == '1' then
+  local t = redis.call('TIME')
+  push(tonumber(t[1]), tonumber(t[2]))
+end
+return out
