@@ -8,6 +8,7 @@ mod common;
 use std::net::IpAddr;
 
 use proptest::prelude::*;
+use proptest::test_runner::TestRunner;
 use tollgate::policy::{Dimension, LimitRule, Policy};
 use tollgate::store::OpResult;
 use tollgate::{Channel, Decision, Engine, Event, EventKind, EventType, Outcome, Timestamp};
@@ -75,15 +76,20 @@ fn step() -> impl Strategy<Value = Step> {
     )
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
-
-    /// `evaluate` + `record` on the in-process store and `prepare` + Redis +
-    /// `conclude` (event-time clock) decide identically.
-    #[test]
-    fn same_decisions_as_the_memory_store(steps in prop::collection::vec(step(), 1..100)) {
-        let Some(url) = common::redis_url() else { return Ok(()) };
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+/// `evaluate` + `record` on the in-process store and `prepare` + Redis +
+/// `conclude` (event-time clock) decide identically.
+#[test]
+fn same_decisions_as_the_memory_store() {
+    let Some(url) = common::redis_url() else { return };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut runner = TestRunner::new(ProptestConfig {
+        cases: 24,
+        ..ProptestConfig::default()
+    });
+    let result = runner.run(&prop::collection::vec(step(), 1..100), |steps| {
         rt.block_on(async {
             let memory = Engine::builder(tight_policy()).key_seed(7).build().unwrap();
             let split = Engine::builder(tight_policy()).key_seed(7).build().unwrap();
@@ -100,7 +106,10 @@ proptest! {
                 }
             }
             Ok(())
-        })?;
+        })
+    });
+    if let Err(failure) = result {
+        panic!("{failure}");
     }
 }
 

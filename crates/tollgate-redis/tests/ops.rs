@@ -8,6 +8,7 @@ mod common;
 use std::time::Duration;
 
 use proptest::prelude::*;
+use proptest::test_runner::TestRunner;
 use tollgate::Timestamp;
 use tollgate::limiter::{GcraMode, GcraParams};
 use tollgate::store::{CapMode, FamiliarityKeys, MemoryStore, Op, OpResult, Store, StoreKey};
@@ -122,13 +123,18 @@ fn batches() -> impl Strategy<Value = Vec<(i64, Vec<Op>)>> {
     prop::collection::vec((step, prop::collection::vec(op(), 1..6)), 1..24)
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
-
-    #[test]
-    fn same_results_as_the_memory_store(batches in batches()) {
-        let Some(url) = common::redis_url() else { return Ok(()) };
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+#[test]
+fn same_results_as_the_memory_store() {
+    let Some(url) = common::redis_url() else { return };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut runner = TestRunner::new(ProptestConfig {
+        cases: 256,
+        ..ProptestConfig::default()
+    });
+    let result = runner.run(&batches(), |batches| {
         rt.block_on(async {
             let redis = common::store(&url, &common::fresh_prefix("ops"), Clock::Event).await;
             let memory = MemoryStore::new(10_000);
@@ -143,7 +149,10 @@ proptest! {
                 prop_assert_eq!(&got, &want, "ops {:?} at {}", ops, now);
             }
             Ok(())
-        })?;
+        })
+    });
+    if let Err(failure) = result {
+        panic!("{failure}");
     }
 }
 
