@@ -99,12 +99,15 @@ local function ttl_of(dh, dl)
   return math.floor(num(dh, dl) / 1e6) + 1 + MARGIN_MS
 end
 
--- Writes a value to live `ttl` ms at least; a key that already had a
--- longer TTL keeps it (PTTL rather than PEXPIRE GT, which needs Redis 7).
-local function save(key, value, ttl, existed)
-  local t = math.max(ttl, MARGIN_MS)
-  if existed then t = math.max(t, redis.call('PTTL', key)) end
-  redis.call('SET', key, value, 'PX', ms_string(t))
+-- Writes a value whose state is idle `ttl` ms from now.
+local function save(key, value, ttl)
+  redis.call('SET', key, value, 'PX', ms_string(math.max(ttl, MARGIN_MS)))
+end
+
+-- Writes a value that an out-of-order event changed: the state still goes
+-- idle when its TTL said (KEEPTTL needs Redis 6.0).
+local function keep(key, value)
+  redis.call('SET', key, value, 'KEEPTTL')
 end
 
 -- Redis before 5 refuses writes after TIME unless effects are replicated.
@@ -125,9 +128,13 @@ local function key()
 end
 
 local nh, nl = tonumber(argv[1]), tonumber(argv[2])
-local out = {}
-local function push(...)
-  for _, v in ipairs({ ... }) do out[#out + 1] = v end
+local out, n = {}, 0
+local function push(a, b, c, d, e, f)
+  -- Arity by op: stop at the first nil.
+  for _, v in ipairs({ a, b, c, d, e, f }) do
+    n = n + 1
+    out[n] = v
+  end
 end
 
 -- Window generations: {index_hi, index_lo, length_hi, length_lo}. Moves
@@ -173,8 +180,7 @@ local function window_add(raw, s, amount)
   return struct.pack(WIN, g[1], g[2], g[3], g[4], cur, prev), cur + carried, step == 'older'
 end
 
-local function window_peek(k, s)
-  local raw = redis.call('GET', k)
+local function window_peek(raw, s)
   if not raw then return 0 end
   local _, count = window_add(raw, s, 0)
   return count
@@ -212,7 +218,7 @@ local function gcra()
   if storeh then
     afterh, afterl = storeh, storel
     local uh, ul = sub(storeh, storel, nh, nl)
-    save(k, struct.pack('>I4I4', storeh, storel), ttl_of(uh, ul), raw ~= false)
+    save(k, struct.pack('>I4I4', storeh, storel), ttl_of(uh, ul))
   end
   local uh, ul = sub(afterh, afterl, nh, nl)
   local lh, ll = sub(th, tl, uh, ul)
@@ -229,7 +235,7 @@ local function window_op()
   local ttl = arg()
   local raw = redis.call('GET', k)
   local packed, count, older = window_add(raw, s, amount)
-  save(k, packed, older and 0 or ttl, raw ~= false)
+  if older then keep(k, packed) else save(k, packed, ttl) end
   push(count)
 end
 
@@ -277,7 +283,7 @@ local function distinct()
   local parts = { struct.pack('>I4I4I4I4', g[1], g[2], g[3], g[4]) }
   for _, m in ipairs(members) do parts[#parts + 1] = struct.pack('>I4', m) end
   local packed = table.concat(parts)
-  save(k, packed, step == 'older' and 0 or ttl, raw ~= false)
+  if step == 'older' then keep(k, packed) else save(k, packed, ttl) end
   push(#members)
 end
 
@@ -299,13 +305,14 @@ local function familiarity()
   local hk, gk, tk = key(), key(), key()
   local member = arg()
   local s = window_spec()
-  local h = history_load(redis.call('GET', hk))
+  local raws = redis.call('MGET', hk, gk, tk)
+  local h = history_load(raws[1])
   local count, total = 0, 0
   for _, e in ipairs(h.e) do
     if e[1] == member and count == 0 then count = e[2] end
     total = math.min(total + e[2], MAXU32)
   end
-  push(count, total, window_peek(gk, s), window_peek(tk, s))
+  push(count, total, window_peek(raws[2], s), window_peek(raws[3], s))
 end
 
 local function learn()
@@ -316,8 +323,8 @@ local function learn()
   local s = window_spec()
   local wttl = arg()
   local httl = arg()
-  local raw = redis.call('GET', hk)
-  local h = history_load(raw)
+  local raws = redis.call('MGET', hk, gk, tk)
+  local h = history_load(raws[1])
   local newer = cmp(nh, nl, h.uh, h.ul) >= 0
   if newer then h.uh, h.ul = nh, nl end
   local found = false
@@ -346,11 +353,10 @@ local function learn()
   local parts = { struct.pack('>I4I4', h.uh, h.ul) }
   for _, e in ipairs(h.e) do parts[#parts + 1] = struct.pack('>I4I4I4', e[1], e[2], e[3]) end
   local packed = table.concat(parts)
-  save(hk, packed, newer and httl or 0, raw ~= false)
-  for _, wk in ipairs({ gk, tk }) do
-    local wraw = redis.call('GET', wk)
-    local wpacked, _, older = window_add(wraw, s, 1)
-    save(wk, wpacked, older and 0 or wttl, wraw ~= false)
+  if newer then save(hk, packed, httl) else keep(hk, packed) end
+  for i, wk in ipairs({ gk, tk }) do
+    local wpacked, _, older = window_add(raws[i + 1], s, 1)
+    if older then keep(wk, wpacked) else save(wk, wpacked, wttl) end
   end
 end
 
@@ -400,10 +406,15 @@ local function cap()
     local kh, kl = pair(count)
     if cmp(kh, kl, ch, cl) >= 0 and cmp(lh, ll, nh, nl) <= 0 then lh, ll = eh, el end
     local dh, dl = sub(lh, ll, nh, nl)
-    local ttl = wttl
-    if older then ttl = 0 end
-    ttl = math.max(ttl, math.floor(num(dh, dl) / 1e6) + 1 + MARGIN_MS)
-    save(k, packed .. struct.pack('>I4I4', lh, ll), ttl, raw ~= false)
+    -- Idle once both the window and the lockout are over; an out-of-order
+    -- charge keeps the window's TTL and may only extend it for a lockout.
+    local ttl = math.floor(num(dh, dl) / 1e6) + 1 + MARGIN_MS
+    if older then
+      ttl = math.max(ttl, redis.call('PTTL', k))
+    else
+      ttl = math.max(ttl, wttl)
+    end
+    save(k, packed .. struct.pack('>I4I4', lh, ll), ttl)
   end
   local rh, rl = sub(lh, ll, nh, nl)
   push((rh == 0 and rl == 0) and 1 or 0, count, rh, rl)
