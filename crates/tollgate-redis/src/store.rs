@@ -25,8 +25,12 @@ use tollgate::store::{Op, OpResult, StoreError};
 use crate::config::{Clock, ConfigError, RedisConfig};
 use crate::encode::{Encoded, decode};
 
-/// The script every call runs (see `ops.lua` for its wire format).
-const SCRIPT: &str = include_str!("ops.lua");
+/// The script every call runs: u64 pair arithmetic, then the operations
+/// (see `ops.lua` for the wire format).
+const SCRIPT: &str = concat!(include_str!("pairs.lua"), include_str!("ops.lua"));
+
+/// Shortest time a connection attempt is given, whatever the call timeout.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Counters in Redis, shared by every instance that uses the same server
 /// and prefix.
@@ -90,12 +94,15 @@ impl RedisStore {
         config.check()?;
         let client =
             redis::Client::open(config.url.as_str()).map_err(|e| ConfigError::Url(format!("{:?}", e.kind())))?;
-        // One attempt per call: the caller's timeout and failure policy
-        // decide what happens next, and the manager reconnects on the next
-        // call after a failure.
+        // Calls give up after the timeout, but a connection attempt goes on
+        // (reconnects run in the background) for up to a second: a server
+        // that takes longer than one call's timeout to accept (TLS, a far
+        // network) is still reached. The caller's timeout and failure policy
+        // decide what a failed call means; the next call after a failure
+        // starts a reconnect.
         let manager = ConnectionManagerConfig::new()
             .set_number_of_retries(1)
-            .set_connection_timeout(Some(config.timeout))
+            .set_connection_timeout(Some(config.timeout.max(CONNECT_TIMEOUT)))
             .set_response_timeout(None);
         let conn = ConnectionManager::new_lazy_with_config(client, manager)
             .map_err(|e| ConfigError::Url(format!("{:?}", e.kind())))?;

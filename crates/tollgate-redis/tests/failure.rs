@@ -178,3 +178,26 @@ async fn stopped_server_is_unavailable_and_a_restart_recovers_without_a_new_stor
         assert_eq!(recovered, Some(OpResult::Count(1)), "{clock:?}");
     }
 }
+
+#[tokio::test]
+async fn a_store_made_while_redis_is_down_works_once_it_is_up() {
+    let Some(_) = common::redis_url() else { return };
+    let port = free_port();
+    let url = format!("redis://127.0.0.1:{port}/");
+    let store = common::store(&url, &common::fresh_prefix("late"), Clock::Redis).await;
+    assert!(matches!(add(&store, 1).await, Err(StoreError::Unavailable(_))));
+    let Some(server) = Server::start(port) else {
+        println!("skipping: redis-server not found");
+        return;
+    };
+    server.ready().await;
+    let mut recovered = None;
+    for _ in 0..100 {
+        if let Ok(result) = add(&store, 1).await {
+            recovered = Some(result);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(recovered, Some(OpResult::Count(1)));
+}
