@@ -9,7 +9,8 @@
 //!   login events under the four-limit policy (plus the default signals:
 //!   seven operations per login), and the same for one bare GCRA script
 //!   call per event (one key, one `EVALSHA`), with the ratio;
-//! * round trips per evaluation, from the server's `INFO commandstats`.
+//! * round trips per evaluation and Redis CPU time per script call (engine
+//!   and bare), from the server's `INFO commandstats`.
 //!
 //! Not a criterion bench: latency percentiles under concurrency are the
 //! point. Event time advances 1 ms per event, so every decision allows.
@@ -92,15 +93,20 @@ where
     }
 }
 
-async fn evalsha_calls(conn: &mut ConnectionManager) -> Result<u64, Error> {
+/// `EVALSHA` calls and the microseconds Redis spent in them so far.
+async fn evalsha_stats(conn: &mut ConnectionManager) -> Result<(u64, u64), Error> {
     let info: String = redis::cmd("INFO").arg("commandstats").query_async(conn).await?;
-    let calls = info
+    let field = |line: &str, name: &str| -> u64 {
+        line.split(',')
+            .find_map(|kv| kv.strip_prefix(name))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    let line = info
         .lines()
-        .find_map(|l| l.strip_prefix("cmdstat_evalsha:calls="))
-        .and_then(|rest| rest.split(',').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
-    Ok(calls)
+        .find_map(|l| l.strip_prefix("cmdstat_evalsha:"))
+        .unwrap_or_default();
+    Ok((field(line, "calls="), field(line, "usec=")))
 }
 
 async fn bytes_per_key(url: &str, conn: &mut ConnectionManager) -> Result<(), Error> {
@@ -235,7 +241,7 @@ async fn bench(url: String) -> Result<(), Error> {
                 })
                 .collect(),
         );
-        let before = evalsha_calls(&mut conn).await?;
+        let before = evalsha_stats(&mut conn).await?;
         let (eng, st, ev) = (Arc::clone(&engine), Arc::clone(&store), Arc::clone(&events));
         let evals = measure(tasks, move |i| {
             let (engine, store, events) = (Arc::clone(&eng), Arc::clone(&st), Arc::clone(&ev));
@@ -252,7 +258,9 @@ async fn bench(url: String) -> Result<(), Error> {
             }
         })
         .await;
-        let trips = evalsha_calls(&mut conn).await?.saturating_sub(before) as f64 / EVENTS as f64;
+        let after = evalsha_stats(&mut conn).await?;
+        let trips = after.0.saturating_sub(before.0) as f64 / EVENTS as f64;
+        let engine_cpu = after.1.saturating_sub(before.1) as f64 / after.0.saturating_sub(before.0).max(1) as f64;
 
         let (script, base) = (Arc::clone(&bare), conn.clone());
         let bare_run = measure(tasks, move |i| {
@@ -270,8 +278,10 @@ async fn bench(url: String) -> Result<(), Error> {
             }
         })
         .await;
+        let done = evalsha_stats(&mut conn).await?;
+        let bare_cpu = done.1.saturating_sub(after.1) as f64 / done.0.saturating_sub(after.0).max(1) as f64;
         println!(
-            "{tasks:>5}  {:>8.0} {:>6.0}µs {:>5.0}µs  {:>8.0} {:>6.0}µs {:>5.0}µs  {:>9.2}x  {:>9.2}x   ({trips:.2} round trips per evaluation)",
+            "{tasks:>5}  {:>8.0} {:>6.0}µs {:>5.0}µs  {:>8.0} {:>6.0}µs {:>5.0}µs  {:>9.2}x  {:>9.2}x   ({trips:.2} round trips per evaluation; Redis CPU per call {engine_cpu:.1} µs vs {bare_cpu:.1} µs)",
             evals.per_second,
             evals.p50.as_secs_f64() * 1e6,
             evals.p99.as_secs_f64() * 1e6,

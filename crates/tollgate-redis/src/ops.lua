@@ -39,12 +39,15 @@ end
 
 local nh, nl = tonumber(argv[1]), tonumber(argv[2])
 local out, n = {}, 0
+-- Appends an operation's results (one to six numbers; no table per call).
 local function push(a, b, c, d, e, f)
-  -- Arity by op: stop at the first nil.
-  for _, v in ipairs({ a, b, c, d, e, f }) do
-    n = n + 1
-    out[n] = v
-  end
+  n = n + 1
+  out[n] = a
+  if b then n = n + 1; out[n] = b end
+  if c then n = n + 1; out[n] = c end
+  if d then n = n + 1; out[n] = d end
+  if e then n = n + 1; out[n] = e end
+  if f then n = n + 1; out[n] = f end
 end
 
 -- Window generations: {index_hi, index_lo, length_hi, length_lo}. Moves
