@@ -173,7 +173,7 @@ async fn on_event_time_a_skewed_instance_gains_at_most_its_skew() {
 }
 
 #[tokio::test]
-async fn redis_holds_no_clear_text_identifiers() {
+async fn redis_holds_no_clear_text_identifiers_and_every_key_expires() {
     let Some(url) = common::redis_url() else { return };
     let prefix = common::fresh_prefix("cleartext");
     let engine = Engine::builder(tight_policy()).key_seed(3).build().unwrap();
@@ -208,6 +208,8 @@ async fn redis_holds_no_clear_text_identifiers() {
             rest.len() == 19 && rest.bytes().skip(1).take(16).all(|b| b.is_ascii_hexdigit()),
             "{key}"
         );
+        let ttl: i64 = redis::cmd("PTTL").arg(key).query_async(&mut conn).await.unwrap();
+        assert!(ttl > 0, "{key} has no TTL");
         for needle in &needles {
             assert!(
                 !value.windows(needle.len()).any(|w| w == needle.as_slice()),
