@@ -1,0 +1,161 @@
+//! How to reach Redis and how the store uses it: [`RedisConfig`], [`Clock`].
+//!
+//! ```
+//! use std::time::Duration;
+//! use tollgate_redis::{Clock, RedisConfig};
+//!
+//! let config = RedisConfig::new("redis://127.0.0.1:6379/")
+//!     .prefix("login-svc")
+//!     .timeout(Duration::from_millis(10))
+//!     .clock(Clock::Event);
+//! assert_eq!(config.get_prefix(), "login-svc");
+//! assert_eq!(config.get_timeout(), Duration::from_millis(10));
+//! ```
+
+use std::time::Duration;
+
+/// Which clock the store's operations run on.
+///
+/// Counters compare the current time with times stored earlier, possibly
+/// by another instance. With [`Clock::Redis`] (the default) every instance
+/// uses one clock, Redis's, so limits do not depend on each host's clock
+/// discipline. With [`Clock::Event`] operations run at the event's own
+/// timestamp, exactly as the in-process store does; an instance whose
+/// clock runs `Δ` ahead then sees every bucket refill and every lockout
+/// end `Δ` early. See `docs/deployment.md`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Clock {
+    /// The Redis server's `TIME`: every script call returns it, the store
+    /// keeps the offset to its host's clock, and runs each call at host
+    /// time plus that offset (accurate to half a round trip). The event's
+    /// timestamp is ignored for counters.
+    #[default]
+    Redis,
+    /// The event's timestamp (`Plan::at`, the outcome's event time), as
+    /// the in-process store. Deterministic: replays give the same results.
+    Event,
+}
+
+/// Settings of a [`RedisStore`](crate::RedisStore).
+#[derive(Clone, PartialEq, Eq)]
+#[must_use]
+pub struct RedisConfig {
+    pub(crate) url: String,
+    pub(crate) prefix: String,
+    pub(crate) timeout: Duration,
+    pub(crate) clock: Clock,
+}
+
+impl std::fmt::Debug for RedisConfig {
+    // The URL may carry a password: never print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisConfig")
+            .field("prefix", &self.prefix)
+            .field("timeout", &self.timeout)
+            .field("clock", &self.clock)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisConfig {
+    /// The default key prefix.
+    pub const DEFAULT_PREFIX: &'static str = "tollgate";
+    /// The default bound on one call, connection included.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(5);
+
+    /// Settings for the server at `url` (`redis://[:password@]host:port/db`,
+    /// `rediss://` for TLS if the `redis` crate was built with it), with the
+    /// default prefix, timeout and clock.
+    pub fn new(url: impl Into<String>) -> Self {
+        RedisConfig {
+            url: url.into(),
+            prefix: Self::DEFAULT_PREFIX.to_owned(),
+            timeout: Self::DEFAULT_TIMEOUT,
+            clock: Clock::default(),
+        }
+    }
+
+    /// Namespace of every key: `<prefix>:<key hash>:<kind>`. One to 64
+    /// characters from `A-Z a-z 0-9 _ - . :`.
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// Bounds each [`execute`](crate::RedisStore::execute) call; past it the
+    /// call fails with `StoreError::Unavailable`.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The clock operations run on.
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The key prefix.
+    pub fn get_prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The per-call timeout.
+    pub fn get_timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The clock.
+    pub fn get_clock(&self) -> Clock {
+        self.clock
+    }
+
+    pub(crate) fn check(&self) -> Result<(), ConfigError> {
+        let valid = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':');
+        if self.prefix.is_empty() || self.prefix.len() > 64 || !self.prefix.chars().all(valid) {
+            return Err(ConfigError::Prefix);
+        }
+        if self.timeout.is_zero() {
+            return Err(ConfigError::Timeout);
+        }
+        Ok(())
+    }
+}
+
+/// A [`RedisConfig`] that cannot work.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The URL does not parse as a Redis URL (the message omits the URL).
+    #[error("invalid Redis URL: {0}")]
+    Url(String),
+    /// The prefix is empty, too long, or has characters outside `A-Z a-z 0-9 _ - . :`.
+    #[error("invalid key prefix: 1 to 64 characters from A-Z a-z 0-9 _ - . :")]
+    Prefix,
+    /// The timeout is zero.
+    #[error("the per-call timeout must be above zero")]
+    Timeout,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_are_checked_and_urls_never_printed() {
+        let config = RedisConfig::new("redis://:hunter2@127.0.0.1/");
+        assert!(config.check().is_ok());
+        assert!(!format!("{config:?}").contains("hunter2"));
+        for bad in ["", "a b", "{tag}", &"x".repeat(65)] {
+            assert!(
+                matches!(config.clone().prefix(bad).check(), Err(ConfigError::Prefix)),
+                "{bad}"
+            );
+        }
+        assert!(matches!(
+            config.timeout(Duration::ZERO).check(),
+            Err(ConfigError::Timeout)
+        ));
+    }
+}

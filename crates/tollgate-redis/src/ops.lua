@@ -1,0 +1,385 @@
+-- tollgate: runs one plan of counter operations atomically (see store.rs),
+-- after pairs.lua (u64 values as u32 halves, see there).
+-- The Rust side precomputes whatever does not depend on stored state
+-- (window index of `now`, `now + lockout`, TTLs), so the script only adds,
+-- subtracts, compares and, rarely, divides pairs.
+--
+-- ARGV: now_hi, now_lo, want_time, then per operation an opcode and its
+-- fields; KEYS: each operation's keys in order. The reply is a flat array
+-- of integers (each below 2^53), per operation in order, then the server's
+-- TIME when want_time is 1.
+
+-- Writes a value whose state is idle `ttl` ms from now.
+local function save(key, value, ttl)
+  redis.call('SET', key, value, 'PX', ms_string(math.max(ttl, MARGIN_MS)))
+end
+
+-- Writes a value that an out-of-order event changed: the state still goes
+-- idle when its TTL said (KEEPTTL needs Redis 6.0).
+local function keep(key, value)
+  redis.call('SET', key, value, 'KEEPTTL')
+end
+
+-- Redis before 5 refuses writes after TIME unless effects are replicated.
+if redis.replicate_commands then redis.replicate_commands() end
+
+local argv, keys = ARGV, KEYS
+local at, kt = 4, 1
+local function arg()
+  local v = tonumber(argv[at])
+  at = at + 1
+  return v
+end
+local function u64() return arg(), arg() end
+local function key()
+  local k = keys[kt]
+  kt = kt + 1
+  return k
+end
+
+local nh, nl = tonumber(argv[1]), tonumber(argv[2])
+local out, n = {}, 0
+-- Appends an operation's results (one to six numbers; no table per call).
+local function push(a, b, c, d, e, f)
+  n = n + 1
+  out[n] = a
+  if b then n = n + 1; out[n] = b end
+  if c then n = n + 1; out[n] = c end
+  if d then n = n + 1; out[n] = d end
+  if e then n = n + 1; out[n] = e end
+  if f then n = n + 1; out[n] = f end
+end
+
+-- Window generations: {index_hi, index_lo, length_hi, length_lo}. Moves
+-- `g` to the window `ih, il`; returns the new head and the step taken:
+-- 'same', 'older' (an event before the current window: counts in it),
+-- 'next' or 'restart'. Mirrors store/window.rs Generation::advance.
+local function advance(g, lh, ll, ih, il)
+  if not g or g[3] ~= lh or g[4] ~= ll then return { ih, il, lh, ll }, 'restart' end
+  local c = cmp(ih, il, g[1], g[2])
+  if c == 0 then return g, 'same' end
+  if c < 0 then return g, 'older' end
+  local sh, sl = add(g[1], g[2], 0, 1)
+  if cmp(ih, il, sh, sl) == 0 then return { ih, il, lh, ll }, 'next' end
+  return { ih, il, lh, ll }, 'restart'
+end
+
+local WIN = '>I4I4I4I4I4I4'
+
+-- A window spec from ARGV: length, index of now, carry fraction r/L.
+local function window_spec()
+  local s = {}
+  s.lh, s.ll = u64()
+  s.ih, s.il = u64()
+  s.rh, s.rl = u64()
+  s.fh, s.fl = u64()
+  return s
+end
+
+-- Adds `amount` to window state `raw` (nil: none); returns the packed new
+-- state, the sliding count and whether the event was older than the state.
+local function window_add(raw, s, amount)
+  local g, cur, prev = nil, 0, 0
+  if raw then
+    local a, b, c, d, e, f = struct.unpack(WIN, raw)
+    g, cur, prev = { a, b, c, d }, e, f
+  end
+  local step
+  g, step = advance(g, s.lh, s.ll, s.ih, s.il)
+  if step == 'next' then cur, prev = 0, cur elseif step == 'restart' then cur, prev = 0, 0 end
+  cur = math.min(cur + amount, MAXU32)
+  local carried = prev
+  if step ~= 'older' then carried = scale(prev, s.rh, s.rl, s.fh, s.fl) end
+  return struct.pack(WIN, g[1], g[2], g[3], g[4], cur, prev), cur + carried, step == 'older'
+end
+
+local function window_peek(raw, s)
+  if not raw then return 0 end
+  local _, count = window_add(raw, s, 0)
+  return count
+end
+
+local function gcra()
+  local k = key()
+  local mode = arg()
+  local th, tl = u64()
+  local ih, il = u64()
+  local eh, el = u64()
+  local raw = redis.call('GET', k)
+  local sh, sl = nh, nl
+  if raw then
+    local ah, al = struct.unpack('>I4I4', raw)
+    if cmp(ah, al, nh, nl) > 0 then sh, sl = ah, al end
+  end
+  local xh, xl = add(sh, sl, ih, il)
+  local dh, dl = sub(xh, xl, nh, nl)
+  local allowed = cmp(dh, dl, th, tl) <= 0
+  local storeh, storel
+  if mode == 0 and allowed then
+    storeh, storel = xh, xl
+  elseif mode == 2 then
+    local ch, cl = add(nh, nl, th, tl)
+    ch, cl = add(ch, cl, eh, el)
+    storeh, storel = xh, xl
+    if cmp(ch, cl, xh, xl) < 0 then storeh, storel = ch, cl end
+  end
+  -- A refused consume or charge on a key with no state still stores
+  -- `now`, as the in-process store creates the key: it matters when a
+  -- later call comes with an earlier time.
+  if not storeh and not raw and mode ~= 1 then storeh, storel = nh, nl end
+  local afterh, afterl = sh, sl
+  if storeh then
+    afterh, afterl = storeh, storel
+    local uh, ul = sub(storeh, storel, nh, nl)
+    save(k, struct.pack('>I4I4', storeh, storel), ttl_of(uh, ul))
+  end
+  local uh, ul = sub(afterh, afterl, nh, nl)
+  local lh, ll = sub(th, tl, uh, ul)
+  local remaining = div_u32(lh, ll, eh, el)
+  local rh, rl = 0, 0
+  if not allowed then rh, rl = sub(dh, dl, th, tl) end
+  push(allowed and 1 or 0, remaining, uh, ul, rh, rl)
+end
+
+local function window_op()
+  local k = key()
+  local s = window_spec()
+  local amount = arg()
+  local ttl = arg()
+  local raw = redis.call('GET', k)
+  local packed, count, older = window_add(raw, s, amount)
+  if older then keep(k, packed) else save(k, packed, ttl) end
+  push(count)
+end
+
+local CURRENT = 2147483648
+
+local function distinct()
+  local k = key()
+  local lh, ll = u64()
+  local ih, il = u64()
+  local member = arg()
+  local limit = arg()
+  local ttl = arg()
+  local raw = redis.call('GET', k)
+  local g, members = nil, {}
+  if raw then
+    local a, b, c, d, pos = struct.unpack('>I4I4I4I4', raw)
+    g = { a, b, c, d }
+    while pos <= #raw do
+      local m
+      m, pos = struct.unpack('>I4', raw, pos)
+      members[#members + 1] = m
+    end
+  end
+  local step
+  g, step = advance(g, lh, ll, ih, il)
+  if step == 'next' then
+    local kept = {}
+    for _, m in ipairs(members) do
+      if m >= CURRENT then kept[#kept + 1] = m - CURRENT end
+    end
+    members = kept
+  elseif step == 'restart' then
+    members = {}
+  end
+  local current, found = 0, nil
+  for i, m in ipairs(members) do
+    if m >= CURRENT then current = current + 1 end
+    if not found and math.fmod(m, CURRENT) == member then found = i end
+  end
+  if found then
+    if members[found] < CURRENT then members[found] = members[found] + CURRENT end
+  elseif current < limit then
+    members[#members + 1] = member + CURRENT
+  end
+  local parts = { struct.pack('>I4I4I4I4', g[1], g[2], g[3], g[4]) }
+  for _, m in ipairs(members) do parts[#parts + 1] = struct.pack('>I4', m) end
+  local packed = table.concat(parts)
+  if step == 'older' then keep(k, packed) else save(k, packed, ttl) end
+  push(#members)
+end
+
+-- Histories: updated (pair), then (member, count, last_seen) triples.
+local function history_load(raw)
+  local h = { uh = 0, ul = 0, e = {} }
+  if not raw then return h end
+  local pos
+  h.uh, h.ul, pos = struct.unpack('>I4I4', raw)
+  while pos <= #raw do
+    local m, c, s
+    m, c, s, pos = struct.unpack('>I4I4I4', raw, pos)
+    h.e[#h.e + 1] = { m, c, s }
+  end
+  return h
+end
+
+local function familiarity()
+  local hk, gk, tk = key(), key(), key()
+  local member = arg()
+  local s = window_spec()
+  local raws = redis.call('MGET', hk, gk, tk)
+  local h = history_load(raws[1])
+  local count, total = 0, 0
+  for _, e in ipairs(h.e) do
+    if e[1] == member and count == 0 then count = e[2] end
+    total = math.min(total + e[2], MAXU32)
+  end
+  push(count, total, window_peek(raws[2], s), window_peek(raws[3], s))
+end
+
+local function learn()
+  local hk, gk, tk = key(), key(), key()
+  local member = arg()
+  local secs = arg()
+  local capacity = arg()
+  local s = window_spec()
+  local wttl = arg()
+  local httl = arg()
+  local raws = redis.call('MGET', hk, gk, tk)
+  local h = history_load(raws[1])
+  local newer = cmp(nh, nl, h.uh, h.ul) >= 0
+  if newer then h.uh, h.ul = nh, nl end
+  local found = false
+  for _, e in ipairs(h.e) do
+    if e[1] == member then
+      e[2] = math.min(e[2] + 1, MAXU32)
+      e[3] = math.max(e[3], secs)
+      found = true
+      break
+    end
+  end
+  if not found then
+    -- Least recently seen (then least often) goes, by swap_remove, as in
+    -- store/history.rs: the order matters for later ties.
+    while #h.e >= capacity do
+      local low = 1
+      for i = 2, #h.e do
+        local a, b = h.e[i], h.e[low]
+        if a[3] < b[3] or (a[3] == b[3] and a[2] < b[2]) then low = i end
+      end
+      h.e[low] = h.e[#h.e]
+      h.e[#h.e] = nil
+    end
+    h.e[#h.e + 1] = { member, 1, secs }
+  end
+  local parts = { struct.pack('>I4I4', h.uh, h.ul) }
+  for _, e in ipairs(h.e) do parts[#parts + 1] = struct.pack('>I4I4I4', e[1], e[2], e[3]) end
+  local packed = table.concat(parts)
+  if newer then save(hk, packed, httl) else keep(hk, packed) end
+  for i, wk in ipairs({ gk, tk }) do
+    local wpacked, _, older = window_add(raws[i + 1], s, 1)
+    if older then keep(wk, wpacked) else save(wk, wpacked, wttl) end
+  end
+end
+
+local REG = '>I4I4I4I4I4I4'
+
+local function register_get()
+  local k = key()
+  local raw = redis.call('GET', k)
+  if raw then
+    local a, b, c, d, eh, el = struct.unpack(REG, raw)
+    if cmp(eh, el, nh, nl) > 0 then
+      push(1, a, b, c, d)
+      return
+    end
+  end
+  push(0, 0, 0, 0, 0)
+end
+
+local function register_set()
+  local k = key()
+  local a, b, c, d = arg(), arg(), arg(), arg()
+  local eh, el = u64()
+  local ttl = arg()
+  redis.call('SET', k, struct.pack(REG, a, b, c, d, eh, el), 'PX', ms_string(ttl))
+end
+
+local function cap()
+  local k = key()
+  local mode = arg()
+  local s = window_spec()
+  local ch, cl = u64()
+  local amount = arg()
+  local eh, el = u64()
+  local wttl = arg()
+  local raw = redis.call('GET', k)
+  if mode == 0 and not raw then
+    push(1, 0, 0, 0)
+    return
+  end
+  local wraw, lh, ll = nil, 0, 0
+  if raw then
+    wraw = string.sub(raw, 1, 24)
+    lh, ll = struct.unpack('>I4I4', raw, 25)
+  end
+  local packed, count, older = window_add(wraw, s, mode == 1 and amount or 0)
+  if mode == 1 then
+    local kh, kl = pair(count)
+    if cmp(kh, kl, ch, cl) >= 0 and cmp(lh, ll, nh, nl) <= 0 then lh, ll = eh, el end
+    local dh, dl = sub(lh, ll, nh, nl)
+    -- Idle once both the window and the lockout are over; an out-of-order
+    -- charge keeps the window's TTL and may only extend it for a lockout.
+    local ttl = math.floor(num(dh, dl) / 1e6) + 1 + MARGIN_MS
+    if older then
+      ttl = math.max(ttl, redis.call('PTTL', k))
+    else
+      ttl = math.max(ttl, wttl)
+    end
+    save(k, packed .. struct.pack('>I4I4', lh, ll), ttl)
+  end
+  local rh, rl = sub(lh, ll, nh, nl)
+  push((rh == 0 and rl == 0) and 1 or 0, count, rh, rl)
+end
+
+local function backoff()
+  local k = key()
+  local fh, fl = u64()
+  local mh, ml = u64()
+  local xh, xl = u64()
+  local ttl = ms_string(arg())
+  local raw = redis.call('GET', k)
+  local sends, lah, lal, exh, exl = 0, 0, 0, 0, 0
+  if raw then sends, lah, lal, exh, exl = struct.unpack('>I4I4I4I4I4', raw) end
+  if cmp(nh, nl, exh, exl) >= 0 then sends, lah, lal = 0, 0, 0 end
+  if sends > 0 then
+    -- The wait after `sends` events: first * 2^(sends-1), at most max.
+    local wh, wl = fh, fl
+    for _ = 1, math.min(sends - 1, 63) do
+      if cmp(wh, wl, mh, ml) >= 0 then break end
+      wh, wl = add(wh, wl, wh, wl)
+    end
+    if cmp(wh, wl, mh, ml) > 0 then wh, wl = mh, ml end
+    local rh, rl = add(lah, lal, wh, wl)
+    if cmp(nh, nl, rh, rl) < 0 then
+      local dh, dl = sub(rh, rl, nh, nl)
+      push(0, sends, dh, dl)
+      return
+    end
+  end
+  sends = math.min(sends + 1, MAXU32)
+  redis.call('SET', k, struct.pack('>I4I4I4I4I4', sends, nh, nl, xh, xl), 'PX', ttl)
+  push(1, sends, 0, 0)
+end
+
+local function reset()
+  local ks = {}
+  for i = 1, 7 do ks[i] = key() end
+  redis.call('DEL', unpack(ks))
+end
+
+local dispatch = { gcra, window_op, distinct, familiarity, learn, register_get, register_set, cap, backoff, reset }
+
+while at <= #argv do
+  local code = arg()
+  local f = dispatch[code]
+  if not f then return redis.error_reply('tollgate: unknown opcode') end
+  f()
+end
+
+if argv[3] == '1' then
+  local t = redis.call('TIME')
+  push(tonumber(t[1]), tonumber(t[2]))
+end
+return out

@@ -1,0 +1,204 @@
+//! [`RedisStore`]: runs a plan's operations in one Lua script call.
+//!
+//! ```no_run
+//! use tollgate::Timestamp;
+//! use tollgate::store::{Op, OpResult, StoreKey};
+//! use tollgate_redis::{RedisConfig, RedisStore};
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let store = RedisStore::connect(RedisConfig::new("redis://127.0.0.1:6379/")).await?;
+//! let ops = [Op::RegisterGet { key: StoreKey(7) }];
+//! let mut results = [OpResult::Done];
+//! store.execute(Timestamp::from_unix_millis(1_000), &ops, &mut results).await?;
+//! assert_eq!(results[0], OpResult::Register(None));
+//! # Ok(()) }
+//! ```
+
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{RedisError, Script};
+use tollgate::Timestamp;
+use tollgate::store::{Op, OpResult, StoreError};
+
+use crate::config::{Clock, ConfigError, RedisConfig};
+use crate::encode::{Encoded, decode};
+
+/// The script every call runs: u64 pair arithmetic, then the operations
+/// (see `ops.lua` for the wire format).
+const SCRIPT: &str = concat!(include_str!("pairs.lua"), include_str!("ops.lua"));
+
+/// Shortest time a connection attempt is given, whatever the call timeout.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Counters in Redis, shared by every instance that uses the same server
+/// and prefix.
+///
+/// Cheap to share: `execute` takes `&self` and runs calls concurrently
+/// over one multiplexed connection, which reconnects by itself after the
+/// server goes away.
+pub struct RedisStore {
+    conn: ConnectionManager,
+    script: Script,
+    prefix: String,
+    timeout: Duration,
+    clock: Clock,
+    /// Redis `TIME` minus the host clock, in nanoseconds (see [`Clock::Redis`]).
+    offset: AtomicI64,
+    offset_known: AtomicBool,
+}
+
+impl std::fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("prefix", &self.prefix)
+            .field("timeout", &self.timeout)
+            .field("clock", &self.clock)
+            .field("offset_nanos", &self.offset.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+fn unavailable(err: &RedisError) -> StoreError {
+    // The kind and the server's own detail only: never the URL.
+    let what = if err.is_timeout() {
+        "timed out".to_owned()
+    } else if err.is_connection_refusal() {
+        "connection refused".to_owned()
+    } else if err.is_io_error() {
+        "connection lost".to_owned()
+    } else {
+        format!("{:?} {}", err.kind(), err.detail().unwrap_or_default())
+    };
+    StoreError::Unavailable(format!("redis: {}", what.trim_end()))
+}
+
+fn host_nanos() -> i64 {
+    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(since.as_nanos()).unwrap_or(i64::MAX)
+}
+
+fn time_nanos(secs: u64, micros: u64) -> i64 {
+    let nanos = secs
+        .saturating_mul(1_000_000_000)
+        .saturating_add(micros.saturating_mul(1_000));
+    i64::try_from(nanos).unwrap_or(i64::MAX)
+}
+
+impl RedisStore {
+    /// A store for `config`. Connects lazily: this succeeds while Redis is
+    /// down, and calls fail with `StoreError::Unavailable` until it is up.
+    /// Must run inside a tokio runtime.
+    pub async fn connect(config: RedisConfig) -> Result<Self, ConfigError> {
+        config.check()?;
+        let client =
+            redis::Client::open(config.url.as_str()).map_err(|e| ConfigError::Url(format!("{:?}", e.kind())))?;
+        // Calls give up after the timeout, but a connection attempt goes on
+        // (reconnects run in the background) for up to a second: a server
+        // that takes longer than one call's timeout to accept (TLS, a far
+        // network) is still reached. The caller's timeout and failure policy
+        // decide what a failed call means; the next call after a failure
+        // starts a reconnect.
+        let manager = ConnectionManagerConfig::new()
+            .set_number_of_retries(1)
+            .set_connection_timeout(Some(config.timeout.max(CONNECT_TIMEOUT)))
+            .set_response_timeout(None);
+        let conn = ConnectionManager::new_lazy_with_config(client, manager)
+            .map_err(|e| ConfigError::Url(format!("{:?}", e.kind())))?;
+        Ok(RedisStore {
+            conn,
+            script: Script::new(SCRIPT),
+            prefix: config.prefix,
+            timeout: config.timeout,
+            clock: config.clock,
+            offset: AtomicI64::new(0),
+            offset_known: AtomicBool::new(false),
+        })
+    }
+
+    /// The key prefix.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The clock operations run on.
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    /// Runs `ops` at `at` (or at Redis's time, see [`Clock`]) in one script
+    /// call, writing one result per operation into `results`.
+    ///
+    /// Fails with `StoreError::ResultCount` when `results` does not have one
+    /// slot per operation, and with `StoreError::Unavailable` when Redis
+    /// cannot be reached or does not answer within the timeout; `results`
+    /// is then unspecified. No operation runs twice: a call that timed out
+    /// may or may not have been applied.
+    pub async fn execute(&self, at: Timestamp, ops: &[Op], results: &mut [OpResult]) -> Result<(), StoreError> {
+        if ops.len() != results.len() {
+            return Err(StoreError::ResultCount {
+                expected: ops.len(),
+                got: results.len(),
+            });
+        }
+        if ops.is_empty() {
+            return Ok(());
+        }
+        match tokio::time::timeout(self.timeout, self.run(at, ops, results)).await {
+            Ok(done) => done,
+            Err(_) => Err(StoreError::Unavailable(format!(
+                "redis: no answer within {} ms",
+                self.timeout.as_millis()
+            ))),
+        }
+    }
+
+    async fn run(&self, at: Timestamp, ops: &[Op], results: &mut [OpResult]) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        let want_time = self.clock == Clock::Redis;
+        let now = match self.clock {
+            Clock::Event => at.as_unix_nanos(),
+            Clock::Redis => self.redis_now(&mut conn).await?,
+        };
+        let encoded = Encoded::new(&self.prefix, now, want_time, ops)?;
+        let mut invocation = self.script.prepare_invoke();
+        for key in &encoded.keys {
+            invocation.key(key);
+        }
+        for arg in &encoded.args {
+            invocation.arg(*arg);
+        }
+        let sent = host_nanos();
+        let reply: Vec<i64> = invocation.invoke_async(&mut conn).await.map_err(|e| unavailable(&e))?;
+        let received = host_nanos();
+        let rest = decode(ops, &reply, results)?;
+        if let [secs, micros] = rest {
+            let server = time_nanos(u64::try_from(*secs).unwrap_or(0), u64::try_from(*micros).unwrap_or(0));
+            self.learn_offset(server, sent, received);
+        }
+        Ok(())
+    }
+
+    /// Host time plus the last measured offset to Redis; measures it first
+    /// (one extra round trip, once) if it was never measured.
+    async fn redis_now(&self, conn: &mut ConnectionManager) -> Result<u64, StoreError> {
+        if !self.offset_known.load(Ordering::Acquire) {
+            let sent = host_nanos();
+            let (secs, micros): (u64, u64) = redis::cmd("TIME")
+                .query_async(conn)
+                .await
+                .map_err(|e| unavailable(&e))?;
+            self.learn_offset(time_nanos(secs, micros), sent, host_nanos());
+        }
+        let now = host_nanos().saturating_add(self.offset.load(Ordering::Relaxed));
+        Ok(u64::try_from(now).unwrap_or(0))
+    }
+
+    /// The script read TIME between `sent` and `received`: assume midway.
+    fn learn_offset(&self, server: i64, sent: i64, received: i64) {
+        let midway = sent.saturating_add(received.saturating_sub(sent) / 2);
+        self.offset.store(server.saturating_sub(midway), Ordering::Relaxed);
+        self.offset_known.store(true, Ordering::Release);
+    }
+}
