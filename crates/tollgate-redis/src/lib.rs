@@ -24,27 +24,28 @@
 //! * **Redis Cluster is not supported yet**: one plan's keys hash to many
 //!   slots and one script may only touch one slot. See `docs/deployment.md`.
 //! * **Failures** (no connection, no answer within the timeout, default
-//!   5 ms) return `StoreError::Unavailable`; the engine's failure policy
-//!   decides what that means for the request. Nothing here panics.
+//!   5 ms) return `StoreError::Unavailable`; the policy's `[store]
+//!   on_failure` (`local`, `fail_open`, `fail_closed`) decides what that
+//!   means for the request. Nothing here panics.
+//! * **Keys agree across instances** only when every engine is built with
+//!   the same `EngineBuilder::key_secret`.
 //!
 //! ```no_run
+//! use tollgate::limiter::KeySecret;
 //! use tollgate::policy::Policy;
 //! use tollgate::{Engine, Event, EventKind, Timestamp};
 //! use tollgate_redis::{RedisConfig, RedisStore};
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! let engine = Engine::new(Policy::default())?;
 //! let store = RedisStore::connect(RedisConfig::new("redis://127.0.0.1:6379/").prefix("login")).await?;
+//! // Every instance sharing the counters uses the same secret.
+//! let secret: KeySecret = "000102030405060708090a0b0c0d0e0f".parse()?;
+//! let engine = Engine::builder(Policy::default()).store(store).key_secret(secret).build()?;
 //!
-//! let mut event = Event::new(EventKind::Login, Timestamp::from_unix_millis(1_700_000_000_000));
-//! event.user = Some("alice".into());
-//! let plan = engine.prepare(&event);
-//! let mut results = vec![tollgate::store::OpResult::Done; plan.ops().len()];
-//! let decision = match store.execute(plan.at(), plan.ops(), &mut results).await {
-//!     Ok(()) => engine.conclude(plan, &results),
-//!     // Redis is down or slow: here, decide without counters.
-//!     Err(_) => engine.conclude(plan, &[]),
-//! };
+//! let event = Event::new(EventKind::Login, Timestamp::from_unix_millis(1_700_000_000_000)).with_user("alice");
+//! // One round trip; if Redis is down or slow, the policy's
+//! // `[store] on_failure` decides (default: in-process counters).
+//! let decision = engine.evaluate_async(&event).await;
 //! println!("{:?}", decision.action);
 //! # Ok(()) }
 //! ```

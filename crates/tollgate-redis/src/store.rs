@@ -20,7 +20,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{RedisError, Script};
 use tollgate::Timestamp;
-use tollgate::store::{Op, OpResult, StoreError};
+use tollgate::store::{AsyncStore, Op, OpResult, StoreError};
 
 use crate::config::{Clock, ConfigError, RedisConfig};
 use crate::encode::{Encoded, decode};
@@ -200,5 +200,20 @@ impl RedisStore {
         let midway = sent.saturating_add(received.saturating_sub(sent) / 2);
         self.offset.store(server.saturating_sub(midway), Ordering::Relaxed);
         self.offset_known.store(true, Ordering::Release);
+    }
+}
+
+/// The engine's async path runs plans through [`RedisStore::execute`]:
+/// `Engine::builder(policy).store(redis_store).build()` and then
+/// `evaluate_async` / `record_async`, with the policy's `[store] on_failure`
+/// deciding what an unavailable Redis means for a request.
+impl AsyncStore for RedisStore {
+    fn execute<'a>(
+        &'a self,
+        at: Timestamp,
+        ops: &'a [Op],
+        results: &'a mut [OpResult],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send + 'a {
+        RedisStore::execute(self, at, ops, results)
     }
 }

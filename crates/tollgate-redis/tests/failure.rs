@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use tollgate::Timestamp;
@@ -88,70 +87,11 @@ async fn a_server_that_never_answers_times_out() {
     held.abort();
 }
 
-/// A private redis-server with no persistence, killed on drop.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Server {
-    fn start(port: u16) -> Option<Server> {
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .spawn()
-            .ok()?;
-        Some(Server { child, port })
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
-    }
-
-    async fn ready(&self) {
-        for _ in 0..200 {
-            if let Ok(client) = redis::Client::open(self.url())
-                && let Ok(mut conn) = client.get_multiplexed_async_connection().await
-                && redis::cmd("PING").query_async::<String>(&mut conn).await.is_ok()
-            {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("redis-server on port {} did not start", self.port);
-    }
-
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-fn free_port() -> u16 {
-    let socket = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    socket.local_addr().unwrap().port()
-}
-
 #[tokio::test]
 async fn stopped_server_is_unavailable_and_a_restart_recovers_without_a_new_store() {
     let Some(_) = common::redis_url() else { return };
-    let port = free_port();
-    let Some(mut server) = Server::start(port) else {
+    let port = common::free_port();
+    let Some(mut server) = common::Server::start(port) else {
         println!("skipping: redis-server not found");
         return;
     };
@@ -163,7 +103,7 @@ async fn stopped_server_is_unavailable_and_a_restart_recovers_without_a_new_stor
         for _ in 0..3 {
             assert!(matches!(add(&store, 1).await, Err(StoreError::Unavailable(_))));
         }
-        server = Server::start(port).unwrap();
+        server = common::Server::start(port).unwrap();
         server.ready().await;
         // The manager reconnects on the first call after the failure; the
         // server lost its data (no persistence), so counting starts afresh.
@@ -182,11 +122,11 @@ async fn stopped_server_is_unavailable_and_a_restart_recovers_without_a_new_stor
 #[tokio::test]
 async fn a_store_made_while_redis_is_down_works_once_it_is_up() {
     let Some(_) = common::redis_url() else { return };
-    let port = free_port();
+    let port = common::free_port();
     let url = format!("redis://127.0.0.1:{port}/");
     let store = common::store(&url, &common::fresh_prefix("late"), Clock::Redis).await;
     assert!(matches!(add(&store, 1).await, Err(StoreError::Unavailable(_))));
-    let Some(server) = Server::start(port) else {
+    let Some(server) = common::Server::start(port) else {
         println!("skipping: redis-server not found");
         return;
     };
