@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use super::fingerprints::CompiledFingerprints;
 use super::otp::CompiledOtp;
+use super::spike::CompiledSpike;
 use super::stuffing::CompiledStuffing;
 use crate::net::IpSet;
 use crate::policy::{FingerprintList, LimitRule, MatchAction, Policy, PolicyError};
@@ -24,6 +25,7 @@ pub(crate) struct Active {
     pub(crate) fingerprints: CompiledFingerprints,
     pub(crate) otp: CompiledOtp,
     pub(crate) stuffing: CompiledStuffing,
+    pub(crate) spike: CompiledSpike,
 }
 
 /// The lists the host attached, by name: IP lists for zones, fingerprint
@@ -94,7 +96,9 @@ impl Active {
         let fingerprints = CompiledFingerprints::compile(&policy.fingerprints, &lists.fingerprints);
         let otp = CompiledOtp::compile(&policy, keys);
         let stuffing = CompiledStuffing::compile(&policy.stuffing, keys);
+        let spike = CompiledSpike::compile(&policy.spike, keys);
         Ok(Active {
+            spike,
             policy,
             rules,
             zones,

@@ -13,6 +13,7 @@ mod record;
 mod resend;
 mod screen;
 mod spend;
+mod spike;
 mod stuffing;
 mod travel;
 mod verdict;
@@ -336,6 +337,9 @@ impl<S: Store> Engine<S> {
         }
         for (counter, op) in active.stuffing.read_ops(&self.keys, event, &facts, &policy.keys) {
             plan.push(Step::Stuffing(counter), op);
+        }
+        for (counter, op) in active.spike.ops(&self.keys, event.kind.event_type(), event.at, &facts) {
+            plan.push(Step::Spike(counter), op);
         }
         if let Some(op) = active.otp.resend.verify_op(&self.keys, event) {
             plan.push(Step::VerifyCode, op);

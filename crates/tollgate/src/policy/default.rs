@@ -53,6 +53,7 @@ impl Default for Policy {
             otp: Default::default(),
             limits: default_limits(),
             stuffing: default_stuffing(),
+            spike: Default::default(),
         }
     }
 }

@@ -44,6 +44,7 @@ mod rate;
 mod resend;
 mod signals;
 mod spend;
+mod spike;
 mod stuffing;
 mod tiers;
 mod validate;
@@ -67,6 +68,7 @@ pub use resend::ResendBackoff;
 pub use signals::{AnonymousPoints, Familiarity, Points, Travel};
 pub(crate) use spend::CostTable;
 pub use spend::{CostCsvError, CostEntry, Spend, SpendCeiling, SpendScope, parse_cost_csv};
+pub use spike::{Spike, SpikeLevel};
 pub use stuffing::StuffingDetector;
 pub(crate) use tiers::TierTable;
 pub use tiers::{BUILTIN_RISK_TIERS, RiskTier, TierCsvError, TierEntry, parse_tier_csv};
@@ -98,6 +100,8 @@ pub struct Policy {
     pub limits: Vec<LimitRule>,
     /// Credential-stuffing detectors on logins.
     pub stuffing: Vec<StuffingDetector>,
+    /// Event-rate spikes against a moving baseline.
+    pub spike: Spike,
     /// Trusted proxies.
     pub network: Network,
     /// IP zones: allow and deny networks, threat-intel lists.
@@ -194,7 +198,8 @@ impl Thresholds {
 impl Policy {
     /// Checks every field; the error names the first offending one.
     pub fn validate(&self) -> Result<(), PolicyError> {
-        validate::policy(self)
+        validate::policy(self)?;
+        spike::validate(&self.spike)
     }
 
     /// Reads and validates a TOML policy.
