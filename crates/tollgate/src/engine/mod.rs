@@ -7,6 +7,7 @@ mod facts;
 mod familiarity;
 mod fingerprints;
 mod live;
+mod observe;
 mod otp;
 mod plan;
 mod record;
@@ -76,6 +77,7 @@ pub struct Engine<S = MemoryStore> {
     seeds: Seeds,
     travel_seed: u64,
     store: S,
+    observer: arc_swap::ArcSwapOption<observe::Registered>,
 }
 
 impl Engine<MemoryStore> {
@@ -103,6 +105,7 @@ impl Engine<MemoryStore> {
             policy,
             store: MemoryStore::default(),
             key_seed: None,
+            observer: None,
         }
     }
 }
@@ -115,6 +118,7 @@ pub struct EngineBuilder<S> {
     policy: Policy,
     store: S,
     key_seed: Option<u64>,
+    observer: Option<observe::Registered>,
 }
 
 impl<S: Store> EngineBuilder<S> {
@@ -124,6 +128,7 @@ impl<S: Store> EngineBuilder<S> {
             policy: self.policy,
             store,
             key_seed: self.key_seed,
+            observer: self.observer,
         }
     }
 
@@ -149,6 +154,7 @@ impl<S: Store> EngineBuilder<S> {
             travel_seed: keys.rule_seed("travel.last_login"),
             keys,
             store: self.store,
+            observer: observe::registered(self.observer),
         })
     }
 }
@@ -289,8 +295,8 @@ impl<S: Store> Engine<S> {
         let plan = self.prepare(event);
         let mut results: SmallVec<[OpResult; plan::INLINE_OPS]> = SmallVec::from_elem(OpResult::Done, plan.ops().len());
         match self.store.execute(plan.at(), plan.ops(), &mut results) {
-            Ok(()) => plan.conclude(&results),
-            Err(_) => plan.conclude(&[]),
+            Ok(()) => self.conclude(plan, &results),
+            Err(_) => self.conclude(plan, &[]),
         }
     }
 
@@ -300,6 +306,7 @@ impl<S: Store> Engine<S> {
         let facts = self.facts(event);
         let screen = screen::screen(&active, event, &facts);
         let mut plan = Plan::new(Arc::clone(&active), event, facts, screen.reasons);
+        plan.subject = self.subject(event, &facts, &active.policy.keys);
         if screen.allowed {
             return plan;
         }
@@ -366,8 +373,12 @@ impl<S: Store> Engine<S> {
 
     /// Second half of the split path: the decision, from the results of
     /// running [`Plan::ops`] (one result per op, in order).
+    /// Every decision passes here: a registered observer sees it.
     pub fn conclude(&self, plan: Plan, results: &[OpResult]) -> Decision {
-        plan.conclude(results)
+        let (event_type, at, subject) = (plan.event_type, plan.at, plan.subject);
+        let decision = plan.conclude(results);
+        self.notify(event_type, at, subject, &decision);
+        decision
     }
 }
 

@@ -58,6 +58,8 @@ pub struct Plan {
     pub(super) facts: Facts,
     /// Reasons known before any counter is read (zones, lists, flags).
     static_reasons: Vec<Reason>,
+    /// The event's masked identifiers, when an observer is registered.
+    pub(super) subject: Option<super::observe::Subject>,
 }
 
 /// What an op's result feeds.
@@ -100,6 +102,7 @@ impl Plan {
             steps: SmallVec::new(),
             facts,
             static_reasons,
+            subject: None,
         }
     }
 
