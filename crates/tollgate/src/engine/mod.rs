@@ -373,7 +373,9 @@ impl<S: Store> Engine<S> {
 
     /// Second half of the split path: the decision, from the results of
     /// running [`Plan::ops`] (one result per op, in order).
-    /// Every decision passes here: a registered observer sees it.
+    ///
+    /// Every decision passes here ([`evaluate`](Engine::evaluate) too):
+    /// a registered [`Observer`](crate::observe::Observer) sees it.
     pub fn conclude(&self, plan: Plan, results: &[OpResult]) -> Decision {
         let (event_type, at, subject) = (plan.event_type, plan.at, plan.subject);
         let decision = plan.conclude(results);
