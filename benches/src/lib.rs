@@ -73,6 +73,7 @@ pub fn four_limits_policy() -> Policy {
         rule("login-ip-prefix", &[Dimension::IpPrefix]),
     ];
     policy.stuffing.clear();
+    policy.spike.events.clear();
     policy
 }
 

@@ -112,7 +112,7 @@ impl<S: Store> Tollgate<S> {
     pub fn evaluate(&self, event: &Event, pre: Option<&PreAuth>) -> Decision {
         let plan = self.engine.prepare(event);
         let mut split = Split::new(plan.ops(), pre.filter(|p| p.event_type == event.kind.event_type()));
-        let mut fresh_results: SmallVec<[OpResult; 16]> = smallvec![OpResult::Done; split.fresh.len()];
+        let mut fresh_results: SmallVec<[OpResult; 32]> = smallvec![OpResult::Done; split.fresh.len()];
         let decision = match self.engine.store().execute(plan.at(), &split.fresh, &mut fresh_results) {
             Ok(()) => split.conclude(&self.engine, plan, fresh_results),
             Err(_) => self.engine.conclude(plan, &[]),
@@ -124,7 +124,7 @@ impl<S: Store> Tollgate<S> {
     /// The layer's evaluation: the decision and what it spent.
     pub fn evaluate_pre_auth(&self, event: &Event) -> PreAuth {
         let plan = self.engine.prepare(event);
-        let mut results: SmallVec<[OpResult; 16]> = smallvec![OpResult::Done; plan.ops().len()];
+        let mut results: SmallVec<[OpResult; 32]> = smallvec![OpResult::Done; plan.ops().len()];
         let ran = self.engine.store().execute(plan.at(), plan.ops(), &mut results).is_ok();
         let (gcra, decision) = if ran {
             (spent(&plan, &results), self.engine.conclude(plan, &results))
@@ -153,7 +153,7 @@ impl<S: AsyncStore> Tollgate<S> {
     pub async fn evaluate_async(&self, event: &Event, pre: Option<&PreAuth>) -> Decision {
         let plan = self.engine.prepare(event);
         let mut split = Split::new(plan.ops(), pre.filter(|p| p.event_type == event.kind.event_type()));
-        let mut fresh_results: SmallVec<[OpResult; 16]> = smallvec![OpResult::Done; split.fresh.len()];
+        let mut fresh_results: SmallVec<[OpResult; 32]> = smallvec![OpResult::Done; split.fresh.len()];
         let decision = match self
             .engine
             .execute_async(plan.at(), &split.fresh, &mut fresh_results)
@@ -170,7 +170,7 @@ impl<S: AsyncStore> Tollgate<S> {
     /// what the layer runs.
     pub async fn evaluate_pre_auth_async(&self, event: &Event) -> PreAuth {
         let plan = self.engine.prepare(event);
-        let mut results: SmallVec<[OpResult; 16]> = smallvec![OpResult::Done; plan.ops().len()];
+        let mut results: SmallVec<[OpResult; 32]> = smallvec![OpResult::Done; plan.ops().len()];
         let ran = self
             .engine
             .execute_async(plan.at(), plan.ops(), &mut results)
@@ -211,10 +211,10 @@ fn spent(plan: &Plan, results: &[OpResult]) -> Vec<(StoreKey, OpResult)> {
 /// A plan's ops split into results reused from the layer's evaluation and
 /// the ops still to run.
 struct Split {
-    results: SmallVec<[OpResult; 16]>,
-    fresh: SmallVec<[Op; 16]>,
+    results: SmallVec<[OpResult; 32]>,
+    fresh: SmallVec<[Op; 32]>,
     /// Where each fresh op's result goes in `results`.
-    slots: SmallVec<[usize; 16]>,
+    slots: SmallVec<[usize; 32]>,
 }
 
 impl Split {
@@ -241,7 +241,7 @@ impl Split {
     }
 
     /// The decision, from the reused results and the fresh ops' results.
-    fn conclude<S>(&mut self, engine: &Engine<S>, plan: Plan, fresh: SmallVec<[OpResult; 16]>) -> Decision {
+    fn conclude<S>(&mut self, engine: &Engine<S>, plan: Plan, fresh: SmallVec<[OpResult; 32]>) -> Decision {
         for (i, r) in self.slots.iter().zip(fresh) {
             if let Some(slot) = self.results.get_mut(*i) {
                 *slot = r;

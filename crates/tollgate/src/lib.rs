@@ -38,6 +38,8 @@
 //! * [`fingerprint`] — JA4 and JA3 from the raw TLS ClientHello bytes.
 //! * [`store`] — where counters live: the bounded in-process
 //!   [`MemoryStore`](store::MemoryStore), or any [`Store`](store::Store).
+//! * [`observe`] — an [`Observer`](observe::Observer) the application
+//!   registers receives decisions above a threshold, identifiers masked.
 //!
 //! The crate is sans-IO: it reads no clock, opens no socket and spawns no
 //! thread, so every decision is reproducible from its inputs. The design
@@ -49,6 +51,8 @@
 //! * `serde` (default): JSON/TOML for events, outcomes, decisions and policies.
 //! * `geo` (default): country, city, ASN and anonymizer lookups in
 //!   MaxMind-format `.mmdb` databases (the host supplies the bytes).
+//! * `tracing`: `observe::TracingObserver`, observed decisions as
+//!   structured `tracing` events (`docs/observe.md`).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -61,6 +65,7 @@ pub mod fingerprint;
 pub mod geo;
 pub mod limiter;
 pub mod net;
+pub mod observe;
 pub mod password;
 pub mod phone;
 pub mod policy;

@@ -26,6 +26,9 @@ pub enum ReasonCode {
     StuffingDistinctUsers,
     /// Mostly failed logins behind one stuffing detector's key.
     StuffingFailureRatio,
+    /// An event type's rate (overall, per country or per ASN) spikes
+    /// above its baseline.
+    SpikeEventRate,
     /// The counter store gave no result for some limits; they did not fire.
     StoreIncomplete,
     /// The counter store was unavailable; `[store] on_failure` decided.
@@ -98,6 +101,7 @@ impl ReasonCode {
         ReasonCode::CompromisedPassword,
         ReasonCode::StuffingDistinctUsers,
         ReasonCode::StuffingFailureRatio,
+        ReasonCode::SpikeEventRate,
         ReasonCode::StoreIncomplete,
         ReasonCode::StoreUnavailable,
         ReasonCode::NewCountry,
@@ -144,6 +148,7 @@ impl ReasonCode {
             ReasonCode::CompromisedPassword => "credentials.compromised_password",
             ReasonCode::StuffingDistinctUsers => "stuffing.distinct_users",
             ReasonCode::StuffingFailureRatio => "stuffing.failure_ratio",
+            ReasonCode::SpikeEventRate => "spike.event_rate",
             ReasonCode::StoreIncomplete => "store.incomplete",
             ReasonCode::StoreUnavailable => "store.unavailable",
             ReasonCode::NewCountry => "familiarity.new_country",

@@ -25,9 +25,10 @@ fn policy(limits: Vec<LimitRule>) -> Policy {
     let mut p = Policy::default();
     p.limits = limits;
     // Only the limits under test: no resend backoff on OTP sends, no
-    // stuffing detectors.
+    // stuffing detectors, no spike counters.
     p.otp.resend.clear();
     p.stuffing.clear();
+    p.spike.events.clear();
     p
 }
 

@@ -1,6 +1,6 @@
 //! Store keys are a fixed function of the key secret and the event: the
 //! same on every instance, build and platform (a shared store relies on it).
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::panic)]
 
 use tollgate::limiter::KeySecret;
 use tollgate::policy::{Dimension, LimitRule, Policy};

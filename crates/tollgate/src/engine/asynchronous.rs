@@ -172,7 +172,7 @@ impl<S: AsyncStore> Engine<S> {
         let plan = self.prepare(event);
         let mut results: SmallVec<[OpResult; plan::INLINE_OPS]> = SmallVec::from_elem(OpResult::Done, plan.ops().len());
         match self.execute_async(plan.at(), plan.ops(), &mut results).await {
-            Ok(()) => plan.conclude(&results),
+            Ok(()) => self.conclude(plan, &results),
             Err(_) => self.conclude_unavailable(plan),
         }
     }
@@ -243,6 +243,9 @@ impl<S: AsyncStore> Engine<S> {
                 retry_after: retry_interval(&settings),
             });
         }
-        plan.conclude_without_counters(reason)
+        let (event_type, at, subject) = (plan.event_type, plan.at, plan.subject);
+        let decision = plan.conclude_without_counters(reason);
+        self.notify(event_type, at, subject, &decision);
+        decision
     }
 }

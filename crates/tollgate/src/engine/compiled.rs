@@ -11,6 +11,7 @@ use super::fingerprints::CompiledFingerprints;
 use super::otp::CompiledOtp;
 use super::post_login::CompiledPostLogin;
 use super::relay::CompiledRelay;
+use super::spike::CompiledSpike;
 use super::stuffing::CompiledStuffing;
 use crate::net::IpSet;
 use crate::policy::{FingerprintList, LimitRule, MatchAction, Policy, PolicyError};
@@ -28,6 +29,7 @@ pub(crate) struct Active {
     pub(crate) stuffing: CompiledStuffing,
     pub(crate) post_login: CompiledPostLogin,
     pub(crate) relay: CompiledRelay,
+    pub(crate) spike: CompiledSpike,
 }
 
 /// The lists the host attached, by name: IP lists for zones, fingerprint
@@ -100,7 +102,9 @@ impl Active {
         let stuffing = CompiledStuffing::compile(&policy.stuffing, keys);
         let post_login = CompiledPostLogin::compile(&policy.post_login, keys);
         let relay = CompiledRelay::compile(&policy.otp.relay, keys);
+        let spike = CompiledSpike::compile(&policy.spike, keys);
         Ok(Active {
+            spike,
             policy,
             rules,
             zones,

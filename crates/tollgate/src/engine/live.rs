@@ -158,9 +158,8 @@ impl CompiledLive {
             out.push(r);
         }
         if let (Some(hour), Some(base)) = (counts.hour, counts.baseline_count) {
-            // hour > factor × baseline / hours, in integers.
-            let hours = u128::from(s.spike_baseline_hours);
-            let spiking = u128::from(hour) * hours > u128::from(s.spike_factor) * u128::from(base);
+            let baseline_secs = u64::from(s.spike_baseline_hours) * 3600;
+            let spiking = super::spike::above(hour, HOUR.as_secs(), base, baseline_secs, s.spike_factor);
             if hour >= u64::from(s.spike_min_sends) && spiking {
                 let detail = format!(
                     "{hour} codes to this country in the last hour, {base} in the last {}h",

@@ -8,6 +8,7 @@ mod facts;
 mod familiarity;
 mod fingerprints;
 mod live;
+mod observe;
 mod otp;
 mod plan;
 mod post_login;
@@ -16,6 +17,7 @@ mod relay;
 mod resend;
 mod screen;
 mod spend;
+mod spike;
 mod stuffing;
 mod travel;
 mod verdict;
@@ -83,6 +85,7 @@ pub struct Engine<S = MemoryStore> {
     travel_seed: u64,
     store: S,
     health: asynchronous::Health,
+    observer: arc_swap::ArcSwapOption<observe::Registered>,
 }
 
 impl Engine<MemoryStore> {
@@ -110,6 +113,7 @@ impl Engine<MemoryStore> {
             policy,
             store: MemoryStore::default(),
             key_secret: None,
+            observer: None,
         }
     }
 }
@@ -122,6 +126,7 @@ pub struct EngineBuilder<S> {
     policy: Policy,
     store: S,
     key_secret: Option<KeySecret>,
+    observer: Option<observe::Registered>,
 }
 
 impl<S: AsyncStore> EngineBuilder<S> {
@@ -131,6 +136,7 @@ impl<S: AsyncStore> EngineBuilder<S> {
             policy: self.policy,
             store,
             key_secret: self.key_secret,
+            observer: self.observer,
         }
     }
 
@@ -166,6 +172,7 @@ impl<S: AsyncStore> EngineBuilder<S> {
             keys,
             store: self.store,
             health: asynchronous::Health::default(),
+            observer: observe::registered(self.observer),
         })
     }
 }
@@ -312,8 +319,8 @@ impl<S> Engine<S> {
         let plan = self.prepare(event);
         let mut results: SmallVec<[OpResult; plan::INLINE_OPS]> = SmallVec::from_elem(OpResult::Done, plan.ops().len());
         match self.store.execute(plan.at(), plan.ops(), &mut results) {
-            Ok(()) => plan.conclude(&results),
-            Err(_) => plan.conclude(&[]),
+            Ok(()) => self.conclude(plan, &results),
+            Err(_) => self.conclude(plan, &[]),
         }
     }
 
@@ -323,6 +330,7 @@ impl<S> Engine<S> {
         let facts = self.facts(event);
         let screen = screen::screen(&active, event, &facts);
         let mut plan = Plan::new(Arc::clone(&active), event, facts, screen.reasons);
+        plan.subject = self.subject(event, &facts, &active.policy.keys);
         if screen.allowed {
             return plan;
         }
@@ -361,6 +369,9 @@ impl<S> Engine<S> {
         for (counter, op) in active.stuffing.read_ops(&self.keys, event, &facts, &policy.keys) {
             plan.push(Step::Stuffing(counter), op);
         }
+        for (counter, op) in active.spike.ops(&self.keys, event.kind.event_type(), event.at, &facts) {
+            plan.push(Step::Spike(counter), op);
+        }
         if let Some(op) = active.otp.resend.verify_op(&self.keys, event) {
             plan.push(Step::VerifyCode, op);
         }
@@ -392,8 +403,14 @@ impl<S> Engine<S> {
 
     /// Second half of the split path: the decision, from the results of
     /// running [`Plan::ops`] (one result per op, in order).
+    ///
+    /// Every decision passes here ([`evaluate`](Engine::evaluate) too):
+    /// a registered [`Observer`](crate::observe::Observer) sees it.
     pub fn conclude(&self, plan: Plan, results: &[OpResult]) -> Decision {
-        plan.conclude(results)
+        let (event_type, at, subject) = (plan.event_type, plan.at, plan.subject);
+        let decision = plan.conclude(results);
+        self.notify(event_type, at, subject, &decision);
+        decision
     }
 }
 

@@ -8,17 +8,18 @@ use smallvec::SmallVec;
 use super::compiled::{Active, Rule};
 use super::facts::Facts;
 use super::familiarity::{self, Feature};
-use super::{conversion, cross, live, relay, stuffing, travel, verdict};
+use super::{conversion, cross, live, relay, spike, stuffing, travel, verdict};
 use crate::limiter::{GcraMode, GcraOutcome};
 use crate::policy::{Counts, OnExceed};
 use crate::store::{Op, OpResult};
 use crate::{Action, Channel, Decision, Event, EventKind, EventType, RateLimitInfo, Reason, ReasonCode, Timestamp};
 
-/// Operations a plan holds inline: the default policy needs up to 18 on a
-/// login (6 limits, 7 stuffing counters, 4 familiarity features, travel) and 15 on an SMS send
-/// (5 limits, a cap, 2 backoffs, 4 conversion, 3 live and 3 cross-check
-/// reads); more spill to the heap.
-pub(super) const INLINE_OPS: usize = 20;
+/// Operations a plan holds inline: the default policy needs up to 25 on a
+/// login (6 limits, 7 stuffing counters, 4 familiarity features, travel,
+/// 7 spike counters) and 22 on an SMS send (5 limits, a cap, 2 backoffs,
+/// 4 conversion, 3 live and 3 cross-check reads, 7 spike counters); more
+/// spill to the heap.
+pub(super) const INLINE_OPS: usize = 28;
 
 /// Counter operations, stored inline for the common case of a few rules.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -57,6 +58,8 @@ pub struct Plan {
     pub(super) facts: Facts,
     /// Reasons known before any counter is read (zones, lists, flags).
     static_reasons: Vec<Reason>,
+    /// The event's masked identifiers, when an observer is registered.
+    pub(super) subject: Option<super::observe::Subject>,
 }
 
 /// What an op's result feeds.
@@ -88,6 +91,8 @@ pub(super) enum Step {
     PostLogin,
     /// The client a code was sent for, read by its verification.
     Relay(relay::Probe),
+    /// A spike counter.
+    Spike(spike::Counter),
 }
 
 impl Plan {
@@ -101,6 +106,7 @@ impl Plan {
             steps: SmallVec::new(),
             facts,
             static_reasons,
+            subject: None,
         }
     }
 
@@ -143,6 +149,7 @@ impl Plan {
         let mut live_counts = live::LiveCounts::default();
         let mut cross_counts = cross::CrossCounts::default();
         let mut stuffing_tally = stuffing::Tally::default();
+        let mut spike_tally = spike::Tally::default();
         for (step, result) in self.steps.iter().zip(results) {
             match (*step, result) {
                 (Step::Limit(index), OpResult::Gcra(outcome)) => {
@@ -204,6 +211,7 @@ impl Plan {
                 (Step::Relay(here), OpResult::Register(sent)) => {
                     reasons.extend(self.active.relay.reason(here, *sent, self.at));
                 }
+                (Step::Spike(counter), OpResult::Count(count)) => spike_tally.set(counter, *count),
                 (Step::VerifyCode, OpResult::Gcra(outcome)) => {
                     reasons.extend(self.active.otp.resend.verify_reason(outcome));
                 }
@@ -213,6 +221,9 @@ impl Plan {
         self.active.otp.conversion.reasons(&tally, &mut reasons);
         self.active.otp.live.reasons(&live_counts, &mut reasons);
         self.active.otp.cross.reasons(&cross_counts, &mut reasons);
+        self.active
+            .spike
+            .reasons(self.event_type, &self.facts, &spike_tally, &mut reasons);
         if familiarity_read && !user_known {
             reasons.extend(familiarity::first_seen(&policy.points));
         }

@@ -11,7 +11,9 @@
 use std::net::IpAddr;
 
 use crate::store::StoreKey;
-use crate::{Asn, Country, DeviceId, E164, HeaderFingerprint, HeaderName, Http2Fingerprint, Ja3, Ja4, UserId};
+use crate::{
+    Asn, Channel, Country, DeviceId, E164, EventType, HeaderFingerprint, HeaderName, Http2Fingerprint, Ja3, Ja4, UserId,
+};
 
 /// Receives the bytes of a key.
 pub(crate) trait KeySink {
@@ -133,6 +135,8 @@ macro_rules! as_text {
 }
 
 as_text!(
+    EventType,
+    Channel,
     UserId,
     DeviceId,
     Country,

@@ -55,6 +55,7 @@ impl Default for Policy {
             stuffing: default_stuffing(),
             store: Default::default(),
             post_login: Default::default(),
+            spike: Default::default(),
         }
     }
 }

@@ -46,6 +46,7 @@ mod relay;
 mod resend;
 mod signals;
 mod spend;
+mod spike;
 mod store;
 mod stuffing;
 mod tiers;
@@ -72,6 +73,7 @@ pub use resend::ResendBackoff;
 pub use signals::{AnonymousPoints, Familiarity, Points, Travel};
 pub(crate) use spend::CostTable;
 pub use spend::{CostCsvError, CostEntry, Spend, SpendCeiling, SpendScope, parse_cost_csv};
+pub use spike::{Spike, SpikeLevel};
 pub use store::{OnStoreFailure, StorePolicy};
 pub use stuffing::StuffingDetector;
 pub(crate) use tiers::TierTable;
@@ -106,6 +108,8 @@ pub struct Policy {
     pub stuffing: Vec<StuffingDetector>,
     /// Credential changes soon after a (risky) login.
     pub post_login: PostLogin,
+    /// Event-rate spikes against a moving baseline.
+    pub spike: Spike,
     /// Trusted proxies.
     pub network: Network,
     /// IP zones: allow and deny networks, threat-intel lists.
@@ -204,7 +208,8 @@ impl Thresholds {
 impl Policy {
     /// Checks every field; the error names the first offending one.
     pub fn validate(&self) -> Result<(), PolicyError> {
-        validate::policy(self)
+        validate::policy(self)?;
+        spike::validate(&self.spike)
     }
 
     /// Reads and validates a TOML policy.

@@ -1,0 +1,215 @@
+//! Event-rate spikes: a short sliding window against a long one, per event
+//! type, type and country, type and ASN; charged on evaluation. See
+//! `docs/spike.md`.
+//!
+//! ```
+//! use tollgate::policy::{Policy, SpikeLevel};
+//! use tollgate::{Engine, Event, EventKind, Timestamp};
+//!
+//! let mut policy = Policy::default();
+//! policy.spike.warmup_hours = 1;
+//! policy.spike.kind = SpikeLevel::new(20, 10);
+//! let engine = Engine::new(policy)?;
+//! // A quiet day: one login every ten minutes.
+//! for minute in (0..24 * 60).step_by(10) {
+//!     engine.evaluate(&Event::new(EventKind::Login, Timestamp::from_unix_millis(minute * 60_000)));
+//! }
+//! // Then 30 in one minute.
+//! let burst = Event::new(EventKind::Login, Timestamp::from_unix_millis(24 * 3_600_000));
+//! let last = (0..30).map(|_| engine.evaluate(&burst)).last().unwrap();
+//! assert_eq!(last.reasons[0].code.as_str(), "spike.event_rate");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::facts::Facts;
+use crate::limiter::key::KeyHasher;
+use crate::policy::{Spike, SpikeLevel};
+use crate::store::{Op, StoreKey};
+use crate::{EventType, Reason, ReasonCode, Timestamp};
+
+const HOUR_NANOS: u64 = 3_600_000_000_000;
+
+/// What a spike op's count is.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Counter {
+    /// Distinct hours with events in the type's baseline.
+    Coverage,
+    /// A level's short-window count.
+    Short(Level),
+    /// A level's baseline count.
+    Baseline(Level),
+}
+
+/// The three levels, in the order of [`Tally`]'s arrays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Level {
+    Kind = 0,
+    Country = 1,
+    Asn = 2,
+}
+
+/// The counts read for one event.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Tally {
+    coverage: Option<u64>,
+    short: [Option<u64>; 3],
+    baseline: [Option<u64>; 3],
+}
+
+impl Tally {
+    pub(super) fn set(&mut self, counter: Counter, count: u64) {
+        let slot = match counter {
+            Counter::Coverage => Some(&mut self.coverage),
+            Counter::Short(l) => self.short.get_mut(l as usize),
+            Counter::Baseline(l) => self.baseline.get_mut(l as usize),
+        };
+        if let Some(slot) = slot {
+            *slot = Some(count);
+        }
+    }
+}
+
+/// Spike settings and seeds, compiled.
+#[derive(Debug)]
+pub(crate) struct CompiledSpike {
+    settings: Spike,
+    events: u8,
+    window: Duration,
+    baseline: Duration,
+    coverage_seed: u64,
+    /// Short and baseline seeds per level.
+    seeds: [(u64, u64); 3],
+    rules: [Arc<str>; 3],
+}
+
+impl CompiledSpike {
+    pub(crate) fn compile(spike: &Spike, keys: &KeyHasher) -> Self {
+        let seed = |level: &str, part: &str| keys.rule_seed(&format!("spike.{level}.{part}"));
+        let seeds = ["kind", "country", "asn"].map(|l| (seed(l, "short"), seed(l, "baseline")));
+        CompiledSpike {
+            events: super::compiled::event_mask(&spike.events),
+            window: Duration::from_secs(u64::from(spike.window_secs)),
+            baseline: Duration::from_secs(u64::from(spike.baseline_hours) * 3600),
+            coverage_seed: keys.rule_seed("spike.coverage"),
+            seeds,
+            rules: ["spike.kind", "spike.country", "spike.asn"].map(Arc::from),
+            settings: spike.clone(),
+        }
+    }
+
+    fn level(&self, level: Level) -> SpikeLevel {
+        let s = &self.settings;
+        match level {
+            Level::Kind => s.kind,
+            Level::Country => s.country,
+            Level::Asn => s.asn,
+        }
+    }
+
+    /// The counters an evaluated event charges: +1 on each level's short
+    /// and baseline windows, and its hour on the type's coverage.
+    pub(super) fn ops<'a>(
+        &'a self,
+        keys: &'a KeyHasher,
+        event_type: EventType,
+        at: Timestamp,
+        facts: &Facts,
+    ) -> impl Iterator<Item = (Counter, Op)> + 'a {
+        let watched = !self.settings.events.is_empty() && self.events & event_type.bit() != 0;
+        let values = [
+            Some(keys.hash_of(0, event_type)),
+            facts.country.map(|c| keys.hash_of(1, (event_type, c))),
+            facts.asn.map(|a| keys.hash_of(2, (event_type, a))),
+        ];
+        let (window, baseline) = (self.window, self.baseline);
+        let levels = [Level::Kind, Level::Country, Level::Asn]
+            .into_iter()
+            .zip(values)
+            .zip(self.seeds)
+            .filter_map(move |((level, value), seeds)| {
+                let on = watched && self.level(level).points > 0;
+                Some((level, value.filter(|_| on)?, seeds))
+            })
+            .flat_map(move |(level, value, (short, long))| {
+                let add = |seed: u64, window: Duration| Op::WindowAdd {
+                    key: StoreKey(keys.hash_of(seed, value)),
+                    window,
+                    amount: 1,
+                };
+                [
+                    (Counter::Short(level), add(short, window)),
+                    (Counter::Baseline(level), add(long, baseline)),
+                ]
+            });
+        let hour = at.as_unix_nanos() / HOUR_NANOS;
+        let coverage = (watched && self.settings.warmup_hours > 0).then(|| {
+            let op = Op::DistinctAdd {
+                key: StoreKey(keys.hash_of(self.coverage_seed, event_type)),
+                window: baseline,
+                member: keys.hash_of(self.coverage_seed, hour),
+            };
+            (Counter::Coverage, op)
+        });
+        levels.chain(coverage)
+    }
+
+    /// The spike reasons of the counts read.
+    pub(super) fn reasons(&self, event_type: EventType, facts: &Facts, tally: &Tally, out: &mut Vec<Reason>) {
+        let s = &self.settings;
+        if s.warmup_hours > 0 && tally.coverage.is_none_or(|hours| hours < u64::from(s.warmup_hours)) {
+            return;
+        }
+        let levels = [Level::Kind, Level::Country, Level::Asn];
+        for ((level, short), baseline) in levels.into_iter().zip(tally.short).zip(tally.baseline) {
+            let (Some(short), Some(baseline)) = (short, baseline) else {
+                continue;
+            };
+            let spec = self.level(level);
+            let baseline_secs = u64::from(s.baseline_hours) * 3600;
+            if short < u64::from(spec.min_events)
+                || !above(short, u64::from(s.window_secs), baseline, baseline_secs, s.factor)
+            {
+                continue;
+            }
+            let scope = match level {
+                Level::Kind => String::new(),
+                Level::Country => facts.country.map(|c| format!(" from country {c}")).unwrap_or_default(),
+                Level::Asn => facts.asn.map(|a| format!(" from network {a}")).unwrap_or_default(),
+            };
+            let detail = format!(
+                "{short} {event_type} events{scope} in {} s, {baseline} in {} h",
+                s.window_secs, s.baseline_hours
+            );
+            let mut r = Reason::new(ReasonCode::SpikeEventRate, detail);
+            r.points = spec.points;
+            r.monitor = s.monitor;
+            r.rule = self.rules.get(level as usize).cloned();
+            out.push(r);
+        }
+    }
+}
+
+/// Whether `current` events in `current_secs` are a rate more than `factor`
+/// times that of `baseline` events in `baseline_secs`, in integers.
+pub(super) fn above(current: u64, current_secs: u64, baseline: u64, baseline_secs: u64, factor: u32) -> bool {
+    u128::from(current) * u128::from(baseline_secs)
+        > u128::from(factor) * u128::from(baseline) * u128::from(current_secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn above_compares_rates_not_counts() {
+        // 60 in 10 min against 1440 in a day (10 per 10 min): 6 times.
+        assert!(above(60, 600, 1440, 86_400, 5));
+        assert!(!above(60, 600, 1440, 86_400, 6));
+        assert!(!above(0, 600, 0, 86_400, 2));
+        assert!(above(1, 600, 0, 86_400, 2));
+        assert!(!above(u64::MAX, 1, u64::MAX, 1, 2));
+    }
+}
