@@ -3,6 +3,8 @@
 //! ```text
 //! cargo run --release --example axum_login -- --policy examples/demo-policy.toml --trust-proxy 127.0.0.1/32
 //! cargo run --release --example axum_login -- --tls    # HTTPS, native JA4/JA3/HTTP2
+//! TOLLGATE_KEY_SECRET=$(openssl rand -hex 16) \
+//!   cargo run --release --example axum_login -- --redis redis://127.0.0.1:6379/   # counters shared in Redis
 //! ```
 //!
 //! The HTTP contract, the flags, the demo users and a curl walk-through are
@@ -13,7 +15,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use tollgate_examples::demo::{Args, BoxError, demo_tls, load};
+use tollgate::Engine;
+use tollgate::store::AsyncStore;
+use tollgate_examples::demo::{Args, BoxError, Users, demo_tls, load};
+use tollgate_examples::store::{describe, redis_engine};
 use tollgate_tls::Acceptor;
 
 #[tokio::main]
@@ -33,7 +38,17 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), BoxError> {
-    let (engine, users) = load(&args)?;
+    // One serving path, generic over the store.
+    match redis_engine(&args).await? {
+        Some((engine, users)) => serve(engine, users, &args).await,
+        None => {
+            let (engine, users) = load(&args)?;
+            serve(engine, users, &args).await
+        }
+    }
+}
+
+async fn serve<S: AsyncStore + 'static>(engine: Arc<Engine<S>>, users: Users, args: &Args) -> Result<(), BoxError> {
     let trusted = !engine.policy().network.trusted_proxies.proxies().is_empty();
     let app = tollgate_examples::axum_login::app(engine, users);
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -45,6 +60,7 @@ async fn run(args: Args) -> Result<(), BoxError> {
         policy = %args.policy.as_ref().map_or("built-in default".into(), |p| p.display().to_string()),
         geo_databases = args.mmdb.len(),
         trusted_proxies = trusted,
+        store = %describe(args),
         "axum_login: serving the demo login service"
     );
     if args.tls {

@@ -6,7 +6,8 @@
 //! The [`Tollgate`] middleware evaluates pre-authentication limits before
 //! the handlers run; the [`Guard`] then evaluates the business event with
 //! the username or phone number, and logins and code verifications report
-//! their outcome back to the engine.
+//! their outcome back to the engine. As in the axum app, the handlers are
+//! generic over the engine's [`AsyncStore`] (in-process or Redis) and await it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -19,6 +20,7 @@ use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
+use tollgate::store::{AsyncStore, MemoryStore};
 use tollgate::{Channel, CredentialKind, E164, Engine, EventKind};
 use tollgate_actix::{Admitted, Guard, Refusal, RequestContext, Tollgate};
 
@@ -33,16 +35,27 @@ struct AppState {
 }
 
 /// The demo login service: its state and its tollgate middleware, shared by
-/// every worker: `HttpServer::new(move || service.clone().app())`.
-#[derive(Clone, Debug)]
-pub struct LoginService {
+/// every worker: `HttpServer::new(move || service.clone().app())`. `S` is
+/// the engine's store (the in-process one by default).
+#[derive(Debug)]
+pub struct LoginService<S = MemoryStore> {
     state: web::Data<AppState>,
-    tollgate: Tollgate,
+    tollgate: Tollgate<S>,
 }
 
-impl LoginService {
+// Not derived: that would ask for `S: Clone`, and the store is shared, not cloned.
+impl<S> Clone for LoginService<S> {
+    fn clone(&self) -> Self {
+        LoginService {
+            state: self.state.clone(),
+            tollgate: self.tollgate.clone(),
+        }
+    }
+}
+
+impl<S: AsyncStore + 'static> LoginService<S> {
     /// A service over `engine` with `users`.
-    pub fn new(engine: Arc<Engine>, users: Users) -> Self {
+    pub fn new(engine: Arc<Engine<S>>, users: Users) -> Self {
         let tollgate = Tollgate::from_engine(engine)
             .protect_method(Method::POST, "/login", EventKind::Login)
             .protect_method(Method::POST, "/otp/send", EventKind::OtpSend { channel: Channel::Sms })
@@ -73,14 +86,14 @@ impl LoginService {
             .app_data(web::PayloadConfig::new(BODY_LIMIT))
             .service(web::resource("/healthz").route(web::get().to(healthz)))
             .service(web::resource("/whoami").route(web::get().to(whoami)))
-            .service(web::resource("/login").route(web::post().to(login)))
-            .service(web::resource("/otp/send").route(web::post().to(otp_send)))
-            .service(web::resource("/otp/verify").route(web::post().to(otp_verify)))
-            .service(web::resource("/account/email").route(web::post().to(change_email)));
+            .service(web::resource("/login").route(web::post().to(login::<S>)))
+            .service(web::resource("/otp/send").route(web::post().to(otp_send::<S>)))
+            .service(web::resource("/otp/verify").route(web::post().to(otp_verify::<S>)))
+            .service(web::resource("/account/email").route(web::post().to(change_email::<S>)));
     }
 
     /// The tollgate middleware protecting the four business routes.
-    pub fn tollgate(&self) -> Tollgate {
+    pub fn tollgate(&self) -> Tollgate<S> {
         self.tollgate.clone()
     }
 
@@ -156,9 +169,9 @@ struct LoginBody {
     password: String,
 }
 
-async fn login(
+async fn login<S: AsyncStore + 'static>(
     state: web::Data<AppState>,
-    guard: Guard,
+    guard: Guard<S>,
     req: HttpRequest,
     body: Result<web::Bytes, actix_web::Error>,
 ) -> Result<HttpResponse, Refusal> {
@@ -166,14 +179,16 @@ async fn login(
         return Ok(invalid_request());
     };
     // tollgate first: a refused attempt never reaches the password check.
-    let admitted = guard.evaluate(EventKind::Login, |e| e.with_user(body.username.as_str()))?;
+    let admitted = guard
+        .evaluate_async(EventKind::Login, |e| e.with_user(body.username.as_str()))
+        .await?;
     if state.users.check(&body.username, &body.password) {
-        guard.succeeded_with(admitted.event(), admitted.decision());
+        guard.succeeded_with_async(admitted.event(), admitted.decision()).await;
         Ok(admitted_status(StatusCode::OK, &admitted, "ok"))
     } else {
         // Unknown user or wrong password: the same answer, and a failure
         // either way (failure-counting limits learn).
-        guard.failed(admitted.event());
+        guard.failed_async(admitted.event()).await;
         Ok(admitted_status(
             StatusCode::UNAUTHORIZED,
             &admitted,
@@ -196,9 +211,9 @@ struct OtpSendBody {
     channel: ChannelBody,
 }
 
-async fn otp_send(
+async fn otp_send<S: AsyncStore + 'static>(
     state: web::Data<AppState>,
-    guard: Guard,
+    guard: Guard<S>,
     req: HttpRequest,
     body: Result<web::Bytes, actix_web::Error>,
 ) -> Result<HttpResponse, Refusal> {
@@ -212,9 +227,11 @@ async fn otp_send(
         ChannelBody::Sms => Channel::Sms,
         ChannelBody::Voice => Channel::Voice,
     };
-    let admitted = guard.evaluate(EventKind::OtpSend { channel }, |e| {
-        e.with_user(body.username.as_str()).with_phone(phone)
-    })?;
+    let admitted = guard
+        .evaluate_async(EventKind::OtpSend { channel }, |e| {
+            e.with_user(body.username.as_str()).with_phone(phone)
+        })
+        .await?;
     // Unknown users get the same 202; nothing is sent to them.
     if state.users.exists(&body.username) {
         state.otp.sent(&body.username);
@@ -229,7 +246,7 @@ async fn otp_send(
     // and limits that count sends (resend backoff, caps, spend) must not
     // behave differently for accounts that do not exist. A refused request
     // is never recorded.
-    guard.succeeded_with(admitted.event(), admitted.decision());
+    guard.succeeded_with_async(admitted.event(), admitted.decision()).await;
     Ok(admitted_status(StatusCode::ACCEPTED, &admitted, "sent"))
 }
 
@@ -239,23 +256,25 @@ struct OtpVerifyBody {
     code: String,
 }
 
-async fn otp_verify(
+async fn otp_verify<S: AsyncStore + 'static>(
     state: web::Data<AppState>,
-    guard: Guard,
+    guard: Guard<S>,
     req: HttpRequest,
     body: Result<web::Bytes, actix_web::Error>,
 ) -> Result<HttpResponse, Refusal> {
     let Some(body) = body.ok().and_then(|body| parse_json::<OtpVerifyBody>(&req, &body)) else {
         return Ok(invalid_request());
     };
-    let admitted = guard.evaluate(EventKind::OtpVerify { channel: None }, |e| {
-        e.with_user(body.username.as_str())
-    })?;
+    let admitted = guard
+        .evaluate_async(EventKind::OtpVerify { channel: None }, |e| {
+            e.with_user(body.username.as_str())
+        })
+        .await?;
     if state.otp.verify(&body.username, &body.code) {
-        guard.succeeded_with(admitted.event(), admitted.decision());
+        guard.succeeded_with_async(admitted.event(), admitted.decision()).await;
         Ok(admitted_status(StatusCode::OK, &admitted, "ok"))
     } else {
-        guard.failed(admitted.event());
+        guard.failed_async(admitted.event()).await;
         Ok(admitted_status(StatusCode::UNAUTHORIZED, &admitted, "invalid_code"))
     }
 }
@@ -266,9 +285,9 @@ struct EmailBody {
     email: String,
 }
 
-async fn change_email(
+async fn change_email<S: AsyncStore + 'static>(
     state: web::Data<AppState>,
-    guard: Guard,
+    guard: Guard<S>,
     req: HttpRequest,
     body: Result<web::Bytes, actix_web::Error>,
 ) -> Result<HttpResponse, Refusal> {
@@ -282,12 +301,14 @@ async fn change_email(
     if !well_formed {
         return Ok(invalid_request());
     }
-    let admitted = guard.evaluate(
-        EventKind::CredentialChange {
-            what: CredentialKind::Email,
-        },
-        |e| e.with_user(body.username.as_str()),
-    )?;
+    let admitted = guard
+        .evaluate_async(
+            EventKind::CredentialChange {
+                what: CredentialKind::Email,
+            },
+            |e| e.with_user(body.username.as_str()),
+        )
+        .await?;
     // A demo without sessions: a real service changes the email of the
     // authenticated account only. Unknown users get the same 200.
     if state.users.exists(&body.username) {
@@ -296,6 +317,6 @@ async fn change_email(
             emails.insert(body.username.clone(), body.email.clone());
         }
     }
-    guard.succeeded_with(admitted.event(), admitted.decision());
+    guard.succeeded_with_async(admitted.event(), admitted.decision()).await;
     Ok(admitted_status(StatusCode::OK, &admitted, "ok"))
 }

@@ -5,6 +5,10 @@
 //! credentials: the layer first (pre-authentication limits by IP, network,
 //! fingerprint), then the [`Guard`] with the username or phone number. Logins
 //! and code verifications report their outcome back to the engine.
+//!
+//! One code path serves every store: the handlers are generic over the
+//! engine's [`AsyncStore`] and await it (the in-process store answers at
+//! once; Redis in one round trip per evaluation).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -17,6 +21,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::json;
+use tollgate::store::AsyncStore;
 use tollgate::{Channel, CredentialKind, E164, Engine, EventKind};
 use tollgate_axum::{Guard, Refusal, RequestContext};
 
@@ -30,9 +35,10 @@ struct AppState {
     emails: Mutex<HashMap<String, String>>,
 }
 
-/// The router: the routes of the contract behind the tollgate layer.
+/// The router: the routes of the contract behind the tollgate layer, over
+/// an engine on any store (`Arc<Engine>` for the in-process one).
 /// Serve it with `into_make_service_with_connect_info::<SocketAddr>()`.
-pub fn app(engine: Arc<Engine>, users: Users) -> Router {
+pub fn app<S: AsyncStore + 'static>(engine: Arc<Engine<S>>, users: Users) -> Router {
     let state = Arc::new(AppState {
         users,
         otp: OtpCodes::default(),
@@ -41,10 +47,10 @@ pub fn app(engine: Arc<Engine>, users: Users) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/whoami", get(whoami))
-        .route("/login", post(login))
-        .route("/otp/send", post(otp_send))
-        .route("/otp/verify", post(otp_verify))
-        .route("/account/email", post(change_email))
+        .route("/login", post(login::<S>))
+        .route("/otp/send", post(otp_send::<S>))
+        .route("/otp/verify", post(otp_verify::<S>))
+        .route("/account/email", post(change_email::<S>))
         .with_state(state)
         .layer(
             tollgate_axum::layer(engine)
@@ -92,23 +98,25 @@ struct LoginBody {
     password: String,
 }
 
-async fn login(
+async fn login<S: AsyncStore + 'static>(
     State(state): State<Arc<AppState>>,
-    guard: Guard,
+    guard: Guard<S>,
     body: Result<Json<LoginBody>, JsonRejection>,
 ) -> Result<Response, Refusal> {
     let Ok(Json(body)) = body else {
         return Ok(invalid_request());
     };
     // tollgate first: a refused attempt never reaches the password check.
-    let admitted = guard.evaluate(EventKind::Login, |e| e.with_user(body.username.as_str()))?;
+    let admitted = guard
+        .evaluate_async(EventKind::Login, |e| e.with_user(body.username.as_str()))
+        .await?;
     if state.users.check(&body.username, &body.password) {
-        guard.succeeded_with(admitted.event(), admitted.decision());
+        guard.succeeded_with_async(admitted.event(), admitted.decision()).await;
         Ok((admitted, Json(json!({"status": "ok"}))).into_response())
     } else {
         // Unknown user or wrong password: the same answer, and a failure
         // either way (failure-counting limits learn).
-        guard.failed(admitted.event());
+        guard.failed_async(admitted.event()).await;
         Ok((
             StatusCode::UNAUTHORIZED,
             admitted,
@@ -132,9 +140,9 @@ struct OtpSendBody {
     channel: ChannelBody,
 }
 
-async fn otp_send(
+async fn otp_send<S: AsyncStore + 'static>(
     State(state): State<Arc<AppState>>,
-    guard: Guard,
+    guard: Guard<S>,
     body: Result<Json<OtpSendBody>, JsonRejection>,
 ) -> Result<Response, Refusal> {
     let Ok(Json(body)) = body else {
@@ -147,9 +155,11 @@ async fn otp_send(
         ChannelBody::Sms => Channel::Sms,
         ChannelBody::Voice => Channel::Voice,
     };
-    let admitted = guard.evaluate(EventKind::OtpSend { channel }, |e| {
-        e.with_user(body.username.as_str()).with_phone(phone)
-    })?;
+    let admitted = guard
+        .evaluate_async(EventKind::OtpSend { channel }, |e| {
+            e.with_user(body.username.as_str()).with_phone(phone)
+        })
+        .await?;
     // Unknown users get the same 202; nothing is sent to them.
     if state.users.exists(&body.username) {
         state.otp.sent(&body.username);
@@ -164,7 +174,7 @@ async fn otp_send(
     // and limits that count sends (resend backoff, caps, spend) must not
     // behave differently for accounts that do not exist. A refused request
     // is never recorded.
-    guard.succeeded_with(admitted.event(), admitted.decision());
+    guard.succeeded_with_async(admitted.event(), admitted.decision()).await;
     Ok((StatusCode::ACCEPTED, admitted, Json(json!({"status": "sent"}))).into_response())
 }
 
@@ -174,22 +184,24 @@ struct OtpVerifyBody {
     code: String,
 }
 
-async fn otp_verify(
+async fn otp_verify<S: AsyncStore + 'static>(
     State(state): State<Arc<AppState>>,
-    guard: Guard,
+    guard: Guard<S>,
     body: Result<Json<OtpVerifyBody>, JsonRejection>,
 ) -> Result<Response, Refusal> {
     let Ok(Json(body)) = body else {
         return Ok(invalid_request());
     };
-    let admitted = guard.evaluate(EventKind::OtpVerify { channel: None }, |e| {
-        e.with_user(body.username.as_str())
-    })?;
+    let admitted = guard
+        .evaluate_async(EventKind::OtpVerify { channel: None }, |e| {
+            e.with_user(body.username.as_str())
+        })
+        .await?;
     if state.otp.verify(&body.username, &body.code) {
-        guard.succeeded_with(admitted.event(), admitted.decision());
+        guard.succeeded_with_async(admitted.event(), admitted.decision()).await;
         Ok((admitted, Json(json!({"status": "ok"}))).into_response())
     } else {
-        guard.failed(admitted.event());
+        guard.failed_async(admitted.event()).await;
         Ok((
             StatusCode::UNAUTHORIZED,
             admitted,
@@ -205,9 +217,9 @@ struct EmailBody {
     email: String,
 }
 
-async fn change_email(
+async fn change_email<S: AsyncStore + 'static>(
     State(state): State<Arc<AppState>>,
-    guard: Guard,
+    guard: Guard<S>,
     body: Result<Json<EmailBody>, JsonRejection>,
 ) -> Result<Response, Refusal> {
     let Ok(Json(body)) = body else {
@@ -220,12 +232,14 @@ async fn change_email(
     if !well_formed {
         return Ok(invalid_request());
     }
-    let admitted = guard.evaluate(
-        EventKind::CredentialChange {
-            what: CredentialKind::Email,
-        },
-        |e| e.with_user(body.username.as_str()),
-    )?;
+    let admitted = guard
+        .evaluate_async(
+            EventKind::CredentialChange {
+                what: CredentialKind::Email,
+            },
+            |e| e.with_user(body.username.as_str()),
+        )
+        .await?;
     // A demo without sessions: a real service changes the email of the
     // authenticated account only. Unknown users get the same 200.
     if state.users.exists(&body.username) {
@@ -234,6 +248,6 @@ async fn change_email(
             emails.insert(body.username.clone(), body.email.clone());
         }
     }
-    guard.succeeded_with(admitted.event(), admitted.decision());
+    guard.succeeded_with_async(admitted.event(), admitted.decision()).await;
     Ok((admitted, Json(json!({"status": "ok"}))).into_response())
 }

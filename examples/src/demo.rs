@@ -1,5 +1,6 @@
 //! What the example services share whatever the framework: flags, demo
-//! users, demo one-time codes, masking, and building the engine.
+//! users, demo one-time codes, masking, and building the engine (over the
+//! in-process store here, over Redis in [`crate::store`]).
 
 use std::collections::{HashMap, HashSet};
 use std::error::Error;
@@ -10,9 +11,13 @@ use std::sync::{Arc, Mutex};
 
 use tollgate::Engine;
 use tollgate::geo::{GeoDb, GeoSet};
+use tollgate::limiter::KeySecret;
 use tollgate::net::TrustedProxies;
 use tollgate::policy::Policy;
+use tollgate::store::{AsyncStore, MemoryStore};
 use tollgate_axum::RequestContext;
+
+use crate::store::{RedisUrl, SecretArg};
 
 /// The users known when no `--users` file is given (username, password).
 pub const DEMO_USERS: &[(&str, &str)] = &[
@@ -54,6 +59,24 @@ pub struct Args {
     /// (`curl -k`).
     #[arg(long)]
     pub tls: bool,
+    /// Keep tollgate's counters in Redis (`redis://[:password@]host:port/db`),
+    /// shared by every instance given the same URL, `--redis-prefix` and
+    /// `--key-secret`. Default: in this process only.
+    #[arg(long, value_name = "URL")]
+    pub redis: Option<RedisUrl>,
+    /// The secret counter keys are hashed under: 32 hexadecimal digits
+    /// (`openssl rand -hex 16`), the same on every instance sharing Redis.
+    /// Required with `--redis`; prefer the environment variable to the flag
+    /// (command lines are visible to other local users).
+    #[arg(long, value_name = "HEX", env = "TOLLGATE_KEY_SECRET", hide_env_values = true)]
+    pub key_secret: Option<SecretArg>,
+    /// The namespace of the service's keys in Redis.
+    #[arg(long, value_name = "PREFIX", default_value = tollgate_redis::RedisConfig::DEFAULT_PREFIX)]
+    pub redis_prefix: String,
+    /// How long one Redis call may take before the policy's `[store]
+    /// on_failure` decides (default 5).
+    #[arg(long, value_name = "MS")]
+    pub redis_timeout_ms: Option<u64>,
 }
 
 /// The rustls configuration for `--tls`: a fresh self-signed certificate
@@ -210,22 +233,51 @@ pub fn load_geo(paths: &[PathBuf]) -> Result<GeoSet, BoxError> {
     Ok(set)
 }
 
-/// An engine over `policy`, trusting `trust_proxies` (when any: they
-/// replace the policy's list) and looking addresses up in `geo`.
-pub fn build_engine(mut policy: Policy, trust_proxies: &[String], geo: Option<GeoSet>) -> Result<Engine, BoxError> {
+/// An engine over `policy` and the in-process store, trusting
+/// `trust_proxies` (when any: they replace the policy's list) and looking
+/// addresses up in `geo`.
+pub fn build_engine(policy: Policy, trust_proxies: &[String], geo: Option<GeoSet>) -> Result<Engine, BoxError> {
+    build_engine_on(policy, trust_proxies, geo, MemoryStore::default(), None)
+}
+
+/// [`build_engine`] over `store`, hashing counter keys under `secret`
+/// (a random one when `None`; instances sharing a store need the same).
+pub fn build_engine_on<S: AsyncStore>(
+    mut policy: Policy,
+    trust_proxies: &[String],
+    geo: Option<GeoSet>,
+    store: S,
+    secret: Option<KeySecret>,
+) -> Result<Engine<S>, BoxError> {
     if !trust_proxies.is_empty() {
         policy.network.trusted_proxies =
             TrustedProxies::parse(trust_proxies).map_err(|e| format!("--trust-proxy: {e}"))?;
     }
-    let engine = Engine::new(policy)?;
+    let mut builder = Engine::builder(policy).store(store);
+    if let Some(secret) = secret {
+        builder = builder.key_secret(secret);
+    }
+    let engine = builder.build()?;
     if geo.is_some() {
         engine.set_geo(geo);
     }
     Ok(engine)
 }
 
-/// The engine and the users the flags describe.
+/// The engine over the in-process store and the users the flags describe
+/// (`--redis` is [`crate::store::redis_engine`]'s).
 pub fn load(args: &Args) -> Result<(Arc<Engine>, Users), BoxError> {
+    let secret = args.key_secret.as_ref().map(SecretArg::parse).transpose()?;
+    load_on(args, MemoryStore::default(), secret)
+}
+
+/// The engine over `store` (keys hashed under `secret`) and the users the
+/// flags describe.
+pub fn load_on<S: AsyncStore>(
+    args: &Args,
+    store: S,
+    secret: Option<KeySecret>,
+) -> Result<(Arc<Engine<S>>, Users), BoxError> {
     let policy = match &args.policy {
         Some(path) => load_policy(path)?,
         None => Policy::default(),
@@ -235,7 +287,7 @@ pub fn load(args: &Args) -> Result<(Arc<Engine>, Users), BoxError> {
     } else {
         Some(load_geo(&args.mmdb)?)
     };
-    let engine = build_engine(policy, &args.trust_proxy, geo)?;
+    let engine = build_engine_on(policy, &args.trust_proxy, geo, store, secret)?;
     let users = match &args.users {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;

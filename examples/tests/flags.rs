@@ -4,8 +4,9 @@
 
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use tollgate_examples::demo::{Args, load};
+use tollgate_examples::store::{describe, redis_engine};
 
 fn args(list: &[&str]) -> Args {
     Args::try_parse_from(std::iter::once("axum_login").chain(list.iter().copied())).unwrap()
@@ -78,4 +79,58 @@ fn bad_input_is_an_error_naming_it() {
     std::fs::remove_file(users).unwrap();
 
     assert!(Args::try_parse_from(["axum_login", "--listen", "nowhere"]).is_err());
+}
+
+#[test]
+fn redis_flags_default_to_the_in_process_store() {
+    let a = args(&[]);
+    assert!(a.redis.is_none() && a.redis_timeout_ms.is_none());
+    assert_eq!(a.redis_prefix, "tollgate");
+    assert_eq!(describe(&a), "memory (this process only)");
+    let key_secret = Args::command()
+        .get_arguments()
+        .find(|arg| arg.get_id() == "key_secret")
+        .unwrap()
+        .get_env()
+        .map(ToOwned::to_owned);
+    assert_eq!(key_secret, Some("TOLLGATE_KEY_SECRET".into()));
+}
+
+#[tokio::test]
+async fn redis_flags_errors_name_the_flag_and_never_quote_secrets() {
+    const HIDDEN: &str = "hunter2-password";
+    let url = format!("redis://:{HIDDEN}@127.0.0.1:6379/0");
+    if std::env::var_os("TOLLGATE_KEY_SECRET").is_none() {
+        let err = redis_engine(&args(&["--redis", &url])).await.unwrap_err();
+        assert!(err.to_string().contains("openssl rand -hex 16"), "{err}");
+        assert!(!err.to_string().contains(HIDDEN), "{err}");
+    }
+    let err = redis_engine(&args(&["--redis", &url, "--key-secret", "not-hex-secret"]))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("--key-secret"), "{err}");
+    assert!(!err.to_string().contains("not-hex-secret"), "{err}");
+
+    let secret = "000102030405060708090a0b0c0d0e0f";
+    let with = |extra: &[&str]| {
+        let mut list = vec!["--redis", url.as_str(), "--key-secret", secret];
+        list.extend_from_slice(extra);
+        args(&list)
+    };
+    let err = redis_engine(&with(&["--redis-prefix", "a b"])).await.unwrap_err();
+    assert!(err.to_string().contains("--redis-prefix"), "{err}");
+    let err = redis_engine(&with(&["--redis-timeout-ms", "0"])).await.unwrap_err();
+    assert!(err.to_string().contains("--redis-timeout-ms"), "{err}");
+    let err = redis_engine(&args(&["--redis", "mysql://x", "--key-secret", secret]))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("--redis"), "{err}");
+
+    // Lazy: no server needed to start; nothing printable shows a secret.
+    let a = with(&["--redis-prefix", "svc", "--redis-timeout-ms", "20"]);
+    assert!(redis_engine(&a).await.unwrap().is_some());
+    for shown in [format!("{a:?}"), describe(&a)] {
+        assert!(!shown.contains(HIDDEN) && !shown.contains(secret), "{shown}");
+    }
+    assert_eq!(describe(&a), "redis redis://***@127.0.0.1:6379/0 prefix svc");
 }

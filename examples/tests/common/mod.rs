@@ -13,6 +13,7 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use tollgate::Engine;
+use tollgate::store::AsyncStore;
 use tollgate_examples::demo::{Users, build_engine, load_policy};
 
 /// `examples/demo-policy.toml`.
@@ -28,7 +29,13 @@ pub fn demo_engine(trust_proxies: &[&str]) -> Arc<Engine> {
 
 /// The axum example behind `axum::serve` on 127.0.0.1:0, in this runtime.
 pub async fn serve_axum(trust_proxies: &[&str]) -> SocketAddr {
-    let app = tollgate_examples::axum_login::app(demo_engine(trust_proxies), Users::demo());
+    serve_axum_on(demo_engine(trust_proxies)).await
+}
+
+/// The axum example over `engine` (any store) behind `axum::serve` on
+/// 127.0.0.1:0, in this runtime.
+pub async fn serve_axum_on<S: AsyncStore + 'static>(engine: Arc<Engine<S>>) -> SocketAddr {
+    let app = tollgate_examples::axum_login::app(engine, Users::demo());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
@@ -42,7 +49,11 @@ pub async fn serve_axum(trust_proxies: &[&str]) -> SocketAddr {
 /// The actix example behind `HttpServer` on 127.0.0.1:0, one worker, in
 /// its own thread and actix system (it lives until the test process ends).
 pub fn serve_actix(trust_proxies: &[&str]) -> SocketAddr {
-    let engine = demo_engine(trust_proxies);
+    serve_actix_on(demo_engine(trust_proxies))
+}
+
+/// The actix example over `engine` (any store), as [`serve_actix`].
+pub fn serve_actix_on<S: AsyncStore + 'static>(engine: Arc<Engine<S>>) -> SocketAddr {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
