@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use smallvec::{SmallVec, smallvec};
 
-use tollgate::store::{AsyncStore, MemoryStore, Op, OpResult, Store, StoreKey};
+use tollgate::store::{AsyncStore, CapMode, MemoryStore, Op, OpResult, Store};
 use tollgate::{Action, Decision, Engine, Event, EventType, Outcome, Plan, StoreTransition, Timestamp};
 
 use crate::response::{Rejection, ResponseConfig};
@@ -55,7 +55,9 @@ pub(crate) fn system_clock() -> Timestamp {
 #[derive(Clone, Debug, PartialEq)]
 pub struct PreAuth {
     event_type: EventType,
-    gcra: Vec<(StoreKey, OpResult)>,
+    /// Results of the ops that changed state (spent a bucket, counted an
+    /// attempt), reused when the handler evaluates the same event type.
+    spent: Vec<(Op, OpResult)>,
     /// The layer's decision.
     pub decision: Decision,
 }
@@ -126,7 +128,7 @@ impl<S: Store> Tollgate<S> {
         let plan = self.engine.prepare(event);
         let mut results: SmallVec<[OpResult; 32]> = smallvec![OpResult::Done; plan.ops().len()];
         let ran = self.engine.store().execute(plan.at(), plan.ops(), &mut results).is_ok();
-        let (gcra, decision) = if ran {
+        let (spent, decision) = if ran {
             (spent(&plan, &results), self.engine.conclude(plan, &results))
         } else {
             (Vec::new(), self.engine.conclude(plan, &[]))
@@ -134,7 +136,7 @@ impl<S: Store> Tollgate<S> {
         log_decision(event, &decision);
         PreAuth {
             event_type: event.kind.event_type(),
-            gcra,
+            spent,
             decision,
         }
     }
@@ -176,7 +178,7 @@ impl<S: AsyncStore> Tollgate<S> {
             .execute_async(plan.at(), plan.ops(), &mut results)
             .await
             .is_ok();
-        let (gcra, decision) = if ran {
+        let (spent, decision) = if ran {
             (spent(&plan, &results), self.engine.conclude(plan, &results))
         } else {
             (Vec::new(), self.engine.conclude_unavailable(plan))
@@ -184,7 +186,7 @@ impl<S: AsyncStore> Tollgate<S> {
         log_decision(event, &decision);
         PreAuth {
             event_type: event.kind.event_type(),
-            gcra,
+            spent,
             decision,
         }
     }
@@ -196,16 +198,27 @@ impl<S: AsyncStore> Tollgate<S> {
     }
 }
 
-/// The GCRA results a pre-authentication evaluation spent, by bucket.
-fn spent(plan: &Plan, results: &[OpResult]) -> Vec<(StoreKey, OpResult)> {
+/// The results of the ops a pre-authentication evaluation ran that change
+/// state when they run: spent buckets, counted attempts (spike and window
+/// counters, distinct sets), admitted backoffs, charged caps. The handler's
+/// evaluation of the same event reuses them instead of spending or counting
+/// the request twice; read-only ops simply run again.
+fn spent(plan: &Plan, results: &[OpResult]) -> Vec<(Op, OpResult)> {
     plan.ops()
         .iter()
         .zip(results)
-        .filter_map(|(op, r)| match op {
-            Op::Gcra { key, .. } => Some((*key, *r)),
-            _ => None,
-        })
+        .filter(|(op, _)| changes_state(op))
+        .map(|(op, r)| (*op, *r))
         .collect()
+}
+
+fn changes_state(op: &Op) -> bool {
+    match op {
+        Op::Gcra { .. } | Op::DistinctAdd { .. } | Op::Backoff { .. } => true,
+        Op::WindowAdd { amount, .. } => *amount > 0,
+        Op::Cap { mode, .. } => *mode == CapMode::Charge,
+        _ => false,
+    }
 }
 
 /// A plan's ops split into results reused from the layer's evaluation and
@@ -226,8 +239,8 @@ impl Split {
         };
         for (i, (op, slot)) in ops.iter().zip(split.results.iter_mut()).enumerate() {
             let reused = match (op, pre) {
-                (Op::Gcra { key, .. }, Some(pre)) => pre.gcra.iter().find(|(k, _)| k == key).map(|(_, r)| *r),
-                _ => None,
+                (op, Some(pre)) => pre.spent.iter().find(|(o, _)| o == op).map(|(_, r)| *r),
+                (_, None) => None,
             };
             match reused {
                 Some(r) => *slot = r,
@@ -319,5 +332,33 @@ impl fmt::Display for DisplayIp {
             Some(ip) => ip.fmt(f),
             None => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use tollgate::EventKind;
+    use tollgate::policy::Policy;
+
+    #[test]
+    fn the_handler_reuses_what_the_layer_counted() {
+        let engine = Arc::new(Engine::new(Policy::default()).unwrap());
+        let tollgate = Tollgate::new(Arc::clone(&engine));
+        let at = Timestamp::from_unix_millis(1_700_000_000_000);
+        let layer_event = Event::new(EventKind::Login, at).with_ip("203.0.113.9".parse().unwrap());
+        let handler_event = layer_event.clone().with_user("alice");
+        let pre = tollgate.evaluate_pre_auth(&layer_event);
+        let handler_plan = engine.prepare(&handler_event);
+        let split = Split::new(handler_plan.ops(), Some(&pre));
+        let counted: Vec<&Op> = pre.spent.iter().map(|(op, _)| op).collect();
+        // The default policy's IP limits and spike counters count on both.
+        assert!(counted.iter().any(|op| matches!(op, Op::Gcra { .. })));
+        assert!(counted.iter().any(|op| matches!(op, Op::WindowAdd { amount: 1, .. })));
+        let shared = handler_plan.ops().iter().filter(|op| counted.contains(op)).count();
+        assert!(shared > 0);
+        assert_eq!(split.fresh.len(), handler_plan.ops().len() - shared);
+        assert!(split.fresh.iter().all(|op| !counted.contains(&op)));
     }
 }

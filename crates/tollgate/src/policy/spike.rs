@@ -6,7 +6,7 @@
 //!
 //! let policy = Policy::from_toml("[spike]\nfactor = 8\ncountry = { min_events = 30, points = 20 }")?;
 //! assert_eq!(policy.spike.country.min_events, 30);
-//! assert_eq!(policy.spike.asn.points, 15);
+//! assert_eq!(policy.spike.asn.points, 10);
 //! let err = Policy::from_toml("[spike]\nwindow_secs = 3600\nbaseline_hours = 4\nwarmup_hours = 1").unwrap_err();
 //! assert_eq!(err.field(), Some("spike.factor"));
 //! # Ok::<(), tollgate::policy::PolicyError>(())
@@ -48,9 +48,9 @@ pub struct Spike {
     pub factor: u32,
     /// Per event type (default 200 events, 10 points).
     pub kind: SpikeLevel,
-    /// Per event type and client country (default 50 events, 15 points).
+    /// Per event type and client country (default 50 events, 10 points).
     pub country: SpikeLevel,
-    /// Per event type and network (default 50 events, 15 points).
+    /// Per event type and network (default 50 events, 10 points).
     pub asn: SpikeLevel,
     /// Report without enforcing.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "std::ops::Not::not"))]
@@ -85,8 +85,8 @@ impl Default for Spike {
             warmup_hours: 6,
             factor: 5,
             kind: SpikeLevel::new(200, 10),
-            country: SpikeLevel::new(50, 15),
-            asn: SpikeLevel::new(50, 15),
+            country: SpikeLevel::new(50, 10),
+            asn: SpikeLevel::new(50, 10),
             monitor: false,
         }
     }
