@@ -147,7 +147,7 @@ fn a_country_burst_is_reported_for_that_country_and_network_only() {
             ),
         ]
     );
-    assert_eq!(d.score, 30);
+    assert_eq!(d.score, 20);
     let de = engine.evaluate(&from(login(end), "DE", 3320));
     assert!(spikes(&de).is_empty(), "{:?}", de.reasons);
 }
