@@ -23,13 +23,13 @@ pub(crate) trait KeySink {
 /// A value that can be part of a store key.
 pub(crate) trait KeyPart {
     /// Writes the value's encoding.
-    fn encode(&self, out: &mut dyn KeySink);
+    fn encode<K: KeySink>(&self, out: &mut K);
 }
 
 macro_rules! fixed_width {
     ($($ty:ty),*) => {
         $(impl KeyPart for $ty {
-            fn encode(&self, out: &mut dyn KeySink) {
+            fn encode<K: KeySink>(&self, out: &mut K) {
                 out.put(&self.to_le_bytes());
             }
         })*
@@ -39,7 +39,7 @@ macro_rules! fixed_width {
 fixed_width!(u8, u16, u32, u64);
 
 impl KeyPart for str {
-    fn encode(&self, out: &mut dyn KeySink) {
+    fn encode<K: KeySink>(&self, out: &mut K) {
         // Key values are short; a length past u32 cannot come from an event.
         let len = u32::try_from(self.len()).unwrap_or(u32::MAX);
         out.put(&len.to_le_bytes());
@@ -48,17 +48,17 @@ impl KeyPart for str {
 }
 
 impl KeyPart for () {
-    fn encode(&self, _: &mut dyn KeySink) {}
+    fn encode<K: KeySink>(&self, _: &mut K) {}
 }
 
 impl<T: KeyPart + ?Sized> KeyPart for &T {
-    fn encode(&self, out: &mut dyn KeySink) {
+    fn encode<K: KeySink>(&self, out: &mut K) {
         (**self).encode(out);
     }
 }
 
 impl<T: KeyPart> KeyPart for Option<T> {
-    fn encode(&self, out: &mut dyn KeySink) {
+    fn encode<K: KeySink>(&self, out: &mut K) {
         match self {
             None => out.put(&[0]),
             Some(value) => {
@@ -73,7 +73,7 @@ macro_rules! tuple {
     ($($name:ident),+) => {
         impl<$($name: KeyPart),+> KeyPart for ($($name,)+) {
             #[allow(non_snake_case)]
-            fn encode(&self, out: &mut dyn KeySink) {
+            fn encode<K: KeySink>(&self, out: &mut K) {
                 let ($($name,)+) = self;
                 $($name.encode(out);)+
             }
@@ -86,7 +86,7 @@ tuple!(A, B, C);
 tuple!(A, B, C, D);
 
 impl KeyPart for IpAddr {
-    fn encode(&self, out: &mut dyn KeySink) {
+    fn encode<K: KeySink>(&self, out: &mut K) {
         match self {
             IpAddr::V4(v4) => {
                 out.put(&[4]);
@@ -101,25 +101,25 @@ impl KeyPart for IpAddr {
 }
 
 impl KeyPart for StoreKey {
-    fn encode(&self, out: &mut dyn KeySink) {
+    fn encode<K: KeySink>(&self, out: &mut K) {
         self.0.encode(out);
     }
 }
 
 impl KeyPart for Asn {
-    fn encode(&self, out: &mut dyn KeySink) {
+    fn encode<K: KeySink>(&self, out: &mut K) {
         self.0.encode(out);
     }
 }
 
 impl KeyPart for Ja3 {
-    fn encode(&self, out: &mut dyn KeySink) {
+    fn encode<K: KeySink>(&self, out: &mut K) {
         out.put(self.as_bytes());
     }
 }
 
 impl KeyPart for E164 {
-    fn encode(&self, out: &mut dyn KeySink) {
+    fn encode<K: KeySink>(&self, out: &mut K) {
         self.digits().encode(out);
     }
 }
@@ -127,7 +127,7 @@ impl KeyPart for E164 {
 macro_rules! as_text {
     ($($ty:ty),*) => {
         $(impl KeyPart for $ty {
-            fn encode(&self, out: &mut dyn KeySink) {
+            fn encode<K: KeySink>(&self, out: &mut K) {
                 self.as_str().encode(out);
             }
         })*
