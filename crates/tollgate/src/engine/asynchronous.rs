@@ -169,10 +169,10 @@ impl<S: AsyncStore> Engine<S> {
     /// [`conclude`](Engine::conclude) or, when the store gave nothing,
     /// [`conclude_unavailable`](Engine::conclude_unavailable).
     pub async fn evaluate_async(&self, event: &Event) -> Decision {
-        let plan = self.prepare(event);
+        let mut plan = self.prepare(event);
         let mut results: SmallVec<[OpResult; plan::INLINE_OPS]> = SmallVec::from_elem(OpResult::Done, plan.ops().len());
         match self.execute_async(plan.at(), plan.ops(), &mut results).await {
-            Ok(()) => self.conclude(plan, &results),
+            Ok(()) => self.conclude_in_place(&mut plan, &results),
             Err(_) => self.conclude_unavailable(plan),
         }
     }
@@ -226,7 +226,7 @@ impl<S: AsyncStore> Engine<S> {
     /// `fail_closed` throttles for `store.retry_secs`, the other modes decide
     /// on the static reasons alone. Both add a `store.unavailable` reason;
     /// static denials still win.
-    pub fn conclude_unavailable(&self, plan: Plan) -> Decision {
+    pub fn conclude_unavailable(&self, mut plan: Plan) -> Decision {
         let settings = plan.active.policy.store;
         let mut reason = match settings.on_failure {
             OnStoreFailure::FailClosed => Reason::new(
@@ -243,9 +243,8 @@ impl<S: AsyncStore> Engine<S> {
                 retry_after: retry_interval(&settings),
             });
         }
-        let (event_type, at, subject) = (plan.event_type, plan.at, plan.subject);
         let decision = plan.conclude_without_counters(reason);
-        self.notify(event_type, at, subject, &decision);
+        self.notify(plan.event_type, plan.at, plan.subject.take(), &decision);
         decision
     }
 }

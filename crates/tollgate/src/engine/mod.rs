@@ -316,11 +316,11 @@ impl<S> Engine<S> {
     where
         S: Store,
     {
-        let plan = self.prepare(event);
+        let mut plan = self.prepare(event);
         let mut results: SmallVec<[OpResult; plan::INLINE_OPS]> = SmallVec::from_elem(OpResult::Done, plan.ops().len());
         match self.store.execute(plan.at(), plan.ops(), &mut results) {
-            Ok(()) => self.conclude(plan, &results),
-            Err(_) => self.conclude(plan, &[]),
+            Ok(()) => self.conclude_in_place(&mut plan, &results),
+            Err(_) => self.conclude_in_place(&mut plan, &[]),
         }
     }
 
@@ -406,10 +406,13 @@ impl<S> Engine<S> {
     ///
     /// Every decision passes here ([`evaluate`](Engine::evaluate) too):
     /// a registered [`Observer`](crate::observe::Observer) sees it.
-    pub fn conclude(&self, plan: Plan, results: &[OpResult]) -> Decision {
-        let (event_type, at, subject) = (plan.event_type, plan.at, plan.subject);
+    pub fn conclude(&self, mut plan: Plan, results: &[OpResult]) -> Decision {
+        self.conclude_in_place(&mut plan, results)
+    }
+
+    pub(super) fn conclude_in_place(&self, plan: &mut Plan, results: &[OpResult]) -> Decision {
         let decision = plan.conclude(results);
-        self.notify(event_type, at, subject, &decision);
+        self.notify(plan.event_type, plan.at, plan.subject.take(), &decision);
         decision
     }
 }

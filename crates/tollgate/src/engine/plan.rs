@@ -127,7 +127,7 @@ impl Plan {
 
     /// The decision without any counter: static reasons and `reason`, no
     /// counter-based rule firing and no `store.incomplete`.
-    pub(super) fn conclude_without_counters(mut self, reason: Reason) -> Decision {
+    pub(super) fn conclude_without_counters(&mut self, reason: Reason) -> Decision {
         self.static_reasons.push(reason);
         self.ops = Ops::default();
         self.steps.clear();
@@ -137,9 +137,13 @@ impl Plan {
     /// Turns the store's results into the decision. `results` must hold one
     /// result per op; missing or mismatched results leave their rules
     /// unfired and add a `store.incomplete` reason.
-    pub(super) fn conclude(self, results: &[OpResult]) -> Decision {
+    ///
+    /// Works in place (the plan is left without its static reasons): a plan
+    /// holds its ops inline, a few KB, and moving it costs more than the
+    /// decision's arithmetic.
+    pub(super) fn conclude(&mut self, results: &[OpResult]) -> Decision {
+        let mut reasons = std::mem::take(&mut self.static_reasons);
         let policy = &self.active.policy;
-        let mut reasons = self.static_reasons;
         let mut tightest: Option<(&Rule, GcraOutcome)> = None;
         // The enforced throttling rule with the longest wait, whatever it counts.
         let mut blocking: Option<(&Rule, GcraOutcome)> = None;
