@@ -189,6 +189,12 @@ impl MemoryStore {
                 );
                 OpResult::Gcra(outcome)
             }
+            // A read of a counter nobody has counted on must not create
+            // it: a flood of fresh keys read by detectors would otherwise
+            // fill the key budget with empty counters.
+            Op::WindowAdd { key, window, amount: 0 } => {
+                OpResult::Count(self.window_count(key, now, duration_nanos(window)))
+            }
             Op::WindowAdd { key, window, amount } => {
                 let len = duration_nanos(window);
                 let count = self.windows.upsert(
