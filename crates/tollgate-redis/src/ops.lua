@@ -148,7 +148,11 @@ local function window_op()
   local ttl = arg()
   local raw = redis.call('GET', k)
   local packed, count, older = window_add(raw, s, amount)
-  if older then keep(k, packed) else save(k, packed, ttl) end
+  -- A read (amount 0) stores nothing, as in MemoryStore: detectors' reads
+  -- of counters nobody counted on must not create keys.
+  if amount > 0 then
+    if older then keep(k, packed) else save(k, packed, ttl) end
+  end
   push(count)
 end
 

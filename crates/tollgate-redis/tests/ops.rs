@@ -257,3 +257,24 @@ async fn distinct_counts_saturate_like_the_memory_store() {
     assert_eq!(got, want);
     assert_eq!(got[299], OpResult::Count(tollgate::store::DISTINCT_EXACT_UP_TO as u64));
 }
+
+#[tokio::test]
+async fn a_window_read_creates_no_key() {
+    let Some(url) = common::redis_url() else { return };
+    let prefix = common::fresh_prefix("read");
+    let store = common::store(&url, &prefix, Clock::Event).await;
+    let read = |amount| Op::WindowAdd {
+        key: StoreKey(11),
+        window: Duration::from_secs(60),
+        amount,
+    };
+    let mut results = [OpResult::Done];
+    let at = Timestamp::from_unix_millis(1_700_000_000_000);
+    store.execute(at, &[read(0)], &mut results).await.unwrap();
+    assert_eq!(results[0], OpResult::Count(0));
+    assert!(common::keys(&url, &prefix).await.is_empty());
+    store.execute(at, &[read(2)], &mut results).await.unwrap();
+    store.execute(at, &[read(0)], &mut results).await.unwrap();
+    assert_eq!(results[0], OpResult::Count(2));
+    assert_eq!(common::keys(&url, &prefix).await.len(), 1);
+}
