@@ -136,13 +136,19 @@ impl<S: AsyncStore> TollgateLayer<S> {
     /// Evaluates `kind` before the handler on requests to `path`, whatever
     /// the method: an exact path (`"/login"`), or a prefix when it ends in
     /// `*` (`"/otp/*"` matches `/otp/send` and `/otp/verify`). The first
-    /// matching route wins.
+    /// matching route wins. Paths are matched on the request URI's path,
+    /// which is what axum's router matches (below a `Router::nest` the
+    /// prefix is already stripped), and, failing that, on a canonical form
+    /// (percent-escapes decoded, slashes merged, dot segments resolved), so
+    /// no spelling a router or path normaliser accepts passes unevaluated:
+    /// see [`Routes`].
     #[must_use]
     pub fn protect(self, path: &str, kind: EventKind) -> Self {
         self.edit(|c| c.routes.add(None, path, kind))
     }
 
-    /// Like [`protect`](TollgateLayer::protect), for one method only.
+    /// Like [`protect`](TollgateLayer::protect), for one method only (`GET`
+    /// also takes `HEAD`, which axum hands to GET handlers).
     #[must_use]
     pub fn protect_method(self, method: http::Method, path: &str, kind: EventKind) -> Self {
         self.edit(|c| c.routes.add(Some(method.as_str()), path, kind))
