@@ -65,7 +65,9 @@ pub fn socket_peer(req: &ServiceRequest) -> Option<IpAddr> {
 ///    problem+json naming the misconfiguration,
 /// 2. builds the [`RequestContext`] (client IP through the trusted
 ///    proxies, fingerprints from [`ConnectionFingerprints`] in the
-///    connection data or extensions, else from a trusted proxy's headers,
+///    connection data or extensions, else from a trusted proxy's headers
+///    (their last lines: see
+///    [`FingerprintHeaders`](tollgate_tower::context::FingerprintHeaders)),
 ///    the headers the policy names) and inserts it, and a
 ///    [`TollgateHandle`], into the request extensions for the
 ///    [`Guard`](crate::Guard),

@@ -58,7 +58,9 @@ impl<S> fmt::Debug for Config<S> {
 ///    500 naming the misconfiguration),
 /// 2. builds the [`RequestContext`] (client IP through the trusted
 ///    proxies, fingerprints from [`ConnectionFingerprints`] or a trusted
-///    proxy's headers, the headers the policy names) and inserts it, and a
+///    proxy's headers (their last lines: see
+///    [`FingerprintHeaders`](crate::context::FingerprintHeaders)), the
+///    headers the policy names) and inserts it, and a
 ///    [`Tollgate`] handle, into the extensions,
 /// 3. on the routes given to [`protect`](TollgateLayer::protect), evaluates
 ///    the route's event without a user (pre-authentication limits: IP,
