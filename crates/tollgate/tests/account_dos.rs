@@ -253,3 +253,60 @@ fn spellings_of_one_username_share_its_limits() {
         "{d:?}"
     );
 }
+
+/// The owner's device, remembered from a successful login.
+fn owner_with_known_device(engine: &Engine) -> &'static str {
+    let login = Event::new(EventKind::Login, at(0))
+        .with_ip(home())
+        .with_user("alice")
+        .with_device("owner-device-cookie");
+    assert!(engine.evaluate(&login).is_allow());
+    engine.record(&Outcome::succeeded(login));
+    "owner-device-cookie"
+}
+
+#[test]
+fn a_known_device_is_not_even_stepped_up_by_strangers_sends() {
+    let engine = Engine::new(Policy::default()).unwrap();
+    let device = owner_with_known_device(&engine);
+    for i in 0..50 {
+        // Strangers with device ids of their own: unknown to alice.
+        let s = send(10 + u64::from(i), "alice", stranger(i)).with_device(format!("guess-{i}").as_str());
+        if engine.evaluate(&s).is_allow() {
+            engine.record(&Outcome::succeeded(s));
+        }
+    }
+    let stranger_send = engine.evaluate(&send(100, "alice", stranger(60)).with_device("guess-60"));
+    assert_eq!(stranger_send.action, Action::Challenge, "{stranger_send:?}");
+    let owner_send = engine.evaluate(&send(100, "alice", home()).with_device(device));
+    assert!(owner_send.is_allow(), "{owner_send:?}");
+}
+
+#[test]
+fn a_known_device_logs_in_past_strangers_failures() {
+    let engine = Engine::new(Policy::default()).unwrap();
+    let device = owner_with_known_device(&engine);
+    for i in 0..40 {
+        let login = Event::new(EventKind::Login, at(10 + u64::from(i)))
+            .with_ip(stranger(i))
+            .with_user("alice");
+        if engine.evaluate(&login).is_allow() {
+            engine.record(&Outcome::failed(login));
+        }
+    }
+    let from = |ip: IpAddr, device: &str| {
+        Event::new(EventKind::Login, at(100))
+            .with_ip(ip)
+            .with_user("alice")
+            .with_device(device)
+    };
+    let d = engine.evaluate(&from(stranger(99), "guess"));
+    assert!(
+        d.reasons
+            .iter()
+            .any(|r| r.rule.as_deref() == Some("login-failures-user")),
+        "{d:?}"
+    );
+    let d = engine.evaluate(&from(home(), device));
+    assert!(d.is_allow(), "{d:?}");
+}

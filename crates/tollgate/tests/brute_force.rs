@@ -128,7 +128,12 @@ fn the_owner_on_a_familiar_device_and_network_is_at_worst_challenged() {
         let ip = format!("198.51.{}.{}", i / 200, i % 200 + 1);
         fail(&e, login(60 + i, "alice", &ip).with_asn(Asn(64999)));
     }
+    // The account-wide limit spares the device alice logged in from.
     let d = e.evaluate(&owner(400));
+    assert_eq!(d.action, Action::Allow, "{:?}", d.reasons);
+    assert_eq!(fired(&d), []);
+    // Without a device id, the owner meets a challenge at worst.
+    let d = e.evaluate(&login(400, "alice", "192.0.2.50").with_asn(Asn(64500)));
     assert_eq!(d.action, Action::Challenge, "{:?}", d.reasons);
     assert_eq!(fired(&d), [("login-failures-user", ReasonCode::LimitFailures)]);
 }

@@ -14,7 +14,7 @@ use super::relay::CompiledRelay;
 use super::spike::CompiledSpike;
 use super::stuffing::CompiledStuffing;
 use crate::net::IpSet;
-use crate::policy::{FingerprintList, LimitRule, MatchAction, Policy, PolicyError};
+use crate::policy::{Exempt, FingerprintList, LimitRule, MatchAction, Policy, PolicyError};
 use crate::{Channel, EventKind, EventType};
 
 /// The installed policy, its compiled rules and the lists its zones and
@@ -103,7 +103,7 @@ impl Active {
         let post_login = CompiledPostLogin::compile(&policy.post_login, keys);
         // Wrong-code budgets and rules that spare a code's requester need to
         // know who asked for the code even when relay scoring is off.
-        let requester_needed = otp.resend.counts_codes() || rules.iter().any(|r| r.spec.except_code_requester);
+        let requester_needed = otp.resend.counts_codes() || rules.iter().any(|r| r.spares(Exempt::CodeRequester));
         let relay = CompiledRelay::compile(&policy.otp.relay, keys, requester_needed);
         let spike = CompiledSpike::compile(&policy.spike, keys);
         Ok(Active {
@@ -121,6 +121,11 @@ impl Active {
 }
 
 impl Rule {
+    /// Whether the rule spares `client`.
+    pub(crate) fn spares(&self, client: Exempt) -> bool {
+        self.spec.except.contains(&client)
+    }
+
     fn compile(spec: &LimitRule, keys: &KeyHasher) -> Rule {
         let emission_nanos = spec.rate.emission_nanos();
         Rule {

@@ -38,7 +38,7 @@ use crate::limiter::KeySecret;
 use crate::limiter::key::KeyHasher;
 use crate::net::IpSet;
 use crate::policy::RiskTier;
-use crate::policy::{FingerprintList, Policy, PolicyError};
+use crate::policy::{Exempt, FingerprintList, Policy, PolicyError};
 use crate::store::{AsyncStore, CapMode, MemoryStore, Op, OpResult, Store, StoreKey};
 use crate::{Decision, E164, Event};
 use compiled::{Active, Lists};
@@ -385,12 +385,24 @@ impl<S> Engine<S> {
             return plan;
         };
         let event_type = event.kind.event_type();
-        if policy.familiarity.events.contains(&event_type) {
-            let window = days(policy.familiarity.global_window_days);
+        let window = days(policy.familiarity.global_window_days);
+        let familiar = policy.familiarity.events.contains(&event_type);
+        if familiar {
             for feature in Feature::ALL {
                 if let Some((keys, member)) = self.seeds.locate(&self.keys, feature, user, event, &facts) {
                     plan.push(Step::Familiar(feature), Op::Familiarity { keys, member, window });
                 }
+            }
+        }
+        // A rule sparing the user's known devices needs the device's history;
+        // familiarity has read it already where it runs.
+        let spares_devices = || {
+            let mut applicable = active.rules.iter().filter(|r| r.applies(&event.kind));
+            applicable.any(|r| r.spares(Exempt::KnownDevice))
+        };
+        if event.device.is_some() && !familiar && spares_devices() {
+            if let Some((keys, member)) = self.seeds.locate(&self.keys, Feature::Device, user, event, &facts) {
+                plan.push(Step::KnownDevice, Op::Familiarity { keys, member, window });
             }
         }
         if policy.travel.events.contains(&event_type) && policy.points.impossible_travel > 0 && facts.location.is_some()

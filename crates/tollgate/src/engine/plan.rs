@@ -10,7 +10,7 @@ use super::facts::Facts;
 use super::familiarity::{self, Feature};
 use super::{conversion, cross, live, relay, resend, spike, stuffing, travel, verdict};
 use crate::limiter::{GcraMode, GcraOutcome};
-use crate::policy::{Counts, OnExceed};
+use crate::policy::{Counts, Exempt, OnExceed};
 use crate::store::{Op, OpResult};
 use crate::{Action, Channel, Decision, Event, EventKind, EventType, RateLimitInfo, Reason, ReasonCode, Timestamp};
 
@@ -51,6 +51,8 @@ pub struct Plan {
     pub(super) event_type: EventType,
     /// An OTP send on SMS, voice or WhatsApp: risky sends get advice.
     phone_send: bool,
+    /// The event names a device id (not the fingerprint stand-in).
+    device_id: bool,
     pub(super) at: Timestamp,
     pub(super) ops: Ops,
     /// Why each op is there.
@@ -93,6 +95,8 @@ pub(super) enum Step {
     Relay(relay::Probe),
     /// A spike counter.
     Spike(spike::Counter),
+    /// The device's history with the user, for rules sparing known devices.
+    KnownDevice,
 }
 
 impl Plan {
@@ -101,6 +105,7 @@ impl Plan {
             active,
             event_type: event.kind.event_type(),
             phone_send: matches!(event.kind, EventKind::OtpSend { channel } if channel != Channel::Email),
+            device_id: event.device.is_some(),
             at: event.at,
             ops: Ops::default(),
             steps: SmallVec::new(),
@@ -155,13 +160,16 @@ impl Plan {
         let mut stuffing_tally = stuffing::Tally::default();
         let mut spike_tally = spike::Tally::default();
         let requester = self.code_requester(results);
+        let known_device = self.known_device(results);
         for (step, result) in self.steps.iter().zip(results) {
             match (*step, result) {
                 (Step::Limit(index), OpResult::Gcra(outcome)) => {
                     let Some(rule) = self.active.rules.get(index as usize) else {
                         continue;
                     };
-                    if requester && rule.spec.except_code_requester {
+                    if (requester && rule.spares(Exempt::CodeRequester))
+                        || (known_device && rule.spares(Exempt::KnownDevice))
+                    {
                         continue;
                     }
                     if throttles(rule)
@@ -220,6 +228,7 @@ impl Plan {
                     reasons.extend(self.active.relay.reason(here, *sent, self.at));
                 }
                 (Step::Spike(counter), OpResult::Count(count)) => spike_tally.set(counter, *count),
+                (Step::KnownDevice, OpResult::Familiarity(_)) => {}
                 (Step::VerifyCode(scope), OpResult::Gcra(outcome)) => {
                     reasons.extend(self.active.otp.resend.verify_reason(scope, requester, outcome));
                 }
@@ -274,6 +283,22 @@ impl Plan {
                 (Step::Relay(here), OpResult::Register(sent)) => self.active.relay.is_requester(here, *sent, self.at),
                 _ => false,
             })
+    }
+
+    /// Whether the event's device id was seen in one of the user's
+    /// successful logins (read before the limits that spare it).
+    fn known_device(&self, results: &[OpResult]) -> bool {
+        self.device_id
+            && self
+                .steps
+                .iter()
+                .zip(results)
+                .any(|(step, result)| match (*step, result) {
+                    (Step::Familiar(Feature::Device) | Step::KnownDevice, OpResult::Familiarity(counts)) => {
+                        counts.user_count > 0
+                    }
+                    _ => false,
+                })
     }
 }
 

@@ -7,7 +7,7 @@
 //! attacker must not be able to lock a real user out by failing on purpose.
 
 use super::{
-    AsnRule, DestinationRule, Dimension, KeyOptions, LimitRule, MatchAction, OnExceed, Points, Policy, Rate,
+    AsnRule, DestinationRule, Dimension, Exempt, KeyOptions, LimitRule, MatchAction, OnExceed, Points, Policy, Rate,
     ResendBackoff, RiskTier, StuffingDetector, Threshold, Thresholds,
 };
 use crate::phone::NumberType;
@@ -89,13 +89,16 @@ fn default_limits() -> Vec<LimitRule> {
     vec![
         rule("login-ip", Login, &[Ip], rate(30, MIN), 60),
         rule("login-ja4-asn", Login, &[Ja4, Asn], rate(30, MIN), 60).on_exceed(OnExceed::Challenge),
-        rule("login-user", Login, &[User], rate(10, MIN), 20).on_exceed(OnExceed::Challenge),
+        rule("login-user", Login, &[User], rate(10, MIN), 20)
+            .on_exceed(OnExceed::Challenge)
+            .except(&[Exempt::KnownDevice]),
         rule("login-failures-user-ip", Login, &[User, Ip], rate(10, 15 * MIN), 10).counting_failures(true),
         // Higher than the pair's and only a challenge: the owner must get in
         // whatever an attacker fails elsewhere (see docs/architecture.md).
         rule("login-failures-user", Login, &[User], rate(20, HOUR), 20)
             .counting_failures(true)
-            .on_exceed(OnExceed::Challenge),
+            .on_exceed(OnExceed::Challenge)
+            .except(&[Exempt::KnownDevice]),
         rule(
             "login-failures-ip-prefix",
             Login,
@@ -112,17 +115,23 @@ fn default_limits() -> Vec<LimitRule> {
         // owner's, and a bot rotating networks still meets the ceiling's
         // challenge (a challenged send sends nothing). See docs/security.md.
         rule("otp-send-phone", OtpSend, &[Phone, IpPrefix], rate(5, HOUR), 5),
-        rule("otp-send-phone-ceiling", OtpSend, &[Phone], rate(5, HOUR), 5).on_exceed(OnExceed::Challenge),
+        rule("otp-send-phone-ceiling", OtpSend, &[Phone], rate(5, HOUR), 5)
+            .on_exceed(OnExceed::Challenge)
+            .except(&[Exempt::KnownDevice]),
         // Even when a verified code ends the resend backoff.
         rule("otp-send-phone-gap", OtpSend, &[Phone, IpPrefix], rate(1, 30), 1),
         rule("otp-send-user", OtpSend, &[User, IpPrefix], rate(10, HOUR), 10),
-        rule("otp-send-user-ceiling", OtpSend, &[User], rate(10, HOUR), 10).on_exceed(OnExceed::Challenge),
+        rule("otp-send-user-ceiling", OtpSend, &[User], rate(10, HOUR), 10)
+            .on_exceed(OnExceed::Challenge)
+            .except(&[Exempt::KnownDevice]),
         rule("otp-send-ip", OtpSend, &[Ip], rate(20, HOUR), 20),
-        rule("otp-send-phone-prefix", OtpSend, &[PhonePrefix], rate(20, HOUR), 20).channels(&[
-            Channel::Sms,
-            Channel::Voice,
-            Channel::Whatsapp,
-        ]),
+        // A number block is nameable too: a stranger sending to one number
+        // fills its block's budget, so past it the block steps up (bots
+        // send nothing, the numbers' owners pass).
+        rule("otp-send-phone-prefix", OtpSend, &[PhonePrefix], rate(20, HOUR), 20)
+            .channels(&[Channel::Sms, Channel::Voice, Channel::Whatsapp])
+            .on_exceed(OnExceed::Challenge)
+            .except(&[Exempt::KnownDevice]),
         rule(
             "otp-verify-failures-user",
             OtpVerify,
@@ -144,7 +153,7 @@ fn default_limits() -> Vec<LimitRule> {
         )
         .counting_failures(false)
         .on_exceed(OnExceed::Challenge)
-        .except_code_requester(true),
+        .except(&[Exempt::CodeRequester, Exempt::KnownDevice]),
         rule("credential-change-user", CredentialChange, &[User], rate(5, HOUR), 5).on_exceed(OnExceed::Challenge),
     ]
 }

@@ -180,14 +180,51 @@ pub struct LimitRule {
     /// Report what the rule would do without enforcing it.
     #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "std::ops::Not::not"))]
     pub monitor: bool,
-    /// For `otp_verify` rules: the client the code went out for (the
-    /// network that asked for it, in the last `otp.relay.window_minutes`)
-    /// is not held by this rule. An account-wide limit on wrong codes then
-    /// cannot be used by a stranger to lock the owner out of the code the
-    /// owner asked for; the owner's own network is bounded by a rule keyed
-    /// on the account and `ip_prefix`. See `docs/security.md`.
-    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "std::ops::Not::not"))]
-    pub except_code_requester: bool,
+    /// Clients the rule does not hold, so that an account-wide limit a
+    /// stranger can exhaust still lets the owner's own client through. See
+    /// [`Exempt`] and `docs/security.md`.
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Vec::is_empty"))]
+    pub except: Vec<Exempt>,
+}
+
+/// A client a limit rule spares (`except = ["known_device"]`).
+///
+/// A limit keyed on what an attacker can name (an account, a number) is a
+/// switch anyone can throw against its owner. Sparing the owner's own
+/// client keeps the limit for everyone else.
+///
+/// ```
+/// use tollgate::policy::{Exempt, Policy};
+///
+/// let policy = Policy::from_toml(r#"
+///     [[limits]]
+///     name = "verify-ceiling"
+///     events = ["otp_verify"]
+///     key = ["user"]
+///     rate = "10/h"
+///     burst = 10
+///     counts = "failures"
+///     on_exceed = "challenge"
+///     except = ["code_requester", "known_device"]
+/// "#)?;
+/// assert_eq!(policy.limits[0].except, [Exempt::CodeRequester, Exempt::KnownDevice]);
+/// # Ok::<(), tollgate::policy::PolicyError>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum Exempt {
+    /// For rules on `otp_verify` alone: a verification from the network
+    /// that asked for the code (the recorded `otp_send`, within
+    /// `otp.relay.window_minutes`). Bound that network with a rule keyed on
+    /// `user` and `ip_prefix`.
+    CodeRequester,
+    /// A client whose device id (`Event::with_device`: a long-lived,
+    /// unguessable cookie or app installation id, never a fingerprint) was
+    /// seen in one of the user's successful logins. Events without a device
+    /// id are held.
+    KnownDevice,
 }
 
 #[cfg(feature = "serde")]
@@ -210,7 +247,7 @@ impl LimitRule {
             reset_on_success: false,
             on_exceed: OnExceed::Throttle,
             monitor: false,
-            except_code_requester: false,
+            except: Vec::new(),
         }
     }
 
@@ -243,11 +280,10 @@ impl LimitRule {
         self
     }
 
-    /// Spares the client a code being verified went out for (see
-    /// [`except_code_requester`](LimitRule::except_code_requester)).
+    /// Spares these clients (see [`Exempt`]).
     #[must_use]
-    pub fn except_code_requester(mut self, except: bool) -> Self {
-        self.except_code_requester = except;
+    pub fn except(mut self, except: &[Exempt]) -> Self {
+        self.except = except.to_vec();
         self
     }
 }

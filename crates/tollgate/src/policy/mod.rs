@@ -62,7 +62,7 @@ pub(crate) use fingerprints::builtin_browsers;
 pub use fingerprints::{
     BUILTIN_BROWSER_FINGERPRINTS, BrowserFingerprints, FingerprintAction, FingerprintRule, Fingerprints,
 };
-pub use limit::{Counts, Dimension, LimitRule, OnExceed};
+pub use limit::{Counts, Dimension, Exempt, LimitRule, OnExceed};
 pub use live::Live;
 pub use network::{AsnRule, CountryRule, MatchAction, Network, When, Zone};
 pub use otp::{DestinationRule, Otp, ServiceCap};

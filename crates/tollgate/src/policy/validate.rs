@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use super::{Counts, FingerprintAction, Fingerprints, LimitRule, MatchAction, OnExceed, Policy, PolicyError};
+use super::{Counts, Exempt, FingerprintAction, Fingerprints, LimitRule, MatchAction, OnExceed, Policy, PolicyError};
 use crate::EventType;
 
 pub(super) fn policy(p: &Policy) -> Result<(), PolicyError> {
@@ -223,11 +223,14 @@ fn limit(r: &LimitRule) -> Result<(), (&'static str, String)> {
     if r.reset_on_success && r.counts != Counts::Failures {
         return Err(("reset_on_success", "only applies when counts = \"failures\"".into()));
     }
-    if r.except_code_requester && r.events != [EventType::OtpVerify] {
+    if r.except.contains(&Exempt::CodeRequester) && r.events != [EventType::OtpVerify] {
         return Err((
-            "except_code_requester",
-            "only applies to rules on otp_verify alone".into(),
+            "except",
+            "code_requester only applies to rules on otp_verify alone".into(),
         ));
+    }
+    if has_duplicates(&r.except) {
+        return Err(("except", "lists a client twice".into()));
     }
     if let OnExceed::Score(points) = r.on_exceed {
         if !(1..=100).contains(&points) {
