@@ -82,7 +82,15 @@ impl serde::Serialize for Timestamp {
 #[cfg(feature = "serde")]
 impl<'de> serde::Deserialize<'de> for Timestamp {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Nanoseconds since 1970 fit in a u64 until 2554: a later time would
+        // saturate and write back as another instant, so it is refused.
+        const LAST: u64 = u64::MAX / 1_000_000;
         let millis = <u64 as serde::Deserialize>::deserialize(d)?;
+        if millis > LAST {
+            return Err(serde::de::Error::custom(format_args!(
+                "a time after {LAST} ms since 1970 (the year 2554) cannot be represented"
+            )));
+        }
         Ok(Timestamp::from_unix_millis(millis))
     }
 }
@@ -94,6 +102,16 @@ mod tests {
     #[test]
     fn millis_saturate_instead_of_overflowing() {
         assert_eq!(Timestamp::from_unix_millis(u64::MAX).as_unix_nanos(), u64::MAX);
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn times_past_the_last_representable_instant_are_refused() {
+        let last = u64::MAX / 1_000_000;
+        let t: Timestamp = serde_json::from_str(&last.to_string()).unwrap();
+        assert_eq!(serde_json::to_string(&t).unwrap(), last.to_string());
+        let err = serde_json::from_str::<Timestamp>(&(last + 1).to_string()).unwrap_err();
+        assert!(err.to_string().contains("cannot be represented"), "{err}");
     }
 
     #[test]
