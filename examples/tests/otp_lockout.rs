@@ -52,7 +52,10 @@ async fn owner_verifies_after_an_attacker_burns_codes(addr: SocketAddr, label: &
         attacker.push(reply.status);
     }
     // The guessing is stopped: after a few wrong codes it is refused.
-    assert!(attacker.iter().all(|s| [401, 403, 429].contains(s)), "{label}: {attacker:?}");
+    assert!(
+        attacker.iter().all(|s| [401, 403, 429].contains(s)),
+        "{label}: {attacker:?}"
+    );
     assert!(
         attacker.iter().rev().take(3).all(|s| *s != 401),
         "{label}: the attacker is refused in the end: {attacker:?}"
