@@ -265,7 +265,10 @@ mod tests {
         assert_eq!(events.len(), EVENT_POOL);
         let distinct = |f: &dyn Fn(&Event) -> String| events.iter().map(f).collect::<HashSet<_>>().len();
         assert_eq!(distinct(&|e| format!("{:?}", e.ip)), EVENT_POOL);
-        assert_eq!(distinct(&|e| format!("{:?}", e.user)), EVENT_POOL);
+        assert_eq!(
+            distinct(&|e| e.user.as_ref().map(|u| u.canonical().to_owned()).unwrap_or_default()),
+            EVENT_POOL
+        );
         assert_eq!(distinct(&|e| format!("{:?}/{:?}", e.ja4, e.asn)), EVENT_POOL);
         assert!(events.iter().all(|e| e.ja4.is_some() && e.country.is_some()));
     }

@@ -65,7 +65,9 @@ pub fn socket_peer(req: &ServiceRequest) -> Option<IpAddr> {
 ///    problem+json naming the misconfiguration,
 /// 2. builds the [`RequestContext`] (client IP through the trusted
 ///    proxies, fingerprints from [`ConnectionFingerprints`] in the
-///    connection data or extensions, else from a trusted proxy's headers,
+///    connection data or extensions, else from a trusted proxy's headers
+///    (their last lines: see
+///    [`FingerprintHeaders`](tollgate_tower::context::FingerprintHeaders)),
 ///    the headers the policy names) and inserts it, and a
 ///    [`TollgateHandle`], into the request extensions for the
 ///    [`Guard`](crate::Guard),
@@ -136,13 +138,18 @@ impl<S: AsyncStore> Tollgate<S> {
     /// Evaluates `kind` before the handler on requests to `path`, whatever
     /// the method: an exact path (`"/login"`), or a prefix when it ends in
     /// `*` (`"/otp/*"` matches `/otp/send` and `/otp/verify`). The first
-    /// matching route wins.
+    /// matching route wins. Paths are full paths (a scope's prefix
+    /// included), matched on the decoded path actix-web's router matches
+    /// and, failing that, on a canonical form, so no spelling the router or
+    /// a `NormalizePath` accepts (`/%6Cogin`, `//login`, `/login/`) passes
+    /// unevaluated: see [`Routes`].
     #[must_use]
     pub fn protect(self, path: &str, kind: EventKind) -> Self {
         self.route(None, path, kind)
     }
 
-    /// Like [`protect`](Tollgate::protect), for one method only.
+    /// Like [`protect`](Tollgate::protect), for one method only (`GET`
+    /// also takes `HEAD`).
     #[must_use]
     pub fn protect_method(self, method: Method, path: &str, kind: EventKind) -> Self {
         self.route(Some(method), path, kind)
@@ -256,7 +263,10 @@ where
         if let Some(native) = native {
             native.apply(&mut context);
         }
-        let route = config.routes.find(req.method().as_str(), req.path());
+        // The path the router matches: percent-decoded except `%`, `/` and
+        // `+` (and rewritten by a `NormalizePath` that ran before us);
+        // `req.path()` is still encoded.
+        let route = config.routes.find(req.method().as_str(), req.match_info().as_str());
         let tollgate = config.tollgate.clone();
         let service = Rc::clone(&self.service);
         Box::pin(async move {

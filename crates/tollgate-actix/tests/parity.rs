@@ -17,6 +17,11 @@ mod common;
 use common::{Reply, send};
 
 const JA4: &str = "t13d1516h2_8daaf6152771_02713d6af862";
+/// Values a client sends to look like someone else.
+const CLIENT_JA4: [&str; 2] = [
+    "t13d0000h2_000000000000_000000000000",
+    "t13d0000h2_111111111111_111111111111",
+];
 const CORRECT: &str = "correct horse";
 const COMPROMISED: &str = "password123";
 
@@ -302,6 +307,14 @@ fn table() -> Vec<(&'static str, bool, Vec<Step>)> {
             vec![
                 post("/otp/send", otp(), &[("x-ja4", JA4)], 202),
                 post("/otp/send", otp(), &[("x-ja4", JA4)], 429),
+            ],
+        ),
+        (
+            "a client's fingerprint header before the trusted proxy's: the proxy's is the key",
+            true,
+            vec![
+                post("/otp/send", otp(), &[("x-ja4", CLIENT_JA4[0]), ("x-ja4", JA4)], 202),
+                post("/otp/send", otp(), &[("x-ja4", CLIENT_JA4[1]), ("x-ja4", JA4)], 429),
             ],
         ),
     ]

@@ -132,7 +132,7 @@ fn the_default_policy_round_trips() {
 
     let check = tollgate(&["policy", "check", path], "");
     assert!(check.status.success(), "{}", stderr(&check));
-    assert_eq!(stdout(&check), "ok: 14 limit rules\n");
+    assert_eq!(stdout(&check), "ok: 17 limit rules\n");
 
     let default = tollgate(&["score"], &format!("{EXAMPLE}\n"));
     let loaded = tollgate(&["score", "--policy", path], &format!("{EXAMPLE}\n"));
@@ -143,7 +143,7 @@ fn the_default_policy_round_trips() {
     let value: toml::Value = toml::from_str(&toml_text).unwrap();
     let json = temp_file("default.json", &serde_json::to_string(&value).unwrap());
     let check = tollgate(&["policy", "check", json.to_str().unwrap()], "");
-    assert_eq!(stdout(&check), "ok: 14 limit rules\n", "{}", stderr(&check));
+    assert_eq!(stdout(&check), "ok: 17 limit rules\n", "{}", stderr(&check));
 }
 
 #[test]

@@ -31,6 +31,17 @@ use tollgate::{Event, EventKind, HeaderFingerprint, HeaderName, Http2Fingerprint
 
 /// Headers a TLS-terminating proxy sets with the client's fingerprints.
 /// They are believed only from a trusted proxy: a client could set them too.
+///
+/// A client can also send them *through* the proxy. A proxy that replaces
+/// them is safe; one that appends its own line leaves the client's before
+/// it, so the context reads the **last** line (the nearest hop's), and of a
+/// JA4 or JA3 line the last comma-separated element (a proxy may join its
+/// value to the client's line, `x-ja4: <client's>, <proxy's>`). An HTTP/2
+/// fingerprint holds commas itself, so a line that joins two (more than the
+/// three `|` of one) is not believed. A malformed last value leaves the
+/// fingerprint absent; an earlier line is never used instead. The proxy
+/// must still set the header on every request: one it passes through
+/// untouched is the client's, and believed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct FingerprintHeaders {
@@ -102,6 +113,17 @@ impl ContextConfig {
     }
 }
 
+/// JA4 and JA3 values never hold a comma, so in a line a proxy joined to
+/// the client's (`client, proxy`) the proxy's value is the last element.
+fn last_element(value: &str) -> &str {
+    value.rsplit(',').next().unwrap_or(value).trim()
+}
+
+/// The `|` in one Akamai HTTP/2 fingerprint (four fields). Its fields hold
+/// commas, so a line joining two cannot be split: with more separators the
+/// line is not believed at all.
+const HTTP2_SEPARATORS: usize = 3;
+
 /// The request's client as tollgate sees it.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -117,15 +139,21 @@ pub struct RequestContext {
     /// The header fingerprint, when [`ContextConfig::header_fingerprint`]
     /// is on.
     pub header_fp: Option<HeaderFingerprint>,
-    /// The `User-Agent` header.
+    /// The `User-Agent` header (its last line).
     pub user_agent: Option<String>,
-    /// The named headers present on the request.
+    /// The named headers present on the request (each one's last line).
     pub headers: Vec<(HeaderName, String)>,
 }
 
 impl RequestContext {
     /// Builds the context from the socket peer and the request headers
     /// (names in any case, values as bytes; repeated headers in order).
+    ///
+    /// Of a header sent more than once, the last line is read (the
+    /// fingerprint headers, `User-Agent`, the named headers): the nearest
+    /// hop appends after what earlier ones and the client sent (see
+    /// [`FingerprintHeaders`]). The forwarding headers are walked as
+    /// [`TrustedProxies::resolve`] describes.
     pub fn new<'h, I>(peer: IpAddr, headers: I, config: &ContextConfig) -> RequestContext
     where
         I: IntoIterator<Item = (&'h str, &'h [u8])>,
@@ -134,10 +162,15 @@ impl RequestContext {
         let headers = headers.into_iter();
         let client = config.trusted.resolve(peer, headers.clone());
         let trusted_peer = config.trusted.is_trusted(peer);
+        // The last line of a header is the nearest hop's: a proxy that
+        // appends its value rather than replacing the client's puts it after
+        // whatever the client sent. An unparsable last value is absent, never
+        // replaced by an earlier (client's) one.
         let text = |name: &str| {
             headers
                 .clone()
-                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+                .last()
                 .and_then(|(_, v)| std::str::from_utf8(v).ok())
                 .map(str::trim)
         };
@@ -145,9 +178,11 @@ impl RequestContext {
         let believed = |name: &str| if trusted_peer { text(name) } else { None };
         RequestContext {
             client,
-            ja4: believed(&fp.ja4).and_then(|v| v.parse().ok()),
-            ja3: believed(&fp.ja3).and_then(|v| v.parse().ok()),
-            http2: believed(&fp.http2).and_then(|v| v.parse().ok()),
+            ja4: believed(&fp.ja4).and_then(|v| last_element(v).parse().ok()),
+            ja3: believed(&fp.ja3).and_then(|v| last_element(v).parse().ok()),
+            http2: believed(&fp.http2)
+                .filter(|v| v.matches('|').count() <= HTTP2_SEPARATORS)
+                .and_then(|v| v.parse().ok()),
             header_fp: config.header_fingerprint.then(|| header_fingerprint(headers.clone())),
             user_agent: text("user-agent").map(str::to_owned),
             headers: config
@@ -209,6 +244,51 @@ mod tests {
         assert_eq!(cx.ja3, None, "a malformed fingerprint is dropped, not an error");
         let e = cx.event(EventKind::Login, Timestamp::EPOCH);
         assert_eq!(e.ja4, cx.ja4);
+    }
+
+    #[test]
+    fn the_nearest_proxys_value_wins_over_a_clients() {
+        const CLIENT: &[u8] = b"t13d0000h2_000000000000_000000000000";
+        const JA3: &[u8] = b"0123456789abcdef0123456789abcdef";
+        const H2: &[u8] = b"1:65536;4:6291456;6:262144|15663105|0|m,a,s,p";
+        let trusted = "10.1.1.1".parse().unwrap();
+        // The client sent its own values; the proxy appended its lines.
+        let appended = [
+            ("x-ja4", CLIENT),
+            ("x-ja3", &b"ffffffffffffffffffffffffffffffff"[..]),
+            ("x-http2-fingerprint", &b"1:1|1|0|m,a,s,p"[..]),
+            ("x-client-id", &b"forged"[..]),
+            ("X-JA4", JA4),
+            ("x-ja3", JA3),
+            ("x-http2-fingerprint", H2),
+            ("x-client-id", &b"web"[..]),
+        ];
+        let cx = RequestContext::new(trusted, appended, &config());
+        assert_eq!(
+            cx.ja4.map(|v| v.to_string()).as_deref(),
+            Some("t13d1516h2_8daaf6152771_02713d6af862")
+        );
+        assert_eq!(cx.ja3.map(|v| v.to_string().into_bytes()).as_deref(), Some(JA3));
+        assert_eq!(cx.http2.map(|v| v.to_string().into_bytes()).as_deref(), Some(H2));
+        assert_eq!(cx.headers, vec![("x-client-id".parse().unwrap(), "web".to_owned())]);
+
+        // The proxy joined its value to the client's line.
+        let mut joined_ja4 = CLIENT.to_vec();
+        joined_ja4.extend_from_slice(b", ");
+        joined_ja4.extend_from_slice(JA4);
+        let mut joined_h2 = b"1:1|1|0|m,a,s,p, ".to_vec();
+        joined_h2.extend_from_slice(H2);
+        let joined = [("x-ja4", &joined_ja4[..]), ("x-http2-fingerprint", &joined_h2[..])];
+        let cx = RequestContext::new(trusted, joined, &config());
+        assert_eq!(cx.ja4.map(|v| v.to_string().into_bytes()).as_deref(), Some(JA4));
+        assert_eq!(
+            cx.http2, None,
+            "two HTTP/2 fingerprints in one line: neither is believed"
+        );
+
+        // A malformed last value is not replaced by an earlier one.
+        let broken = [("x-ja4", JA4), ("x-ja4", &b"garbage"[..])];
+        assert_eq!(RequestContext::new(trusted, broken, &config()).ja4, None);
     }
 
     #[test]

@@ -58,7 +58,9 @@ impl<S> fmt::Debug for Config<S> {
 ///    500 naming the misconfiguration),
 /// 2. builds the [`RequestContext`] (client IP through the trusted
 ///    proxies, fingerprints from [`ConnectionFingerprints`] or a trusted
-///    proxy's headers, the headers the policy names) and inserts it, and a
+///    proxy's headers (their last lines: see
+///    [`FingerprintHeaders`](crate::context::FingerprintHeaders)), the
+///    headers the policy names) and inserts it, and a
 ///    [`Tollgate`] handle, into the extensions,
 /// 3. on the routes given to [`protect`](TollgateLayer::protect), evaluates
 ///    the route's event without a user (pre-authentication limits: IP,
@@ -136,13 +138,19 @@ impl<S: AsyncStore> TollgateLayer<S> {
     /// Evaluates `kind` before the handler on requests to `path`, whatever
     /// the method: an exact path (`"/login"`), or a prefix when it ends in
     /// `*` (`"/otp/*"` matches `/otp/send` and `/otp/verify`). The first
-    /// matching route wins.
+    /// matching route wins. Paths are matched on the request URI's path,
+    /// which is what axum's router matches (below a `Router::nest` the
+    /// prefix is already stripped), and, failing that, on a canonical form
+    /// (percent-escapes decoded, slashes merged, dot segments resolved), so
+    /// no spelling a router or path normaliser accepts passes unevaluated:
+    /// see [`Routes`].
     #[must_use]
     pub fn protect(self, path: &str, kind: EventKind) -> Self {
         self.edit(|c| c.routes.add(None, path, kind))
     }
 
-    /// Like [`protect`](TollgateLayer::protect), for one method only.
+    /// Like [`protect`](TollgateLayer::protect), for one method only (`GET`
+    /// also takes `HEAD`, which axum hands to GET handlers).
     #[must_use]
     pub fn protect_method(self, method: http::Method, path: &str, kind: EventKind) -> Self {
         self.edit(|c| c.routes.add(Some(method.as_str()), path, kind))

@@ -202,7 +202,7 @@ fn observations_hold_no_identifier_in_clear() {
     let got = seen.take();
     assert_eq!(got.len(), 2);
     assert!(
-        got[0].summary.contains("ip=2001:db8:1234:5678::/64 user="),
+        got[0].summary.contains("ip=2001:db8:1234::/48 user="),
         "{}",
         got[0].summary
     );

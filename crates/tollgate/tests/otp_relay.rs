@@ -136,8 +136,11 @@ fn fingerprints_of_different_kinds_and_ipv6_hosts_of_one_network_are_not_differe
     let v =
         verify(30, "2001:db8:1:2:aaaa::1", None, "GB").with_ja3("e7d705a3286e19ea42f587b344ee6865".parse().unwrap());
     assert!(relay(&engine.evaluate(&v)).is_none());
-    // Another /64 of the same /48 is another network.
+    // Another /64 of the same /48 is the same network (one customer's).
     let v = verify(31, "2001:db8:1:3::1", Some(CHROME), "GB");
+    assert!(relay(&engine.evaluate(&v)).is_none());
+    // Another /48 is another network.
+    let v = verify(32, "2001:db8:2::1", Some(CHROME), "GB");
     assert_eq!(relay(&engine.evaluate(&v)).unwrap().points, 10);
 }
 

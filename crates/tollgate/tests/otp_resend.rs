@@ -14,8 +14,11 @@ fn at(ms: u64) -> Timestamp {
     Timestamp::from_unix_millis(T0 + ms)
 }
 
+/// From one home address: the default per-number budgets are kept per
+/// client network.
 fn send(ms: u64, user: &str, phone: &str) -> Event {
     Event::new(EventKind::OtpSend { channel: Channel::Sms }, at(ms))
+        .with_ip("198.51.100.7".parse().unwrap())
         .with_user(user)
         .with_phone(phone.parse().unwrap())
 }
@@ -27,6 +30,7 @@ fn verify(ms: u64, user: &str, phone: &str) -> Event {
         },
         at(ms),
     )
+    .with_ip("198.51.100.7".parse().unwrap())
     .with_user(user)
     .with_phone(phone.parse().unwrap())
 }

@@ -82,7 +82,7 @@ pub(crate) struct Rule {
 impl Active {
     pub(crate) fn compile(policy: Arc<Policy>, keys: &KeyHasher, lists: &Lists) -> Result<Active, PolicyError> {
         policy.validate()?;
-        let rules = policy.limits.iter().map(|spec| Rule::compile(spec, keys)).collect();
+        let rules: Vec<Rule> = policy.limits.iter().map(|spec| Rule::compile(spec, keys)).collect();
         let zones = policy
             .zones
             .iter()
@@ -101,7 +101,10 @@ impl Active {
         let otp = CompiledOtp::compile(&policy, keys);
         let stuffing = CompiledStuffing::compile(&policy.stuffing, keys);
         let post_login = CompiledPostLogin::compile(&policy.post_login, keys);
-        let relay = CompiledRelay::compile(&policy.otp.relay, keys);
+        // Wrong-code budgets and rules that spare a code's requester need to
+        // know who asked for the code even when relay scoring is off.
+        let requester_needed = otp.resend.counts_codes() || rules.iter().any(|r| r.spec.except_code_requester);
+        let relay = CompiledRelay::compile(&policy.otp.relay, keys, requester_needed);
         let spike = CompiledSpike::compile(&policy.spike, keys);
         Ok(Active {
             spike,

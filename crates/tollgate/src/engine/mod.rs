@@ -372,8 +372,8 @@ impl<S> Engine<S> {
         for (counter, op) in active.spike.ops(&self.keys, event.kind.event_type(), event.at, &facts) {
             plan.push(Step::Spike(counter), op);
         }
-        if let Some(op) = active.otp.resend.verify_op(&self.keys, event) {
-            plan.push(Step::VerifyCode, op);
+        for (scope, op) in active.otp.resend.verify_ops(&self.keys, event, &policy.keys) {
+            plan.push(Step::VerifyCode(scope), op);
         }
         if let Some(op) = active.post_login.read_op(&self.keys, event) {
             plan.push(Step::PostLogin, op);

@@ -8,7 +8,7 @@ use smallvec::SmallVec;
 use super::compiled::{Active, Rule};
 use super::facts::Facts;
 use super::familiarity::{self, Feature};
-use super::{conversion, cross, live, relay, spike, stuffing, travel, verdict};
+use super::{conversion, cross, live, relay, resend, spike, stuffing, travel, verdict};
 use crate::limiter::{GcraMode, GcraOutcome};
 use crate::policy::{Counts, OnExceed};
 use crate::store::{Op, OpResult};
@@ -75,8 +75,8 @@ pub(super) enum Step {
     Cap(u32),
     /// A resend backoff, by index into `active.policy.otp.resend`.
     Backoff(u32),
-    /// The wrong attempts on the code last sent.
-    VerifyCode,
+    /// The wrong attempts on the code last sent, from one network or all.
+    VerifyCode(resend::CodeScope),
     /// A spend ceiling, by index into `active.policy.otp.spend.ceilings`.
     Spend(u32),
     /// A count of sends or verifications to the destination.
@@ -154,12 +154,16 @@ impl Plan {
         let mut cross_counts = cross::CrossCounts::default();
         let mut stuffing_tally = stuffing::Tally::default();
         let mut spike_tally = spike::Tally::default();
+        let requester = self.code_requester(results);
         for (step, result) in self.steps.iter().zip(results) {
             match (*step, result) {
                 (Step::Limit(index), OpResult::Gcra(outcome)) => {
                     let Some(rule) = self.active.rules.get(index as usize) else {
                         continue;
                     };
+                    if requester && rule.spec.except_code_requester {
+                        continue;
+                    }
                     if throttles(rule)
                         && tightest.is_none_or(|(_, t)| (outcome.remaining, t.reset) < (t.remaining, outcome.reset))
                     {
@@ -216,8 +220,8 @@ impl Plan {
                     reasons.extend(self.active.relay.reason(here, *sent, self.at));
                 }
                 (Step::Spike(counter), OpResult::Count(count)) => spike_tally.set(counter, *count),
-                (Step::VerifyCode, OpResult::Gcra(outcome)) => {
-                    reasons.extend(self.active.otp.resend.verify_reason(outcome));
+                (Step::VerifyCode(scope), OpResult::Gcra(outcome)) => {
+                    reasons.extend(self.active.otp.resend.verify_reason(scope, requester, outcome));
                 }
                 _ => incomplete = true,
             }
@@ -256,6 +260,20 @@ impl Plan {
             decision.advice.clone_from(&policy.otp.advice);
         }
         decision
+    }
+}
+
+impl Plan {
+    /// Whether the event is a code verification from the network that
+    /// asked for the code (read before the limits that spare it).
+    fn code_requester(&self, results: &[OpResult]) -> bool {
+        self.steps
+            .iter()
+            .zip(results)
+            .any(|(step, result)| match (*step, result) {
+                (Step::Relay(here), OpResult::Register(sent)) => self.active.relay.is_requester(here, *sent, self.at),
+                _ => false,
+            })
     }
 }
 

@@ -63,14 +63,17 @@ impl Probe {
 #[derive(Debug)]
 pub(crate) struct CompiledRelay {
     settings: Relay,
+    /// Registers are kept: relay scoring or a requester check needs them.
+    track: bool,
     register_seed: u64,
     part_seed: u64,
 }
 
 impl CompiledRelay {
-    pub(super) fn compile(settings: &Relay, keys: &KeyHasher) -> Self {
+    pub(super) fn compile(settings: &Relay, keys: &KeyHasher, requester_needed: bool) -> Self {
         CompiledRelay {
             settings: *settings,
+            track: settings.is_on() || requester_needed,
             register_seed: keys.rule_seed("otp.relay.sender"),
             part_seed: keys.rule_seed("otp.relay.part"),
         }
@@ -121,7 +124,7 @@ impl CompiledRelay {
         opts: &KeyOptions,
     ) -> Option<(Probe, Op)> {
         let verify = matches!(event.kind, EventKind::OtpVerify { .. });
-        let key = self.key(keys, event).filter(|_| verify && self.settings.is_on())?;
+        let key = self.key(keys, event).filter(|_| verify && self.track)?;
         Some((self.probe(keys, event, facts, opts), Op::RegisterGet { key }))
     }
 
@@ -135,7 +138,7 @@ impl CompiledRelay {
     ) -> Option<Op> {
         let event = &outcome.event;
         let sent = matches!(event.kind, EventKind::OtpSend { .. }) && !outcome.is_failure();
-        let key = self.key(keys, event).filter(|_| sent && self.settings.is_on())?;
+        let key = self.key(keys, event).filter(|_| sent && self.track)?;
         let secs = u32::try_from(event.at.as_unix_millis() / 1000).unwrap_or(u32::MAX);
         let probe = self.probe(keys, event, facts, opts);
         Some(Op::RegisterSet {
@@ -145,15 +148,24 @@ impl CompiledRelay {
         })
     }
 
-    /// The reason of a verification from `here`, given the register read.
-    pub(super) fn reason(&self, here: Probe, sent: Option<u128>, at: Timestamp) -> Option<Reason> {
+    /// The client a code went out for, if it went out within the window.
+    fn sender(&self, sent: Option<u128>, at: Timestamp) -> Option<Probe> {
         let sent = sent?;
         let sent_secs = u64::from((sent >> 96) as u32);
         let ago = (at.as_unix_millis() / 1000).saturating_sub(sent_secs);
-        if ago >= u64::from(self.settings.window_minutes) * 60 {
-            return None;
-        }
-        let there = Probe(sent as u64);
+        (ago < u64::from(self.settings.window_minutes) * 60).then_some(Probe(sent as u64))
+    }
+
+    /// Whether a verification from `here` comes from the network that
+    /// asked for the code (both with an IP).
+    pub(super) fn is_requester(&self, here: Probe, sent: Option<u128>, at: Timestamp) -> bool {
+        let there = self.sender(sent, at);
+        there.is_some_and(|there| here.ip().is_some() && here.ip() == there.ip())
+    }
+
+    /// The reason of a verification from `here`, given the register read.
+    pub(super) fn reason(&self, here: Probe, sent: Option<u128>, at: Timestamp) -> Option<Reason> {
+        let there = self.sender(sent, at)?;
         let s = &self.settings;
         let differs = |a: Option<_>, b: Option<_>| a.zip(b).is_some_and(|(a, b)| a != b);
         let fingerprint = match (here.fingerprint(), there.fingerprint()) {

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::facts::Facts;
-use crate::limiter::key::KeyHasher;
+use crate::limiter::key::{KeyHasher, network};
 use crate::limiter::{GcraMode, GcraOutcome, GcraParams};
 use crate::policy::{KeyOptions, Policy, ResendBackoff};
 use crate::store::{BackoffOutcome, Op, StoreKey};
@@ -13,6 +13,25 @@ use crate::{Action, Event, EventKind, Reason, ReasonCode};
 /// Checks of wrong codes refill over a day, so a burnt code's key is
 /// forgotten within one even if no new code is ever sent.
 const CODE_REFILL: Duration = Duration::from_secs(86_400);
+
+/// Which wrong attempts on a code a budget holds.
+///
+/// A code gets `verify_attempts_per_code` wrong attempts from the network
+/// that asked for it, and as many from everywhere else together: strangers
+/// who burn the second budget cannot refuse the owner typing the code on
+/// the client that requested it, and a code still cannot be guessed (twice
+/// the budget at most, until a new send starts both afresh).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum CodeScope {
+    /// Attempts from the verifying client's network.
+    Network,
+    /// Attempts from anywhere.
+    Account,
+}
+
+impl CodeScope {
+    const ALL: [CodeScope; 2] = [CodeScope::Network, CodeScope::Account];
+}
 
 /// The resend and verification part of an installed policy, compiled.
 #[derive(Debug)]
@@ -84,27 +103,48 @@ impl Resend {
         }
     }
 
-    /// The key of the code last sent to this user (and number, if given).
-    fn code_key(&self, keys: &KeyHasher, event: &Event) -> Option<StoreKey> {
+    /// The keys of the code last sent to this user: wrong attempts from
+    /// one network, and from anywhere. A code belongs to the account, not to
+    /// the number: a verification may not carry the number its send did.
+    fn code_key(&self, keys: &KeyHasher, event: &Event, scope: CodeScope, opts: &KeyOptions) -> Option<StoreKey> {
         let user = event.user.as_ref()?;
-        Some(StoreKey(keys.hash_of(self.code_seed, (user, &event.phone))))
+        let hash = match scope {
+            CodeScope::Network => keys.hash_of(self.code_seed, (0u8, user, network(event.ip?, opts))),
+            CodeScope::Account => keys.hash_of(self.code_seed, (1u8, user)),
+        };
+        Some(StoreKey(hash))
     }
 
-    /// The check of an OTP verification against its code's wrong attempts.
-    pub(super) fn verify_op(&self, keys: &KeyHasher, event: &Event) -> Option<Op> {
-        let EventKind::OtpVerify { .. } = event.kind else {
-            return None;
-        };
-        Some(Op::Gcra {
-            key: self.code_key(keys, event)?,
-            params: self.code?,
-            mode: GcraMode::Peek,
+    /// The checks of an OTP verification against its code's wrong attempts:
+    /// the attempts from this network, and from anywhere. Which one holds is
+    /// decided with the code's requester in mind ([`CodeScope`]).
+    pub(super) fn verify_ops<'a>(
+        &'a self,
+        keys: &'a KeyHasher,
+        event: &'a Event,
+        opts: &'a KeyOptions,
+    ) -> impl Iterator<Item = (CodeScope, Op)> + 'a {
+        let verify = matches!(event.kind, EventKind::OtpVerify { .. });
+        let params = self.code.filter(|_| verify);
+        CodeScope::ALL.into_iter().filter_map(move |scope| {
+            let op = Op::Gcra {
+                key: self.code_key(keys, event, scope, opts)?,
+                params: params?,
+                mode: GcraMode::Peek,
+            };
+            Some((scope, op))
         })
     }
 
-    /// What an outcome teaches: a wrong code spends an attempt; a right
-    /// code ends the resend streaks and the code; a new code sent resets
-    /// the attempts.
+    /// Whether wrong codes are counted at all: verifications then need to
+    /// know the client a code went out for.
+    pub(super) fn counts_codes(&self) -> bool {
+        self.code.is_some()
+    }
+
+    /// What an outcome teaches: a wrong code spends an attempt from its
+    /// network and from anywhere; a right code ends the resend streaks and
+    /// the code; a new code sent starts a fresh budget.
     pub(super) fn record_ops(
         &self,
         keys: &KeyHasher,
@@ -114,10 +154,12 @@ impl Resend {
         opts: &KeyOptions,
         mut push: impl FnMut(Op),
     ) {
-        let code = self.code.zip(self.code_key(keys, event));
+        let codes = CodeScope::ALL
+            .into_iter()
+            .filter_map(|scope| self.code.zip(self.code_key(keys, event, scope, opts)));
         match (event.kind, failed) {
             (EventKind::OtpVerify { .. }, true) => {
-                if let Some((params, key)) = code {
+                for (params, key) in codes {
                     push(Op::Gcra {
                         key,
                         params,
@@ -126,20 +168,14 @@ impl Resend {
                 }
             }
             (EventKind::OtpVerify { .. }, false) => {
-                if let Some((_, key)) = code {
-                    push(Op::Reset { key });
-                }
+                codes.for_each(|(_, key)| push(Op::Reset { key }));
                 for b in &self.backoffs {
                     if let Some(key) = keys.key(b.seed, &b.spec.key, event, facts, opts) {
                         push(Op::Reset { key });
                     }
                 }
             }
-            (EventKind::OtpSend { .. }, false) => {
-                if let Some((_, key)) = code {
-                    push(Op::Reset { key });
-                }
-            }
+            (EventKind::OtpSend { .. }, false) => codes.for_each(|(_, key)| push(Op::Reset { key })),
             _ => {}
         }
     }
@@ -156,9 +192,20 @@ impl Resend {
         Some(r)
     }
 
-    pub(super) fn verify_reason(&self, outcome: &GcraOutcome) -> Option<Reason> {
-        let attempts = self.code.filter(|_| !outcome.allowed)?.burst;
-        let detail = format!("{attempts} wrong codes for the code last sent; a new code is needed");
+    /// The reason a code's attempts refuse, if they do: from the code's
+    /// requester only its own network's attempts count, from anyone else
+    /// only everyone's.
+    pub(super) fn verify_reason(&self, scope: CodeScope, requester: bool, outcome: &GcraOutcome) -> Option<Reason> {
+        let holds = match scope {
+            CodeScope::Network => requester,
+            CodeScope::Account => !requester,
+        };
+        let attempts = self.code.filter(|_| holds && !outcome.allowed)?.burst;
+        let whose = match scope {
+            CodeScope::Network => "from this network",
+            CodeScope::Account => "from clients other than the one that asked for it",
+        };
+        let detail = format!("{attempts} wrong codes {whose} for the code last sent; a new code is needed");
         let mut r = Reason::new(ReasonCode::OtpVerifyAttempts, detail);
         r.action = Some(Action::Deny);
         Some(r)

@@ -6,66 +6,181 @@ use std::str::FromStr;
 use super::{Country, FieldError};
 use crate::phone::PhoneError;
 
-macro_rules! opaque_id {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(Box<str>);
+use icu_casemap::CaseMapperBorrowed;
+use icu_normalizer::ComposingNormalizerBorrowed;
 
-        impl $name {
-            /// Wraps an identifier. Any string is accepted: it is only ever hashed
-            /// and compared, never interpreted.
-            pub fn new(id: impl Into<String>) -> Self {
-                $name(id.into().into_boxed_str())
-            }
-
-            /// The identifier as given.
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl From<&str> for $name {
-            fn from(s: &str) -> Self {
-                $name::new(s)
-            }
-        }
-
-        impl From<String> for $name {
-            fn from(s: String) -> Self {
-                $name::new(s)
-            }
-        }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.debug_tuple(stringify!($name)).field(&self.0).finish()
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-    };
+/// The account an event concerns: a username, email or internal user id.
+///
+/// Keys use a canonical form, so that `Alice`, `ALICE` and `ａｌｉｃｅ`
+/// (fullwidth) share one set of counters instead of multiplying every
+/// per-account limit: [`UserId::new`] applies Unicode NFKC, then Unicode
+/// case folding, then NFKC again (the recipe of `NFKC_Casefold` without
+/// its removal of default-ignorable characters). A service whose usernames
+/// are case-sensitive builds ids with [`UserId::exact`] instead. Display and
+/// [`as_str`](UserId::as_str) keep what the host passed; equality and
+/// hashing use the key form. `Debug` masks the id (first character only),
+/// so events can be logged.
+///
+/// ```
+/// use tollgate::UserId;
+///
+/// let user = UserId::from("Alice");
+/// assert_eq!(user.as_str(), "Alice");
+/// assert_eq!(user.canonical(), "alice");
+/// assert_eq!(user, UserId::from("ＡＬＩＣＥ"));
+/// assert_ne!(UserId::exact("Alice"), UserId::exact("alice"));
+/// assert_eq!(format!("{user:?}"), "UserId(A***)");
+/// ```
+#[derive(Clone)]
+pub struct UserId {
+    given: Box<str>,
+    /// The key form, when it differs from `given`.
+    key: Option<Box<str>>,
 }
 
-opaque_id!(
-    /// The account an event concerns: a username, email or internal user id.
-    ///
-    /// ```
-    /// let user = tollgate::UserId::from("alice");
-    /// assert_eq!(user.as_str(), "alice");
-    /// ```
-    UserId
-);
+impl UserId {
+    /// An id whose keys use its canonical form (NFKC and case folding).
+    pub fn new(id: impl Into<String>) -> Self {
+        let given = id.into().into_boxed_str();
+        let key = canonical(&given).filter(|k| **k != *given);
+        UserId { given, key }
+    }
 
-opaque_id!(
-    /// A device identifier the service already tracks (a long-lived cookie,
-    /// an app installation id).
-    DeviceId
-);
+    /// An id keyed exactly as given: for services whose usernames are
+    /// case-sensitive (`Alice` and `alice` are two accounts).
+    pub fn exact(id: impl Into<String>) -> Self {
+        UserId {
+            given: id.into().into_boxed_str(),
+            key: None,
+        }
+    }
+
+    /// The identifier as given.
+    pub fn as_str(&self) -> &str {
+        &self.given
+    }
+
+    /// The form keys are made of: canonical for [`UserId::new`], as given
+    /// for [`UserId::exact`].
+    pub fn canonical(&self) -> &str {
+        self.key.as_deref().unwrap_or(&self.given)
+    }
+}
+
+/// NFKC, case folding and NFKC again; `None` when `id` is its own form.
+fn canonical(id: &str) -> Option<Box<str>> {
+    if id.is_ascii() {
+        // ASCII is NFKC already, and folds to its lower case.
+        return id
+            .bytes()
+            .any(|b| b.is_ascii_uppercase())
+            .then(|| id.to_ascii_lowercase().into());
+    }
+    let nfkc = ComposingNormalizerBorrowed::new_nfkc();
+    let composed = nfkc.normalize(id);
+    let folded = CaseMapperBorrowed::new().fold_string(&composed);
+    Some(nfkc.normalize(&folded).into_owned().into_boxed_str())
+}
+
+impl PartialEq for UserId {
+    fn eq(&self, other: &Self) -> bool {
+        self.canonical() == other.canonical()
+    }
+}
+
+impl Eq for UserId {}
+
+impl std::hash::Hash for UserId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.canonical().hash(state);
+    }
+}
+
+impl PartialOrd for UserId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for UserId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.canonical().cmp(other.canonical())
+    }
+}
+
+impl From<&str> for UserId {
+    fn from(s: &str) -> Self {
+        UserId::new(s)
+    }
+}
+
+impl From<String> for UserId {
+    fn from(s: String) -> Self {
+        UserId::new(s)
+    }
+}
+
+impl fmt::Debug for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let first = self.given.chars().next().map(String::from).unwrap_or_default();
+        write!(f, "UserId({first}***)")
+    }
+}
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.given)
+    }
+}
+
+/// A device identifier the service already tracks (a long-lived cookie,
+/// an app installation id). Such ids are often bearer secrets: `Debug`
+/// prints none of it.
+///
+/// ```
+/// let device = tollgate::DeviceId::from("d-8f14e45fceea167a");
+/// assert_eq!(device.as_str(), "d-8f14e45fceea167a");
+/// assert_eq!(format!("{device:?}"), "DeviceId(***)");
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DeviceId(Box<str>);
+
+impl DeviceId {
+    /// Wraps an identifier. Any string is accepted: it is only ever hashed
+    /// and compared, never interpreted.
+    pub fn new(id: impl Into<String>) -> Self {
+        DeviceId(id.into().into_boxed_str())
+    }
+
+    /// The identifier as given.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for DeviceId {
+    fn from(s: &str) -> Self {
+        DeviceId::new(s)
+    }
+}
+
+impl From<String> for DeviceId {
+    fn from(s: String) -> Self {
+        DeviceId::new(s)
+    }
+}
+
+impl fmt::Debug for DeviceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DeviceId(***)")
+    }
+}
+
+impl fmt::Display for DeviceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// A phone number in E.164 form: `+`, a country calling code and the
 /// subscriber number, 6 to 15 digits in all, not starting with `0` (the
@@ -174,6 +289,37 @@ impl fmt::Debug for E164 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn user_ids_share_a_key_across_case_and_width() {
+        let alice = UserId::from("alice");
+        for same in ["Alice", "ALICE", "ａｌｉｃｅ", "ＡＬＩＣＥ", "alice"] {
+            assert_eq!(UserId::from(same), alice, "{same}");
+            assert_eq!(UserId::from(same).canonical(), "alice", "{same}");
+        }
+        assert_eq!(UserId::from("Straße").canonical(), "strasse");
+        assert_eq!(UserId::from("ΣΊΣΥΦΟΣ"), UserId::from("σίσυφος"));
+        assert_eq!(UserId::from("ﬁle").canonical(), "file");
+        assert_ne!(UserId::from("alice"), UserId::from("alice2"));
+        assert_eq!(UserId::from("Alice").as_str(), "Alice");
+        assert_eq!(UserId::from("Alice").to_string(), "Alice");
+    }
+
+    #[test]
+    fn exact_user_ids_keep_case() {
+        assert_ne!(UserId::exact("Alice"), UserId::exact("alice"));
+        assert_eq!(UserId::exact("Alice").canonical(), "Alice");
+        assert_eq!(UserId::exact("alice"), UserId::from("ALICE"));
+    }
+
+    #[test]
+    fn ids_are_masked_in_debug() {
+        let user = UserId::from("alice@example.com");
+        assert_eq!(format!("{user:?}"), "UserId(a***)");
+        assert_eq!(format!("{:?}", UserId::from("")), "UserId(***)");
+        let device = DeviceId::from("secret-cookie-value");
+        assert!(!format!("{device:?}").contains("secret"));
+    }
 
     #[test]
     fn phone_is_masked_in_debug_and_display() {

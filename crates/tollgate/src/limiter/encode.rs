@@ -134,10 +134,17 @@ macro_rules! as_text {
     };
 }
 
+/// Keys hold the account's canonical form, so every spelling of one
+/// account shares its counters.
+impl KeyPart for UserId {
+    fn encode<K: KeySink>(&self, out: &mut K) {
+        self.canonical().encode(out);
+    }
+}
+
 as_text!(
     EventType,
     Channel,
-    UserId,
     DeviceId,
     Country,
     Ja4,

@@ -197,7 +197,12 @@ mod tests {
         let net = |ip: &str| network(ip.parse().unwrap(), &opts).to_string();
         assert_eq!(net("203.0.113.77"), "203.0.113.0");
         assert_eq!(net("::ffff:203.0.113.77"), "203.0.113.0");
-        assert_eq!(net("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::");
+        // Networks group by /48 (one customer), hosts by /64.
+        assert_eq!(net("2001:db8:1:2:aaaa::1"), "2001:db8:1::");
+        assert_eq!(
+            masked("2001:db8:1:2:aaaa::1".parse().unwrap(), 32, opts.ipv6_host_prefix).to_string(),
+            "2001:db8:1:2::"
+        );
         let all = KeyOptions {
             ipv4_prefix: 32,
             ipv6_prefix: 128,

@@ -168,7 +168,7 @@ pub struct Observation<'a> {
     /// Everything that fired (codes, rules, points, details for operators).
     pub reasons: &'a [Reason],
     /// The client address masked to the policy's `ip_prefix` length
-    /// (`keys.ipv4_prefix`, `keys.ipv6_prefix`: /24 and /64 by default).
+    /// (`keys.ipv4_prefix`, `keys.ipv6_prefix`: /24 and /48 by default).
     pub ip_prefix: Option<IpNet>,
     /// The user, as a keyed hash.
     pub user: Option<UserHash>,

@@ -106,17 +106,45 @@ fn default_limits() -> Vec<LimitRule> {
         .counting_failures(false)
         .on_exceed(OnExceed::Challenge),
         rule("signup-ip-prefix", Signup, &[IpPrefix], rate(20, HOUR), 20),
-        rule("otp-send-phone", OtpSend, &[Phone], rate(5, HOUR), 5),
+        // Per number and per account, budgets are kept per client network and
+        // refuse; across networks a ceiling steps up instead. A stranger who
+        // knows a number or a username then spends their own budget, not the
+        // owner's, and a bot rotating networks still meets the ceiling's
+        // challenge (a challenged send sends nothing). See docs/security.md.
+        rule("otp-send-phone", OtpSend, &[Phone, IpPrefix], rate(5, HOUR), 5),
+        rule("otp-send-phone-ceiling", OtpSend, &[Phone], rate(5, HOUR), 5).on_exceed(OnExceed::Challenge),
         // Even when a verified code ends the resend backoff.
-        rule("otp-send-phone-gap", OtpSend, &[Phone], rate(1, 30), 1),
-        rule("otp-send-user", OtpSend, &[User], rate(10, HOUR), 10),
+        rule("otp-send-phone-gap", OtpSend, &[Phone, IpPrefix], rate(1, 30), 1),
+        rule("otp-send-user", OtpSend, &[User, IpPrefix], rate(10, HOUR), 10),
+        rule("otp-send-user-ceiling", OtpSend, &[User], rate(10, HOUR), 10).on_exceed(OnExceed::Challenge),
         rule("otp-send-ip", OtpSend, &[Ip], rate(20, HOUR), 20),
         rule("otp-send-phone-prefix", OtpSend, &[PhonePrefix], rate(20, HOUR), 20).channels(&[
             Channel::Sms,
             Channel::Voice,
             Channel::Whatsapp,
         ]),
-        rule("otp-verify-failures-user", OtpVerify, &[User], rate(5, 15 * MIN), 5).counting_failures(true),
+        rule(
+            "otp-verify-failures-user",
+            OtpVerify,
+            &[User, IpPrefix],
+            rate(5, 15 * MIN),
+            5,
+        )
+        .counting_failures(true),
+        // Bounds guessing across codes from rotating networks (a right code
+        // does not refill it); the client that asked for the code is
+        // spared, so strangers' wrong codes cannot keep the owner from
+        // entering theirs.
+        rule(
+            "otp-verify-failures-user-ceiling",
+            OtpVerify,
+            &[User],
+            rate(10, HOUR),
+            10,
+        )
+        .counting_failures(false)
+        .on_exceed(OnExceed::Challenge)
+        .except_code_requester(true),
         rule("credential-change-user", CredentialChange, &[User], rate(5, HOUR), 5).on_exceed(OnExceed::Challenge),
     ]
 }
@@ -149,12 +177,14 @@ pub(super) fn destination_rules() -> Vec<DestinationRule> {
     ]
 }
 
-/// Codes to one number or one account come ever slower: a person waits a
-/// minute for a late SMS, a pumping script hits a wall.
+/// Codes to one number or one account from one network come ever slower: a
+/// person waits a minute for a late SMS, a pumping script hits a wall.
+/// Keyed with the network so that a stranger's sends do not make the
+/// owner wait; the account-wide ceilings bound sends across networks.
 pub(super) fn resend_backoffs() -> Vec<ResendBackoff> {
     vec![
-        ResendBackoff::new("resend-phone", &[Dimension::Phone]),
-        ResendBackoff::new("resend-user", &[Dimension::User]),
+        ResendBackoff::new("resend-phone", &[Dimension::Phone, Dimension::IpPrefix]),
+        ResendBackoff::new("resend-user", &[Dimension::User, Dimension::IpPrefix]),
     ]
 }
 

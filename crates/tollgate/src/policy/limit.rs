@@ -26,7 +26,7 @@ pub enum Dimension {
     /// The client IP address.
     Ip,
     /// The client's network: the IP masked to the policy's prefix lengths
-    /// (`/24` for IPv4 and `/64` for IPv6 by default).
+    /// (`/24` for IPv4 and `/48` for IPv6 by default).
     IpPrefix,
     /// The autonomous system.
     Asn,
@@ -180,6 +180,14 @@ pub struct LimitRule {
     /// Report what the rule would do without enforcing it.
     #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "std::ops::Not::not"))]
     pub monitor: bool,
+    /// For `otp_verify` rules: the client the code went out for (the
+    /// network that asked for it, in the last `otp.relay.window_minutes`)
+    /// is not held by this rule. An account-wide limit on wrong codes then
+    /// cannot be used by a stranger to lock the owner out of the code the
+    /// owner asked for; the owner's own network is bounded by a rule keyed
+    /// on the account and `ip_prefix`. See `docs/security.md`.
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "std::ops::Not::not"))]
+    pub except_code_requester: bool,
 }
 
 #[cfg(feature = "serde")]
@@ -202,6 +210,7 @@ impl LimitRule {
             reset_on_success: false,
             on_exceed: OnExceed::Throttle,
             monitor: false,
+            except_code_requester: false,
         }
     }
 
@@ -231,6 +240,14 @@ impl LimitRule {
     #[must_use]
     pub fn monitor(mut self, monitor: bool) -> Self {
         self.monitor = monitor;
+        self
+    }
+
+    /// Spares the client a code being verified went out for (see
+    /// [`except_code_requester`](LimitRule::except_code_requester)).
+    #[must_use]
+    pub fn except_code_requester(mut self, except: bool) -> Self {
+        self.except_code_requester = except;
         self
     }
 }

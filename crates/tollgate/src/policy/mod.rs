@@ -139,8 +139,10 @@ pub struct KeyOptions {
     pub ipv6_host_prefix: u8,
     /// Prefix length for `ip_prefix` on IPv4 (default 24).
     pub ipv4_prefix: u8,
-    /// Prefix length for `ip_prefix` on IPv6 (default 64: one customer's
-    /// allocation, since a single host can rotate through a whole /64).
+    /// Prefix length for `ip_prefix` on IPv6 (default 48). A host rotates
+    /// through its /64 (`ipv6_host_prefix`), and one customer or one cloud
+    /// tenant routinely holds a /56 or a /48: 65,536 /64s. Grouping network
+    /// rules by /64 would group nothing an attacker cannot leave for free.
     pub ipv6_prefix: u8,
     /// Digits removed from the end of a phone number for `phone_prefix`
     /// (default 3: blocks of 1000 numbers).
@@ -152,7 +154,7 @@ impl Default for KeyOptions {
         KeyOptions {
             ipv6_host_prefix: 64,
             ipv4_prefix: 24,
-            ipv6_prefix: 64,
+            ipv6_prefix: 48,
             phone_prefix_drop: 3,
         }
     }

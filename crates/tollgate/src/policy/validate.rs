@@ -223,6 +223,12 @@ fn limit(r: &LimitRule) -> Result<(), (&'static str, String)> {
     if r.reset_on_success && r.counts != Counts::Failures {
         return Err(("reset_on_success", "only applies when counts = \"failures\"".into()));
     }
+    if r.except_code_requester && r.events != [EventType::OtpVerify] {
+        return Err((
+            "except_code_requester",
+            "only applies to rules on otp_verify alone".into(),
+        ));
+    }
     if let OnExceed::Score(points) = r.on_exceed {
         if !(1..=100).contains(&points) {
             return Err(("on_exceed", "score must be 1 to 100 points".into()));
