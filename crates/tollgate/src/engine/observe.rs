@@ -98,7 +98,9 @@ impl<S> Engine<S> {
     /// `user` as the keyed hash observations carry ([`Observation::user`]),
     /// for the service's own logs: a line that shows this hash instead of
     /// the username can be matched with tollgate's observations of the
-    /// same account, and the username cannot be read back from it.
+    /// same account, and the username cannot be read back from it. Like
+    /// the account's counters, it hashes the canonical form
+    /// ([`UserId::canonical`]): every spelling of one account gives one hash.
     ///
     /// The hash is keyed with the engine's key secret: engines built with
     /// the same secret (instances sharing a store) give the same hash; an
@@ -202,6 +204,11 @@ mod tests {
         assert_eq!(*seen.0.lock().unwrap(), [Some(engine.user_hash(&alice))]);
 
         assert_ne!(engine.user_hash(&alice), engine.user_hash(&UserId::from("bob")));
+        assert_eq!(
+            engine.user_hash(&alice),
+            engine.user_hash(&UserId::from("ALICE")),
+            "one account, one hash, however it is spelt (as its counters)"
+        );
         assert_eq!(
             engine.user_hash(&alice),
             self::engine([7; 16]).user_hash(&alice),
