@@ -25,7 +25,7 @@ use tollgate::store::AsyncStore;
 use tollgate::{Channel, CredentialKind, E164, Engine, EventKind};
 use tollgate_axum::{Guard, Refusal, RequestContext};
 
-use crate::demo::{self, OtpCodes, Users, mask_email};
+use crate::demo::{self, OtpCodes, Users};
 
 /// The service's in-memory state.
 #[derive(Debug)]
@@ -157,18 +157,14 @@ async fn otp_send<S: AsyncStore + 'static>(
     };
     let admitted = guard
         .evaluate_async(EventKind::OtpSend { channel }, |e| {
-            e.with_user(body.username.as_str()).with_phone(phone)
+            demo::otp_event(e, &body.username, Some(phone))
         })
         .await?;
     // Unknown users get the same 202; nothing is sent to them.
     if state.users.exists(&body.username) {
-        state.otp.sent(&body.username);
-        tracing::info!(
-            user = %body.username,
-            phone = %phone, // E164 displays masked
-            channel = channel.as_str(),
-            "demo: one-time code \"sent\" (nothing is really sent)"
-        );
+        state.otp.sent(&body.username, phone);
+        let user = demo::logged_user(guard.tollgate().engine(), &body.username);
+        demo::log_code_sent(user, &phone, channel);
     }
     // Recorded as sent for unknown users too: the service answered "sent",
     // and limits that count sends (resend backoff, caps, spend) must not
@@ -192,9 +188,12 @@ async fn otp_verify<S: AsyncStore + 'static>(
     let Ok(Json(body)) = body else {
         return Ok(invalid_request());
     };
+    // The number the pending code went to, as the send named it: both
+    // events then name the same code.
+    let phone = state.otp.phone_of(&body.username);
     let admitted = guard
         .evaluate_async(EventKind::OtpVerify { channel: None }, |e| {
-            e.with_user(body.username.as_str())
+            demo::otp_event(e, &body.username, phone)
         })
         .await?;
     if state.otp.verify(&body.username, &body.code) {
@@ -243,7 +242,8 @@ async fn change_email<S: AsyncStore + 'static>(
     // A demo without sessions: a real service changes the email of the
     // authenticated account only. Unknown users get the same 200.
     if state.users.exists(&body.username) {
-        tracing::info!(user = %body.username, email = %mask_email(&body.email), "demo: email changed");
+        let user = demo::logged_user(guard.tollgate().engine(), &body.username);
+        demo::log_email_changed(user, &body.email);
         if let Ok(mut emails) = state.emails.lock() {
             emails.insert(body.username.clone(), body.email.clone());
         }

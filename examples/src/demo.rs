@@ -2,19 +2,22 @@
 //! users, demo one-time codes, masking, and building the engine (over the
 //! in-process store here, over Redis in [`crate::store`]).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::error::Error;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use tollgate::Engine;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 use tollgate::geo::{GeoDb, GeoSet};
 use tollgate::limiter::KeySecret;
 use tollgate::net::TrustedProxies;
+use tollgate::observe::UserHash;
 use tollgate::policy::Policy;
 use tollgate::store::{AsyncStore, MemoryStore};
+use tollgate::{Channel, E164, Engine, Event, UserId};
 use tollgate_axum::RequestContext;
 
 use crate::store::{RedisUrl, SecretArg};
@@ -100,16 +103,33 @@ pub fn whoami(cx: &RequestContext) -> serde_json::Value {
     })
 }
 
-/// Usernames and passwords, in memory only. `Debug` never shows passwords.
+/// A password as the demo keeps it: SHA-256 of a fixed domain prefix and
+/// the password. Not a password hash (a real service stores Argon2id,
+/// scrypt or bcrypt hashes, salted per user, and never sees plaintext
+/// passwords at rest); here it gives every comparison the same length and
+/// the same work, whatever the password typed.
+type PasswordDigest = [u8; 32];
+
+fn password_digest(password: &str) -> PasswordDigest {
+    Sha256::new_with_prefix(b"tollgate-demo-password\0")
+        .chain_update(password.as_bytes())
+        .finalize()
+        .into()
+}
+
+/// Usernames and digests of their passwords, in memory only (the plaintext
+/// passwords are dropped once digested). `Debug` never shows either.
 #[derive(Clone)]
 pub struct Users {
-    passwords: HashMap<String, String>,
+    digests: HashMap<String, PasswordDigest>,
+    /// What an unknown user's password is checked against.
+    dummy: PasswordDigest,
 }
 
 impl fmt::Debug for Users {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Users")
-            .field("count", &self.passwords.len())
+            .field("count", &self.digests.len())
             .finish_non_exhaustive()
     }
 }
@@ -123,81 +143,125 @@ impl Users {
     /// Users from `(username, password)` pairs.
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         Users {
-            passwords: pairs.into_iter().map(|(u, p)| (u.to_owned(), p.to_owned())).collect(),
+            digests: pairs
+                .into_iter()
+                .map(|(u, p)| (u.to_owned(), password_digest(p)))
+                .collect(),
+            dummy: password_digest("dummy password of users that do not exist"),
         }
     }
 
     /// Users from JSON `{"username": "password", ...}`.
     pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
-        Ok(Users {
-            passwords: serde_json::from_str(text)?,
-        })
+        let passwords: HashMap<String, String> = serde_json::from_str(text)?;
+        Ok(Users::from_pairs(
+            passwords.iter().map(|(u, p)| (u.as_str(), p.as_str())),
+        ))
     }
 
     /// How many users there are.
     pub fn len(&self) -> usize {
-        self.passwords.len()
+        self.digests.len()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.passwords.is_empty()
+        self.digests.is_empty()
     }
 
     /// Whether `username` exists (for the service's own bookkeeping; never
     /// told to the client).
     pub fn exists(&self, username: &str) -> bool {
-        self.passwords.contains_key(username)
+        self.digests.contains_key(username)
     }
 
-    /// Whether `password` is `username`'s. An unknown user is compared
-    /// against a dummy password, so both cases take about the same time.
+    /// Whether `password` is `username`'s. An unknown user costs what a
+    /// known user's wrong password costs: the password is digested and
+    /// compared in constant time with a dummy digest of the same length,
+    /// so the time taken does not tell whether the username exists.
     pub fn check(&self, username: &str, password: &str) -> bool {
-        const DUMMY: &str = "dummy-password-for-unknown-users";
-        match self.passwords.get(username) {
-            Some(stored) => constant_time_eq(stored.as_bytes(), password.as_bytes()),
-            None => {
-                let _ = constant_time_eq(DUMMY.as_bytes(), password.as_bytes());
-                false
-            }
-        }
+        let stored = self.digests.get(username);
+        let matches = password_matches(stored.unwrap_or(&self.dummy), password);
+        stored.is_some() && matches
     }
 }
 
-/// Compares two byte strings in time depending only on the longer length.
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    let mut diff = u8::from(a.len() != b.len());
-    for i in 0..a.len().max(b.len()) {
-        let x = a.get(i).copied().unwrap_or(0);
-        let y = b.get(i).copied().unwrap_or(0);
-        diff |= std::hint::black_box(x ^ y);
-    }
-    diff == 0
+/// The one password comparison, for known and unknown users alike:
+/// SHA-256 of the password, compared with `expected` in constant time.
+fn password_matches(expected: &PasswordDigest, password: &str) -> bool {
+    #[cfg(test)]
+    tests::PASSWORD_CHECKS.with(|n| n.set(n.get() + 1));
+    expected.ct_eq(&password_digest(password)).into()
 }
 
 /// Pending one-time codes: a user who was "sent" a code may verify
-/// [`DEMO_OTP_CODE`] once.
+/// [`DEMO_OTP_CODE`] once. Each pending code remembers the number it was
+/// sent to, so a verification can name it as the send did.
 #[derive(Debug, Default)]
 pub struct OtpCodes {
-    pending: Mutex<HashSet<String>>,
+    pending: Mutex<HashMap<String, E164>>,
 }
 
 impl OtpCodes {
-    /// Records that a code was sent to `username`.
-    pub fn sent(&self, username: &str) {
+    /// Records that a code was sent to `username` at `phone` (replacing
+    /// any code pending for them).
+    pub fn sent(&self, username: &str, phone: E164) {
         if let Ok(mut pending) = self.pending.lock() {
-            pending.insert(username.to_owned());
+            pending.insert(username.to_owned(), phone);
         }
     }
 
+    /// The number `username`'s pending code was sent to, if a code is pending.
+    pub fn phone_of(&self, username: &str) -> Option<E164> {
+        self.pending.lock().ok()?.get(username).copied()
+    }
+
     /// Whether `code` is right for `username`; a right code is used up.
+    /// The comparison takes the same time for every code of the same length.
     pub fn verify(&self, username: &str, code: &str) -> bool {
-        let right = constant_time_eq(DEMO_OTP_CODE.as_bytes(), code.as_bytes());
+        let right: bool = DEMO_OTP_CODE.as_bytes().ct_eq(code.as_bytes()).into();
         match self.pending.lock() {
-            Ok(mut pending) => right && pending.remove(username),
+            Ok(mut pending) => right && pending.remove(username).is_some(),
             Err(_) => false,
         }
     }
+}
+
+/// The event of an OTP send or verification, as both services build it:
+/// the request's context, the user, and the phone number when the service
+/// knows it (the number of a send; for a verification, the number the
+/// pending code went to). Sends and verifications of one code then name
+/// the same account and number.
+pub fn otp_event(event: Event, username: &str, phone: Option<E164>) -> Event {
+    let event = event.with_user(username);
+    match phone {
+        Some(phone) => event.with_phone(phone),
+        None => event,
+    }
+}
+
+/// A username as the example services log it: tollgate's keyed hash of it,
+/// the hash [`Observation::user`](tollgate::observe::Observation::user)
+/// carries, never the name itself.
+pub fn logged_user<S>(engine: &Engine<S>, username: &str) -> UserHash {
+    engine.user_hash(&UserId::from(username))
+}
+
+/// The log line of a code "sent": the user as its keyed hash, the number
+/// masked (as [`E164`] displays it), never the code.
+pub fn log_code_sent(user: UserHash, phone: &E164, channel: Channel) {
+    tracing::info!(
+        %user,
+        phone = %phone,
+        channel = channel.as_str(),
+        "demo: one-time code \"sent\" (nothing is really sent)"
+    );
+}
+
+/// The log line of an email change: the user as its keyed hash, the
+/// address masked.
+pub fn log_email_changed(user: UserHash, email: &str) {
+    tracing::info!(%user, email = %mask_email(email), "demo: email changed");
 }
 
 /// An email address for logs: first character and domain kept (`a***@example.com`).
@@ -300,15 +364,46 @@ pub fn load_on<S: AsyncStore>(
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::cell::Cell;
+    use std::io;
+
     use super::*;
-    use tollgate::E164;
+    use tollgate::policy::Policy;
+
+    thread_local! {
+        /// How many times [`password_matches`] ran on this thread.
+        pub(super) static PASSWORD_CHECKS: Cell<u32> = const { Cell::new(0) };
+    }
+
+    /// The password comparisons `f` makes on this thread.
+    fn password_checks(f: impl FnOnce() -> bool) -> (bool, u32) {
+        let before = PASSWORD_CHECKS.with(Cell::get);
+        let result = f();
+        (result, PASSWORD_CHECKS.with(Cell::get) - before)
+    }
 
     #[test]
     fn masks() {
         // Phone numbers log through E164's own Display, which masks them.
-        let phone: E164 = "+447700900123".parse().unwrap_or_else(|_| unreachable!());
+        let phone: E164 = "+447700900123".parse().unwrap();
         assert_eq!(phone.to_string(), "+44********23");
         assert_eq!(mask_email("alice@example.com"), "a***@example.com");
+    }
+
+    #[test]
+    fn unknown_users_cost_the_same_password_check_as_a_wrong_password() {
+        let users = Users::demo();
+        assert_eq!(password_checks(|| users.check("alice", "correct-horse")), (true, 1));
+        assert_eq!(password_checks(|| users.check("alice", "wrong")), (false, 1));
+        assert_eq!(password_checks(|| users.check("mallory", "wrong")), (false, 1));
+        assert_eq!(password_checks(|| users.check("mallory", "correct-horse")), (false, 1));
+        assert_eq!(
+            password_checks(|| users.check("mallory", "dummy password of users that do not exist")),
+            (false, 1),
+            "the dummy digest lets nobody in"
+        );
     }
 
     #[test]
@@ -316,13 +411,77 @@ mod tests {
         let users = Users::demo();
         assert!(users.check("alice", "correct-horse"));
         assert!(!users.check("alice", "correct-hors"));
-        assert!(!users.check("mallory", "correct-horse"));
+        assert!(!users.check("alice", ""));
+        assert!(!users.check("bob", "correct-horse"));
         assert!(!format!("{users:?}").contains("horse"));
+        let from_json = Users::from_json(r#"{"dave": "pw"}"#).unwrap();
+        assert!(from_json.check("dave", "pw") && !from_json.check("dave", "PW"));
+
         let codes = OtpCodes::default();
+        let phone: E164 = "+447700900123".parse().unwrap();
         assert!(!codes.verify("alice", DEMO_OTP_CODE), "nothing sent yet");
-        codes.sent("alice");
+        assert_eq!(codes.phone_of("alice"), None);
+        codes.sent("alice", phone);
+        assert_eq!(codes.phone_of("alice"), Some(phone));
         assert!(!codes.verify("alice", "000000"));
+        assert!(!codes.verify("alice", "1234567"));
         assert!(codes.verify("alice", DEMO_OTP_CODE));
         assert!(!codes.verify("alice", DEMO_OTP_CODE), "used up");
+        assert_eq!(codes.phone_of("alice"), None);
+    }
+
+    #[test]
+    fn otp_events_carry_the_number_when_known() {
+        let base = || {
+            Event::new(
+                tollgate::EventKind::OtpVerify { channel: None },
+                tollgate::Timestamp::EPOCH,
+            )
+        };
+        let phone: E164 = "+447700900123".parse().unwrap();
+        let known = otp_event(base(), "alice", Some(phone));
+        assert_eq!(known.user, Some(UserId::from("alice")));
+        assert_eq!(known.phone, Some(phone));
+        assert_eq!(otp_event(base(), "alice", None).phone, None);
+    }
+
+    /// A log sink the test reads back.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn log_lines_name_users_by_their_keyed_hash_only() {
+        let engine = Engine::new(Policy::default()).unwrap();
+        let captured = Captured::default();
+        let sink = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || sink.clone())
+            .with_ansi(false)
+            .without_time()
+            .finish();
+        let user = logged_user(&engine, "alice");
+        let phone: E164 = "+447700900123".parse().unwrap();
+        tracing::subscriber::with_default(subscriber, || {
+            log_code_sent(user, &phone, Channel::Sms);
+            log_email_changed(user, "alice@example.com");
+        });
+        let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(user, engine.user_hash(&UserId::from("alice")));
+        assert_eq!(logs.matches(&format!("user={user}")).count(), 2, "{logs}");
+        assert!(logs.contains("phone=+44********23"), "{logs}");
+        assert!(logs.contains("email=a***@example.com"), "{logs}");
+        for clear in ["alice", "7700900123", DEMO_OTP_CODE] {
+            assert!(!logs.contains(clear), "{clear} in {logs}");
+        }
     }
 }

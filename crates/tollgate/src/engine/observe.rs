@@ -28,7 +28,7 @@ use crate::limiter::key::{KeyHasher, network};
 use crate::net::IpNet;
 use crate::observe::{MaskedPhone, Observation, ObserveWhen, Observer, UserHash};
 use crate::policy::KeyOptions;
-use crate::{Decision, Event, EventType, Timestamp};
+use crate::{Decision, Event, EventType, Timestamp, UserId};
 
 /// An observer and when it is called.
 #[derive(Debug)]
@@ -65,10 +65,7 @@ impl Subject {
         Subject {
             channel: event.kind.channel(),
             ip_prefix,
-            user: event
-                .user
-                .as_ref()
-                .map(|u| UserHash(keys.hash_of(keys.rule_seed("observe.user"), u))),
+            user: event.user.as_ref().map(|u| user_hash(keys, u)),
             phone: event.phone.as_ref().map(MaskedPhone::from),
             phone_country: facts.phone.and_then(|p| p.country),
             country: facts.country,
@@ -96,6 +93,32 @@ impl<S> Engine<S> {
     /// Stops observing.
     pub fn remove_observer(&self) {
         self.observer.store(None);
+    }
+
+    /// `user` as the keyed hash observations carry ([`Observation::user`]),
+    /// for the service's own logs: a line that shows this hash instead of
+    /// the username can be matched with tollgate's observations of the
+    /// same account, and the username cannot be read back from it. Like
+    /// the account's counters, it hashes the canonical form
+    /// ([`UserId::canonical`]): every spelling of one account gives one hash.
+    ///
+    /// The hash is keyed with the engine's key secret: engines built with
+    /// the same secret (instances sharing a store) give the same hash; an
+    /// engine with a random secret (the default) gives hashes that mean
+    /// nothing outside its process.
+    ///
+    /// ```
+    /// use tollgate::policy::Policy;
+    /// use tollgate::{Engine, UserId};
+    ///
+    /// let engine = Engine::new(Policy::default())?;
+    /// let hash = engine.user_hash(&UserId::from("alice"));
+    /// assert_eq!(hash, engine.user_hash(&UserId::from("alice")));
+    /// assert!(!hash.to_string().contains("alice"));
+    /// # Ok::<(), tollgate::policy::PolicyError>(())
+    /// ```
+    pub fn user_hash(&self, user: &UserId) -> UserHash {
+        user_hash(&self.keys, user)
     }
 
     /// The masked identifiers of `event`, when someone is observing.
@@ -132,6 +155,66 @@ impl<S> Engine<S> {
     }
 }
 
+/// The one definition of the observed user hash: [`Subject::mask`] and
+/// [`Engine::user_hash`] must agree, or logs stop matching observations.
+fn user_hash(keys: &KeyHasher, user: &UserId) -> UserHash {
+    UserHash(keys.hash_of(keys.rule_seed("observe.user"), user))
+}
+
 pub(super) fn registered(observer: Option<Registered>) -> arc_swap::ArcSwapOption<Registered> {
     arc_swap::ArcSwapOption::new(observer.map(Arc::new))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::limiter::KeySecret;
+    use crate::observe::Observation;
+    use crate::policy::Policy;
+    use crate::{Action, EventKind};
+
+    #[derive(Debug, Default)]
+    struct Users(Mutex<Vec<Option<UserHash>>>);
+
+    impl Observer for Users {
+        fn observe(&self, o: &Observation<'_>) {
+            self.0.lock().unwrap().push(o.user);
+        }
+    }
+
+    fn engine(secret: [u8; 16]) -> Engine {
+        Engine::builder(Policy::default())
+            .key_secret(KeySecret::from_bytes(secret))
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn user_hash_is_the_observed_hash_under_the_engine_secret() {
+        let engine = engine([7; 16]);
+        let seen = Arc::new(Users::default());
+        engine.set_observer(seen.clone(), ObserveWhen::action(Action::Allow));
+        let login = Event::new(EventKind::Login, Timestamp::EPOCH).with_user("alice");
+        engine.evaluate(&login);
+        let alice = UserId::from("alice");
+        assert_eq!(*seen.0.lock().unwrap(), [Some(engine.user_hash(&alice))]);
+
+        assert_ne!(engine.user_hash(&alice), engine.user_hash(&UserId::from("bob")));
+        assert_eq!(
+            engine.user_hash(&alice),
+            engine.user_hash(&UserId::from("ALICE")),
+            "one account, one hash, however it is spelt (as its counters)"
+        );
+        assert_eq!(
+            engine.user_hash(&alice),
+            self::engine([7; 16]).user_hash(&alice),
+            "instances sharing a secret agree"
+        );
+        assert_ne!(engine.user_hash(&alice), self::engine([8; 16]).user_hash(&alice));
+        assert_eq!(engine.user_hash(&alice).to_string().len(), 16);
+    }
 }
