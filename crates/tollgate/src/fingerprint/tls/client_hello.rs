@@ -60,6 +60,10 @@ impl ClientHello {
     /// message may span records) or a bare handshake message (starting with
     /// the type byte `0x01`, as QUIC CRYPTO frames carry it).
     ///
+    /// A hello listing more than [`MAX_EXTENSIONS`] extensions gives
+    /// [`ClientHelloError::TooManyExtensions`]; the work is linear in the
+    /// bytes either way.
+    ///
     /// Bytes after the ClientHello are ignored. Returns
     /// [`ClientHelloError::Incomplete`] when the bytes are a consistent
     /// prefix of a ClientHello, so a network reader can read more and retry;

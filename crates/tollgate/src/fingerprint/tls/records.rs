@@ -1,9 +1,10 @@
 //! TLS record framing around the ClientHello: where it starts, how many
 //! bytes of records carry it, and its handshake bytes reassembled.
 //!
-//! A network reader asks [`client_hello_len`] after each read: it answers
-//! once the record and handshake headers tell the size, and refuses early
-//! anything that is not a ClientHello or would exceed the caps.
+//! A network reader asks [`client_hello_len`] (or, across reads without
+//! rescanning, a [`ClientHelloLen`]) after each read: it answers once the
+//! record and handshake headers tell the size, and refuses early anything
+//! that is not a ClientHello or would exceed the caps.
 //!
 //! ```
 //! use tollgate::fingerprint::client_hello_len;
