@@ -8,6 +8,10 @@
 //! * `fingerprint/ja4`, `fingerprint/ja3`: the fingerprint from a parsed hello.
 //! * `fingerprint/client_hello_len`: the header scan an acceptor runs after
 //!   each read.
+//! * `fingerprint/adversarial_hello`: `ClientHello::parse` + `ja4`, as in
+//!   `ja4_from_bytes`, on the worst hello a client can send within the
+//!   64 KiB cap: 16,000 distinct empty extensions in four full records
+//!   (what a stranger can make the acceptor do per connection).
 //!
 //! The ClientHello is the one captured in
 //! `crates/tollgate/tests/data/clienthellos_local.jsonl`.
@@ -35,6 +39,31 @@ fn records(client: &str) -> Vec<u8> {
         .collect()
 }
 
+/// A ClientHello of `count` distinct empty extensions (types from 0x0100
+/// up), in records of at most 2^14 bytes.
+fn adversarial(count: u16) -> Vec<u8> {
+    let mut body = vec![0x03, 0x03];
+    body.extend([0u8; 32]);
+    body.extend([0x00, 0x00, 0x02, 0x13, 0x01, 0x01, 0x00]);
+    let extensions: Vec<u8> = (0..count)
+        .flat_map(|i| {
+            let [hi, lo] = (0x0100 + i).to_be_bytes();
+            [hi, lo, 0, 0]
+        })
+        .collect();
+    body.extend(u16::try_from(extensions.len()).unwrap_or(u16::MAX).to_be_bytes());
+    body.extend(extensions);
+    let len = u32::try_from(body.len()).unwrap_or(u32::MAX).to_be_bytes();
+    let message: Vec<u8> = [&[0x01], len.get(1..).unwrap_or_default(), &body].concat();
+    message
+        .chunks(1 << 14)
+        .flat_map(|chunk| {
+            let [hi, lo] = u16::try_from(chunk.len()).unwrap_or(u16::MAX).to_be_bytes();
+            [&[0x16, 0x03, 0x01, hi, lo][..], chunk].concat()
+        })
+        .collect()
+}
+
 fn fingerprint(c: &mut Criterion) {
     let bytes = records("chromium headless");
     let Ok(hello) = ClientHello::parse(&bytes) else {
@@ -50,6 +79,11 @@ fn fingerprint(c: &mut Criterion) {
     g.bench_function("ja4", |b| b.iter(|| black_box(&hello).ja4(Transport::Tcp)));
     g.bench_function("ja3", |b| b.iter(|| black_box(&hello).ja3()));
     g.bench_function("client_hello_len", |b| b.iter(|| client_hello_len(black_box(&bytes))));
+    let hostile = adversarial(16_000);
+    g.throughput(Throughput::Bytes(hostile.len() as u64));
+    g.bench_function("adversarial_hello", |b| {
+        b.iter(|| ClientHello::parse(black_box(&hostile)).map(|h| h.ja4(Transport::Tcp)))
+    });
     g.finish();
 }
 

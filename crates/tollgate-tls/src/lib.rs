@@ -13,7 +13,10 @@
 //!
 //! * [`Acceptor`]: accept one connection (any `AsyncRead + AsyncWrite`).
 //! * [`serve`] (feature `serve`): an accept loop on hyper for any tower
-//!   service, e.g. an axum `Router`, HTTP/1.1 and HTTP/2.
+//!   service, e.g. an axum `Router`, HTTP/1.1 and HTTP/2, with bounds on
+//!   every connection (handshake 10 s, request head 10 s, idle 60 s) and
+//!   on their number (1024, 100 HTTP/2 streams each), configurable with
+//!   [`ServeConfig`].
 //! * [`self_signed`] (feature `self-signed`): a throw-away certificate for
 //!   demos and tests.
 //! * actix-web: `tollgate-actix` (feature `tls`) builds its server on this
@@ -37,6 +40,7 @@
 //!
 //! [`serve`]: crate::serve
 //! [`self_signed`]: crate::self_signed
+//! [`ServeConfig`]: crate::serve::ServeConfig
 //! [`ConnectionFingerprints`]: tollgate_tower::ConnectionFingerprints
 
 #![forbid(unsafe_code)]
@@ -44,6 +48,8 @@
 
 mod acceptor;
 pub mod capture;
+#[cfg(feature = "serve")]
+mod idle;
 mod io;
 mod rewind;
 #[cfg(feature = "self-signed")]

@@ -30,5 +30,6 @@ mod tls;
 pub use headers::header_fingerprint;
 pub use http2::{HpackError, Http2FingerprintError, Http2Preface, MAX_PREFACE_BYTES, MAX_PREFACE_FRAMES};
 pub use tls::{
-    ClientHello, ClientHelloError, MAX_CLIENT_HELLO_LEN, MAX_RECORDS_LEN, Transport, client_hello_len, is_grease,
+    ClientHello, ClientHelloError, ClientHelloLen, MAX_CLIENT_HELLO_LEN, MAX_EXTENSIONS, MAX_RECORDS_LEN, Transport,
+    client_hello_len, is_grease,
 };

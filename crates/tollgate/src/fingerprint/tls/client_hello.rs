@@ -27,6 +27,13 @@ const EXT_SIGNATURE_ALGORITHMS: u16 = 0x000d;
 const EXT_ALPN: u16 = 0x0010;
 const EXT_SUPPORTED_VERSIONS: u16 = 0x002b;
 
+/// The most extensions a ClientHello may list (GREASE and repeats
+/// included): 256. Browsers send under 30 and JA4 prints counts only up to
+/// 99; the cap bounds the work and memory a hostile hello costs (64 KiB
+/// hold 16,384 empty extensions). A hello over it gives
+/// [`ClientHelloError::TooManyExtensions`].
+pub const MAX_EXTENSIONS: usize = 256;
+
 /// A parsed TLS ClientHello: the code points in the order the client sent
 /// them, GREASE values included (the fingerprints drop them).
 ///
@@ -52,6 +59,10 @@ impl ClientHello {
     /// Parses one or more TLS records (content type `0x16`; the handshake
     /// message may span records) or a bare handshake message (starting with
     /// the type byte `0x01`, as QUIC CRYPTO frames carry it).
+    ///
+    /// A hello listing more than [`MAX_EXTENSIONS`] extensions gives
+    /// [`ClientHelloError::TooManyExtensions`]; the work is linear in the
+    /// bytes either way.
     ///
     /// Bytes after the ClientHello are ignored. Returns
     /// [`ClientHelloError::Incomplete`] when the bytes are a consistent
@@ -146,15 +157,38 @@ fn parse_body(mut r: Reader<'_>) -> Result<ClientHello, ClientHelloError> {
     if !r.is_at_end() {
         return Err(ClientHelloError::malformed("bytes after the extensions"));
     }
+    // Only the extensions read for their content need to know whether they
+    // came before: one bit each, so a long list costs no search.
+    let mut read = 0u8;
     while !extensions.is_at_end() {
+        if hello.extensions.len() >= MAX_EXTENSIONS {
+            return Err(ClientHelloError::TooManyExtensions);
+        }
         let kind = extensions.u16("extension type")?;
         let data = extensions.vec16("extension length")?;
-        if !hello.extensions.contains(&kind) {
-            read_extension(&mut hello, kind, data)?;
+        if let Some(bit) = content_bit(kind) {
+            if read & bit == 0 {
+                read |= bit;
+                read_extension(&mut hello, kind, data)?;
+            }
         }
         hello.extensions.push(kind);
     }
     Ok(hello)
+}
+
+/// The bit marking `kind` as read, for the extensions whose content is kept.
+fn content_bit(kind: u16) -> Option<u8> {
+    let index = match kind {
+        EXT_SERVER_NAME => 0,
+        EXT_ALPN => 1,
+        EXT_SUPPORTED_VERSIONS => 2,
+        EXT_SIGNATURE_ALGORITHMS => 3,
+        EXT_SUPPORTED_GROUPS => 4,
+        EXT_EC_POINT_FORMATS => 5,
+        _ => return None,
+    };
+    Some(1 << index)
 }
 
 fn read_extension(hello: &mut ClientHello, kind: u16, data: &[u8]) -> Result<(), ClientHelloError> {
@@ -223,6 +257,64 @@ mod tests {
         body.extend(exts);
         let len = u32::try_from(body.len()).unwrap().to_be_bytes();
         [&[0x01, len[1], len[2], len[3]][..], &body].concat()
+    }
+
+    /// A bare ClientHello with one suite and the extensions `(type, data)`.
+    fn with_extensions(extensions: &[(u16, &[u8])]) -> Vec<u8> {
+        let mut body = vec![0x03, 0x03];
+        body.extend([0u8; 32]);
+        body.extend([0x00, 0x00, 0x02, 0x13, 0x01, 0x01, 0x00]);
+        let block: Vec<u8> = extensions
+            .iter()
+            .flat_map(|(kind, data)| {
+                let len = u16::try_from(data.len()).unwrap().to_be_bytes();
+                [&kind.to_be_bytes()[..], &len, data].concat()
+            })
+            .collect();
+        body.extend(u16::try_from(block.len()).unwrap().to_be_bytes());
+        body.extend(block);
+        let len = u32::try_from(body.len()).unwrap().to_be_bytes();
+        [&[0x01, len[1], len[2], len[3]][..], &body].concat()
+    }
+
+    #[test]
+    fn extension_count_is_capped() {
+        let many: Vec<(u16, &[u8])> = (0..u16::try_from(MAX_EXTENSIONS).unwrap())
+            .map(|i| (0x0100 + i, &[][..]))
+            .collect();
+        let hello = ClientHello::parse(&with_extensions(&many)).unwrap();
+        assert_eq!(hello.extensions().len(), MAX_EXTENSIONS);
+        let over = [&many[..], &[(0x0000, &[][..])]].concat();
+        assert_eq!(
+            ClientHello::parse(&with_extensions(&over)),
+            Err(ClientHelloError::TooManyExtensions)
+        );
+        // Repeats count: the cap is on the list, not on distinct types.
+        let repeated = vec![(0x0017, &[][..]); MAX_EXTENSIONS + 1];
+        assert_eq!(
+            ClientHello::parse(&with_extensions(&repeated)),
+            Err(ClientHelloError::TooManyExtensions)
+        );
+    }
+
+    #[test]
+    fn a_repeated_extension_keeps_its_first_content() {
+        let first: &[u8] = &[0x00, 0x06, 0x00, 0x00, 0x03, b'o', b'n', b'e'];
+        let second: &[u8] = &[0x00, 0x06, 0x00, 0x00, 0x03, b't', b'w', b'o'];
+        let hello = ClientHello::parse(&with_extensions(&[
+            (0x0000, first),
+            (0x002b, &[0x02, 0x03, 0x04]),
+            (0x0000, second),
+            (0x002b, &[0x02, 0x03, 0x03]),
+            // A later copy is not read, so its content may even be invalid.
+            (0x0010, &[0x00, 0x03, 0x02, b'h', b'2']),
+            (0x0010, &[0xff]),
+        ]))
+        .unwrap();
+        assert_eq!(hello.sni(), Some("one"));
+        assert_eq!(hello.supported_versions(), &[0x0304]);
+        assert_eq!(hello.alpn(), &[b"h2".to_vec()]);
+        assert_eq!(hello.extensions(), &[0x0000, 0x002b, 0x0000, 0x002b, 0x0010, 0x0010]);
     }
 
     #[test]

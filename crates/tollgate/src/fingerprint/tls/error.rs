@@ -37,6 +37,10 @@ pub enum ClientHelloError {
     /// [`MAX_RECORDS_LEN`](super::MAX_RECORDS_LEN).
     #[error("ClientHello larger than the accepted maximum")]
     TooLarge,
+    /// The ClientHello lists more than
+    /// [`MAX_EXTENSIONS`](super::MAX_EXTENSIONS) extensions.
+    #[error("ClientHello with more extensions than the accepted maximum")]
+    TooManyExtensions,
 }
 
 impl ClientHelloError {

@@ -18,7 +18,8 @@
 //!
 //! * [`ClientHello::parse`] takes TLS records or a bare handshake message
 //!   and never panics; a prefix gives [`ClientHelloError::Incomplete`].
-//! * [`client_hello_len`] tells a network reader how many bytes to wait for.
+//! * [`client_hello_len`] tells a network reader how many bytes to wait for;
+//!   [`ClientHelloLen`] does so across reads without scanning twice.
 //! * [`ClientHello::ja4`], [`ClientHello::ja4_r`], [`ClientHello::ja3`],
 //!   [`ClientHello::ja3_string`] compute the fingerprints.
 
@@ -30,8 +31,8 @@ mod ja4;
 mod reader;
 mod records;
 
-pub use client_hello::ClientHello;
+pub use client_hello::{ClientHello, MAX_EXTENSIONS};
 pub use error::ClientHelloError;
 pub use grease::is_grease;
 pub use ja4::Transport;
-pub use records::{MAX_CLIENT_HELLO_LEN, MAX_RECORDS_LEN, client_hello_len};
+pub use records::{ClientHelloLen, MAX_CLIENT_HELLO_LEN, MAX_RECORDS_LEN, client_hello_len};

@@ -1,9 +1,10 @@
 //! TLS record framing around the ClientHello: where it starts, how many
 //! bytes of records carry it, and its handshake bytes reassembled.
 //!
-//! A network reader asks [`client_hello_len`] after each read: it answers
-//! once the record and handshake headers tell the size, and refuses early
-//! anything that is not a ClientHello or would exceed the caps.
+//! A network reader asks [`client_hello_len`] (or, across reads without
+//! rescanning, a [`ClientHelloLen`]) after each read: it answers once the
+//! record and handshake headers tell the size, and refuses early anything
+//! that is not a ClientHello or would exceed the caps.
 //!
 //! ```
 //! use tollgate::fingerprint::client_hello_len;
@@ -46,39 +47,113 @@ const MAX_FRAGMENT_LEN: usize = 1 << 14;
 /// the answer (`n` may be smaller than what was read: the rest belongs to
 /// later messages). Errors are final: not TLS, not a ClientHello, or larger
 /// than [`MAX_CLIENT_HELLO_LEN`] / [`MAX_RECORDS_LEN`]. Cheap: it reads
-/// only headers and allocates nothing.
+/// only headers and allocates nothing. A reader that asks after every read
+/// should keep a [`ClientHelloLen`] instead, which does not read the same
+/// headers again.
 pub fn client_hello_len(prefix: &[u8]) -> Result<Option<usize>, ClientHelloError> {
-    match prefix.first() {
-        None => Ok(None),
-        Some(&HANDSHAKE_CLIENT_HELLO) => match prefix.get(..HANDSHAKE_HEADER_LEN) {
-            Some(header) => message_len(header).map(Some),
-            None => Ok(None),
-        },
-        Some(&CONTENT_HANDSHAKE) => records_len(prefix),
-        Some(_) => Err(ClientHelloError::NotHandshake),
-    }
+    ClientHelloLen::new().update(prefix)
 }
 
-fn records_len(prefix: &[u8]) -> Result<Option<usize>, ClientHelloError> {
-    let mut header = [0u8; HANDSHAKE_HEADER_LEN];
-    let mut header_filled = 0;
-    let mut needed: Option<usize> = None;
-    let mut carried = 0usize;
-    for record in Records::new(prefix) {
-        let record = record?;
-        for (slot, byte) in header.iter_mut().skip(header_filled).zip(record.fragment) {
-            *slot = *byte;
-            header_filled += 1;
-        }
-        if needed.is_none() && header_filled == HANDSHAKE_HEADER_LEN {
-            needed = Some(message_len(&header)?);
-        }
-        carried += record.declared_len;
-        if needed.is_some_and(|n| carried >= n) {
-            return Ok(Some(record.end));
-        }
+/// [`client_hello_len`] for a network reader that asks after each read:
+/// it remembers the records it has read whole and resumes after them, so
+/// the work over a connection grows with the bytes read, not with the
+/// number of reads (a client that sends its hello in thousands of tiny
+/// records and reads would otherwise make the reader scan from the start
+/// each time).
+///
+/// ```
+/// use tollgate::fingerprint::ClientHelloLen;
+///
+/// let bytes = [0x16, 0x03, 0x01, 0x00, 0x02, 0x01, 0x00, 0x16, 0x03, 0x01, 0x00, 0x02, 0x00, 0x00];
+/// let mut len = ClientHelloLen::new();
+/// assert_eq!(len.update(&bytes[..7])?, None);
+/// assert_eq!(len.update(&bytes)?, Some(14));
+/// # Ok::<(), tollgate::fingerprint::ClientHelloError>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct ClientHelloLen {
+    /// Offset of the first record not yet read whole.
+    pos: usize,
+    /// What the records before `pos` told.
+    progress: Progress,
+    /// The answer, once known.
+    done: Option<usize>,
+    scanned: usize,
+}
+
+/// What the records read so far told about the handshake message.
+#[derive(Debug, Clone, Copy, Default)]
+struct Progress {
+    header: [u8; HANDSHAKE_HEADER_LEN],
+    header_filled: usize,
+    needed: Option<usize>,
+    carried: usize,
+}
+
+impl ClientHelloLen {
+    /// Nothing read yet.
+    pub fn new() -> Self {
+        ClientHelloLen::default()
     }
-    Ok(None)
+
+    /// [`client_hello_len`] of `prefix`, which must start with the bytes
+    /// passed to the previous calls (the same buffer, grown by a read).
+    pub fn update(&mut self, prefix: &[u8]) -> Result<Option<usize>, ClientHelloError> {
+        if let Some(n) = self.done {
+            return Ok(Some(n));
+        }
+        let answer = match prefix.first() {
+            None => Ok(None),
+            Some(&HANDSHAKE_CLIENT_HELLO) => match prefix.get(..HANDSHAKE_HEADER_LEN) {
+                Some(header) => message_len(header).map(Some),
+                None => Ok(None),
+            },
+            Some(&CONTENT_HANDSHAKE) => self.records(prefix),
+            Some(_) => Err(ClientHelloError::NotHandshake),
+        }?;
+        self.done = answer;
+        Ok(answer)
+    }
+
+    /// How many header bytes (record headers, and the handshake header
+    /// inside the first fragments) all calls have read: about the input's
+    /// length however it arrived, which tests of the linear cost check.
+    pub fn scanned(&self) -> usize {
+        self.scanned
+    }
+
+    fn records(&mut self, prefix: &[u8]) -> Result<Option<usize>, ClientHelloError> {
+        for record in Records::resuming(prefix, self.pos) {
+            let record = record?;
+            let mut progress = self.progress;
+            for (slot, byte) in progress
+                .header
+                .iter_mut()
+                .skip(progress.header_filled)
+                .zip(record.fragment)
+            {
+                *slot = *byte;
+                progress.header_filled += 1;
+                self.scanned += 1;
+            }
+            self.scanned += RECORD_HEADER_LEN;
+            if progress.needed.is_none() && progress.header_filled == HANDSHAKE_HEADER_LEN {
+                progress.needed = Some(message_len(&progress.header)?);
+            }
+            progress.carried += record.declared_len;
+            if progress.needed.is_some_and(|n| progress.carried >= n) {
+                return Ok(Some(record.end));
+            }
+            // A record cut short is read again once more of it is there:
+            // its fragment may hold handshake header bytes still missing.
+            if record.fragment.len() < record.declared_len {
+                break;
+            }
+            self.progress = progress;
+            self.pos = record.end;
+        }
+        Ok(None)
+    }
 }
 
 /// The full length of the handshake message starting with `header` (its
@@ -148,9 +223,14 @@ struct Records<'a> {
 
 impl<'a> Records<'a> {
     fn new(input: &'a [u8]) -> Self {
+        Records::resuming(input, 0)
+    }
+
+    /// Records from `pos`, the end of a record read before.
+    fn resuming(input: &'a [u8], pos: usize) -> Self {
         Records {
             input,
-            pos: 0,
+            pos,
             failed: false,
         }
     }
@@ -225,6 +305,53 @@ mod tests {
         }
         assert_eq!(client_hello_len(&input).unwrap(), Some(input.len()));
         assert_eq!(handshake_bytes(&input).unwrap().as_ref(), &message[..]);
+    }
+
+    #[test]
+    fn resumed_answers_agree_with_fresh_ones_at_every_cut() {
+        let message = [&[0x01, 0x00, 0x00, 0x0c][..], &[9; 12]].concat();
+        let split = [
+            record(&message[..1]),
+            record(&message[1..3]),
+            record(&message[3..9]),
+            record(&message[9..]),
+            record(&[0x14]),
+        ]
+        .concat();
+        let bare = [&message[..], &[7; 3]].concat();
+        for input in [split, bare, b"GET / HTTP/1.1\r\n".to_vec()] {
+            let mut resumed = ClientHelloLen::new();
+            for cut in 0..=input.len() {
+                let fresh = client_hello_len(&input[..cut]);
+                assert_eq!(resumed.update(&input[..cut]), fresh, "cut {cut}");
+            }
+        }
+    }
+
+    #[test]
+    fn byte_by_byte_reads_of_one_byte_records_scan_linearly() {
+        let message = [&[0x01, 0x00, 0x03, 0xfc][..], &vec![5; 0x03fc]].concat();
+        let input: Vec<u8> = message.chunks(1).flat_map(record).collect();
+        let mut resumed = ClientHelloLen::new();
+        let mut rescans = 0;
+        for cut in 0..=input.len() {
+            // The last record's header tells where the hello ends.
+            let known = cut + 1 >= input.len();
+            assert_eq!(resumed.update(&input[..cut]).unwrap(), known.then_some(input.len()));
+            let mut fresh = ClientHelloLen::new();
+            let _ = fresh.update(&input[..cut]);
+            rescans += fresh.scanned();
+        }
+        // Each record header is read once, and once more while its fragment
+        // has not arrived; scanning from the start after each read instead
+        // costs the square of the record count.
+        assert!(
+            resumed.scanned() <= 2 * input.len(),
+            "{} for {}",
+            resumed.scanned(),
+            input.len()
+        );
+        assert!(rescans > 100 * input.len(), "{rescans}");
     }
 
     #[test]
