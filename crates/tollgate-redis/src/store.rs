@@ -239,9 +239,9 @@ impl RedisStore {
 }
 
 /// The engine's async path runs plans through [`RedisStore::execute`]:
-/// `Engine::builder(policy).store(redis_store).build()` and then
-/// `evaluate_async` / `record_async`, with the policy's `[store] on_failure`
-/// deciding what an unavailable Redis means for a request.
+/// `Engine::builder(policy).store(redis_store).key_secret(secret).build()`
+/// and then `evaluate_async` / `record_async`, with the policy's `[store]
+/// on_failure` deciding what an unavailable Redis means for a request.
 impl AsyncStore for RedisStore {
     fn execute<'a>(
         &'a self,
@@ -250,5 +250,11 @@ impl AsyncStore for RedisStore {
         results: &'a mut [OpResult],
     ) -> impl Future<Output = Result<(), StoreError>> + Send + 'a {
         RedisStore::execute(self, at, ops, results)
+    }
+
+    /// Always: the point of Redis is counters every instance shares, so an
+    /// engine over it must be built with an explicit key secret.
+    fn is_shared(&self) -> bool {
+        true
     }
 }
