@@ -32,7 +32,9 @@ use tollgate_redis::{ConfigError, RedisConfig, RedisStore};
 
 use crate::demo::{Args, BoxError, Users, load_on};
 
-/// What an operator is told when `--redis` comes without a key secret.
+/// What an operator is told when `--redis` comes without a key secret
+/// (before the engine builder, which refuses a shared store without one
+/// too, in terms of its API).
 const NO_SECRET: &str = "--redis needs a key secret shared by every instance: \
 make one with `openssl rand -hex 16` and pass it to each instance as \
 TOLLGATE_KEY_SECRET=<hex> (or --key-secret <hex>)";

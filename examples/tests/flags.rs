@@ -5,7 +5,8 @@
 use std::path::PathBuf;
 
 use clap::{CommandFactory, Parser};
-use tollgate_examples::demo::{Args, load};
+use tollgate::policy::Policy;
+use tollgate_examples::demo::{Args, build_engine_on, load};
 use tollgate_examples::store::{describe, redis_engine};
 
 fn args(list: &[&str]) -> Args {
@@ -133,4 +134,17 @@ async fn redis_flags_errors_name_the_flag_and_never_quote_secrets() {
         assert!(!shown.contains(HIDDEN) && !shown.contains(secret), "{shown}");
     }
     assert_eq!(describe(&a), "redis redis://***@127.0.0.1:6379/0 prefix svc");
+}
+
+#[tokio::test]
+async fn the_engine_itself_refuses_redis_without_a_key_secret() {
+    // Past the flags' own check, the engine builder refuses a shared store
+    // without a secret, and says how to give one.
+    let store = tollgate_redis::RedisStore::connect(tollgate_redis::RedisConfig::new("redis://127.0.0.1:1/"))
+        .await
+        .unwrap();
+    let err = build_engine_on(Policy::default(), &[], None, store, None).unwrap_err();
+    for fix in ["--key-secret", "TOLLGATE_KEY_SECRET", "openssl rand -hex 16"] {
+        assert!(err.to_string().contains(fix), "{err}");
+    }
 }

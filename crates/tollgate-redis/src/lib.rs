@@ -13,6 +13,11 @@
 //!   keys on: phone numbers, user ids and IPs never reach Redis in clear.
 //!   Every key carries a TTL (when its state stops mattering, plus one
 //!   second), so Redis memory stays bounded.
+//! * **Values** are packed binary strings that start with a format byte.
+//!   Anything else under a key (another Redis type, another format
+//!   version, a foreign writer under the prefix) counts as absent: the
+//!   script replaces it and never fails half-way, and
+//!   [`RedisStore::malformed_keys`] counts it.
 //! * **Clock**: [`Clock::Redis`] (default) or [`Clock::Event`]; see
 //!   [`Clock`] and `docs/deployment.md`.
 //! * **Distinct counts** are exact sets of 31-bit member hashes, exactly

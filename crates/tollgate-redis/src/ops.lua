@@ -6,18 +6,51 @@
 --
 -- ARGV: now_hi, now_lo, want_time, then per operation an opcode and its
 -- fields; KEYS: each operation's keys in order. The reply is a flat array
--- of integers (each below 2^53), per operation in order, then the server's
--- TIME when want_time is 1.
+-- of integers (each below 2^53), per operation in order, then the number
+-- of malformed keys met, then the server's TIME when want_time is 1.
+
+-- Every value starts with FORMAT, the version of the layouts below, so
+-- that no value another writer left under the prefix (or another version
+-- of this script, after a layout change) is ever unpacked as one of ours.
+-- Change it whenever a layout changes.
+local FORMAT = '\1'
+local malformed = 0
+
+-- Whether a value's length (after FORMAT) fits a layout: `n` bytes, or a
+-- `head` then rows of `row` bytes.
+local function fixed(n) return function(len) return len == n end end
+local function rows(head, row)
+  return function(len) return len >= head and (len - head) % row == 0 end
+end
+local GCRA, WINDOW, DISTINCT, HISTORY = fixed(8), fixed(24), rows(16, 4), rows(8, 12)
+local REGISTER, CAP, BACKOFF = fixed(24), fixed(32), fixed(20)
+
+-- The value of `k` without FORMAT, or nil when there is none. A key of
+-- another Redis type, without FORMAT or of a length its layout cannot have
+-- is malformed: it is deleted and counted, and the operation runs as on an
+-- absent key, so a plan never fails half-way (the engine would then run
+-- it again on its fallback, counting it twice) and the key is well-formed
+-- again after the operation's write.
+local function read(k, fits)
+  local raw = redis.pcall('GET', k)
+  if not raw then return nil end
+  if type(raw) == 'string' and string.sub(raw, 1, 1) == FORMAT and fits(#raw - 1) then
+    return string.sub(raw, 2)
+  end
+  redis.call('DEL', k)
+  malformed = malformed + 1
+  return nil
+end
 
 -- Writes a value whose state is idle `ttl` ms from now.
 local function save(key, value, ttl)
-  redis.call('SET', key, value, 'PX', ms_string(math.max(ttl, MARGIN_MS)))
+  redis.call('SET', key, FORMAT .. value, 'PX', ms_string(math.max(ttl, MARGIN_MS)))
 end
 
 -- Writes a value that an out-of-order event changed: the state still goes
 -- idle when its TTL said (KEEPTTL needs Redis 6.0).
 local function keep(key, value)
-  redis.call('SET', key, value, 'KEEPTTL')
+  redis.call('SET', key, FORMAT .. value, 'KEEPTTL')
 end
 
 -- Redis before 5 refuses writes after TIME unless effects are replicated.
@@ -105,7 +138,7 @@ local function gcra()
   local th, tl = u64()
   local ih, il = u64()
   local eh, el = u64()
-  local raw = redis.call('GET', k)
+  local raw = read(k, GCRA)
   local sh, sl = nh, nl
   if raw then
     local ah, al = struct.unpack('>I4I4', raw)
@@ -146,7 +179,7 @@ local function window_op()
   local s = window_spec()
   local amount = arg()
   local ttl = arg()
-  local raw = redis.call('GET', k)
+  local raw = read(k, WINDOW)
   local packed, count, older = window_add(raw, s, amount)
   -- A read (amount 0) stores nothing, as in MemoryStore: detectors' reads
   -- of counters nobody counted on must not create keys.
@@ -165,7 +198,7 @@ local function distinct()
   local member = arg()
   local limit = arg()
   local ttl = arg()
-  local raw = redis.call('GET', k)
+  local raw = read(k, DISTINCT)
   local g, members = nil, {}
   if raw then
     local a, b, c, d, pos = struct.unpack('>I4I4I4I4', raw)
@@ -222,14 +255,14 @@ local function familiarity()
   local hk, gk, tk = key(), key(), key()
   local member = arg()
   local s = window_spec()
-  local raws = redis.call('MGET', hk, gk, tk)
-  local h = history_load(raws[1])
+  local h = history_load(read(hk, HISTORY))
+  local graw, traw = read(gk, WINDOW), read(tk, WINDOW)
   local count, total = 0, 0
   for _, e in ipairs(h.e) do
     if e[1] == member and count == 0 then count = e[2] end
     total = math.min(total + e[2], MAXU32)
   end
-  push(count, total, window_peek(raws[2], s), window_peek(raws[3], s))
+  push(count, total, window_peek(graw, s), window_peek(traw, s))
 end
 
 local function learn()
@@ -240,8 +273,8 @@ local function learn()
   local s = window_spec()
   local wttl = arg()
   local httl = arg()
-  local raws = redis.call('MGET', hk, gk, tk)
-  local h = history_load(raws[1])
+  local h = history_load(read(hk, HISTORY))
+  local raws = { read(gk, WINDOW), read(tk, WINDOW) }
   local newer = cmp(nh, nl, h.uh, h.ul) >= 0
   if newer then h.uh, h.ul = nh, nl end
   local found = false
@@ -272,7 +305,7 @@ local function learn()
   local packed = table.concat(parts)
   if newer then save(hk, packed, httl) else keep(hk, packed) end
   for i, wk in ipairs({ gk, tk }) do
-    local wpacked, _, older = window_add(raws[i + 1], s, 1)
+    local wpacked, _, older = window_add(raws[i], s, 1)
     if older then keep(wk, wpacked) else save(wk, wpacked, wttl) end
   end
 end
@@ -281,7 +314,7 @@ local REG = '>I4I4I4I4I4I4'
 
 local function register_get()
   local k = key()
-  local raw = redis.call('GET', k)
+  local raw = read(k, REGISTER)
   if raw then
     local a, b, c, d, eh, el = struct.unpack(REG, raw)
     if cmp(eh, el, nh, nl) > 0 then
@@ -297,7 +330,7 @@ local function register_set()
   local a, b, c, d = arg(), arg(), arg(), arg()
   local eh, el = u64()
   local ttl = arg()
-  redis.call('SET', k, struct.pack(REG, a, b, c, d, eh, el), 'PX', ms_string(ttl))
+  redis.call('SET', k, FORMAT .. struct.pack(REG, a, b, c, d, eh, el), 'PX', ms_string(ttl))
 end
 
 local function cap()
@@ -308,7 +341,7 @@ local function cap()
   local amount = arg()
   local eh, el = u64()
   local wttl = arg()
-  local raw = redis.call('GET', k)
+  local raw = read(k, CAP)
   if mode == 0 and not raw then
     push(1, 0, 0, 0)
     return
@@ -343,7 +376,7 @@ local function backoff()
   local mh, ml = u64()
   local xh, xl = u64()
   local ttl = ms_string(arg())
-  local raw = redis.call('GET', k)
+  local raw = read(k, BACKOFF)
   local sends, lah, lal, exh, exl = 0, 0, 0, 0, 0
   if raw then sends, lah, lal, exh, exl = struct.unpack('>I4I4I4I4I4', raw) end
   if cmp(nh, nl, exh, exl) >= 0 then sends, lah, lal = 0, 0, 0 end
@@ -363,7 +396,7 @@ local function backoff()
     end
   end
   sends = math.min(sends + 1, MAXU32)
-  redis.call('SET', k, struct.pack('>I4I4I4I4I4', sends, nh, nl, xh, xl), 'PX', ttl)
+  redis.call('SET', k, FORMAT .. struct.pack('>I4I4I4I4I4', sends, nh, nl, xh, xl), 'PX', ttl)
   push(1, sends, 0, 0)
 end
 
@@ -382,6 +415,7 @@ while at <= #argv do
   f()
 end
 
+push(malformed)
 if argv[3] == '1' then
   local t = redis.call('TIME')
   push(tonumber(t[1]), tonumber(t[2]))

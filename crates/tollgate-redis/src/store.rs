@@ -14,7 +14,7 @@
 //! # Ok(()) }
 //! ```
 
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -47,6 +47,8 @@ pub struct RedisStore {
     /// Redis `TIME` minus the host clock, in nanoseconds (see [`Clock::Redis`]).
     offset: AtomicI64,
     offset_known: AtomicBool,
+    /// See [`RedisStore::malformed_keys`].
+    malformed: AtomicU64,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -56,6 +58,7 @@ impl std::fmt::Debug for RedisStore {
             .field("timeout", &self.timeout)
             .field("clock", &self.clock)
             .field("offset_nanos", &self.offset.load(Ordering::Relaxed))
+            .field("malformed_keys", &self.malformed_keys())
             .finish_non_exhaustive()
     }
 }
@@ -114,6 +117,7 @@ impl RedisStore {
             clock: config.clock,
             offset: AtomicI64::new(0),
             offset_known: AtomicBool::new(false),
+            malformed: AtomicU64::new(0),
         })
     }
 
@@ -125,6 +129,17 @@ impl RedisStore {
     /// The clock operations run on.
     pub fn clock(&self) -> Clock {
         self.clock
+    }
+
+    /// How many values under the prefix this store has found that it could
+    /// not have written, since it was created: another Redis type, another
+    /// layout or format version (instances of different versions sharing
+    /// a prefix), a foreign writer. Each was deleted and its operation ran
+    /// as on an absent key, so its counter restarted; the first one is
+    /// also logged at warn level. Worth exporting as a metric: anything
+    /// above zero means something else writes under the prefix.
+    pub fn malformed_keys(&self) -> u64 {
+        self.malformed.load(Ordering::Relaxed)
     }
 
     /// Runs `ops` at `at` (or at Redis's time, see [`Clock`]) in one script
@@ -173,11 +188,31 @@ impl RedisStore {
         let reply: Vec<i64> = invocation.invoke_async(&mut conn).await.map_err(|e| unavailable(&e))?;
         let received = host_nanos();
         let rest = decode(ops, &reply, results)?;
+        let Some((malformed, rest)) = rest.split_first() else {
+            return Err(StoreError::Unavailable(
+                "malformed reply from the Redis script".to_owned(),
+            ));
+        };
+        self.count_malformed(u64::try_from(*malformed).unwrap_or(0));
         if let [secs, micros] = rest {
             let server = time_nanos(u64::try_from(*secs).unwrap_or(0), u64::try_from(*micros).unwrap_or(0));
             self.learn_offset(server, sent, received);
         }
         Ok(())
+    }
+
+    fn count_malformed(&self, found: u64) {
+        if found == 0 {
+            return;
+        }
+        if self.malformed.fetch_add(found, Ordering::Relaxed) == 0 {
+            tracing::warn!(
+                prefix = %self.prefix,
+                "tollgate-redis: a value under the key prefix was not one this store writes (another \
+                 Redis type, format version or writer): replaced, its counter restarted; \
+                 RedisStore::malformed_keys counts them"
+            );
+        }
     }
 
     /// Host time plus the last measured offset to Redis; measures it first
@@ -204,9 +239,9 @@ impl RedisStore {
 }
 
 /// The engine's async path runs plans through [`RedisStore::execute`]:
-/// `Engine::builder(policy).store(redis_store).build()` and then
-/// `evaluate_async` / `record_async`, with the policy's `[store] on_failure`
-/// deciding what an unavailable Redis means for a request.
+/// `Engine::builder(policy).store(redis_store).key_secret(secret).build()`
+/// and then `evaluate_async` / `record_async`, with the policy's `[store]
+/// on_failure` deciding what an unavailable Redis means for a request.
 impl AsyncStore for RedisStore {
     fn execute<'a>(
         &'a self,
@@ -215,5 +250,11 @@ impl AsyncStore for RedisStore {
         results: &'a mut [OpResult],
     ) -> impl Future<Output = Result<(), StoreError>> + Send + 'a {
         RedisStore::execute(self, at, ops, results)
+    }
+
+    /// Always: the point of Redis is counters every instance shares, so an
+    /// engine over it must be built with an explicit key secret.
+    fn is_shared(&self) -> bool {
+        true
     }
 }

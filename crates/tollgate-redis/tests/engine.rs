@@ -9,8 +9,9 @@ use std::net::IpAddr;
 
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
-use tollgate::policy::{Dimension, LimitRule, Policy};
-use tollgate::store::OpResult;
+use tollgate::limiter::KeySecret;
+use tollgate::policy::{Dimension, LimitRule, Policy, PolicyError};
+use tollgate::store::{MemoryStore, OpResult};
 use tollgate::{Channel, Decision, Engine, Event, EventKind, EventType, Outcome, Timestamp};
 use tollgate_redis::{Clock, RedisStore};
 
@@ -217,4 +218,35 @@ async fn redis_holds_no_clear_text_identifiers_and_every_key_expires() {
             );
         }
     }
+}
+
+#[tokio::test]
+async fn an_engine_over_redis_needs_an_explicit_key_secret() {
+    // No server needed: connecting is lazy and building touches no counter.
+    let store = || async {
+        RedisStore::connect(tollgate_redis::RedisConfig::new("redis://127.0.0.1:1/"))
+            .await
+            .unwrap()
+    };
+    let err = Engine::builder(Policy::default())
+        .store(store().await)
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, PolicyError::SharedStoreWithoutSecret), "{err}");
+    let message = err.to_string();
+    for fix in ["EngineBuilder::key_secret", "--key-secret", "TOLLGATE_KEY_SECRET"] {
+        assert!(message.contains(fix), "{message}");
+    }
+    // `with_store` goes through the same check.
+    assert!(Engine::with_store(Policy::default(), store().await).is_err());
+
+    let secret: KeySecret = "000102030405060708090a0b0c0d0e0f".parse().unwrap();
+    let engine = Engine::builder(Policy::default())
+        .store(store().await)
+        .key_secret(secret)
+        .build();
+    assert!(engine.is_ok());
+    // A store of this process alone still gets a random secret.
+    assert!(Engine::builder(Policy::default()).build().is_ok());
+    assert!(Engine::with_store(Policy::default(), MemoryStore::new(100)).is_ok());
 }

@@ -152,15 +152,27 @@ impl<S: AsyncStore> EngineBuilder<S> {
 
     /// Derives counter keys from `seed` ([`KeySecret::from_seed`]), so two
     /// runs on the same traffic evict the same keys: for simulations and
-    /// replays. In production use [`key_secret`](Self::key_secret) or
-    /// leave both unset (a random secret).
+    /// replays. In production use [`key_secret`](Self::key_secret), or
+    /// leave both unset (a random secret) when no other process shares the
+    /// store.
     pub fn key_seed(self, seed: u64) -> Self {
         self.key_secret(KeySecret::from_seed(seed))
     }
 
     /// Validates the policy and builds the engine.
+    ///
+    /// Fails with [`PolicyError::SharedStoreWithoutSecret`] when the store
+    /// [is shared](AsyncStore::is_shared) and neither
+    /// [`key_secret`](Self::key_secret) nor [`key_seed`](Self::key_seed)
+    /// was set: a random secret per instance would give every instance
+    /// its own counters.
     pub fn build(self) -> Result<Engine<S>, PolicyError> {
-        let keys = KeyHasher::with_secret(&self.key_secret.unwrap_or_else(KeySecret::random));
+        let secret = match self.key_secret {
+            Some(secret) => secret,
+            None if self.store.is_shared() => return Err(PolicyError::SharedStoreWithoutSecret),
+            None => KeySecret::random(),
+        };
+        let keys = KeyHasher::with_secret(&secret);
         let active = Active::compile(Arc::new(self.policy), &keys, &Lists::default())?;
         Ok(Engine {
             active: ArcSwap::from_pointee(active),

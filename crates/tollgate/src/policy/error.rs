@@ -24,6 +24,17 @@ pub enum PolicyError {
     #[cfg(feature = "serde")]
     #[error("policy JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// The engine's store is shared between instances (such as Redis) and
+    /// no key secret was set: each instance would hash counter keys under
+    /// its own random secret, so every instance would count apart.
+    #[error(
+        "the store is shared between instances but no key secret is set: each instance would hash \
+         counter keys under its own random secret, so limits would loosen with every instance and \
+         restart with every process. Give every instance the same secret with \
+         EngineBuilder::key_secret (the examples: --key-secret or TOLLGATE_KEY_SECRET; make one \
+         with `openssl rand -hex 16`)"
+    )]
+    SharedStoreWithoutSecret,
 }
 
 impl PolicyError {
@@ -38,7 +49,6 @@ impl PolicyError {
     pub fn field(&self) -> Option<&str> {
         match self {
             PolicyError::Invalid { field, .. } => Some(field),
-            #[cfg(feature = "serde")]
             _ => None,
         }
     }

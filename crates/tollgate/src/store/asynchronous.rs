@@ -67,6 +67,44 @@ pub trait AsyncStore: Send + Sync + std::fmt::Debug {
         ops: &'a [Op],
         results: &'a mut [OpResult],
     ) -> impl Future<Output = Result<(), StoreError>> + Send + 'a;
+
+    /// Whether other processes share these counters (a networked store
+    /// such as Redis). `false` unless overridden.
+    ///
+    /// Instances find each other's counters only when they hash keys under
+    /// the same secret; with a random secret each (the builder's default)
+    /// every instance would count apart, so limits would loosen with the
+    /// number of instances and restart with each process. The engine
+    /// builder therefore refuses a shared store without an explicit
+    /// [`key_secret`](crate::EngineBuilder::key_secret):
+    ///
+    /// ```
+    /// use tollgate::store::{AsyncStore, Op, OpResult, StoreError};
+    /// use tollgate::policy::{Policy, PolicyError};
+    /// use tollgate::{Engine, Timestamp};
+    ///
+    /// #[derive(Debug)]
+    /// struct Shared;
+    ///
+    /// impl AsyncStore for Shared {
+    ///     async fn execute(&self, _at: Timestamp, _ops: &[Op], _results: &mut [OpResult]) -> Result<(), StoreError> {
+    ///         Err(StoreError::Unavailable("not connected".into()))
+    ///     }
+    ///
+    ///     fn is_shared(&self) -> bool {
+    ///         true
+    ///     }
+    /// }
+    ///
+    /// let err = Engine::builder(Policy::default()).store(Shared).build().unwrap_err();
+    /// assert!(matches!(err, PolicyError::SharedStoreWithoutSecret));
+    /// let secret = "000102030405060708090a0b0c0d0e0f".parse()?;
+    /// assert!(Engine::builder(Policy::default()).store(Shared).key_secret(secret).build().is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn is_shared(&self) -> bool {
+        false
+    }
 }
 
 impl<S: Store> AsyncStore for S {
@@ -77,5 +115,9 @@ impl<S: Store> AsyncStore for S {
         results: &'a mut [OpResult],
     ) -> impl Future<Output = Result<(), StoreError>> + Send + 'a {
         ready(Store::execute(self, at, ops, results))
+    }
+
+    fn is_shared(&self) -> bool {
+        Store::is_shared(self)
     }
 }

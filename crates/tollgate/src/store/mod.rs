@@ -268,4 +268,10 @@ pub enum StoreError {
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// Executes `ops` at time `at`.
     fn execute(&self, at: Timestamp, ops: &[Op], results: &mut [OpResult]) -> Result<(), StoreError>;
+
+    /// Whether other processes share these counters, as
+    /// [`AsyncStore::is_shared`]. `false` unless overridden.
+    fn is_shared(&self) -> bool {
+        false
+    }
 }
