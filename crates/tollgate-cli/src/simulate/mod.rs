@@ -10,10 +10,12 @@
 //! voice IRSF to a high-risk destination, 1 % account takeover and 1 % a
 //! bot spreading SMS requests over enough numbers to close the service-wide
 //! SMS cap. On top of those, 3 % more are a third stuffing campaign against
-//! a service that flags compromised passwords, and 0.5 % a brute-force run
-//! on one account. See [`legit`] and [`trips`] for who does what, where and
-//! when, and [`attacks`], [`takeover`], [`captrip`] and [`bruteforce`] for
-//! the attackers. With
+//! a service that flags compromised passwords, 0.5 % a brute-force run on
+//! one account, and 6 % an attacker bombing 40 victims' accounts and
+//! numbers with failed logins, code requests and wrong codes to lock them
+//! out. See [`legit`] and [`trips`] for who does what, where and when, and
+//! [`attacks`], [`takeover`], [`captrip`], [`bruteforce`] and
+//! [`account_dos`] for the attackers. With
 //! the default 200,000 events: legitimate traffic averages about 80 events
 //! a minute (50 in the small hours UTC, 120 in the European evening and
 //! American afternoon), each stuffing campaign adds about 60 login attempts
@@ -41,6 +43,7 @@
 //! its next target. The one exception: a takeover's credential changes are
 //! sent only if its login went ahead.
 
+mod account_dos;
 mod attacks;
 mod bruteforce;
 mod captrip;
@@ -83,6 +86,7 @@ const CAP_TRIP_PERCENT: usize = 1;
 /// On top of the requested events.
 const PWNED_STUFFING_PERCENT: usize = 3;
 const BRUTE_FORCE_PER_MILLE: usize = 5;
+const ACCOUNT_DOS_PERCENT: usize = 6;
 
 /// Redraws the progress bar every this many events: often enough to move
 /// smoothly, rarely enough to stay out of the engine's throughput figure.
@@ -165,6 +169,8 @@ fn generate(catalog: &Catalog, seed: u64, events: u64) -> (Vec<SimEvent>, legit:
         &mut out,
     );
     bruteforce::brute_force(&mut stream(9), catalog, events * BRUTE_FORCE_PER_MILLE / 1000, &mut out);
+    let bombing = events * ACCOUNT_DOS_PERCENT / 100;
+    account_dos::account_dos(&mut stream(10), catalog, bombing, &population, &mut out);
     // Stable: events at the same millisecond keep their generation order.
     out.sort_by_key(|e| e.at_ms);
     (out, population)
@@ -235,6 +241,7 @@ mod tests {
         assert_eq!(count(Scenario::AccountTakeover), 100);
         assert_eq!(count(Scenario::StuffingPwned), 300);
         assert_eq!(count(Scenario::BruteForce), 50);
+        assert_eq!(count(Scenario::AccountDos), 600);
     }
 
     #[test]
@@ -247,6 +254,26 @@ mod tests {
         assert!(tallies.unsent > 0);
         assert_eq!(total.events + tallies.unsent, traffic.len() as u64);
         assert_eq!(total.actions.total(), total.events);
+    }
+
+    #[test]
+    fn bombed_owners_are_never_refused_under_the_default_policy() {
+        let catalog = Catalog::new().unwrap();
+        let (traffic, _) = generate(&catalog, 1, 20_000);
+        let engine = Engine::new(tollgate::policy::Policy::default()).unwrap();
+        let tallies = replay(&engine, &catalog, &traffic);
+        let (owners, bot) = (
+            tallies.get(Scenario::Legitimate),
+            tallies.get(Scenario::AccountDos),
+        );
+        for step in [traffic::Step::Login, traffic::Step::OtpSend, traffic::Step::OtpVerify] {
+            let theirs = owners.tagged(step, traffic::Tag::Bombed);
+            assert!(theirs.total() > 0, "{step:?}");
+            assert_eq!(theirs.throttled + theirs.denied, 0, "{step:?}: {theirs:?}");
+            // Not because the attack went easy: most of it was stopped.
+            let attempts = bot.tagged(step, traffic::Tag::Plain);
+            assert!(attempts.allowed * 2 < attempts.total(), "{step:?}: {attempts:?}");
+        }
     }
 
     #[test]
