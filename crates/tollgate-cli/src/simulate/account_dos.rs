@@ -145,12 +145,7 @@ fn candidates(out: &[SimEvent], population: &Population) -> Vec<Victim> {
         .into_iter()
         .filter(|(m, _)| !excluded.contains(m))
         .filter_map(|(member, (send_at, phone))| {
-            let login_at = logins
-                .get(&member)?
-                .iter()
-                .copied()
-                .filter(|&at| at <= send_at)
-                .max()?;
+            let login_at = logins.get(&member)?.iter().copied().filter(|&at| at <= send_at).max()?;
             let city = population.home_of(member)?;
             Some(Victim {
                 member,
@@ -189,7 +184,10 @@ fn attack(
     let mut volleys = Vec::new();
     let mut left = attempts;
     while left > 0 {
-        let kind = order.get((first + volleys.len()) % order.len()).copied().unwrap_or(Volley::Logins);
+        let kind = order
+            .get((first + volleys.len()) % order.len())
+            .copied()
+            .unwrap_or(Volley::Logins);
         let size = match kind {
             Volley::Logins => between(rng, 21, 30),
             Volley::Sends | Volley::Codes => between(rng, 8, 14),
@@ -206,7 +204,7 @@ fn attack(
         .collect();
     let mut proxy = Proxy::default();
     let n = volleys.len() as u64;
-    let slot = (until - from) / n.max(1);
+    let slot = until.saturating_sub(from) / n.max(1);
     for (i, (kind, size)) in (0u64..).zip(volleys) {
         let mut at = from + i * slot + between(rng, 0, slot.saturating_sub(1));
         for _ in 0..size {
@@ -284,7 +282,13 @@ mod tests {
         let catalog = Catalog::new().unwrap();
         let mut out = Vec::new();
         let people = legit::generate(&mut ChaCha8Rng::seed_from_u64(seed), &catalog, 20_000, &mut out);
-        account_dos(&mut ChaCha8Rng::seed_from_u64(seed), &catalog, budget, &people, &mut out);
+        account_dos(
+            &mut ChaCha8Rng::seed_from_u64(seed),
+            &catalog,
+            budget,
+            &people,
+            &mut out,
+        );
         out
     }
 
@@ -305,9 +309,15 @@ mod tests {
         assert_eq!(logins + sends + codes, 3_000);
         assert!(logins > 1_000 && sends > 500 && codes > 500, "{logins} {sends} {codes}");
         // Half the sends name the victim's number for a throwaway account.
-        let fakes = bot.iter().filter(|e| matches!(e.account, Some(Account::Fake(_)))).count();
+        let fakes = bot
+            .iter()
+            .filter(|e| matches!(e.account, Some(Account::Fake(_))))
+            .count();
         assert!(fakes > sends / 3 && fakes < sends * 2 / 3, "{fakes} of {sends}");
-        assert!(bot.iter().all(|e| e.truth != Truth::Succeeds && e.client.device.is_some()));
+        assert!(
+            bot.iter()
+                .all(|e| e.truth != Truth::Succeeds && e.client.device.is_some())
+        );
         assert!(bot.iter().all(|e| BROWSERS.contains(&e.client.software)));
         let prefixes: HashSet<_> = bot
             .iter()
@@ -330,7 +340,11 @@ mod tests {
                 assert!(tagged.iter().any(|e| e.step == step), "{account:?} {step:?}");
             }
             // The run starts before the owner's code request and goes on after it.
-            let send = tagged.iter().filter(|e| e.step == Step::OtpSend).min_by_key(|e| e.at_ms).unwrap();
+            let send = tagged
+                .iter()
+                .filter(|e| e.step == Step::OtpSend)
+                .min_by_key(|e| e.at_ms)
+                .unwrap();
             assert!(from < send.at_ms && send.at_ms < to, "{account:?}");
             assert_eq!(send.phone, Some(phone));
             // From the owner's own country, and every code goes to the owner's number.
