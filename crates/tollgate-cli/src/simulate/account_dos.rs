@@ -40,7 +40,11 @@
 //! theirs from the start of the run to an hour after its end is tagged
 //! [`Tag::Bombed`]). Their day is scheduled as if nothing happened: the
 //! defaults must let them in, send them their codes and accept them (at
-//! worst after a step-up), whatever the attacker spends.
+//! worst after a step-up), whatever the attacker spends. As everywhere in
+//! the simulation, a refusal does not change what comes next: an owner
+//! whose code request is refused still types a code, which then is not
+//! the one they asked for, so a refused code entry can follow from a
+//! refused request.
 
 use std::collections::{HashMap, HashSet};
 

@@ -11,12 +11,12 @@
 //! bot spreading SMS requests over enough numbers to close the service-wide
 //! SMS cap. On top of those, 3 % more are a third stuffing campaign against
 //! a service that flags compromised passwords, 0.5 % a brute-force run on
-//! one account, and 6 % an attacker bombing 40 victims' accounts and
-//! numbers with failed logins, code requests and wrong codes to lock them
-//! out. See [`legit`] and [`trips`] for who does what, where and when, and
-//! [`attacks`], [`takeover`], [`captrip`], [`bruteforce`] and
-//! [`account_dos`] for the attackers. With
-//! the default 200,000 events: legitimate traffic averages about 80 events
+//! one account, and 6 % an attacker bombing victims' accounts and numbers
+//! (one victim per 300 attempts) with failed logins, code requests and
+//! wrong codes to lock them out. See [`legit`] and [`trips`] for who does
+//! what, where and when, and [`attacks`], [`takeover`], [`captrip`],
+//! [`bruteforce`] and [`account_dos`] for the attackers. With the default
+//! 200,000 events: legitimate traffic averages about 80 events
 //! a minute (50 in the small hours UTC, 120 in the European evening and
 //! American afternoon), each stuffing campaign adds about 60 login attempts
 //! a minute for eight hours (02:00 to 10:00 and 14:00 to 22:00 UTC),
