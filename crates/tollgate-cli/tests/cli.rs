@@ -168,7 +168,7 @@ fn an_invalid_policy_names_the_offending_field() {
 
 /// The report with the events/s column (the only one that depends on the
 /// machine) removed from the table rows.
-const SCENARIOS: [&str; 9] = [
+const SCENARIOS: [&str; 10] = [
     "legitimate",
     "credential_stuffing",
     "stuffing_browser_fp",
@@ -178,6 +178,7 @@ const SCENARIOS: [&str; 9] = [
     "sms_cap_trip",
     "brute_force",
     "stuffing_pwned",
+    "account_dos",
 ];
 
 fn without_throughput(report: &str) -> String {
@@ -191,6 +192,7 @@ fn without_throughput(report: &str) -> String {
         "sms_cap_trip",
         "brute_force",
         "stuffing_pwned",
+        "account_dos",
         "total",
         "scenario",
     ];
@@ -243,6 +245,7 @@ fn simulate_reports_every_scenario_and_is_deterministic() {
     assert!(report.contains("the owner's logins while it ran:"), "{report}");
     assert!(report.contains("logins in sessions with typos:"), "{report}");
     assert!(report.contains("attempts flagged compromised"), "{report}");
+    assert!(report.contains("owners refused:"), "{report}");
 
     let second = tollgate(&args, "");
     assert_eq!(without_throughput(&report), without_throughput(&stdout(&second)));

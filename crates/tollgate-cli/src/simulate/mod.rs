@@ -10,18 +10,22 @@
 //! voice IRSF to a high-risk destination, 1 % account takeover and 1 % a
 //! bot spreading SMS requests over enough numbers to close the service-wide
 //! SMS cap. On top of those, 3 % more are a third stuffing campaign against
-//! a service that flags compromised passwords, and 0.5 % a brute-force run
-//! on one account. See [`legit`] and [`trips`] for who does what, where and
-//! when, and [`attacks`], [`takeover`], [`captrip`] and [`bruteforce`] for
-//! the attackers. With
-//! the default 200,000 events: legitimate traffic averages about 80 events
+//! a service that flags compromised passwords, 0.5 % a brute-force run on
+//! one account, and 6 % an attacker bombing victims' accounts and numbers
+//! (one victim per 300 attempts) with failed logins, code requests and
+//! wrong codes to lock them out. See [`legit`] and [`trips`] for who does
+//! what, where and when, and [`attacks`], [`takeover`], [`captrip`],
+//! [`bruteforce`] and [`account_dos`] for the attackers. With the default
+//! 200,000 events: legitimate traffic averages about 80 events
 //! a minute (50 in the small hours UTC, 120 in the European evening and
 //! American afternoon), each stuffing campaign adds about 60 login attempts
 //! a minute for eight hours (02:00 to 10:00 and 14:00 to 22:00 UTC),
 //! pumping about 90 sign-ups and code requests a minute for three, the
 //! takeover crew about 900 victims over the day, mostly in the afternoon
 //! and evening UTC, and the cap-tripping bot about 48 SMS requests a minute
-//! from 18:00 for 40 minutes. The report also follows legitimate travellers'
+//! from 18:00 for 40 minutes, and the account-DoS attacker 40 victims, one
+//! to three hours each around the victim's own code request, in volleys
+//! every few minutes. The report also follows legitimate travellers'
 //! SMS code requests from abroad (client country not the number's).
 //!
 //! Every event carries the country, ASN and position (city centre and
@@ -41,6 +45,7 @@
 //! its next target. The one exception: a takeover's credential changes are
 //! sent only if its login went ahead.
 
+mod account_dos;
 mod attacks;
 mod bruteforce;
 mod captrip;
@@ -83,6 +88,7 @@ const CAP_TRIP_PERCENT: usize = 1;
 /// On top of the requested events.
 const PWNED_STUFFING_PERCENT: usize = 3;
 const BRUTE_FORCE_PER_MILLE: usize = 5;
+const ACCOUNT_DOS_PERCENT: usize = 6;
 
 /// Redraws the progress bar every this many events: often enough to move
 /// smoothly, rarely enough to stay out of the engine's throughput figure.
@@ -165,6 +171,8 @@ fn generate(catalog: &Catalog, seed: u64, events: u64) -> (Vec<SimEvent>, legit:
         &mut out,
     );
     bruteforce::brute_force(&mut stream(9), catalog, events * BRUTE_FORCE_PER_MILLE / 1000, &mut out);
+    let bombing = events * ACCOUNT_DOS_PERCENT / 100;
+    account_dos::account_dos(&mut stream(10), catalog, bombing, &population, &mut out);
     // Stable: events at the same millisecond keep their generation order.
     out.sort_by_key(|e| e.at_ms);
     (out, population)
@@ -217,6 +225,7 @@ fn goes_ahead(scenario: Scenario, action: Action) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use traffic::{Step, Tag};
 
     #[test]
     fn traffic_is_deterministic_sorted_and_split_as_documented() {
@@ -235,6 +244,7 @@ mod tests {
         assert_eq!(count(Scenario::AccountTakeover), 100);
         assert_eq!(count(Scenario::StuffingPwned), 300);
         assert_eq!(count(Scenario::BruteForce), 50);
+        assert_eq!(count(Scenario::AccountDos), 600);
     }
 
     #[test]
@@ -247,6 +257,67 @@ mod tests {
         assert!(tallies.unsent > 0);
         assert_eq!(total.events + tallies.unsent, traffic.len() as u64);
         assert_eq!(total.actions.total(), total.events);
+    }
+
+    /// Replays a legitimate day and an account-DoS run on 40 of its
+    /// members (as many as the default 200,000 events bring) under
+    /// `policy`, and checks the attack was mostly stopped.
+    fn bombed(policy: tollgate::policy::Policy) -> Tallies {
+        use rand::SeedableRng;
+        let catalog = Catalog::new().unwrap();
+        let mut traffic = Vec::new();
+        let people = legit::generate(&mut ChaCha8Rng::seed_from_u64(1), &catalog, 20_000, &mut traffic);
+        account_dos::account_dos(
+            &mut ChaCha8Rng::seed_from_u64(1),
+            &catalog,
+            12_000,
+            &people,
+            &mut traffic,
+        );
+        traffic.sort_by_key(|e| e.at_ms);
+        let tallies = replay(&Engine::new(policy).unwrap(), &catalog, &traffic);
+        for step in [Step::Login, Step::OtpSend, Step::OtpVerify] {
+            assert!(
+                tallies.get(Scenario::Legitimate).tagged(step, Tag::Bombed).total() > 0,
+                "{step:?}"
+            );
+            // Not because the attack went easy: most of it was stopped.
+            let attempts = tallies.get(Scenario::AccountDos).tagged(step, Tag::Plain);
+            assert!(attempts.allowed * 2 < attempts.total(), "{step:?}: {attempts:?}");
+        }
+        tallies
+    }
+
+    /// The owners' logins, code requests and code entries refused.
+    fn owners_refused(tallies: &Tallies) -> Vec<(Step, u64)> {
+        [Step::Login, Step::OtpSend, Step::OtpVerify]
+            .into_iter()
+            .map(|step| {
+                let theirs = tallies.get(Scenario::Legitimate).tagged(step, Tag::Bombed);
+                (step, theirs.throttled + theirs.denied)
+            })
+            .filter(|(_, refused)| *refused > 0)
+            .collect()
+    }
+
+    #[test]
+    #[ignore = "otp-send-phone-prefix throttles the owner's code request once strangers' requests to the number (even refused ones) fill its block's 20 an hour (issue 13 item 2)"]
+    fn bombed_owners_are_never_refused_under_the_default_policy() {
+        let tallies = bombed(tollgate::policy::Policy::default());
+        assert_eq!(owners_refused(&tallies), []);
+    }
+
+    #[test]
+    fn bombed_owners_are_refused_by_nothing_but_the_number_blocks_budget() {
+        let mut policy = tollgate::policy::Policy::default();
+        let prefix = policy
+            .limits
+            .iter_mut()
+            .find(|r| r.name == "otp-send-phone-prefix")
+            .unwrap();
+        prefix.on_exceed = tollgate::policy::OnExceed::Challenge;
+        let tallies = bombed(policy);
+        assert_eq!(owners_refused(&tallies), []);
     }
 
     #[test]

@@ -44,7 +44,7 @@ const COLUMNS: [&str; 9] = [
 pub(crate) fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io::Result<()> {
     writeln!(
         out,
-        "seed {}, {} events requested, {} generated over 24 h from 2024-03-04T00:00Z by {} people and 7 attackers",
+        "seed {}, {} events requested, {} generated over 24 h from 2024-03-04T00:00Z by {} people and 8 attackers",
         header.seed,
         group(header.requested),
         group(header.generated as u64),
@@ -182,6 +182,7 @@ pub(crate) fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies
     write_takeover(out, tallies)?;
     write_cap_trip(out, tallies)?;
     write_brute_force(out, tallies)?;
+    write_account_dos(out, tallies)?;
     write_abroad(out, legit)?;
     writeln!(out)?;
     writeln!(
@@ -283,6 +284,54 @@ fn write_brute_force(out: &mut impl Write, tallies: &Tallies) -> io::Result<()> 
         group(owner.total()),
         group(owner.challenged),
         group(owner.throttled + owner.denied)
+    )
+}
+
+/// The account-DoS run: what it spent, and what the owners met.
+fn write_account_dos(out: &mut impl Write, tallies: &Tallies) -> io::Result<()> {
+    const STEPS: [(Step, &str); 3] = [
+        (Step::Login, "logins"),
+        (Step::OtpSend, "code requests"),
+        (Step::OtpVerify, "code entries"),
+    ];
+    let bot = tallies.get(Scenario::AccountDos);
+    let attempts = STEPS.map(|(step, name)| {
+        let a = bot.tagged(step, Tag::Plain);
+        format!(
+            "{name} {} ({} allowed, {} challenged, {} throttled, {} denied)",
+            group(a.total()),
+            group(a.allowed),
+            group(a.challenged),
+            group(a.throttled),
+            group(a.denied)
+        )
+    });
+    writeln!(
+        out,
+        "  {:<20} {} attempts on victims' accounts and numbers: {}",
+        Scenario::AccountDos.name(),
+        group(bot.events),
+        attempts.join(" · ")
+    )?;
+    let legit = tallies.get(Scenario::Legitimate);
+    let mut refused = 0;
+    let owners = STEPS.map(|(step, name)| {
+        let a = legit.tagged(step, Tag::Bombed);
+        refused += a.throttled + a.denied;
+        format!(
+            "{name} {} of {} allowed, {} challenged, {} refused",
+            group(a.allowed),
+            group(a.total()),
+            group(a.challenged),
+            group(a.throttled + a.denied)
+        )
+    });
+    writeln!(
+        out,
+        "  {:<20} the owners' own while it ran and the hour after: {}; owners refused: {}",
+        "",
+        owners.join(" · "),
+        group(refused)
     )
 }
 
@@ -436,6 +485,7 @@ mod tests {
             "otp_pumping",
             "account_takeover",
             "sms_cap_trip",
+            "account_dos",
             "total",
             "none fired",
         ] {

@@ -75,10 +75,8 @@ pub(crate) struct Tally {
     /// For events where a monitor-mode rule fired: what enforcing it would have done.
     pub(crate) monitored: Actions,
     pub(crate) steps: [StepCount; Step::ALL.len()],
-    /// What was enforced on logins, per [`Tag`].
-    pub(crate) tagged_logins: [Actions; Tag::COUNT],
-    /// What was enforced on password and email changes, per [`Tag`].
-    pub(crate) tagged_changes: [Actions; Tag::COUNT],
+    /// What was enforced, per step (as in [`Step::ALL`]) and [`Tag`].
+    pub(crate) tagged: [[Actions; Tag::COUNT]; Step::ALL.len()],
     /// Events each reason fired on.
     pub(crate) reasons: HashMap<ReasonKey, u64>,
     /// What was enforced on SMS code requests from outside the number's country.
@@ -102,21 +100,17 @@ impl Tally {
             self.monitored.add(action);
         }
         let succeeds = sim.truth == Truth::Succeeds;
-        if let Some(count) = Step::ALL
-            .iter()
-            .position(|s| *s == sim.step)
-            .and_then(|i| self.steps.get_mut(i))
-        {
+        let step = Step::ALL.iter().position(|s| *s == sim.step);
+        if let Some(count) = step.and_then(|i| self.steps.get_mut(i)) {
             count.events += 1;
             count.allowed += u64::from(allowed);
             count.would_succeed += u64::from(succeeds);
             count.succeeded += u64::from(succeeds && went_ahead);
         }
-        if let (Step::Login, Some(actions)) = (sim.step, self.tagged_logins.get_mut(sim.tag.index())) {
-            actions.add(decision.action);
-        }
-        let change = matches!(sim.step, Step::PasswordChange | Step::EmailChange);
-        if let (true, Some(actions)) = (change, self.tagged_changes.get_mut(sim.tag.index())) {
+        if let Some(actions) = step
+            .and_then(|i| self.tagged.get_mut(i))
+            .and_then(|tags| tags.get_mut(sim.tag.index()))
+        {
             actions.add(decision.action);
         }
         for reason in &decision.reasons {
@@ -174,14 +168,27 @@ impl Tally {
             .unwrap_or_default()
     }
 
+    /// What was enforced on events of `step` tagged `tag`.
+    pub(crate) fn tagged(&self, step: Step, tag: Tag) -> Actions {
+        Step::ALL
+            .iter()
+            .zip(&self.tagged)
+            .find(|(s, _)| **s == step)
+            .and_then(|(_, tags)| tags.get(tag.index()))
+            .copied()
+            .unwrap_or_default()
+    }
+
     /// What was enforced on logins tagged `tag`.
     pub(crate) fn logins(&self, tag: Tag) -> Actions {
-        self.tagged_logins.get(tag.index()).copied().unwrap_or_default()
+        self.tagged(Step::Login, tag)
     }
 
     /// What was enforced on password and email changes tagged `tag`.
     pub(crate) fn changes(&self, tag: Tag) -> Actions {
-        self.tagged_changes.get(tag.index()).copied().unwrap_or_default()
+        let mut actions = self.tagged(Step::PasswordChange, tag);
+        actions += &self.tagged(Step::EmailChange, tag);
+        actions
     }
 }
 
@@ -193,10 +200,7 @@ impl AddAssign<&Tally> for Tally {
         for (mine, theirs) in self.steps.iter_mut().zip(&other.steps) {
             *mine += theirs;
         }
-        for (mine, theirs) in self.tagged_logins.iter_mut().zip(&other.tagged_logins) {
-            *mine += theirs;
-        }
-        for (mine, theirs) in self.tagged_changes.iter_mut().zip(&other.tagged_changes) {
+        for (mine, theirs) in self.tagged.iter_mut().flatten().zip(other.tagged.iter().flatten()) {
             *mine += theirs;
         }
         for (key, count) in &other.reasons {
@@ -238,6 +242,7 @@ pub(crate) struct Tallies {
     sms_cap_trip: Tally,
     brute_force: Tally,
     stuffing_pwned: Tally,
+    account_dos: Tally,
     /// Takeover follow-ups never sent: their login did not go ahead.
     pub(crate) unsent: u64,
 }
@@ -254,6 +259,7 @@ impl Tallies {
             Scenario::SmsCapTrip => &self.sms_cap_trip,
             Scenario::BruteForce => &self.brute_force,
             Scenario::StuffingPwned => &self.stuffing_pwned,
+            Scenario::AccountDos => &self.account_dos,
         }
     }
 
@@ -268,6 +274,7 @@ impl Tallies {
             Scenario::SmsCapTrip => &mut self.sms_cap_trip,
             Scenario::BruteForce => &mut self.brute_force,
             Scenario::StuffingPwned => &mut self.stuffing_pwned,
+            Scenario::AccountDos => &mut self.account_dos,
         }
     }
 

@@ -36,10 +36,13 @@ pub(crate) enum Scenario {
     /// Credential stuffing with a browser's handshake, where the service's
     /// compromised-password check flags most combos.
     StuffingPwned,
+    /// Failed logins, code requests and wrong codes on victims' accounts
+    /// and numbers from many networks, to lock the owners out.
+    AccountDos,
 }
 
 impl Scenario {
-    pub(crate) const ALL: [Scenario; 9] = [
+    pub(crate) const ALL: [Scenario; 10] = [
         Scenario::Legitimate,
         Scenario::CredentialStuffing,
         Scenario::StuffingBrowserFp,
@@ -49,6 +52,7 @@ impl Scenario {
         Scenario::SmsCapTrip,
         Scenario::BruteForce,
         Scenario::StuffingPwned,
+        Scenario::AccountDos,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -62,6 +66,7 @@ impl Scenario {
             Scenario::SmsCapTrip => "sms_cap_trip",
             Scenario::BruteForce => "brute_force",
             Scenario::StuffingPwned => "stuffing_pwned",
+            Scenario::AccountDos => "account_dos",
         }
     }
 
@@ -163,10 +168,13 @@ pub(crate) enum Tag {
     /// A legitimate login of the account a brute-force run is attacking,
     /// from when the run starts.
     Targeted,
+    /// A legitimate login, code request or code entry of an account an
+    /// account-DoS run bombs, from when the run starts.
+    Bombed,
 }
 
 impl Tag {
-    pub(crate) const COUNT: usize = 7;
+    pub(crate) const COUNT: usize = 8;
 
     pub(crate) fn index(self) -> usize {
         self as usize
