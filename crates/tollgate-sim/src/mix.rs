@@ -21,7 +21,7 @@ use super::traffic::SimEvent;
 /// A scenario's traffic generator: appends about `budget` events to `out`,
 /// drawing only from `rng`. Generators that pick victims read the
 /// legitimate traffic already in `out` and the `population` behind it.
-pub(crate) trait Generator: Sync {
+pub(crate) trait Generator {
     fn generate(
         &self,
         rng: &mut ChaCha8Rng,
