@@ -33,7 +33,7 @@ pub(crate) enum CliError {
     /// Writing to stdout failed.
     #[error("cannot write output: {0}")]
     Write(#[from] io::Error),
-    /// The simulator's built-in tables are inconsistent: a bug, reported rather than panicking.
-    #[error("simulator tables: {0}")]
-    Tables(String),
+    /// The simulator could not start.
+    #[error(transparent)]
+    Simulate(#[from] tollgate_sim::Error),
 }

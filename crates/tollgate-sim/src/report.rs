@@ -9,18 +9,23 @@ use std::io::{self, Write};
 use super::tally::{Tallies, Tally};
 use super::traffic::{Scenario, Step, Tag};
 
-/// What the run was asked to do.
+/// What the run was asked to do, for the report's first lines.
 #[derive(Debug)]
-pub(crate) struct Header<'a> {
-    pub(crate) seed: u64,
-    pub(crate) requested: u64,
-    pub(crate) generated: usize,
-    /// People in the legitimate population.
-    pub(crate) people: u32,
-    pub(crate) policy: &'a str,
-    pub(crate) rules: usize,
+pub struct Header<'a> {
+    /// The traffic's seed.
+    pub seed: u64,
+    /// The events asked for.
+    pub requested: u64,
+    /// The events generated ([`Traffic::len`](crate::Traffic::len)).
+    pub generated: usize,
+    /// People in the legitimate population ([`Traffic::people`](crate::Traffic::people)).
+    pub people: u32,
+    /// The policy's name: its file, or the built-in default.
+    pub policy: &'a str,
+    /// The policy's limit rules.
+    pub rules: usize,
     /// Keys in the engine's store after the run, and its cap.
-    pub(crate) store_keys: (usize, usize),
+    pub store_keys: (usize, usize),
 }
 
 /// The reason code of a send refused by a closed service cap.
@@ -41,7 +46,9 @@ const COLUMNS: [&str; 9] = [
     "events/s",
 ];
 
-pub(crate) fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io::Result<()> {
+/// Writes the report on a replay: one table row per scenario and a total,
+/// then the reasons, steps and outcomes behind the numbers.
+pub fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io::Result<()> {
     writeln!(
         out,
         "seed {}, {} events requested, {} generated over 24 h from 2024-03-04T00:00Z by {} people and 8 attackers",

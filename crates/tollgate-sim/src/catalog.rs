@@ -15,7 +15,7 @@ use tollgate::{Country, Ja4, Location};
 use super::places::{self, CITIES, Place};
 use super::sampling::{between, weighted};
 use super::software::SOFTWARE;
-use crate::error::CliError;
+use crate::Error;
 
 /// How an ISP connects its customers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -145,8 +145,8 @@ pub(crate) struct Catalog {
 }
 
 impl Catalog {
-    pub(crate) fn new() -> Result<Catalog, CliError> {
-        let bad = |what: &str, e: tollgate::FieldError| CliError::Tables(format!("{what}: {e}"));
+    pub(crate) fn new() -> Result<Catalog, Error> {
+        let bad = |what: &str, e: tollgate::FieldError| Error::Tables(format!("{what}: {e}"));
         let countries = REGIONS
             .iter()
             .map(|r| r.code.parse::<Country>().map_err(|e| bad(r.code, e)))
@@ -161,24 +161,24 @@ impl Catalog {
             let lists = if isp.access == Fixed { &mut fixed } else { &mut mobile };
             let list = lists
                 .get_mut(usize::from(isp.region))
-                .ok_or_else(|| CliError::Tables(format!("AS{} has no region", isp.asn)))?;
-            list.push(u8::try_from(index).map_err(|_| CliError::Tables("too many ISPs".into()))?);
+                .ok_or_else(|| Error::Tables(format!("AS{} has no region", isp.asn)))?;
+            list.push(u8::try_from(index).map_err(|_| Error::Tables("too many ISPs".into()))?);
         }
         if let Some(r) = REGIONS.iter().zip(&fixed).find(|(_, f)| f.is_empty()) {
-            return Err(CliError::Tables(format!("{} has no fixed-line ISP", r.0.code)));
+            return Err(Error::Tables(format!("{} has no fixed-line ISP", r.0.code)));
         }
         let mut cities = vec![(Vec::new(), Vec::new()); REGIONS.len()];
         let mut locations = Vec::with_capacity(CITIES.len());
         for (index, city) in CITIES.iter().enumerate() {
             let (list, weights) = cities
                 .get_mut(usize::from(city.region))
-                .ok_or_else(|| CliError::Tables(format!("{} has no region", city.name)))?;
-            list.push(u8::try_from(index).map_err(|_| CliError::Tables("too many cities".into()))?);
+                .ok_or_else(|| Error::Tables(format!("{} has no region", city.name)))?;
+            list.push(u8::try_from(index).map_err(|_| Error::Tables("too many cities".into()))?);
             weights.push(city.weight);
             locations.push(Location::new(city.latitude, city.longitude, 0).map_err(|e| bad(city.name, e))?);
         }
         if let Some(r) = REGIONS.iter().zip(&cities).find(|(_, c)| c.0.is_empty()) {
-            return Err(CliError::Tables(format!("{} has no city", r.0.code)));
+            return Err(Error::Tables(format!("{} has no city", r.0.code)));
         }
         Ok(Catalog {
             countries,

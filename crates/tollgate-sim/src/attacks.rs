@@ -43,8 +43,11 @@
 use std::net::IpAddr;
 
 use rand::Rng;
+use rand_chacha::ChaCha8Rng;
 
 use super::catalog::{self, Catalog};
+use super::legit::Population;
+use super::mix::Generator;
 use super::places::Place;
 use super::sampling::{between, chance, secs};
 use super::software::sw;
@@ -157,6 +160,19 @@ pub(crate) const PWNED_STUFFING: Campaign = Campaign {
     pwned_share: 0.7,
 };
 
+impl Generator for Campaign {
+    fn generate(
+        &self,
+        rng: &mut ChaCha8Rng,
+        catalog: &Catalog,
+        budget: usize,
+        population: &Population,
+        out: &mut Vec<SimEvent>,
+    ) {
+        credential_stuffing(rng, catalog, *self, budget, population.members, out);
+    }
+}
+
 /// Appends `budget` stuffing attempts of `campaign` against a population
 /// of `members`.
 pub(crate) fn credential_stuffing(
@@ -204,6 +220,23 @@ pub(crate) fn credential_stuffing(
     }
 }
 
+/// The SMS pumping scenario.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct OtpPumping;
+
+impl Generator for OtpPumping {
+    fn generate(
+        &self,
+        rng: &mut ChaCha8Rng,
+        catalog: &Catalog,
+        budget: usize,
+        _population: &Population,
+        out: &mut Vec<SimEvent>,
+    ) {
+        otp_pumping(rng, catalog, budget, out);
+    }
+}
+
 /// Appends `budget` events of an SMS pumping run.
 pub(crate) fn otp_pumping(rng: &mut impl Rng, catalog: &Catalog, budget: usize, out: &mut Vec<SimEvent>) {
     let run = SignupBotRun {
@@ -216,6 +249,23 @@ pub(crate) fn otp_pumping(rng: &mut impl Rng, catalog: &Catalog, budget: usize, 
         for_ms: PUMPING_FOR_MS,
     };
     run.append(rng, catalog, budget, out);
+}
+
+/// The voice IRSF scenario.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct VoiceIrsf;
+
+impl Generator for VoiceIrsf {
+    fn generate(
+        &self,
+        rng: &mut ChaCha8Rng,
+        catalog: &Catalog,
+        budget: usize,
+        _population: &Population,
+        out: &mut Vec<SimEvent>,
+    ) {
+        voice_irsf(rng, catalog, budget, out);
+    }
 }
 
 /// Appends `budget` events of a voice IRSF run: bot sign-ups, each asking

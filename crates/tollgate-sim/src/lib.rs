@@ -1,6 +1,6 @@
-//! `tollgate simulate`: seeded synthetic traffic through a policy, with the
-//! attack/legitimate split known, so the report can say what a policy lets
-//! through and whom it bothers.
+//! The engine behind `tollgate simulate`: seeded synthetic traffic through
+//! a policy, with the attack/legitimate split known, so the report can say
+//! what a policy lets through and whom it bothers.
 //!
 //! One simulated day (2024-03-04, UTC). Of the requested events, 60 % are
 //! legitimate (the population grows with the budget, at roughly four
@@ -13,9 +13,9 @@
 //! a service that flags compromised passwords, 0.5 % a brute-force run on
 //! one account, and 6 % an attacker bombing victims' accounts and numbers
 //! (one victim per 300 attempts) with failed logins, code requests and
-//! wrong codes to lock them out. See [`legit`] and [`trips`] for who does
-//! what, where and when, and [`attacks`], [`takeover`], [`captrip`],
-//! [`bruteforce`] and [`account_dos`] for the attackers. With the default
+//! wrong codes to lock them out. See `legit` and `trips` for who does
+//! what, where and when, and `attacks`, `takeover`, `captrip`,
+//! `bruteforce` and `account_dos` for the attackers. With the default
 //! 200,000 events: legitimate traffic averages about 80 events
 //! a minute (50 in the small hours UTC, 120 in the European evening and
 //! American afternoon), each stuffing campaign adds about 60 login attempts
@@ -29,14 +29,15 @@
 //! SMS code requests from abroad (client country not the number's).
 //!
 //! Every event carries the country, ASN and position (city centre and
-//! accuracy radius, see [`places`]) a CDN or geo database would give its
+//! accuracy radius, see `places`) a CDN or geo database would give its
 //! address, consistent with each other: the engine's familiarity and
 //! impossible-travel signals see them as resolved upstream.
 //!
 //! Everything is generated first, from one ChaCha8 stream per scenario
 //! (so changing one scenario leaves the others' traffic as it was; the
 //! takeover crew picks its victims from the legitimate traffic), and
-//! sorted by time; the engine then sees events in time order and is told
+//! sorted by time (the mix, with each scenario's share and stream, is
+//! one table in `mix.rs`); the engine then sees events in time order and is told
 //! outcomes as a service would report them: when it lets a login, code
 //! check or credential change go ahead — allowed, or challenged and passed,
 //! which only real users do — the result (right or wrong password or code)
@@ -44,6 +45,42 @@
 //! refused person does not come back later, and a refused bot moves on to
 //! its next target. The one exception: a takeover's credential changes are
 //! sent only if its login went ahead.
+//!
+//! # Example
+//!
+//! A small run under the default policy, as `tollgate simulate --seed 1
+//! --events 2000` does it (the engine's key seed is the run's seed: which
+//! keys the store evicts at its cap depends on key hashes):
+//!
+//! ```
+//! use tollgate::Engine;
+//! use tollgate::policy::Policy;
+//! use tollgate_sim::{Header, NoProgress, Traffic};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let policy = Policy::default();
+//! let rules = policy.limits.len();
+//! let engine = Engine::builder(policy).key_seed(1).build()?;
+//! let traffic = Traffic::generate(1, 2_000)?;
+//! let tallies = traffic.replay(&engine, &mut NoProgress);
+//! let header = Header {
+//!     seed: 1,
+//!     requested: 2_000,
+//!     generated: traffic.len(),
+//!     people: traffic.people(),
+//!     policy: "built-in default",
+//!     rules,
+//!     store_keys: (engine.store().len(), engine.store().max_keys()),
+//! };
+//! let mut report = Vec::new();
+//! tollgate_sim::write_report(&mut report, &header, &tallies)?;
+//! let report = String::from_utf8(report)?;
+//! assert!(report.starts_with("seed 1, 2,000 events requested"));
+//! # Ok(())
+//! # }
+//! ```
+
+#![forbid(unsafe_code)]
 
 mod account_dos;
 mod attacks;
@@ -52,6 +89,7 @@ mod captrip;
 mod catalog;
 mod homes;
 mod legit;
+mod mix;
 mod places;
 mod report;
 mod sampling;
@@ -61,118 +99,125 @@ mod tally;
 mod traffic;
 mod trips;
 
-use std::io::Write;
-use std::path::Path;
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use tollgate::{Action, Engine};
 
-use crate::error::CliError;
-use crate::policy_cmd;
 use catalog::Catalog;
-use tally::Tallies;
 use traffic::{Scenario, SimEvent};
 
+pub use report::{Header, write as write_report};
+pub use tally::Tallies;
+
 /// The most events one run may ask for (about 2 GB of memory at peak).
-pub(crate) const MAX_EVENTS: u64 = 20_000_000;
+pub const MAX_EVENTS: u64 = 20_000_000;
 
-const LEGIT_PERCENT: usize = 60;
-const STUFFING_PERCENT: usize = 15;
-const STUFFING_BROWSER_FP_PERCENT: usize = 14;
-const PUMPING_PERCENT: usize = 8;
-const IRSF_PERCENT: usize = 1;
-const CAP_TRIP_PERCENT: usize = 1;
-/// On top of the requested events.
-const PWNED_STUFFING_PERCENT: usize = 3;
-const BRUTE_FORCE_PER_MILLE: usize = 5;
-const ACCOUNT_DOS_PERCENT: usize = 6;
-
-/// Redraws the progress bar every this many events: often enough to move
-/// smoothly, rarely enough to stay out of the engine's throughput figure.
+/// Reports the replay's progress every this many events: often enough to
+/// move a progress bar smoothly, rarely enough to stay out of the engine's
+/// throughput figure.
 const PROGRESS_EVERY: usize = 2_048;
 
-pub(crate) fn run(seed: u64, events: u64, policy_path: Option<&Path>) -> Result<(), CliError> {
-    let policy = policy_cmd::load(policy_path)?;
-    let rules = policy.limits.len();
-    // A key seed from the run's seed: which keys the store evicts at its cap
-    // depends on key hashes, and the same seed must give the same table.
-    let engine = Engine::builder(policy)
-        .key_seed(seed)
-        .build()
-        .map_err(CliError::Engine)?;
-    let catalog = Catalog::new()?;
-    let spinner = ProgressBar::new_spinner().with_message("generating traffic");
-    spinner.tick();
-    let (traffic, population) = generate(&catalog, seed, events);
-    spinner.finish_and_clear();
-    let tallies = replay(&engine, &catalog, &traffic);
-    let policy_name = policy_path.map_or_else(|| "built-in default".to_string(), |p| p.display().to_string());
-    let header = report::Header {
-        seed,
-        requested: events,
-        generated: traffic.len(),
-        people: population.members + population.newcomers,
-        policy: &policy_name,
-        rules,
-        store_keys: (engine.store().len(), engine.store().max_keys()),
-    };
-    let mut out = std::io::stdout().lock();
-    report::write(&mut out, &header, &tallies)?;
-    out.flush()?;
-    Ok(())
+/// Why a simulation could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The simulator's built-in tables are inconsistent: a bug, reported rather than panicking.
+    #[error("simulator tables: {0}")]
+    Tables(String),
+}
+
+/// Told how far a replay has got, so a front end can show it.
+pub trait Progress {
+    /// The replay starts, with `total` events to go.
+    fn start(&mut self, total: usize);
+    /// `done` events have been replayed (called every few thousand events).
+    fn advance(&mut self, done: usize);
+    /// The replay is over.
+    fn finish(&mut self);
+}
+
+/// Progress nobody watches.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn start(&mut self, _total: usize) {}
+    fn advance(&mut self, _done: usize) {}
+    fn finish(&mut self) {}
+}
+
+/// One simulated day's traffic, in time order, and the people behind its
+/// legitimate part.
+#[derive(Debug)]
+pub struct Traffic {
+    catalog: Catalog,
+    events: Vec<SimEvent>,
+    population: legit::Population,
+}
+
+impl Traffic {
+    /// The day's traffic for `seed`: about `events` events (at most
+    /// [`MAX_EVENTS`]) in the documented split, plus the scenarios added on
+    /// top of it. The same seed and count give the same traffic.
+    pub fn generate(seed: u64, events: u64) -> Result<Traffic, Error> {
+        let catalog = Catalog::new()?;
+        let (events, population) = generate(&catalog, seed, events);
+        Ok(Traffic {
+            catalog,
+            events,
+            population,
+        })
+    }
+
+    /// How many events were generated.
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    /// Whether no event was generated (a run asking for none).
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// The people in the legitimate population: members and newcomers.
+    pub fn people(&self) -> u32 {
+        self.population.members.saturating_add(self.population.newcomers)
+    }
+
+    /// Runs the traffic through `engine` in time order, feeding outcomes
+    /// back as a service would, and counts what it decided. Build the
+    /// engine with the run's seed as its key seed to get the figures
+    /// `tollgate simulate` prints.
+    pub fn replay(&self, engine: &Engine, progress: &mut impl Progress) -> Tallies {
+        replay(engine, &self.catalog, &self.events, progress)
+    }
 }
 
 /// The day's traffic for `seed`, about `events` events, in time order, and
 /// the legitimate population behind it.
 fn generate(catalog: &Catalog, seed: u64, events: u64) -> (Vec<SimEvent>, legit::Population) {
     let events = usize::try_from(events.min(MAX_EVENTS)).unwrap_or(0);
-    let legit = events * LEGIT_PERCENT / 100;
-    let stuffing = events * STUFFING_PERCENT / 100;
-    let browser_stuffing = events * STUFFING_BROWSER_FP_PERCENT / 100;
-    let pumping = events * PUMPING_PERCENT / 100;
-    let irsf = events * IRSF_PERCENT / 100;
-    let cap_trip = events * CAP_TRIP_PERCENT / 100;
-    let takeover = events - legit - stuffing - browser_stuffing - pumping - irsf - cap_trip;
     let stream = |n| {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(n);
         rng
     };
     let mut out = Vec::with_capacity(events + events / 64);
-    let population = legit::generate(&mut stream(1), catalog, legit, &mut out);
-    let members = population.members;
-    attacks::credential_stuffing(
-        &mut stream(2),
+    let (legit_share, legit_stream) = mix::LEGITIMATE;
+    let population = legit::generate(
+        &mut stream(legit_stream),
         catalog,
-        attacks::BOT_STUFFING,
-        stuffing,
-        members,
+        mix::budget(legit_share, events),
         &mut out,
     );
-    // Its own stream, so the other scenarios' traffic is what it was before it existed.
-    let browser = attacks::BROWSER_STUFFING;
-    attacks::credential_stuffing(&mut stream(5), catalog, browser, browser_stuffing, members, &mut out);
-    attacks::otp_pumping(&mut stream(3), catalog, pumping, &mut out);
-    attacks::voice_irsf(&mut stream(6), catalog, irsf, &mut out);
-    takeover::account_takeover(&mut stream(4), catalog, takeover, &population, &mut out);
-    captrip::sms_cap_trip(&mut stream(7), catalog, cap_trip, &mut out);
-    // Added on top of the requested split, each from a stream of its own,
-    // so the traffic above is what it was before they existed.
-    let pwned = events * PWNED_STUFFING_PERCENT / 100;
-    attacks::credential_stuffing(
-        &mut stream(8),
-        catalog,
-        attacks::PWNED_STUFFING,
-        pwned,
-        members,
-        &mut out,
-    );
-    bruteforce::brute_force(&mut stream(9), catalog, events * BRUTE_FORCE_PER_MILLE / 1000, &mut out);
-    let bombing = events * ACCOUNT_DOS_PERCENT / 100;
-    account_dos::account_dos(&mut stream(10), catalog, bombing, &population, &mut out);
+    for entry in &mix::MIX {
+        let budget = mix::budget(entry.share, events);
+        entry
+            .generator
+            .generate(&mut stream(entry.stream), catalog, budget, &population, &mut out);
+    }
     // Stable: events at the same millisecond keep their generation order.
     out.sort_by_key(|e| e.at_ms);
     (out, population)
@@ -180,12 +225,8 @@ fn generate(catalog: &Catalog, seed: u64, events: u64) -> (Vec<SimEvent>, legit:
 
 /// Runs the traffic through the engine, feeding outcomes back and holding
 /// back the credential changes of takeovers that did not get in.
-fn replay(engine: &Engine, catalog: &Catalog, traffic: &[SimEvent]) -> Tallies {
-    let bar = ProgressBar::new(traffic.len() as u64);
-    if let Ok(style) = ProgressStyle::with_template("simulating [{bar:40}] {human_pos}/{human_len} events, {eta} left")
-    {
-        bar.set_style(style.progress_chars("=> "));
-    }
+fn replay(engine: &Engine, catalog: &Catalog, traffic: &[SimEvent], progress: &mut impl Progress) -> Tallies {
+    progress.start(traffic.len());
     let mut tallies = Tallies::default();
     let mut gate = takeover::Gate::default();
     for (i, sim) in traffic.iter().enumerate() {
@@ -205,10 +246,10 @@ fn replay(engine: &Engine, catalog: &Catalog, traffic: &[SimEvent]) -> Tallies {
         gate.observe(sim, went_ahead);
         tallies.get_mut(sim.scenario).add(sim, &decision, went_ahead, spent);
         if i % PROGRESS_EVERY == 0 {
-            bar.set_position(i as u64);
+            progress.advance(i);
         }
     }
-    bar.finish_and_clear();
+    progress.finish();
     tallies.unsent = gate.unsent;
     tallies
 }
@@ -252,7 +293,7 @@ mod tests {
         let catalog = Catalog::new().unwrap();
         let (traffic, _) = generate(&catalog, 1, 3_000);
         let engine = Engine::new(tollgate::policy::Policy::default()).unwrap();
-        let tallies = replay(&engine, &catalog, &traffic);
+        let tallies = replay(&engine, &catalog, &traffic, &mut NoProgress);
         let total = tallies.total();
         assert!(tallies.unsent > 0);
         assert_eq!(total.events + tallies.unsent, traffic.len() as u64);
@@ -275,7 +316,7 @@ mod tests {
             &mut traffic,
         );
         traffic.sort_by_key(|e| e.at_ms);
-        let tallies = replay(&Engine::new(policy).unwrap(), &catalog, &traffic);
+        let tallies = replay(&Engine::new(policy).unwrap(), &catalog, &traffic, &mut NoProgress);
         for step in [Step::Login, Step::OtpSend, Step::OtpVerify] {
             assert!(
                 tallies.get(Scenario::Legitimate).tagged(step, Tag::Bombed).total() > 0,

@@ -17,8 +17,11 @@
 //! so when it closes every legitimate SMS code is refused for the lockout.
 
 use rand::Rng;
+use rand_chacha::ChaCha8Rng;
 
 use super::catalog::{self, Catalog};
+use super::legit::Population;
+use super::mix::Generator;
 use super::sampling::{between, pick};
 use super::software::sw;
 use super::traffic::{Account, Client, HOUR_MS, Scenario, SimEvent, Step, Tag, Truth};
@@ -32,6 +35,23 @@ const VOICE_PERCENT: usize = 5;
 const REGIONS: [u8; 5] = [0, 1, 2, 3, 4];
 /// Fake account ids after the pumping and IRSF runs' own.
 const FIRST_ACCOUNT: u32 = 2 << 24;
+
+/// The SMS cap-tripping scenario.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SmsCapTrip;
+
+impl Generator for SmsCapTrip {
+    fn generate(
+        &self,
+        rng: &mut ChaCha8Rng,
+        catalog: &Catalog,
+        budget: usize,
+        _population: &Population,
+        out: &mut Vec<SimEvent>,
+    ) {
+        sms_cap_trip(rng, catalog, budget, out);
+    }
+}
 
 /// Appends `budget` events of a run that trips the SMS service cap.
 pub(crate) fn sms_cap_trip(rng: &mut impl Rng, catalog: &Catalog, budget: usize, out: &mut Vec<SimEvent>) {
@@ -92,7 +112,7 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     use super::*;
-    use crate::simulate::catalog::ISPS;
+    use crate::catalog::ISPS;
 
     #[test]
     fn the_bot_spreads_over_numbers_and_countries_then_tries_voice() {

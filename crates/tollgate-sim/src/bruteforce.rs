@@ -17,8 +17,11 @@
 //! worst with a step-up) whatever the bot fails.
 
 use rand::Rng;
+use rand_chacha::ChaCha8Rng;
 
 use super::catalog::{self, Catalog};
+use super::legit::Population;
+use super::mix::Generator;
 use super::places::{self, Place};
 use super::sampling::between;
 use super::software::sw;
@@ -27,6 +30,23 @@ use super::traffic::{Account, Client, HOUR_MS, Scenario, SimEvent, Step, Tag, Tr
 const ADDRESSES: usize = 2;
 const LEAD_MS: u64 = 10 * 60_000;
 const MIN_LOGINS: usize = 4;
+
+/// The brute-force scenario.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct BruteForce;
+
+impl Generator for BruteForce {
+    fn generate(
+        &self,
+        rng: &mut ChaCha8Rng,
+        catalog: &Catalog,
+        budget: usize,
+        _population: &Population,
+        out: &mut Vec<SimEvent>,
+    ) {
+        brute_force(rng, catalog, budget, out);
+    }
+}
 
 /// Appends `budget` attempts against one victim drawn from the legitimate
 /// traffic in `out` (none if no member qualifies), and tags the victim's

@@ -38,9 +38,11 @@
 use std::collections::HashSet;
 
 use rand::Rng;
+use rand_chacha::ChaCha8Rng;
 
 use super::catalog::{self, Catalog, ISPS, REGIONS};
 use super::legit::Population;
+use super::mix::Generator;
 use super::places;
 use super::sampling::{between, chance, pick, secs};
 use super::software::sw;
@@ -51,6 +53,23 @@ const LATER_FROM_MS: u64 = 12 * HOUR_MS;
 const LATER_UNTIL_MS: u64 = DAY_MS - 15 * 60_000;
 const WRONG_PASSWORD_SHARE: f64 = 0.10;
 const BOTH_CHANGES_SHARE: f64 = 0.30;
+
+/// The account takeover scenario.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Takeover;
+
+impl Generator for Takeover {
+    fn generate(
+        &self,
+        rng: &mut ChaCha8Rng,
+        catalog: &Catalog,
+        budget: usize,
+        population: &Population,
+        out: &mut Vec<SimEvent>,
+    ) {
+        account_takeover(rng, catalog, budget, population, out);
+    }
+}
 
 /// Appends exactly `budget` takeover events (fewer if too few members have
 /// logged in), given the legitimate traffic already in `out`.

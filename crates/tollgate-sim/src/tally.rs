@@ -230,9 +230,10 @@ fn ranked(reasons: &HashMap<ReasonKey, u64>, n: usize) -> Vec<(String, u64)> {
     all
 }
 
-/// One tally per scenario.
+/// What the engine decided on a replay's traffic, one tally per scenario:
+/// the input of [`write_report`](crate::write_report).
 #[derive(Clone, Debug, Default, PartialEq)]
-pub(crate) struct Tallies {
+pub struct Tallies {
     legitimate: Tally,
     credential_stuffing: Tally,
     stuffing_browser_fp: Tally,

@@ -49,9 +49,11 @@
 use std::collections::{HashMap, HashSet};
 
 use rand::Rng;
+use rand_chacha::ChaCha8Rng;
 
 use super::catalog::{self, Catalog, ISPS};
 use super::legit::Population;
+use super::mix::Generator;
 use super::places;
 use super::sampling::{between, pick, secs};
 use super::software::sw;
@@ -82,6 +84,23 @@ struct Victim {
     login_at: u64,
     /// That code request.
     send_at: u64,
+}
+
+/// The account-DoS scenario.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct AccountDos;
+
+impl Generator for AccountDos {
+    fn generate(
+        &self,
+        rng: &mut ChaCha8Rng,
+        catalog: &Catalog,
+        budget: usize,
+        population: &Population,
+        out: &mut Vec<SimEvent>,
+    ) {
+        account_dos(rng, catalog, budget, population, out);
+    }
 }
 
 /// Appends exactly `budget` attempts (fewer if no member qualifies) on

@@ -1,0 +1,72 @@
+//! `tollgate simulate`: the front of [`tollgate_sim`]. It loads the policy,
+//! shows progress on stderr and prints the report on stdout; the traffic,
+//! the replay and the report are the library's.
+
+use std::io::Write;
+use std::path::Path;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use tollgate::Engine;
+use tollgate_sim::{Header, Progress, Traffic};
+
+use crate::error::CliError;
+use crate::policy_cmd;
+
+pub(crate) use tollgate_sim::MAX_EVENTS;
+
+pub(crate) fn run(seed: u64, events: u64, policy_path: Option<&Path>) -> Result<(), CliError> {
+    let policy = policy_cmd::load(policy_path)?;
+    let rules = policy.limits.len();
+    // A key seed from the run's seed: which keys the store evicts at its cap
+    // depends on key hashes, and the same seed must give the same table.
+    let engine = Engine::builder(policy)
+        .key_seed(seed)
+        .build()
+        .map_err(CliError::Engine)?;
+    let spinner = ProgressBar::new_spinner().with_message("generating traffic");
+    spinner.tick();
+    let traffic = Traffic::generate(seed, events)?;
+    spinner.finish_and_clear();
+    let tallies = traffic.replay(&engine, &mut Bar(None));
+    let policy_name = policy_path.map_or_else(|| "built-in default".to_string(), |p| p.display().to_string());
+    let header = Header {
+        seed,
+        requested: events,
+        generated: traffic.len(),
+        people: traffic.people(),
+        policy: &policy_name,
+        rules,
+        store_keys: (engine.store().len(), engine.store().max_keys()),
+    };
+    let mut out = std::io::stdout().lock();
+    tollgate_sim::write_report(&mut out, &header, &tallies)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// The replay's progress bar on stderr, made when the replay starts.
+struct Bar(Option<ProgressBar>);
+
+impl Progress for Bar {
+    fn start(&mut self, total: usize) {
+        let bar = ProgressBar::new(total as u64);
+        if let Ok(style) =
+            ProgressStyle::with_template("simulating [{bar:40}] {human_pos}/{human_len} events, {eta} left")
+        {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        self.0 = Some(bar);
+    }
+
+    fn advance(&mut self, done: usize) {
+        if let Some(bar) = &self.0 {
+            bar.set_position(done as u64);
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.0.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
