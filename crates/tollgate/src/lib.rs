@@ -43,8 +43,9 @@
 //!
 //! The crate is sans-IO: it reads no clock, opens no socket and spawns no
 //! thread, so every decision is reproducible from its inputs. The design
-//! rationale is in `docs/architecture.md`; every reason code in
-//! `docs/reasons.md`.
+//! rationale is the [`manual`] (the architecture, the threat model control
+//! by control, the limiter, the policy and the detectors); every reason
+//! code is listed on [`ReasonCode`].
 //!
 //! # Features
 //!
@@ -64,6 +65,7 @@ pub mod fingerprint;
 #[cfg(feature = "geo")]
 pub mod geo;
 pub mod limiter;
+pub mod manual;
 pub mod net;
 pub mod observe;
 pub mod password;
