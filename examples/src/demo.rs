@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use tollgate::geo::{GeoDb, GeoSet};
-use tollgate::limiter::KeySecret;
+use tollgate::keys::KeySecret;
 use tollgate::net::TrustedProxies;
 use tollgate::observe::UserHash;
 use tollgate::policy::Policy;

@@ -27,7 +27,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tollgate::Engine;
-use tollgate::limiter::KeySecret;
+use tollgate::keys::KeySecret;
 use tollgate_redis::{ConfigError, RedisConfig, RedisStore};
 
 use crate::demo::{Args, BoxError, Users, load_on};

@@ -36,7 +36,7 @@
 //!   the same `EngineBuilder::key_secret`.
 //!
 //! ```no_run
-//! use tollgate::limiter::KeySecret;
+//! use tollgate::keys::KeySecret;
 //! use tollgate::policy::Policy;
 //! use tollgate::{Engine, Event, EventKind, Timestamp};
 //! use tollgate_redis::{RedisConfig, RedisStore};

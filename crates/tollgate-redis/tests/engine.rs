@@ -9,7 +9,7 @@ use std::net::IpAddr;
 
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
-use tollgate::limiter::KeySecret;
+use tollgate::keys::KeySecret;
 use tollgate::policy::{Dimension, LimitRule, Policy, PolicyError};
 use tollgate::store::{MemoryStore, OpResult};
 use tollgate::{Channel, Decision, Engine, Event, EventKind, EventType, Outcome, Timestamp};

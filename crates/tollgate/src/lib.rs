@@ -61,9 +61,11 @@
 mod decision;
 mod engine;
 mod event;
+mod facts;
 pub mod fingerprint;
 #[cfg(feature = "geo")]
 pub mod geo;
+pub mod keys;
 pub mod limiter;
 pub mod manual;
 pub mod net;

@@ -2,7 +2,7 @@
 //! same on every instance, build and platform (a shared store relies on it).
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use tollgate::limiter::KeySecret;
+use tollgate::keys::KeySecret;
 use tollgate::policy::{Dimension, LimitRule, Policy};
 use tollgate::store::{Op, StoreKey};
 use tollgate::{Engine, Event, EventKind, EventType, Timestamp};

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::keys::KeyHasher;
 use crate::limiter::GcraParams;
-use crate::limiter::key::KeyHasher;
 use std::collections::HashMap;
 
 use super::fingerprints::CompiledFingerprints;

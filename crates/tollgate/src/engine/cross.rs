@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use super::facts::Facts;
-use crate::limiter::key::KeyHasher;
+use crate::facts::Facts;
+use crate::keys::KeyHasher;
 use crate::policy::{Cross, Dimension, KeyOptions, Policy};
 use crate::store::{Op, StoreKey};
 use crate::{CredentialKind, Event, EventKind, Reason, ReasonCode};

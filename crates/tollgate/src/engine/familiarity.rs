@@ -16,12 +16,12 @@
 //! Histories learn from successful logins only, so failed attempts cannot
 //! teach the engine that an attacker's network is normal.
 
-use crate::limiter::key::KeyHasher;
+use crate::keys::KeyHasher;
 use crate::policy::{Familiarity, Points};
 use crate::store::{FamiliarityCounts, FamiliarityKeys, StoreKey};
 use crate::{Event, Reason, ReasonCode, UserId};
 
-use super::facts::Facts;
+use crate::facts::Facts;
 
 /// A familiarity feature.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

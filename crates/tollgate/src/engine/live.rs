@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use super::facts::Facts;
-use crate::limiter::key::KeyHasher;
+use crate::facts::Facts;
+use crate::keys::KeyHasher;
 use crate::policy::{Dimension, Live, Policy};
 use crate::store::{Op, StoreKey};
 use crate::{Event, EventKind, Reason, ReasonCode};

@@ -4,7 +4,6 @@ mod asynchronous;
 mod compiled;
 mod conversion;
 mod cross;
-mod facts;
 mod familiarity;
 mod fingerprints;
 mod live;
@@ -29,13 +28,13 @@ use arc_swap::ArcSwap;
 use smallvec::SmallVec;
 
 pub use asynchronous::StoreTransition;
-pub(crate) use facts::Facts;
 pub use plan::{Ops, Plan};
 
+use crate::facts::Facts;
 #[cfg(feature = "geo")]
 use crate::geo::GeoSet;
-use crate::limiter::KeySecret;
-use crate::limiter::key::KeyHasher;
+use crate::keys::KeyHasher;
+use crate::keys::KeySecret;
 use crate::net::IpSet;
 use crate::policy::RiskTier;
 use crate::policy::{Exempt, FingerprintList, Policy, PolicyError};

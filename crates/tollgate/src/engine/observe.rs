@@ -22,9 +22,9 @@
 
 use std::sync::Arc;
 
-use super::facts::Facts;
 use super::{Engine, EngineBuilder};
-use crate::limiter::key::{KeyHasher, network};
+use crate::facts::Facts;
+use crate::keys::{KeyHasher, network};
 use crate::net::IpNet;
 use crate::observe::{MaskedPhone, Observation, ObserveWhen, Observer, UserHash};
 use crate::policy::KeyOptions;
@@ -172,7 +172,7 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
-    use crate::limiter::KeySecret;
+    use crate::keys::KeySecret;
     use crate::observe::Observation;
     use crate::policy::Policy;
     use crate::{Action, EventKind};

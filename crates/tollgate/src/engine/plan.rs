@@ -6,9 +6,9 @@ use std::sync::Arc;
 use smallvec::SmallVec;
 
 use super::compiled::{Active, Rule};
-use super::facts::Facts;
 use super::familiarity::{self, Feature};
 use super::{conversion, cross, live, relay, resend, spike, stuffing, travel, verdict};
+use crate::facts::Facts;
 use crate::limiter::{GcraMode, GcraOutcome};
 use crate::policy::{Counts, Exempt, OnExceed};
 use crate::store::{Op, OpResult};

@@ -23,7 +23,7 @@
 
 use std::time::Duration;
 
-use crate::limiter::key::KeyHasher;
+use crate::keys::KeyHasher;
 use crate::policy::PostLogin;
 use crate::store::{Op, StoreKey};
 use crate::{

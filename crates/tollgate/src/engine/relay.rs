@@ -30,8 +30,8 @@
 
 use std::time::Duration;
 
-use super::facts::Facts;
-use crate::limiter::key::{KeyHasher, network};
+use crate::facts::Facts;
+use crate::keys::{KeyHasher, network};
 use crate::policy::{KeyOptions, Relay};
 use crate::store::{Op, StoreKey};
 use crate::{Event, EventKind, Outcome, Reason, ReasonCode, Timestamp};

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::facts::Facts;
-use crate::limiter::key::{KeyHasher, network};
+use crate::facts::Facts;
+use crate::keys::{KeyHasher, network};
 use crate::limiter::{GcraMode, GcraOutcome, GcraParams};
 use crate::policy::{KeyOptions, Policy, ResendBackoff};
 use crate::store::{BackoffOutcome, Op, StoreKey};

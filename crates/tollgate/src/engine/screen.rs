@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use super::compiled::{Active, applies_to, event_mask};
-use super::facts::Facts;
+use crate::facts::Facts;
 use crate::policy::MatchAction;
 use crate::{Action, Event, Reason, ReasonCode};
 

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::facts::Facts;
-use crate::limiter::key::KeyHasher;
+use crate::facts::Facts;
+use crate::keys::KeyHasher;
 use crate::policy::{CostTable, Policy, SpendScope};
 use crate::store::{CapMode, CapOutcome, Op, StoreKey};
 use crate::{Action, Channel, Event, EventKind, Reason, ReasonCode};

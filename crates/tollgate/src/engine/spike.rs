@@ -24,8 +24,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::facts::Facts;
-use crate::limiter::key::KeyHasher;
+use crate::facts::Facts;
+use crate::keys::KeyHasher;
 use crate::policy::{Spike, SpikeLevel};
 use crate::store::{Op, StoreKey};
 use crate::{EventType, Reason, ReasonCode, Timestamp};

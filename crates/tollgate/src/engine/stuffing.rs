@@ -22,8 +22,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::facts::Facts;
-use crate::limiter::key::KeyHasher;
+use crate::facts::Facts;
+use crate::keys::KeyHasher;
 use crate::policy::{KeyOptions, StuffingDetector};
 use crate::store::Op;
 use crate::{Event, EventType, Reason, ReasonCode};

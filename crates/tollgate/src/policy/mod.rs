@@ -70,7 +70,7 @@ pub use post_login::PostLogin;
 pub use rate::{Rate, RateError};
 pub use relay::Relay;
 pub use resend::ResendBackoff;
-pub use signals::{AnonymousPoints, Familiarity, Points, Travel};
+pub use signals::{AnonymousPoints, Familiarity, HISTORY_MAX, Points, Travel};
 pub(crate) use spend::CostTable;
 pub use spend::{CostCsvError, CostEntry, Spend, SpendCeiling, SpendScope, parse_cost_csv};
 pub use spike::{Spike, SpikeLevel};

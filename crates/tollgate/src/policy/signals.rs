@@ -104,6 +104,10 @@ impl Default for Points {
     }
 }
 
+/// The most members one per-user history keeps: the bound of
+/// [`Familiarity::history_size`], and of what a store keeps per user.
+pub const HISTORY_MAX: usize = 32;
+
 /// Per-user familiarity, after Freeman et al., "Who Are You? A Statistical
 /// Approach to Measuring User Authenticity" (NDSS 2016). See
 /// `docs/familiarity.md`.

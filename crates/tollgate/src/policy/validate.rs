@@ -56,7 +56,7 @@ pub(super) fn policy(p: &Policy) -> Result<(), PolicyError> {
     if has_duplicates(&f.events) {
         return Err(PolicyError::invalid("familiarity.events", "lists an event type twice"));
     }
-    if !(1..=crate::store::HISTORY_MAX).contains(&usize::from(f.history_size)) {
+    if !(1..=super::HISTORY_MAX).contains(&usize::from(f.history_size)) {
         return Err(PolicyError::invalid("familiarity.history_size", "must be 1 to 32"));
     }
     if !(1..=365).contains(&f.global_window_days) {

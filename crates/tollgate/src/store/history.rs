@@ -2,9 +2,7 @@
 //! a user was seen with, how often and how recently.
 
 use super::bounded::Slot;
-
-/// The most members one history keeps.
-pub const HISTORY_MAX: usize = 32;
+pub use crate::policy::HISTORY_MAX;
 
 /// A history is dropped this long after its last update: a user who has
 /// not logged in for half a year starts afresh.

@@ -41,9 +41,7 @@ pub use memory::MemoryStore;
 use crate::Timestamp;
 use crate::limiter::{GcraMode, GcraOutcome, GcraParams};
 
-/// An opaque counter key: a keyed hash of a rule and the values it keys on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct StoreKey(pub u64);
+pub use crate::keys::StoreKey;
 
 /// One counter operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -9,7 +9,7 @@
 //!
 //! ```
 //! use tollgate::Engine;
-//! use tollgate::limiter::KeySecret;
+//! use tollgate::keys::KeySecret;
 //! use tollgate::policy::Policy;
 //!
 //! // In production, read it from your secret store; every instance that

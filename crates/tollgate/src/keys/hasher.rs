@@ -12,11 +12,11 @@ use std::net::IpAddr;
 use siphasher::sip::SipHasher13;
 
 use super::KeySecret;
+use super::StoreKey;
 use super::encode::{KeyPart, KeySink};
 use crate::Event;
-use crate::engine::Facts;
+use crate::facts::Facts;
 use crate::policy::{Dimension, KeyOptions};
-use crate::store::StoreKey;
 
 /// Hashes limiter keys under a per-engine secret.
 #[derive(Clone, Debug)]

@@ -10,7 +10,7 @@
 
 use std::net::IpAddr;
 
-use crate::store::StoreKey;
+use super::StoreKey;
 use crate::{
     Asn, Channel, Country, DeviceId, E164, EventType, HeaderFingerprint, HeaderName, Http2Fingerprint, Ja3, Ja4, UserId,
 };
