@@ -166,6 +166,41 @@ pub enum Op {
     },
 }
 
+impl Op {
+    /// Whether running the op may change what the store holds, so that
+    /// running it twice is not running it once: a consumed or charged
+    /// bucket, a counted window, an added member, an admitted backoff, a
+    /// charged cap, a learnt value, a written register, a reset.
+    ///
+    /// A driver that has run an op already (an adapter's pre-authentication
+    /// evaluation of the same request) reuses such a result instead of
+    /// counting the request twice; read-only ops may simply run again.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tollgate::keys::StoreKey;
+    /// use tollgate::store::Op;
+    ///
+    /// let window = Duration::from_secs(60);
+    /// assert!(Op::WindowAdd { key: StoreKey(1), window, amount: 1 }.changes_state());
+    /// assert!(!Op::WindowAdd { key: StoreKey(1), window, amount: 0 }.changes_state());
+    /// assert!(!Op::RegisterGet { key: StoreKey(1) }.changes_state());
+    /// ```
+    pub fn changes_state(&self) -> bool {
+        match self {
+            Op::Gcra { mode, .. } => *mode != GcraMode::Peek,
+            Op::WindowAdd { amount, .. } => *amount > 0,
+            Op::Cap { mode, .. } => *mode == CapMode::Charge,
+            Op::DistinctAdd { .. }
+            | Op::Backoff { .. }
+            | Op::Learn { .. }
+            | Op::RegisterSet { .. }
+            | Op::Reset { .. } => true,
+            Op::Familiarity { .. } | Op::RegisterGet { .. } => false,
+        }
+    }
+}
+
 /// The three keys of one familiarity feature (e.g. a user's countries).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct FamiliarityKeys {
