@@ -19,7 +19,9 @@ use icu_normalizer::ComposingNormalizerBorrowed;
 /// are case-sensitive builds ids with [`UserId::exact`] instead. Display and
 /// [`as_str`](UserId::as_str) keep what the host passed; equality and
 /// hashing use the key form. `Debug` masks the id (first character only),
-/// so events can be logged.
+/// so events can be logged. The JSON form of events carries the id as
+/// given and reads it back with [`UserId::new`]: a host keying exactly
+/// rebuilds its ids with [`UserId::exact`].
 ///
 /// ```
 /// use tollgate::UserId;
