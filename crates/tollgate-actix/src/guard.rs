@@ -1,5 +1,6 @@
 //! The [`Guard`] extractor: business events from a handler, with the
-//! request's context filled in.
+//! request's context filled in; evaluation itself is
+//! [`GuardCore`]'s.
 
 use std::fmt;
 use std::future::{Ready, ready};
@@ -9,37 +10,45 @@ use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, Responder, ResponseError};
-use tollgate::store::{AsyncStore, MemoryStore, Store};
-use tollgate::{Decision, Event, EventKind};
+use tollgate::store::{AsyncStore, MemoryStore};
 use tollgate_tower::context::RequestContext;
 use tollgate_tower::response::Rejection;
-use tollgate_tower::{GuardCore, PreAuth};
+use tollgate_tower::{Adapter, GuardCore, PreAuth};
 
 use crate::TollgateHandle;
-use crate::response::{add_rate_limit_headers, misconfigured, rejection_response};
+use crate::response::{add_rate_limit_headers, rejection_response};
 
 /// The handler's access to tollgate: the request's context and the engine,
 /// as the [`Tollgate`](crate::Tollgate) middleware left them in the request
 /// extensions, to evaluate the business event once the body is parsed and
-/// the username or phone number is known.
+/// the username or phone number is known. Evaluation
+/// ([`evaluate`](GuardCore::evaluate), [`evaluate_async`](GuardCore::evaluate_async))
+/// and outcomes (`login_failed`, `succeeded_with` ...) are the shared
+/// [`GuardCore`]'s, returning this crate's [`Admitted`] and [`Refusal`].
 ///
 /// Extracting it on a route the middleware does not wrap is a 500 naming
 /// the misconfiguration ([`MissingMiddleware`]), never a panic. For an
 /// engine over another store, extract `Guard<YourStore>`; over an
-/// [`AsyncStore`] that is not an in-process [`Store`], evaluate with
-/// [`evaluate_async`](Guard::evaluate_async).
+/// [`AsyncStore`] that is not an in-process
+/// [`Store`](tollgate::store::Store), evaluate with the `*_async` methods.
 #[derive(Clone, Debug)]
-pub struct Guard<S = MemoryStore> {
-    core: GuardCore<S>,
+pub struct Guard<S = MemoryStore>(GuardCore<S, Actix>);
+
+/// This crate's [`Adapter`]: evaluations come back as [`Admitted`] and
+/// [`Refusal`].
+#[derive(Clone, Copy, Debug)]
+pub struct Actix;
+
+impl Adapter for Actix {
+    type Admitted = Admitted;
+    type Refusal = Refusal;
 }
 
-/// The context accessors and outcome helpers (`login_failed`,
-/// `otp_verify_succeeded`, `record` ...) are the shared [`GuardCore`]'s.
 impl<S> std::ops::Deref for Guard<S> {
-    type Target = GuardCore<S>;
+    type Target = GuardCore<S, Actix>;
 
-    fn deref(&self) -> &GuardCore<S> {
-        &self.core
+    fn deref(&self) -> &Self::Target {
+        &self.0
     }
 }
 
@@ -52,9 +61,11 @@ impl<S: AsyncStore + 'static> FromRequest for Guard<S> {
         let context = extensions.get::<RequestContext>().cloned();
         let tollgate = extensions.get::<TollgateHandle<S>>().cloned();
         ready(match (context, tollgate) {
-            (Some(context), Some(tollgate)) => Ok(Guard {
-                core: GuardCore::new(context, tollgate, extensions.get::<PreAuth>().cloned()),
-            }),
+            (Some(context), Some(tollgate)) => Ok(Guard(GuardCore::new(
+                context,
+                tollgate,
+                extensions.get::<PreAuth>().cloned(),
+            ))),
             _ => {
                 tracing::error!(path = req.path(), "{}", MissingMiddleware::DETAIL);
                 Err(MissingMiddleware(()))
@@ -63,87 +74,32 @@ impl<S: AsyncStore + 'static> FromRequest for Guard<S> {
     }
 }
 
-impl<S: Store> Guard<S> {
-    /// Evaluates an event of `kind` built from the context and completed
-    /// by `fill` (`|e| e.with_user(name).with_phone(phone)`). On a route the
-    /// middleware protects for the same event type, the limiter buckets it
-    /// already spent on this request are not spent again.
-    ///
-    /// `Ok` carries the event (to report its outcome) and the decision;
-    /// `Err` is the refusal (429, 403 or 401), an actix [`ResponseError`]
-    /// and [`Responder`]: return it with `?` from a handler returning
-    /// `actix_web::Result`. The reasons go to the server log.
-    pub fn evaluate(&self, kind: EventKind, fill: impl FnOnce(Event) -> Event) -> Result<Admitted, Refusal> {
-        self.evaluate_event(fill(self.event(kind)))
-    }
-
-    /// Evaluates an event built by the caller (see [`GuardCore::event`]).
-    pub fn evaluate_event(&self, event: Event) -> Result<Admitted, Refusal> {
-        let decided = self.core.decide(&event);
-        admit(event, decided)
-    }
-}
-
-/// Over any [`AsyncStore`] (a networked store such as Redis): the same
-/// evaluation, awaited; while the store is unavailable the policy's
-/// `[store] on_failure` decides. Outcomes: the `*_async` methods of
-/// [`GuardCore`] (`guard.login_failed_async(user).await`).
-impl<S: AsyncStore> Guard<S> {
-    /// [`evaluate`](Guard::evaluate), awaited.
-    pub async fn evaluate_async(
-        &self,
-        kind: EventKind,
-        fill: impl FnOnce(Event) -> Event,
-    ) -> Result<Admitted, Refusal> {
-        self.evaluate_event_async(fill(self.event(kind))).await
-    }
-
-    /// [`evaluate_event`](Guard::evaluate_event), awaited.
-    pub async fn evaluate_event_async(&self, event: Event) -> Result<Admitted, Refusal> {
-        let decided = self.core.decide_async(&event).await;
-        admit(event, decided)
-    }
-}
-
-fn admit(event: Event, decided: (Decision, Option<Rejection>)) -> Result<Admitted, Refusal> {
-    match decided {
-        (decision, Some(rejection)) => Err(Refusal(Box::new(Refused {
-            rejection,
-            decision,
-            event,
-        }))),
-        (decision, None) => Ok(Admitted { event, decision }),
-    }
-}
-
-/// An evaluation that allowed: the event (for its outcome) and the
-/// decision, whose `RateLimit` headers [`add_headers`](Admitted::add_headers)
-/// puts on the handler's response.
+/// An evaluation that allowed ([`tollgate_tower::Admitted`]: the event and
+/// the decision), whose `RateLimit` headers
+/// [`add_headers`](Admitted::add_headers) puts on the handler's response.
 #[derive(Clone, Debug)]
-pub struct Admitted {
-    event: Event,
-    decision: Decision,
+pub struct Admitted(tollgate_tower::Admitted);
+
+impl From<tollgate_tower::Admitted> for Admitted {
+    fn from(admitted: tollgate_tower::Admitted) -> Self {
+        Admitted(admitted)
+    }
+}
+
+impl std::ops::Deref for Admitted {
+    type Target = tollgate_tower::Admitted;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 impl Admitted {
-    /// The evaluated event, to report its outcome.
-    pub fn event(&self) -> Event {
-        self.event.clone()
-    }
-
-    /// The decision (an allow, perhaps with reasons and quota).
-    pub fn decision(&self) -> &Decision {
-        &self.decision
-    }
-
     /// The decision's `RateLimit-Policy` and `RateLimit` headers (none
     /// when no limit applied), e.g. for `HttpResponseBuilder::insert_header`.
     pub fn headers(&self) -> Vec<(HeaderName, HeaderValue)> {
-        let Some(info) = &self.decision.rate_limit else {
-            return Vec::new();
-        };
-        tollgate_tower::response::rate_limit_headers(info)
-            .into_iter()
+        self.0
+            .rate_limit_headers()
             .filter_map(|(name, value)| {
                 Some((
                     HeaderName::from_bytes(name.as_bytes()).ok()?,
@@ -156,9 +112,9 @@ impl Admitted {
     /// Sets the decision's `RateLimit-Policy` and `RateLimit` headers on a
     /// response (the middleware then leaves them as they are).
     pub fn add_headers<B>(&self, response: &mut HttpResponse<B>) {
-        if let Some(info) = &self.decision.rate_limit {
+        if let Some(info) = &self.decision().rate_limit {
             let headers = response.headers_mut();
-            for (name, _) in tollgate_tower::response::rate_limit_headers(info) {
+            for (name, _) in self.0.rate_limit_headers() {
                 headers.remove(name);
             }
             add_rate_limit_headers(headers, info);
@@ -166,51 +122,43 @@ impl Admitted {
     }
 }
 
-/// An evaluation that refused: a response (429, 403 or 401 with
+/// An evaluation that refused ([`tollgate_tower::Refused`]: the decision,
+/// the event and the response): a response (429, 403 or 401 with
 /// problem+json, see [`tollgate_tower::response`]). It is a
 /// [`ResponseError`] (for `?`) and a [`Responder`].
 #[derive(Clone, Debug)]
-pub struct Refusal(Box<Refused>);
+pub struct Refusal(tollgate_tower::Refused);
 
-#[derive(Clone, Debug)]
-struct Refused {
-    rejection: Rejection,
-    decision: Decision,
-    event: Event,
+impl From<tollgate_tower::Refused> for Refusal {
+    fn from(refused: tollgate_tower::Refused) -> Self {
+        Refusal(refused)
+    }
+}
+
+impl std::ops::Deref for Refusal {
+    type Target = tollgate_tower::Refused;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 impl Refusal {
-    /// The decision, reasons included (for logs, never for the client).
-    pub fn decision(&self) -> &Decision {
-        &self.0.decision
-    }
-
-    /// The refused event.
-    pub fn event(&self) -> &Event {
-        &self.0.event
-    }
-
-    /// The response that will be sent, framework-neutral.
-    pub fn rejection(&self) -> &Rejection {
-        &self.0.rejection
-    }
-
     /// The actix response.
     pub fn to_response(&self) -> HttpResponse {
-        rejection_response(self.0.rejection.clone())
+        rejection_response(self.0.rejection().clone())
     }
 }
 
 impl fmt::Display for Refusal {
-    /// The action only: the reasons are for the server log.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "tollgate: {}", self.0.decision.action.as_str())
+        self.0.fmt(f)
     }
 }
 
 impl ResponseError for Refusal {
     fn status_code(&self) -> StatusCode {
-        StatusCode::from_u16(self.0.rejection.status).unwrap_or(StatusCode::FORBIDDEN)
+        StatusCode::from_u16(self.0.rejection().status).unwrap_or(StatusCode::FORBIDDEN)
     }
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
@@ -222,7 +170,7 @@ impl Responder for Refusal {
     type Body = BoxBody;
 
     fn respond_to(self, _: &HttpRequest) -> HttpResponse<Self::Body> {
-        rejection_response(self.0.rejection)
+        rejection_response(self.0.into_rejection())
     }
 }
 
@@ -251,6 +199,6 @@ impl ResponseError for MissingMiddleware {
     }
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
-        misconfigured(Self::DETAIL)
+        rejection_response(Rejection::misconfigured(Self::DETAIL))
     }
 }

@@ -9,7 +9,8 @@
 //!
 //! The engine's store may be any [`AsyncStore`](tollgate::store::AsyncStore)
 //! (Redis): the middleware awaits it on protected routes, and handlers
-//! extract `Guard<TheStore>` and call [`Guard::evaluate_async`] and the
+//! extract `Guard<TheStore>` and call
+//! [`evaluate_async`](tollgate_tower::GuardCore::evaluate_async) and the
 //! `*_async` outcome helpers (`guard.login_failed_async(user).await`). While
 //! the store is unavailable, the policy's `[store] on_failure` decides.
 //!
@@ -81,7 +82,7 @@ mod response;
 #[cfg(feature = "tls")]
 pub mod tls;
 
-pub use guard::{Admitted, Guard, MissingMiddleware, Refusal};
+pub use guard::{Actix, Admitted, Guard, MissingMiddleware, Refusal};
 pub use middleware::{Tollgate, TollgateMiddleware, socket_peer};
 pub use response::{add_rate_limit_headers, rejection_response};
 /// The engine handle shared by the middleware and the guard (engine,

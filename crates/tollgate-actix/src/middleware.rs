@@ -17,11 +17,11 @@ use tollgate::store::{AsyncStore, MemoryStore};
 use tollgate::{Engine, EventKind, Timestamp};
 use tollgate_tower::ConnectionFingerprints;
 use tollgate_tower::context::{ContextConfig, RequestContext};
-use tollgate_tower::response::ResponseConfig;
+use tollgate_tower::response::{Rejection, ResponseConfig};
 use tollgate_tower::routes::Routes;
 
 use crate::TollgateHandle;
-use crate::response::{add_rate_limit_headers, misconfigured, rejection_response};
+use crate::response::{add_rate_limit_headers, rejection_response};
 
 struct Config<S> {
     tollgate: TollgateHandle<S>,
@@ -242,10 +242,10 @@ where
         let config = &*self.config;
         let Some(peer) = (config.peer)(&req) else {
             tracing::error!("tollgate: no socket peer address for the request; refusing with 500");
-            let response = misconfigured(
+            let response = rejection_response(Rejection::misconfigured(
                 "tollgate: no socket peer address for the request (a Unix socket or a test request without a peer): \
                  configure Tollgate::peer",
-            );
+            ));
             return Box::pin(ready(Ok(req.into_response(response).map_into_right_body())));
         };
         let mut context = {

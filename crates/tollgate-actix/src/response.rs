@@ -2,7 +2,7 @@
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use tollgate::RateLimitInfo;
 use tollgate_tower::response::{Rejection, rate_limit_headers};
 
@@ -35,18 +35,4 @@ pub fn add_rate_limit_headers(headers: &mut HeaderMap, info: &RateLimitInfo) {
             headers.insert(name, value);
         }
     }
-}
-
-/// A 500 problem+json for a server misconfiguration, as the tower layer
-/// writes it.
-pub(crate) fn misconfigured(detail: &str) -> HttpResponse {
-    let body = serde_json::json!({
-        "type": "urn:tollgate:problem/misconfigured",
-        "title": "Server misconfigured",
-        "status": 500,
-        "detail": detail,
-    });
-    HttpResponse::InternalServerError()
-        .insert_header((CONTENT_TYPE, HeaderValue::from_static("application/problem+json")))
-        .body(body.to_string())
 }

@@ -11,39 +11,83 @@
 //!
 //! let engine = Arc::new(Engine::new(Policy::default())?);
 //! let context = RequestContext::new("192.0.2.1".parse()?, [], &ContextConfig::default());
-//! let guard = GuardCore::new(context, Tollgate::new(engine), None);
-//! let event = guard.event(EventKind::Login).with_user("alice");
-//! let (decision, rejection) = guard.decide(&event);
-//! assert!(decision.is_allow() && rejection.is_none());
-//! guard.login_failed("alice");
+//! let guard: GuardCore = GuardCore::new(context, Tollgate::new(engine), None);
+//! let admitted = guard.evaluate(EventKind::Login, |e| e.with_user("alice"))?;
+//! assert!(admitted.decision().is_allow());
+//! guard.failed(admitted.event());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! Over an [`AsyncStore`] (Redis) the same calls are awaited:
-//! [`decide_async`](GuardCore::decide_async),
+//! [`evaluate_async`](GuardCore::evaluate_async),
 //! [`login_failed_async`](GuardCore::login_failed_async) and the other
 //! `*_async` outcome helpers.
+
+use std::fmt;
+use std::marker::PhantomData;
 
 use tollgate::store::{AsyncStore, MemoryStore, Store};
 use tollgate::{Decision, Event, EventKind, Outcome};
 
 use crate::context::RequestContext;
-use crate::response::Rejection;
+use crate::response::{Rejection, rate_limit_headers};
 use crate::{PreAuth, Tollgate};
 
+/// What a framework turns evaluations into: its own wrappers of
+/// [`Admitted`] and [`Refused`], so that its `Guard` (which dereferences to
+/// `GuardCore<S, TheAdapter>`) returns values the framework can send as
+/// responses.
+pub trait Adapter {
+    /// An allowed evaluation, as the framework hands it to handlers.
+    type Admitted: From<Admitted>;
+    /// A refused evaluation, as the framework sends it.
+    type Refusal: From<Refused>;
+}
+
+/// The [`Adapter`] that keeps the framework-neutral values.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Neutral;
+
+impl Adapter for Neutral {
+    type Admitted = Admitted;
+    type Refusal = Refused;
+}
+
 /// A request's context, the shared handle and the layer's pre-authentication
-/// result: everything a handler needs to evaluate business events.
-#[derive(Clone, Debug)]
-pub struct GuardCore<S = MemoryStore> {
+/// result: everything a handler needs to evaluate business events. `A` is
+/// the framework's [`Adapter`].
+pub struct GuardCore<S = MemoryStore, A = Neutral> {
     context: RequestContext,
     tollgate: Tollgate<S>,
     pre: Option<PreAuth>,
+    adapter: PhantomData<fn() -> A>,
 }
 
-impl<S> GuardCore<S> {
+impl<S, A> Clone for GuardCore<S, A> {
+    fn clone(&self) -> Self {
+        GuardCore::new(self.context.clone(), self.tollgate.clone(), self.pre.clone())
+    }
+}
+
+impl<S, A> fmt::Debug for GuardCore<S, A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GuardCore")
+            .field("context", &self.context)
+            .field("tollgate", &self.tollgate)
+            .field("pre", &self.pre)
+            .finish()
+    }
+}
+
+impl<S, A> GuardCore<S, A> {
     /// From what the layer or middleware left in the request's extensions.
     pub fn new(context: RequestContext, tollgate: Tollgate<S>, pre: Option<PreAuth>) -> Self {
-        GuardCore { context, tollgate, pre }
+        GuardCore {
+            context,
+            tollgate,
+            pre,
+            adapter: PhantomData,
+        }
     }
 
     /// The request's context.
@@ -69,7 +113,25 @@ impl<S> GuardCore<S> {
 }
 
 /// Evaluation and outcomes over an in-process [`Store`].
-impl<S: Store> GuardCore<S> {
+impl<S: Store, A: Adapter> GuardCore<S, A> {
+    /// Evaluates an event of `kind` built from the context and completed
+    /// by `fill` (`|e| e.with_user(name).with_phone(phone)`). On a route the
+    /// layer protects for the same event type, the limiter buckets it already
+    /// spent on this request are not spent again.
+    ///
+    /// `Ok` carries the event (to report its outcome) and the decision;
+    /// `Err` is the refusal, a response (429, 403 or 401): return it with
+    /// `?`. The reasons go to the server log.
+    pub fn evaluate(&self, kind: EventKind, fill: impl FnOnce(Event) -> Event) -> Result<A::Admitted, A::Refusal> {
+        self.evaluate_event(fill(self.event(kind)))
+    }
+
+    /// Evaluates an event built by the caller (see [`GuardCore::event`]).
+    pub fn evaluate_event(&self, event: Event) -> Result<A::Admitted, A::Refusal> {
+        let decided = self.decide(&event);
+        admit::<A>(event, decided)
+    }
+
     /// Evaluates `event`; on a route the layer protects for the same event
     /// type, the limiter buckets it already spent on this request are not
     /// spent again. The rejection is `Some` unless the decision allows.
@@ -129,7 +191,22 @@ impl<S: Store> GuardCore<S> {
 /// Evaluation and outcomes over any [`AsyncStore`] (Redis): the same
 /// methods, awaited, deciding per the policy's `[store] on_failure` while
 /// the store is unavailable.
-impl<S: AsyncStore> GuardCore<S> {
+impl<S: AsyncStore, A: Adapter> GuardCore<S, A> {
+    /// [`evaluate`](GuardCore::evaluate), awaited.
+    pub async fn evaluate_async(
+        &self,
+        kind: EventKind,
+        fill: impl FnOnce(Event) -> Event,
+    ) -> Result<A::Admitted, A::Refusal> {
+        self.evaluate_event_async(fill(self.event(kind))).await
+    }
+
+    /// [`evaluate_event`](GuardCore::evaluate_event), awaited.
+    pub async fn evaluate_event_async(&self, event: Event) -> Result<A::Admitted, A::Refusal> {
+        let decided = self.decide_async(&event).await;
+        admit::<A>(event, decided)
+    }
+
     /// [`decide`](GuardCore::decide), awaited.
     pub async fn decide_async(&self, event: &Event) -> (Decision, Option<Rejection>) {
         let decision = self.tollgate.evaluate_async(event, self.pre.as_ref()).await;
@@ -183,3 +260,90 @@ impl<S: AsyncStore> GuardCore<S> {
             .await;
     }
 }
+
+fn admit<A: Adapter>(event: Event, decided: (Decision, Option<Rejection>)) -> Result<A::Admitted, A::Refusal> {
+    match decided {
+        (decision, Some(rejection)) => Err(Refused(Box::new(RefusedParts {
+            rejection,
+            decision,
+            event,
+        }))
+        .into()),
+        (decision, None) => Ok(Admitted { event, decision }.into()),
+    }
+}
+
+/// An evaluation that allowed: the event (for its outcome) and the
+/// decision, whose quota the `RateLimit` headers carry.
+#[derive(Clone, Debug)]
+pub struct Admitted {
+    event: Event,
+    decision: Decision,
+}
+
+impl Admitted {
+    /// The evaluated event, to report its outcome.
+    pub fn event(&self) -> Event {
+        self.event.clone()
+    }
+
+    /// The decision (an allow, perhaps with reasons and quota).
+    pub fn decision(&self) -> &Decision {
+        &self.decision
+    }
+
+    /// The decision's `RateLimit-Policy` and `RateLimit` headers, none when
+    /// no limit applied.
+    pub fn rate_limit_headers(&self) -> impl Iterator<Item = (&'static str, String)> {
+        self.decision
+            .rate_limit
+            .as_ref()
+            .map(rate_limit_headers)
+            .into_iter()
+            .flatten()
+    }
+}
+
+/// An evaluation that refused: the response to send (429, 403 or 401 with
+/// problem+json, see [`response`](crate::response)), and the decision and
+/// event for the server's log.
+#[derive(Clone, Debug)]
+pub struct Refused(Box<RefusedParts>);
+
+#[derive(Clone, Debug)]
+struct RefusedParts {
+    rejection: Rejection,
+    decision: Decision,
+    event: Event,
+}
+
+impl Refused {
+    /// The decision, reasons included (for logs, never for the client).
+    pub fn decision(&self) -> &Decision {
+        &self.0.decision
+    }
+
+    /// The refused event.
+    pub fn event(&self) -> &Event {
+        &self.0.event
+    }
+
+    /// The response that will be sent, framework-neutral.
+    pub fn rejection(&self) -> &Rejection {
+        &self.0.rejection
+    }
+
+    /// The response, taken out.
+    pub fn into_rejection(self) -> Rejection {
+        self.0.rejection
+    }
+}
+
+impl fmt::Display for Refused {
+    /// The action only: the reasons are for the server log.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "tollgate: {}", self.0.decision.action.as_str())
+    }
+}
+
+impl std::error::Error for Refused {}

@@ -16,7 +16,7 @@ use tower::{Layer, Service};
 
 use crate::context::{ContextConfig, RequestContext};
 use crate::fingerprints::ConnectionFingerprints;
-use crate::response::{ResponseConfig, rate_limit_header_values};
+use crate::response::{Rejection, ResponseConfig, rate_limit_header_values};
 use crate::routes::Routes;
 use crate::shared::Tollgate;
 
@@ -292,24 +292,6 @@ fn add_missing<B>(response: &mut Response<B>, headers: Option<[(HeaderName, Head
     }
 }
 
-/// The 500 answered when no socket peer is found: a misconfigured server,
-/// never a client's fault.
-fn missing_peer<B: From<String>>() -> Response<B> {
-    let body = serde_json::json!({
-        "type": "urn:tollgate:problem/misconfigured",
-        "title": "Server misconfigured",
-        "status": 500,
-        "detail": "tollgate: no socket peer address in the request extensions (serve with connect info, or insert a PeerAddr)",
-    });
-    let mut response = Response::new(B::from(body.to_string()));
-    *response.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
-    response.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/problem+json"),
-    );
-    response
-}
-
 /// Protected routes await the store before the inner service runs, so the
 /// service is cloned into their future (the usual tower pattern: the clone
 /// that was made ready is the one called).
@@ -335,7 +317,12 @@ where
         let Some(peer) = (config.peer)(request.extensions()) else {
             tracing::error!("tollgate: no socket peer in the request extensions; refusing with 500");
             return ResponseFuture::Ready {
-                response: Some(missing_peer()),
+                response: Some(
+                    Rejection::misconfigured(
+                        "tollgate: no socket peer address in the request extensions (serve with connect info, or insert a PeerAddr)",
+                    )
+                    .into_response(),
+                ),
             };
         };
         // The context needs a re-startable iterator, which `HeaderMap`'s is

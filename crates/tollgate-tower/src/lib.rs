@@ -52,6 +52,6 @@ pub mod routes;
 mod shared;
 
 pub use fingerprints::ConnectionFingerprints;
-pub use guard::GuardCore;
+pub use guard::{Adapter, Admitted, GuardCore, Neutral, Refused};
 pub use layer::{PeerAddr, ResponseFuture, TollgateLayer, TollgateService};
 pub use shared::{PreAuth, Tollgate, log_store_transition};
