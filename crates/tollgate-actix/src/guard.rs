@@ -10,46 +10,41 @@ use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, Responder, ResponseError};
-use tollgate::store::{AsyncStore, MemoryStore};
+use tollgate::store::AsyncStore;
 use tollgate_tower::context::RequestContext;
 use tollgate_tower::response::Rejection;
-use tollgate_tower::{Adapter, GuardCore, PreAuth};
+use tollgate_tower::{GuardCore, PreAuth};
 
 use crate::TollgateHandle;
 use crate::response::{add_rate_limit_headers, rejection_response};
 
-/// The handler's access to tollgate: the request's context and the engine,
-/// as the [`Tollgate`](crate::Tollgate) middleware left them in the request
-/// extensions, to evaluate the business event once the body is parsed and
-/// the username or phone number is known. Evaluation
-/// ([`evaluate`](GuardCore::evaluate), [`evaluate_async`](GuardCore::evaluate_async))
-/// and outcomes (`login_failed`, `succeeded_with` ...) are the shared
-/// [`GuardCore`]'s, returning this crate's [`Admitted`] and [`Refusal`].
-///
-/// Extracting it on a route the middleware does not wrap is a 500 naming
-/// the misconfiguration ([`MissingMiddleware`]), never a panic. For an
-/// engine over another store, extract `Guard<YourStore>`; over an
-/// [`AsyncStore`] that is not an in-process
-/// [`Store`](tollgate::store::Store), evaluate with the `*_async` methods.
-#[derive(Clone, Debug)]
-pub struct Guard<S = MemoryStore>(GuardCore<S, Actix>);
-
-/// This crate's [`Adapter`]: evaluations come back as [`Admitted`] and
-/// [`Refusal`].
-#[derive(Clone, Copy, Debug)]
-pub struct Actix;
-
-impl Adapter for Actix {
-    type Admitted = Admitted;
-    type Refusal = Refusal;
-}
-
-impl<S> std::ops::Deref for Guard<S> {
-    type Target = GuardCore<S, Actix>;
-
-    fn deref(&self) -> &Self::Target {
-        &self.0
-    }
+tollgate_tower::adapter! {
+    /// This crate's [`Adapter`](tollgate_tower::Adapter): evaluations come back as [`Admitted`] and
+    /// [`Refusal`].
+    adapter Actix;
+    /// The handler's access to tollgate: the request's context and the
+    /// engine, as the [`Tollgate`](crate::Tollgate) middleware left them in
+    /// the request extensions, to evaluate the business event once the body
+    /// is parsed and the username or phone number is known. Evaluation
+    /// ([`evaluate`](GuardCore::evaluate),
+    /// [`evaluate_async`](GuardCore::evaluate_async)) and outcomes
+    /// (`login_failed`, `succeeded_with` ...) are the shared [`GuardCore`]'s.
+    ///
+    /// Extracting it on a route the middleware does not wrap is a 500 naming
+    /// the misconfiguration ([`MissingMiddleware`]), never a panic. For an
+    /// engine over another store, extract `Guard<YourStore>`; over an
+    /// [`AsyncStore`] that is not an in-process `Store`, evaluate with the
+    /// `*_async` methods.
+    guard Guard;
+    /// An evaluation that allowed ([`tollgate_tower::Admitted`]: the event
+    /// and the decision), whose `RateLimit` headers
+    /// [`add_headers`](Admitted::add_headers) puts on the handler's response.
+    admitted Admitted;
+    /// An evaluation that refused ([`tollgate_tower::Refused`]: the decision,
+    /// the event and the response): a response (429, 403 or 401 with
+    /// problem+json, see [`tollgate_tower::response`]). It is a
+    /// [`ResponseError`] (for `?`) and a [`Responder`].
+    refusal Refusal;
 }
 
 impl<S: AsyncStore + 'static> FromRequest for Guard<S> {
@@ -71,26 +66,6 @@ impl<S: AsyncStore + 'static> FromRequest for Guard<S> {
                 Err(MissingMiddleware(()))
             }
         })
-    }
-}
-
-/// An evaluation that allowed ([`tollgate_tower::Admitted`]: the event and
-/// the decision), whose `RateLimit` headers
-/// [`add_headers`](Admitted::add_headers) puts on the handler's response.
-#[derive(Clone, Debug)]
-pub struct Admitted(tollgate_tower::Admitted);
-
-impl From<tollgate_tower::Admitted> for Admitted {
-    fn from(admitted: tollgate_tower::Admitted) -> Self {
-        Admitted(admitted)
-    }
-}
-
-impl std::ops::Deref for Admitted {
-    type Target = tollgate_tower::Admitted;
-
-    fn deref(&self) -> &Self::Target {
-        &self.0
     }
 }
 
@@ -119,27 +94,6 @@ impl Admitted {
             }
             add_rate_limit_headers(headers, info);
         }
-    }
-}
-
-/// An evaluation that refused ([`tollgate_tower::Refused`]: the decision,
-/// the event and the response): a response (429, 403 or 401 with
-/// problem+json, see [`tollgate_tower::response`]). It is a
-/// [`ResponseError`] (for `?`) and a [`Responder`].
-#[derive(Clone, Debug)]
-pub struct Refusal(tollgate_tower::Refused);
-
-impl From<tollgate_tower::Refused> for Refusal {
-    fn from(refused: tollgate_tower::Refused) -> Self {
-        Refusal(refused)
-    }
-}
-
-impl std::ops::Deref for Refusal {
-    type Target = tollgate_tower::Refused;
-
-    fn deref(&self) -> &Self::Target {
-        &self.0
     }
 }
 

@@ -84,7 +84,7 @@ use axum::response::{IntoResponse, IntoResponseParts, Response, ResponseParts};
 use http::request::Parts;
 use http::{Extensions, HeaderValue};
 use tollgate::Engine;
-use tollgate::store::{AsyncStore, MemoryStore};
+use tollgate::store::AsyncStore;
 pub use tollgate_tower::context::{ContextConfig, RequestContext};
 pub use tollgate_tower::response::{Rejection, ResponseConfig};
 pub use tollgate_tower::{
@@ -110,35 +110,28 @@ pub fn layer<S: AsyncStore>(engine: Arc<Engine<S>>) -> TollgateLayer<S> {
     TollgateLayer::new(engine).peer(connect_info_peer)
 }
 
-/// The handler's access to tollgate: the request's context and the engine,
-/// as the [`TollgateLayer`] left them in the extensions. Evaluation
-/// ([`evaluate`](GuardCore::evaluate), [`evaluate_async`](GuardCore::evaluate_async))
-/// and outcomes (`login_failed`, `succeeded_with` ...) are the shared
-/// [`GuardCore`]'s, returning this crate's [`Admitted`] and [`Refusal`].
-///
-/// Extracting it without the layer is a 500 naming the misconfiguration
-/// ([`MissingLayer`]). For an engine over another store, extract
-/// `Guard<YourStore>`; over an [`AsyncStore`] that is not an in-process
-/// [`Store`](tollgate::store::Store), evaluate with the `*_async` methods.
-#[derive(Clone, Debug)]
-pub struct Guard<S = MemoryStore>(GuardCore<S, Axum>);
-
-/// This crate's [`Adapter`]: evaluations come back as [`Admitted`] and
-/// [`Refusal`].
-#[derive(Clone, Copy, Debug)]
-pub struct Axum;
-
-impl Adapter for Axum {
-    type Admitted = Admitted;
-    type Refusal = Refusal;
-}
-
-impl<S> std::ops::Deref for Guard<S> {
-    type Target = GuardCore<S, Axum>;
-
-    fn deref(&self) -> &Self::Target {
-        &self.0
-    }
+tollgate_tower::adapter! {
+    /// This crate's [`Adapter`]: evaluations come back as [`Admitted`] and
+    /// [`Refusal`].
+    adapter Axum;
+    /// The handler's access to tollgate: the request's context and the
+    /// engine, as the [`TollgateLayer`] left them in the extensions.
+    /// Evaluation ([`evaluate`](GuardCore::evaluate),
+    /// [`evaluate_async`](GuardCore::evaluate_async)) and outcomes
+    /// (`login_failed`, `succeeded_with` ...) are the shared [`GuardCore`]'s.
+    ///
+    /// Extracting it without the layer is a 500 naming the misconfiguration
+    /// ([`MissingLayer`]). For an engine over another store, extract
+    /// `Guard<YourStore>`; over an [`AsyncStore`] that is not an in-process
+    /// `Store`, evaluate with the `*_async` methods.
+    guard Guard;
+    /// An evaluation that allowed ([`tollgate_tower::Admitted`]: the event
+    /// and the decision). As response parts it adds the `RateLimit` headers.
+    admitted Admitted;
+    /// An evaluation that refused ([`tollgate_tower::Refused`]: the
+    /// decision, the event and the response): a response (429, 403 or 401
+    /// with problem+json, see `docs/http.md`).
+    refusal Refusal;
 }
 
 impl<St, S> FromRequestParts<St> for Guard<S>
@@ -162,25 +155,6 @@ where
     }
 }
 
-/// An evaluation that allowed ([`tollgate_tower::Admitted`]: the event and
-/// the decision). As response parts it adds the `RateLimit` headers.
-#[derive(Clone, Debug)]
-pub struct Admitted(tollgate_tower::Admitted);
-
-impl From<tollgate_tower::Admitted> for Admitted {
-    fn from(admitted: tollgate_tower::Admitted) -> Self {
-        Admitted(admitted)
-    }
-}
-
-impl std::ops::Deref for Admitted {
-    type Target = tollgate_tower::Admitted;
-
-    fn deref(&self) -> &Self::Target {
-        &self.0
-    }
-}
-
 impl IntoResponseParts for Admitted {
     type Error = std::convert::Infallible;
 
@@ -191,26 +165,6 @@ impl IntoResponseParts for Admitted {
             }
         }
         Ok(res)
-    }
-}
-
-/// An evaluation that refused ([`tollgate_tower::Refused`]: the decision,
-/// the event and the response): a response (429, 403 or 401 with
-/// problem+json, see `docs/http.md`).
-#[derive(Clone, Debug)]
-pub struct Refusal(tollgate_tower::Refused);
-
-impl From<tollgate_tower::Refused> for Refusal {
-    fn from(refused: tollgate_tower::Refused) -> Self {
-        Refusal(refused)
-    }
-}
-
-impl std::ops::Deref for Refusal {
-    type Target = tollgate_tower::Refused;
-
-    fn deref(&self) -> &Self::Target {
-        &self.0
     }
 }
 

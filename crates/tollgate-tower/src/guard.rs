@@ -347,3 +347,75 @@ impl fmt::Display for Refused {
 }
 
 impl std::error::Error for Refused {}
+
+/// Declares a framework adapter's types, so that every adapter has the
+/// same ones: the [`Adapter`] marker, the `Guard` extractor dereferencing to
+/// [`GuardCore`] (default store: `MemoryStore`), and the wrappers of
+/// [`Admitted`] and [`Refused`] (`From` them, dereferencing to them). The
+/// framework crate adds its extractor and response traits to these.
+///
+/// ```
+/// tollgate_tower::adapter! {
+///     /// The adapter.
+///     adapter Mine;
+///     /// The extractor.
+///     guard Guard;
+///     /// An allow.
+///     admitted Admitted;
+///     /// A refusal.
+///     refusal Refusal;
+/// }
+/// # fn f(guard: Guard) -> Result<Admitted, Refusal> { guard.evaluate(tollgate::EventKind::Login, |e| e) }
+/// ```
+#[macro_export]
+macro_rules! adapter {
+    (
+        $(#[$adapter_doc:meta])* adapter $adapter:ident;
+        $(#[$guard_doc:meta])* guard $guard:ident;
+        $(#[$admitted_doc:meta])* admitted $admitted:ident;
+        $(#[$refusal_doc:meta])* refusal $refusal:ident;
+    ) => {
+        $(#[$adapter_doc])*
+        #[derive(Clone, Copy, Debug)]
+        pub struct $adapter;
+
+        impl $crate::Adapter for $adapter {
+            type Admitted = $admitted;
+            type Refusal = $refusal;
+        }
+
+        $(#[$guard_doc])*
+        #[derive(Clone, Debug)]
+        pub struct $guard<S = $crate::__private::MemoryStore>($crate::GuardCore<S, $adapter>);
+
+        impl<S> ::std::ops::Deref for $guard<S> {
+            type Target = $crate::GuardCore<S, $adapter>;
+
+            fn deref(&self) -> &Self::Target {
+                &self.0
+            }
+        }
+
+        $crate::adapter!(@wrap $(#[$admitted_doc])* $admitted($crate::Admitted));
+        $crate::adapter!(@wrap $(#[$refusal_doc])* $refusal($crate::Refused));
+    };
+    (@wrap $(#[$doc:meta])* $name:ident($inner:ty)) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug)]
+        pub struct $name($inner);
+
+        impl ::std::convert::From<$inner> for $name {
+            fn from(inner: $inner) -> Self {
+                $name(inner)
+            }
+        }
+
+        impl ::std::ops::Deref for $name {
+            type Target = $inner;
+
+            fn deref(&self) -> &$inner {
+                &self.0
+            }
+        }
+    };
+}

@@ -55,3 +55,9 @@ pub use fingerprints::ConnectionFingerprints;
 pub use guard::{Adapter, Admitted, GuardCore, Neutral, Refused};
 pub use layer::{PeerAddr, ResponseFuture, TollgateLayer, TollgateService};
 pub use shared::{PreAuth, Tollgate, log_store_transition};
+
+/// What [`adapter!`] expands to names.
+#[doc(hidden)]
+pub mod __private {
+    pub use tollgate::store::MemoryStore;
+}
