@@ -9,15 +9,14 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::{Extensions, HeaderName, HeaderValue, Request, Response};
-use smallvec::SmallVec;
 use tollgate::store::{AsyncStore, MemoryStore};
 use tollgate::{Engine, EventKind, Timestamp};
 use tower::{Layer, Service};
 
-use crate::context::{ContextConfig, RequestContext};
+use crate::config::MiddlewareConfig;
+use crate::context::ContextConfig;
 use crate::fingerprints::ConnectionFingerprints;
-use crate::response::{Rejection, ResponseConfig, rate_limit_header_values};
-use crate::routes::Routes;
+use crate::response::{ResponseConfig, rate_limit_header_values};
 use crate::shared::Tollgate;
 
 /// The socket peer of a connection, for servers that do not put a
@@ -35,21 +34,7 @@ fn default_peer(extensions: &Extensions) -> Option<IpAddr> {
         .or_else(|| extensions.get::<SocketAddr>().map(SocketAddr::ip))
 }
 
-struct Config<S> {
-    tollgate: Tollgate<S>,
-    context: ContextConfig,
-    routes: Routes,
-    peer: fn(&Extensions) -> Option<IpAddr>,
-}
-
-impl<S> fmt::Debug for Config<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Config")
-            .field("context", &self.context)
-            .field("routes", &self.routes)
-            .finish_non_exhaustive()
-    }
-}
+type Config<S> = MiddlewareConfig<S, fn(&Extensions) -> Option<IpAddr>>;
 
 /// A tower [`Layer`] that, for every request:
 ///
@@ -108,30 +93,12 @@ impl<S: AsyncStore> TollgateLayer<S> {
     /// A layer over a prepared handle and context configuration.
     pub fn from_handle(tollgate: Tollgate<S>, context: ContextConfig) -> Self {
         TollgateLayer {
-            config: Arc::new(Config {
-                tollgate,
-                context,
-                routes: Routes::default(),
-                peer: default_peer,
-            }),
+            config: Arc::new(Config::new(tollgate, context, default_peer)),
         }
     }
 
     fn edit(mut self, f: impl FnOnce(&mut Config<S>)) -> Self {
-        match Arc::get_mut(&mut self.config) {
-            Some(config) => f(config),
-            None => {
-                let old = &self.config;
-                let mut config = Config {
-                    tollgate: old.tollgate.clone(),
-                    context: old.context.clone(),
-                    routes: old.routes.clone(),
-                    peer: old.peer,
-                };
-                f(&mut config);
-                self.config = Arc::new(config);
-            }
-        }
+        f(Arc::make_mut(&mut self.config));
         self
     }
 
@@ -143,7 +110,7 @@ impl<S: AsyncStore> TollgateLayer<S> {
     /// prefix is already stripped), and, failing that, on a canonical form
     /// (percent-escapes decoded, slashes merged, dot segments resolved), so
     /// no spelling a router or path normaliser accepts passes unevaluated:
-    /// see [`Routes`].
+    /// see [`Routes`](crate::routes::Routes).
     #[must_use]
     pub fn protect(self, path: &str, kind: EventKind) -> Self {
         self.edit(|c| c.routes.add(None, path, kind))
@@ -315,30 +282,17 @@ where
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let config = &*self.config;
         let Some(peer) = (config.peer)(request.extensions()) else {
-            tracing::error!("tollgate: no socket peer in the request extensions; refusing with 500");
+            let rejection =
+                config.missing_peer("in the request extensions (serve with connect info, or insert a PeerAddr)");
             return ResponseFuture::Ready {
-                response: Some(
-                    Rejection::misconfigured(
-                        "tollgate: no socket peer address in the request extensions (serve with connect info, or insert a PeerAddr)",
-                    )
-                    .into_response(),
-                ),
+                response: Some(rejection.into_response()),
             };
         };
-        // The context needs a re-startable iterator, which `HeaderMap`'s is
-        // not; a stack buffer holds a typical request's headers without a
-        // heap allocation.
-        let mut context = {
-            let headers = request
-                .headers()
-                .iter()
-                .map(|(name, value)| (name.as_str(), value.as_bytes()))
-                .collect::<SmallVec<[_; 24]>>();
-            RequestContext::new(peer, headers.iter().copied(), &config.context)
-        };
-        if let Some(native) = request.extensions().get::<ConnectionFingerprints>() {
-            native.apply(&mut context);
-        }
+        let headers = request
+            .headers()
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_bytes()));
+        let context = config.context(peer, headers, request.extensions().get::<ConnectionFingerprints>());
         let route = config.routes.find(request.method().as_str(), request.uri().path());
         request.extensions_mut().insert(config.tollgate.clone());
         let Some(kind) = route else {
@@ -353,11 +307,10 @@ where
         let tollgate = config.tollgate.clone();
         ResponseFuture::Deciding {
             future: Box::pin(async move {
-                let event = context.event(kind, tollgate.now());
-                let pre = tollgate.evaluate_pre_auth_async(&event).await;
-                if let Some(rejection) = tollgate.rejection(&pre.decision) {
-                    return Ok(rejection.into_response());
-                }
+                let pre = match tollgate.pre_auth_async(&context, kind).await {
+                    Ok(pre) => pre,
+                    Err(rejection) => return Ok(rejection.into_response()),
+                };
                 let rate_limit = pre.decision.rate_limit.as_ref().and_then(rate_limit_header_values);
                 request.extensions_mut().insert(pre.decision.clone());
                 request.extensions_mut().insert(pre);
@@ -379,6 +332,7 @@ mod tests {
     use tower::ServiceExt;
 
     use super::*;
+    use crate::context::RequestContext;
 
     const JA4: &str = "t13d1516h2_8daaf6152771_02713d6af862";
 

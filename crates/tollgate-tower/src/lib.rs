@@ -43,6 +43,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod config;
 pub mod context;
 mod fingerprints;
 pub mod guard;
@@ -51,6 +52,7 @@ pub mod response;
 pub mod routes;
 mod shared;
 
+pub use config::MiddlewareConfig;
 pub use fingerprints::ConnectionFingerprints;
 pub use guard::{Adapter, Admitted, GuardCore, Neutral, Refused};
 pub use layer::{PeerAddr, ResponseFuture, TollgateLayer, TollgateService};
