@@ -85,9 +85,6 @@ pub mod tls;
 pub use guard::{Actix, Admitted, Guard, MissingMiddleware, Refusal};
 pub use middleware::{Tollgate, TollgateMiddleware, socket_peer};
 pub use response::{add_rate_limit_headers, rejection_response};
-/// The engine handle shared by the middleware and the guard (engine,
-/// responses, clock): `tollgate_tower::Tollgate`.
-pub use tollgate_tower::Tollgate as TollgateHandle;
 pub use tollgate_tower::context::{ContextConfig, RequestContext};
 pub use tollgate_tower::response::{Rejection, ResponseConfig};
-pub use tollgate_tower::{ConnectionFingerprints, PreAuth, log_store_transition};
+pub use tollgate_tower::{ConnectionFingerprints, PreAuth, TollgateHandle, log_store_transition};

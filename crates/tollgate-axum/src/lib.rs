@@ -88,8 +88,8 @@ use tollgate::store::AsyncStore;
 pub use tollgate_tower::context::{ContextConfig, RequestContext};
 pub use tollgate_tower::response::{Rejection, ResponseConfig};
 pub use tollgate_tower::{
-    Adapter, ConnectionFingerprints, GuardCore, PeerAddr, PreAuth, Tollgate, TollgateLayer, TollgateService,
-    log_store_transition,
+    Adapter, ConnectionFingerprints, GuardCore, PeerAddr, PreAuth, Tollgate, TollgateHandle, TollgateLayer,
+    TollgateService, log_store_transition,
 };
 
 /// The socket peer as axum's `serve` records it: `ConnectInfo<SocketAddr>`
@@ -143,7 +143,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &St) -> Result<Self, Self::Rejection> {
         let context = parts.extensions.get::<RequestContext>().cloned();
-        let tollgate = parts.extensions.get::<Tollgate<S>>().cloned();
+        let tollgate = parts.extensions.get::<TollgateHandle<S>>().cloned();
         match (context, tollgate) {
             (Some(context), Some(tollgate)) => Ok(Guard(GuardCore::new(
                 context,

@@ -14,13 +14,13 @@ use crate::context::{ContextConfig, RequestContext};
 use crate::fingerprints::ConnectionFingerprints;
 use crate::response::Rejection;
 use crate::routes::Routes;
-use crate::shared::{PreAuth, Tollgate};
+use crate::shared::{PreAuth, TollgateHandle};
 
 /// A middleware's configuration; `Peer` reads the socket peer from the
 /// framework's request (a function pointer).
 pub struct MiddlewareConfig<S, Peer> {
     /// The handle inserted into every request (engine, responses, clock).
-    pub tollgate: Tollgate<S>,
+    pub tollgate: TollgateHandle<S>,
     /// How the request context is built.
     pub context: ContextConfig,
     /// The routes evaluated before the handler.
@@ -52,7 +52,7 @@ impl<S, Peer> fmt::Debug for MiddlewareConfig<S, Peer> {
 impl<S, Peer> MiddlewareConfig<S, Peer> {
     /// Over `tollgate`, building contexts with `context`, reading the peer
     /// with `peer`, protecting no route yet.
-    pub fn new(tollgate: Tollgate<S>, context: ContextConfig, peer: Peer) -> Self {
+    pub fn new(tollgate: TollgateHandle<S>, context: ContextConfig, peer: Peer) -> Self {
         MiddlewareConfig {
             tollgate,
             context,
@@ -88,7 +88,7 @@ impl<S, Peer> MiddlewareConfig<S, Peer> {
     }
 }
 
-impl<S: AsyncStore> Tollgate<S> {
+impl<S: AsyncStore> TollgateHandle<S> {
     /// The layer's evaluation of a protected route's event `kind` for the
     /// request in `context`: what it spent, or the response refusing it.
     pub async fn pre_auth_async(&self, context: &RequestContext, kind: EventKind) -> Result<PreAuth, Rejection> {

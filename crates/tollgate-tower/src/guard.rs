@@ -7,11 +7,11 @@
 //! use tollgate::policy::Policy;
 //! use tollgate::{Engine, EventKind};
 //! use tollgate_tower::context::{ContextConfig, RequestContext};
-//! use tollgate_tower::{GuardCore, Tollgate};
+//! use tollgate_tower::{GuardCore, TollgateHandle};
 //!
 //! let engine = Arc::new(Engine::new(Policy::default())?);
 //! let context = RequestContext::new("192.0.2.1".parse()?, [], &ContextConfig::default());
-//! let guard: GuardCore = GuardCore::new(context, Tollgate::new(engine), None);
+//! let guard: GuardCore = GuardCore::new(context, TollgateHandle::new(engine), None);
 //! let admitted = guard.evaluate(EventKind::Login, |e| e.with_user("alice"))?;
 //! assert!(admitted.decision().is_allow());
 //! guard.failed(admitted.event());
@@ -31,7 +31,7 @@ use tollgate::{Decision, Event, EventKind, Outcome};
 
 use crate::context::RequestContext;
 use crate::response::{Rejection, rate_limit_headers};
-use crate::{PreAuth, Tollgate};
+use crate::{PreAuth, TollgateHandle};
 
 /// What a framework turns evaluations into: its own wrappers of
 /// [`Admitted`] and [`Refused`], so that its `Guard` (which dereferences to
@@ -58,7 +58,7 @@ impl Adapter for Neutral {
 /// the framework's [`Adapter`].
 pub struct GuardCore<S = MemoryStore, A = Neutral> {
     context: RequestContext,
-    tollgate: Tollgate<S>,
+    tollgate: TollgateHandle<S>,
     pre: Option<PreAuth>,
     adapter: PhantomData<fn() -> A>,
 }
@@ -81,7 +81,7 @@ impl<S, A> fmt::Debug for GuardCore<S, A> {
 
 impl<S, A> GuardCore<S, A> {
     /// From what the layer or middleware left in the request's extensions.
-    pub fn new(context: RequestContext, tollgate: Tollgate<S>, pre: Option<PreAuth>) -> Self {
+    pub fn new(context: RequestContext, tollgate: TollgateHandle<S>, pre: Option<PreAuth>) -> Self {
         GuardCore {
             context,
             tollgate,
@@ -96,7 +96,7 @@ impl<S, A> GuardCore<S, A> {
     }
 
     /// The shared handle (engine, responses, clock).
-    pub fn tollgate(&self) -> &Tollgate<S> {
+    pub fn tollgate(&self) -> &TollgateHandle<S> {
         &self.tollgate
     }
 

@@ -17,7 +17,7 @@ use crate::config::MiddlewareConfig;
 use crate::context::ContextConfig;
 use crate::fingerprints::ConnectionFingerprints;
 use crate::response::{ResponseConfig, rate_limit_header_values};
-use crate::shared::Tollgate;
+use crate::shared::TollgateHandle;
 
 /// The socket peer of a connection, for servers that do not put a
 /// `SocketAddr` in the request extensions themselves: insert one per
@@ -46,7 +46,7 @@ type Config<S> = MiddlewareConfig<S, fn(&Extensions) -> Option<IpAddr>>;
 ///    proxy's headers (their last lines: see
 ///    [`FingerprintHeaders`](crate::context::FingerprintHeaders)), the
 ///    headers the policy names) and inserts it, and a
-///    [`Tollgate`] handle, into the extensions,
+///    [`TollgateHandle`], into the extensions,
 /// 3. on the routes given to [`protect`](TollgateLayer::protect), evaluates
 ///    the route's event without a user (pre-authentication limits: IP,
 ///    prefix, ASN, country, fingerprints, headers), inserts the
@@ -87,11 +87,11 @@ impl<S: AsyncStore> TollgateLayer<S> {
     /// ([`ContextConfig::from_policy`]), protecting no route yet.
     pub fn new(engine: Arc<Engine<S>>) -> Self {
         let context = ContextConfig::from_policy(&engine.policy());
-        TollgateLayer::from_handle(Tollgate::new(engine), context)
+        TollgateLayer::from_handle(TollgateHandle::new(engine), context)
     }
 
     /// A layer over a prepared handle and context configuration.
-    pub fn from_handle(tollgate: Tollgate<S>, context: ContextConfig) -> Self {
+    pub fn from_handle(tollgate: TollgateHandle<S>, context: ContextConfig) -> Self {
         TollgateLayer {
             config: Arc::new(Config::new(tollgate, context, default_peer)),
         }
@@ -150,7 +150,7 @@ impl<S: AsyncStore> TollgateLayer<S> {
     }
 
     /// The handle the layer inserts into request extensions.
-    pub fn handle(&self) -> &Tollgate<S> {
+    pub fn handle(&self) -> &TollgateHandle<S> {
         &self.config.tollgate
     }
 }
@@ -354,7 +354,7 @@ mod tests {
         let service = layer.layer(tower::service_fn(|request: Request<()>| async move {
             let cx = request.extensions().get::<RequestContext>().unwrap();
             let decided = request.extensions().get::<Decision>().is_some();
-            let handle = request.extensions().get::<Tollgate>().is_some();
+            let handle = request.extensions().get::<TollgateHandle>().is_some();
             Ok::<_, Infallible>(Response::new(format!("{} {decided} {handle}", cx.client.addr)))
         }));
         let mut request = Request::builder().method(method).uri(path).body(()).unwrap();
@@ -422,7 +422,7 @@ mod tests {
     #[test]
     fn the_guard_reuses_what_the_layer_spent() {
         let engine = Arc::new(Engine::new(Policy::from_toml(LOGIN_IP).unwrap()).unwrap());
-        let tollgate = Tollgate::new(engine).with_clock(fixed_clock);
+        let tollgate = TollgateHandle::new(engine).with_clock(fixed_clock);
         let event = tollgate::Event::new(EventKind::Login, fixed_clock()).with_ip("198.51.100.7".parse().unwrap());
         let pre = tollgate.evaluate_pre_auth(&event);
         assert!(pre.decision.is_allow());
