@@ -13,10 +13,9 @@ use actix_web::HttpMessage;
 use actix_web::body::EitherBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::Method;
+use tollgate::Engine;
 use tollgate::store::{AsyncStore, MemoryStore};
-use tollgate::{Engine, EventKind, Timestamp};
 use tollgate_tower::context::ContextConfig;
-use tollgate_tower::response::ResponseConfig;
 use tollgate_tower::{ConnectionFingerprints, MiddlewareConfig};
 
 use crate::TollgateHandle;
@@ -29,41 +28,31 @@ pub fn socket_peer(req: &ServiceRequest) -> Option<IpAddr> {
     req.peer_addr().map(|addr| addr.ip())
 }
 
-/// The middleware: `App::new().wrap(Tollgate::new(engine, context))`.
-///
-/// It does for every request what
-/// [`TollgateLayer`](tollgate_tower::TollgateLayer) does (see there), on
-/// actix-web's types: the peer is [`ServiceRequest::peer_addr`] (or what
-/// [`peer`](Tollgate::peer) reads; without one, a 500 naming the
-/// misconfiguration), native fingerprints come from the connection data
-/// ([`ConnectionFingerprints`]) or the extensions, and the
-/// [`RequestContext`](tollgate_tower::context::RequestContext) and a
-/// [`TollgateHandle`] go into the request extensions for the
-/// [`Guard`](crate::Guard). Protected routes are evaluated before the
-/// handler: a refusal is answered at once, an allow adds its `RateLimit`
-/// headers to the handler's response (unless it set its own).
-pub struct Tollgate<S = MemoryStore> {
-    config: Arc<Config<S>>,
-}
-
-impl<S> Clone for Tollgate<S> {
-    fn clone(&self) -> Self {
-        Tollgate {
-            config: Arc::clone(&self.config),
-        }
-    }
-}
-
-impl<S> fmt::Debug for Tollgate<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Tollgate").field("config", &self.config).finish()
-    }
+tollgate_tower::middleware! {
+    /// The middleware: `App::new().wrap(Tollgate::new(engine, context))`.
+    ///
+    /// It does for every request what
+    /// [`TollgateLayer`](tollgate_tower::TollgateLayer) does (see there), on
+    /// actix-web's types: the peer is [`ServiceRequest::peer_addr`] (or what
+    /// [`peer`](Tollgate::peer) reads; without one, a 500 naming the
+    /// misconfiguration), native fingerprints come from the connection data
+    /// ([`ConnectionFingerprints`]) or the extensions, and the
+    /// [`RequestContext`](tollgate_tower::context::RequestContext) and a
+    /// [`TollgateHandle`] go into the request extensions for the
+    /// [`Guard`](crate::Guard). Paths are full paths (a scope's prefix
+    /// included), matched on the decoded path actix-web's router matches
+    /// (as a `NormalizePath` that ran before rewrote it). Protected routes
+    /// are evaluated before the handler: a refusal is answered at once, an
+    /// allow adds its `RateLimit` headers to the handler's response (unless
+    /// it set its own).
+    pub struct Tollgate { peer: fn(&ServiceRequest) -> Option<IpAddr> = socket_peer, method: Method }
 }
 
 impl<S: AsyncStore> Tollgate<S> {
     /// Middleware over a shared engine, building contexts with `context`
     /// (e.g. [`ContextConfig::from_policy`], or your own trusted proxies),
-    /// writing rejections with the default [`ResponseConfig`], reading the
+    /// writing rejections with the default
+    /// [`ResponseConfig`](tollgate_tower::response::ResponseConfig), reading the
     /// system clock. No route is protected yet.
     pub fn new(engine: Arc<Engine<S>>, context: ContextConfig) -> Self {
         Tollgate::from_handle(TollgateHandle::new(engine), context)
@@ -74,73 +63,6 @@ impl<S: AsyncStore> Tollgate<S> {
     pub fn from_engine(engine: Arc<Engine<S>>) -> Self {
         let context = ContextConfig::from_policy(&engine.policy());
         Tollgate::new(engine, context)
-    }
-
-    /// Middleware over a prepared handle (responses, clock) and context
-    /// configuration.
-    pub fn from_handle(tollgate: TollgateHandle<S>, context: ContextConfig) -> Self {
-        Tollgate {
-            config: Arc::new(Config::new(tollgate, context, socket_peer)),
-        }
-    }
-
-    fn edit(mut self, f: impl FnOnce(&mut Config<S>)) -> Self {
-        f(Arc::make_mut(&mut self.config));
-        self
-    }
-
-    /// Evaluates `kind` before the handler on requests to `path`, whatever
-    /// the method: an exact path (`"/login"`), or a prefix when it ends in
-    /// `*` (`"/otp/*"` matches `/otp/send` and `/otp/verify`). The first
-    /// matching route wins. Paths are full paths (a scope's prefix
-    /// included), matched on the decoded path actix-web's router matches
-    /// and, failing that, on a canonical form, so no spelling the router or
-    /// a `NormalizePath` accepts (`/%6Cogin`, `//login`, `/login/`) passes
-    /// unevaluated: see [`Routes`](tollgate_tower::routes::Routes).
-    #[must_use]
-    pub fn protect(self, path: &str, kind: EventKind) -> Self {
-        self.route(None, path, kind)
-    }
-
-    /// Like [`protect`](Tollgate::protect), for one method only (`GET`
-    /// also takes `HEAD`).
-    #[must_use]
-    pub fn protect_method(self, method: Method, path: &str, kind: EventKind) -> Self {
-        self.route(Some(method), path, kind)
-    }
-
-    fn route(self, method: Option<Method>, path: &str, kind: EventKind) -> Self {
-        self.edit(|c| c.routes.add(method.as_ref().map(Method::as_str), path, kind))
-    }
-
-    /// Reads the client's socket peer with `peer` instead of
-    /// [`socket_peer`] (e.g. a fixed address for a proxy on a Unix socket).
-    #[must_use]
-    pub fn peer(self, peer: fn(&ServiceRequest) -> Option<IpAddr>) -> Self {
-        self.edit(|c| c.peer = peer)
-    }
-
-    /// Builds contexts with `context`.
-    #[must_use]
-    pub fn context_config(self, context: ContextConfig) -> Self {
-        self.edit(|c| c.context = context)
-    }
-
-    /// Writes rejections with `responses` (step-up methods, problem types).
-    #[must_use]
-    pub fn responses(self, responses: ResponseConfig) -> Self {
-        self.edit(|c| c.tollgate = c.tollgate.clone().with_responses(responses))
-    }
-
-    /// Reads the time from `clock` instead of the system clock.
-    #[must_use]
-    pub fn clock(self, clock: fn() -> Timestamp) -> Self {
-        self.edit(|c| c.tollgate = c.tollgate.clone().with_clock(clock))
-    }
-
-    /// The handle the middleware inserts into request extensions.
-    pub fn handle(&self) -> &TollgateHandle<S> {
-        &self.config.tollgate
     }
 }
 

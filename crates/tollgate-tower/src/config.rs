@@ -99,3 +99,104 @@ impl<S: AsyncStore> TollgateHandle<S> {
         }
     }
 }
+
+/// Declares a middleware type over a [`MiddlewareConfig`] and the builder
+/// every adapter's middleware has (`from_handle`, `protect`,
+/// `protect_method`, `peer`, `context_config`, `responses`, `clock`,
+/// `handle`), so that the tower layer and actix-web's middleware are
+/// configured alike. `peer` is the framework's peer reader and its
+/// default, `method` its HTTP method type; the framework adds its own
+/// constructors and its service glue.
+#[macro_export]
+macro_rules! middleware {
+    (
+        $(#[$doc:meta])*
+        pub struct $name:ident { peer: $peer:ty = $default_peer:path, method: $method:ty }
+    ) => {
+        $(#[$doc])*
+        pub struct $name<S = $crate::__private::MemoryStore> {
+            config: ::std::sync::Arc<$crate::MiddlewareConfig<S, $peer>>,
+        }
+
+        impl<S> ::std::clone::Clone for $name<S> {
+            fn clone(&self) -> Self {
+                $name {
+                    config: ::std::sync::Arc::clone(&self.config),
+                }
+            }
+        }
+
+        impl<S> ::std::fmt::Debug for $name<S> {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(stringify!($name)).field("config", &self.config).finish()
+            }
+        }
+
+        impl<S: $crate::__private::AsyncStore> $name<S> {
+            /// Over a prepared handle (responses, clock) and context
+            /// configuration, protecting no route yet.
+            pub fn from_handle(tollgate: $crate::TollgateHandle<S>, context: $crate::context::ContextConfig) -> Self {
+                $name {
+                    config: ::std::sync::Arc::new($crate::MiddlewareConfig::new(tollgate, context, $default_peer)),
+                }
+            }
+
+            fn edit(mut self, f: impl FnOnce(&mut $crate::MiddlewareConfig<S, $peer>)) -> Self {
+                f(::std::sync::Arc::make_mut(&mut self.config));
+                self
+            }
+
+            /// Evaluates `kind` before the handler on requests to `path`,
+            /// whatever the method: an exact path (`"/login"`), or a prefix
+            /// when it ends in `*` (`"/otp/*"` matches `/otp/send` and
+            /// `/otp/verify`). The first matching route wins. Paths are
+            /// matched on the path the framework's router matches (see the
+            /// type's documentation) and, failing that, on a canonical form
+            /// (percent-escapes decoded, slashes merged, dot segments
+            /// resolved), so no spelling a router or path normaliser accepts
+            /// passes unevaluated: see [`Routes`]($crate::routes::Routes).
+            #[must_use]
+            pub fn protect(self, path: &str, kind: $crate::__private::EventKind) -> Self {
+                self.edit(|c| c.routes.add(None, path, kind))
+            }
+
+            /// Like `protect`, for one method only (`GET` also takes
+            /// `HEAD`, which routers hand to GET handlers).
+            #[must_use]
+            pub fn protect_method(self, method: $method, path: &str, kind: $crate::__private::EventKind) -> Self {
+                self.edit(|c| c.routes.add(Some(method.as_str()), path, kind))
+            }
+
+            /// Reads the client's socket peer with `peer` instead of the
+            /// default (see the type's documentation).
+            #[must_use]
+            pub fn peer(self, peer: $peer) -> Self {
+                self.edit(|c| c.peer = peer)
+            }
+
+            /// Builds contexts with `context`.
+            #[must_use]
+            pub fn context_config(self, context: $crate::context::ContextConfig) -> Self {
+                self.edit(|c| c.context = context)
+            }
+
+            /// Writes rejections with `responses` (step-up methods, problem
+            /// types).
+            #[must_use]
+            pub fn responses(self, responses: $crate::response::ResponseConfig) -> Self {
+                self.edit(|c| c.tollgate = c.tollgate.clone().with_responses(responses))
+            }
+
+            /// Reads the time from `clock` instead of the system clock.
+            #[must_use]
+            pub fn clock(self, clock: fn() -> $crate::__private::Timestamp) -> Self {
+                self.edit(|c| c.tollgate = c.tollgate.clone().with_clock(clock))
+            }
+
+            /// The handle inserted into request extensions.
+            pub fn handle(&self) -> &$crate::TollgateHandle<S> {
+                &self.config.tollgate
+            }
+        }
+    };
+}

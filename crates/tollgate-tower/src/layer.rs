@@ -9,14 +9,14 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::{Extensions, HeaderName, HeaderValue, Request, Response};
+use tollgate::Engine;
 use tollgate::store::{AsyncStore, MemoryStore};
-use tollgate::{Engine, EventKind, Timestamp};
 use tower::{Layer, Service};
 
 use crate::config::MiddlewareConfig;
 use crate::context::ContextConfig;
 use crate::fingerprints::ConnectionFingerprints;
-use crate::response::{ResponseConfig, rate_limit_header_values};
+use crate::response::rate_limit_header_values;
 use crate::shared::TollgateHandle;
 
 /// The socket peer of a connection, for servers that do not put a
@@ -36,49 +36,39 @@ fn default_peer(extensions: &Extensions) -> Option<IpAddr> {
 
 type Config<S> = MiddlewareConfig<S, fn(&Extensions) -> Option<IpAddr>>;
 
-/// A tower [`Layer`] that, for every request:
-///
-/// 1. reads the socket peer from the request extensions (see
-///    [`TollgateLayer::peer`]; without a peer the request is answered with a
-///    500 naming the misconfiguration),
-/// 2. builds the [`RequestContext`] (client IP through the trusted
-///    proxies, fingerprints from [`ConnectionFingerprints`] or a trusted
-///    proxy's headers (their last lines: see
-///    [`FingerprintHeaders`](crate::context::FingerprintHeaders)), the
-///    headers the policy names) and inserts it, and a
-///    [`TollgateHandle`], into the extensions,
-/// 3. on the routes given to [`protect`](TollgateLayer::protect), evaluates
-///    the route's event without a user (pre-authentication limits: IP,
-///    prefix, ASN, country, fingerprints, headers), inserts the
-///    [`Decision`](tollgate::Decision) and a [`PreAuth`](crate::PreAuth)
-///    into the extensions, and answers a refusal itself (429, 403 or 401, see
-///    [`response`](crate::response)) without calling the inner service; on
-///    allow it adds the `RateLimit` headers to the inner service's response.
-///
-/// Bodies are never read or buffered. The response body type must
-/// implement `From<String>` (axum's `Body`, `String`, `Full<Bytes>`, ...).
-///
-/// The store may be any [`AsyncStore`]: on protected routes the evaluation
-/// is awaited before the inner service is called, so the inner service must
-/// be `Clone + Send` (as axum's routers are) and the request body `Send`;
-/// that path boxes one future per request. Other routes are passed on
-/// without one.
-pub struct TollgateLayer<S = MemoryStore> {
-    config: Arc<Config<S>>,
-}
-
-impl<S> Clone for TollgateLayer<S> {
-    fn clone(&self) -> Self {
-        TollgateLayer {
-            config: Arc::clone(&self.config),
-        }
-    }
-}
-
-impl<S> fmt::Debug for TollgateLayer<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TollgateLayer").field("config", &self.config).finish()
-    }
+crate::middleware! {
+    /// A tower [`Layer`] that, for every request:
+    ///
+    /// 1. reads the socket peer from the request extensions (see
+    ///    [`TollgateLayer::peer`]; without a peer the request is answered with a
+    ///    500 naming the misconfiguration),
+    /// 2. builds the [`RequestContext`] (client IP through the trusted
+    ///    proxies, fingerprints from [`ConnectionFingerprints`] or a trusted
+    ///    proxy's headers (their last lines: see
+    ///    [`FingerprintHeaders`](crate::context::FingerprintHeaders)), the
+    ///    headers the policy names) and inserts it, and a
+    ///    [`TollgateHandle`], into the extensions,
+    /// 3. on the routes given to [`protect`](TollgateLayer::protect), evaluates
+    ///    the route's event without a user (pre-authentication limits: IP,
+    ///    prefix, ASN, country, fingerprints, headers), inserts the
+    ///    [`Decision`](tollgate::Decision) and a [`PreAuth`](crate::PreAuth)
+    ///    into the extensions, and answers a refusal itself (429, 403 or 401, see
+    ///    [`response`](crate::response)) without calling the inner service; on
+    ///    allow it adds the `RateLimit` headers to the inner service's response.
+    ///
+    /// Paths are matched on the request URI's path, which is what axum's
+    /// router matches (below a `Router::nest` the prefix is already stripped).
+    /// The default peer is a [`PeerAddr`], else a `SocketAddr`, in the
+    /// extensions; axum keeps it in `ConnectInfo<SocketAddr>`: `tollgate-axum`
+    /// configures that. Bodies are never read or buffered. The response body type must
+    /// implement `From<String>` (axum's `Body`, `String`, `Full<Bytes>`, ...).
+    ///
+    /// The store may be any [`AsyncStore`]: on protected routes the evaluation
+    /// is awaited before the inner service is called, so the inner service must
+    /// be `Clone + Send` (as axum's routers are) and the request body `Send`;
+    /// that path boxes one future per request. Other routes are passed on
+    /// without one.
+    pub struct TollgateLayer { peer: fn(&Extensions) -> Option<IpAddr> = default_peer, method: http::Method }
 }
 
 impl<S: AsyncStore> TollgateLayer<S> {
@@ -88,70 +78,6 @@ impl<S: AsyncStore> TollgateLayer<S> {
     pub fn new(engine: Arc<Engine<S>>) -> Self {
         let context = ContextConfig::from_policy(&engine.policy());
         TollgateLayer::from_handle(TollgateHandle::new(engine), context)
-    }
-
-    /// A layer over a prepared handle and context configuration.
-    pub fn from_handle(tollgate: TollgateHandle<S>, context: ContextConfig) -> Self {
-        TollgateLayer {
-            config: Arc::new(Config::new(tollgate, context, default_peer)),
-        }
-    }
-
-    fn edit(mut self, f: impl FnOnce(&mut Config<S>)) -> Self {
-        f(Arc::make_mut(&mut self.config));
-        self
-    }
-
-    /// Evaluates `kind` before the handler on requests to `path`, whatever
-    /// the method: an exact path (`"/login"`), or a prefix when it ends in
-    /// `*` (`"/otp/*"` matches `/otp/send` and `/otp/verify`). The first
-    /// matching route wins. Paths are matched on the request URI's path,
-    /// which is what axum's router matches (below a `Router::nest` the
-    /// prefix is already stripped), and, failing that, on a canonical form
-    /// (percent-escapes decoded, slashes merged, dot segments resolved), so
-    /// no spelling a router or path normaliser accepts passes unevaluated:
-    /// see [`Routes`](crate::routes::Routes).
-    #[must_use]
-    pub fn protect(self, path: &str, kind: EventKind) -> Self {
-        self.edit(|c| c.routes.add(None, path, kind))
-    }
-
-    /// Like [`protect`](TollgateLayer::protect), for one method only (`GET`
-    /// also takes `HEAD`, which axum hands to GET handlers).
-    #[must_use]
-    pub fn protect_method(self, method: http::Method, path: &str, kind: EventKind) -> Self {
-        self.edit(|c| c.routes.add(Some(method.as_str()), path, kind))
-    }
-
-    /// Reads the socket peer with `peer` (the default reads a [`PeerAddr`],
-    /// else a `SocketAddr`, from the extensions). axum keeps it in
-    /// `ConnectInfo<SocketAddr>`: `tollgate-axum` configures that.
-    #[must_use]
-    pub fn peer(self, peer: fn(&Extensions) -> Option<IpAddr>) -> Self {
-        self.edit(|c| c.peer = peer)
-    }
-
-    /// Builds contexts with `context` instead of the policy's settings.
-    #[must_use]
-    pub fn context_config(self, context: ContextConfig) -> Self {
-        self.edit(|c| c.context = context)
-    }
-
-    /// Writes rejections with `responses`.
-    #[must_use]
-    pub fn responses(self, responses: ResponseConfig) -> Self {
-        self.edit(|c| c.tollgate = c.tollgate.clone().with_responses(responses))
-    }
-
-    /// Reads the time from `clock` instead of the system clock.
-    #[must_use]
-    pub fn clock(self, clock: fn() -> Timestamp) -> Self {
-        self.edit(|c| c.tollgate = c.tollgate.clone().with_clock(clock))
-    }
-
-    /// The handle the layer inserts into request extensions.
-    pub fn handle(&self) -> &TollgateHandle<S> {
-        &self.config.tollgate
     }
 }
 
@@ -328,7 +254,7 @@ mod tests {
     use std::convert::Infallible;
 
     use tollgate::policy::Policy;
-    use tollgate::{Channel, Decision};
+    use tollgate::{Channel, Decision, EventKind, Timestamp};
     use tower::ServiceExt;
 
     use super::*;

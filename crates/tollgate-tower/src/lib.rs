@@ -65,5 +65,6 @@ pub use shared::{PreAuth, TollgateHandle, log_store_transition};
 /// What [`adapter!`] expands to names.
 #[doc(hidden)]
 pub mod __private {
-    pub use tollgate::store::MemoryStore;
+    pub use tollgate::store::{AsyncStore, MemoryStore};
+    pub use tollgate::{EventKind, Timestamp};
 }
