@@ -2,7 +2,6 @@
 //! request's context filled in; evaluation itself is
 //! [`GuardCore`]'s.
 
-use std::fmt;
 use std::future::{Ready, ready};
 
 use actix_web::body::BoxBody;
@@ -12,7 +11,6 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, Responder, ResponseError};
 use tollgate::store::AsyncStore;
 use tollgate_tower::context::RequestContext;
-use tollgate_tower::response::Rejection;
 use tollgate_tower::{GuardCore, PreAuth};
 
 use crate::TollgateHandle;
@@ -45,6 +43,12 @@ tollgate_tower::adapter! {
     /// problem+json, see [`tollgate_tower::response`]). It is a
     /// [`ResponseError`] (for `?`) and a [`Responder`].
     refusal Refusal;
+    /// The [`Guard`] was extracted on a route the
+    /// [`Tollgate`](crate::Tollgate) middleware does not wrap (or for another
+    /// store type): a server misconfiguration, answered with a 500
+    /// problem+json that says so.
+    missing MissingMiddleware = "tollgate: Guard extracted without the Tollgate middleware (or for another store type): \
+                                 wrap the app or scope with tollgate_actix::Tollgate";
 }
 
 impl<S: AsyncStore + 'static> FromRequest for Guard<S> {
@@ -104,12 +108,6 @@ impl Refusal {
     }
 }
 
-impl fmt::Display for Refusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
 impl ResponseError for Refusal {
     fn status_code(&self) -> StatusCode {
         StatusCode::from_u16(self.0.rejection().status).unwrap_or(StatusCode::FORBIDDEN)
@@ -128,31 +126,12 @@ impl Responder for Refusal {
     }
 }
 
-/// The [`Guard`] was extracted on a route the [`Tollgate`](crate::Tollgate)
-/// middleware does not wrap (or for another store type): a server
-/// misconfiguration, answered with a 500 problem+json that says so.
-#[derive(Clone, Debug)]
-pub struct MissingMiddleware(());
-
-impl MissingMiddleware {
-    const DETAIL: &'static str = "tollgate: Guard extracted without the Tollgate middleware (or for another store type): \
-                                  wrap the app or scope with tollgate_actix::Tollgate";
-}
-
-impl fmt::Display for MissingMiddleware {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(Self::DETAIL)
-    }
-}
-
-impl std::error::Error for MissingMiddleware {}
-
 impl ResponseError for MissingMiddleware {
     fn status_code(&self) -> StatusCode {
         StatusCode::INTERNAL_SERVER_ERROR
     }
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
-        rejection_response(Rejection::misconfigured(Self::DETAIL))
+        rejection_response(self.rejection())
     }
 }

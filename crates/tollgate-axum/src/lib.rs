@@ -132,6 +132,10 @@ tollgate_tower::adapter! {
     /// decision, the event and the response): a response (429, 403 or 401
     /// with problem+json, see `docs/http.md`).
     refusal Refusal;
+    /// The [`Guard`] was extracted on a route the [`TollgateLayer`] does
+    /// not wrap (or for another store type): a server misconfiguration,
+    /// answered with a 500 problem+json that says so.
+    missing MissingLayer = "tollgate: Guard extracted without TollgateLayer (or for another store type): add tollgate_axum::layer(engine) to the router";
 }
 
 impl<St, S> FromRequestParts<St> for Guard<S>
@@ -174,27 +178,9 @@ impl IntoResponse for Refusal {
     }
 }
 
-/// The [`Guard`] was extracted on a route the [`TollgateLayer`] does not
-/// wrap (or for another store type): a server misconfiguration, answered
-/// with a 500 problem+json that says so.
-#[derive(Clone, Debug)]
-pub struct MissingLayer(());
-
-impl MissingLayer {
-    const DETAIL: &'static str = "tollgate: Guard extracted without TollgateLayer (or for another store type): add tollgate_axum::layer(engine) to the router";
-}
-
-impl std::fmt::Display for MissingLayer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(Self::DETAIL)
-    }
-}
-
-impl std::error::Error for MissingLayer {}
-
 impl IntoResponse for MissingLayer {
     fn into_response(self) -> Response {
         tracing::error!("{}", Self::DETAIL);
-        Rejection::misconfigured(Self::DETAIL).into_response()
+        self.rejection().into_response()
     }
 }

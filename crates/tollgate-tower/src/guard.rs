@@ -350,9 +350,11 @@ impl std::error::Error for Refused {}
 
 /// Declares a framework adapter's types, so that every adapter has the
 /// same ones: the [`Adapter`] marker, the `Guard` extractor dereferencing to
-/// [`GuardCore`] (default store: `MemoryStore`), and the wrappers of
-/// [`Admitted`] and [`Refused`] (`From` them, dereferencing to them). The
-/// framework crate adds its extractor and response traits to these.
+/// [`GuardCore`] (default store: `MemoryStore`), the wrappers of
+/// [`Admitted`] and [`Refused`] (`From` them, dereferencing to them), and
+/// the error of a `Guard` extracted without the middleware (its `DETAIL`
+/// and its 500, [`Rejection::misconfigured`](crate::response::Rejection::misconfigured)).
+/// The framework crate adds its extractor and response traits to these.
 ///
 /// ```
 /// tollgate_tower::adapter! {
@@ -364,6 +366,8 @@ impl std::error::Error for Refused {}
 ///     admitted Admitted;
 ///     /// A refusal.
 ///     refusal Refusal;
+///     /// No middleware.
+///     missing Missing = "add the middleware";
 /// }
 /// # fn f(guard: Guard) -> Result<Admitted, Refusal> { guard.evaluate(tollgate::EventKind::Login, |e| e) }
 /// ```
@@ -374,6 +378,7 @@ macro_rules! adapter {
         $(#[$guard_doc:meta])* guard $guard:ident;
         $(#[$admitted_doc:meta])* admitted $admitted:ident;
         $(#[$refusal_doc:meta])* refusal $refusal:ident;
+        $(#[$missing_doc:meta])* missing $missing:ident = $detail:expr;
     ) => {
         $(#[$adapter_doc])*
         #[derive(Clone, Copy, Debug)]
@@ -398,6 +403,34 @@ macro_rules! adapter {
 
         $crate::adapter!(@wrap $(#[$admitted_doc])* $admitted($crate::Admitted));
         $crate::adapter!(@wrap $(#[$refusal_doc])* $refusal($crate::Refused));
+
+        impl ::std::fmt::Display for $refusal {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl ::std::error::Error for $refusal {}
+
+        $(#[$missing_doc])*
+        #[derive(Clone, Debug)]
+        pub struct $missing(());
+
+        impl $missing {
+            const DETAIL: &'static str = $detail;
+
+            fn rejection(&self) -> $crate::response::Rejection {
+                $crate::response::Rejection::misconfigured(Self::DETAIL)
+            }
+        }
+
+        impl ::std::fmt::Display for $missing {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(Self::DETAIL)
+            }
+        }
+
+        impl ::std::error::Error for $missing {}
     };
     (@wrap $(#[$doc:meta])* $name:ident($inner:ty)) => {
         $(#[$doc])*
