@@ -10,10 +10,8 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, Responder, ResponseError};
 use tollgate::store::AsyncStore;
-use tollgate_tower::context::RequestContext;
-use tollgate_tower::{GuardCore, PreAuth};
+use tollgate_tower::GuardCore;
 
-use crate::TollgateHandle;
 use crate::response::{add_rate_limit_headers, rejection_response};
 
 tollgate_tower::adapter! {
@@ -57,19 +55,11 @@ impl<S: AsyncStore + 'static> FromRequest for Guard<S> {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let extensions = req.extensions();
-        let context = extensions.get::<RequestContext>().cloned();
-        let tollgate = extensions.get::<TollgateHandle<S>>().cloned();
-        ready(match (context, tollgate) {
-            (Some(context), Some(tollgate)) => Ok(Guard(GuardCore::new(
-                context,
-                tollgate,
-                extensions.get::<PreAuth>().cloned(),
-            ))),
-            _ => {
-                tracing::error!(path = req.path(), "{}", MissingMiddleware::DETAIL);
-                Err(MissingMiddleware(()))
-            }
-        })
+        let core = GuardCore::from_parts(extensions.get(), extensions.get(), extensions.get());
+        ready(core.map(Guard).ok_or_else(|| {
+            tracing::error!(path = req.path(), "{}", MissingMiddleware::DETAIL);
+            MissingMiddleware(())
+        }))
     }
 }
 

@@ -146,16 +146,9 @@ where
     type Rejection = MissingLayer;
 
     async fn from_request_parts(parts: &mut Parts, _state: &St) -> Result<Self, Self::Rejection> {
-        let context = parts.extensions.get::<RequestContext>().cloned();
-        let tollgate = parts.extensions.get::<TollgateHandle<S>>().cloned();
-        match (context, tollgate) {
-            (Some(context), Some(tollgate)) => Ok(Guard(GuardCore::new(
-                context,
-                tollgate,
-                parts.extensions.get::<PreAuth>().cloned(),
-            ))),
-            _ => Err(MissingLayer(())),
-        }
+        GuardCore::from_extensions(&parts.extensions)
+            .map(Guard)
+            .ok_or(MissingLayer(()))
     }
 }
 

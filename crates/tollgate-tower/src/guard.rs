@@ -90,6 +90,25 @@ impl<S, A> GuardCore<S, A> {
         }
     }
 
+    /// From what the middleware left in the request's extensions, found
+    /// by the framework: `None` without the context or the handle (no
+    /// middleware on the route, or one over another store type).
+    pub fn from_parts(
+        context: Option<&RequestContext>,
+        tollgate: Option<&TollgateHandle<S>>,
+        pre: Option<&PreAuth>,
+    ) -> Option<Self> {
+        Some(GuardCore::new(context?.clone(), tollgate?.clone(), pre.cloned()))
+    }
+
+    /// From the extensions the [`TollgateLayer`](crate::TollgateLayer) wrote.
+    pub fn from_extensions(extensions: &http::Extensions) -> Option<Self>
+    where
+        S: Send + Sync + 'static,
+    {
+        GuardCore::from_parts(extensions.get(), extensions.get(), extensions.get())
+    }
+
     /// The request's context.
     pub fn context(&self) -> &RequestContext {
         &self.context
@@ -451,4 +470,27 @@ macro_rules! adapter {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::sync::Arc;
+
+    use tollgate::Engine;
+    use tollgate::policy::Policy;
+
+    use super::*;
+    use crate::context::ContextConfig;
+
+    #[test]
+    fn from_extensions_needs_the_context_and_the_handle() {
+        let mut extensions = http::Extensions::new();
+        assert!(GuardCore::<MemoryStore>::from_extensions(&extensions).is_none());
+        extensions.insert(TollgateHandle::new(Arc::new(Engine::new(Policy::default()).unwrap())));
+        assert!(GuardCore::<MemoryStore>::from_extensions(&extensions).is_none());
+        let context = RequestContext::new("192.0.2.1".parse().unwrap(), [], &ContextConfig::default());
+        extensions.insert(context);
+        assert!(GuardCore::<MemoryStore>::from_extensions(&extensions).is_some());
+    }
 }
