@@ -12,7 +12,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, Responder, 
 use tollgate::store::AsyncStore;
 use tollgate_tower::GuardCore;
 
-use crate::response::{add_rate_limit_headers, rejection_response};
+use crate::response::{header, rejection_response};
 
 tollgate_tower::adapter! {
     /// This crate's [`Adapter`](tollgate_tower::Adapter): evaluations come back as [`Admitted`] and
@@ -67,26 +67,14 @@ impl Admitted {
     /// The decision's `RateLimit-Policy` and `RateLimit` headers (none
     /// when no limit applied), e.g. for `HttpResponseBuilder::insert_header`.
     pub fn headers(&self) -> Vec<(HeaderName, HeaderValue)> {
-        self.0
-            .rate_limit_headers()
-            .filter_map(|(name, value)| {
-                Some((
-                    HeaderName::from_bytes(name.as_bytes()).ok()?,
-                    HeaderValue::from_str(&value).ok()?,
-                ))
-            })
-            .collect()
+        self.0.rate_limit_headers().filter_map(header).collect()
     }
 
     /// Sets the decision's `RateLimit-Policy` and `RateLimit` headers on a
     /// response (the middleware then leaves them as they are).
     pub fn add_headers<B>(&self, response: &mut HttpResponse<B>) {
-        if let Some(info) = &self.decision().rate_limit {
-            let headers = response.headers_mut();
-            for (name, _) in self.0.rate_limit_headers() {
-                headers.remove(name);
-            }
-            add_rate_limit_headers(headers, info);
+        for (name, value) in self.headers() {
+            response.headers_mut().insert(name, value);
         }
     }
 }

@@ -49,29 +49,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! In a server the engine is shared by all workers:
-//!
-//! ```no_run
-//! use std::sync::Arc;
-//! use actix_web::{App, HttpResponse, HttpServer, web};
-//! use tollgate::{Engine, EventKind};
-//! use tollgate::policy::Policy;
-//! use tollgate_actix::Tollgate;
-//!
-//! #[actix_web::main]
-//! async fn main() -> std::io::Result<()> {
-//!     let engine = Arc::new(Engine::new(Policy::default()).map_err(std::io::Error::other)?);
-//!     let tollgate = Tollgate::from_engine(engine).protect("/login", EventKind::Login);
-//!     HttpServer::new(move || {
-//!         App::new()
-//!             .wrap(tollgate.clone())
-//!             .route("/login", web::post().to(HttpResponse::Ok))
-//!     })
-//!     .bind("127.0.0.1:3000")?
-//!     .run()
-//!     .await
-//! }
-//! ```
+//! In a server, build the [`Tollgate`] once and `.wrap(tollgate.clone())`
+//! in the `HttpServer::new` closure, so all workers share the engine (the
+//! README's example; the `tls` module, feature `tls`, serves it with
+//! native TLS fingerprints).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

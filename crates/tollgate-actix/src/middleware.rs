@@ -140,21 +140,22 @@ where
         let tollgate = config.tollgate.clone();
         let service = Rc::clone(&self.service);
         Box::pin(async move {
-            let mut rate_limit = None;
-            if let Some(kind) = route {
-                let pre = match tollgate.pre_auth_async(&context, kind).await {
-                    Ok(pre) => pre,
+            let pre = match route {
+                Some(kind) => match tollgate.pre_auth_async(&context, kind).await {
+                    Ok(pre) => Some(pre),
                     Err(rejection) => {
                         return Ok(req.into_response(rejection_response(rejection)).map_into_right_body());
                     }
-                };
-                rate_limit = pre.decision.rate_limit.clone();
-                let mut extensions = req.extensions_mut();
-                extensions.insert(pre.decision.clone());
-                extensions.insert(pre);
-            }
+                },
+                None => None,
+            };
+            let rate_limit = pre.as_ref().and_then(|pre| pre.decision.rate_limit.clone());
             {
                 let mut extensions = req.extensions_mut();
+                if let Some(pre) = pre {
+                    extensions.insert(pre.decision.clone());
+                    extensions.insert(pre);
+                }
                 extensions.insert(context);
                 extensions.insert(tollgate);
             }

@@ -11,27 +11,27 @@ use tollgate_tower::response::{Rejection, rate_limit_headers};
 pub fn rejection_response(rejection: Rejection) -> HttpResponse {
     let status = StatusCode::from_u16(rejection.status).unwrap_or(StatusCode::FORBIDDEN);
     let mut response = HttpResponse::with_body(status, rejection.body).map_into_boxed_body();
-    let headers = response.headers_mut();
-    for (name, value) in rejection.headers {
-        if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(&value)) {
-            headers.append(name, value);
-        }
+    for (name, value) in rejection.headers.into_iter().filter_map(header) {
+        response.headers_mut().append(name, value);
     }
     response
+}
+
+/// A header as actix's types (its `http` is not the one tollgate-tower
+/// uses), or `None` if it is not a valid one.
+pub(crate) fn header((name, value): (&str, String)) -> Option<(HeaderName, HeaderValue)> {
+    Some((
+        HeaderName::from_bytes(name.as_bytes()).ok()?,
+        HeaderValue::from_str(&value).ok()?,
+    ))
 }
 
 /// Adds the `RateLimit-Policy` and `RateLimit` fields for `info` to
 /// `headers`, unless the response already carries them (a handler's own,
 /// more specific decision wins).
 pub fn add_rate_limit_headers(headers: &mut HeaderMap, info: &RateLimitInfo) {
-    for (name, value) in rate_limit_headers(info) {
-        let Ok(name) = HeaderName::from_bytes(name.as_bytes()) else {
-            continue;
-        };
-        if headers.contains_key(&name) {
-            continue;
-        }
-        if let Ok(value) = HeaderValue::from_str(&value) {
+    for (name, value) in rate_limit_headers(info).into_iter().filter_map(header) {
+        if !headers.contains_key(&name) {
             headers.insert(name, value);
         }
     }
