@@ -15,29 +15,19 @@ use tollgate_tower::GuardCore;
 use crate::response::{header, rejection_response};
 
 tollgate_tower::adapter! {
-    /// This crate's [`Adapter`](tollgate_tower::Adapter): evaluations come back as [`Admitted`] and
-    /// [`Refusal`].
+    /// actix-web's adapter.
     adapter Actix;
     /// The handler's access to tollgate: the request's context and the
     /// engine, as the [`Tollgate`](crate::Tollgate) middleware left them in
     /// the request extensions, to evaluate the business event once the body
-    /// is parsed and the username or phone number is known. Evaluation
-    /// ([`evaluate`](GuardCore::evaluate),
-    /// [`evaluate_async`](GuardCore::evaluate_async)) and outcomes
-    /// (`login_failed`, `succeeded_with` ...) are the shared [`GuardCore`]'s.
-    ///
-    /// Extracting it on a route the middleware does not wrap is a 500 naming
-    /// the misconfiguration ([`MissingMiddleware`]), never a panic. For an
-    /// engine over another store, extract `Guard<YourStore>`; over an
-    /// [`AsyncStore`] that is not an in-process `Store`, evaluate with the
-    /// `*_async` methods.
+    /// is parsed and the username or phone number is known. Extracting it on
+    /// a route the middleware does not wrap is a 500 naming the
+    /// misconfiguration ([`MissingMiddleware`]), never a panic.
     guard Guard;
-    /// An evaluation that allowed ([`tollgate_tower::Admitted`]: the event
-    /// and the decision), whose `RateLimit` headers
+    /// An evaluation that allowed, whose `RateLimit` headers
     /// [`add_headers`](Admitted::add_headers) puts on the handler's response.
     admitted Admitted;
-    /// An evaluation that refused ([`tollgate_tower::Refused`]: the decision,
-    /// the event and the response): a response (429, 403 or 401 with
+    /// An evaluation that refused: a response (429, 403 or 401 with
     /// problem+json, see [`tollgate_tower::response`]). It is a
     /// [`ResponseError`] (for `?`) and a [`Responder`].
     refusal Refusal;

@@ -111,26 +111,18 @@ pub fn layer<S: AsyncStore>(engine: Arc<Engine<S>>) -> TollgateLayer<S> {
 }
 
 tollgate_tower::adapter! {
-    /// This crate's [`Adapter`]: evaluations come back as [`Admitted`] and
-    /// [`Refusal`].
+    /// axum's adapter.
     adapter Axum;
     /// The handler's access to tollgate: the request's context and the
     /// engine, as the [`TollgateLayer`] left them in the extensions.
-    /// Evaluation ([`evaluate`](GuardCore::evaluate),
-    /// [`evaluate_async`](GuardCore::evaluate_async)) and outcomes
-    /// (`login_failed`, `succeeded_with` ...) are the shared [`GuardCore`]'s.
-    ///
     /// Extracting it without the layer is a 500 naming the misconfiguration
-    /// ([`MissingLayer`]). For an engine over another store, extract
-    /// `Guard<YourStore>`; over an [`AsyncStore`] that is not an in-process
-    /// `Store`, evaluate with the `*_async` methods.
+    /// ([`MissingLayer`]).
     guard Guard;
-    /// An evaluation that allowed ([`tollgate_tower::Admitted`]: the event
-    /// and the decision). As response parts it adds the `RateLimit` headers.
+    /// An evaluation that allowed. As response parts it adds the
+    /// `RateLimit` headers.
     admitted Admitted;
-    /// An evaluation that refused ([`tollgate_tower::Refused`]: the
-    /// decision, the event and the response): a response (429, 403 or 401
-    /// with problem+json, see `docs/http.md`).
+    /// An evaluation that refused: a response (429, 403 or 401 with
+    /// problem+json, see `docs/http.md`).
     refusal Refusal;
     /// The [`Guard`] was extracted on a route the [`TollgateLayer`] does
     /// not wrap (or for another store type): a server misconfiguration,

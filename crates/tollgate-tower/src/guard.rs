@@ -377,7 +377,7 @@ impl std::error::Error for Refused {}
 ///
 /// ```
 /// tollgate_tower::adapter! {
-///     /// The adapter.
+///     /// Mine.
 ///     adapter Mine;
 ///     /// The extractor.
 ///     guard Guard;
@@ -400,6 +400,9 @@ macro_rules! adapter {
         $(#[$missing_doc:meta])* missing $missing:ident = $detail:expr;
     ) => {
         $(#[$adapter_doc])*
+        ///
+        /// This crate's [`Adapter`](tollgate_tower::Adapter): evaluations
+        #[doc = concat!("come back as [`", stringify!($admitted), "`] and [`", stringify!($refusal), "`].")]
         #[derive(Clone, Copy, Debug)]
         pub struct $adapter;
 
@@ -409,6 +412,14 @@ macro_rules! adapter {
         }
 
         $(#[$guard_doc])*
+        ///
+        /// Evaluation ([`evaluate`](tollgate_tower::GuardCore::evaluate),
+        /// [`evaluate_async`](tollgate_tower::GuardCore::evaluate_async)) and
+        /// outcomes (`failed`, `succeeded_with`, `login_failed` ...) are the
+        /// shared [`GuardCore`](tollgate_tower::GuardCore)'s. For an engine
+        /// over another store, extract `Guard<YourStore>`; over an
+        /// `AsyncStore` that is not an in-process `Store`, use the `*_async`
+        /// methods.
         #[derive(Clone, Debug)]
         pub struct $guard<S = $crate::__private::MemoryStore>($crate::GuardCore<S, $adapter>);
 
@@ -420,8 +431,16 @@ macro_rules! adapter {
             }
         }
 
-        $crate::adapter!(@wrap $(#[$admitted_doc])* $admitted($crate::Admitted));
-        $crate::adapter!(@wrap $(#[$refusal_doc])* $refusal($crate::Refused));
+        $crate::adapter!(@wrap $(#[$admitted_doc])*
+            ///
+            /// The event (to report its outcome) and the decision are
+            /// [`tollgate_tower::Admitted`]'s.
+            $admitted($crate::Admitted));
+        $crate::adapter!(@wrap $(#[$refusal_doc])*
+            ///
+            /// The decision (reasons included, for logs), the event and the
+            /// framework-neutral response are [`tollgate_tower::Refused`]'s.
+            $refusal($crate::Refused));
 
         impl ::std::fmt::Display for $refusal {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {

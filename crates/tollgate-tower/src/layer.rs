@@ -42,7 +42,7 @@ crate::middleware! {
     /// 1. reads the socket peer from the request extensions (see
     ///    [`TollgateLayer::peer`]; without a peer the request is answered with a
     ///    500 naming the misconfiguration),
-    /// 2. builds the [`RequestContext`] (client IP through the trusted
+    /// 2. builds the [`RequestContext`](crate::context::RequestContext) (client IP through the trusted
     ///    proxies, fingerprints from [`ConnectionFingerprints`] or a trusted
     ///    proxy's headers (their last lines: see
     ///    [`FingerprintHeaders`](crate::context::FingerprintHeaders)), the
