@@ -512,4 +512,22 @@ mod tests {
         extensions.insert(context);
         assert!(GuardCore::<MemoryStore>::from_extensions(&extensions).is_some());
     }
+
+    #[test]
+    fn a_refusal_carries_the_response_and_the_decision() {
+        let policy =
+            "[[limits]]\nname = \"login-ip\"\nevents = [\"login\"]\nkey = [\"ip\"]\nrate = \"1/min\"\nburst = 1\n";
+        let engine = Arc::new(Engine::new(Policy::from_toml(policy).unwrap()).unwrap());
+        let context = RequestContext::new("192.0.2.1".parse().unwrap(), [], &ContextConfig::default());
+        let guard: GuardCore = GuardCore::new(context, TollgateHandle::new(engine), None);
+        let admitted = guard.evaluate(EventKind::Login, |e| e.with_user("alice")).unwrap();
+        assert_eq!(admitted.rate_limit_headers().count(), 2);
+        let refused = guard.evaluate(EventKind::Login, |e| e.with_user("alice")).unwrap_err();
+        assert_eq!(refused.rejection().status, 429);
+        assert_eq!(refused.event().user, admitted.event().user);
+        assert_eq!(
+            refused.to_string(),
+            format!("tollgate: {}", refused.decision().action.as_str())
+        );
+    }
 }
