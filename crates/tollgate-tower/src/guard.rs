@@ -11,7 +11,7 @@
 //!
 //! let engine = Arc::new(Engine::new(Policy::default())?);
 //! let context = RequestContext::new("192.0.2.1".parse()?, [], &ContextConfig::default());
-//! let guard: GuardCore = GuardCore::new(context, TollgateHandle::new(engine), None);
+//! let guard = GuardCore::new(context, TollgateHandle::new(engine), None);
 //! let admitted = guard.evaluate(EventKind::Login, |e| e.with_user("alice"))?;
 //! assert!(admitted.decision().is_allow());
 //! guard.failed(admitted.event());
@@ -65,7 +65,7 @@ pub struct GuardCore<S = MemoryStore, A = Neutral> {
 
 impl<S, A> Clone for GuardCore<S, A> {
     fn clone(&self) -> Self {
-        GuardCore::new(self.context.clone(), self.tollgate.clone(), self.pre.clone())
+        GuardCore::with_parts(self.context.clone(), self.tollgate.clone(), self.pre.clone())
     }
 }
 
@@ -79,9 +79,17 @@ impl<S, A> fmt::Debug for GuardCore<S, A> {
     }
 }
 
-impl<S, A> GuardCore<S, A> {
-    /// From what the layer or middleware left in the request's extensions.
+impl<S> GuardCore<S> {
+    /// From what the layer or middleware left in the request's extensions,
+    /// returning the framework-neutral values (adapters use
+    /// [`from_parts`](GuardCore::from_parts)).
     pub fn new(context: RequestContext, tollgate: TollgateHandle<S>, pre: Option<PreAuth>) -> Self {
+        GuardCore::with_parts(context, tollgate, pre)
+    }
+}
+
+impl<S, A> GuardCore<S, A> {
+    fn with_parts(context: RequestContext, tollgate: TollgateHandle<S>, pre: Option<PreAuth>) -> Self {
         GuardCore {
             context,
             tollgate,
@@ -98,7 +106,7 @@ impl<S, A> GuardCore<S, A> {
         tollgate: Option<&TollgateHandle<S>>,
         pre: Option<&PreAuth>,
     ) -> Option<Self> {
-        Some(GuardCore::new(context?.clone(), tollgate?.clone(), pre.cloned()))
+        Some(GuardCore::with_parts(context?.clone(), tollgate?.clone(), pre.cloned()))
     }
 
     /// From the extensions the [`TollgateLayer`](crate::TollgateLayer) wrote.
@@ -519,7 +527,7 @@ mod tests {
             "[[limits]]\nname = \"login-ip\"\nevents = [\"login\"]\nkey = [\"ip\"]\nrate = \"1/min\"\nburst = 1\n";
         let engine = Arc::new(Engine::new(Policy::from_toml(policy).unwrap()).unwrap());
         let context = RequestContext::new("192.0.2.1".parse().unwrap(), [], &ContextConfig::default());
-        let guard: GuardCore = GuardCore::new(context, TollgateHandle::new(engine), None);
+        let guard = GuardCore::new(context, TollgateHandle::new(engine), None);
         let admitted = guard.evaluate(EventKind::Login, |e| e.with_user("alice")).unwrap();
         assert_eq!(admitted.rate_limit_headers().count(), 2);
         let refused = guard.evaluate(EventKind::Login, |e| e.with_user("alice")).unwrap_err();
