@@ -42,8 +42,8 @@ crate::middleware! {
     /// 1. reads the socket peer from the request extensions (see
     ///    [`TollgateLayer::peer`]; without a peer the request is answered with a
     ///    500 naming the misconfiguration),
-    /// 2. builds the [`RequestContext`](crate::context::RequestContext) (client IP through the trusted
-    ///    proxies, fingerprints from [`ConnectionFingerprints`] or a trusted
+    /// 2. builds the [`RequestContext`](crate::context::RequestContext)
+    ///    (client IP through the trusted proxies, fingerprints from [`ConnectionFingerprints`] or a trusted
     ///    proxy's headers (their last lines: see
     ///    [`FingerprintHeaders`](crate::context::FingerprintHeaders)), the
     ///    headers the policy names) and inserts it, and a
@@ -59,9 +59,10 @@ crate::middleware! {
     /// Paths are matched on the request URI's path, which is what axum's
     /// router matches (below a `Router::nest` the prefix is already stripped).
     /// The default peer is a [`PeerAddr`], else a `SocketAddr`, in the
-    /// extensions; axum keeps it in `ConnectInfo<SocketAddr>`: `tollgate-axum`
-    /// configures that. Bodies are never read or buffered. The response body type must
-    /// implement `From<String>` (axum's `Body`, `String`, `Full<Bytes>`, ...).
+    /// extensions; axum keeps it in `ConnectInfo<SocketAddr>`:
+    /// `tollgate-axum` configures that. Bodies are never read or buffered.
+    /// The response body type must implement `From<String>` (axum's `Body`,
+    /// `String`, `Full<Bytes>`, ...).
     ///
     /// The store may be any [`AsyncStore`]: on protected routes the evaluation
     /// is awaited before the inner service is called, so the inner service must
