@@ -9,7 +9,8 @@
 //!
 //! The engine's store may be any [`AsyncStore`](tollgate::store::AsyncStore)
 //! (Redis): the middleware awaits it on protected routes, and handlers
-//! extract `Guard<TheStore>` and call [`Guard::evaluate_async`] and the
+//! extract `Guard<TheStore>` and call
+//! [`evaluate_async`](tollgate_tower::GuardCore::evaluate_async) and the
 //! `*_async` outcome helpers (`guard.login_failed_async(user).await`). While
 //! the store is unavailable, the policy's `[store] on_failure` decides.
 //!
@@ -48,29 +49,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! In a server the engine is shared by all workers:
-//!
-//! ```no_run
-//! use std::sync::Arc;
-//! use actix_web::{App, HttpResponse, HttpServer, web};
-//! use tollgate::{Engine, EventKind};
-//! use tollgate::policy::Policy;
-//! use tollgate_actix::Tollgate;
-//!
-//! #[actix_web::main]
-//! async fn main() -> std::io::Result<()> {
-//!     let engine = Arc::new(Engine::new(Policy::default()).map_err(std::io::Error::other)?);
-//!     let tollgate = Tollgate::from_engine(engine).protect("/login", EventKind::Login);
-//!     HttpServer::new(move || {
-//!         App::new()
-//!             .wrap(tollgate.clone())
-//!             .route("/login", web::post().to(HttpResponse::Ok))
-//!     })
-//!     .bind("127.0.0.1:3000")?
-//!     .run()
-//!     .await
-//! }
-//! ```
+//! In a server, build the [`Tollgate`] once and `.wrap(tollgate.clone())`
+//! in the `HttpServer::new` closure, so all workers share the engine (the
+//! README's example; the `tls` module, feature `tls`, serves it with
+//! native TLS fingerprints).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -81,12 +63,9 @@ mod response;
 #[cfg(feature = "tls")]
 pub mod tls;
 
-pub use guard::{Admitted, Guard, MissingMiddleware, Refusal};
+pub use guard::{Actix, Admitted, Guard, MissingMiddleware, Refusal};
 pub use middleware::{Tollgate, TollgateMiddleware, socket_peer};
 pub use response::{add_rate_limit_headers, rejection_response};
-/// The engine handle shared by the middleware and the guard (engine,
-/// responses, clock): `tollgate_tower::Tollgate`.
-pub use tollgate_tower::Tollgate as TollgateHandle;
 pub use tollgate_tower::context::{ContextConfig, RequestContext};
 pub use tollgate_tower::response::{Rejection, ResponseConfig};
-pub use tollgate_tower::{ConnectionFingerprints, PreAuth, log_store_transition};
+pub use tollgate_tower::{ConnectionFingerprints, PreAuth, TollgateHandle, log_store_transition};

@@ -13,98 +13,46 @@ use actix_web::HttpMessage;
 use actix_web::body::EitherBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::Method;
+use tollgate::Engine;
 use tollgate::store::{AsyncStore, MemoryStore};
-use tollgate::{Engine, EventKind, Timestamp};
-use tollgate_tower::ConnectionFingerprints;
-use tollgate_tower::context::{ContextConfig, RequestContext};
-use tollgate_tower::response::ResponseConfig;
-use tollgate_tower::routes::Routes;
+use tollgate_tower::context::ContextConfig;
+use tollgate_tower::{ConnectionFingerprints, MiddlewareConfig};
 
 use crate::TollgateHandle;
-use crate::response::{add_rate_limit_headers, misconfigured, rejection_response};
+use crate::response::{add_rate_limit_headers, rejection_response};
 
-struct Config<S> {
-    tollgate: TollgateHandle<S>,
-    context: ContextConfig,
-    routes: Routes,
-    peer: fn(&ServiceRequest) -> Option<IpAddr>,
-}
-
-impl<S> Clone for Config<S> {
-    fn clone(&self) -> Self {
-        Config {
-            tollgate: self.tollgate.clone(),
-            context: self.context.clone(),
-            routes: self.routes.clone(),
-            peer: self.peer,
-        }
-    }
-}
-
-impl<S> fmt::Debug for Config<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Config")
-            .field("context", &self.context)
-            .field("routes", &self.routes)
-            .finish_non_exhaustive()
-    }
-}
+type Config<S> = MiddlewareConfig<S, fn(&ServiceRequest) -> Option<IpAddr>>;
 
 /// The default peer: the connection's socket peer address.
 pub fn socket_peer(req: &ServiceRequest) -> Option<IpAddr> {
     req.peer_addr().map(|addr| addr.ip())
 }
 
-/// The middleware: `App::new().wrap(Tollgate::new(engine, context))`.
-///
-/// For every request it
-///
-/// 1. reads the socket peer ([`ServiceRequest::peer_addr`], or the function
-///    given to [`peer`](Tollgate::peer)); without one (a Unix socket, a test
-///    request built without a peer) the request is answered with a 500
-///    problem+json naming the misconfiguration,
-/// 2. builds the [`RequestContext`] (client IP through the trusted
-///    proxies, fingerprints from [`ConnectionFingerprints`] in the
-///    connection data or extensions, else from a trusted proxy's headers
-///    (their last lines: see
-///    [`FingerprintHeaders`](tollgate_tower::context::FingerprintHeaders)),
-///    the headers the policy names) and inserts it, and a
-///    [`TollgateHandle`], into the request extensions for the
-///    [`Guard`](crate::Guard),
-/// 3. on the routes given to [`protect`](Tollgate::protect), evaluates the
-///    route's event without a user (pre-authentication limits: IP, prefix,
-///    ASN, country, fingerprints, headers) before the handler runs: a
-///    refusal is answered at once (429, 403 or 401, see
-///    [`tollgate_tower::response`]) without calling the handler; an allow
-///    inserts the [`Decision`](tollgate::Decision) and a
-///    [`PreAuth`](crate::PreAuth) into the extensions, calls the handler and
-///    adds the `RateLimit-Policy` and `RateLimit` headers to its response
-///    (unless the handler set its own).
-///
-/// Bodies are never read or buffered. The reasons of every refusal are
-/// logged through `tracing` (codes, rules, details), never sent.
-pub struct Tollgate<S = MemoryStore> {
-    config: Arc<Config<S>>,
-}
-
-impl<S> Clone for Tollgate<S> {
-    fn clone(&self) -> Self {
-        Tollgate {
-            config: Arc::clone(&self.config),
-        }
-    }
-}
-
-impl<S> fmt::Debug for Tollgate<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Tollgate").field("config", &self.config).finish()
-    }
+tollgate_tower::middleware! {
+    /// The middleware: `App::new().wrap(Tollgate::new(engine, context))`.
+    ///
+    /// It does for every request what
+    /// [`TollgateLayer`](tollgate_tower::TollgateLayer) does (see there), on
+    /// actix-web's types: the peer is [`ServiceRequest::peer_addr`] (or what
+    /// [`peer`](Tollgate::peer) reads; without one, a 500 naming the
+    /// misconfiguration), native fingerprints come from the connection data
+    /// ([`ConnectionFingerprints`]) or the extensions, and the
+    /// [`RequestContext`](tollgate_tower::context::RequestContext) and a
+    /// [`TollgateHandle`] go into the request extensions for the
+    /// [`Guard`](crate::Guard). Paths are full paths (a scope's prefix
+    /// included), matched on the decoded path actix-web's router matches
+    /// (as a `NormalizePath` that ran before rewrote it). Protected routes
+    /// are evaluated before the handler: a refusal is answered at once, an
+    /// allow adds its `RateLimit` headers to the handler's response (unless
+    /// it set its own).
+    pub struct Tollgate { peer: fn(&ServiceRequest) -> Option<IpAddr> = socket_peer, method: Method }
 }
 
 impl<S: AsyncStore> Tollgate<S> {
     /// Middleware over a shared engine, building contexts with `context`
     /// (e.g. [`ContextConfig::from_policy`], or your own trusted proxies),
-    /// writing rejections with the default [`ResponseConfig`], reading the
+    /// writing rejections with the default
+    /// [`ResponseConfig`](tollgate_tower::response::ResponseConfig), reading the
     /// system clock. No route is protected yet.
     pub fn new(engine: Arc<Engine<S>>, context: ContextConfig) -> Self {
         Tollgate::from_handle(TollgateHandle::new(engine), context)
@@ -115,78 +63,6 @@ impl<S: AsyncStore> Tollgate<S> {
     pub fn from_engine(engine: Arc<Engine<S>>) -> Self {
         let context = ContextConfig::from_policy(&engine.policy());
         Tollgate::new(engine, context)
-    }
-
-    /// Middleware over a prepared handle (responses, clock) and context
-    /// configuration.
-    pub fn from_handle(tollgate: TollgateHandle<S>, context: ContextConfig) -> Self {
-        Tollgate {
-            config: Arc::new(Config {
-                tollgate,
-                context,
-                routes: Routes::default(),
-                peer: socket_peer,
-            }),
-        }
-    }
-
-    fn edit(mut self, f: impl FnOnce(&mut Config<S>)) -> Self {
-        f(Arc::make_mut(&mut self.config));
-        self
-    }
-
-    /// Evaluates `kind` before the handler on requests to `path`, whatever
-    /// the method: an exact path (`"/login"`), or a prefix when it ends in
-    /// `*` (`"/otp/*"` matches `/otp/send` and `/otp/verify`). The first
-    /// matching route wins. Paths are full paths (a scope's prefix
-    /// included), matched on the decoded path actix-web's router matches
-    /// and, failing that, on a canonical form, so no spelling the router or
-    /// a `NormalizePath` accepts (`/%6Cogin`, `//login`, `/login/`) passes
-    /// unevaluated: see [`Routes`].
-    #[must_use]
-    pub fn protect(self, path: &str, kind: EventKind) -> Self {
-        self.route(None, path, kind)
-    }
-
-    /// Like [`protect`](Tollgate::protect), for one method only (`GET`
-    /// also takes `HEAD`).
-    #[must_use]
-    pub fn protect_method(self, method: Method, path: &str, kind: EventKind) -> Self {
-        self.route(Some(method), path, kind)
-    }
-
-    fn route(self, method: Option<Method>, path: &str, kind: EventKind) -> Self {
-        self.edit(|c| c.routes.add(method.as_ref().map(Method::as_str), path, kind))
-    }
-
-    /// Reads the client's socket peer with `peer` instead of
-    /// [`socket_peer`] (e.g. a fixed address for a proxy on a Unix socket).
-    #[must_use]
-    pub fn peer(self, peer: fn(&ServiceRequest) -> Option<IpAddr>) -> Self {
-        self.edit(|c| c.peer = peer)
-    }
-
-    /// Builds contexts with `context`.
-    #[must_use]
-    pub fn context_config(self, context: ContextConfig) -> Self {
-        self.edit(|c| c.context = context)
-    }
-
-    /// Writes rejections with `responses` (step-up methods, problem types).
-    #[must_use]
-    pub fn responses(self, responses: ResponseConfig) -> Self {
-        self.edit(|c| c.tollgate = c.tollgate.clone().with_responses(responses))
-    }
-
-    /// Reads the time from `clock` instead of the system clock.
-    #[must_use]
-    pub fn clock(self, clock: fn() -> Timestamp) -> Self {
-        self.edit(|c| c.tollgate = c.tollgate.clone().with_clock(clock))
-    }
-
-    /// The handle the middleware inserts into request extensions.
-    pub fn handle(&self) -> &TollgateHandle<S> {
-        &self.config.tollgate
     }
 }
 
@@ -241,28 +117,22 @@ where
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let config = &*self.config;
         let Some(peer) = (config.peer)(&req) else {
-            tracing::error!("tollgate: no socket peer address for the request; refusing with 500");
-            let response = misconfigured(
-                "tollgate: no socket peer address for the request (a Unix socket or a test request without a peer): \
-                 configure Tollgate::peer",
+            let rejection = config.missing_peer(
+                "for the request (a Unix socket or a test request without a peer): configure Tollgate::peer",
             );
-            return Box::pin(ready(Ok(req.into_response(response).map_into_right_body())));
-        };
-        let mut context = {
-            let headers: Vec<(&str, &[u8])> = req
-                .headers()
-                .iter()
-                .map(|(name, value)| (name.as_str(), value.as_bytes()))
-                .collect();
-            RequestContext::new(peer, headers.iter().copied(), &config.context)
+            return Box::pin(ready(Ok(req
+                .into_response(rejection_response(rejection))
+                .map_into_right_body())));
         };
         let native = req
             .conn_data::<ConnectionFingerprints>()
             .cloned()
             .or_else(|| req.extensions().get::<ConnectionFingerprints>().cloned());
-        if let Some(native) = native {
-            native.apply(&mut context);
-        }
+        let headers = req
+            .headers()
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_bytes()));
+        let context = config.context(peer, headers, native.as_ref());
         // The path the router matches: percent-decoded except `%`, `/` and
         // `+` (and rewritten by a `NormalizePath` that ran before us);
         // `req.path()` is still encoded.
@@ -270,21 +140,22 @@ where
         let tollgate = config.tollgate.clone();
         let service = Rc::clone(&self.service);
         Box::pin(async move {
-            let mut rate_limit = None;
-            if let Some(kind) = route {
-                let event = context.event(kind, tollgate.now());
-                let pre = tollgate.evaluate_pre_auth_async(&event).await;
-                if let Some(rejection) = tollgate.rejection(&pre.decision) {
-                    let response = rejection_response(rejection);
-                    return Ok(req.into_response(response).map_into_right_body());
-                }
-                rate_limit = pre.decision.rate_limit.clone();
-                let mut extensions = req.extensions_mut();
-                extensions.insert(pre.decision.clone());
-                extensions.insert(pre);
-            }
+            let pre = match route {
+                Some(kind) => match tollgate.pre_auth_async(&context, kind).await {
+                    Ok(pre) => Some(pre),
+                    Err(rejection) => {
+                        return Ok(req.into_response(rejection_response(rejection)).map_into_right_body());
+                    }
+                },
+                None => None,
+            };
+            let rate_limit = pre.as_ref().and_then(|pre| pre.decision.rate_limit.clone());
             {
                 let mut extensions = req.extensions_mut();
+                if let Some(pre) = pre {
+                    extensions.insert(pre.decision.clone());
+                    extensions.insert(pre);
+                }
                 extensions.insert(context);
                 extensions.insert(tollgate);
             }

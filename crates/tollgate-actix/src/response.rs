@@ -2,7 +2,7 @@
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use tollgate::RateLimitInfo;
 use tollgate_tower::response::{Rejection, rate_limit_headers};
 
@@ -11,42 +11,28 @@ use tollgate_tower::response::{Rejection, rate_limit_headers};
 pub fn rejection_response(rejection: Rejection) -> HttpResponse {
     let status = StatusCode::from_u16(rejection.status).unwrap_or(StatusCode::FORBIDDEN);
     let mut response = HttpResponse::with_body(status, rejection.body).map_into_boxed_body();
-    let headers = response.headers_mut();
-    for (name, value) in rejection.headers {
-        if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(&value)) {
-            headers.append(name, value);
-        }
+    for (name, value) in rejection.headers.into_iter().filter_map(header) {
+        response.headers_mut().append(name, value);
     }
     response
+}
+
+/// A header as actix's types (its `http` is not the one tollgate-tower
+/// uses), or `None` if it is not a valid one.
+pub(crate) fn header((name, value): (&str, String)) -> Option<(HeaderName, HeaderValue)> {
+    Some((
+        HeaderName::from_bytes(name.as_bytes()).ok()?,
+        HeaderValue::from_str(&value).ok()?,
+    ))
 }
 
 /// Adds the `RateLimit-Policy` and `RateLimit` fields for `info` to
 /// `headers`, unless the response already carries them (a handler's own,
 /// more specific decision wins).
 pub fn add_rate_limit_headers(headers: &mut HeaderMap, info: &RateLimitInfo) {
-    for (name, value) in rate_limit_headers(info) {
-        let Ok(name) = HeaderName::from_bytes(name.as_bytes()) else {
-            continue;
-        };
-        if headers.contains_key(&name) {
-            continue;
-        }
-        if let Ok(value) = HeaderValue::from_str(&value) {
+    for (name, value) in rate_limit_headers(info).into_iter().filter_map(header) {
+        if !headers.contains_key(&name) {
             headers.insert(name, value);
         }
     }
-}
-
-/// A 500 problem+json for a server misconfiguration, as the tower layer
-/// writes it.
-pub(crate) fn misconfigured(detail: &str) -> HttpResponse {
-    let body = serde_json::json!({
-        "type": "urn:tollgate:problem/misconfigured",
-        "title": "Server misconfigured",
-        "status": 500,
-        "detail": detail,
-    });
-    HttpResponse::InternalServerError()
-        .insert_header((CONTENT_TYPE, HeaderValue::from_static("application/problem+json")))
-        .body(body.to_string())
 }

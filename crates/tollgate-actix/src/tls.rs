@@ -46,25 +46,16 @@ use tokio::net::TcpStream;
 use tollgate_tls::{AcceptError, Acceptor, TlsConnection};
 
 /// Why a connection served by [`listen_tls`] ended early.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConnectionError {
     /// The TLS acceptor refused it (not TLS, handshake failed, too slow).
+    #[error("TLS: {0}")]
     Accept(AcceptError),
     /// The HTTP dispatcher failed.
+    #[error("HTTP: {0}")]
     Http(actix_http::error::DispatchError),
 }
-
-impl fmt::Display for ConnectionError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ConnectionError::Accept(e) => write!(f, "TLS: {e}"),
-            ConnectionError::Http(e) => write!(f, "HTTP: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for ConnectionError {}
 
 /// Adds `listener` to `builder`, serving the apps `factory` makes over
 /// TLS with native fingerprints (HTTP/2 when the client offers `h2` and the

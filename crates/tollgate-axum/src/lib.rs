@@ -83,13 +83,13 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::response::{IntoResponse, IntoResponseParts, Response, ResponseParts};
 use http::request::Parts;
 use http::{Extensions, HeaderValue};
-use tollgate::store::{AsyncStore, MemoryStore, Store};
-use tollgate::{Decision, Engine, Event, EventKind};
+use tollgate::Engine;
+use tollgate::store::AsyncStore;
 pub use tollgate_tower::context::{ContextConfig, RequestContext};
 pub use tollgate_tower::response::{Rejection, ResponseConfig};
 pub use tollgate_tower::{
-    ConnectionFingerprints, GuardCore, PeerAddr, PreAuth, Tollgate, TollgateLayer, TollgateService,
-    log_store_transition,
+    Adapter, ConnectionFingerprints, GuardCore, PeerAddr, PreAuth, Tollgate, TollgateHandle, TollgateLayer,
+    TollgateService, log_store_transition,
 };
 
 /// The socket peer as axum's `serve` records it: `ConnectInfo<SocketAddr>`
@@ -110,26 +110,24 @@ pub fn layer<S: AsyncStore>(engine: Arc<Engine<S>>) -> TollgateLayer<S> {
     TollgateLayer::new(engine).peer(connect_info_peer)
 }
 
-/// The handler's access to tollgate: the request's context and the engine,
-/// as the [`TollgateLayer`] left them in the extensions.
-///
-/// Extracting it without the layer is a 500 naming the misconfiguration
-/// ([`MissingLayer`]). For an engine over another store, extract
-/// `Guard<YourStore>`; over an [`AsyncStore`] that is not an in-process
-/// [`Store`], evaluate with [`evaluate_async`](Guard::evaluate_async).
-#[derive(Clone, Debug)]
-pub struct Guard<S = MemoryStore> {
-    core: GuardCore<S>,
-}
-
-/// The context accessors and outcome helpers (`login_failed`,
-/// `otp_verify_succeeded`, `record` ...) are the shared [`GuardCore`]'s.
-impl<S> std::ops::Deref for Guard<S> {
-    type Target = GuardCore<S>;
-
-    fn deref(&self) -> &GuardCore<S> {
-        &self.core
-    }
+tollgate_tower::adapter! {
+    /// axum's adapter.
+    adapter Axum;
+    /// The handler's access to tollgate: the request's context and the
+    /// engine, as the [`TollgateLayer`] left them in the extensions.
+    /// Extracting it without the layer is a 500 naming the misconfiguration
+    /// ([`MissingLayer`]).
+    guard Guard;
+    /// An evaluation that allowed. As response parts it adds the
+    /// `RateLimit` headers.
+    admitted Admitted;
+    /// An evaluation that refused: a response (429, 403 or 401 with
+    /// problem+json, see `docs/http.md`).
+    refusal Refusal;
+    /// The [`Guard`] was extracted on a route the [`TollgateLayer`] does
+    /// not wrap (or for another store type): a server misconfiguration,
+    /// answered with a 500 problem+json that says so.
+    missing MissingLayer = "tollgate: Guard extracted without TollgateLayer (or for another store type): add tollgate_axum::layer(engine) to the router";
 }
 
 impl<St, S> FromRequestParts<St> for Guard<S>
@@ -140,85 +138,9 @@ where
     type Rejection = MissingLayer;
 
     async fn from_request_parts(parts: &mut Parts, _state: &St) -> Result<Self, Self::Rejection> {
-        let context = parts.extensions.get::<RequestContext>().cloned();
-        let tollgate = parts.extensions.get::<Tollgate<S>>().cloned();
-        match (context, tollgate) {
-            (Some(context), Some(tollgate)) => Ok(Guard {
-                core: GuardCore::new(context, tollgate, parts.extensions.get::<PreAuth>().cloned()),
-            }),
-            _ => Err(MissingLayer(())),
-        }
-    }
-}
-
-impl<S: Store> Guard<S> {
-    /// Evaluates an event of `kind` built from the context and completed
-    /// by `fill` (`|e| e.with_user(name).with_phone(phone)`). On a route the
-    /// layer protects for the same event type, the limiter buckets it already
-    /// spent on this request are not spent again.
-    ///
-    /// `Ok` carries the event (to report its outcome) and the decision;
-    /// `Err` is the refusal, a response (429, 403 or 401): return it with `?`.
-    pub fn evaluate(&self, kind: EventKind, fill: impl FnOnce(Event) -> Event) -> Result<Admitted, Refusal> {
-        self.evaluate_event(fill(self.event(kind)))
-    }
-
-    /// Evaluates an event built by the caller (see [`GuardCore::event`]).
-    pub fn evaluate_event(&self, event: Event) -> Result<Admitted, Refusal> {
-        let decided = self.core.decide(&event);
-        admit(event, decided)
-    }
-}
-
-/// Over any [`AsyncStore`] (a networked store such as Redis): the same
-/// evaluation, awaited; while the store is unavailable the policy's
-/// `[store] on_failure` decides. Outcomes: the `*_async` methods of
-/// [`GuardCore`] (`guard.login_failed_async(user).await`).
-impl<S: AsyncStore> Guard<S> {
-    /// [`evaluate`](Guard::evaluate), awaited.
-    pub async fn evaluate_async(
-        &self,
-        kind: EventKind,
-        fill: impl FnOnce(Event) -> Event,
-    ) -> Result<Admitted, Refusal> {
-        self.evaluate_event_async(fill(self.event(kind))).await
-    }
-
-    /// [`evaluate_event`](Guard::evaluate_event), awaited.
-    pub async fn evaluate_event_async(&self, event: Event) -> Result<Admitted, Refusal> {
-        let decided = self.core.decide_async(&event).await;
-        admit(event, decided)
-    }
-}
-
-fn admit(event: Event, decided: (Decision, Option<Rejection>)) -> Result<Admitted, Refusal> {
-    match decided {
-        (decision, Some(rejection)) => Err(Refusal(Box::new(Refused {
-            rejection,
-            decision,
-            event,
-        }))),
-        (decision, None) => Ok(Admitted { event, decision }),
-    }
-}
-
-/// An evaluation that allowed: the event (for its outcome) and the
-/// decision. As response parts it adds the `RateLimit` headers.
-#[derive(Clone, Debug)]
-pub struct Admitted {
-    event: Event,
-    decision: Decision,
-}
-
-impl Admitted {
-    /// The evaluated event, to report its outcome.
-    pub fn event(&self) -> Event {
-        self.event.clone()
-    }
-
-    /// The decision (an allow, perhaps with reasons and quota).
-    pub fn decision(&self) -> &Decision {
-        &self.decision
+        GuardCore::from_extensions(&parts.extensions)
+            .map(Guard)
+            .ok_or(MissingLayer(()))
     }
 }
 
@@ -226,83 +148,24 @@ impl IntoResponseParts for Admitted {
     type Error = std::convert::Infallible;
 
     fn into_response_parts(self, mut res: ResponseParts) -> Result<ResponseParts, Self::Error> {
-        if let Some(info) = &self.decision.rate_limit {
-            for (name, value) in tollgate_tower::response::rate_limit_headers(info) {
-                if let Ok(value) = HeaderValue::from_str(&value) {
-                    res.headers_mut().insert(name, value);
-                }
+        for (name, value) in self.0.rate_limit_headers() {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                res.headers_mut().insert(name, value);
             }
         }
         Ok(res)
     }
 }
 
-/// An evaluation that refused: a response (429, 403 or 401 with
-/// problem+json, see `docs/http.md`).
-#[derive(Clone, Debug)]
-pub struct Refusal(Box<Refused>);
-
-#[derive(Clone, Debug)]
-struct Refused {
-    rejection: Rejection,
-    decision: Decision,
-    event: Event,
-}
-
-impl Refusal {
-    /// The decision, reasons included (for logs, never for the client).
-    pub fn decision(&self) -> &Decision {
-        &self.0.decision
-    }
-
-    /// The refused event.
-    pub fn event(&self) -> &Event {
-        &self.0.event
-    }
-
-    /// The response that will be sent.
-    pub fn rejection(&self) -> &Rejection {
-        &self.0.rejection
-    }
-}
-
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
-        self.0.rejection.into_response()
+        self.0.into_rejection().into_response()
     }
 }
-
-/// The [`Guard`] was extracted on a route the [`TollgateLayer`] does not
-/// wrap (or for another store type): a server misconfiguration, answered
-/// with a 500 problem+json that says so.
-#[derive(Clone, Debug)]
-pub struct MissingLayer(());
-
-impl MissingLayer {
-    const DETAIL: &'static str = "tollgate: Guard extracted without TollgateLayer (or for another store type): add tollgate_axum::layer(engine) to the router";
-}
-
-impl std::fmt::Display for MissingLayer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(Self::DETAIL)
-    }
-}
-
-impl std::error::Error for MissingLayer {}
 
 impl IntoResponse for MissingLayer {
     fn into_response(self) -> Response {
         tracing::error!("{}", Self::DETAIL);
-        let body = format!(
-            "{{\"type\":\"urn:tollgate:problem/misconfigured\",\"title\":\"Server misconfigured\",\"status\":500,\"detail\":\"{}\"}}",
-            Self::DETAIL
-        );
-        let mut response = Response::new(axum::body::Body::from(body));
-        *response.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
-        response.headers_mut().insert(
-            http::header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
-        response
+        self.rejection().into_response()
     }
 }

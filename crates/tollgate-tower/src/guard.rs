@@ -7,43 +7,114 @@
 //! use tollgate::policy::Policy;
 //! use tollgate::{Engine, EventKind};
 //! use tollgate_tower::context::{ContextConfig, RequestContext};
-//! use tollgate_tower::{GuardCore, Tollgate};
+//! use tollgate_tower::{GuardCore, TollgateHandle};
 //!
 //! let engine = Arc::new(Engine::new(Policy::default())?);
 //! let context = RequestContext::new("192.0.2.1".parse()?, [], &ContextConfig::default());
-//! let guard = GuardCore::new(context, Tollgate::new(engine), None);
-//! let event = guard.event(EventKind::Login).with_user("alice");
-//! let (decision, rejection) = guard.decide(&event);
-//! assert!(decision.is_allow() && rejection.is_none());
-//! guard.login_failed("alice");
+//! let guard = GuardCore::new(context, TollgateHandle::new(engine), None);
+//! let admitted = guard.evaluate(EventKind::Login, |e| e.with_user("alice"))?;
+//! assert!(admitted.decision().is_allow());
+//! guard.failed(admitted.event());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! Over an [`AsyncStore`] (Redis) the same calls are awaited:
-//! [`decide_async`](GuardCore::decide_async),
+//! [`evaluate_async`](GuardCore::evaluate_async),
 //! [`login_failed_async`](GuardCore::login_failed_async) and the other
 //! `*_async` outcome helpers.
+
+use std::fmt;
+use std::marker::PhantomData;
 
 use tollgate::store::{AsyncStore, MemoryStore, Store};
 use tollgate::{Decision, Event, EventKind, Outcome};
 
 use crate::context::RequestContext;
-use crate::response::Rejection;
-use crate::{PreAuth, Tollgate};
+use crate::response::{Rejection, rate_limit_headers};
+use crate::{PreAuth, TollgateHandle};
+
+/// What a framework turns evaluations into: its own wrappers of
+/// [`Admitted`] and [`Refused`], so that its `Guard` (which dereferences to
+/// `GuardCore<S, TheAdapter>`) returns values the framework can send as
+/// responses.
+pub trait Adapter {
+    /// An allowed evaluation, as the framework hands it to handlers.
+    type Admitted: From<Admitted>;
+    /// A refused evaluation, as the framework sends it.
+    type Refusal: From<Refused>;
+}
+
+/// The [`Adapter`] that keeps the framework-neutral values.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Neutral;
+
+impl Adapter for Neutral {
+    type Admitted = Admitted;
+    type Refusal = Refused;
+}
 
 /// A request's context, the shared handle and the layer's pre-authentication
-/// result: everything a handler needs to evaluate business events.
-#[derive(Clone, Debug)]
-pub struct GuardCore<S = MemoryStore> {
+/// result: everything a handler needs to evaluate business events. `A` is
+/// the framework's [`Adapter`].
+pub struct GuardCore<S = MemoryStore, A = Neutral> {
     context: RequestContext,
-    tollgate: Tollgate<S>,
+    tollgate: TollgateHandle<S>,
     pre: Option<PreAuth>,
+    adapter: PhantomData<fn() -> A>,
+}
+
+impl<S, A> Clone for GuardCore<S, A> {
+    fn clone(&self) -> Self {
+        GuardCore::with_parts(self.context.clone(), self.tollgate.clone(), self.pre.clone())
+    }
+}
+
+impl<S, A> fmt::Debug for GuardCore<S, A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GuardCore")
+            .field("context", &self.context)
+            .field("tollgate", &self.tollgate)
+            .field("pre", &self.pre)
+            .finish()
+    }
 }
 
 impl<S> GuardCore<S> {
-    /// From what the layer or middleware left in the request's extensions.
-    pub fn new(context: RequestContext, tollgate: Tollgate<S>, pre: Option<PreAuth>) -> Self {
-        GuardCore { context, tollgate, pre }
+    /// From what the layer or middleware left in the request's extensions,
+    /// returning the framework-neutral values (adapters use
+    /// [`from_parts`](GuardCore::from_parts)).
+    pub fn new(context: RequestContext, tollgate: TollgateHandle<S>, pre: Option<PreAuth>) -> Self {
+        GuardCore::with_parts(context, tollgate, pre)
+    }
+}
+
+impl<S, A> GuardCore<S, A> {
+    fn with_parts(context: RequestContext, tollgate: TollgateHandle<S>, pre: Option<PreAuth>) -> Self {
+        GuardCore {
+            context,
+            tollgate,
+            pre,
+            adapter: PhantomData,
+        }
+    }
+
+    /// From what the middleware left in the request's extensions, found
+    /// by the framework: `None` without the context or the handle (no
+    /// middleware on the route, or one over another store type).
+    pub fn from_parts(
+        context: Option<&RequestContext>,
+        tollgate: Option<&TollgateHandle<S>>,
+        pre: Option<&PreAuth>,
+    ) -> Option<Self> {
+        Some(GuardCore::with_parts(context?.clone(), tollgate?.clone(), pre.cloned()))
+    }
+
+    /// From the extensions the [`TollgateLayer`](crate::TollgateLayer) wrote.
+    pub fn from_extensions(extensions: &http::Extensions) -> Option<Self>
+    where
+        S: Send + Sync + 'static,
+    {
+        GuardCore::from_parts(extensions.get(), extensions.get(), extensions.get())
     }
 
     /// The request's context.
@@ -52,7 +123,7 @@ impl<S> GuardCore<S> {
     }
 
     /// The shared handle (engine, responses, clock).
-    pub fn tollgate(&self) -> &Tollgate<S> {
+    pub fn tollgate(&self) -> &TollgateHandle<S> {
         &self.tollgate
     }
 
@@ -69,7 +140,25 @@ impl<S> GuardCore<S> {
 }
 
 /// Evaluation and outcomes over an in-process [`Store`].
-impl<S: Store> GuardCore<S> {
+impl<S: Store, A: Adapter> GuardCore<S, A> {
+    /// Evaluates an event of `kind` built from the context and completed
+    /// by `fill` (`|e| e.with_user(name).with_phone(phone)`). On a route the
+    /// layer protects for the same event type, the limiter buckets it already
+    /// spent on this request are not spent again.
+    ///
+    /// `Ok` carries the event (to report its outcome) and the decision;
+    /// `Err` is the refusal, a response (429, 403 or 401): return it with
+    /// `?`. The reasons go to the server log.
+    pub fn evaluate(&self, kind: EventKind, fill: impl FnOnce(Event) -> Event) -> Result<A::Admitted, A::Refusal> {
+        self.evaluate_event(fill(self.event(kind)))
+    }
+
+    /// Evaluates an event built by the caller (see [`GuardCore::event`]).
+    pub fn evaluate_event(&self, event: Event) -> Result<A::Admitted, A::Refusal> {
+        let decided = self.decide(&event);
+        admit::<A>(event, decided)
+    }
+
     /// Evaluates `event`; on a route the layer protects for the same event
     /// type, the limiter buckets it already spent on this request are not
     /// spent again. The rejection is `Some` unless the decision allows.
@@ -129,7 +218,22 @@ impl<S: Store> GuardCore<S> {
 /// Evaluation and outcomes over any [`AsyncStore`] (Redis): the same
 /// methods, awaited, deciding per the policy's `[store] on_failure` while
 /// the store is unavailable.
-impl<S: AsyncStore> GuardCore<S> {
+impl<S: AsyncStore, A: Adapter> GuardCore<S, A> {
+    /// [`evaluate`](GuardCore::evaluate), awaited.
+    pub async fn evaluate_async(
+        &self,
+        kind: EventKind,
+        fill: impl FnOnce(Event) -> Event,
+    ) -> Result<A::Admitted, A::Refusal> {
+        self.evaluate_event_async(fill(self.event(kind))).await
+    }
+
+    /// [`evaluate_event`](GuardCore::evaluate_event), awaited.
+    pub async fn evaluate_event_async(&self, event: Event) -> Result<A::Admitted, A::Refusal> {
+        let decided = self.decide_async(&event).await;
+        admit::<A>(event, decided)
+    }
+
     /// [`decide`](GuardCore::decide), awaited.
     pub async fn decide_async(&self, event: &Event) -> (Decision, Option<Rejection>) {
         let decision = self.tollgate.evaluate_async(event, self.pre.as_ref()).await;
@@ -181,5 +285,257 @@ impl<S: AsyncStore> GuardCore<S> {
     pub async fn otp_verify_succeeded_async(&self, user: &str) {
         self.succeeded_async(self.event(EventKind::OtpVerify { channel: None }).with_user(user))
             .await;
+    }
+}
+
+fn admit<A: Adapter>(event: Event, decided: (Decision, Option<Rejection>)) -> Result<A::Admitted, A::Refusal> {
+    match decided {
+        (decision, Some(rejection)) => Err(Refused(Box::new(RefusedParts {
+            rejection,
+            decision,
+            event,
+        }))
+        .into()),
+        (decision, None) => Ok(Admitted { event, decision }.into()),
+    }
+}
+
+/// An evaluation that allowed: the event (for its outcome) and the
+/// decision, whose quota the `RateLimit` headers carry.
+#[derive(Clone, Debug)]
+pub struct Admitted {
+    event: Event,
+    decision: Decision,
+}
+
+impl Admitted {
+    /// The evaluated event, to report its outcome.
+    pub fn event(&self) -> Event {
+        self.event.clone()
+    }
+
+    /// The decision (an allow, perhaps with reasons and quota).
+    pub fn decision(&self) -> &Decision {
+        &self.decision
+    }
+
+    /// The decision's `RateLimit-Policy` and `RateLimit` headers, none when
+    /// no limit applied.
+    pub fn rate_limit_headers(&self) -> impl Iterator<Item = (&'static str, String)> {
+        self.decision
+            .rate_limit
+            .as_ref()
+            .map(rate_limit_headers)
+            .into_iter()
+            .flatten()
+    }
+}
+
+/// An evaluation that refused: the response to send (429, 403 or 401 with
+/// problem+json, see [`response`](crate::response)), and the decision and
+/// event for the server's log.
+#[derive(Clone, Debug)]
+pub struct Refused(Box<RefusedParts>);
+
+#[derive(Clone, Debug)]
+struct RefusedParts {
+    rejection: Rejection,
+    decision: Decision,
+    event: Event,
+}
+
+impl Refused {
+    /// The decision, reasons included (for logs, never for the client).
+    pub fn decision(&self) -> &Decision {
+        &self.0.decision
+    }
+
+    /// The refused event.
+    pub fn event(&self) -> &Event {
+        &self.0.event
+    }
+
+    /// The response that will be sent, framework-neutral.
+    pub fn rejection(&self) -> &Rejection {
+        &self.0.rejection
+    }
+
+    /// The response, taken out.
+    pub fn into_rejection(self) -> Rejection {
+        self.0.rejection
+    }
+}
+
+impl fmt::Display for Refused {
+    /// The action only: the reasons are for the server log.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "tollgate: {}", self.0.decision.action.as_str())
+    }
+}
+
+impl std::error::Error for Refused {}
+
+/// Declares a framework adapter's types, so that every adapter has the
+/// same ones: the [`Adapter`] marker, the `Guard` extractor dereferencing to
+/// [`GuardCore`] (default store: `MemoryStore`), the wrappers of
+/// [`Admitted`] and [`Refused`] (`From` them, dereferencing to them), and
+/// the error of a `Guard` extracted without the middleware (its `DETAIL`
+/// and its 500, [`Rejection::misconfigured`](crate::response::Rejection::misconfigured)).
+/// The framework crate adds its extractor and response traits to these.
+///
+/// ```
+/// tollgate_tower::adapter! {
+///     /// Mine.
+///     adapter Mine;
+///     /// The extractor.
+///     guard Guard;
+///     /// An allow.
+///     admitted Admitted;
+///     /// A refusal.
+///     refusal Refusal;
+///     /// No middleware.
+///     missing Missing = "add the middleware";
+/// }
+/// # fn f(guard: Guard) -> Result<Admitted, Refusal> { guard.evaluate(tollgate::EventKind::Login, |e| e) }
+/// ```
+#[macro_export]
+macro_rules! adapter {
+    (
+        $(#[$adapter_doc:meta])* adapter $adapter:ident;
+        $(#[$guard_doc:meta])* guard $guard:ident;
+        $(#[$admitted_doc:meta])* admitted $admitted:ident;
+        $(#[$refusal_doc:meta])* refusal $refusal:ident;
+        $(#[$missing_doc:meta])* missing $missing:ident = $detail:expr;
+    ) => {
+        $(#[$adapter_doc])*
+        ///
+        /// This crate's [`Adapter`](tollgate_tower::Adapter): evaluations
+        #[doc = concat!("come back as [`", stringify!($admitted), "`] and [`", stringify!($refusal), "`].")]
+        #[derive(Clone, Copy, Debug)]
+        pub struct $adapter;
+
+        impl $crate::Adapter for $adapter {
+            type Admitted = $admitted;
+            type Refusal = $refusal;
+        }
+
+        $(#[$guard_doc])*
+        ///
+        /// Evaluation ([`evaluate`](tollgate_tower::GuardCore::evaluate),
+        /// [`evaluate_async`](tollgate_tower::GuardCore::evaluate_async)) and
+        /// outcomes (`failed`, `succeeded_with`, `login_failed` ...) are the
+        /// shared [`GuardCore`](tollgate_tower::GuardCore)'s. For an engine
+        /// over another store, extract `Guard<YourStore>`; over an
+        /// `AsyncStore` that is not an in-process `Store`, use the `*_async`
+        /// methods.
+        #[derive(Clone, Debug)]
+        pub struct $guard<S = $crate::__private::MemoryStore>($crate::GuardCore<S, $adapter>);
+
+        impl<S> ::std::ops::Deref for $guard<S> {
+            type Target = $crate::GuardCore<S, $adapter>;
+
+            fn deref(&self) -> &Self::Target {
+                &self.0
+            }
+        }
+
+        $crate::adapter!(@wrap $(#[$admitted_doc])*
+            ///
+            /// The event (to report its outcome) and the decision are
+            /// [`tollgate_tower::Admitted`]'s.
+            $admitted($crate::Admitted));
+        $crate::adapter!(@wrap $(#[$refusal_doc])*
+            ///
+            /// The decision (reasons included, for logs), the event and the
+            /// framework-neutral response are [`tollgate_tower::Refused`]'s.
+            $refusal($crate::Refused));
+
+        impl ::std::fmt::Display for $refusal {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl ::std::error::Error for $refusal {}
+
+        $(#[$missing_doc])*
+        #[derive(Clone, Debug)]
+        pub struct $missing(());
+
+        impl $missing {
+            const DETAIL: &'static str = $detail;
+
+            fn rejection(&self) -> $crate::response::Rejection {
+                $crate::response::Rejection::misconfigured(Self::DETAIL)
+            }
+        }
+
+        impl ::std::fmt::Display for $missing {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(Self::DETAIL)
+            }
+        }
+
+        impl ::std::error::Error for $missing {}
+    };
+    (@wrap $(#[$doc:meta])* $name:ident($inner:ty)) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug)]
+        pub struct $name($inner);
+
+        impl ::std::convert::From<$inner> for $name {
+            fn from(inner: $inner) -> Self {
+                $name(inner)
+            }
+        }
+
+        impl ::std::ops::Deref for $name {
+            type Target = $inner;
+
+            fn deref(&self) -> &$inner {
+                &self.0
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::sync::Arc;
+
+    use tollgate::Engine;
+    use tollgate::policy::Policy;
+
+    use super::*;
+    use crate::context::ContextConfig;
+
+    #[test]
+    fn from_extensions_needs_the_context_and_the_handle() {
+        let mut extensions = http::Extensions::new();
+        assert!(GuardCore::<MemoryStore>::from_extensions(&extensions).is_none());
+        extensions.insert(TollgateHandle::new(Arc::new(Engine::new(Policy::default()).unwrap())));
+        assert!(GuardCore::<MemoryStore>::from_extensions(&extensions).is_none());
+        let context = RequestContext::new("192.0.2.1".parse().unwrap(), [], &ContextConfig::default());
+        extensions.insert(context);
+        assert!(GuardCore::<MemoryStore>::from_extensions(&extensions).is_some());
+    }
+
+    #[test]
+    fn a_refusal_carries_the_response_and_the_decision() {
+        let policy =
+            "[[limits]]\nname = \"login-ip\"\nevents = [\"login\"]\nkey = [\"ip\"]\nrate = \"1/min\"\nburst = 1\n";
+        let engine = Arc::new(Engine::new(Policy::from_toml(policy).unwrap()).unwrap());
+        let context = RequestContext::new("192.0.2.1".parse().unwrap(), [], &ContextConfig::default());
+        let guard = GuardCore::new(context, TollgateHandle::new(engine), None);
+        let admitted = guard.evaluate(EventKind::Login, |e| e.with_user("alice")).unwrap();
+        assert_eq!(admitted.rate_limit_headers().count(), 2);
+        let refused = guard.evaluate(EventKind::Login, |e| e.with_user("alice")).unwrap_err();
+        assert_eq!(refused.rejection().status, 429);
+        assert_eq!(refused.event().user, admitted.event().user);
+        assert_eq!(
+            refused.to_string(),
+            format!("tollgate: {}", refused.decision().action.as_str())
+        );
     }
 }

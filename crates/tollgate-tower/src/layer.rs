@@ -9,16 +9,15 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::{Extensions, HeaderName, HeaderValue, Request, Response};
-use smallvec::SmallVec;
+use tollgate::Engine;
 use tollgate::store::{AsyncStore, MemoryStore};
-use tollgate::{Engine, EventKind, Timestamp};
 use tower::{Layer, Service};
 
-use crate::context::{ContextConfig, RequestContext};
+use crate::config::MiddlewareConfig;
+use crate::context::ContextConfig;
 use crate::fingerprints::ConnectionFingerprints;
-use crate::response::{ResponseConfig, rate_limit_header_values};
-use crate::routes::Routes;
-use crate::shared::Tollgate;
+use crate::response::rate_limit_header_values;
+use crate::shared::TollgateHandle;
 
 /// The socket peer of a connection, for servers that do not put a
 /// `SocketAddr` in the request extensions themselves: insert one per
@@ -35,65 +34,42 @@ fn default_peer(extensions: &Extensions) -> Option<IpAddr> {
         .or_else(|| extensions.get::<SocketAddr>().map(SocketAddr::ip))
 }
 
-struct Config<S> {
-    tollgate: Tollgate<S>,
-    context: ContextConfig,
-    routes: Routes,
-    peer: fn(&Extensions) -> Option<IpAddr>,
-}
+type Config<S> = MiddlewareConfig<S, fn(&Extensions) -> Option<IpAddr>>;
 
-impl<S> fmt::Debug for Config<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Config")
-            .field("context", &self.context)
-            .field("routes", &self.routes)
-            .finish_non_exhaustive()
-    }
-}
-
-/// A tower [`Layer`] that, for every request:
-///
-/// 1. reads the socket peer from the request extensions (see
-///    [`TollgateLayer::peer`]; without a peer the request is answered with a
-///    500 naming the misconfiguration),
-/// 2. builds the [`RequestContext`] (client IP through the trusted
-///    proxies, fingerprints from [`ConnectionFingerprints`] or a trusted
-///    proxy's headers (their last lines: see
-///    [`FingerprintHeaders`](crate::context::FingerprintHeaders)), the
-///    headers the policy names) and inserts it, and a
-///    [`Tollgate`] handle, into the extensions,
-/// 3. on the routes given to [`protect`](TollgateLayer::protect), evaluates
-///    the route's event without a user (pre-authentication limits: IP,
-///    prefix, ASN, country, fingerprints, headers), inserts the
-///    [`Decision`](tollgate::Decision) and a [`PreAuth`](crate::PreAuth)
-///    into the extensions, and answers a refusal itself (429, 403 or 401, see
-///    [`response`](crate::response)) without calling the inner service; on
-///    allow it adds the `RateLimit` headers to the inner service's response.
-///
-/// Bodies are never read or buffered. The response body type must
-/// implement `From<String>` (axum's `Body`, `String`, `Full<Bytes>`, ...).
-///
-/// The store may be any [`AsyncStore`]: on protected routes the evaluation
-/// is awaited before the inner service is called, so the inner service must
-/// be `Clone + Send` (as axum's routers are) and the request body `Send`;
-/// that path boxes one future per request. Other routes are passed on
-/// without one.
-pub struct TollgateLayer<S = MemoryStore> {
-    config: Arc<Config<S>>,
-}
-
-impl<S> Clone for TollgateLayer<S> {
-    fn clone(&self) -> Self {
-        TollgateLayer {
-            config: Arc::clone(&self.config),
-        }
-    }
-}
-
-impl<S> fmt::Debug for TollgateLayer<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TollgateLayer").field("config", &self.config).finish()
-    }
+crate::middleware! {
+    /// A tower [`Layer`] that, for every request:
+    ///
+    /// 1. reads the socket peer from the request extensions (see
+    ///    [`TollgateLayer::peer`]; without a peer the request is answered with a
+    ///    500 naming the misconfiguration),
+    /// 2. builds the [`RequestContext`](crate::context::RequestContext)
+    ///    (client IP through the trusted proxies, fingerprints from [`ConnectionFingerprints`] or a trusted
+    ///    proxy's headers (their last lines: see
+    ///    [`FingerprintHeaders`](crate::context::FingerprintHeaders)), the
+    ///    headers the policy names) and inserts it, and a
+    ///    [`TollgateHandle`], into the extensions,
+    /// 3. on the routes given to [`protect`](TollgateLayer::protect), evaluates
+    ///    the route's event without a user (pre-authentication limits: IP,
+    ///    prefix, ASN, country, fingerprints, headers), inserts the
+    ///    [`Decision`](tollgate::Decision) and a [`PreAuth`](crate::PreAuth)
+    ///    into the extensions, and answers a refusal itself (429, 403 or 401, see
+    ///    [`response`](crate::response)) without calling the inner service; on
+    ///    allow it adds the `RateLimit` headers to the inner service's response.
+    ///
+    /// Paths are matched on the request URI's path, which is what axum's
+    /// router matches (below a `Router::nest` the prefix is already stripped).
+    /// The default peer is a [`PeerAddr`], else a `SocketAddr`, in the
+    /// extensions; axum keeps it in `ConnectInfo<SocketAddr>`:
+    /// `tollgate-axum` configures that. Bodies are never read or buffered.
+    /// The response body type must implement `From<String>` (axum's `Body`,
+    /// `String`, `Full<Bytes>`, ...).
+    ///
+    /// The store may be any [`AsyncStore`]: on protected routes the evaluation
+    /// is awaited before the inner service is called, so the inner service must
+    /// be `Clone + Send` (as axum's routers are) and the request body `Send`;
+    /// that path boxes one future per request. Other routes are passed on
+    /// without one.
+    pub struct TollgateLayer { peer: fn(&Extensions) -> Option<IpAddr> = default_peer, method: http::Method }
 }
 
 impl<S: AsyncStore> TollgateLayer<S> {
@@ -102,89 +78,7 @@ impl<S: AsyncStore> TollgateLayer<S> {
     /// ([`ContextConfig::from_policy`]), protecting no route yet.
     pub fn new(engine: Arc<Engine<S>>) -> Self {
         let context = ContextConfig::from_policy(&engine.policy());
-        TollgateLayer::from_handle(Tollgate::new(engine), context)
-    }
-
-    /// A layer over a prepared handle and context configuration.
-    pub fn from_handle(tollgate: Tollgate<S>, context: ContextConfig) -> Self {
-        TollgateLayer {
-            config: Arc::new(Config {
-                tollgate,
-                context,
-                routes: Routes::default(),
-                peer: default_peer,
-            }),
-        }
-    }
-
-    fn edit(mut self, f: impl FnOnce(&mut Config<S>)) -> Self {
-        match Arc::get_mut(&mut self.config) {
-            Some(config) => f(config),
-            None => {
-                let old = &self.config;
-                let mut config = Config {
-                    tollgate: old.tollgate.clone(),
-                    context: old.context.clone(),
-                    routes: old.routes.clone(),
-                    peer: old.peer,
-                };
-                f(&mut config);
-                self.config = Arc::new(config);
-            }
-        }
-        self
-    }
-
-    /// Evaluates `kind` before the handler on requests to `path`, whatever
-    /// the method: an exact path (`"/login"`), or a prefix when it ends in
-    /// `*` (`"/otp/*"` matches `/otp/send` and `/otp/verify`). The first
-    /// matching route wins. Paths are matched on the request URI's path,
-    /// which is what axum's router matches (below a `Router::nest` the
-    /// prefix is already stripped), and, failing that, on a canonical form
-    /// (percent-escapes decoded, slashes merged, dot segments resolved), so
-    /// no spelling a router or path normaliser accepts passes unevaluated:
-    /// see [`Routes`].
-    #[must_use]
-    pub fn protect(self, path: &str, kind: EventKind) -> Self {
-        self.edit(|c| c.routes.add(None, path, kind))
-    }
-
-    /// Like [`protect`](TollgateLayer::protect), for one method only (`GET`
-    /// also takes `HEAD`, which axum hands to GET handlers).
-    #[must_use]
-    pub fn protect_method(self, method: http::Method, path: &str, kind: EventKind) -> Self {
-        self.edit(|c| c.routes.add(Some(method.as_str()), path, kind))
-    }
-
-    /// Reads the socket peer with `peer` (the default reads a [`PeerAddr`],
-    /// else a `SocketAddr`, from the extensions). axum keeps it in
-    /// `ConnectInfo<SocketAddr>`: `tollgate-axum` configures that.
-    #[must_use]
-    pub fn peer(self, peer: fn(&Extensions) -> Option<IpAddr>) -> Self {
-        self.edit(|c| c.peer = peer)
-    }
-
-    /// Builds contexts with `context` instead of the policy's settings.
-    #[must_use]
-    pub fn context_config(self, context: ContextConfig) -> Self {
-        self.edit(|c| c.context = context)
-    }
-
-    /// Writes rejections with `responses`.
-    #[must_use]
-    pub fn responses(self, responses: ResponseConfig) -> Self {
-        self.edit(|c| c.tollgate = c.tollgate.clone().with_responses(responses))
-    }
-
-    /// Reads the time from `clock` instead of the system clock.
-    #[must_use]
-    pub fn clock(self, clock: fn() -> Timestamp) -> Self {
-        self.edit(|c| c.tollgate = c.tollgate.clone().with_clock(clock))
-    }
-
-    /// The handle the layer inserts into request extensions.
-    pub fn handle(&self) -> &Tollgate<S> {
-        &self.config.tollgate
+        TollgateLayer::from_handle(TollgateHandle::new(engine), context)
     }
 }
 
@@ -292,24 +186,6 @@ fn add_missing<B>(response: &mut Response<B>, headers: Option<[(HeaderName, Head
     }
 }
 
-/// The 500 answered when no socket peer is found: a misconfigured server,
-/// never a client's fault.
-fn missing_peer<B: From<String>>() -> Response<B> {
-    let body = serde_json::json!({
-        "type": "urn:tollgate:problem/misconfigured",
-        "title": "Server misconfigured",
-        "status": 500,
-        "detail": "tollgate: no socket peer address in the request extensions (serve with connect info, or insert a PeerAddr)",
-    });
-    let mut response = Response::new(B::from(body.to_string()));
-    *response.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
-    response.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/problem+json"),
-    );
-    response
-}
-
 /// Protected routes await the store before the inner service runs, so the
 /// service is cloned into their future (the usual tower pattern: the clone
 /// that was made ready is the one called).
@@ -333,25 +209,17 @@ where
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let config = &*self.config;
         let Some(peer) = (config.peer)(request.extensions()) else {
-            tracing::error!("tollgate: no socket peer in the request extensions; refusing with 500");
+            let rejection =
+                config.missing_peer("in the request extensions (serve with connect info, or insert a PeerAddr)");
             return ResponseFuture::Ready {
-                response: Some(missing_peer()),
+                response: Some(rejection.into_response()),
             };
         };
-        // The context needs a re-startable iterator, which `HeaderMap`'s is
-        // not; a stack buffer holds a typical request's headers without a
-        // heap allocation.
-        let mut context = {
-            let headers = request
-                .headers()
-                .iter()
-                .map(|(name, value)| (name.as_str(), value.as_bytes()))
-                .collect::<SmallVec<[_; 24]>>();
-            RequestContext::new(peer, headers.iter().copied(), &config.context)
-        };
-        if let Some(native) = request.extensions().get::<ConnectionFingerprints>() {
-            native.apply(&mut context);
-        }
+        let headers = request
+            .headers()
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_bytes()));
+        let context = config.context(peer, headers, request.extensions().get::<ConnectionFingerprints>());
         let route = config.routes.find(request.method().as_str(), request.uri().path());
         request.extensions_mut().insert(config.tollgate.clone());
         let Some(kind) = route else {
@@ -366,11 +234,10 @@ where
         let tollgate = config.tollgate.clone();
         ResponseFuture::Deciding {
             future: Box::pin(async move {
-                let event = context.event(kind, tollgate.now());
-                let pre = tollgate.evaluate_pre_auth_async(&event).await;
-                if let Some(rejection) = tollgate.rejection(&pre.decision) {
-                    return Ok(rejection.into_response());
-                }
+                let pre = match tollgate.pre_auth_async(&context, kind).await {
+                    Ok(pre) => pre,
+                    Err(rejection) => return Ok(rejection.into_response()),
+                };
                 let rate_limit = pre.decision.rate_limit.as_ref().and_then(rate_limit_header_values);
                 request.extensions_mut().insert(pre.decision.clone());
                 request.extensions_mut().insert(pre);
@@ -388,10 +255,11 @@ mod tests {
     use std::convert::Infallible;
 
     use tollgate::policy::Policy;
-    use tollgate::{Channel, Decision};
+    use tollgate::{Channel, Decision, EventKind, Timestamp};
     use tower::ServiceExt;
 
     use super::*;
+    use crate::context::RequestContext;
 
     const JA4: &str = "t13d1516h2_8daaf6152771_02713d6af862";
 
@@ -413,7 +281,7 @@ mod tests {
         let service = layer.layer(tower::service_fn(|request: Request<()>| async move {
             let cx = request.extensions().get::<RequestContext>().unwrap();
             let decided = request.extensions().get::<Decision>().is_some();
-            let handle = request.extensions().get::<Tollgate>().is_some();
+            let handle = request.extensions().get::<TollgateHandle>().is_some();
             Ok::<_, Infallible>(Response::new(format!("{} {decided} {handle}", cx.client.addr)))
         }));
         let mut request = Request::builder().method(method).uri(path).body(()).unwrap();
@@ -481,7 +349,7 @@ mod tests {
     #[test]
     fn the_guard_reuses_what_the_layer_spent() {
         let engine = Arc::new(Engine::new(Policy::from_toml(LOGIN_IP).unwrap()).unwrap());
-        let tollgate = Tollgate::new(engine).with_clock(fixed_clock);
+        let tollgate = TollgateHandle::new(engine).with_clock(fixed_clock);
         let event = tollgate::Event::new(EventKind::Login, fixed_clock()).with_ip("198.51.100.7".parse().unwrap());
         let pre = tollgate.evaluate_pre_auth(&event);
         assert!(pre.decision.is_allow());

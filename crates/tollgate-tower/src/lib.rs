@@ -36,13 +36,14 @@
 //! [`AsyncStore`](tollgate::store::AsyncStore) (the in-process
 //! `MemoryStore` by default, or a networked one such as Redis): the layer
 //! awaits the store on protected routes, and the `*_async` methods of
-//! [`Tollgate`] and [`GuardCore`] evaluate and record over it, deciding per
+//! [`TollgateHandle`] and [`GuardCore`] evaluate and record over it, deciding per
 //! the policy's `[store] on_failure` while it is unavailable. The plain
 //! (synchronous) methods remain for in-process stores.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod config;
 pub mod context;
 mod fingerprints;
 pub mod guard;
@@ -51,7 +52,19 @@ pub mod response;
 pub mod routes;
 mod shared;
 
+pub use config::MiddlewareConfig;
 pub use fingerprints::ConnectionFingerprints;
-pub use guard::GuardCore;
+pub use guard::{Adapter, Admitted, GuardCore, Neutral, Refused};
 pub use layer::{PeerAddr, ResponseFuture, TollgateLayer, TollgateService};
-pub use shared::{PreAuth, Tollgate, log_store_transition};
+
+/// The tollgate middleware, by the name it has in every adapter (actix-web's
+/// `Tollgate` is its counterpart there): in tower, the [`TollgateLayer`].
+pub type Tollgate<S = tollgate::store::MemoryStore> = TollgateLayer<S>;
+pub use shared::{PreAuth, TollgateHandle, log_store_transition};
+
+/// What [`adapter!`] expands to names.
+#[doc(hidden)]
+pub mod __private {
+    pub use tollgate::store::{AsyncStore, MemoryStore};
+    pub use tollgate::{EventKind, Timestamp};
+}

@@ -112,6 +112,22 @@ impl Rejection {
         })
     }
 
+    /// A 500 for a server misconfiguration (a missing layer or peer): never
+    /// the client's fault, so `detail` says what to fix.
+    pub fn misconfigured(detail: &str) -> Rejection {
+        let body = serde_json::json!({
+            "type": "urn:tollgate:problem/misconfigured",
+            "title": "Server misconfigured",
+            "status": 500,
+            "detail": detail,
+        });
+        Rejection {
+            status: 500,
+            headers: vec![("content-type", "application/problem+json".to_owned())],
+            body: body.to_string(),
+        }
+    }
+
     /// The `content-type` header's value.
     pub fn content_type(&self) -> &str {
         self.headers
@@ -231,5 +247,15 @@ mod tests {
         let response: http::Response<String> = r.into_response();
         assert_eq!(response.status(), 403);
         assert_eq!(response.headers()["content-type"], "application/problem+json");
+    }
+
+    #[test]
+    fn misconfigured_is_a_500_saying_what_to_fix() {
+        let r = Rejection::misconfigured("add the layer");
+        assert_eq!(r.status, 500);
+        assert_eq!(r.content_type(), "application/problem+json");
+        let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(body["type"], "urn:tollgate:problem/misconfigured");
+        assert_eq!(body["detail"], "add the layer");
     }
 }

@@ -19,15 +19,15 @@ use crate::response::{Rejection, ResponseConfig};
 /// The `*_async` methods run any [`AsyncStore`] (a networked store such as
 /// Redis) under the policy's `[store] on_failure`; the plain ones are for
 /// in-process [`Store`]s.
-pub struct Tollgate<S = MemoryStore> {
+pub struct TollgateHandle<S = MemoryStore> {
     engine: Arc<Engine<S>>,
     responses: Arc<ResponseConfig>,
     clock: fn() -> Timestamp,
 }
 
-impl<S> Clone for Tollgate<S> {
+impl<S> Clone for TollgateHandle<S> {
     fn clone(&self) -> Self {
-        Tollgate {
+        TollgateHandle {
             engine: Arc::clone(&self.engine),
             responses: Arc::clone(&self.responses),
             clock: self.clock,
@@ -35,9 +35,9 @@ impl<S> Clone for Tollgate<S> {
     }
 }
 
-impl<S> fmt::Debug for Tollgate<S> {
+impl<S> fmt::Debug for TollgateHandle<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Tollgate")
+        f.debug_struct("TollgateHandle")
             .field("responses", &self.responses)
             .finish_non_exhaustive()
     }
@@ -62,10 +62,10 @@ pub struct PreAuth {
     pub decision: Decision,
 }
 
-impl<S> Tollgate<S> {
+impl<S> TollgateHandle<S> {
     /// A handle on `engine` with the default responses and the system clock.
     pub fn new(engine: Arc<Engine<S>>) -> Self {
-        Tollgate {
+        TollgateHandle {
             engine,
             responses: Arc::new(ResponseConfig::default()),
             clock: system_clock,
@@ -107,7 +107,7 @@ impl<S> Tollgate<S> {
     }
 }
 
-impl<S: Store> Tollgate<S> {
+impl<S: Store> TollgateHandle<S> {
     /// Evaluates `event`. When `pre` is the layer's evaluation of the same
     /// event type on this request, limiter buckets it already spent are not
     /// spent again: their results are reused.
@@ -147,8 +147,8 @@ impl<S: Store> Tollgate<S> {
     }
 }
 
-impl<S: AsyncStore> Tollgate<S> {
-    /// [`evaluate`](Tollgate::evaluate) over any store: the ops left after
+impl<S: AsyncStore> TollgateHandle<S> {
+    /// [`evaluate`](TollgateHandle::evaluate) over any store: the ops left after
     /// reusing the layer's results run through
     /// [`Engine::execute_async`]; a store that is unavailable decides per
     /// the policy's `[store] on_failure`.
@@ -168,7 +168,7 @@ impl<S: AsyncStore> Tollgate<S> {
         decision
     }
 
-    /// [`evaluate_pre_auth`](Tollgate::evaluate_pre_auth) over any store:
+    /// [`evaluate_pre_auth`](TollgateHandle::evaluate_pre_auth) over any store:
     /// what the layer runs.
     pub async fn evaluate_pre_auth_async(&self, event: &Event) -> PreAuth {
         let plan = self.engine.prepare(event);
@@ -345,7 +345,7 @@ mod tests {
     #[test]
     fn the_handler_reuses_what_the_layer_counted() {
         let engine = Arc::new(Engine::new(Policy::default()).unwrap());
-        let tollgate = Tollgate::new(Arc::clone(&engine));
+        let tollgate = TollgateHandle::new(Arc::clone(&engine));
         let at = Timestamp::from_unix_millis(1_700_000_000_000);
         let layer_event = Event::new(EventKind::Login, at).with_ip("203.0.113.9".parse().unwrap());
         let handler_event = layer_event.clone().with_user("alice");
