@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use smallvec::{SmallVec, smallvec};
 
-use tollgate::store::{AsyncStore, CapMode, MemoryStore, Op, OpResult, Store};
+use tollgate::store::{AsyncStore, MemoryStore, Op, OpResult, Store};
 use tollgate::{Action, Decision, Engine, Event, EventType, Outcome, Plan, StoreTransition, Timestamp};
 
 use crate::response::{Rejection, ResponseConfig};
@@ -207,18 +207,9 @@ fn spent(plan: &Plan, results: &[OpResult]) -> Vec<(Op, OpResult)> {
     plan.ops()
         .iter()
         .zip(results)
-        .filter(|(op, _)| changes_state(op))
+        .filter(|(op, _)| op.changes_state())
         .map(|(op, r)| (*op, *r))
         .collect()
-}
-
-fn changes_state(op: &Op) -> bool {
-    match op {
-        Op::Gcra { .. } | Op::DistinctAdd { .. } | Op::Backoff { .. } => true,
-        Op::WindowAdd { amount, .. } => *amount > 0,
-        Op::Cap { mode, .. } => *mode == CapMode::Charge,
-        _ => false,
-    }
 }
 
 /// A plan's ops split into results reused from the layer's evaluation and
