@@ -59,6 +59,7 @@
 #![deny(missing_docs)]
 
 mod decision;
+mod detect;
 mod engine;
 mod event;
 mod facts;

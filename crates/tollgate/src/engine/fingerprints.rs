@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::compiled::{applies_to, event_mask};
+use crate::detect::Events;
 use crate::policy::{FingerprintAction, FingerprintList, FingerprintRule, FingerprintSet, Fingerprints};
 use crate::useragent::{BrowserFamily, browser_family};
 use crate::{Action, Event, Reason, ReasonCode};
@@ -27,7 +27,7 @@ pub(crate) struct CompiledFingerprints {
 #[derive(Debug)]
 struct Rule {
     name: Arc<str>,
-    events: u8,
+    events: Events,
     inline: FingerprintSet,
     lists: Vec<Arc<FingerprintList>>,
     action: FingerprintAction,
@@ -67,7 +67,7 @@ impl CompiledFingerprints {
     pub(crate) fn screen(&self, event: &Event, ua_points: u8, reasons: &mut Vec<Reason>) {
         let event_type = event.kind.event_type();
         let mut trusted = false;
-        for rule in self.rules.iter().filter(|r| applies_to(r.events, event_type)) {
+        for rule in self.rules.iter().filter(|r| r.events.contains(event_type)) {
             if !rule.matches(event) {
                 continue;
             }
@@ -116,7 +116,7 @@ fn compile_rule(r: &FingerprintRule, lists: &HashMap<String, Arc<FingerprintList
     inline.header.extend(r.header_fp.iter().cloned());
     Rule {
         name: r.name.as_str().into(),
-        events: event_mask(&r.events),
+        events: Events::or_all(&r.events),
         inline,
         lists: r.lists.iter().filter_map(|n| lists.get(n).cloned()).collect(),
         action: r.action,

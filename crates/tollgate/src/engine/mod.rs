@@ -2,27 +2,15 @@
 
 mod asynchronous;
 mod compiled;
-mod conversion;
-mod cross;
-mod familiarity;
+mod destinations;
 mod fingerprints;
-mod live;
 mod observe;
-mod otp;
 mod plan;
-mod post_login;
 mod record;
-mod relay;
-mod resend;
 mod screen;
-mod spend;
-mod spike;
-mod stuffing;
-mod travel;
 mod verdict;
 
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use smallvec::SmallVec;
@@ -30,6 +18,7 @@ use smallvec::SmallVec;
 pub use asynchronous::StoreTransition;
 pub use plan::{Ops, Plan};
 
+use crate::detect::Scene;
 use crate::facts::Facts;
 #[cfg(feature = "geo")]
 use crate::geo::GeoSet;
@@ -37,12 +26,10 @@ use crate::keys::KeyHasher;
 use crate::keys::KeySecret;
 use crate::net::IpSet;
 use crate::policy::RiskTier;
-use crate::policy::{Exempt, FingerprintList, Policy, PolicyError};
-use crate::store::{AsyncStore, CapMode, MemoryStore, Op, OpResult, Store, StoreKey};
+use crate::policy::{FingerprintList, Policy, PolicyError};
+use crate::store::{AsyncStore, MemoryStore, OpResult, Store};
 use crate::{Decision, E164, Event};
 use compiled::{Active, Lists};
-use familiarity::{Feature, Seeds};
-use plan::Step;
 
 /// Decides on events, learns from outcomes.
 ///
@@ -80,8 +67,6 @@ pub struct Engine<S = MemoryStore> {
     #[cfg(feature = "geo")]
     geo: arc_swap::ArcSwapOption<GeoSet>,
     keys: KeyHasher,
-    seeds: Seeds,
-    travel_seed: u64,
     store: S,
     health: asynchronous::Health,
     observer: arc_swap::ArcSwapOption<observe::Registered>,
@@ -178,8 +163,6 @@ impl<S: AsyncStore> EngineBuilder<S> {
             lists: Mutex::new(Lists::default()),
             #[cfg(feature = "geo")]
             geo: arc_swap::ArcSwapOption::empty(),
-            seeds: Seeds::new(&keys),
-            travel_seed: keys.rule_seed("travel.last_login"),
             keys,
             store: self.store,
             health: asynchronous::Health::default(),
@@ -209,7 +192,7 @@ impl<S> Engine<S> {
 
     /// The risk tier of a destination number under the policy in force.
     pub fn risk_tier(&self, phone: &E164) -> RiskTier {
-        self.active.load().otp.tier(&crate::phone::classify(phone))
+        self.active.load().tiers.tier(&crate::phone::classify(phone))
     }
 
     /// Validates and installs a new policy. Counters carry over: a rule's
@@ -339,87 +322,20 @@ impl<S> Engine<S> {
     pub fn prepare(&self, event: &Event) -> Plan {
         let active = self.active.load_full();
         let facts = self.facts(event);
-        let screen = screen::screen(&active, event, &facts);
-        let mut plan = Plan::new(Arc::clone(&active), event, facts, screen.reasons);
-        plan.subject = self.subject(event, &facts, &active.policy.keys);
-        if screen.allowed {
-            return plan;
-        }
         let policy = &active.policy;
-        for (index, rule) in active.rules.iter().enumerate() {
-            if !rule.applies(&event.kind) {
-                continue;
-            }
-            if let Some(key) = self.keys.key(rule.seed, &rule.spec.key, event, &facts, &policy.keys) {
-                let op = Op::Gcra {
-                    key,
-                    params: rule.params,
-                    mode: plan::mode(rule.spec.counts),
-                };
-                plan.push(Step::Limit(u32::try_from(index).unwrap_or(u32::MAX)), op);
-            }
-        }
-        for (index, op) in active.otp.cap_ops(&self.keys, &event.kind, CapMode::Check) {
-            plan.push(Step::Cap(index), op);
-        }
-        for (index, op) in active.otp.resend.send_ops(&self.keys, event, &facts, &policy.keys) {
-            plan.push(Step::Backoff(index), op);
-        }
-        for (index, op) in active.otp.spend.ops(&self.keys, event, &facts, CapMode::Check) {
-            plan.push(Step::Spend(index), op);
-        }
-        for (slot, op) in active.otp.conversion.read_ops(&self.keys, event, &facts) {
-            plan.push(Step::Conversion(slot), op);
-        }
-        for (counter, op) in active.otp.live.read_ops(&self.keys, event, &facts, &policy.keys) {
-            plan.push(Step::Live(counter), op);
-        }
-        for (check, op) in active.otp.cross.read_ops(&self.keys, event, &facts, &policy.keys) {
-            plan.push(Step::Cross(check), op);
-        }
-        for (counter, op) in active.stuffing.read_ops(&self.keys, event, &facts, &policy.keys) {
-            plan.push(Step::Stuffing(counter), op);
-        }
-        for (counter, op) in active.spike.ops(&self.keys, event.kind.event_type(), event.at, &facts) {
-            plan.push(Step::Spike(counter), op);
-        }
-        for (scope, op) in active.otp.resend.verify_ops(&self.keys, event, &policy.keys) {
-            plan.push(Step::VerifyCode(scope), op);
-        }
-        if let Some(op) = active.post_login.read_op(&self.keys, event) {
-            plan.push(Step::PostLogin, op);
-        }
-        if let Some((probe, op)) = active.relay.read_op(&self.keys, event, &facts, &policy.keys) {
-            plan.push(Step::Relay(probe), op);
-        }
-        let Some(user) = &event.user else {
-            return plan;
+        let scene = Scene {
+            keys: &self.keys,
+            event,
+            facts: &facts,
+            policy,
         };
-        let event_type = event.kind.event_type();
-        let window = days(policy.familiarity.global_window_days);
-        let familiar = policy.familiarity.events.contains(&event_type);
-        if familiar {
-            for feature in Feature::ALL {
-                if let Some((keys, member)) = self.seeds.locate(&self.keys, feature, user, event, &facts) {
-                    plan.push(Step::Familiar(feature), Op::Familiarity { keys, member, window });
-                }
-            }
-        }
-        // A rule sparing the user's known devices needs the device's history;
-        // familiarity has read it already where it runs.
-        let spares_devices = || {
-            let mut applicable = active.rules.iter().filter(|r| r.applies(&event.kind));
-            applicable.any(|r| r.spares(Exempt::KnownDevice))
-        };
-        if event.device.is_some() && !familiar && spares_devices() {
-            if let Some((keys, member)) = self.seeds.locate(&self.keys, Feature::Device, user, event, &facts) {
-                plan.push(Step::KnownDevice, Op::Familiarity { keys, member, window });
-            }
-        }
-        if policy.travel.events.contains(&event_type) && policy.points.impossible_travel > 0 && facts.location.is_some()
-        {
-            let key = StoreKey(self.keys.hash_of(self.travel_seed, user));
-            plan.push(Step::Travel, Op::RegisterGet { key });
+        let mask = active.detectors.mask(event.kind.event_type());
+        let screen = screen::screen(&active, &scene, mask);
+        let subject = self.subject(event, &facts, &policy.keys);
+        let mut plan = Plan::new(Arc::clone(&active), event, facts, screen.reasons);
+        plan.subject = subject;
+        if !screen.allowed {
+            active.detectors.plan(mask, &scene, &mut |step, op| plan.push(step, op));
         }
         plan
     }
@@ -438,8 +354,4 @@ impl<S> Engine<S> {
         self.notify(plan.event_type, plan.at, plan.subject.take(), &decision);
         decision
     }
-}
-
-pub(super) fn days(n: u16) -> Duration {
-    Duration::from_secs(u64::from(n) * 86_400)
 }

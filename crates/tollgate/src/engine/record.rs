@@ -2,12 +2,10 @@
 
 use smallvec::SmallVec;
 
-use super::familiarity::Feature;
-use super::{Engine, Ops, days, plan, travel};
-use crate::limiter::GcraMode;
-use crate::policy::Counts;
-use crate::store::{CapMode, Op, OpResult, Store, StoreKey};
-use crate::{EventType, Outcome};
+use super::{Engine, Ops, plan};
+use crate::Outcome;
+use crate::detect::Scene;
+use crate::store::{OpResult, Store};
 
 impl<S> Engine<S> {
     /// Learns from an outcome: charges failure-counting limits on a failure,
@@ -42,85 +40,17 @@ impl<S> Engine<S> {
     /// information.
     pub fn record_ops(&self, outcome: &Outcome) -> Ops {
         let active = self.active.load();
-        let policy = &active.policy;
-        let mut ops = Ops::default();
         let event = &outcome.event;
         let facts = self.facts(event);
-        for rule in active.rules.iter() {
-            if rule.spec.counts != Counts::Failures || !rule.applies(&event.kind) {
-                continue;
-            }
-            let Some(key) = self.keys.key(rule.seed, &rule.spec.key, event, &facts, &policy.keys) else {
-                continue;
-            };
-            if outcome.is_failure() {
-                ops.push(Op::Gcra {
-                    key,
-                    params: rule.params,
-                    mode: GcraMode::Charge,
-                });
-            } else if rule.spec.reset_on_success {
-                ops.push(Op::Reset { key });
-            }
-        }
-        // A send counts against the service caps once it went out.
-        if !outcome.is_failure() {
-            for (_, op) in active.otp.cap_ops(&self.keys, &event.kind, CapMode::Charge) {
-                ops.push(op);
-            }
-            for (_, op) in active.otp.spend.ops(&self.keys, event, &facts, CapMode::Charge) {
-                ops.push(op);
-            }
-        }
-        active
-            .otp
-            .resend
-            .record_ops(&self.keys, event, outcome.is_failure(), &facts, &policy.keys, |op| {
-                ops.push(op)
-            });
-        let (otp, failed) = (&active.otp, outcome.is_failure());
-        for op in otp.conversion.record_ops(&self.keys, event, &facts, failed) {
-            ops.push(op);
-        }
-        for op in otp.live.record_ops(&self.keys, event, &facts, failed) {
-            ops.push(op);
-        }
-        if !failed {
-            otp.cross
-                .record_ops(&self.keys, event, &facts, &policy.keys, |op| ops.push(op));
-        }
-        active
-            .stuffing
-            .record_ops(&self.keys, event, &facts, &policy.keys, failed, |op| ops.push(op));
-        let session = [
-            active.post_login.record_op(&self.keys, outcome),
-            active.relay.record_op(&self.keys, outcome, &facts, &policy.keys),
-        ];
-        session.into_iter().flatten().for_each(|op| ops.push(op));
-        // Only successful logins teach what is normal for a user: failures
-        // would let an attacker train the history with their own network.
-        let learns = event.kind.event_type() == EventType::Login && !outcome.is_failure();
-        if let (true, Some(user)) = (learns, &event.user) {
-            let window = days(policy.familiarity.global_window_days);
-            let capacity = policy.familiarity.history_size;
-            for feature in Feature::ALL {
-                if let Some((keys, member)) = self.seeds.locate(&self.keys, feature, user, event, &facts) {
-                    ops.push(Op::Learn {
-                        keys,
-                        member,
-                        window,
-                        capacity,
-                    });
-                }
-            }
-            if let Some(location) = &facts.location {
-                ops.push(Op::RegisterSet {
-                    key: StoreKey(self.keys.hash_of(self.travel_seed, user)),
-                    value: travel::pack(event.at, location),
-                    ttl: days(policy.travel.remember_days),
-                });
-            }
-        }
+        let scene = Scene {
+            keys: &self.keys,
+            event,
+            facts: &facts,
+            policy: &active.policy,
+        };
+        let mut ops = Ops::default();
+        let mask = active.detectors.mask(event.kind.event_type());
+        active.detectors.record(mask, &scene, outcome, &mut |op| ops.push(op));
         ops
     }
 }

@@ -3,12 +3,10 @@
 //! garbage, a compromised password, listed fingerprints and a user agent
 //! its handshake contradicts.
 
-use std::sync::Arc;
-
-use super::compiled::{Active, applies_to, event_mask};
-use crate::facts::Facts;
+use super::compiled::Active;
+use crate::detect::{Events, Scene, matched};
 use crate::policy::MatchAction;
-use crate::{Action, Event, Reason, ReasonCode};
+use crate::{Action, Reason, ReasonCode};
 
 /// The static reasons of an event, and whether an allow zone ends the
 /// evaluation before it starts.
@@ -18,7 +16,8 @@ pub(crate) struct Screen {
     pub(crate) allowed: bool,
 }
 
-pub(crate) fn screen(active: &Active, event: &Event, facts: &Facts) -> Screen {
+pub(crate) fn screen(active: &Active, scene: &Scene<'_>, mask: u32) -> Screen {
+    let (event, facts) = (scene.event, scene.facts);
     let policy = &active.policy;
     let event_type = event.kind.event_type();
     let mut out = Screen::default();
@@ -43,7 +42,7 @@ pub(crate) fn screen(active: &Active, event: &Event, facts: &Facts) -> Screen {
         for rule in &policy.countries {
             let listed = rule.countries.contains(&country);
             let fires = listed == (rule.when == crate::policy::When::In);
-            if fires && applies_to(event_mask(&rule.events), event_type) {
+            if fires && Events::or_all(&rule.events).contains(event_type) {
                 let detail = format!("country {country}");
                 out.reasons.push(matched(
                     ReasonCode::Country,
@@ -57,7 +56,7 @@ pub(crate) fn screen(active: &Active, event: &Event, facts: &Facts) -> Screen {
     }
     if let Some(asn) = facts.asn {
         for rule in &policy.asns {
-            if rule.asns.contains(&asn) && applies_to(event_mask(&rule.events), event_type) {
+            if rule.asns.contains(&asn) && Events::or_all(&rule.events).contains(event_type) {
                 let detail = format!("network {asn}");
                 out.reasons.push(matched(
                     ReasonCode::AsnListed,
@@ -110,19 +109,7 @@ pub(crate) fn screen(active: &Active, event: &Event, facts: &Facts) -> Screen {
     active
         .fingerprints
         .screen(event, policy.points.fingerprint_ua_mismatch, &mut out.reasons);
-    super::otp::screen(active, event, facts, &mut out.reasons);
+    active.detectors.screen(mask, scene, &mut out.reasons);
+    super::destinations::screen(active, event, facts, &mut out.reasons);
     out
-}
-
-pub(super) fn matched(code: ReasonCode, detail: String, name: &str, action: MatchAction, monitor: bool) -> Reason {
-    let mut r = Reason::new(code, detail);
-    r.rule = Some(Arc::from(name));
-    r.monitor = monitor;
-    match action {
-        MatchAction::Score(points) => r.points = points,
-        MatchAction::Challenge => r.action = Some(Action::Challenge),
-        MatchAction::Deny => r.action = Some(Action::Deny),
-        _ => r.action = Some(Action::Allow),
-    }
-    r
 }

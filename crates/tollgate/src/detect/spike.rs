@@ -24,17 +24,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::{Detector, Events, Findings, Reading, Scene};
 use crate::facts::Facts;
 use crate::keys::KeyHasher;
-use crate::policy::{Spike, SpikeLevel};
-use crate::store::{Op, StoreKey};
+use crate::policy::{Policy, Spike, SpikeLevel};
+use crate::store::{Op, OpResult, StoreKey};
 use crate::{EventType, Reason, ReasonCode, Timestamp};
 
 const HOUR_NANOS: u64 = 3_600_000_000_000;
 
 /// What a spike op's count is.
 #[derive(Clone, Copy, Debug)]
-pub(super) enum Counter {
+pub(crate) enum Counter {
     /// Distinct hours with events in the type's baseline.
     Coverage,
     /// A level's short-window count.
@@ -45,7 +46,7 @@ pub(super) enum Counter {
 
 /// The three levels, in the order of [`Tally`]'s arrays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Level {
+pub(crate) enum Level {
     Kind = 0,
     Country = 1,
     Asn = 2,
@@ -53,14 +54,14 @@ pub(super) enum Level {
 
 /// The counts read for one event.
 #[derive(Clone, Copy, Debug, Default)]
-pub(super) struct Tally {
+pub(crate) struct Tally {
     coverage: Option<u64>,
     short: [Option<u64>; 3],
     baseline: [Option<u64>; 3],
 }
 
 impl Tally {
-    pub(super) fn set(&mut self, counter: Counter, count: u64) {
+    fn set(&mut self, counter: Counter, count: u64) {
         let slot = match counter {
             Counter::Coverage => Some(&mut self.coverage),
             Counter::Short(l) => self.short.get_mut(l as usize),
@@ -76,7 +77,7 @@ impl Tally {
 #[derive(Debug)]
 pub(crate) struct CompiledSpike {
     settings: Spike,
-    events: u8,
+    events: Events,
     window: Duration,
     baseline: Duration,
     coverage_seed: u64,
@@ -85,12 +86,16 @@ pub(crate) struct CompiledSpike {
     rules: [Arc<str>; 3],
 }
 
-impl CompiledSpike {
-    pub(crate) fn compile(spike: &Spike, keys: &KeyHasher) -> Self {
+impl Detector for CompiledSpike {
+    type Step = Counter;
+    type Tally = Tally;
+
+    fn compile(policy: &Policy, keys: &KeyHasher) -> Self {
+        let spike = &policy.spike;
         let seed = |level: &str, part: &str| keys.rule_seed(&format!("spike.{level}.{part}"));
         let seeds = ["kind", "country", "asn"].map(|l| (seed(l, "short"), seed(l, "baseline")));
         CompiledSpike {
-            events: super::compiled::event_mask(&spike.events),
+            events: Events::of(&spike.events),
             window: Duration::from_secs(u64::from(spike.window_secs)),
             baseline: Duration::from_secs(u64::from(spike.baseline_hours) * 3600),
             coverage_seed: keys.rule_seed("spike.coverage"),
@@ -100,6 +105,31 @@ impl CompiledSpike {
         }
     }
 
+    fn events(&self) -> Events {
+        self.events
+    }
+
+    fn plan(&self, scene: &Scene<'_>, push: &mut impl FnMut(Counter, Op)) {
+        let event = scene.event;
+        for (counter, op) in self.ops(scene.keys, event.kind.event_type(), event.at, scene.facts) {
+            push(counter, op);
+        }
+    }
+
+    fn read(&self, counter: Counter, result: &OpResult, tally: &mut Tally, _: &Reading<'_>, _: &mut Findings) -> bool {
+        let OpResult::Count(count) = result else {
+            return false;
+        };
+        tally.set(counter, *count);
+        true
+    }
+
+    fn finish(&self, tally: Tally, reading: &Reading<'_>, out: &mut Findings) {
+        self.reasons(reading.event_type, reading.facts, &tally, &mut out.reasons);
+    }
+}
+
+impl CompiledSpike {
     fn level(&self, level: Level) -> SpikeLevel {
         let s = &self.settings;
         match level {
@@ -111,14 +141,14 @@ impl CompiledSpike {
 
     /// The counters an evaluated event charges: +1 on each level's short
     /// and baseline windows, and its hour on the type's coverage.
-    pub(super) fn ops<'a>(
+    fn ops<'a>(
         &'a self,
         keys: &'a KeyHasher,
         event_type: EventType,
         at: Timestamp,
         facts: &Facts,
     ) -> impl Iterator<Item = (Counter, Op)> + 'a {
-        let watched = !self.settings.events.is_empty() && self.events & event_type.bit() != 0;
+        let watched = self.events.contains(event_type);
         let values = [
             Some(keys.hash_of(0, event_type)),
             facts.country.map(|c| keys.hash_of(1, (event_type, c))),
@@ -157,7 +187,7 @@ impl CompiledSpike {
     }
 
     /// The spike reasons of the counts read.
-    pub(super) fn reasons(&self, event_type: EventType, facts: &Facts, tally: &Tally, out: &mut Vec<Reason>) {
+    fn reasons(&self, event_type: EventType, facts: &Facts, tally: &Tally, out: &mut Vec<Reason>) {
         let s = &self.settings;
         if s.warmup_hours > 0 && tally.coverage.is_none_or(|hours| hours < u64::from(s.warmup_hours)) {
             return;

@@ -7,11 +7,74 @@
 //! seconds since the epoch, latitude and longitude in micro-degrees and the
 //! accuracy radius.
 
-use crate::policy::Travel;
-use crate::{Location, Reason, ReasonCode, Timestamp};
+use super::{Detector, Events, Findings, Reading, Scene, days};
+use crate::keys::KeyHasher;
+use crate::policy::{Policy, Travel};
+use crate::store::{Op, OpResult, StoreKey};
+use crate::{EventType, Location, Outcome, Reason, ReasonCode, Timestamp};
+
+/// Impossible travel, compiled: where a user last signed in from.
+#[derive(Debug)]
+pub(crate) struct CompiledTravel {
+    seed: u64,
+    /// The event types checked against the last position.
+    checked: Events,
+}
+
+impl Detector for CompiledTravel {
+    type Step = ();
+    type Tally = ();
+
+    fn compile(policy: &Policy, keys: &KeyHasher) -> Self {
+        let on = policy.points.impossible_travel > 0;
+        CompiledTravel {
+            seed: keys.rule_seed("travel.last_login"),
+            checked: Events::of(&policy.travel.events).when(on),
+        }
+    }
+
+    /// Checked events, and successful logins, which remember the position.
+    fn events(&self) -> Events {
+        self.checked.with(Events::of(&[EventType::Login]))
+    }
+
+    fn plan(&self, scene: &Scene<'_>, push: &mut impl FnMut((), Op)) {
+        let event = scene.event;
+        let checked = self.checked.contains(event.kind.event_type()) && scene.facts.location.is_some();
+        if let (true, Some(user)) = (checked, &event.user) {
+            push((), Op::RegisterGet {
+                key: StoreKey(scene.keys.hash_of(self.seed, user)),
+            });
+        }
+    }
+
+    fn read(&self, (): (), result: &OpResult, _: &mut (), reading: &Reading<'_>, out: &mut Findings) -> bool {
+        let OpResult::Register(last) = result else {
+            return false;
+        };
+        let policy = reading.policy;
+        let points = policy.points.impossible_travel;
+        let found = last.zip(reading.facts.location);
+        out.reasons.extend(found.and_then(|(last, here)| reason(last, reading.at, &here, &policy.travel, points)));
+        true
+    }
+
+    /// A successful login remembers its time and position.
+    fn record(&self, scene: &Scene<'_>, outcome: &Outcome, push: &mut impl FnMut(Op)) {
+        let event = scene.event;
+        let learns = event.kind.event_type() == EventType::Login && !outcome.is_failure();
+        if let (true, Some(user), Some(location)) = (learns, &event.user, &scene.facts.location) {
+            push(Op::RegisterSet {
+                key: StoreKey(scene.keys.hash_of(self.seed, user)),
+                value: pack(event.at, location),
+                ttl: days(scene.policy.travel.remember_days),
+            });
+        }
+    }
+}
 
 /// Packs a successful login's time and position for the store.
-pub(crate) fn pack(at: Timestamp, location: &Location) -> u128 {
+fn pack(at: Timestamp, location: &Location) -> u128 {
     let secs = u32::try_from(at.as_unix_millis() / 1000).unwrap_or(u32::MAX);
     let micro = |deg: f64| (deg * 1e6).round() as i32 as u32;
     (u128::from(secs) << 96)
@@ -21,7 +84,7 @@ pub(crate) fn pack(at: Timestamp, location: &Location) -> u128 {
 }
 
 /// Unpacks what [`pack`] stored; `None` if the register holds garbage.
-pub(crate) fn unpack(value: u128) -> Option<(u64, Location)> {
+fn unpack(value: u128) -> Option<(u64, Location)> {
     let secs = (value >> 96) as u32;
     let degrees = |bits: u128| f64::from(bits as u32 as i32) / 1e6;
     let location = Location::new(degrees(value >> 64), degrees(value >> 32), value as u16).ok()?;
@@ -30,7 +93,7 @@ pub(crate) fn unpack(value: u128) -> Option<(u64, Location)> {
 
 /// A reason if getting from `last` to `now` needs more than
 /// `travel.max_speed_kmh`, each position at least `min_accuracy_km` vague.
-pub(crate) fn reason(last: u128, at: Timestamp, now: &Location, travel: &Travel, points: u8) -> Option<Reason> {
+fn reason(last: u128, at: Timestamp, now: &Location, travel: &Travel, points: u8) -> Option<Reason> {
     let (last_secs, then) = unpack(last)?;
     let floor = travel.min_accuracy_km;
     let vague = |l: &Location| Location::new(l.latitude(), l.longitude(), l.accuracy_km().max(floor)).ok();

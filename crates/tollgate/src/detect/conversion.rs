@@ -3,28 +3,29 @@
 
 use std::time::Duration;
 
+use super::{Detector, Events, Findings, Reading, Scene};
 use crate::facts::Facts;
 use crate::keys::KeyHasher;
 use crate::policy::{Conversion, Policy};
-use crate::store::{Op, StoreKey};
-use crate::{E164, Event, EventKind, Reason, ReasonCode};
+use crate::store::{Op, OpResult, StoreKey};
+use crate::{E164, Event, EventKind, EventType, Outcome, Reason, ReasonCode};
 
 /// Where a count lives: which destination scope, sends or verifications.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct Slot {
+pub(crate) struct Slot {
     country: bool,
     verified: bool,
 }
 
 /// The counts read for one send, filled in as results arrive.
 #[derive(Clone, Copy, Debug, Default)]
-pub(super) struct Tally {
+pub(crate) struct Tally {
     /// `[prefix, country]` × `[sends, verified]`.
     counts: [[Option<u64>; 2]; 2],
 }
 
 impl Tally {
-    pub(super) fn set(&mut self, slot: Slot, count: u64) {
+    fn set(&mut self, slot: Slot, count: u64) {
         if let Some(cell) = self
             .counts
             .get_mut(usize::from(slot.country))
@@ -45,8 +46,11 @@ pub(crate) struct CompiledConversion {
     seeds: [[u64; 2]; 2],
 }
 
-impl CompiledConversion {
-    pub(crate) fn compile(policy: &Policy, keys: &KeyHasher) -> CompiledConversion {
+impl Detector for CompiledConversion {
+    type Step = Slot;
+    type Tally = Tally;
+
+    fn compile(policy: &Policy, keys: &KeyHasher) -> CompiledConversion {
         let c = policy.otp.conversion;
         let seed = |name: &str| keys.rule_seed(name);
         CompiledConversion {
@@ -66,6 +70,36 @@ impl CompiledConversion {
         }
     }
 
+    fn events(&self) -> Events {
+        let on = self.settings.prefix_points > 0 || self.settings.country_points > 0;
+        Events::of(&[EventType::OtpSend, EventType::OtpVerify]).when(on)
+    }
+
+    fn plan(&self, scene: &Scene<'_>, push: &mut impl FnMut(Slot, Op)) {
+        for (slot, op) in self.read_ops(scene.keys, scene.event, scene.facts) {
+            push(slot, op);
+        }
+    }
+
+    fn read(&self, slot: Slot, result: &OpResult, tally: &mut Tally, _: &Reading<'_>, _: &mut Findings) -> bool {
+        let OpResult::Count(count) = result else {
+            return false;
+        };
+        tally.set(slot, *count);
+        true
+    }
+
+    fn finish(&self, tally: Tally, _: &Reading<'_>, out: &mut Findings) {
+        self.reasons(&tally, &mut out.reasons);
+    }
+
+    fn record(&self, scene: &Scene<'_>, outcome: &Outcome, push: &mut impl FnMut(Op)) {
+        self.record_ops(scene.keys, scene.event, scene.facts, outcome.is_failure())
+            .for_each(push);
+    }
+}
+
+impl CompiledConversion {
     fn keys(&self, keys: &KeyHasher, phone: &E164, facts: &Facts, verified: bool) -> [Option<(Slot, StoreKey)>; 2] {
         let seed = |country: bool| {
             self.seeds
@@ -102,7 +136,7 @@ impl CompiledConversion {
     }
 
     /// Reads of the four counters for an OTP send.
-    pub(super) fn read_ops(&self, keys: &KeyHasher, event: &Event, facts: &Facts) -> impl Iterator<Item = (Slot, Op)> {
+    fn read_ops(&self, keys: &KeyHasher, event: &Event, facts: &Facts) -> impl Iterator<Item = (Slot, Op)> {
         let phone = match (event.kind, &event.phone) {
             (EventKind::OtpSend { .. }, Some(phone)) => Some(phone),
             _ => None,
@@ -121,7 +155,7 @@ impl CompiledConversion {
 
     /// What a recorded outcome adds: a sent code to the sends, a verified
     /// one to the verifications.
-    pub(super) fn record_ops(
+    fn record_ops(
         &self,
         keys: &KeyHasher,
         event: &Event,
@@ -145,7 +179,7 @@ impl CompiledConversion {
     }
 
     /// The points a tally earns, one reason per scope.
-    pub(super) fn reasons(&self, tally: &Tally, out: &mut Vec<Reason>) {
+    fn reasons(&self, tally: &Tally, out: &mut Vec<Reason>) {
         let scopes = [
             (self.settings.prefix_points, "number block"),
             (self.settings.country_points, "destination country"),

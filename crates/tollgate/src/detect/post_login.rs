@@ -23,9 +23,10 @@
 
 use std::time::Duration;
 
+use super::{Detector, Events, Findings, Reading, Scene};
 use crate::keys::KeyHasher;
-use crate::policy::PostLogin;
-use crate::store::{Op, StoreKey};
+use crate::policy::{Policy, PostLogin};
+use crate::store::{Op, OpResult, StoreKey};
 use crate::{
     DecisionSummary, Event, EventKind, EventType, Outcome, Reason, ReasonCode, RiskSignal, RiskSignals, Timestamp,
 };
@@ -40,8 +41,12 @@ pub(crate) struct CompiledPostLogin {
     seed: u64,
 }
 
-impl CompiledPostLogin {
-    pub(super) fn compile(settings: &PostLogin, keys: &KeyHasher) -> Self {
+impl Detector for CompiledPostLogin {
+    type Step = ();
+    type Tally = ();
+
+    fn compile(policy: &Policy, keys: &KeyHasher) -> Self {
+        let settings = &policy.post_login;
         CompiledPostLogin {
             risky: settings.risky_signals.iter().copied().collect(),
             settings: settings.clone(),
@@ -49,6 +54,34 @@ impl CompiledPostLogin {
         }
     }
 
+    fn events(&self) -> Events {
+        Events::of(&[EventType::Login, EventType::CredentialChange]).when(self.settings.enabled)
+    }
+
+    /// The read of a credential change: the user's last login.
+    fn plan(&self, scene: &Scene<'_>, push: &mut impl FnMut((), Op)) {
+        let change = matches!(scene.event.kind, EventKind::CredentialChange { .. });
+        if let Some(key) = self.key(scene.keys, scene.event).filter(|_| change && self.settings.enabled) {
+            push((), Op::RegisterGet { key });
+        }
+    }
+
+    fn read(&self, (): (), result: &OpResult, _: &mut (), reading: &Reading<'_>, out: &mut Findings) -> bool {
+        let OpResult::Register(last) = result else {
+            return false;
+        };
+        out.reasons.extend(self.reason(*last, reading.at));
+        true
+    }
+
+    fn record(&self, scene: &Scene<'_>, outcome: &Outcome, push: &mut impl FnMut(Op)) {
+        if let Some(op) = self.record_op(scene.keys, outcome) {
+            push(op);
+        }
+    }
+}
+
+impl CompiledPostLogin {
     fn window(&self) -> Duration {
         Duration::from_secs(u64::from(self.settings.window_minutes) * 60)
     }
@@ -57,15 +90,8 @@ impl CompiledPostLogin {
         Some(StoreKey(keys.hash_of(self.seed, event.user.as_ref()?)))
     }
 
-    /// The read of a credential change: the user's last login.
-    pub(super) fn read_op(&self, keys: &KeyHasher, event: &Event) -> Option<Op> {
-        let change = matches!(event.kind, EventKind::CredentialChange { .. });
-        let key = self.key(keys, event).filter(|_| change && self.settings.enabled)?;
-        Some(Op::RegisterGet { key })
-    }
-
     /// What a successful login writes: its time and risk.
-    pub(super) fn record_op(&self, keys: &KeyHasher, outcome: &Outcome) -> Option<Op> {
+    fn record_op(&self, keys: &KeyHasher, outcome: &Outcome) -> Option<Op> {
         let event = &outcome.event;
         let login = event.kind.event_type() == EventType::Login && !outcome.is_failure();
         let key = self.key(keys, event).filter(|_| login && self.settings.enabled)?;
@@ -81,7 +107,7 @@ impl CompiledPostLogin {
     }
 
     /// The reason of a change at `at`, given the register read.
-    pub(super) fn reason(&self, last: Option<u128>, at: Timestamp) -> Option<Reason> {
+    fn reason(&self, last: Option<u128>, at: Timestamp) -> Option<Reason> {
         let (login_secs, summary, known) = unpack(last?);
         let s = &self.settings;
         let ago = (at.as_unix_millis() / 1000).saturating_sub(login_secs);
@@ -100,7 +126,7 @@ impl CompiledPostLogin {
                 why.push(&score);
             }
             let detail = format!("{when} that was risky ({})", why.join(", "));
-            return Some(super::screen::matched(
+            return Some(super::matched(
                 ReasonCode::ChangeAfterRiskyLogin,
                 detail,
                 RULE,

@@ -4,11 +4,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::{Detector, Events, Findings, Reading, Scene};
 use crate::facts::Facts;
 use crate::keys::KeyHasher;
 use crate::policy::{CostTable, Policy, SpendScope};
-use crate::store::{CapMode, CapOutcome, Op, StoreKey};
-use crate::{Action, Channel, Event, EventKind, Reason, ReasonCode};
+use crate::store::{CapMode, CapOutcome, Op, OpResult, StoreKey};
+use crate::{Action, Channel, Event, EventKind, EventType, Outcome, Reason, ReasonCode};
 
 /// The spend part of an installed policy, compiled.
 #[derive(Debug)]
@@ -29,8 +30,12 @@ struct Ceiling {
     monitor: bool,
 }
 
-impl CompiledSpend {
-    pub(crate) fn compile(policy: &Policy, keys: &KeyHasher) -> CompiledSpend {
+impl Detector for CompiledSpend {
+    /// The ceiling, by index.
+    type Step = u32;
+    type Tally = ();
+
+    fn compile(policy: &Policy, keys: &KeyHasher) -> CompiledSpend {
         let spend = &policy.otp.spend;
         CompiledSpend {
             costs: CostTable::new(spend),
@@ -51,8 +56,36 @@ impl CompiledSpend {
         }
     }
 
+    fn events(&self) -> Events {
+        Events::of(&[EventType::OtpSend]).when(!self.ceilings.is_empty())
+    }
+
+    fn plan(&self, scene: &Scene<'_>, push: &mut impl FnMut(u32, Op)) {
+        for (index, op) in self.ops(scene.keys, scene.event, scene.facts, CapMode::Check) {
+            push(index, op);
+        }
+    }
+
+    fn read(&self, index: u32, result: &OpResult, _: &mut (), _: &Reading<'_>, out: &mut Findings) -> bool {
+        let OpResult::Cap(outcome) = result else {
+            return false;
+        };
+        out.reasons.extend(self.reason(index, outcome));
+        true
+    }
+
+    /// A send is charged its price once it went out.
+    fn record(&self, scene: &Scene<'_>, outcome: &Outcome, push: &mut impl FnMut(Op)) {
+        if !outcome.is_failure() {
+            self.ops(scene.keys, scene.event, scene.facts, CapMode::Charge)
+                .for_each(|(_, op)| push(op));
+        }
+    }
+}
+
+impl CompiledSpend {
     /// The price of an OTP send to a phone, if the event is one.
-    pub(crate) fn cost(&self, event: &Event) -> Option<(Channel, u32)> {
+    fn cost(&self, event: &Event) -> Option<(Channel, u32)> {
         match (event.kind, &event.phone) {
             (EventKind::OtpSend { channel }, Some(phone)) if channel != Channel::Email => {
                 Some((channel, self.costs.cost(channel, phone.digits())))
@@ -63,7 +96,7 @@ impl CompiledSpend {
 
     /// The ceilings' operations for an OTP send, with each ceiling's index:
     /// checks when deciding, charges of the send's price when recorded.
-    pub(super) fn ops<'a>(
+    fn ops<'a>(
         &'a self,
         keys: &'a KeyHasher,
         event: &'a Event,
@@ -99,7 +132,7 @@ impl CompiledSpend {
         })
     }
 
-    pub(super) fn reason(&self, index: u32, outcome: &CapOutcome) -> Option<Reason> {
+    fn reason(&self, index: u32, outcome: &CapOutcome) -> Option<Reason> {
         let c = self.ceilings.get(index as usize).filter(|_| !outcome.allowed)?;
         let per = match c.per {
             SpendScope::User => "user",

@@ -3,17 +3,18 @@
 
 use std::time::Duration;
 
+use super::{Detector, Events, Findings, Reading, Scene};
 use crate::facts::Facts;
 use crate::keys::KeyHasher;
 use crate::policy::{Dimension, Live, Policy};
-use crate::store::{Op, StoreKey};
-use crate::{Event, EventKind, Reason, ReasonCode};
+use crate::store::{Op, OpResult, StoreKey};
+use crate::{Event, EventKind, EventType, Outcome, Reason, ReasonCode};
 
 const HOUR: Duration = Duration::from_secs(3600);
 
 /// Which live counter a result belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Counter {
+pub(crate) enum Counter {
     Numbers,
     Hour,
     Baseline,
@@ -21,14 +22,14 @@ pub(super) enum Counter {
 
 /// The live counts read for one send.
 #[derive(Clone, Copy, Debug, Default)]
-pub(super) struct LiveCounts {
+pub(crate) struct LiveCounts {
     numbers: Option<u64>,
     hour: Option<u64>,
     baseline_count: Option<u64>,
 }
 
 impl LiveCounts {
-    pub(super) fn set(&mut self, counter: Counter, count: u64) {
+    fn set(&mut self, counter: Counter, count: u64) {
         match counter {
             Counter::Numbers => self.numbers = Some(count),
             Counter::Hour => self.hour = Some(count),
@@ -47,8 +48,11 @@ pub(crate) struct CompiledLive {
     baseline: Duration,
 }
 
-impl CompiledLive {
-    pub(crate) fn compile(policy: &Policy, keys: &KeyHasher) -> CompiledLive {
+impl Detector for CompiledLive {
+    type Step = Counter;
+    type Tally = LiveCounts;
+
+    fn compile(policy: &Policy, keys: &KeyHasher) -> CompiledLive {
         CompiledLive {
             settings: policy.otp.live,
             numbers_seed: keys.rule_seed("otp.live.numbers"),
@@ -58,6 +62,36 @@ impl CompiledLive {
         }
     }
 
+    fn events(&self) -> Events {
+        let on = self.settings.numbers_points > 0 || self.settings.spike_points > 0;
+        Events::of(&[EventType::OtpSend]).when(on)
+    }
+
+    fn plan(&self, scene: &Scene<'_>, push: &mut impl FnMut(Counter, Op)) {
+        for (counter, op) in self.read_ops(scene.keys, scene.event, scene.facts, scene.opts()) {
+            push(counter, op);
+        }
+    }
+
+    fn read(&self, counter: Counter, result: &OpResult, counts: &mut LiveCounts, _: &Reading<'_>, _: &mut Findings) -> bool {
+        let OpResult::Count(count) = result else {
+            return false;
+        };
+        counts.set(counter, *count);
+        true
+    }
+
+    fn finish(&self, counts: LiveCounts, _: &Reading<'_>, out: &mut Findings) {
+        self.reasons(&counts, &mut out.reasons);
+    }
+
+    fn record(&self, scene: &Scene<'_>, outcome: &Outcome, push: &mut impl FnMut(Op)) {
+        self.record_ops(scene.keys, scene.event, scene.facts, outcome.is_failure())
+            .for_each(push);
+    }
+}
+
+impl CompiledLive {
     fn country_keys(&self, keys: &KeyHasher, facts: &Facts) -> Option<(StoreKey, StoreKey)> {
         let info = facts.phone?;
         let hash = |seed| match info.country {
@@ -68,7 +102,7 @@ impl CompiledLive {
     }
 
     /// The reads (and the distinct-number sighting) of an OTP send.
-    pub(super) fn read_ops(
+    fn read_ops(
         &self,
         keys: &KeyHasher,
         event: &Event,
@@ -120,7 +154,7 @@ impl CompiledLive {
     }
 
     /// A send recorded as sent counts toward its country's hour and baseline.
-    pub(super) fn record_ops(
+    fn record_ops(
         &self,
         keys: &KeyHasher,
         event: &Event,
@@ -146,7 +180,7 @@ impl CompiledLive {
         })
     }
 
-    pub(super) fn reasons(&self, counts: &LiveCounts, out: &mut Vec<Reason>) {
+    fn reasons(&self, counts: &LiveCounts, out: &mut Vec<Reason>) {
         let s = &self.settings;
         if let Some(numbers) = counts.numbers.filter(|n| *n > u64::from(s.max_numbers)) {
             let detail = format!(

@@ -30,11 +30,12 @@
 
 use std::time::Duration;
 
+use super::{Detector, Events, Findings, Reading, Scene};
 use crate::facts::Facts;
 use crate::keys::{KeyHasher, network};
-use crate::policy::{KeyOptions, Relay};
-use crate::store::{Op, StoreKey};
-use crate::{Event, EventKind, Outcome, Reason, ReasonCode, Timestamp};
+use crate::policy::{Exempt, KeyOptions, Policy};
+use crate::store::{Op, OpResult, StoreKey};
+use crate::{Event, EventKind, EventType, Outcome, Reason, ReasonCode, Timestamp};
 
 const IP_PRESENT: u64 = 1 << 62;
 const COUNTRY_PRESENT: u64 = 1 << 63;
@@ -43,7 +44,7 @@ const HASH_12: u64 = (1 << 12) - 1;
 
 /// A client's parts, hashed and packed (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct Probe(u64);
+pub(crate) struct Probe(u64);
 
 impl Probe {
     fn ip(self) -> Option<u64> {
@@ -62,15 +63,23 @@ impl Probe {
 
 #[derive(Debug)]
 pub(crate) struct CompiledRelay {
-    settings: Relay,
+    settings: crate::policy::Relay,
     /// Registers are kept: relay scoring or a requester check needs them.
     track: bool,
     register_seed: u64,
     part_seed: u64,
 }
 
-impl CompiledRelay {
-    pub(super) fn compile(settings: &Relay, keys: &KeyHasher, requester_needed: bool) -> Self {
+impl Detector for CompiledRelay {
+    type Step = Probe;
+    type Tally = ();
+
+    /// Wrong-code budgets and rules that spare a code's requester need to
+    /// know who asked for the code even when relay scoring is off.
+    fn compile(policy: &Policy, keys: &KeyHasher) -> Self {
+        let settings = &policy.otp.relay;
+        let spares = policy.limits.iter().any(|r| r.except.contains(&Exempt::CodeRequester));
+        let requester_needed = policy.otp.verify_attempts_per_code > 0 || spares;
         CompiledRelay {
             settings: *settings,
             track: settings.is_on() || requester_needed,
@@ -79,6 +88,40 @@ impl CompiledRelay {
         }
     }
 
+    fn events(&self) -> Events {
+        Events::of(&[EventType::OtpSend, EventType::OtpVerify]).when(self.track)
+    }
+
+    /// The read of a code verification: the client the code went out for.
+    fn plan(&self, scene: &Scene<'_>, push: &mut impl FnMut(Probe, Op)) {
+        let verify = matches!(scene.event.kind, EventKind::OtpVerify { .. });
+        if let Some(key) = self.key(scene.keys, scene.event).filter(|_| verify && self.track) {
+            push(self.probe(scene.keys, scene.event, scene.facts, scene.opts()), Op::RegisterGet { key });
+        }
+    }
+
+    fn context(&self, here: Probe, result: &OpResult, reading: &mut Reading<'_>) {
+        if let OpResult::Register(sent) = result {
+            reading.code_requester |= self.is_requester(here, *sent, reading.at);
+        }
+    }
+
+    fn read(&self, here: Probe, result: &OpResult, _: &mut (), reading: &Reading<'_>, out: &mut Findings) -> bool {
+        let OpResult::Register(sent) = result else {
+            return false;
+        };
+        out.reasons.extend(self.reason(here, *sent, reading.at));
+        true
+    }
+
+    fn record(&self, scene: &Scene<'_>, outcome: &Outcome, push: &mut impl FnMut(Op)) {
+        if let Some(op) = self.record_op(scene.keys, outcome, scene.facts, scene.opts()) {
+            push(op);
+        }
+    }
+}
+
+impl CompiledRelay {
     /// The register of the account, or of the number without one.
     fn key(&self, keys: &KeyHasher, event: &Event) -> Option<StoreKey> {
         let hash = match (&event.user, &event.phone) {
@@ -115,21 +158,8 @@ impl CompiledRelay {
         Probe(bits)
     }
 
-    /// The read of a code verification: the client the code went out for.
-    pub(super) fn read_op(
-        &self,
-        keys: &KeyHasher,
-        event: &Event,
-        facts: &Facts,
-        opts: &KeyOptions,
-    ) -> Option<(Probe, Op)> {
-        let verify = matches!(event.kind, EventKind::OtpVerify { .. });
-        let key = self.key(keys, event).filter(|_| verify && self.track)?;
-        Some((self.probe(keys, event, facts, opts), Op::RegisterGet { key }))
-    }
-
     /// What a code that went out writes: who asked for it, and when.
-    pub(super) fn record_op(
+    fn record_op(
         &self,
         keys: &KeyHasher,
         outcome: &Outcome,
@@ -158,13 +188,13 @@ impl CompiledRelay {
 
     /// Whether a verification from `here` comes from the network that
     /// asked for the code (both with an IP).
-    pub(super) fn is_requester(&self, here: Probe, sent: Option<u128>, at: Timestamp) -> bool {
+    fn is_requester(&self, here: Probe, sent: Option<u128>, at: Timestamp) -> bool {
         let there = self.sender(sent, at);
         there.is_some_and(|there| here.ip().is_some() && here.ip() == there.ip())
     }
 
     /// The reason of a verification from `here`, given the register read.
-    pub(super) fn reason(&self, here: Probe, sent: Option<u128>, at: Timestamp) -> Option<Reason> {
+    fn reason(&self, here: Probe, sent: Option<u128>, at: Timestamp) -> Option<Reason> {
         let there = self.sender(sent, at)?;
         let s = &self.settings;
         let differs = |a: Option<_>, b: Option<_>| a.zip(b).is_some_and(|(a, b)| a != b);

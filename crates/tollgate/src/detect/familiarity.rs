@@ -16,12 +16,136 @@
 //! Histories learn from successful logins only, so failed attempts cannot
 //! teach the engine that an attacker's network is normal.
 
-use crate::keys::KeyHasher;
-use crate::policy::{Familiarity, Points};
-use crate::store::{FamiliarityCounts, FamiliarityKeys, StoreKey};
-use crate::{Event, Reason, ReasonCode, UserId};
-
+use super::{Detector, EventFilter, Events, Findings, Reading, Scene, days};
 use crate::facts::Facts;
+use crate::keys::KeyHasher;
+use crate::policy::{Exempt, Familiarity, Points, Policy};
+use crate::store::{FamiliarityCounts, FamiliarityKeys, Op, OpResult, StoreKey};
+use crate::{Event, EventType, Outcome, Reason, ReasonCode, UserId};
+
+/// Familiarity of the user's history, compiled.
+#[derive(Debug)]
+pub(crate) struct CompiledFamiliarity {
+    seeds: Seeds,
+    /// The event types whose familiarity is scored.
+    scored: Events,
+    /// The limit rules that spare the user's known devices: events they
+    /// cover need the device's history even where familiarity is not scored.
+    spare_devices: Vec<EventFilter>,
+}
+
+/// What a familiarity op reads.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Step {
+    /// A scored feature.
+    Feature(Feature),
+    /// The device's history with the user, for rules sparing known devices.
+    KnownDevice,
+}
+
+/// Whether any feature was read, and whether the user has any history.
+#[derive(Debug, Default)]
+pub(crate) struct Tally {
+    read: bool,
+    known: bool,
+}
+
+impl Detector for CompiledFamiliarity {
+    type Step = Step;
+    type Tally = Tally;
+
+    fn compile(policy: &Policy, keys: &KeyHasher) -> Self {
+        let sparing = policy.limits.iter().filter(|r| r.except.contains(&Exempt::KnownDevice));
+        CompiledFamiliarity {
+            seeds: Seeds::new(keys),
+            scored: Events::of(&policy.familiarity.events),
+            spare_devices: sparing.map(|r| EventFilter::new(&r.events, &r.channels)).collect(),
+        }
+    }
+
+    /// Scored events, the events of rules sparing known devices, and
+    /// successful logins, which teach the history.
+    fn events(&self) -> Events {
+        let sparing = self.spare_devices.iter().fold(Events::NONE, |e, f| e.with(f.events));
+        self.scored.with(sparing).with(Events::of(&[EventType::Login]))
+    }
+
+    fn plan(&self, scene: &Scene<'_>, push: &mut impl FnMut(Step, Op)) {
+        let (event, facts) = (scene.event, scene.facts);
+        let Some(user) = &event.user else {
+            return;
+        };
+        let window = days(scene.policy.familiarity.global_window_days);
+        let familiar = self.scored.contains(event.kind.event_type());
+        if familiar {
+            for feature in Feature::ALL {
+                if let Some((keys, member)) = self.seeds.locate(scene.keys, feature, user, event, facts) {
+                    push(Step::Feature(feature), Op::Familiarity { keys, member, window });
+                }
+            }
+        }
+        // A rule sparing the user's known devices needs the device's history;
+        // familiarity has read it already where it runs.
+        let spares_devices = || self.spare_devices.iter().any(|f| f.applies(&event.kind));
+        if event.device.is_some() && !familiar && spares_devices() {
+            if let Some((keys, member)) = self.seeds.locate(scene.keys, Feature::Device, user, event, facts) {
+                push(Step::KnownDevice, Op::Familiarity { keys, member, window });
+            }
+        }
+    }
+
+    fn context(&self, step: Step, result: &OpResult, reading: &mut Reading<'_>) {
+        if let (Step::Feature(Feature::Device) | Step::KnownDevice, OpResult::Familiarity(counts)) = (step, result) {
+            reading.known_device |= reading.device_id && counts.user_count > 0;
+        }
+    }
+
+    fn read(&self, step: Step, result: &OpResult, tally: &mut Tally, reading: &Reading<'_>, out: &mut Findings) -> bool {
+        let OpResult::Familiarity(counts) = result else {
+            return false;
+        };
+        if let Step::Feature(feature) = step {
+            tally.read = true;
+            tally.known |= counts.user_total > 0;
+            let policy = reading.policy;
+            out.reasons.extend(reason(
+                feature,
+                counts,
+                reading.facts,
+                &policy.points,
+                &policy.familiarity,
+            ));
+        }
+        true
+    }
+
+    fn finish(&self, tally: Tally, reading: &Reading<'_>, out: &mut Findings) {
+        if tally.read && !tally.known {
+            out.reasons.extend(first_seen(&reading.policy.points));
+        }
+    }
+
+    /// Only successful logins teach what is normal for a user: failures
+    /// would let an attacker train the history with their own network.
+    fn record(&self, scene: &Scene<'_>, outcome: &Outcome, push: &mut impl FnMut(Op)) {
+        let event = scene.event;
+        let learns = event.kind.event_type() == EventType::Login && !outcome.is_failure();
+        let (true, Some(user)) = (learns, &event.user) else {
+            return;
+        };
+        let settings = &scene.policy.familiarity;
+        for feature in Feature::ALL {
+            if let Some((keys, member)) = self.seeds.locate(scene.keys, feature, user, event, scene.facts) {
+                push(Op::Learn {
+                    keys,
+                    member,
+                    window: days(settings.global_window_days),
+                    capacity: settings.history_size,
+                });
+            }
+        }
+    }
+}
 
 /// A familiarity feature.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,7 +158,7 @@ pub(crate) enum Feature {
 }
 
 impl Feature {
-    pub(crate) const ALL: [Feature; 4] = [Feature::Country, Feature::Asn, Feature::Device, Feature::Fingerprint];
+    const ALL: [Feature; 4] = [Feature::Country, Feature::Asn, Feature::Device, Feature::Fingerprint];
 
     fn index(self) -> usize {
         self as usize
@@ -71,16 +195,16 @@ impl Feature {
 /// Per-engine seeds of the familiarity keys: (user history, global value,
 /// global total) for each feature.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Seeds([[u64; 3]; 4]);
+struct Seeds([[u64; 3]; 4]);
 
 impl Seeds {
-    pub(crate) fn new(keys: &KeyHasher) -> Seeds {
+    fn new(keys: &KeyHasher) -> Seeds {
         let seed = |f: Feature, part: &str| keys.rule_seed(&format!("familiarity.{}.{part}", f.name()));
         Seeds(Feature::ALL.map(|f| [seed(f, "user"), seed(f, "value"), seed(f, "total")]))
     }
 
     /// The store keys and member hash of `feature` for this event's user.
-    pub(crate) fn locate(
+    fn locate(
         &self,
         keys: &KeyHasher,
         feature: Feature,
@@ -131,7 +255,7 @@ fn fingerprint(keys: &KeyHasher, seed: u64, event: &Event) -> Option<u64> {
 }
 
 /// The reason for one feature, if it scores.
-pub(crate) fn reason(
+fn reason(
     feature: Feature,
     counts: &FamiliarityCounts,
     facts: &Facts,
@@ -171,7 +295,7 @@ pub(crate) fn reason(
 }
 
 /// The reason for a user with no history at all, if the policy scores it.
-pub(crate) fn first_seen(points: &Points) -> Option<Reason> {
+fn first_seen(points: &Points) -> Option<Reason> {
     (points.first_seen > 0).then(|| {
         let mut r = Reason::new(ReasonCode::FirstSeen, "no successful login of this user on record");
         r.points = points.first_seen;

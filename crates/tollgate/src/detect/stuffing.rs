@@ -22,27 +22,28 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::{Detector, Events, Findings, Reading, Scene};
 use crate::facts::Facts;
 use crate::keys::KeyHasher;
-use crate::policy::{KeyOptions, StuffingDetector};
-use crate::store::Op;
-use crate::{Event, EventType, Reason, ReasonCode};
+use crate::policy::{KeyOptions, Policy, StuffingDetector};
+use crate::store::{Op, OpResult};
+use crate::{Event, EventType, Outcome, Reason, ReasonCode};
 
 /// One username in this many is added to the distinct set; the count is
 /// scaled back up. Keeps a set of at most 64 exact members good for
 /// thresholds in the hundreds.
-pub(super) const SAMPLE: u64 = 8;
+pub(crate) const SAMPLE: u64 = 8;
 /// The member every unsampled username adds instead, so that the op is
 /// the same for every event; it is taken out of the estimate.
 const SENTINEL: u64 = 1;
 
 #[derive(Debug)]
 pub(crate) struct CompiledStuffing {
-    detectors: Vec<Detector>,
+    detectors: Vec<Compiled>,
 }
 
 #[derive(Debug)]
-struct Detector {
+struct Compiled {
     name: Arc<str>,
     users: u64,
     attempts: u64,
@@ -53,7 +54,7 @@ struct Detector {
 
 /// What a read op's count is, by detector index.
 #[derive(Clone, Copy, Debug)]
-pub(super) enum Counter {
+pub(crate) enum Counter {
     Users(u32),
     Attempts(u32),
     Failures(u32),
@@ -61,14 +62,18 @@ pub(super) enum Counter {
 
 /// The attempts count read just before its detector's failures count.
 #[derive(Debug, Default)]
-pub(super) struct Tally(Option<(u32, u64)>);
+pub(crate) struct Tally(Option<(u32, u64)>);
 
-impl CompiledStuffing {
-    pub(super) fn compile(detectors: &[StuffingDetector], keys: &KeyHasher) -> Self {
+impl Detector for CompiledStuffing {
+    type Step = Counter;
+    type Tally = Tally;
+
+    fn compile(policy: &Policy, keys: &KeyHasher) -> Self {
+        let detectors = &policy.stuffing;
         let seed = |name: &str, part: &str| keys.hash_of(keys.rule_seed("stuffing"), (name, part));
         let detectors = detectors
             .iter()
-            .map(|d| Detector {
+            .map(|d| Compiled {
                 name: d.name.as_str().into(),
                 users: seed(&d.name, "users"),
                 attempts: seed(&d.name, "attempts"),
@@ -80,13 +85,37 @@ impl CompiledStuffing {
         CompiledStuffing { detectors }
     }
 
+    fn events(&self) -> Events {
+        Events::of(&[EventType::Login]).when(!self.detectors.is_empty())
+    }
+
+    fn plan(&self, scene: &Scene<'_>, push: &mut impl FnMut(Counter, Op)) {
+        for (counter, op) in self.read_ops(scene.keys, scene.event, scene.facts, scene.opts()) {
+            push(counter, op);
+        }
+    }
+
+    fn read(&self, counter: Counter, result: &OpResult, tally: &mut Tally, _: &Reading<'_>, out: &mut Findings) -> bool {
+        let OpResult::Count(count) = result else {
+            return false;
+        };
+        self.count(counter, *count, tally, &mut out.reasons);
+        true
+    }
+
+    fn record(&self, scene: &Scene<'_>, outcome: &Outcome, push: &mut impl FnMut(Op)) {
+        self.record_ops(scene.keys, scene.event, scene.facts, scene.opts(), outcome.is_failure(), push);
+    }
+}
+
+impl CompiledStuffing {
     fn applying<'a>(
         &'a self,
         keys: &'a KeyHasher,
         event: &'a Event,
         facts: &'a Facts,
         opts: &'a KeyOptions,
-    ) -> impl Iterator<Item = (u32, &'a Detector, u64)> + 'a {
+    ) -> impl Iterator<Item = (u32, &'a Compiled, u64)> + 'a {
         let login = event.kind.event_type() == EventType::Login;
         self.detectors
             .iter()
@@ -99,7 +128,7 @@ impl CompiledStuffing {
     }
 
     /// Evaluation: add the (sampled) username, read attempts and failures.
-    pub(super) fn read_ops<'a>(
+    fn read_ops<'a>(
         &'a self,
         keys: &'a KeyHasher,
         event: &'a Event,
@@ -136,14 +165,14 @@ impl CompiledStuffing {
     }
 
     /// Recording a login outcome: count it, and count it as a failure.
-    pub(super) fn record_ops(
+    fn record_ops(
         &self,
         keys: &KeyHasher,
         event: &Event,
         facts: &Facts,
         opts: &KeyOptions,
         failed: bool,
-        mut push: impl FnMut(Op),
+        push: &mut impl FnMut(Op),
     ) {
         for (_, d, base) in self.applying(keys, event, facts, opts) {
             if d.spec.failure_percent == 0 {
@@ -162,7 +191,7 @@ impl CompiledStuffing {
     }
 
     /// Feeds one read count; pushes the reason of a detector that fires.
-    pub(super) fn count(&self, counter: Counter, count: u64, tally: &mut Tally, reasons: &mut Vec<Reason>) {
+    fn count(&self, counter: Counter, count: u64, tally: &mut Tally, reasons: &mut Vec<Reason>) {
         match counter {
             Counter::Users(i) => {
                 let Some(d) = self.detectors.get(i as usize) else {
@@ -189,8 +218,8 @@ impl CompiledStuffing {
     }
 }
 
-impl Detector {
+impl Compiled {
     fn reason(&self, code: ReasonCode, detail: String) -> Reason {
-        super::screen::matched(code, detail, &self.name, self.spec.action, self.spec.monitor)
+        super::matched(code, detail, &self.name, self.spec.action, self.spec.monitor)
     }
 }

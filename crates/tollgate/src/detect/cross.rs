@@ -4,15 +4,16 @@
 
 use std::time::Duration;
 
+use super::{Detector, Events, Findings, Reading, Scene};
 use crate::facts::Facts;
 use crate::keys::KeyHasher;
 use crate::policy::{Cross, Dimension, KeyOptions, Policy};
-use crate::store::{Op, StoreKey};
-use crate::{CredentialKind, Event, EventKind, Reason, ReasonCode};
+use crate::store::{Op, OpResult, StoreKey};
+use crate::{Channel, CredentialKind, Event, EventKind, EventType, Outcome, Reason, ReasonCode};
 
 /// Which cross-check a result belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Check {
+pub(crate) enum Check {
     NewPhone,
     RecentSignup,
     SignupBurst,
@@ -20,14 +21,14 @@ pub(super) enum Check {
 
 /// The results read for one send.
 #[derive(Clone, Copy, Debug, Default)]
-pub(super) struct CrossCounts {
+pub(crate) struct CrossCounts {
     new_phone: Option<u128>,
     recent_signup: bool,
     signups: Option<u64>,
 }
 
 impl CrossCounts {
-    pub(super) fn register(&mut self, check: Check, value: Option<u128>) {
+    fn register(&mut self, check: Check, value: Option<u128>) {
         match check {
             Check::NewPhone => self.new_phone = value,
             Check::RecentSignup => self.recent_signup = value.is_some(),
@@ -35,7 +36,7 @@ impl CrossCounts {
         }
     }
 
-    pub(super) fn count(&mut self, count: u64) {
+    fn count(&mut self, count: u64) {
         self.signups = Some(count);
     }
 }
@@ -49,8 +50,11 @@ pub(crate) struct CompiledCross {
     burst_seed: u64,
 }
 
-impl CompiledCross {
-    pub(crate) fn compile(policy: &Policy, keys: &KeyHasher) -> CompiledCross {
+impl Detector for CompiledCross {
+    type Step = Check;
+    type Tally = CrossCounts;
+
+    fn compile(policy: &Policy, keys: &KeyHasher) -> CompiledCross {
         CompiledCross {
             settings: policy.otp.cross,
             phone_seed: keys.rule_seed("otp.cross.new_phone"),
@@ -59,6 +63,52 @@ impl CompiledCross {
         }
     }
 
+    fn events(&self) -> Events {
+        let s = &self.settings;
+        let (phone, burst) = (s.new_phone_points > 0, s.signup_burst_points > 0);
+        Events::of(&[EventType::OtpSend])
+            .when(phone || burst || s.country_mismatch_points > 0)
+            .with(Events::of(&[EventType::CredentialChange]).when(phone))
+            .with(Events::of(&[EventType::Signup]).when(burst))
+    }
+
+    /// The static check of a send to a phone: client country against
+    /// number country.
+    fn screen(&self, scene: &Scene<'_>, reasons: &mut Vec<Reason>) {
+        let event = scene.event;
+        let phone_send = matches!(event.kind, EventKind::OtpSend { channel } if channel != Channel::Email);
+        if phone_send && event.phone.is_some() && scene.facts.phone.is_some() {
+            self.country_mismatch(scene.facts, reasons);
+        }
+    }
+
+    fn plan(&self, scene: &Scene<'_>, push: &mut impl FnMut(Check, Op)) {
+        for (check, op) in self.read_ops(scene.keys, scene.event, scene.facts, scene.opts()) {
+            push(check, op);
+        }
+    }
+
+    fn read(&self, check: Check, result: &OpResult, counts: &mut CrossCounts, _: &Reading<'_>, _: &mut Findings) -> bool {
+        match result {
+            OpResult::Register(value) => counts.register(check, *value),
+            OpResult::Count(count) => counts.count(*count),
+            _ => return false,
+        }
+        true
+    }
+
+    fn finish(&self, counts: CrossCounts, _: &Reading<'_>, out: &mut Findings) {
+        self.reasons(&counts, &mut out.reasons);
+    }
+
+    fn record(&self, scene: &Scene<'_>, outcome: &Outcome, push: &mut impl FnMut(Op)) {
+        if !outcome.is_failure() {
+            self.record_ops(scene.keys, scene.event, scene.facts, scene.opts(), push);
+        }
+    }
+}
+
+impl CompiledCross {
     fn new_phone_key(&self, keys: &KeyHasher, event: &Event) -> Option<StoreKey> {
         let pair = (event.user.as_ref()?, event.phone.as_ref()?);
         Some(StoreKey(keys.hash_of(self.phone_seed, pair)))
@@ -77,7 +127,7 @@ impl CompiledCross {
     }
 
     /// The reads of an OTP send.
-    pub(super) fn read_ops(
+    fn read_ops(
         &self,
         keys: &KeyHasher,
         event: &Event,
@@ -113,13 +163,13 @@ impl CompiledCross {
     /// What a recorded outcome stores: a phone change marks the number new
     /// to the account; a sign-up marks the user as just signed up and
     /// counts toward its client stack.
-    pub(super) fn record_ops(
+    fn record_ops(
         &self,
         keys: &KeyHasher,
         event: &Event,
         facts: &Facts,
         opts: &KeyOptions,
-        mut push: impl FnMut(Op),
+        push: &mut impl FnMut(Op),
     ) {
         let s = &self.settings;
         match event.kind {
@@ -149,8 +199,7 @@ impl CompiledCross {
         }
     }
 
-    /// The static check: client country against number country.
-    pub(super) fn screen(&self, facts: &Facts, out: &mut Vec<Reason>) {
+    fn country_mismatch(&self, facts: &Facts, out: &mut Vec<Reason>) {
         let points = self.settings.country_mismatch_points;
         let number = facts.phone.and_then(|p| p.country);
         if let (true, Some(client), Some(number)) = (points > 0, facts.country, number) {
@@ -163,7 +212,7 @@ impl CompiledCross {
         }
     }
 
-    pub(super) fn reasons(&self, counts: &CrossCounts, out: &mut Vec<Reason>) {
+    fn reasons(&self, counts: &CrossCounts, out: &mut Vec<Reason>) {
         let s = &self.settings;
         if counts.new_phone.is_some() {
             let detail = format!("number added to the account within {} days", s.new_phone_days);
