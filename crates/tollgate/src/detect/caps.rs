@@ -22,9 +22,65 @@ use std::time::Duration;
 
 use super::{Detector, Events, Findings, Reading, Scene};
 use crate::keys::KeyHasher;
-use crate::policy::Policy;
+use crate::policy::{Policy, PolicyError, Rate};
 use crate::store::{CapMode, CapOutcome, Op, OpResult, StoreKey};
 use crate::{Action, Channel, EventKind, EventType, Outcome, Reason, ReasonCode};
+
+/// An org-wide cap on OTP sends per channel.
+///
+/// Each channel listed is capped on its own: with `channels = ["sms",
+/// "voice"]` and `rate = "1000/h"`, a thousand SMS and a thousand calls.
+/// Sends count when they are recorded as sent
+/// (`Engine::record(&Outcome::succeeded(send))`), so requests refused by
+/// any rule never use up the cap. The send that brings a channel's count
+/// to `rate`'s count within its period blocks that channel, and only it,
+/// for `lockout_minutes`: every send on it is then throttled with the time
+/// left until the lockout ends.
+///
+/// ```toml
+/// [[otp.caps]]
+/// name = "voice-hourly"
+/// channels = ["voice"]
+/// rate = "100/h"
+/// lockout_minutes = 1440
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
+pub struct ServiceCap {
+    /// Unique name, shown in reasons; counters belong to it.
+    pub name: String,
+    /// Channels capped, each separately.
+    pub channels: Vec<Channel>,
+    /// Most sends per period, e.g. `"5000/day"` (a sliding window).
+    pub rate: Rate,
+    /// How long a tripped channel stays blocked (default 1440: 24 hours).
+    #[cfg_attr(feature = "serde", serde(default = "day_minutes"))]
+    pub lockout_minutes: u32,
+    /// Report without enforcing (the lockout still starts, so the report
+    /// shows what enforcement would do).
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "std::ops::Not::not"))]
+    pub monitor: bool,
+}
+
+#[cfg(feature = "serde")]
+fn day_minutes() -> u32 {
+    1440
+}
+
+impl ServiceCap {
+    /// A cap with the default 24-hour lockout.
+    pub fn new(name: impl Into<String>, channels: &[Channel], rate: Rate) -> Self {
+        ServiceCap {
+            name: name.into(),
+            channels: channels.to_vec(),
+            rate,
+            lockout_minutes: 1440,
+            monitor: false,
+        }
+    }
+}
 
 /// The service caps, ready to run.
 #[derive(Debug)]
@@ -48,6 +104,24 @@ impl Detector for Caps {
     /// The cap, by index.
     type Step = u32;
     type Tally = ();
+
+    fn validate(policy: &Policy) -> Result<(), PolicyError> {
+    crate::policy::validate::unique_names("otp.caps", policy.otp.caps.iter().map(|c| c.name.as_str()))?;
+    for (i, c) in policy.otp.caps.iter().enumerate() {
+        let field = |f: &str| format!("otp.caps[{i}].{f}");
+        crate::policy::validate::name(&c.name).map_err(|m| PolicyError::invalid(field("name"), m))?;
+        if c.channels.is_empty() || !crate::policy::otp::phone_channels(&c.channels) {
+            return Err(PolicyError::invalid(field("channels"), crate::policy::otp::LIST_CHANNELS));
+        }
+        if !(1..=525_600).contains(&c.lockout_minutes) {
+            return Err(PolicyError::invalid(
+                field("lockout_minutes"),
+                "must be 1 to 525600 (a year)",
+            ));
+        }
+    }
+        Ok(())
+    }
 
     fn compile(policy: &Policy, keys: &KeyHasher) -> Self {
         let caps = policy.otp.caps.iter().map(|c| Cap {

@@ -19,9 +19,41 @@
 use super::{Detector, EventFilter, Events, Findings, Reading, Scene, days};
 use crate::facts::Facts;
 use crate::keys::KeyHasher;
-use crate::policy::{Exempt, Familiarity, Points, Policy};
+use crate::policy::{Exempt, Points, Policy, PolicyError};
 use crate::store::{FamiliarityCounts, FamiliarityKeys, Op, OpResult, StoreKey};
 use crate::{Event, EventType, Outcome, Reason, ReasonCode, UserId};
+
+/// Per-user familiarity, after Freeman et al., "Who Are You? A Statistical
+/// Approach to Measuring User Authenticity" (NDSS 2016). See
+/// `docs/familiarity.md`.
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
+#[non_exhaustive]
+pub struct Familiarity {
+    /// Event types scored for familiarity (empty: off). Histories learn from
+    /// successful logins only, whatever this says.
+    pub events: Vec<EventType>,
+    /// Values kept per user and feature (1 to 32); the least recently seen
+    /// value goes first.
+    pub history_size: u8,
+    /// Days over which global popularity is counted (1 to 365).
+    pub global_window_days: u16,
+    /// A value used by at least this percentage of all successful logins
+    /// is common: being new to it adds no points (1 to 100).
+    pub common_percent: u8,
+}
+
+impl Default for Familiarity {
+    fn default() -> Self {
+        Familiarity {
+            events: vec![EventType::Login, EventType::CredentialChange],
+            history_size: 8,
+            global_window_days: 30,
+            common_percent: 5,
+        }
+    }
+}
 
 /// Familiarity of the user's history, compiled.
 #[derive(Debug)]
@@ -53,6 +85,26 @@ pub(crate) struct Tally {
 impl Detector for CompiledFamiliarity {
     type Step = Step;
     type Tally = Tally;
+
+    fn validate(policy: &Policy) -> Result<(), PolicyError> {
+    let f = &policy.familiarity;
+    if crate::policy::validate::has_duplicates(&f.events) {
+        return Err(PolicyError::invalid("familiarity.events", "lists an event type twice"));
+    }
+    if !(1..=crate::policy::HISTORY_MAX).contains(&usize::from(f.history_size)) {
+        return Err(PolicyError::invalid("familiarity.history_size", "must be 1 to 32"));
+    }
+    if !(1..=365).contains(&f.global_window_days) {
+        return Err(PolicyError::invalid(
+            "familiarity.global_window_days",
+            "must be 1 to 365",
+        ));
+    }
+    if !(1..=100).contains(&f.common_percent) {
+        return Err(PolicyError::invalid("familiarity.common_percent", "must be 1 to 100"));
+    }
+        Ok(())
+    }
 
     fn compile(policy: &Policy, keys: &KeyHasher) -> Self {
         let sparing = policy.limits.iter().filter(|r| r.except.contains(&Exempt::KnownDevice));

@@ -33,7 +33,7 @@ use std::time::Duration;
 
 use crate::facts::Facts;
 use crate::keys::KeyHasher;
-use crate::policy::{KeyOptions, MatchAction, Policy};
+use crate::policy::{KeyOptions, MatchAction, Policy, PolicyError};
 use crate::store::{Op, OpResult};
 use crate::{Action, Channel, Event, EventKind, EventType, Outcome, RateLimitInfo, Reason, ReasonCode, Timestamp};
 
@@ -146,6 +146,12 @@ pub(crate) trait Detector: Sized {
     /// What it gathers from results before its reasons are final.
     type Tally: Default;
 
+    /// Checks the detector's section of the policy; the error names the
+    /// first offending field.
+    fn validate(_policy: &Policy) -> Result<(), PolicyError> {
+        Ok(())
+    }
+
     /// The compiled form of the policy's section (the policy is valid).
     fn compile(policy: &Policy, keys: &KeyHasher) -> Self;
 
@@ -202,7 +208,7 @@ pub(crate) fn days(n: u16) -> Duration {
 /// set, the plan's step type, the per-event-type masks and the loops.
 macro_rules! detectors {
     ($($variant:ident => $module:ident :: $ty:ident,)*) => {
-        $(mod $module;)*
+        $(pub(crate) mod $module;)*
 
         /// Every detector, compiled.
         #[derive(Debug)]
@@ -232,6 +238,12 @@ macro_rules! detectors {
         }
 
         impl Detectors {
+            /// Checks every detector's section of the policy.
+            pub(crate) fn validate(policy: &Policy) -> Result<(), PolicyError> {
+                $(<$module::$ty as Detector>::validate(policy)?;)*
+                Ok(())
+            }
+
             pub(crate) fn compile(policy: &Policy, keys: &KeyHasher) -> Detectors {
                 let mut d = Detectors {
                     $($module: <$module::$ty as Detector>::compile(policy, keys),)*
@@ -252,6 +264,17 @@ macro_rules! detectors {
             /// The detectors acting on `event_type`.
             pub(crate) fn mask(&self, event_type: EventType) -> u32 {
                 self.masks.get(event_type as usize).copied().unwrap_or(0)
+            }
+
+            /// The names of the detectors acting on `event_type`, in order.
+            #[cfg(test)]
+            fn names(&self, event_type: EventType) -> Vec<&'static str> {
+                let mask = self.mask(event_type);
+                let mut names = Vec::new();
+                $(if mask & (1 << Index::$variant as u32) != 0 {
+                    names.push(stringify!($module));
+                })*
+                names
             }
 
             pub(crate) fn screen(&self, mask: u32, scene: &Scene<'_>, reasons: &mut Vec<Reason>) {
@@ -318,4 +341,31 @@ detectors! {
     Relay => relay::CompiledRelay,
     Familiarity => familiarity::CompiledFamiliarity,
     Travel => travel::CompiledTravel,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::KeySecret;
+
+    fn compiled(policy: &Policy) -> Detectors {
+        Detectors::compile(policy, &KeyHasher::with_secret(&KeySecret::from_seed(1)))
+    }
+
+    #[test]
+    fn event_types_select_their_detectors() {
+        let mut policy = Policy::default();
+        let d = compiled(&policy);
+        let login = ["limits", "stuffing", "spike", "post_login", "familiarity", "travel"];
+        assert_eq!(d.names(EventType::Login), login);
+        let send = d.names(EventType::OtpSend);
+        assert!(send.contains(&"code_attempts") && send.contains(&"relay") && !send.contains(&"stuffing"));
+        assert_eq!(d.names(EventType::Signup), ["limits", "cross", "spike"]);
+
+        policy.stuffing.clear();
+        policy.spike.events.clear();
+        policy.post_login.enabled = false;
+        policy.limits.retain(|r| !r.events.contains(&EventType::Login));
+        assert_eq!(compiled(&policy).names(EventType::Login), ["familiarity", "travel"]);
+    }
 }

@@ -9,9 +9,40 @@
 
 use super::{Detector, Events, Findings, Reading, Scene, days};
 use crate::keys::KeyHasher;
-use crate::policy::{Policy, Travel};
+use crate::policy::{Policy, PolicyError};
 use crate::store::{Op, OpResult, StoreKey};
 use crate::{EventType, Location, Outcome, Reason, ReasonCode, Timestamp};
+
+/// Impossible travel between the last successful login and this event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
+#[non_exhaustive]
+pub struct Travel {
+    /// Event types checked (empty: off).
+    pub events: Vec<EventType>,
+    /// Fastest plausible speed in km/h (default 1,000: a jet, door to door
+    /// much less).
+    pub max_speed_kmh: u32,
+    /// Days the last login's position is remembered (1 to 365).
+    pub remember_days: u16,
+    /// Accuracy radius assumed for positions that claim less (default 25
+    /// km): IP geolocation is city-level at best, and databases without a
+    /// radius (DB-IP Lite) report 0, which would make two suburbs of one
+    /// city look like a flight.
+    pub min_accuracy_km: u16,
+}
+
+impl Default for Travel {
+    fn default() -> Self {
+        Travel {
+            events: vec![EventType::Login, EventType::CredentialChange],
+            max_speed_kmh: 1000,
+            remember_days: 30,
+            min_accuracy_km: 25,
+        }
+    }
+}
 
 /// Impossible travel, compiled: where a user last signed in from.
 #[derive(Debug)]
@@ -24,6 +55,20 @@ pub(crate) struct CompiledTravel {
 impl Detector for CompiledTravel {
     type Step = ();
     type Tally = ();
+
+    fn validate(policy: &Policy) -> Result<(), PolicyError> {
+    let t = &policy.travel;
+    if crate::policy::validate::has_duplicates(&t.events) {
+        return Err(PolicyError::invalid("travel.events", "lists an event type twice"));
+    }
+    if t.max_speed_kmh == 0 {
+        return Err(PolicyError::invalid("travel.max_speed_kmh", "must be above 0"));
+    }
+    if !(1..=365).contains(&t.remember_days) {
+        return Err(PolicyError::invalid("travel.remember_days", "must be 1 to 365"));
+    }
+        Ok(())
+    }
 
     fn compile(policy: &Policy, keys: &KeyHasher) -> Self {
         let on = policy.points.impossible_travel > 0;

@@ -289,15 +289,15 @@ impl LimitRule {
 }
 
 #[cfg(feature = "serde")]
-pub(super) mod dimension_list {
+pub(crate) mod dimension_list {
     use super::Dimension;
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
 
-    pub(in crate::policy) fn serialize<S: Serializer>(dims: &[Dimension], s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(dims: &[Dimension], s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(dims.iter().map(ToString::to_string))
     }
 
-    pub(in crate::policy) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Dimension>, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Dimension>, D::Error> {
         Vec::<String>::deserialize(d)?
             .iter()
             .map(|s| s.parse().map_err(|e| D::Error::custom(format!("{e}: {s:?}"))))

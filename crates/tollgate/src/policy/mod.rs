@@ -29,33 +29,33 @@
 //! # Ok::<(), tollgate::policy::PolicyError>(())
 //! ```
 
-mod conversion;
 mod credentials;
-mod cross;
 mod default;
 mod error;
 mod fingerprint_list;
 mod fingerprints;
-mod limit;
-mod live;
+pub(crate) mod limit;
 mod network;
-mod otp;
-mod post_login;
+pub(crate) mod otp;
 mod rate;
-mod relay;
-mod resend;
 mod signals;
 mod spend;
-mod spike;
 mod store;
-mod stuffing;
 mod tiers;
-mod validate;
+pub(crate) mod validate;
 
-pub use conversion::Conversion;
-pub(crate) use conversion::points as conversion_points;
+pub use crate::detect::backoff::ResendBackoff;
+pub use crate::detect::caps::ServiceCap;
+pub use crate::detect::conversion::Conversion;
+pub use crate::detect::cross::Cross;
+pub use crate::detect::familiarity::Familiarity;
+pub use crate::detect::live::Live;
+pub use crate::detect::post_login::PostLogin;
+pub use crate::detect::relay::Relay;
+pub use crate::detect::spike::{Spike, SpikeLevel};
+pub use crate::detect::stuffing::StuffingDetector;
+pub use crate::detect::travel::Travel;
 pub use credentials::Credentials;
-pub use cross::Cross;
 pub use error::PolicyError;
 pub use fingerprint_list::{Fingerprint, FingerprintKind, FingerprintList, FingerprintListError, FingerprintSet};
 pub(crate) use fingerprints::builtin_browsers;
@@ -63,19 +63,13 @@ pub use fingerprints::{
     BUILTIN_BROWSER_FINGERPRINTS, BrowserFingerprints, FingerprintAction, FingerprintRule, Fingerprints,
 };
 pub use limit::{Counts, Dimension, Exempt, LimitRule, OnExceed};
-pub use live::Live;
 pub use network::{AsnRule, CountryRule, MatchAction, Network, When, Zone};
-pub use otp::{DestinationRule, Otp, ServiceCap};
-pub use post_login::PostLogin;
+pub use otp::{DestinationRule, Otp};
 pub use rate::{Rate, RateError};
-pub use relay::Relay;
-pub use resend::ResendBackoff;
-pub use signals::{AnonymousPoints, Familiarity, HISTORY_MAX, Points, Travel};
+pub use signals::{AnonymousPoints, HISTORY_MAX, Points};
 pub(crate) use spend::CostTable;
 pub use spend::{CostCsvError, CostEntry, Spend, SpendCeiling, SpendScope, parse_cost_csv};
-pub use spike::{Spike, SpikeLevel};
 pub use store::{OnStoreFailure, StorePolicy};
-pub use stuffing::StuffingDetector;
 pub(crate) use tiers::TierTable;
 pub use tiers::{BUILTIN_RISK_TIERS, RiskTier, TierCsvError, TierEntry, parse_tier_csv};
 
@@ -210,8 +204,7 @@ impl Thresholds {
 impl Policy {
     /// Checks every field; the error names the first offending one.
     pub fn validate(&self) -> Result<(), PolicyError> {
-        validate::policy(self)?;
-        spike::validate(&self.spike)
+        validate::policy(self)
     }
 
     /// Reads and validates a TOML policy.

@@ -29,7 +29,7 @@
 //! ```
 
 use super::tiers::{self, RiskTier, TierEntry};
-use super::{Conversion, Cross, Live, MatchAction, PolicyError, Rate, ResendBackoff, Spend, When};
+use super::{Conversion, Cross, Live, MatchAction, PolicyError, ResendBackoff, ServiceCap, Spend, When};
 use crate::phone::NumberType;
 use crate::{Channel, Country, Factor};
 
@@ -206,63 +206,7 @@ mod number_types {
     }
 }
 
-/// An org-wide cap on OTP sends per channel.
-///
-/// Each channel listed is capped on its own: with `channels = ["sms",
-/// "voice"]` and `rate = "1000/h"`, a thousand SMS and a thousand calls.
-/// Sends count when they are recorded as sent
-/// (`Engine::record(&Outcome::succeeded(send))`), so requests refused by
-/// any rule never use up the cap. The send that brings a channel's count
-/// to `rate`'s count within its period blocks that channel, and only it,
-/// for `lockout_minutes`: every send on it is then throttled with the time
-/// left until the lockout ends.
-///
-/// ```toml
-/// [[otp.caps]]
-/// name = "voice-hourly"
-/// channels = ["voice"]
-/// rate = "100/h"
-/// lockout_minutes = 1440
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
-#[non_exhaustive]
-pub struct ServiceCap {
-    /// Unique name, shown in reasons; counters belong to it.
-    pub name: String,
-    /// Channels capped, each separately.
-    pub channels: Vec<Channel>,
-    /// Most sends per period, e.g. `"5000/day"` (a sliding window).
-    pub rate: Rate,
-    /// How long a tripped channel stays blocked (default 1440: 24 hours).
-    #[cfg_attr(feature = "serde", serde(default = "day_minutes"))]
-    pub lockout_minutes: u32,
-    /// Report without enforcing (the lockout still starts, so the report
-    /// shows what enforcement would do).
-    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "std::ops::Not::not"))]
-    pub monitor: bool,
-}
-
-#[cfg(feature = "serde")]
-fn day_minutes() -> u32 {
-    1440
-}
-
-impl ServiceCap {
-    /// A cap with the default 24-hour lockout.
-    pub fn new(name: impl Into<String>, channels: &[Channel], rate: Rate) -> Self {
-        ServiceCap {
-            name: name.into(),
-            channels: channels.to_vec(),
-            rate,
-            lockout_minutes: 1440,
-            monitor: false,
-        }
-    }
-}
-
-const LIST_CHANNELS: &str = "channels must be sms, voice or whatsapp, each once";
+pub(crate) const LIST_CHANNELS: &str = "channels must be sms, voice or whatsapp, each once";
 
 /// Checks the section; errors name the field under `otp.`.
 pub(super) fn validate(o: &Otp) -> Result<(), PolicyError> {
@@ -284,29 +228,10 @@ pub(super) fn validate(o: &Otp) -> Result<(), PolicyError> {
         }
         super::validate::action(d.action, false).map_err(|m| PolicyError::invalid(field("action"), m))?;
     }
-    super::validate::unique_names("otp.caps", o.caps.iter().map(|c| c.name.as_str()))?;
-    for (i, c) in o.caps.iter().enumerate() {
-        let field = |f: &str| format!("otp.caps[{i}].{f}");
-        super::validate::name(&c.name).map_err(|m| PolicyError::invalid(field("name"), m))?;
-        if c.channels.is_empty() || !phone_channels(&c.channels) {
-            return Err(PolicyError::invalid(field("channels"), LIST_CHANNELS));
-        }
-        if !(1..=525_600).contains(&c.lockout_minutes) {
-            return Err(PolicyError::invalid(
-                field("lockout_minutes"),
-                "must be 1 to 525600 (a year)",
-            ));
-        }
-    }
-    super::resend::validate(&o.resend, o.verify_attempts_per_code)?;
-    super::spend::validate(&o.spend)?;
-    super::conversion::validate(&o.conversion)?;
-    super::live::validate(&o.live)?;
-    super::cross::validate(&o.cross)?;
-    super::relay::validate(&o.relay)
+    super::spend::validate(&o.spend)
 }
 
-fn phone_channels(channels: &[Channel]) -> bool {
+pub(crate) fn phone_channels(channels: &[Channel]) -> bool {
     let unique = !channels
         .iter()
         .enumerate()

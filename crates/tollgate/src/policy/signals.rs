@@ -1,7 +1,5 @@
 //! Settings of the scored signals that are not limits.
 
-use crate::EventType;
-
 /// Points each scored signal adds (0 turns a signal off).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -105,68 +103,5 @@ impl Default for Points {
 }
 
 /// The most members one per-user history keeps: the bound of
-/// [`Familiarity::history_size`], and of what a store keeps per user.
+/// [`Familiarity::history_size`](crate::policy::Familiarity::history_size), and of what a store keeps per user.
 pub const HISTORY_MAX: usize = 32;
-
-/// Per-user familiarity, after Freeman et al., "Who Are You? A Statistical
-/// Approach to Measuring User Authenticity" (NDSS 2016). See
-/// `docs/familiarity.md`.
-#[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
-#[non_exhaustive]
-pub struct Familiarity {
-    /// Event types scored for familiarity (empty: off). Histories learn from
-    /// successful logins only, whatever this says.
-    pub events: Vec<EventType>,
-    /// Values kept per user and feature (1 to 32); the least recently seen
-    /// value goes first.
-    pub history_size: u8,
-    /// Days over which global popularity is counted (1 to 365).
-    pub global_window_days: u16,
-    /// A value used by at least this percentage of all successful logins
-    /// is common: being new to it adds no points (1 to 100).
-    pub common_percent: u8,
-}
-
-impl Default for Familiarity {
-    fn default() -> Self {
-        Familiarity {
-            events: vec![EventType::Login, EventType::CredentialChange],
-            history_size: 8,
-            global_window_days: 30,
-            common_percent: 5,
-        }
-    }
-}
-
-/// Impossible travel between the last successful login and this event.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
-#[non_exhaustive]
-pub struct Travel {
-    /// Event types checked (empty: off).
-    pub events: Vec<EventType>,
-    /// Fastest plausible speed in km/h (default 1,000: a jet, door to door
-    /// much less).
-    pub max_speed_kmh: u32,
-    /// Days the last login's position is remembered (1 to 365).
-    pub remember_days: u16,
-    /// Accuracy radius assumed for positions that claim less (default 25
-    /// km): IP geolocation is city-level at best, and databases without a
-    /// radius (DB-IP Lite) report 0, which would make two suburbs of one
-    /// city look like a flight.
-    pub min_accuracy_km: u16,
-}
-
-impl Default for Travel {
-    fn default() -> Self {
-        Travel {
-            events: vec![EventType::Login, EventType::CredentialChange],
-            max_speed_kmh: 1000,
-            remember_days: 30,
-            min_accuracy_km: 25,
-        }
-    }
-}

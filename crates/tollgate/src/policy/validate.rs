@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use super::{Counts, Exempt, FingerprintAction, Fingerprints, LimitRule, MatchAction, OnExceed, Policy, PolicyError};
 use crate::EventType;
 
-pub(super) fn policy(p: &Policy) -> Result<(), PolicyError> {
+pub(crate) fn policy(p: &Policy) -> Result<(), PolicyError> {
     let k = &p.keys;
     if !(1..=32).contains(&k.ipv4_prefix) {
         return Err(PolicyError::invalid("keys.ipv4_prefix", "must be 1 to 32"));
@@ -19,9 +19,7 @@ pub(super) fn policy(p: &Policy) -> Result<(), PolicyError> {
     if k.phone_prefix_drop > 10 {
         return Err(PolicyError::invalid("keys.phone_prefix_drop", "must be 0 to 10"));
     }
-    super::stuffing::validate(&p.stuffing)?;
     super::store::validate(&p.store)?;
-    super::post_login::validate(&p.post_login)?;
     for (name, t) in p.thresholds.all() {
         let field = format!("thresholds.{name}");
         if !(1..=100).contains(&t.challenge) || !(1..=100).contains(&t.deny) {
@@ -51,32 +49,6 @@ pub(super) fn policy(p: &Policy) -> Result<(), PolicyError> {
         .map(|(n, v)| (format!("points.anonymous.{n}"), v));
     if let Some((field, _)) = scalar.chain(anonymous).find(|(_, v)| *v > 100) {
         return Err(PolicyError::invalid(field, "must be 0 to 100"));
-    }
-    let f = &p.familiarity;
-    if has_duplicates(&f.events) {
-        return Err(PolicyError::invalid("familiarity.events", "lists an event type twice"));
-    }
-    if !(1..=super::HISTORY_MAX).contains(&usize::from(f.history_size)) {
-        return Err(PolicyError::invalid("familiarity.history_size", "must be 1 to 32"));
-    }
-    if !(1..=365).contains(&f.global_window_days) {
-        return Err(PolicyError::invalid(
-            "familiarity.global_window_days",
-            "must be 1 to 365",
-        ));
-    }
-    if !(1..=100).contains(&f.common_percent) {
-        return Err(PolicyError::invalid("familiarity.common_percent", "must be 1 to 100"));
-    }
-    let t = &p.travel;
-    if has_duplicates(&t.events) {
-        return Err(PolicyError::invalid("travel.events", "lists an event type twice"));
-    }
-    if t.max_speed_kmh == 0 {
-        return Err(PolicyError::invalid("travel.max_speed_kmh", "must be above 0"));
-    }
-    if !(1..=365).contains(&t.remember_days) {
-        return Err(PolicyError::invalid("travel.remember_days", "must be 1 to 365"));
     }
     unique_names("zones", p.zones.iter().map(|z| z.name.as_str()))?;
     for (i, z) in p.zones.iter().enumerate() {
@@ -113,6 +85,7 @@ pub(super) fn policy(p: &Policy) -> Result<(), PolicyError> {
     }
     fingerprints(&p.fingerprints)?;
     super::otp::validate(&p.otp)?;
+    crate::detect::Detectors::validate(p)?;
     let mut names = HashSet::new();
     for (i, rule) in p.limits.iter().enumerate() {
         limit(rule).map_err(|(field, msg)| PolicyError::invalid(format!("limits[{i}].{field}"), msg))?;
@@ -164,7 +137,7 @@ fn fingerprints(f: &Fingerprints) -> Result<(), PolicyError> {
     Ok(())
 }
 
-pub(super) fn name(n: &str) -> Result<(), &'static str> {
+pub(crate) fn name(n: &str) -> Result<(), &'static str> {
     let ok = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.');
     if n.is_empty() || n.len() > 64 || !n.chars().all(ok) {
         return Err("1 to 64 of a-z, 0-9, '-', '_', '.'");
@@ -172,7 +145,7 @@ pub(super) fn name(n: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-pub(super) fn unique_names<'a>(section: &str, names: impl Iterator<Item = &'a str>) -> Result<(), PolicyError> {
+pub(crate) fn unique_names<'a>(section: &str, names: impl Iterator<Item = &'a str>) -> Result<(), PolicyError> {
     let mut seen = HashSet::new();
     for (i, n) in names.enumerate() {
         if !seen.insert(n) {
@@ -185,7 +158,7 @@ pub(super) fn unique_names<'a>(section: &str, names: impl Iterator<Item = &'a st
     Ok(())
 }
 
-pub(super) fn action(a: MatchAction, allow_ok: bool) -> Result<(), &'static str> {
+pub(crate) fn action(a: MatchAction, allow_ok: bool) -> Result<(), &'static str> {
     match a {
         MatchAction::Allow if !allow_ok => Err("`allow` is only for zones"),
         MatchAction::Score(p) if !(1..=100).contains(&p) => Err("score must be 1 to 100 points"),
@@ -240,7 +213,7 @@ fn limit(r: &LimitRule) -> Result<(), (&'static str, String)> {
     Ok(())
 }
 
-fn has_duplicates<T: PartialEq>(items: &[T]) -> bool {
+pub(crate) fn has_duplicates<T: PartialEq>(items: &[T]) -> bool {
     items
         .iter()
         .enumerate()
