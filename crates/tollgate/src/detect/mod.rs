@@ -14,8 +14,10 @@
 //! a detector may add a static reason of its own in [`Detector::screen`].
 //!
 //! Adding a detector: write `detect/<name>.rs` with its policy section,
-//! compiled form and an `impl Detector`, add a line to the list below,
-//! and add its section to [`Policy`] (a field and a `pub use`).
+//! compiled form and an `impl Detector`; add a line to the list below
+//! naming it and its section's public types (they appear in
+//! [`crate::policy`]); add the section to [`Policy`] (the field, and its
+//! line in `Policy::default`). One new file, three one-line edits.
 //!
 //! ```
 //! use tollgate::policy::{Policy, StuffingDetector};
@@ -204,11 +206,18 @@ pub(crate) fn days(n: u16) -> Duration {
 }
 
 /// Names every detector once, in the order their operations run and their
-/// `finish` steps add reasons, and generates the dispatch: the compiled
-/// set, the plan's step type, the per-event-type masks and the loops.
+/// `finish` steps add reasons, with the public types of its policy section
+/// in brackets, and generates the rest: the modules, the re-export of the
+/// sections (through [`crate::policy`]), the compiled set, the plan's step
+/// type, the per-event-type masks and the loops.
 macro_rules! detectors {
-    ($($variant:ident => $module:ident :: $ty:ident,)*) => {
+    ($($variant:ident => $module:ident :: $ty:ident $([$($section:ident),*])?,)*) => {
         $(pub(crate) mod $module;)*
+
+        /// The detectors' policy sections, re-exported by `policy`.
+        pub(crate) mod sections {
+            $($(pub use super::$module::{$($section),*};)?)*
+        }
 
         /// Every detector, compiled.
         #[derive(Debug)]
@@ -328,19 +337,19 @@ macro_rules! detectors {
 
 detectors! {
     Limits => limits::Limits,
-    Caps => caps::Caps,
-    Backoff => backoff::Backoff,
+    Caps => caps::Caps [ServiceCap],
+    Backoff => backoff::Backoff [ResendBackoff],
     Spend => spend::CompiledSpend,
-    Conversion => conversion::CompiledConversion,
-    Live => live::CompiledLive,
-    Cross => cross::CompiledCross,
-    Stuffing => stuffing::CompiledStuffing,
-    Spike => spike::CompiledSpike,
+    Conversion => conversion::CompiledConversion [Conversion],
+    Live => live::CompiledLive [Live],
+    Cross => cross::CompiledCross [Cross],
+    Stuffing => stuffing::CompiledStuffing [StuffingDetector],
+    Spike => spike::CompiledSpike [Spike, SpikeLevel],
     CodeAttempts => code_attempts::CodeAttempts,
-    PostLogin => post_login::CompiledPostLogin,
-    Relay => relay::CompiledRelay,
-    Familiarity => familiarity::CompiledFamiliarity,
-    Travel => travel::CompiledTravel,
+    PostLogin => post_login::CompiledPostLogin [PostLogin],
+    Relay => relay::CompiledRelay [Relay],
+    Familiarity => familiarity::CompiledFamiliarity [Familiarity],
+    Travel => travel::CompiledTravel [Travel],
 }
 
 #[cfg(test)]

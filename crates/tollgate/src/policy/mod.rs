@@ -44,17 +44,7 @@ mod store;
 mod tiers;
 pub(crate) mod validate;
 
-pub use crate::detect::backoff::ResendBackoff;
-pub use crate::detect::caps::ServiceCap;
-pub use crate::detect::conversion::Conversion;
-pub use crate::detect::cross::Cross;
-pub use crate::detect::familiarity::Familiarity;
-pub use crate::detect::live::Live;
-pub use crate::detect::post_login::PostLogin;
-pub use crate::detect::relay::Relay;
-pub use crate::detect::spike::{Spike, SpikeLevel};
-pub use crate::detect::stuffing::StuffingDetector;
-pub use crate::detect::travel::Travel;
+pub use crate::detect::sections::*;
 pub use credentials::Credentials;
 pub use error::PolicyError;
 pub use fingerprint_list::{Fingerprint, FingerprintKind, FingerprintList, FingerprintListError, FingerprintSet};
