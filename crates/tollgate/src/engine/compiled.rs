@@ -3,8 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::destinations::Tiers;
-use super::fingerprints::CompiledFingerprints;
+use super::screen::{CompiledFingerprints, Tiers};
 use crate::EventType;
 use crate::detect::{Detectors, Events};
 use crate::keys::KeyHasher;

@@ -2,8 +2,6 @@
 
 mod asynchronous;
 mod compiled;
-mod destinations;
-mod fingerprints;
 mod observe;
 mod plan;
 mod record;

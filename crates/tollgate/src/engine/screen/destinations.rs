@@ -2,7 +2,7 @@
 //! per-channel destination rules (`[[otp.destinations]]`), static checks
 //! that need no counter.
 
-use super::compiled::Active;
+use crate::engine::compiled::Active;
 use crate::facts::Facts;
 use crate::phone::{NumberType, PhoneInfo};
 use crate::policy::{BUILTIN_RISK_TIERS, Policy, RiskTier, TierTable, When, parse_tier_csv};

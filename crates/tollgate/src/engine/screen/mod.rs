@@ -3,6 +3,12 @@
 //! garbage, a compromised password, listed fingerprints and a user agent
 //! its handshake contradicts.
 
+mod destinations;
+mod fingerprints;
+
+pub(crate) use destinations::Tiers;
+pub(crate) use fingerprints::CompiledFingerprints;
+
 use super::compiled::Active;
 use crate::detect::{Events, Scene, matched};
 use crate::policy::MatchAction;
@@ -110,6 +116,6 @@ pub(crate) fn screen(active: &Active, scene: &Scene<'_>, mask: u32) -> Screen {
         .fingerprints
         .screen(event, policy.points.fingerprint_ua_mismatch, &mut out.reasons);
     active.detectors.screen(mask, scene, &mut out.reasons);
-    super::destinations::screen(active, event, facts, &mut out.reasons);
+    destinations::screen(active, event, facts, &mut out.reasons);
     out
 }
