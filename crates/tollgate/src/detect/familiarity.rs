@@ -129,6 +129,12 @@ impl Detector for CompiledFamiliarity {
         };
         let window = days(scene.policy.familiarity.global_window_days);
         let familiar = self.scored.contains(event.kind.event_type());
+        let spares_devices = || self.spare_devices.iter().any(|f| f.applies(&event.kind));
+        let known_device = event.device.is_some() && !familiar && spares_devices();
+        if !familiar && !known_device {
+            return;
+        }
+        let user = self.seeds.user(scene.keys, user);
         if familiar {
             for feature in Feature::ALL {
                 if let Some((keys, member)) = self.seeds.locate(scene.keys, feature, user, event, facts) {
@@ -138,8 +144,7 @@ impl Detector for CompiledFamiliarity {
         }
         // A rule sparing the user's known devices needs the device's history;
         // familiarity has read it already where it runs.
-        let spares_devices = || self.spare_devices.iter().any(|f| f.applies(&event.kind));
-        if event.device.is_some() && !familiar && spares_devices() {
+        if known_device {
             if let Some((keys, member)) = self.seeds.locate(scene.keys, Feature::Device, user, event, facts) {
                 push(Step::KnownDevice, Op::Familiarity { keys, member, window });
             }
@@ -186,6 +191,7 @@ impl Detector for CompiledFamiliarity {
             return;
         };
         let settings = &scene.policy.familiarity;
+        let user = self.seeds.user(scene.keys, user);
         for feature in Feature::ALL {
             if let Some((keys, member)) = self.seeds.locate(scene.keys, feature, user, event, scene.facts) {
                 push(Op::Learn {
@@ -244,27 +250,40 @@ impl Feature {
     }
 }
 
-/// Per-engine seeds of the familiarity keys: (user history, global value,
-/// global total) for each feature.
+/// Per-engine seeds of the familiarity keys: the user's hash, and for each
+/// feature (user history, global value) seeds and the global total's key.
 #[derive(Clone, Copy, Debug)]
-struct Seeds([[u64; 3]; 4]);
+struct Seeds {
+    user: u64,
+    features: [[u64; 3]; 4],
+}
 
 impl Seeds {
     fn new(keys: &KeyHasher) -> Seeds {
         let seed = |f: Feature, part: &str| keys.rule_seed(&format!("familiarity.{}.{part}", f.name()));
-        Seeds(Feature::ALL.map(|f| [seed(f, "user"), seed(f, "value"), seed(f, "total")]))
+        let total = |f: Feature| keys.hash_of(seed(f, "total"), ());
+        Seeds {
+            user: keys.rule_seed("familiarity.user"),
+            features: Feature::ALL.map(|f| [seed(f, "user"), seed(f, "value"), total(f)]),
+        }
     }
 
-    /// The store keys and member hash of `feature` for this event's user.
+    /// The user's hash the history keys of every feature derive from.
+    fn user(&self, keys: &KeyHasher, user: &UserId) -> u64 {
+        keys.hash_of(self.user, user)
+    }
+
+    /// The store keys and member hash of `feature` for this event's user
+    /// (its hash from [`Seeds::user`]).
     fn locate(
         &self,
         keys: &KeyHasher,
         feature: Feature,
-        user: &UserId,
+        user: u64,
         event: &Event,
         facts: &Facts,
     ) -> Option<(FamiliarityKeys, u64)> {
-        let [user_seed, value_seed, total_seed] = *self.0.get(feature.index())?;
+        let [user_seed, value_seed, total] = *self.features.get(feature.index())?;
         let member = match feature {
             Feature::Country => keys.hash_of(value_seed, facts.country?),
             Feature::Asn => keys.hash_of(value_seed, facts.asn?),
@@ -272,9 +291,9 @@ impl Seeds {
             Feature::Fingerprint => fingerprint(keys, value_seed, event)?,
         };
         let keys = FamiliarityKeys {
-            user: StoreKey(keys.hash_of(user_seed, user)),
+            user: StoreKey(KeyHasher::derive(user_seed, user)),
             global: StoreKey(member),
-            total: StoreKey(keys.hash_of(total_seed, ())),
+            total: StoreKey(total),
         };
         Some((keys, member))
     }

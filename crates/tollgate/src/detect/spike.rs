@@ -217,6 +217,8 @@ pub(crate) struct CompiledSpike {
     window: Duration,
     baseline: Duration,
     coverage_seed: u64,
+    /// The event-type level's value, per [`EventType`] (its discriminant).
+    kind_values: [u64; EventType::ALL.len()],
     /// Short and baseline seeds per level.
     seeds: [(u64, u64); 3],
     rules: [Arc<str>; 3],
@@ -239,6 +241,7 @@ impl Detector for CompiledSpike {
             window: Duration::from_secs(u64::from(spike.window_secs)),
             baseline: Duration::from_secs(u64::from(spike.baseline_hours) * 3600),
             coverage_seed: keys.rule_seed("spike.coverage"),
+            kind_values: EventType::ALL.map(|t| keys.hash_of(0, t)),
             seeds,
             rules: ["spike.kind", "spike.country", "spike.asn"].map(Arc::from),
             settings: spike.clone(),
@@ -290,7 +293,7 @@ impl CompiledSpike {
     ) -> impl Iterator<Item = (Counter, Op)> + 'a {
         let watched = self.events.contains(event_type);
         let values = [
-            Some(keys.hash_of(0, event_type)),
+            self.kind_values.get(event_type as usize).copied(),
             facts.country.map(|c| keys.hash_of(1, (event_type, c))),
             facts.asn.map(|a| keys.hash_of(2, (event_type, a))),
         ];
@@ -305,7 +308,7 @@ impl CompiledSpike {
             })
             .flat_map(move |(level, value, (short, long))| {
                 let add = |seed: u64, window: Duration| Op::WindowAdd {
-                    key: StoreKey(keys.hash_of(seed, value)),
+                    key: StoreKey(KeyHasher::derive(seed, value)),
                     window,
                     amount: 1,
                 };
@@ -315,15 +318,15 @@ impl CompiledSpike {
                 ]
             });
         let hour = at.as_unix_nanos() / HOUR_NANOS;
-        let coverage = (watched && self.settings.warmup_hours > 0).then(|| {
+        let coverage = (watched && self.settings.warmup_hours > 0).then(|| -> Option<(Counter, Op)> {
             let op = Op::DistinctAdd {
-                key: StoreKey(keys.hash_of(self.coverage_seed, event_type)),
+                key: StoreKey(KeyHasher::derive(self.coverage_seed, *self.kind_values.get(event_type as usize)?)),
                 window: baseline,
-                member: keys.hash_of(self.coverage_seed, hour),
+                member: KeyHasher::derive(self.coverage_seed, hour),
             };
-            (Counter::Coverage, op)
+            Some((Counter::Coverage, op))
         });
-        levels.chain(coverage)
+        levels.chain(coverage.flatten())
     }
 
     /// The spike reasons of the counts read.

@@ -256,7 +256,7 @@ impl CompiledStuffing {
             let user = event.user.as_ref().map(|u| keys.hash_of(d.users, u));
             let users = (d.spec.distinct_users > 0).then(|| {
                 let member = user.filter(|h| h % SAMPLE == 0).unwrap_or(SENTINEL);
-                let key = crate::store::StoreKey(keys.hash_of(d.users, base));
+                let key = crate::store::StoreKey(KeyHasher::derive(d.users, base));
                 (
                     Counter::Users(i),
                     Op::DistinctAdd {
@@ -268,7 +268,7 @@ impl CompiledStuffing {
             });
             let ratio = (d.spec.failure_percent > 0).then(|| {
                 let read = |seed: u64| Op::WindowAdd {
-                    key: crate::store::StoreKey(keys.hash_of(seed, base)),
+                    key: crate::store::StoreKey(KeyHasher::derive(seed, base)),
                     window: d.window,
                     amount: 0,
                 };
@@ -296,7 +296,7 @@ impl CompiledStuffing {
                 continue;
             }
             let add = |seed: u64| Op::WindowAdd {
-                key: crate::store::StoreKey(keys.hash_of(seed, base)),
+                key: crate::store::StoreKey(KeyHasher::derive(seed, base)),
                 window: d.window,
                 amount: 1,
             };

@@ -101,6 +101,19 @@ impl KeyHasher {
 
     /// The key for `dims` of `event` under a rule, or `None` when the event
     /// lacks one of the dimensions.
+    /// A key derived from `base`, itself a keyed hash, for the counter
+    /// `seed` names: a bijective 64-bit mix (SplitMix64's finaliser) of
+    /// both, instead of another SipHash pass. `base` is already
+    /// unpredictable without the secret, so the derived key is too, and two
+    /// counters over one base (or one counter over two) differ unless their
+    /// seeds and bases collide by chance (2^-64).
+    pub(crate) fn derive(seed: u64, base: u64) -> u64 {
+        let mut x = seed ^ base;
+        x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        x ^ (x >> 31)
+    }
+
     pub(crate) fn key(
         &self,
         seed: u64,
