@@ -6,23 +6,6 @@
 //! use tollgate::policy::Policy;
 //!
 //! let policy = Policy::from_toml(r#"
-//!     [[otp.resend]]
-//!     name = "resend-phone"
-//!     key = ["phone"]
-//!     first_wait_secs = 30
-//!     max_wait_secs = 600
-//!     reset_after_minutes = 60
-//! "#)?;
-//! assert_eq!(policy.otp.resend[0].max_wait_secs, 600);
-//! # Ok::<(), tollgate::policy::PolicyError>(())
-//! ```
-//!
-//! Resend backoff and verification-attempt settings of the `[otp]` section.
-//!
-//! ```
-//! use tollgate::policy::Policy;
-//!
-//! let policy = Policy::from_toml(r#"
 //!     [otp]
 //!     verify_attempts_per_code = 3
 //!

@@ -15,6 +15,30 @@
 //!
 //! Histories learn from successful logins only, so failed attempts cannot
 //! teach the engine that an attacker's network is normal.
+//!
+//! ```
+//! use tollgate::{Asn, Country, Engine, Event, EventKind, Outcome, ReasonCode, Timestamp};
+//! use tollgate::policy::Policy;
+//!
+//! let mut policy = Policy::default();
+//! policy.limits.clear();
+//! let engine = Engine::new(policy)?;
+//! let login = |day: u64, country: &str| {
+//!     Event::new(EventKind::Login, Timestamp::from_unix_millis(1_700_000_000_000 + day * 86_400_000))
+//!         .with_user("alice")
+//!         .with_country(country.parse::<Country>().unwrap())
+//!         .with_asn(Asn(3320))
+//!         .with_device("laptop")
+//! };
+//! for day in 0..5 {
+//!     engine.record(&Outcome::succeeded(login(day, "DE")));
+//! }
+//! let home = engine.evaluate(&login(6, "DE"));
+//! assert!(home.reasons.iter().all(|r| r.code != ReasonCode::NewCountry));
+//! let abroad = engine.evaluate(&login(6, "BR"));
+//! assert!(abroad.reasons.iter().any(|r| r.code == ReasonCode::NewCountry));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use super::{Detector, EventFilter, Events, Findings, Reading, Scene, days};
 use crate::facts::Facts;

@@ -1,5 +1,30 @@
 //! Spend ceilings: sends priced from the operator's price list, checked
 //! when decided and charged when recorded as sent.
+//! The section itself (`[otp.spend]`, the price list and its CSV format)
+//! is in `policy/spend.rs`; see `docs/otp.md`.
+//!
+//! ```
+//! use tollgate::{Channel, E164, Engine, Event, EventKind, Outcome, ReasonCode, Timestamp};
+//! use tollgate::policy::{Policy, SpendCeiling, SpendScope};
+//!
+//! let mut policy = Policy::default();
+//! policy.limits.clear();
+//! policy.otp.resend.clear();
+//! policy.otp.spend.default_cost = 50_000;
+//! policy.otp.spend.ceilings = vec![SpendCeiling::new("spend-user", SpendScope::User, 100_000)];
+//! let engine = Engine::new(policy)?;
+//! let send = |n: u64| -> Result<Event, Box<dyn std::error::Error>> {
+//!     Ok(Event::new(EventKind::OtpSend { channel: Channel::Sms }, Timestamp::from_unix_millis(1_700_000_000_000 + n * 60_000))
+//!         .with_user("mallory")
+//!         .with_phone("+447700900123".parse::<E164>()?))
+//! };
+//! for n in 0..2 {
+//!     engine.record(&Outcome::succeeded(send(n)?));
+//! }
+//! let third = engine.evaluate(&send(2)?);
+//! assert!(third.reasons.iter().any(|r| r.code == ReasonCode::OtpSpendCap));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -6,6 +6,23 @@
 //! events. The last position lives in a 128-bit store register:
 //! seconds since the epoch, latitude and longitude in micro-degrees and the
 //! accuracy radius.
+//!
+//! ```
+//! use tollgate::{Engine, Event, EventKind, Location, Outcome, ReasonCode, Timestamp};
+//! use tollgate::policy::Policy;
+//!
+//! let engine = Engine::new(Policy::default())?;
+//! let login = |hours: u64, lat: f64, lon: f64| -> Result<Event, Box<dyn std::error::Error>> {
+//!     let at = Timestamp::from_unix_millis(1_700_000_000_000 + hours * 3_600_000);
+//!     Ok(Event::new(EventKind::Login, at).with_user("frank").with_location(Location::new(lat, lon, 20)?))
+//! };
+//! engine.record(&Outcome::succeeded(login(0, 51.5074, -0.1278)?)); // London
+//! let new_york_in_an_hour = engine.evaluate(&login(1, 40.7128, -74.0060)?);
+//! assert!(new_york_in_an_hour.reasons.iter().any(|r| r.code == ReasonCode::ImpossibleTravel));
+//! let new_york_in_eight = engine.evaluate(&login(8, 40.7128, -74.0060)?);
+//! assert!(new_york_in_eight.reasons.iter().all(|r| r.code != ReasonCode::ImpossibleTravel));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use super::{Detector, Events, Findings, Reading, Scene, days};
 use crate::keys::KeyHasher;
