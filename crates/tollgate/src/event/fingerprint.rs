@@ -36,6 +36,12 @@ impl Ja4 {
         // Only ASCII is ever stored.
         std::str::from_utf8(&self.0).unwrap_or_default()
     }
+
+    /// The fingerprint text's bytes, without the UTF-8 check `as_str`
+    /// makes: keys hash them on every evaluation.
+    pub(crate) fn as_bytes(&self) -> &[u8; 36] {
+        &self.0
+    }
 }
 
 impl FromStr for Ja4 {

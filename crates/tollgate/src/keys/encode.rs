@@ -118,6 +118,14 @@ impl KeyPart for Ja3 {
     }
 }
 
+impl KeyPart for Ja4 {
+    /// As its text (length, then bytes), without re-checking that it is text.
+    fn encode<K: KeySink>(&self, out: &mut K) {
+        out.put(&36u32.to_le_bytes());
+        out.put(self.as_bytes());
+    }
+}
+
 impl KeyPart for E164 {
     fn encode<K: KeySink>(&self, out: &mut K) {
         self.digits().encode(out);
@@ -147,7 +155,6 @@ as_text!(
     Channel,
     DeviceId,
     Country,
-    Ja4,
     Http2Fingerprint,
     HeaderFingerprint,
     HeaderName
@@ -182,6 +189,8 @@ mod tests {
         assert_eq!(bytes(Asn(0x0102_0304)), [4, 3, 2, 1]);
         let phone: E164 = "+447700900123".parse().unwrap();
         assert_eq!(bytes(phone), bytes("447700900123"));
+        let ja4: Ja4 = "t13d1516h2_8daaf6152771_02713d6af862".parse().unwrap();
+        assert_eq!(bytes(ja4), bytes(ja4.as_str()), "a JA4 hashes as its text");
     }
 
     #[test]
