@@ -253,8 +253,8 @@ impl CompiledStuffing {
         opts: &'a KeyOptions,
     ) -> impl Iterator<Item = (Counter, Op)> + 'a {
         self.applying(keys, event, facts, opts).flat_map(move |(i, d, base)| {
-            let user = event.user.as_ref().map(|u| keys.hash_of(d.users, u));
             let users = (d.spec.distinct_users > 0).then(|| {
+                let user = event.user.as_ref().map(|u| keys.hash_of(d.users, u));
                 let member = user.filter(|h| h % SAMPLE == 0).unwrap_or(SENTINEL);
                 let key = crate::store::StoreKey(KeyHasher::derive(d.users, base));
                 (
