@@ -26,8 +26,13 @@
 //!   members per window, then a lower bound. Not HyperLogLog: an HLL
 //!   estimate can overshoot, which the store contract forbids, and at these
 //!   sizes a packed set is smaller than an HLL key.
-//! * **Redis Cluster is not supported yet**: one plan's keys hash to many
-//!   slots and one script may only touch one slot. See `docs/deployment.md`.
+//! * **Redis Cluster** ([`RedisConfig::cluster`]): keys get a hash tag,
+//!   `<prefix>:{<16 hex digits>}:<kind>` ([`cluster_key_name`]), so every
+//!   kind of one counter shares a slot; a plan runs as one script call per
+//!   slot it touches, all in flight at once, and succeeds only if every call
+//!   does (one failed call fails the whole plan, and the failure policy
+//!   applies to it). The client follows MOVED/ASK and failovers by itself.
+//!   See `docs/deployment.md` for what is atomic on a cluster and what not.
 //! * **Failures** (no connection, no answer within the timeout, default
 //!   5 ms) return `StoreError::Unavailable`; the policy's `[store]
 //!   on_failure` (`local`, `fail_open`, `fail_closed`) decides what that
@@ -60,5 +65,5 @@ mod encode;
 mod store;
 
 pub use config::{Clock, ConfigError, RedisConfig};
-pub use encode::key_name;
+pub use encode::{cluster_key_name, key_name};
 pub use store::RedisStore;

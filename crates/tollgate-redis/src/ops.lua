@@ -251,30 +251,29 @@ local function history_load(raw)
   return h
 end
 
+-- A member's count in history `h` and the history's total.
+local function history_count(h, member)
+  local count, total = 0, 0
+  for _, e in ipairs(h.e) do
+    if e[1] == member and count == 0 then count = e[2] end
+    total = math.min(total + e[2], MAXU32)
+  end
+  return count, total
+end
+
 local function familiarity()
   local hk, gk, tk = key(), key(), key()
   local member = arg()
   local s = window_spec()
   local h = history_load(read(hk, HISTORY))
   local graw, traw = read(gk, WINDOW), read(tk, WINDOW)
-  local count, total = 0, 0
-  for _, e in ipairs(h.e) do
-    if e[1] == member and count == 0 then count = e[2] end
-    total = math.min(total + e[2], MAXU32)
-  end
+  local count, total = history_count(h, member)
   push(count, total, window_peek(graw, s), window_peek(traw, s))
 end
 
-local function learn()
-  local hk, gk, tk = key(), key(), key()
-  local member = arg()
-  local secs = arg()
-  local capacity = arg()
-  local s = window_spec()
-  local wttl = arg()
-  local httl = arg()
+-- Records one use of `member` in the history at `hk`.
+local function history_learn(hk, member, secs, capacity, httl)
   local h = history_load(read(hk, HISTORY))
-  local raws = { read(gk, WINDOW), read(tk, WINDOW) }
   local newer = cmp(nh, nl, h.uh, h.ul) >= 0
   if newer then h.uh, h.ul = nh, nl end
   local found = false
@@ -304,10 +303,36 @@ local function learn()
   for _, e in ipairs(h.e) do parts[#parts + 1] = struct.pack('>I4I4I4', e[1], e[2], e[3]) end
   local packed = table.concat(parts)
   if newer then save(hk, packed, httl) else keep(hk, packed) end
-  for i, wk in ipairs({ gk, tk }) do
-    local wpacked, _, older = window_add(raws[i], s, 1)
+end
+
+local function learn()
+  local hk, gk, tk = key(), key(), key()
+  local member = arg()
+  local secs = arg()
+  local capacity = arg()
+  local s = window_spec()
+  local wttl = arg()
+  local httl = arg()
+  history_learn(hk, member, secs, capacity, httl)
+  for _, wk in ipairs({ gk, tk }) do
+    local wpacked, _, older = window_add(read(wk, WINDOW), s, 1)
     if older then keep(wk, wpacked) else save(wk, wpacked, wttl) end
   end
+end
+
+-- On a cluster the three keys of a familiarity feature live in different
+-- slots, so a plan sends its history half alone (opcodes 11 and 12) and
+-- the global counters as plain window operations (opcode 2).
+local function history_read_op()
+  local hk = key()
+  local member = arg()
+  push(history_count(history_load(read(hk, HISTORY)), member))
+end
+
+local function history_learn_op()
+  local hk = key()
+  local member, secs, capacity, httl = arg(), arg(), arg(), arg()
+  history_learn(hk, member, secs, capacity, httl)
 end
 
 local REG = '>I4I4I4I4I4I4'
@@ -406,7 +431,10 @@ local function reset()
   redis.call('DEL', unpack(ks))
 end
 
-local dispatch = { gcra, window_op, distinct, familiarity, learn, register_get, register_set, cap, backoff, reset }
+local dispatch = {
+  gcra, window_op, distinct, familiarity, learn, register_get, register_set, cap, backoff, reset,
+  history_read_op, history_learn_op,
+}
 
 while at <= #argv do
   local code = arg()

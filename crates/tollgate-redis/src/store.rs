@@ -17,13 +17,16 @@
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
+use redis::cluster::{ClusterClient, ClusterClientBuilder};
+use redis::cluster_async::ClusterConnection;
 use redis::{RedisError, Script};
+use tokio::sync::OnceCell;
 use tollgate::Timestamp;
 use tollgate::store::{AsyncStore, Op, OpResult, StoreError};
 
 use crate::config::{Clock, ConfigError, RedisConfig};
-use crate::encode::{Encoded, decode};
+use crate::encode::{Encoded, Layout, Piece, PieceResult, decode, decode_pieces, join, slot};
 
 /// The script every call runs: u64 pair arithmetic, then the operations
 /// (see `ops.lua` for the wire format).
@@ -39,7 +42,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// over one multiplexed connection, which reconnects by itself after the
 /// server goes away.
 pub struct RedisStore {
-    conn: ConnectionManager,
+    backend: Backend,
     script: Script,
     prefix: String,
     timeout: Duration,
@@ -61,6 +64,28 @@ impl std::fmt::Debug for RedisStore {
             .field("malformed_keys", &self.malformed_keys())
             .finish_non_exhaustive()
     }
+}
+
+/// Where the script calls go.
+enum Backend {
+    /// One server: the whole plan in one call.
+    Single(ConnectionManager),
+    /// A cluster: one call per slot, all in flight together. The client
+    /// follows MOVED/ASK and refreshes its slot map after a failover by
+    /// itself; the connection is made by the first call that needs it (and
+    /// again by the next call if that one failed), so a store can be built
+    /// while the cluster is unreachable.
+    Cluster(Box<Cluster>),
+}
+
+/// A cluster client and its connection, once made.
+struct Cluster {
+    client: ClusterClient,
+    conn: OnceCell<ClusterConnection>,
+}
+
+fn malformed_reply() -> StoreError {
+    StoreError::Unavailable("malformed reply from the Redis script".to_owned())
 }
 
 fn unavailable(err: &RedisError) -> StoreError {
@@ -95,8 +120,26 @@ impl RedisStore {
     /// Must run inside a tokio runtime.
     pub async fn connect(config: RedisConfig) -> Result<Self, ConfigError> {
         config.check()?;
-        let client =
-            redis::Client::open(config.url.as_str()).map_err(|e| ConfigError::Url(format!("{:?}", e.kind())))?;
+        let backend = if config.cluster {
+            Self::cluster_backend(&config)?
+        } else {
+            Self::single_backend(&config)?
+        };
+        Ok(RedisStore {
+            backend,
+            script: Script::new(SCRIPT),
+            prefix: config.prefix,
+            timeout: config.timeout,
+            clock: config.clock,
+            offset: AtomicI64::new(0),
+            offset_known: AtomicBool::new(false),
+            malformed: AtomicU64::new(0),
+        })
+    }
+
+    fn single_backend(config: &RedisConfig) -> Result<Backend, ConfigError> {
+        let url = config.urls.first().ok_or(ConfigError::NoNodes)?;
+        let client = redis::Client::open(url.as_str()).map_err(|e| ConfigError::Url(format!("{:?}", e.kind())))?;
         // Calls give up after the timeout, but a connection attempt goes on
         // (reconnects run in the background) for up to a second: a server
         // that takes longer than one call's timeout to accept (TLS, a far
@@ -109,16 +152,31 @@ impl RedisStore {
             .set_response_timeout(None);
         let conn = ConnectionManager::new_lazy_with_config(client, manager)
             .map_err(|e| ConfigError::Url(format!("{:?}", e.kind())))?;
-        Ok(RedisStore {
-            conn,
-            script: Script::new(SCRIPT),
-            prefix: config.prefix,
-            timeout: config.timeout,
-            clock: config.clock,
-            offset: AtomicI64::new(0),
-            offset_known: AtomicBool::new(false),
-            malformed: AtomicU64::new(0),
-        })
+        Ok(Backend::Single(conn))
+    }
+
+    fn cluster_backend(config: &RedisConfig) -> Result<Backend, ConfigError> {
+        // As for one server, connection attempts may take longer than one
+        // call. Retries (after MOVED/ASK, or while a failover settles) wait
+        // a few milliseconds, not the library's default second and more:
+        // a call that cannot finish within its timeout fails anyway and
+        // the failure policy decides, and the next call starts afresh.
+        let client = ClusterClientBuilder::new(config.urls.iter().map(String::as_str))
+            .connection_timeout(config.timeout.max(CONNECT_TIMEOUT))
+            .retries(3)
+            .min_retry_wait(2)
+            .max_retry_wait(100)
+            .build()
+            .map_err(|e| ConfigError::Url(format!("{:?}", e.kind())))?;
+        Ok(Backend::Cluster(Box::new(Cluster {
+            client,
+            conn: OnceCell::new(),
+        })))
+    }
+
+    /// Whether this store runs against a Redis Cluster.
+    pub fn is_cluster(&self) -> bool {
+        matches!(self.backend, Backend::Cluster(_))
     }
 
     /// The key prefix.
@@ -170,13 +228,32 @@ impl RedisStore {
     }
 
     async fn run(&self, at: Timestamp, ops: &[Op], results: &mut [OpResult]) -> Result<(), StoreError> {
-        let mut conn = self.conn.clone();
-        let want_time = self.clock == Clock::Redis;
-        let now = match self.clock {
-            Clock::Event => at.as_unix_nanos(),
-            Clock::Redis => self.redis_now(&mut conn).await?,
-        };
-        let encoded = Encoded::new(&self.prefix, now, want_time, ops)?;
+        match &self.backend {
+            Backend::Single(conn) => {
+                let mut conn = conn.clone();
+                let now = self.now(at, &mut conn).await?;
+                self.run_single(conn, now, ops, results).await
+            }
+            Backend::Cluster(cluster) => {
+                let Cluster { client, conn } = &**cluster;
+                let mut conn = conn
+                    .get_or_try_init(|| async { client.get_async_connection().await.map_err(|e| unavailable(&e)) })
+                    .await?
+                    .clone();
+                let now = self.now(at, &mut conn).await?;
+                self.run_cluster(&conn, now, ops, results).await
+            }
+        }
+    }
+
+    async fn now(&self, at: Timestamp, conn: &mut impl ConnectionLike) -> Result<u64, StoreError> {
+        match self.clock {
+            Clock::Event => Ok(at.as_unix_nanos()),
+            Clock::Redis => self.redis_now(conn).await,
+        }
+    }
+
+    fn invocation<'s>(&'s self, encoded: &Encoded) -> redis::ScriptInvocation<'s> {
         let mut invocation = self.script.prepare_invoke();
         for key in &encoded.keys {
             invocation.key(key);
@@ -184,15 +261,98 @@ impl RedisStore {
         for arg in &encoded.args {
             invocation.arg(*arg);
         }
+        invocation
+    }
+
+    async fn run_single(
+        &self,
+        mut conn: ConnectionManager,
+        now: u64,
+        ops: &[Op],
+        results: &mut [OpResult],
+    ) -> Result<(), StoreError> {
+        let encoded = Encoded::new(&self.prefix, now, self.clock == Clock::Redis, ops)?;
+        let invocation = self.invocation(&encoded);
         let sent = host_nanos();
         let reply: Vec<i64> = invocation.invoke_async(&mut conn).await.map_err(|e| unavailable(&e))?;
         let received = host_nanos();
         let rest = decode(ops, &reply, results)?;
-        let Some((malformed, rest)) = rest.split_first() else {
-            return Err(StoreError::Unavailable(
-                "malformed reply from the Redis script".to_owned(),
-            ));
-        };
+        self.after_reply(rest, sent, received)
+    }
+
+    /// One script call per slot the plan touches, all sent at once (the
+    /// client pipelines the calls that go to one node on its connection).
+    /// The plan succeeds only if every call does: one failed call fails
+    /// the whole plan, and the failure policy applies to it as a whole.
+    async fn run_cluster(
+        &self,
+        conn: &ClusterConnection,
+        now: u64,
+        ops: &[Op],
+        results: &mut [OpResult],
+    ) -> Result<(), StoreError> {
+        let mut pieces = Vec::with_capacity(ops.len() + 4);
+        let mut spans = Vec::with_capacity(ops.len());
+        for op in ops {
+            let start = pieces.len();
+            Piece::split(op, &mut pieces);
+            spans.push(start..pieces.len());
+        }
+        // Slots in order of first use; a plan has a few dozen pieces at
+        // most, so a linear search beats a map.
+        let mut groups: Vec<(u16, Vec<usize>)> = Vec::new();
+        for (i, piece) in pieces.iter().enumerate() {
+            let slot = slot(piece.counter());
+            match groups.iter_mut().find(|(s, _)| *s == slot) {
+                Some((_, members)) => members.push(i),
+                None => groups.push((slot, vec![i])),
+            }
+        }
+        let mut calls = Vec::with_capacity(groups.len());
+        for (g, (_, members)) in groups.iter().enumerate() {
+            // The server's TIME is asked of the first call only.
+            let mut encoded = Encoded::start(Layout::Cluster, now, g == 0 && self.clock == Clock::Redis);
+            for &i in members {
+                let piece = pieces.get(i).ok_or_else(malformed_reply)?;
+                encoded.piece(&self.prefix, now, piece)?;
+            }
+            calls.push(encoded);
+        }
+        let sent = host_nanos();
+        let replies = futures_util::future::join_all(calls.iter().map(|encoded| {
+            let invocation = self.invocation(encoded);
+            let mut conn = conn.clone();
+            async move { invocation.invoke_async::<Vec<i64>>(&mut conn).await }
+        }))
+        .await;
+        let received = host_nanos();
+        let mut done = vec![PieceResult::Op(OpResult::Done); pieces.len()];
+        let mut malformed = 0u64;
+        let mut time = None;
+        for (g, ((_, members), reply)) in groups.iter().zip(&replies).enumerate() {
+            let reply = reply.as_ref().map_err(unavailable)?;
+            let rest = decode_pieces(&pieces, members, reply, &mut done)?;
+            let (found, rest) = rest.split_first().ok_or_else(malformed_reply)?;
+            malformed = malformed.saturating_add(u64::try_from(*found).unwrap_or(0));
+            if g == 0 {
+                time = Some(rest);
+            }
+        }
+        for ((op, span), slot) in ops.iter().zip(spans).zip(results.iter_mut()) {
+            *slot = join(op, done.get(span).ok_or_else(malformed_reply)?)?;
+        }
+        self.count_malformed(malformed);
+        if let Some([secs, micros]) = time {
+            let server = time_nanos(u64::try_from(*secs).unwrap_or(0), u64::try_from(*micros).unwrap_or(0));
+            self.learn_offset(server, sent, received);
+        }
+        Ok(())
+    }
+
+    /// Handles what follows the results of a single-server call: the
+    /// malformed-key count, then TIME when asked for.
+    fn after_reply(&self, rest: &[i64], sent: i64, received: i64) -> Result<(), StoreError> {
+        let (malformed, rest) = rest.split_first().ok_or_else(malformed_reply)?;
         self.count_malformed(u64::try_from(*malformed).unwrap_or(0));
         if let [secs, micros] = rest {
             let server = time_nanos(u64::try_from(*secs).unwrap_or(0), u64::try_from(*micros).unwrap_or(0));
@@ -217,7 +377,7 @@ impl RedisStore {
 
     /// Host time plus the last measured offset to Redis; measures it first
     /// (one extra round trip, once) if it was never measured.
-    async fn redis_now(&self, conn: &mut ConnectionManager) -> Result<u64, StoreError> {
+    async fn redis_now(&self, conn: &mut impl ConnectionLike) -> Result<u64, StoreError> {
         if !self.offset_known.load(Ordering::Acquire) {
             let sent = host_nanos();
             let (secs, micros): (u64, u64) = redis::cmd("TIME")
