@@ -327,7 +327,8 @@ fn unavailable(d: &Decision) -> bool {
     d.reasons.iter().any(|r| r.code.as_str() == "store.unavailable")
 }
 
-/// A private cluster of three masters without replicas, on free ports.
+/// A private cluster of three masters, with `replicas` replicas each, on
+/// free ports.
 struct PrivateCluster {
     dir: PathBuf,
     ports: Vec<u16>,
@@ -335,15 +336,15 @@ struct PrivateCluster {
 }
 
 impl PrivateCluster {
-    async fn start() -> Option<PrivateCluster> {
+    async fn start(replicas: usize) -> Option<PrivateCluster> {
         let dir = std::env::temp_dir().join(common::fresh_prefix("tg-cluster").replace(':', "-"));
-        let ports: Vec<u16> = (0..3).map(|_| common::free_port()).collect();
+        let ports: Vec<u16> = (0..3 * (1 + replicas)).map(|_| common::free_port()).collect();
         let mut cluster = PrivateCluster {
             dir,
             ports,
             nodes: Vec::new(),
         };
-        for i in 0..3 {
+        for i in 0..cluster.ports.len() {
             let node = cluster.spawn(i)?;
             cluster.nodes.push(Some(node));
         }
@@ -354,7 +355,7 @@ impl PrivateCluster {
         let created = Command::new("redis-cli")
             .args(["--cluster", "create"])
             .args(&addrs)
-            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .args(["--cluster-replicas", &replicas.to_string(), "--cluster-yes"])
             .stdout(Stdio::null())
             .status()
             .ok()?;
@@ -435,7 +436,7 @@ impl Drop for PrivateCluster {
 #[tokio::test]
 async fn cluster_node_killed_fails_over_by_policy_and_recovers() {
     let Some(_) = cluster_urls() else { return };
-    let Some(mut cluster) = PrivateCluster::start().await else {
+    let Some(mut cluster) = PrivateCluster::start(0).await else {
         println!("skipping: redis-server or redis-cli not found");
         return;
     };
@@ -502,4 +503,84 @@ async fn cluster_node_killed_fails_over_by_policy_and_recovers() {
     let back = back.expect("the engine never went back to the cluster");
     assert!(!unavailable(&back), "{back:?}");
     assert_eq!(*transitions.lock().unwrap(), ["failing", "recovered"]);
+}
+
+/// With a replica per master, the master holding a user's limit dies and
+/// its replica takes over: the store follows the new slot map by itself and
+/// the same engine is back on the cluster (on the promoted replica's copy of
+/// the counters) without a restart of anything.
+#[tokio::test]
+async fn cluster_master_killed_replica_takes_over_and_store_follows() {
+    let Some(_) = cluster_urls() else { return };
+    let Some(mut cluster) = PrivateCluster::start(1).await else {
+        println!("skipping: redis-server or redis-cli not found");
+        return;
+    };
+    let prefix = common::fresh_prefix("cluster-promote");
+    let store = store(&cluster.urls(), &prefix, Clock::Event).await;
+    let engine = Engine::builder(one_limit(OnStoreFailure::FailClosed))
+        .store(store)
+        .key_seed(7)
+        .build()
+        .unwrap();
+    let decide = |ms: u64| {
+        let engine = &engine;
+        async move {
+            tokio::time::timeout(Duration::from_secs(30), engine.evaluate_async(&login(ms, 1, 1)))
+                .await
+                .expect("an evaluation hung")
+        }
+    };
+    for i in 0..3 {
+        assert_eq!(decide(i).await.action, Action::Allow);
+    }
+    let masters = masters(&cluster.urls()[0]).await;
+    let mut owner = None;
+    for master in &masters {
+        if keys_on(master, &prefix).await.iter().any(|k| k.ends_with(":g")) {
+            owner = cluster.ports.iter().position(|p| master.ends_with(&format!(":{p}")));
+        }
+    }
+    let owner = owner.expect("the limit's key is on some master");
+    // Wait until the replica has the counter before the master dies, so
+    // that what follows tests the failover, not replication lag.
+    let mut conn = common::inspect(&cluster.urls()[owner]).await;
+    let mut acked = 0;
+    for _ in 0..100 {
+        acked = redis::cmd("WAIT").arg(1).arg(100).query_async(&mut conn).await.unwrap();
+        if acked >= 1 {
+            break;
+        }
+    }
+    assert!(acked >= 1, "the replica never caught up");
+    cluster.kill(owner);
+
+    let mut down = 0;
+    let mut back = None;
+    // A second of event time per try: a failing engine tries the store
+    // again once per `retry_secs` (5 s) of event time.
+    for i in 0..400 {
+        let decision = decide(10_000 + i * 1_000).await;
+        if unavailable(&decision) {
+            // fail_closed: refused, with the reason.
+            assert!(matches!(decision.action, Action::Throttle { .. }), "{decision:?}");
+            down += 1;
+        } else if engine.store_healthy() {
+            back = Some(decision);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let back = back.expect("the store never followed the failover");
+    println!("{down} decisions refused while the replica took over");
+    assert!(down > 0, "the dead master was never noticed");
+    // The promoted replica had the three units already taken: the limit
+    // of 5 goes on counting from there.
+    assert_eq!(back.action, Action::Allow, "{back:?}");
+    let mut after = vec![back.action];
+    for i in 0..3 {
+        after.push(decide(500_000 + i).await.action);
+    }
+    assert_eq!(after[..2], [Action::Allow; 2], "{after:?}");
+    assert!(matches!(after[2], Action::Throttle { .. }), "{after:?}");
 }
