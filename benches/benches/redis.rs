@@ -4,11 +4,15 @@
 //! Needs `TOLLGATE_REDIS_URL` (skipped with a notice when unset). Prints:
 //!
 //! * Redis bytes per key (`MEMORY USAGE`) for each kind of state;
+//! * Redis CPU per script call by operation kind: the fixed cost of a call
+//!   and the cost of each further operation of one kind;
 //! * for 1, 16 and 64 concurrent tokio tasks: evaluations per second and
 //!   p50/p99 latency of `prepare` + `RedisStore::execute` + `conclude` on
-//!   login events under the four-limit policy (plus the default signals:
-//!   seven operations per login), and the same for one bare GCRA script
-//!   call per event (one key, one `EVALSHA`), with the ratio;
+//!   login events under the four-limit policy (plus the default signals)
+//!   and under the default policy, and the same for one bare GCRA script
+//!   call per event (one key, one `EVALSHA`), with the ratios, and for each
+//!   concurrency the machine-readable line `ratio default_policy N tasks: X`
+//!   (default-policy evaluations/s over bare GCRA calls/s in the same run);
 //! * round trips per evaluation and Redis CPU time per script call (engine
 //!   and bare), from the server's `INFO commandstats`.
 //!
@@ -22,6 +26,7 @@ use std::time::{Duration, Instant};
 use redis::Script;
 use redis::aio::ConnectionManager;
 use tollgate::limiter::{GcraMode, GcraParams};
+use tollgate::policy::Policy;
 use tollgate::store::{CapMode, FamiliarityKeys, Op, OpResult, StoreKey};
 use tollgate::{Engine, Event, Timestamp};
 use tollgate_benches::{BASE, four_limits_policy, login_events};
@@ -93,7 +98,8 @@ where
     }
 }
 
-/// `EVALSHA` calls and the microseconds Redis spent in them so far.
+/// Script calls (`EVALSHA` and `FCALL`) and the microseconds Redis spent
+/// in them so far.
 async fn evalsha_stats(conn: &mut ConnectionManager) -> Result<(u64, u64), Error> {
     let info: String = redis::cmd("INFO").arg("commandstats").query_async(conn).await?;
     let field = |line: &str, name: &str| -> u64 {
@@ -102,16 +108,156 @@ async fn evalsha_stats(conn: &mut ConnectionManager) -> Result<(u64, u64), Error
             .and_then(|n| n.parse().ok())
             .unwrap_or(0)
     };
-    let line = info
-        .lines()
-        .find_map(|l| l.strip_prefix("cmdstat_evalsha:"))
-        .unwrap_or_default();
-    Ok((field(line, "calls="), field(line, "usec=")))
+    let (mut calls, mut usec) = (0, 0);
+    for line in info.lines() {
+        if let Some(line) = line
+            .strip_prefix("cmdstat_evalsha:")
+            .or_else(|| line.strip_prefix("cmdstat_fcall:"))
+        {
+            calls += field(line, "calls=");
+            usec += field(line, "usec=");
+        }
+    }
+    Ok((calls, usec))
+}
+
+/// One operation of `kind` on counter `key` (`n` varies members and keys).
+fn op_of_kind(kind: &str, key: u64, n: u64) -> Op {
+    let minute = Duration::from_secs(60);
+    let fam = FamiliarityKeys {
+        user: StoreKey(key),
+        global: StoreKey(1_000_000 + n % 8),
+        total: StoreKey(2_000_000),
+    };
+    match kind {
+        "Gcra" => Op::Gcra {
+            key: StoreKey(key),
+            params: GcraParams {
+                emission_nanos: 100_000_000,
+                burst: 100,
+                cost: 1,
+            },
+            mode: GcraMode::Consume,
+        },
+        "WindowAdd" => Op::WindowAdd {
+            key: StoreKey(key),
+            window: minute,
+            amount: 1,
+        },
+        "DistinctAdd" => Op::DistinctAdd {
+            key: StoreKey(key),
+            window: minute,
+            member: n % 16,
+        },
+        "Familiarity" => Op::Familiarity {
+            keys: fam,
+            member: n % 8,
+            window: minute,
+        },
+        "Learn" => Op::Learn {
+            keys: fam,
+            member: n % 8,
+            window: minute,
+            capacity: 8,
+        },
+        "RegisterGet" => Op::RegisterGet { key: StoreKey(key) },
+        "RegisterSet" => Op::RegisterSet {
+            key: StoreKey(key),
+            value: u128::from(n),
+            ttl: minute,
+        },
+        "Cap" => Op::Cap {
+            key: StoreKey(key),
+            window: minute,
+            cap: 1_000_000,
+            amount: 1,
+            lockout: minute,
+            mode: CapMode::Charge,
+        },
+        "Backoff" => Op::Backoff {
+            key: StoreKey(key),
+            first: Duration::from_millis(1),
+            max: Duration::from_millis(1),
+            reset_after: minute,
+        },
+        _ => Op::Reset { key: StoreKey(key) },
+    }
+}
+
+const OP_KINDS: [&str; 10] = [
+    "Gcra",
+    "WindowAdd",
+    "DistinctAdd",
+    "Familiarity",
+    "Learn",
+    "RegisterGet",
+    "RegisterSet",
+    "Cap",
+    "Backoff",
+    "Reset",
+];
+
+/// Redis CPU per script call of one operation and of nine of one kind:
+/// the difference over eight is one more operation's cost, the rest the
+/// call's fixed cost (script setup, keys and arguments, reply).
+async fn cpu_per_op_kind(url: &str, conn: &mut ConnectionManager) -> Result<(), Error> {
+    const CALLS: u64 = 3_000;
+    let prefix = format!("tgbench:cpu:{}", std::process::id());
+    let store = RedisStore::connect(
+        RedisConfig::new(url)
+            .prefix(&prefix)
+            .clock(Clock::Event)
+            .timeout(Duration::from_secs(1)),
+    )
+    .await?;
+    println!("\nRedis CPU per script call (INFO commandstats), by operation kind:");
+    println!(
+        "  {:<12} {:>12} {:>12} {:>14}",
+        "kind", "1 op µs", "9 ops µs", "per extra op µs"
+    );
+    let mut fixed = Vec::new();
+    for kind in OP_KINDS {
+        let mut per_call = [0.0; 2];
+        for (slot, count) in [1u64, 9].into_iter().enumerate() {
+            let before = evalsha_stats(conn).await?;
+            for call in 0..CALLS {
+                // 500 counters per op position, revisited: realistic states.
+                let ops: Vec<Op> = (0..count)
+                    .map(|j| op_of_kind(kind, (call % 500) * 16 + j, call))
+                    .collect();
+                let mut results = vec![OpResult::Done; ops.len()];
+                let at = Timestamp::from_unix_millis(BASE.as_unix_millis() + call);
+                store.execute(at, &ops, &mut results).await?;
+            }
+            let after = evalsha_stats(conn).await?;
+            per_call[slot] = after.1.saturating_sub(before.1) as f64 / after.0.saturating_sub(before.0).max(1) as f64;
+        }
+        let extra = (per_call[1] - per_call[0]) / 8.0;
+        fixed.push(per_call[0] - extra);
+        println!(
+            "  {kind:<12} {:>12.1} {:>12.1} {:>14.2}",
+            per_call[0], per_call[1], extra
+        );
+    }
+    fixed.sort_by(f64::total_cmp);
+    println!(
+        "  fixed cost of a call (1 op minus one extra op, median over kinds): {:.1} µs",
+        fixed.get(fixed.len() / 2).copied().unwrap_or(0.0)
+    );
+    Ok(())
 }
 
 async fn bytes_per_key(url: &str, conn: &mut ConnectionManager) -> Result<(), Error> {
     let prefix = format!("tgbench:mem:{}", std::process::id());
-    let store = RedisStore::connect(RedisConfig::new(url).prefix(&prefix).clock(Clock::Event)).await?;
+    // A loaded machine can take longer than the default 5 ms timeout for
+    // this one large call.
+    let store = RedisStore::connect(
+        RedisConfig::new(url)
+            .prefix(&prefix)
+            .clock(Clock::Event)
+            .timeout(Duration::from_secs(1)),
+    )
+    .await?;
     let minute = Duration::from_secs(60);
     let at = Timestamp::from_unix_millis(1_700_000_000_000);
     let fam = |k: u64| FamiliarityKeys {
@@ -209,59 +355,129 @@ async fn bytes_per_key(url: &str, conn: &mut ConnectionManager) -> Result<(), Er
     Ok(())
 }
 
+/// Evaluations of `events` (event time 1 ms apart) on `tasks` tasks through
+/// a fresh store under `prefix`; returns the run, round trips per
+/// evaluation and Redis CPU per script call.
+async fn engine_run(
+    url: &str,
+    conn: &mut ConnectionManager,
+    engine: &Arc<Engine>,
+    events: &Arc<Vec<Event>>,
+    prefix: &str,
+    tasks: usize,
+) -> Result<(Run, f64, f64), Error> {
+    let config = RedisConfig::new(url)
+        .prefix(prefix)
+        .clock(Clock::Event)
+        .timeout(Duration::from_secs(1));
+    let store = Arc::new(RedisStore::connect(config).await?);
+    let before = evalsha_stats(conn).await?;
+    let (eng, st, ev) = (Arc::clone(engine), Arc::clone(&store), Arc::clone(events));
+    let run = measure(tasks, move |i| {
+        let (engine, store, events) = (Arc::clone(&eng), Arc::clone(&st), Arc::clone(&ev));
+        async move {
+            let Some(event) = events.get(i) else { return };
+            let plan = engine.prepare(event);
+            let mut results = [OpResult::Done; 64];
+            let slots = results.get_mut(..plan.ops().len()).unwrap_or_default();
+            let decision = match store.execute(plan.at(), plan.ops(), slots).await {
+                Ok(()) => engine.conclude(plan, slots),
+                Err(_) => engine.conclude(plan, &[]),
+            };
+            std::hint::black_box(decision);
+        }
+    })
+    .await;
+    let after = evalsha_stats(conn).await?;
+    let calls = after.0.saturating_sub(before.0);
+    let trips = calls as f64 / EVENTS as f64;
+    let cpu = after.1.saturating_sub(before.1) as f64 / calls.max(1) as f64;
+    Ok((run, trips, cpu))
+}
+
+/// Operation kinds of a plan, e.g. `4 Gcra, 3 Familiarity`.
+fn plan_kinds(ops: &[Op]) -> String {
+    let mut kinds: Vec<(String, usize)> = Vec::new();
+    for op in ops {
+        let name: String = format!("{op:?}").chars().take_while(|c| c.is_alphanumeric()).collect();
+        match kinds.iter_mut().find(|(k, _)| *k == name) {
+            Some((_, n)) => *n += 1,
+            None => kinds.push((name, 1)),
+        }
+    }
+    kinds
+        .iter()
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn row(name: &str, run: &Run, bare: &Run) -> String {
+    format!(
+        "{name:<16} {:>8.0}/s {:>6.0}µs {:>6.0}µs  ratio {:>5.2}x  p99 ratio {:>5.2}x",
+        run.per_second,
+        run.p50.as_secs_f64() * 1e6,
+        run.p99.as_secs_f64() * 1e6,
+        run.per_second / bare.per_second,
+        run.p99.as_secs_f64() / bare.p99.as_secs_f64(),
+    )
+}
+
 async fn bench(url: String) -> Result<(), Error> {
     let mut conn = ConnectionManager::new(redis::Client::open(url.as_str())?).await?;
     bytes_per_key(&url, &mut conn).await?;
+    cpu_per_op_kind(&url, &mut conn).await?;
 
     let run_id = std::process::id();
-    let engine = Arc::new(Engine::builder(four_limits_policy()).key_seed(1).build()?);
+    let four = Arc::new(Engine::builder(four_limits_policy()).key_seed(1).build()?);
+    let default = Arc::new(Engine::builder(Policy::default()).key_seed(1).build()?);
     let bare = Arc::new(Script::new(BARE_GCRA));
     let pool = login_events(EVENTS);
-    let ops_per_event = pool.first().map_or(0, |e| engine.prepare(e).ops().len());
-    println!("\n{EVENTS} login events per run, {ops_per_event} operations per evaluation\n");
-    println!(
-        "{:>5}  {:>22}  {:>22}  {:>10}  {:>10}",
-        "tasks", "engine evals/s p50 p99", "bare EVALSHA/s p50 p99", "throughput", "p99 ratio"
-    );
-    for tasks in CONCURRENCY {
-        let prefix = format!("tgbench:{run_id}:{tasks}");
-        let config = RedisConfig::new(url.as_str())
-            .prefix(&prefix)
-            .clock(Clock::Event)
-            .timeout(Duration::from_secs(1));
-        let store = Arc::new(RedisStore::connect(config).await?);
-        // Event time: 1 ms per event, so every key refills between visits.
-        let events: Arc<Vec<Event>> = Arc::new(
-            pool.iter()
-                .enumerate()
-                .map(|(i, e)| {
-                    let mut e = e.clone();
-                    e.at = Timestamp::from_unix_millis(BASE.as_unix_millis() + i as u64);
-                    e
-                })
-                .collect(),
+    println!("\n{EVENTS} login events per run");
+    for (name, engine) in [("four limits", &four), ("default policy", &default)] {
+        let ops = pool
+            .first()
+            .map(|e| engine.prepare(e).ops().to_vec())
+            .unwrap_or_default();
+        println!(
+            "  {name}: {} operations per evaluation ({})",
+            ops.len(),
+            plan_kinds(&ops)
         );
-        let before = evalsha_stats(&mut conn).await?;
-        let (eng, st, ev) = (Arc::clone(&engine), Arc::clone(&store), Arc::clone(&events));
-        let evals = measure(tasks, move |i| {
-            let (engine, store, events) = (Arc::clone(&eng), Arc::clone(&st), Arc::clone(&ev));
-            async move {
-                let Some(event) = events.get(i) else { return };
-                let plan = engine.prepare(event);
-                let mut results = [OpResult::Done; 16];
-                let slots = results.get_mut(..plan.ops().len()).unwrap_or_default();
-                let decision = match store.execute(plan.at(), plan.ops(), slots).await {
-                    Ok(()) => engine.conclude(plan, slots),
-                    Err(_) => engine.conclude(plan, &[]),
-                };
-                std::hint::black_box(decision);
-            }
-        })
-        .await;
-        let after = evalsha_stats(&mut conn).await?;
-        let trips = after.0.saturating_sub(before.0) as f64 / EVENTS as f64;
-        let engine_cpu = after.1.saturating_sub(before.1) as f64 / after.0.saturating_sub(before.0).max(1) as f64;
+    }
+    // Event time: 1 ms per event, so every key refills between visits.
+    let events: Arc<Vec<Event>> = Arc::new(
+        pool.iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let mut e = e.clone();
+                e.at = Timestamp::from_unix_millis(BASE.as_unix_millis() + i as u64);
+                e
+            })
+            .collect(),
+    );
+    println!();
+    for tasks in CONCURRENCY {
+        let (four_run, four_trips, four_cpu) = engine_run(
+            &url,
+            &mut conn,
+            &four,
+            &events,
+            &format!("tgbench:{run_id}:{tasks}:four"),
+            tasks,
+        )
+        .await?;
+        let (default_run, default_trips, default_cpu) = engine_run(
+            &url,
+            &mut conn,
+            &default,
+            &events,
+            &format!("tgbench:{run_id}:{tasks}:default"),
+            tasks,
+        )
+        .await?;
 
+        let before = evalsha_stats(&mut conn).await?;
         let (script, base) = (Arc::clone(&bare), conn.clone());
         let bare_run = measure(tasks, move |i| {
             let (script, mut conn) = (Arc::clone(&script), base.clone());
@@ -279,17 +495,23 @@ async fn bench(url: String) -> Result<(), Error> {
         })
         .await;
         let done = evalsha_stats(&mut conn).await?;
-        let bare_cpu = done.1.saturating_sub(after.1) as f64 / done.0.saturating_sub(after.0).max(1) as f64;
+        let bare_cpu = done.1.saturating_sub(before.1) as f64 / done.0.saturating_sub(before.0).max(1) as f64;
+        println!("{tasks} tasks ({:<16} evals/s  p50  p99):", "");
+        println!("  {}", row("four limits", &four_run, &bare_run));
+        println!("  {}", row("default policy", &default_run, &bare_run));
         println!(
-            "{tasks:>5}  {:>8.0} {:>6.0}µs {:>5.0}µs  {:>8.0} {:>6.0}µs {:>5.0}µs  {:>9.2}x  {:>9.2}x   ({trips:.2} round trips per evaluation; Redis CPU per call {engine_cpu:.1} µs vs {bare_cpu:.1} µs)",
-            evals.per_second,
-            evals.p50.as_secs_f64() * 1e6,
-            evals.p99.as_secs_f64() * 1e6,
+            "  {:<16} {:>8.0}/s {:>6.0}µs {:>6.0}µs",
+            "bare GCRA",
             bare_run.per_second,
             bare_run.p50.as_secs_f64() * 1e6,
-            bare_run.p99.as_secs_f64() * 1e6,
-            evals.per_second / bare_run.per_second,
-            evals.p99.as_secs_f64() / bare_run.p99.as_secs_f64(),
+            bare_run.p99.as_secs_f64() * 1e6
+        );
+        println!(
+            "  round trips per evaluation: {four_trips:.2} / {default_trips:.2}; Redis CPU per call: four limits {four_cpu:.1} µs, default policy {default_cpu:.1} µs, bare GCRA {bare_cpu:.1} µs"
+        );
+        println!(
+            "ratio default_policy {tasks} tasks: {:.3}",
+            default_run.per_second / bare_run.per_second
         );
     }
     Ok(())
