@@ -217,8 +217,8 @@ async fn cpu_per_op_kind(url: &str, conn: &mut ConnectionManager) -> Result<(), 
     );
     let mut fixed = Vec::new();
     for kind in OP_KINDS {
-        let mut per_call = [0.0; 2];
-        for (slot, count) in [1u64, 9].into_iter().enumerate() {
+        let mut per_call = Vec::with_capacity(2);
+        for count in [1u64, 9] {
             let before = evalsha_stats(conn).await?;
             for call in 0..CALLS {
                 // 500 counters per op position, revisited: realistic states.
@@ -230,14 +230,12 @@ async fn cpu_per_op_kind(url: &str, conn: &mut ConnectionManager) -> Result<(), 
                 store.execute(at, &ops, &mut results).await?;
             }
             let after = evalsha_stats(conn).await?;
-            per_call[slot] = after.1.saturating_sub(before.1) as f64 / after.0.saturating_sub(before.0).max(1) as f64;
+            per_call.push(after.1.saturating_sub(before.1) as f64 / after.0.saturating_sub(before.0).max(1) as f64);
         }
-        let extra = (per_call[1] - per_call[0]) / 8.0;
-        fixed.push(per_call[0] - extra);
-        println!(
-            "  {kind:<12} {:>12.1} {:>12.1} {:>14.2}",
-            per_call[0], per_call[1], extra
-        );
+        let [one, nine] = per_call[..] else { continue };
+        let extra = (nine - one) / 8.0;
+        fixed.push(one - extra);
+        println!("  {kind:<12} {one:>12.1} {nine:>12.1} {extra:>14.2}");
     }
     fixed.sort_by(f64::total_cmp);
     println!(

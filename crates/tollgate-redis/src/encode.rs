@@ -237,6 +237,17 @@ impl Encoded {
         e
     }
 
+    /// The arguments as the script reads them: one string of little-endian
+    /// doubles. Every argument is an integer below 2^53 (u32 halves, TTLs
+    /// in milliseconds below 2^46, small counts), so each is exact.
+    pub(crate) fn blob(&self) -> Vec<u8> {
+        let mut blob = Vec::with_capacity(self.args.len() * 8);
+        for &arg in &self.args {
+            blob.extend_from_slice(&(arg.min(1 << 53) as f64).to_le_bytes());
+        }
+        blob
+    }
+
     /// Appends one piece (cluster layout: its keys share one slot).
     pub(crate) fn piece(&mut self, prefix: &str, now: u64, piece: &Piece) -> Result<(), StoreError> {
         match *piece {

@@ -4,8 +4,10 @@
 -- (window index of `now`, `now + lockout`, TTLs), so the script only adds,
 -- subtracts, compares and, rarely, divides pairs.
 --
--- ARGV: now_hi, now_lo, want_time, then per operation an opcode and its
--- fields; KEYS: each operation's keys in order. The reply is a flat array
+-- Arguments (packed, see `run`): now_hi, now_lo, want_time, then per
+-- operation an opcode and its fields; KEYS: each operation's keys in
+-- order. The file ends with `run`, called by script.lua (EVALSHA) or
+-- function.lua (FCALL). The reply is a flat array
 -- of integers (each below 2^53), per operation in order, then the number
 -- of malformed keys met, then the server's TIME when want_time is 1.
 
@@ -53,13 +55,12 @@ local function keep(key, value)
   redis.call('SET', key, FORMAT .. value, 'KEEPTTL')
 end
 
--- Redis before 5 refuses writes after TIME unless effects are replicated.
-if redis.replicate_commands then redis.replicate_commands() end
-
-local argv, keys = ARGV, KEYS
-local at, kt = 4, 1
+-- Per-call state, reset by `run`: the arguments, the next argument and key,
+-- `now` as a pair, the reply. (As a Redis Function this code is loaded
+-- once and these stay between calls; Redis runs one call at a time.)
+local args, keys, at, kt, nh, nl = nil, nil, 1, 1, 0, 0
 local function arg()
-  local v = tonumber(argv[at])
+  local v = args[at]
   at = at + 1
   return v
 end
@@ -70,7 +71,6 @@ local function key()
   return k
 end
 
-local nh, nl = tonumber(argv[1]), tonumber(argv[2])
 local out, n = {}, 0
 -- Appends an operation's results (one to six numbers; no table per call).
 local function push(a, b, c, d, e, f)
@@ -436,16 +436,53 @@ local dispatch = {
   history_read_op, history_learn_op,
 }
 
-while at <= #argv do
-  local code = arg()
-  local f = dispatch[code]
-  if not f then return redis.error_reply('tollgate: unknown opcode') end
-  f()
+-- Format strings for struct.unpack of `m` little-endian doubles.
+local FORMATS = {}
+local CHUNK = 200
+
+-- The arguments: one binary string of little-endian doubles (every value
+-- is an integer below 2^53), unpacked by C in chunks (one per 200 values:
+-- Lua's stack bounds how many results one call returns).
+local function unpack_args(blob)
+  local count = math.floor(#blob / 8)
+  local t, pos, i = {}, 1, 0
+  while i < count do
+    local m = math.min(CHUNK, count - i)
+    local f = FORMATS[m]
+    if not f then
+      f = '<' .. string.rep('d', m)
+      FORMATS[m] = f
+    end
+    local vals = { struct.unpack(f, blob, pos) }
+    if i == 0 and m == count then
+      vals[m + 1] = nil
+      return vals, count
+    end
+    for j = 1, m do t[i + j] = vals[j] end
+    i = i + m
+    pos = vals[m + 1]
+  end
+  return t, count
 end
 
-push(malformed)
-if argv[3] == '1' then
-  local t = redis.call('TIME')
-  push(tonumber(t[1]), tonumber(t[2]))
+-- Runs one plan: KEYS and the packed arguments (now_hi, now_lo,
+-- want_time, then per operation an opcode and its fields).
+local function run(call_keys, blob)
+  local count
+  args, count = unpack_args(blob or '')
+  keys, at, kt, malformed, out, n = call_keys, 4, 1, 0, {}, 0
+  nh, nl = args[1], args[2]
+  if not nh or not nl then return redis.error_reply('tollgate: short arguments') end
+  while at <= count do
+    local code = arg()
+    local f = dispatch[code]
+    if not f then return redis.error_reply('tollgate: unknown opcode') end
+    f()
+  end
+  push(malformed)
+  if args[3] == 1 then
+    local t = redis.call('TIME')
+    push(tonumber(t[1]), tonumber(t[2]))
+  end
+  return out
 end
-return out

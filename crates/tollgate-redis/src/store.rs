@@ -20,7 +20,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::{ClusterClient, ClusterClientBuilder};
 use redis::cluster_async::ClusterConnection;
-use redis::{RedisError, Script};
+use redis::{ErrorKind, RedisError, Script, ServerErrorKind};
 use tokio::sync::OnceCell;
 use tollgate::Timestamp;
 use tollgate::store::{AsyncStore, Op, OpResult, StoreError};
@@ -28,9 +28,58 @@ use tollgate::store::{AsyncStore, Op, OpResult, StoreError};
 use crate::config::{Clock, ConfigError, RedisConfig};
 use crate::encode::{Encoded, Layout, Piece, PieceResult, decode, decode_pieces, join, slot};
 
-/// The script every call runs: u64 pair arithmetic, then the operations
-/// (see `ops.lua` for the wire format).
-const SCRIPT: &str = concat!(include_str!("pairs.lua"), include_str!("ops.lua"));
+/// The operations' code: u64 pair arithmetic, then the operations and
+/// `run` (see `ops.lua` for the wire format).
+const CODE: &str = concat!(include_str!("pairs.lua"), include_str!("ops.lua"));
+
+/// The same code as an `EVALSHA` script, for servers without Redis Functions.
+const SCRIPT: &str = concat!(
+    include_str!("pairs.lua"),
+    include_str!("ops.lua"),
+    include_str!("script.lua")
+);
+
+/// The Redis Functions library holding [`CODE`] as function `name`; the
+/// library has the same name. The name carries a hash of the code, so
+/// instances of different versions sharing a server each call their own.
+fn library(name: &str) -> String {
+    format!(
+        "#!lua name={name}\n{CODE}\nredis.register_function('{name}', function(keys, args) return run(keys, args[1]) end)\n"
+    )
+}
+
+/// Whether `err` says the function is not loaded (a new server, a restart
+/// without persistence, `FUNCTION FLUSH`).
+fn function_missing(err: &RedisError) -> bool {
+    err.detail().is_some_and(|d| d.contains("Function not found"))
+}
+
+/// Whether the server does not offer `FCALL` to this client: a server
+/// before 7.0 (unknown command) or an ACL without it.
+fn functions_unsupported(err: &RedisError) -> bool {
+    err.kind() == ErrorKind::Server(ServerErrorKind::NoPerm)
+        || err
+            .detail()
+            .is_some_and(|d| d.contains("unknown command") || d.contains("unknown subcommand"))
+}
+
+/// Whether the server refused to load the library for good (not a lost
+/// connection, not a state that passes: loading, failover, cluster down).
+fn load_refused(err: &RedisError) -> bool {
+    match err.kind() {
+        ErrorKind::Server(
+            ServerErrorKind::BusyLoading
+            | ServerErrorKind::TryAgain
+            | ServerErrorKind::ClusterDown
+            | ServerErrorKind::MasterDown
+            | ServerErrorKind::ReadOnly
+            | ServerErrorKind::Moved
+            | ServerErrorKind::Ask,
+        ) => false,
+        ErrorKind::Server(_) | ErrorKind::Extension => true,
+        _ => false,
+    }
+}
 
 /// Shortest time a connection attempt is given, whatever the call timeout.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
@@ -44,6 +93,12 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 pub struct RedisStore {
     backend: Backend,
     script: Script,
+    /// The Functions library's code and its function's name.
+    library: String,
+    function: String,
+    /// Calls go through `FCALL` until the server refuses to load the
+    /// library (Redis before 7.0, ACLs without `FUNCTION`); then `EVALSHA`.
+    use_functions: AtomicBool,
     prefix: String,
     timeout: Duration,
     clock: Clock,
@@ -125,9 +180,14 @@ impl RedisStore {
         } else {
             Self::single_backend(&config)?
         };
+        let script = Script::new(SCRIPT);
+        let function = format!("tollgate_{}", script.get_hash().get(..16).unwrap_or_default());
         Ok(RedisStore {
             backend,
-            script: Script::new(SCRIPT),
+            library: library(&function),
+            function,
+            use_functions: AtomicBool::new(true),
+            script,
             prefix: config.prefix,
             timeout: config.timeout,
             clock: config.clock,
@@ -253,15 +313,48 @@ impl RedisStore {
         }
     }
 
-    fn invocation<'s>(&'s self, encoded: &Encoded) -> redis::ScriptInvocation<'s> {
+    /// One call of the code with `encoded`'s keys and arguments: `FCALL`,
+    /// loading the library first when the server does not have it, or
+    /// `EVALSHA` (loading the script on `NOSCRIPT`) where functions are
+    /// refused.
+    async fn call(&self, conn: &mut impl ConnectionLike, encoded: &Encoded) -> Result<Vec<i64>, RedisError> {
+        let blob = encoded.blob();
+        if self.use_functions.load(Ordering::Relaxed) {
+            let mut fcall = redis::cmd("FCALL");
+            fcall
+                .arg(&self.function)
+                .arg(encoded.keys.len())
+                .arg(&encoded.keys)
+                .arg(&blob);
+            let err = match fcall.query_async(conn).await {
+                Ok(reply) => return Ok(reply),
+                Err(err) => err,
+            };
+            if function_missing(&err) {
+                let loaded: Result<String, RedisError> = redis::cmd("FUNCTION")
+                    .arg("LOAD")
+                    .arg("REPLACE")
+                    .arg(&self.library)
+                    .query_async(conn)
+                    .await;
+                match loaded {
+                    Ok(_) => return fcall.query_async(conn).await,
+                    Err(err) if !load_refused(&err) => return Err(err),
+                    Err(_) => {}
+                }
+            } else if !functions_unsupported(&err) {
+                return Err(err);
+            }
+            // Refused for good: FCALL or FUNCTION LOAD unknown or not permitted.
+            tracing::debug!("tollgate-redis: Redis Functions refused, using EVALSHA");
+            self.use_functions.store(false, Ordering::Relaxed);
+        }
         let mut invocation = self.script.prepare_invoke();
         for key in &encoded.keys {
             invocation.key(key);
         }
-        for arg in &encoded.args {
-            invocation.arg(*arg);
-        }
-        invocation
+        invocation.arg(&blob);
+        invocation.invoke_async(conn).await
     }
 
     async fn run_single(
@@ -272,9 +365,8 @@ impl RedisStore {
         results: &mut [OpResult],
     ) -> Result<(), StoreError> {
         let encoded = Encoded::new(&self.prefix, now, self.clock == Clock::Redis, ops)?;
-        let invocation = self.invocation(&encoded);
         let sent = host_nanos();
-        let reply: Vec<i64> = invocation.invoke_async(&mut conn).await.map_err(|e| unavailable(&e))?;
+        let reply = self.call(&mut conn, &encoded).await.map_err(|e| unavailable(&e))?;
         let received = host_nanos();
         let rest = decode(ops, &reply, results)?;
         self.after_reply(rest, sent, received)
@@ -320,9 +412,8 @@ impl RedisStore {
         }
         let sent = host_nanos();
         let replies = futures_util::future::join_all(calls.iter().map(|encoded| {
-            let invocation = self.invocation(encoded);
             let mut conn = conn.clone();
-            async move { invocation.invoke_async::<Vec<i64>>(&mut conn).await }
+            async move { self.call(&mut conn, encoded).await }
         }))
         .await;
         let received = host_nanos();
