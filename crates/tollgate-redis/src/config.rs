@@ -47,6 +47,23 @@ pub struct RedisConfig {
     pub(crate) prefix: String,
     pub(crate) timeout: Duration,
     pub(crate) clock: Clock,
+    pub(crate) tls: Tls,
+}
+
+/// Certificates for `rediss://` beyond the defaults.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub(crate) struct Tls {
+    /// PEM roots to trust instead of the system's.
+    pub(crate) root_cert: Option<Vec<u8>>,
+    /// PEM client certificate chain and private key, for servers that
+    /// authenticate clients (`tls-auth-clients yes`).
+    pub(crate) client: Option<(Vec<u8>, Vec<u8>)>,
+}
+
+impl Tls {
+    pub(crate) fn is_set(&self) -> bool {
+        self.root_cert.is_some() || self.client.is_some()
+    }
 }
 
 impl std::fmt::Debug for RedisConfig {
@@ -58,6 +75,9 @@ impl std::fmt::Debug for RedisConfig {
             .field("clock", &self.clock)
             .field("cluster", &self.cluster)
             .field("nodes", &self.urls.len())
+            // Whether certificates are set, never the key.
+            .field("tls_root_cert", &self.tls.root_cert.is_some())
+            .field("tls_client_cert", &self.tls.client.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -78,6 +98,7 @@ impl RedisConfig {
             prefix: Self::DEFAULT_PREFIX.to_owned(),
             timeout: Self::DEFAULT_TIMEOUT,
             clock: Clock::default(),
+            tls: Tls::default(),
         }
     }
 
@@ -128,6 +149,25 @@ impl RedisConfig {
     /// The clock operations run on.
     pub fn clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// For `rediss://` URLs: trust the certificates in `pem` (one or more
+    /// PEM certificates, e.g. a private CA's) instead of the system's roots.
+    /// The server's certificate must name the URL's host (a DNS name or IP
+    /// address in its subject alternative names).
+    #[cfg(feature = "tls")]
+    pub fn tls_root_cert(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.tls.root_cert = Some(pem.into());
+        self
+    }
+
+    /// For `rediss://` URLs to servers that authenticate clients
+    /// (`tls-auth-clients yes`): present the PEM certificate chain
+    /// `cert_pem` with its PEM private key `key_pem`.
+    #[cfg(feature = "tls")]
+    pub fn tls_client_cert(mut self, cert_pem: impl Into<Vec<u8>>, key_pem: impl Into<Vec<u8>>) -> Self {
+        self.tls.client = Some((cert_pem.into(), key_pem.into()));
         self
     }
 

@@ -37,6 +37,12 @@
 //!   5 ms) return `StoreError::Unavailable`; the policy's `[store]
 //!   on_failure` (`local`, `fail_open`, `fail_closed`) decides what that
 //!   means for the request. Nothing here panics.
+//! * **TLS**: `rediss://` URLs, through rustls (feature `tls`, on by
+//!   default), trusting the system's roots or
+//!   [`RedisConfig::tls_root_cert`], with an optional client certificate
+//!   ([`RedisConfig::tls_client_cert`]).
+//! * **Sentinel is not supported**: use a stable address for the primary
+//!   (see `docs/deployment.md`).
 //! * **Keys agree across instances** only when every engine is built with
 //!   the same `EngineBuilder::key_secret`.
 //!
@@ -59,6 +65,10 @@
 //! println!("{:?}", decision.action);
 //! # Ok(()) }
 //! ```
+
+// Only enables rustls' ring provider (see Cargo.toml).
+#[cfg(feature = "tls")]
+use rustls as _;
 
 mod config;
 mod encode;

@@ -199,7 +199,12 @@ impl RedisStore {
 
     fn single_backend(config: &RedisConfig) -> Result<Backend, ConfigError> {
         let url = config.urls.first().ok_or(ConfigError::NoNodes)?;
-        let client = redis::Client::open(url.as_str()).map_err(|e| ConfigError::Url(format!("{:?}", e.kind())))?;
+        let client = if config.tls.is_set() {
+            Self::tls_client(url, config)
+        } else {
+            redis::Client::open(url.as_str())
+        }
+        .map_err(|e| ConfigError::Url(format!("{:?}", e.kind())))?;
         // Calls give up after the timeout, but a connection attempt goes on
         // (reconnects run in the background) for up to a second: a server
         // that takes longer than one call's timeout to accept (TLS, a far
@@ -215,17 +220,46 @@ impl RedisStore {
         Ok(Backend::Single(conn))
     }
 
+    #[cfg(feature = "tls")]
+    fn certificates(config: &RedisConfig) -> redis::TlsCertificates {
+        redis::TlsCertificates {
+            client_tls: config.tls.client.as_ref().map(|(cert, key)| redis::ClientTlsConfig {
+                client_cert: cert.clone(),
+                client_key: key.clone(),
+            }),
+            root_cert: config.tls.root_cert.clone(),
+        }
+    }
+
+    #[cfg(feature = "tls")]
+    fn tls_client(url: &str, config: &RedisConfig) -> redis::RedisResult<redis::Client> {
+        redis::Client::build_with_tls(url, Self::certificates(config))
+    }
+
+    /// Certificates can only be set with the `tls` feature.
+    #[cfg(not(feature = "tls"))]
+    fn tls_client(url: &str, _config: &RedisConfig) -> redis::RedisResult<redis::Client> {
+        redis::Client::open(url)
+    }
+
     fn cluster_backend(config: &RedisConfig) -> Result<Backend, ConfigError> {
         // As for one server, connection attempts may take longer than one
         // call. Retries (after MOVED/ASK, or while a failover settles) wait
         // a few milliseconds, not the library's default second and more:
         // a call that cannot finish within its timeout fails anyway and
         // the failure policy decides, and the next call starts afresh.
-        let client = ClusterClientBuilder::new(config.urls.iter().map(String::as_str))
+        let builder = ClusterClientBuilder::new(config.urls.iter().map(String::as_str))
             .connection_timeout(config.timeout.max(CONNECT_TIMEOUT))
             .retries(3)
             .min_retry_wait(2)
-            .max_retry_wait(100)
+            .max_retry_wait(100);
+        #[cfg(feature = "tls")]
+        let builder = if config.tls.is_set() {
+            builder.certs(Self::certificates(config))
+        } else {
+            builder
+        };
+        let client = builder
             .build()
             .map_err(|e| ConfigError::Url(format!("{:?}", e.kind())))?;
         Ok(Backend::Cluster(Box::new(Cluster {
