@@ -364,7 +364,7 @@ impl RedisStore {
                 Ok(reply) => return Ok(reply),
                 Err(err) => err,
             };
-            if function_missing(&err) {
+            let refusal = if function_missing(&err) {
                 let loaded: Result<String, RedisError> = redis::cmd("FUNCTION")
                     .arg("LOAD")
                     .arg("REPLACE")
@@ -374,13 +374,20 @@ impl RedisStore {
                 match loaded {
                     Ok(_) => return fcall.query_async(conn).await,
                     Err(err) if !load_refused(&err) => return Err(err),
-                    Err(_) => {}
+                    Err(err) => err,
                 }
-            } else if !functions_unsupported(&err) {
+            } else if functions_unsupported(&err) {
+                err
+            } else {
                 return Err(err);
-            }
-            // Refused for good: FCALL or FUNCTION LOAD unknown or not permitted.
-            tracing::debug!("tollgate-redis: Redis Functions refused, using EVALSHA");
+            };
+            // Refused for good: FCALL or FUNCTION LOAD unknown or not
+            // permitted. Said once (the flag flips once per store), with
+            // the server's reason: it may be worth fixing (an ACL).
+            tracing::warn!(
+                reason = %format!("{:?} {}", refusal.kind(), refusal.detail().unwrap_or_default()),
+                "tollgate-redis: Redis Functions refused, using EVALSHA scripts instead"
+            );
             self.use_functions.store(false, Ordering::Relaxed);
         }
         let mut invocation = self.script.prepare_invoke();
