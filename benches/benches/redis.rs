@@ -197,11 +197,66 @@ const OP_KINDS: [&str; 10] = [
     "Reset",
 ];
 
+/// Rounds of calls per CPU figure, and calls per round. Each figure is the
+/// least of its rounds: Redis's own time per call (`INFO commandstats`)
+/// also counts the time its thread was preempted, which on a loaded
+/// machine only ever adds.
+const CPU_ROUNDS: usize = 5;
+const CPU_CALLS: u64 = 400;
+
+/// Redis CPU per call (µs, least over [`CPU_ROUNDS`]) of running the plan
+/// `plan(i)` at event time `BASE + i` ms for successive `i`.
+async fn cpu_of(
+    store: &RedisStore,
+    conn: &mut ConnectionManager,
+    plan: impl Fn(u64) -> (Timestamp, Vec<Op>),
+) -> Result<f64, Error> {
+    let mut best = f64::INFINITY;
+    let mut i = 0;
+    for _ in 0..CPU_ROUNDS {
+        let before = evalsha_stats(conn).await?;
+        for _ in 0..CPU_CALLS {
+            let (at, ops) = plan(i);
+            i += 1;
+            let mut results = vec![OpResult::Done; ops.len()];
+            store.execute(at, &ops, &mut results).await?;
+        }
+        let after = evalsha_stats(conn).await?;
+        let calls = after.0.saturating_sub(before.0).max(1);
+        best = best.min(after.1.saturating_sub(before.1) as f64 / calls as f64);
+    }
+    Ok(best)
+}
+
+/// Redis CPU per call of the bare GCRA script, as [`cpu_of`].
+async fn bare_cpu(conn: &mut ConnectionManager, script: &Script, prefix: &str) -> Result<f64, Error> {
+    let mut best = f64::INFINITY;
+    let mut i = 0u64;
+    for _ in 0..CPU_ROUNDS {
+        let before = evalsha_stats(conn).await?;
+        for _ in 0..CPU_CALLS {
+            let allowed: i64 = script
+                .key(format!("{prefix}:bare:{}", i % 500))
+                .arg(1_700_000_000_000u64 + i)
+                .arg(100)
+                .arg(10_000)
+                .invoke_async(conn)
+                .await?;
+            std::hint::black_box(allowed);
+            i += 1;
+        }
+        let after = evalsha_stats(conn).await?;
+        let calls = after.0.saturating_sub(before.0).max(1);
+        best = best.min(after.1.saturating_sub(before.1) as f64 / calls as f64);
+    }
+    Ok(best)
+}
+
 /// Redis CPU per script call of one operation and of nine of one kind:
 /// the difference over eight is one more operation's cost, the rest the
-/// call's fixed cost (script setup, keys and arguments, reply).
-async fn cpu_per_op_kind(url: &str, conn: &mut ConnectionManager) -> Result<(), Error> {
-    const CALLS: u64 = 3_000;
+/// call's fixed cost (setup, keys and arguments, reply). Then whole login
+/// plans beside the bare GCRA call.
+async fn cpu_per_op_kind(url: &str, conn: &mut ConnectionManager, engines: &[(&str, &Engine)]) -> Result<(), Error> {
     let prefix = format!("tgbench:cpu:{}", std::process::id());
     let store = RedisStore::connect(
         RedisConfig::new(url)
@@ -210,7 +265,9 @@ async fn cpu_per_op_kind(url: &str, conn: &mut ConnectionManager) -> Result<(), 
             .timeout(Duration::from_secs(1)),
     )
     .await?;
-    println!("\nRedis CPU per script call (INFO commandstats), by operation kind:");
+    println!(
+        "\nRedis CPU per call (INFO commandstats; least of {CPU_ROUNDS} rounds of {CPU_CALLS} calls), by operation kind:"
+    );
     println!(
         "  {:<12} {:>12} {:>12} {:>14}",
         "kind", "1 op µs", "9 ops µs", "per extra op µs"
@@ -219,18 +276,12 @@ async fn cpu_per_op_kind(url: &str, conn: &mut ConnectionManager) -> Result<(), 
     for kind in OP_KINDS {
         let mut per_call = Vec::with_capacity(2);
         for count in [1u64, 9] {
-            let before = evalsha_stats(conn).await?;
-            for call in 0..CALLS {
-                // 500 counters per op position, revisited: realistic states.
-                let ops: Vec<Op> = (0..count)
-                    .map(|j| op_of_kind(kind, (call % 500) * 16 + j, call))
-                    .collect();
-                let mut results = vec![OpResult::Done; ops.len()];
-                let at = Timestamp::from_unix_millis(BASE.as_unix_millis() + call);
-                store.execute(at, &ops, &mut results).await?;
-            }
-            let after = evalsha_stats(conn).await?;
-            per_call.push(after.1.saturating_sub(before.1) as f64 / after.0.saturating_sub(before.0).max(1) as f64);
+            // 500 counters per op position, revisited: realistic states.
+            let plan = |i: u64| {
+                let ops = (0..count).map(|j| op_of_kind(kind, (i % 500) * 16 + j, i)).collect();
+                (Timestamp::from_unix_millis(BASE.as_unix_millis() + i), ops)
+            };
+            per_call.push(cpu_of(&store, conn, plan).await?);
         }
         let [one, nine] = per_call[..] else { continue };
         let extra = (nine - one) / 8.0;
@@ -242,6 +293,24 @@ async fn cpu_per_op_kind(url: &str, conn: &mut ConnectionManager) -> Result<(), 
         "  fixed cost of a call (1 op minus one extra op, median over kinds): {:.1} µs",
         fixed.get(fixed.len() / 2).copied().unwrap_or(0.0)
     );
+    let bare = bare_cpu(conn, &Script::new(BARE_GCRA), &prefix).await?;
+    let events = login_events(2_000);
+    for (name, engine) in engines {
+        let plan = |i: u64| {
+            let mut event = events
+                .get(i as usize % events.len())
+                .cloned()
+                .unwrap_or_else(|| unreachable!());
+            event.at = Timestamp::from_unix_millis(BASE.as_unix_millis() + i);
+            let plan = engine.prepare(&event);
+            (plan.at(), plan.ops().to_vec())
+        };
+        let cpu = cpu_of(&store, conn, plan).await?;
+        println!(
+            "  login plan, {name:<16} {cpu:>8.1} µs per evaluation ({:.1}x the bare GCRA call's {bare:.1} µs)",
+            cpu / bare
+        );
+    }
     Ok(())
 }
 
@@ -424,11 +493,11 @@ fn row(name: &str, run: &Run, bare: &Run) -> String {
 async fn bench(url: String) -> Result<(), Error> {
     let mut conn = ConnectionManager::new(redis::Client::open(url.as_str())?).await?;
     bytes_per_key(&url, &mut conn).await?;
-    cpu_per_op_kind(&url, &mut conn).await?;
-
     let run_id = std::process::id();
     let four = Arc::new(Engine::builder(four_limits_policy()).key_seed(1).build()?);
     let default = Arc::new(Engine::builder(Policy::default()).key_seed(1).build()?);
+    cpu_per_op_kind(&url, &mut conn, &[("four limits", &four), ("default policy", &default)]).await?;
+
     let bare = Arc::new(Script::new(BARE_GCRA));
     let pool = login_events(EVENTS);
     println!("\n{EVENTS} login events per run");

@@ -16,9 +16,6 @@
 -- of this script, after a layout change) is ever unpacked as one of ours.
 -- Change it whenever a layout changes.
 local FORMAT = '\1'
--- string.byte(FORMAT), written out: while Redis loads a Functions library,
--- its top level may not use the string library.
-local FORMAT_BYTE = 1
 local malformed = 0
 
 -- Whether a value's length (after FORMAT) fits a layout: `n` bytes, or a
@@ -30,42 +27,6 @@ end
 local GCRA, WINDOW, DISTINCT, HISTORY = fixed(8), fixed(24), rows(16, 4), rows(8, 12)
 local REGISTER, CAP, BACKOFF = fixed(24), fixed(32), fixed(20)
 
--- Every key's value as the plan goes: read for all keys at once by
--- `prefetch` (one MGET instead of a GET per operation), then kept up to
--- date by every write below. `false`: no string value. `foreign[k]`: the
--- key exists but holds another Redis type (MGET reads it as no value).
-local cache, foreign = {}, {}
-
--- Reads every key of the plan (MGET in chunks: Lua's stack bounds unpack).
-local function prefetch(ks)
-  cache, foreign = {}, {}
-  local nk, missing = #ks, {}
-  for first = 1, nk, 500 do
-    local last = math.min(first + 499, nk)
-    local vals = redis.call('MGET', unpack(ks, first, last))
-    for i = first, last do
-      local v = vals[i - first + 1]
-      local k = ks[i]
-      if v then
-        cache[k] = v
-      else
-        cache[k] = false
-        missing[#missing + 1] = k
-      end
-    end
-  end
-  -- Absent keys are common (new users) and need no second look unless
-  -- some of them exist after all: then find which (rare: foreign writers).
-  for first = 1, #missing, 500 do
-    local last = math.min(first + 499, #missing)
-    if redis.call('EXISTS', unpack(missing, first, last)) > 0 then
-      for i = first, last do
-        if redis.call('EXISTS', missing[i]) == 1 then foreign[missing[i]] = true end
-      end
-    end
-  end
-end
-
 -- The value of `k` without FORMAT, or nil when there is none. A key of
 -- another Redis type, without FORMAT or of a length its layout cannot have
 -- is malformed: it is deleted and counted, and the operation runs as on an
@@ -73,34 +34,25 @@ end
 -- it again on its fallback, counting it twice) and the key is well-formed
 -- again after the operation's write.
 local function read(k, fits)
-  local raw = cache[k]
-  if raw then
-    if string.byte(raw, 1) == FORMAT_BYTE and fits(#raw - 1) then return string.sub(raw, 2) end
-  elseif not foreign[k] then
-    return nil
+  local raw = redis.pcall('GET', k)
+  if not raw then return nil end
+  if type(raw) == 'string' and string.sub(raw, 1, 1) == FORMAT and fits(#raw - 1) then
+    return string.sub(raw, 2)
   end
   redis.call('DEL', k)
-  cache[k], foreign[k] = false, nil
   malformed = malformed + 1
   return nil
 end
 
--- Sets `key` to FORMAT .. `value` with the remaining SET arguments.
-local function put(key, value, a, b)
-  local v = FORMAT .. value
-  if b then redis.call('SET', key, v, a, b) else redis.call('SET', key, v, a) end
-  cache[key], foreign[key] = v, nil
-end
-
 -- Writes a value whose state is idle `ttl` ms from now.
 local function save(key, value, ttl)
-  put(key, value, 'PX', ms_string(math.max(ttl, MARGIN_MS)))
+  redis.call('SET', key, FORMAT .. value, 'PX', ms_string(math.max(ttl, MARGIN_MS)))
 end
 
 -- Writes a value that an out-of-order event changed: the state still goes
 -- idle when its TTL said (KEEPTTL needs Redis 6.0).
 local function keep(key, value)
-  put(key, value, 'KEEPTTL')
+  redis.call('SET', key, FORMAT .. value, 'KEEPTTL')
 end
 
 -- Per-call state, reset by `run`: the arguments, the next argument and key,
@@ -403,7 +355,7 @@ local function register_set()
   local a, b, c, d = arg(), arg(), arg(), arg()
   local eh, el = u64()
   local ttl = arg()
-  put(k, struct.pack(REG, a, b, c, d, eh, el), 'PX', ms_string(ttl))
+  redis.call('SET', k, FORMAT .. struct.pack(REG, a, b, c, d, eh, el), 'PX', ms_string(ttl))
 end
 
 local function cap()
@@ -469,7 +421,7 @@ local function backoff()
     end
   end
   sends = math.min(sends + 1, MAXU32)
-  put(k, struct.pack('>I4I4I4I4I4', sends, nh, nl, xh, xl), 'PX', ttl)
+  redis.call('SET', k, FORMAT .. struct.pack('>I4I4I4I4I4', sends, nh, nl, xh, xl), 'PX', ttl)
   push(1, sends, 0, 0)
 end
 
@@ -477,7 +429,6 @@ local function reset()
   local ks = {}
   for i = 1, 7 do ks[i] = key() end
   redis.call('DEL', unpack(ks))
-  for _, k in ipairs(ks) do cache[k], foreign[k] = false, nil end
 end
 
 local dispatch = {
@@ -522,7 +473,6 @@ local function run(call_keys, blob)
   keys, at, kt, malformed, out, n = call_keys, 4, 1, 0, {}, 0
   nh, nl = args[1], args[2]
   if not nh or not nl then return redis.error_reply('tollgate: short arguments') end
-  prefetch(keys)
   while at <= count do
     local code = arg()
     local f = dispatch[code]
