@@ -132,6 +132,42 @@ local function window_peek(raw, s)
   return count
 end
 
+-- GCRA on plain numbers, relative to now: every duration and the stored
+-- time's distance from now below 2^51 ns (26 days), so that every sum
+-- below stays under 2^53 and exact. Same results as the pair arithmetic in
+-- gcra() (which handles the rest): about three times less work.
+local SMALL = 524288 -- 2^19: a high half below this is a value below 2^51
+local function gcra_small(k, mode, raw, ah, al, t, i, e)
+  local s = 0
+  if raw then
+    s = (ah - nh) * B + (al - nl)
+    if s < 0 then s = 0 end
+  end
+  local x = s + i
+  local allowed = x <= t
+  local store
+  if mode == 0 and allowed then
+    store = x
+  elseif mode == 2 then
+    store = math.min(t + e, x)
+  elseif not raw and mode ~= 1 then
+    store = 0
+  end
+  local u = s
+  if store then
+    u = store
+    local xh = math.floor(store / B)
+    local sh, sl = nh + xh, nl + (store - xh * B)
+    if sl >= B then sh, sl = sh + 1, sl - B end
+    save(k, struct.pack('>I4I4', sh, sl), math.floor(store / 1e6) + 1 + MARGIN_MS)
+  end
+  local remaining = math.min(idiv(math.max(t - u, 0), e), MAXU32)
+  local r = 0
+  if not allowed then r = x - t end
+  local uh, rh = math.floor(u / B), math.floor(r / B)
+  push(allowed and 1 or 0, remaining, uh, u - uh * B, rh, r - rh * B)
+end
+
 local function gcra()
   local k = key()
   local mode = arg()
@@ -139,11 +175,13 @@ local function gcra()
   local ih, il = u64()
   local eh, el = u64()
   local raw = read(k, GCRA)
-  local sh, sl = nh, nl
-  if raw then
-    local ah, al = struct.unpack('>I4I4', raw)
-    if cmp(ah, al, nh, nl) > 0 then sh, sl = ah, al end
+  local ah, al
+  if raw then ah, al = struct.unpack('>I4I4', raw) end
+  if th < SMALL and ih < SMALL and eh < SMALL and (not raw or math.abs(ah - nh) < SMALL) then
+    return gcra_small(k, mode, raw, ah, al, num(th, tl), num(ih, il), num(eh, el))
   end
+  local sh, sl = nh, nl
+  if raw and cmp(ah, al, nh, nl) > 0 then sh, sl = ah, al end
   local xh, xl = add(sh, sl, ih, il)
   local dh, dl = sub(xh, xl, nh, nl)
   local allowed = cmp(dh, dl, th, tl) <= 0

@@ -574,13 +574,15 @@ async fn cluster_master_killed_replica_takes_over_and_store_follows() {
     let back = back.expect("the store never followed the failover");
     println!("{down} decisions refused while the replica took over");
     assert!(down > 0, "the dead master was never noticed");
-    // The promoted replica had the three units already taken: the limit
-    // of 5 goes on counting from there.
-    assert_eq!(back.action, Action::Allow, "{back:?}");
+    // The promoted replica had the three units already taken: at most two
+    // of the burst of 5 are left (fewer if a call the store gave up on
+    // during the takeover was still applied by the client's retries; a
+    // lost counter would admit four in a row).
     let mut after = vec![back.action];
     for i in 0..3 {
         after.push(decide(500_000 + i).await.action);
     }
-    assert_eq!(after[..2], [Action::Allow; 2], "{after:?}");
-    assert!(matches!(after[2], Action::Throttle { .. }), "{after:?}");
+    let admitted = after.iter().filter(|a| **a == Action::Allow).count();
+    assert!(admitted <= 2, "{after:?}");
+    assert!(matches!(after[3], Action::Throttle { .. }), "{after:?}");
 }
