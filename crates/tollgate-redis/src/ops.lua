@@ -123,7 +123,17 @@ local function window_add(raw, s, amount)
   cur = math.min(cur + amount, MAXU32)
   local carried = prev
   if step ~= 'older' then carried = scale(prev, s.rh, s.rl, s.fh, s.fl) end
-  return struct.pack(WIN, g[1], g[2], g[3], g[4], cur, prev), cur + carried, step == 'older'
+  return struct.pack(WIN, g[1], g[2], g[3], g[4], cur, prev), cur + carried, step == 'older', step == 'same'
+end
+
+-- Writes window state `packed`. A write in the same window as the stored
+-- state keeps the key's TTL: the last full write set it for this window's
+-- end, the same expiry this write would set (to the millisecond, under one
+-- clock; the one-second margin covers the rest), and SET ... KEEPTTL costs
+-- Redis about half of SET ... PX. Hot counters (an IP under attack, the
+-- familiarity totals) are written mostly in the same window.
+local function window_save(k, packed, ttl, older, same)
+  if older or same then keep(k, packed) else save(k, packed, ttl) end
 end
 
 local function window_peek(raw, s)
@@ -218,12 +228,10 @@ local function window_op()
   local amount = arg()
   local ttl = arg()
   local raw = read(k, WINDOW)
-  local packed, count, older = window_add(raw, s, amount)
+  local packed, count, older, same = window_add(raw, s, amount)
   -- A read (amount 0) stores nothing, as in MemoryStore: detectors' reads
   -- of counters nobody counted on must not create keys.
-  if amount > 0 then
-    if older then keep(k, packed) else save(k, packed, ttl) end
-  end
+  if amount > 0 then window_save(k, packed, ttl, older, same) end
   push(count)
 end
 
@@ -353,8 +361,8 @@ local function learn()
   local httl = arg()
   history_learn(hk, member, secs, capacity, httl)
   for _, wk in ipairs({ gk, tk }) do
-    local wpacked, _, older = window_add(read(wk, WINDOW), s, 1)
-    if older then keep(wk, wpacked) else save(wk, wpacked, wttl) end
+    local wpacked, _, older, same = window_add(read(wk, WINDOW), s, 1)
+    window_save(wk, wpacked, wttl, older, same)
   end
 end
 
