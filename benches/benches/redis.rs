@@ -14,7 +14,10 @@
 //!   concurrency the machine-readable line `ratio default_policy N tasks: X`
 //!   (default-policy evaluations/s over bare GCRA calls/s in the same run);
 //! * round trips per evaluation and Redis CPU time per script call (engine
-//!   and bare), from the server's `INFO commandstats`.
+//!   and bare), from the server's `INFO commandstats`;
+//! * with `TOLLGATE_REDIS_CLUSTER_URL` (seed nodes, comma-separated), the
+//!   default policy's plan on that cluster at 16 tasks: evaluations per
+//!   second, script calls and Redis CPU per evaluation over all masters.
 //!
 //! Not a criterion bench: latency percentiles under concurrency are the
 //! point. Event time advances 1 ms per event, so every decision allows.
@@ -581,6 +584,73 @@ async fn bench(url: String) -> Result<(), Error> {
             default_run.per_second / bare_run.per_second
         );
     }
+    match std::env::var("TOLLGATE_REDIS_CLUSTER_URL") {
+        Ok(seeds) if !seeds.trim().is_empty() => cluster_bench(&seeds, &default, &events).await?,
+        _ => println!("\nskipping the cluster run: TOLLGATE_REDIS_CLUSTER_URL unset"),
+    }
+    Ok(())
+}
+
+/// Script calls and Redis CPU summed over a cluster's masters.
+async fn cluster_stats(masters: &mut [ConnectionManager]) -> Result<(u64, u64), Error> {
+    let (mut calls, mut usec) = (0, 0);
+    for conn in masters {
+        let (c, u) = evalsha_stats(conn).await?;
+        calls += c;
+        usec += u;
+    }
+    Ok((calls, usec))
+}
+
+/// With `TOLLGATE_REDIS_CLUSTER_URL`: the default policy's login plan on
+/// the cluster at 16 tasks: evaluations per second, script calls (one per
+/// slot a plan touches) and Redis CPU per evaluation summed over masters.
+async fn cluster_bench(seeds: &str, engine: &Arc<Engine>, events: &Arc<Vec<Event>>) -> Result<(), Error> {
+    let seeds: Vec<String> = seeds.split(',').map(|s| s.trim().to_owned()).collect();
+    let first = seeds.first().ok_or("empty TOLLGATE_REDIS_CLUSTER_URL")?;
+    let mut seed = ConnectionManager::new(redis::Client::open(first.as_str())?).await?;
+    let nodes: String = redis::cmd("CLUSTER").arg("NODES").query_async(&mut seed).await?;
+    let mut masters = Vec::new();
+    for line in nodes.lines() {
+        let mut fields = line.split(' ');
+        let addr = fields.nth(1).unwrap_or_default();
+        if fields.next().is_some_and(|flags| flags.contains("master")) {
+            let addr = addr.split('@').next().unwrap_or_default();
+            masters.push(ConnectionManager::new(redis::Client::open(format!("redis://{addr}/"))?).await?);
+        }
+    }
+    let config = RedisConfig::cluster(seeds.clone())
+        .prefix(format!("tgbench:{}:cluster", std::process::id()))
+        .clock(Clock::Event)
+        .timeout(Duration::from_secs(1));
+    let store = Arc::new(RedisStore::connect(config).await?);
+    let before = cluster_stats(&mut masters).await?;
+    let (eng, st, ev) = (Arc::clone(engine), Arc::clone(&store), Arc::clone(events));
+    let run = measure(16, move |i| {
+        let (engine, store, events) = (Arc::clone(&eng), Arc::clone(&st), Arc::clone(&ev));
+        async move {
+            let Some(event) = events.get(i) else { return };
+            let plan = engine.prepare(event);
+            let mut results = [OpResult::Done; 64];
+            let slots = results.get_mut(..plan.ops().len()).unwrap_or_default();
+            let decision = match store.execute(plan.at(), plan.ops(), slots).await {
+                Ok(()) => engine.conclude(plan, slots),
+                Err(_) => engine.conclude(plan, &[]),
+            };
+            std::hint::black_box(decision);
+        }
+    })
+    .await;
+    let after = cluster_stats(&mut masters).await?;
+    let calls = after.0.saturating_sub(before.0) as f64 / EVENTS as f64;
+    let cpu = after.1.saturating_sub(before.1) as f64 / EVENTS as f64;
+    println!(
+        "\ncluster ({} masters), default policy, 16 tasks: {:.0} evals/s, p50 {:.0}µs, p99 {:.0}µs; {calls:.1} script calls and {cpu:.1} µs Redis CPU per evaluation (all masters together)",
+        masters.len(),
+        run.per_second,
+        run.p50.as_secs_f64() * 1e6,
+        run.p99.as_secs_f64() * 1e6,
+    );
     Ok(())
 }
 
