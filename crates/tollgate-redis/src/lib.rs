@@ -4,9 +4,11 @@
 //!
 //! [`RedisStore`] executes the operations of an engine's split path
 //! (`Engine::prepare` → [`RedisStore::execute`] → `Engine::conclude`) in
-//! **one round trip**: all operations of a plan go to one Lua script
-//! (`EVALSHA`, reloaded automatically after `NOSCRIPT`), which runs them
-//! atomically and in order with the in-process store's exact semantics.
+//! **one round trip**: all operations of a plan go to one call of Lua code
+//! (a Redis Function, `FCALL`, loaded by the first call that finds it
+//! missing; an `EVALSHA` script where functions are refused), which runs
+//! them atomically and in order with the in-process store's exact
+//! semantics. The arguments travel as one binary string.
 //!
 //! * **Keys**: `<prefix>:<16 hex digits>:<kind>`. The hex digits are the
 //!   core's `StoreKey`, already a keyed hash of the rule and the values it
