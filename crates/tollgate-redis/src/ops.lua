@@ -136,10 +136,18 @@ local function window_save(k, packed, ttl, older, same)
   if older or same then keep(k, packed) else save(k, packed, ttl) end
 end
 
+-- What window_add(raw, s, 0) counts, without building the new state: the
+-- reads (detectors, familiarity) are half of a login plan's operations.
 local function window_peek(raw, s)
   if not raw then return 0 end
-  local _, count = window_add(raw, s, 0)
-  return count
+  local a, b, c, d, cur, prev = struct.unpack(WIN, raw)
+  if c ~= s.lh or d ~= s.ll then return 0 end
+  local o = cmp(s.ih, s.il, a, b)
+  if o == 0 then return cur + scale(prev, s.rh, s.rl, s.fh, s.fl) end
+  if o < 0 then return cur + prev end
+  local xh, xl = add(a, b, 0, 1)
+  if cmp(s.ih, s.il, xh, xl) == 0 then return scale(cur, s.rh, s.rl, s.fh, s.fl) end
+  return 0
 end
 
 -- GCRA on plain numbers, relative to now: every duration and the stored
@@ -228,10 +236,14 @@ local function window_op()
   local amount = arg()
   local ttl = arg()
   local raw = read(k, WINDOW)
-  local packed, count, older, same = window_add(raw, s, amount)
   -- A read (amount 0) stores nothing, as in MemoryStore: detectors' reads
   -- of counters nobody counted on must not create keys.
-  if amount > 0 then window_save(k, packed, ttl, older, same) end
+  if amount == 0 then
+    push(window_peek(raw, s))
+    return
+  end
+  local packed, count, older, same = window_add(raw, s, amount)
+  window_save(k, packed, ttl, older, same)
   push(count)
 end
 
@@ -297,12 +309,15 @@ local function history_load(raw)
   return h
 end
 
--- A member's count in history `h` and the history's total.
-local function history_count(h, member)
+-- A member's count in history value `raw` and the history's total, read
+-- in place (history_load builds a table per entry).
+local function history_count(raw, member)
   local count, total = 0, 0
-  for _, e in ipairs(h.e) do
-    if e[1] == member and count == 0 then count = e[2] end
-    total = math.min(total + e[2], MAXU32)
+  if not raw then return count, total end
+  for pos = 9, #raw, 12 do
+    local m, c = struct.unpack('>I4I4', raw, pos)
+    if m == member and count == 0 then count = c end
+    total = math.min(total + c, MAXU32)
   end
   return count, total
 end
@@ -311,9 +326,8 @@ local function familiarity()
   local hk, gk, tk = key(), key(), key()
   local member = arg()
   local s = window_spec()
-  local h = history_load(read(hk, HISTORY))
+  local count, total = history_count(read(hk, HISTORY), member)
   local graw, traw = read(gk, WINDOW), read(tk, WINDOW)
-  local count, total = history_count(h, member)
   push(count, total, window_peek(graw, s), window_peek(traw, s))
 end
 
@@ -372,7 +386,7 @@ end
 local function history_read_op()
   local hk = key()
   local member = arg()
-  push(history_count(history_load(read(hk, HISTORY)), member))
+  push(history_count(read(hk, HISTORY), member))
 end
 
 local function history_learn_op()
