@@ -584,11 +584,44 @@ async fn bench(url: String) -> Result<(), Error> {
             default_run.per_second / bare_run.per_second
         );
     }
+    println!("\nremoved this run's {} keys", remove_keys(&mut conn).await?);
     match std::env::var("TOLLGATE_REDIS_CLUSTER_URL") {
         Ok(seeds) if !seeds.trim().is_empty() => cluster_bench(&seeds, &default, &events).await?,
         _ => println!("\nskipping the cluster run: TOLLGATE_REDIS_CLUSTER_URL unset"),
     }
     Ok(())
+}
+
+/// Deletes this run's keys (some live for months: histories) from the
+/// server behind `conn`, by `SCAN` and `UNLINK`.
+async fn remove_keys(conn: &mut ConnectionManager) -> Result<u64, Error> {
+    let pid = std::process::id();
+    let mut removed = 0;
+    for pattern in [
+        format!("tgbench:{pid}:*"),
+        format!("tgbench:cpu:{pid}:*"),
+        format!("tgbench:mem:{pid}:*"),
+    ] {
+        let mut cursor = 0u64;
+        loop {
+            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(&pattern)
+                .arg("COUNT")
+                .arg(1_000)
+                .query_async(conn)
+                .await?;
+            if !keys.is_empty() {
+                removed += redis::cmd("UNLINK").arg(&keys).query_async::<u64>(conn).await?;
+            }
+            if next == 0 {
+                break;
+            }
+            cursor = next;
+        }
+    }
+    Ok(removed)
 }
 
 /// Script calls and Redis CPU summed over a cluster's masters.
@@ -642,6 +675,35 @@ async fn cluster_bench(seeds: &str, engine: &Arc<Engine>, events: &Arc<Vec<Event
     })
     .await;
     let after = cluster_stats(&mut masters).await?;
+    // Keys of several slots cannot go in one UNLINK on a cluster: one each,
+    // pipelined on each master's own connection.
+    let mut removed = 0;
+    for master in &mut masters {
+        let mut cursor = 0u64;
+        loop {
+            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(format!("tgbench:{}:cluster:*", std::process::id()))
+                .arg("COUNT")
+                .arg(1_000)
+                .query_async(master)
+                .await?;
+            if !keys.is_empty() {
+                let mut pipe = redis::pipe();
+                for key in &keys {
+                    pipe.cmd("UNLINK").arg(key);
+                }
+                let counts: Vec<u64> = pipe.query_async(master).await?;
+                removed += counts.iter().sum::<u64>();
+            }
+            if next == 0 {
+                break;
+            }
+            cursor = next;
+        }
+    }
+    println!("removed the cluster run's {removed} keys");
     let calls = after.0.saturating_sub(before.0) as f64 / EVENTS as f64;
     let cpu = after.1.saturating_sub(before.1) as f64 / EVENTS as f64;
     println!(

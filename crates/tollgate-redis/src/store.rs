@@ -88,8 +88,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// and prefix.
 ///
 /// Cheap to share: `execute` takes `&self` and runs calls concurrently
-/// over one multiplexed connection, which reconnects by itself after the
-/// server goes away.
+/// over one multiplexed connection (on a cluster, one per node), which
+/// reconnects by itself after the server goes away.
 pub struct RedisStore {
     backend: Backend,
     script: Script,
@@ -115,6 +115,8 @@ impl std::fmt::Debug for RedisStore {
             .field("prefix", &self.prefix)
             .field("timeout", &self.timeout)
             .field("clock", &self.clock)
+            .field("cluster", &self.is_cluster())
+            .field("functions", &self.use_functions.load(Ordering::Relaxed))
             .field("offset_nanos", &self.offset.load(Ordering::Relaxed))
             .field("malformed_keys", &self.malformed_keys())
             .finish_non_exhaustive()

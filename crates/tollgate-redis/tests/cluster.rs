@@ -337,8 +337,12 @@ struct PrivateCluster {
 
 impl PrivateCluster {
     async fn start(replicas: usize) -> Option<PrivateCluster> {
-        let dir = std::env::temp_dir().join(common::fresh_prefix("tg-cluster").replace(':', "-"));
         let ports: Vec<u16> = (0..3 * (1 + replicas)).map(|_| common::free_port()).collect();
+        Self::start_on(ports, replicas).await
+    }
+
+    async fn start_on(ports: Vec<u16>, replicas: usize) -> Option<PrivateCluster> {
+        let dir = std::env::temp_dir().join(common::fresh_prefix("tg-cluster").replace(':', "-"));
         let mut cluster = PrivateCluster {
             dir,
             ports,
@@ -585,4 +589,30 @@ async fn cluster_master_killed_replica_takes_over_and_store_follows() {
     let admitted = after.iter().filter(|a| **a == Action::Allow).count();
     assert!(admitted <= 2, "{after:?}");
     assert!(matches!(after[3], Action::Throttle { .. }), "{after:?}");
+}
+
+/// A store built while no node answers fails its calls as `Unavailable`
+/// (no panic, no hang), and works once the cluster is up, without being
+/// rebuilt.
+#[tokio::test]
+async fn cluster_store_made_while_the_cluster_is_down_works_once_it_is_up() {
+    let Some(_) = cluster_urls() else { return };
+    let ports: Vec<u16> = (0..3).map(|_| common::free_port()).collect();
+    let urls: Vec<String> = ports.iter().map(|p| format!("redis://127.0.0.1:{p}/")).collect();
+    let store = store(&urls, &common::fresh_prefix("cluster-late"), Clock::Event).await;
+    let ops = [Op::WindowAdd {
+        key: key(1),
+        window: Duration::from_secs(60),
+        amount: 1,
+    }];
+    let at = Timestamp::from_unix_millis(T0);
+    let mut results = [OpResult::Done];
+    let down = store.execute(at, &ops, &mut results).await;
+    assert!(matches!(down, Err(tollgate::store::StoreError::Unavailable(_))), "{down:?}");
+    let Some(_cluster) = PrivateCluster::start_on(ports, 0).await else {
+        println!("skipping the rest: redis-server or redis-cli not found");
+        return;
+    };
+    store.execute(at, &ops, &mut results).await.unwrap();
+    assert_eq!(results[0], OpResult::Count(1));
 }
