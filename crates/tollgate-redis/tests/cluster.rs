@@ -608,7 +608,10 @@ async fn cluster_store_made_while_the_cluster_is_down_works_once_it_is_up() {
     let at = Timestamp::from_unix_millis(T0);
     let mut results = [OpResult::Done];
     let down = store.execute(at, &ops, &mut results).await;
-    assert!(matches!(down, Err(tollgate::store::StoreError::Unavailable(_))), "{down:?}");
+    assert!(
+        matches!(down, Err(tollgate::store::StoreError::Unavailable(_))),
+        "{down:?}"
+    );
     let Some(_cluster) = PrivateCluster::start_on(ports, 0).await else {
         println!("skipping the rest: redis-server or redis-cli not found");
         return;
