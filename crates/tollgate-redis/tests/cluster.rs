@@ -327,6 +327,20 @@ fn unavailable(d: &Decision) -> bool {
     d.reasons.iter().any(|r| r.code.as_str() == "store.unavailable")
 }
 
+/// A free loopback port whose cluster bus port (10,000 above) is free too
+/// and still a port: ephemeral ports go up to 60999 here.
+fn cluster_port() -> u16 {
+    for _ in 0..1_000 {
+        let port = common::free_port();
+        if let Some(bus) = port.checked_add(10_000)
+            && std::net::TcpListener::bind(("127.0.0.1", bus)).is_ok()
+        {
+            return port;
+        }
+    }
+    panic!("no free loopback port with a free cluster bus port");
+}
+
 /// A private cluster of three masters, with `replicas` replicas each, on
 /// free ports.
 struct PrivateCluster {
@@ -337,7 +351,7 @@ struct PrivateCluster {
 
 impl PrivateCluster {
     async fn start(replicas: usize) -> Option<PrivateCluster> {
-        let ports: Vec<u16> = (0..3 * (1 + replicas)).map(|_| common::free_port()).collect();
+        let ports: Vec<u16> = (0..3 * (1 + replicas)).map(|_| cluster_port()).collect();
         Self::start_on(ports, replicas).await
     }
 
@@ -597,7 +611,7 @@ async fn cluster_master_killed_replica_takes_over_and_store_follows() {
 #[tokio::test]
 async fn cluster_store_made_while_the_cluster_is_down_works_once_it_is_up() {
     let Some(_) = cluster_urls() else { return };
-    let ports: Vec<u16> = (0..3).map(|_| common::free_port()).collect();
+    let ports: Vec<u16> = (0..3).map(|_| cluster_port()).collect();
     let urls: Vec<String> = ports.iter().map(|p| format!("redis://127.0.0.1:{p}/")).collect();
     let store = store(&urls, &common::fresh_prefix("cluster-late"), Clock::Event).await;
     let ops = [Op::WindowAdd {
