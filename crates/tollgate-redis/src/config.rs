@@ -41,10 +41,29 @@ pub enum Clock {
 #[derive(Clone, PartialEq, Eq)]
 #[must_use]
 pub struct RedisConfig {
-    pub(crate) url: String,
+    /// The server's URL, or a cluster's seed nodes.
+    pub(crate) urls: Vec<String>,
+    pub(crate) cluster: bool,
     pub(crate) prefix: String,
     pub(crate) timeout: Duration,
     pub(crate) clock: Clock,
+    pub(crate) tls: Tls,
+}
+
+/// Certificates for `rediss://` beyond the defaults.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub(crate) struct Tls {
+    /// PEM roots to trust instead of the system's.
+    pub(crate) root_cert: Option<Vec<u8>>,
+    /// PEM client certificate chain and private key, for servers that
+    /// authenticate clients (`tls-auth-clients yes`).
+    pub(crate) client: Option<(Vec<u8>, Vec<u8>)>,
+}
+
+impl Tls {
+    pub(crate) fn is_set(&self) -> bool {
+        self.root_cert.is_some() || self.client.is_some()
+    }
 }
 
 impl std::fmt::Debug for RedisConfig {
@@ -54,6 +73,11 @@ impl std::fmt::Debug for RedisConfig {
             .field("prefix", &self.prefix)
             .field("timeout", &self.timeout)
             .field("clock", &self.clock)
+            .field("cluster", &self.cluster)
+            .field("nodes", &self.urls.len())
+            // Whether certificates are set, never the key.
+            .field("tls_root_cert", &self.tls.root_cert.is_some())
+            .field("tls_client_cert", &self.tls.client.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -69,11 +93,43 @@ impl RedisConfig {
     /// default prefix, timeout and clock.
     pub fn new(url: impl Into<String>) -> Self {
         RedisConfig {
-            url: url.into(),
+            urls: vec![url.into()],
+            cluster: false,
             prefix: Self::DEFAULT_PREFIX.to_owned(),
             timeout: Self::DEFAULT_TIMEOUT,
             clock: Clock::default(),
+            tls: Tls::default(),
         }
+    }
+
+    /// Settings for a Redis Cluster reached through `seed_nodes` (URLs of
+    /// some of its nodes, `redis://host:port/` or `rediss://`; the client
+    /// learns the rest of the cluster from them), with the default prefix,
+    /// timeout and clock. Keys get a hash tag
+    /// ([`cluster_key_name`](crate::cluster_key_name)) and a plan's
+    /// operations run as one script call per slot.
+    ///
+    /// ```
+    /// use tollgate_redis::RedisConfig;
+    ///
+    /// let config = RedisConfig::cluster(["redis://10.0.0.1:6379/", "redis://10.0.0.2:6379/"]);
+    /// assert!(config.is_cluster());
+    /// ```
+    pub fn cluster<I, S>(seed_nodes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        RedisConfig {
+            urls: seed_nodes.into_iter().map(Into::into).collect(),
+            cluster: true,
+            ..RedisConfig::new(String::new())
+        }
+    }
+
+    /// Whether this is a Redis Cluster's configuration ([`RedisConfig::cluster`]).
+    pub fn is_cluster(&self) -> bool {
+        self.cluster
     }
 
     /// Namespace of every key: `<prefix>:<key hash>:<kind>`. One to 64
@@ -93,6 +149,25 @@ impl RedisConfig {
     /// The clock operations run on.
     pub fn clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// For `rediss://` URLs: trust the certificates in `pem` (one or more
+    /// PEM certificates, e.g. a private CA's) instead of the system's roots.
+    /// The server's certificate must name the URL's host (a DNS name or IP
+    /// address in its subject alternative names).
+    #[cfg(feature = "tls")]
+    pub fn tls_root_cert(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.tls.root_cert = Some(pem.into());
+        self
+    }
+
+    /// For `rediss://` URLs to servers that authenticate clients
+    /// (`tls-auth-clients yes`): present the PEM certificate chain
+    /// `cert_pem` with its PEM private key `key_pem`.
+    #[cfg(feature = "tls")]
+    pub fn tls_client_cert(mut self, cert_pem: impl Into<Vec<u8>>, key_pem: impl Into<Vec<u8>>) -> Self {
+        self.tls.client = Some((cert_pem.into(), key_pem.into()));
         self
     }
 
@@ -119,6 +194,9 @@ impl RedisConfig {
         if self.timeout.is_zero() {
             return Err(ConfigError::Timeout);
         }
+        if self.urls.is_empty() {
+            return Err(ConfigError::NoNodes);
+        }
         Ok(())
     }
 }
@@ -136,6 +214,9 @@ pub enum ConfigError {
     /// The timeout is zero.
     #[error("the per-call timeout must be above zero")]
     Timeout,
+    /// A cluster configuration without any seed node.
+    #[error("a Redis Cluster needs at least one seed node URL")]
+    NoNodes,
 }
 
 #[cfg(test)]
@@ -157,5 +238,10 @@ mod tests {
             config.timeout(Duration::ZERO).check(),
             Err(ConfigError::Timeout)
         ));
+        let none: [&str; 0] = [];
+        assert!(matches!(RedisConfig::cluster(none).check(), Err(ConfigError::NoNodes)));
+        let cluster = RedisConfig::cluster(["redis://:hunter2@127.0.0.1:7000/"]);
+        assert!(cluster.check().is_ok() && cluster.is_cluster());
+        assert!(!format!("{cluster:?}").contains("hunter2"));
     }
 }

@@ -41,11 +41,128 @@ pub fn key_name(prefix: &str, key: StoreKey, kind: char) -> String {
     format!("{prefix}:{:016x}:{kind}", key.0)
 }
 
+/// The Redis key of counter `key` of kind `kind` on a Redis Cluster:
+/// `<prefix>:{<16 hex digits>}:<kind>`. The braces are a hash tag: every
+/// kind of one counter lands in one slot, so [`Op::Reset`], which clears
+/// all of them, stays one atomic script call (see `docs/deployment.md`).
+///
+/// ```
+/// use tollgate::store::StoreKey;
+/// use tollgate_redis::cluster_key_name;
+///
+/// assert_eq!(cluster_key_name("tg", StoreKey(0xab), 'g'), "tg:{00000000000000ab}:g");
+/// ```
+pub fn cluster_key_name(prefix: &str, key: StoreKey, kind: char) -> String {
+    format!("{prefix}:{{{:016x}}}:{kind}", key.0)
+}
+
+/// The Redis Cluster hash slot of counter `key` under the cluster layout
+/// (CRC16/XMODEM of the hash tag, modulo 16384, as Redis computes it).
+pub(crate) fn slot(key: StoreKey) -> u16 {
+    crc16(format!("{:016x}", key.0).as_bytes()) & 0x3fff
+}
+
+/// CRC16/XMODEM, Redis Cluster's key hash.
+fn crc16(bytes: &[u8]) -> u16 {
+    let mut crc: u16 = 0;
+    for &byte in bytes {
+        crc ^= u16::from(byte) << 8;
+        for _ in 0..8 {
+            crc = if crc & 0x8000 != 0 {
+                (crc << 1) ^ 0x1021
+            } else {
+                crc << 1
+            };
+        }
+    }
+    crc
+}
+
+/// How keys are named: one server, or a cluster (with hash tags).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Layout {
+    #[default]
+    Single,
+    Cluster,
+}
+
 /// One script call's KEYS and ARGV.
 #[derive(Debug, Default)]
 pub(crate) struct Encoded {
     pub(crate) keys: Vec<String>,
     pub(crate) args: Vec<u64>,
+    layout: Layout,
+}
+
+/// A piece of a plan that touches keys of one counter only, so that it can
+/// run in that counter's cluster slot. Every operation is one piece except
+/// the familiarity ones, whose history and global counters are three
+/// counters: they become a history piece and two window operations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Piece {
+    /// An operation whose keys all belong to one counter.
+    Op(Op),
+    /// The history half of [`Op::Familiarity`]: the member's count and the total.
+    HistoryRead { key: StoreKey, member: u64 },
+    /// The history half of [`Op::Learn`].
+    HistoryLearn { key: StoreKey, member: u64, capacity: u8 },
+}
+
+impl Piece {
+    /// The counter whose slot the piece runs in.
+    pub(crate) fn counter(&self) -> StoreKey {
+        match *self {
+            Piece::HistoryRead { key, .. } | Piece::HistoryLearn { key, .. } => key,
+            Piece::Op(op) => match op {
+                Op::Gcra { key, .. }
+                | Op::WindowAdd { key, .. }
+                | Op::DistinctAdd { key, .. }
+                | Op::RegisterGet { key }
+                | Op::RegisterSet { key, .. }
+                | Op::Cap { key, .. }
+                | Op::Backoff { key, .. }
+                | Op::Reset { key } => key,
+                Op::Familiarity { keys, .. } | Op::Learn { keys, .. } => keys.user,
+                // Unknown operations fail at encoding; any slot will do.
+                _ => StoreKey(0),
+            },
+        }
+    }
+
+    /// Appends the pieces of `op` to `out`.
+    pub(crate) fn split(op: &Op, out: &mut Vec<Piece>) {
+        match *op {
+            Op::Familiarity { keys, member, window } => {
+                out.push(Piece::HistoryRead { key: keys.user, member });
+                for key in [keys.global, keys.total] {
+                    out.push(Piece::Op(Op::WindowAdd { key, window, amount: 0 }));
+                }
+            }
+            Op::Learn {
+                keys,
+                member,
+                window,
+                capacity,
+            } => {
+                out.push(Piece::HistoryLearn {
+                    key: keys.user,
+                    member,
+                    capacity,
+                });
+                for key in [keys.global, keys.total] {
+                    out.push(Piece::Op(Op::WindowAdd { key, window, amount: 1 }));
+                }
+            }
+            other => out.push(Piece::Op(other)),
+        }
+    }
+}
+
+/// What a [`Piece`] returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PieceResult {
+    Op(OpResult),
+    History { count: u32, total: u32 },
 }
 
 fn nanos(d: Duration) -> u64 {
@@ -69,7 +186,10 @@ fn fold(member: u64) -> u32 {
 
 impl Encoded {
     fn key(&mut self, prefix: &str, key: StoreKey, kind: char) {
-        self.keys.push(key_name(prefix, key, kind));
+        self.keys.push(match self.layout {
+            Layout::Single => key_name(prefix, key, kind),
+            Layout::Cluster => cluster_key_name(prefix, key, kind),
+        });
     }
 
     fn u64(&mut self, v: u64) {
@@ -99,13 +219,55 @@ impl Encoded {
 
     /// Encodes `ops` to run at `now` (unix nanoseconds).
     pub(crate) fn new(prefix: &str, now: u64, want_time: bool, ops: &[Op]) -> Result<Self, StoreError> {
-        let mut e = Encoded::default();
-        e.u64(now);
-        e.args.push(u64::from(want_time));
+        let mut e = Encoded::start(Layout::Single, now, want_time);
         for op in ops {
             e.op(prefix, now, op)?;
         }
         Ok(e)
+    }
+
+    /// An empty call to run at `now` with keys named per `layout`.
+    pub(crate) fn start(layout: Layout, now: u64, want_time: bool) -> Self {
+        let mut e = Encoded {
+            layout,
+            ..Encoded::default()
+        };
+        e.u64(now);
+        e.args.push(u64::from(want_time));
+        e
+    }
+
+    /// The arguments as the script reads them: one string of little-endian
+    /// doubles. Every argument is an integer below 2^53 (u32 halves, TTLs
+    /// in milliseconds below 2^46, small counts), so each is exact.
+    pub(crate) fn blob(&self) -> Vec<u8> {
+        let mut blob = Vec::with_capacity(self.args.len() * 8);
+        for &arg in &self.args {
+            blob.extend_from_slice(&(arg.min(1 << 53) as f64).to_le_bytes());
+        }
+        blob
+    }
+
+    /// Appends one piece (cluster layout: its keys share one slot).
+    pub(crate) fn piece(&mut self, prefix: &str, now: u64, piece: &Piece) -> Result<(), StoreError> {
+        match *piece {
+            Piece::Op(ref op) => self.op(prefix, now, op),
+            Piece::HistoryRead { key, member } => {
+                self.args.push(11);
+                self.key(prefix, key, 'h');
+                self.args.push(u64::from(fold(member)));
+                Ok(())
+            }
+            Piece::HistoryLearn { key, member, capacity } => {
+                self.args.push(12);
+                self.key(prefix, key, 'h');
+                self.args.push(u64::from(fold(member)));
+                self.args.push((now / 1_000_000_000).min(u64::from(u32::MAX)));
+                self.args.push(usize::from(capacity).clamp(1, HISTORY_MAX) as u64);
+                self.args.push(ttl_ms(HISTORY_RETENTION));
+                Ok(())
+            }
+        }
     }
 
     fn op(&mut self, prefix: &str, now: u64, op: &Op) -> Result<(), StoreError> {
@@ -253,44 +415,102 @@ impl Reply<'_> {
     }
 }
 
+fn decode_op(op: &Op, r: &mut Reply<'_>) -> Result<OpResult, StoreError> {
+    Ok(match op {
+        Op::Gcra { .. } => OpResult::Gcra(GcraOutcome {
+            allowed: r.flag()?,
+            remaining: r.u32()?,
+            reset: Duration::from_nanos(r.pair()?),
+            retry_after: Duration::from_nanos(r.pair()?),
+        }),
+        Op::WindowAdd { .. } | Op::DistinctAdd { .. } => OpResult::Count(r.next()?),
+        Op::Familiarity { .. } => OpResult::Familiarity(FamiliarityCounts {
+            user_count: r.u32()?,
+            user_total: r.u32()?,
+            global_count: r.next()?,
+            global_total: r.next()?,
+        }),
+        Op::RegisterGet { .. } => {
+            let set = r.flag()?;
+            let value = u128::from(r.pair()?) << 64 | u128::from(r.pair()?);
+            OpResult::Register(set.then_some(value))
+        }
+        Op::Cap { .. } => OpResult::Cap(CapOutcome {
+            allowed: r.flag()?,
+            count: r.next()?,
+            retry_after: Duration::from_nanos(r.pair()?),
+        }),
+        Op::Backoff { .. } => OpResult::Backoff(BackoffOutcome {
+            allowed: r.flag()?,
+            sends: r.u32()?,
+            retry_after: Duration::from_nanos(r.pair()?),
+        }),
+        _ => OpResult::Done,
+    })
+}
+
 /// Writes one result per op from `reply`; returns what follows them
 /// (the server's TIME when asked for).
 pub(crate) fn decode<'a>(ops: &[Op], reply: &'a [i64], results: &mut [OpResult]) -> Result<&'a [i64], StoreError> {
     let mut r = Reply(reply.iter());
     for (op, slot) in ops.iter().zip(results.iter_mut()) {
-        *slot = match op {
-            Op::Gcra { .. } => OpResult::Gcra(GcraOutcome {
-                allowed: r.flag()?,
-                remaining: r.u32()?,
-                reset: Duration::from_nanos(r.pair()?),
-                retry_after: Duration::from_nanos(r.pair()?),
-            }),
-            Op::WindowAdd { .. } | Op::DistinctAdd { .. } => OpResult::Count(r.next()?),
-            Op::Familiarity { .. } => OpResult::Familiarity(FamiliarityCounts {
-                user_count: r.u32()?,
-                user_total: r.u32()?,
-                global_count: r.next()?,
-                global_total: r.next()?,
-            }),
-            Op::RegisterGet { .. } => {
-                let set = r.flag()?;
-                let value = u128::from(r.pair()?) << 64 | u128::from(r.pair()?);
-                OpResult::Register(set.then_some(value))
-            }
-            Op::Cap { .. } => OpResult::Cap(CapOutcome {
-                allowed: r.flag()?,
-                count: r.next()?,
-                retry_after: Duration::from_nanos(r.pair()?),
-            }),
-            Op::Backoff { .. } => OpResult::Backoff(BackoffOutcome {
-                allowed: r.flag()?,
-                sends: r.u32()?,
-                retry_after: Duration::from_nanos(r.pair()?),
-            }),
-            _ => OpResult::Done,
-        };
+        *slot = decode_op(op, &mut r)?;
     }
     Ok(r.0.as_slice())
+}
+
+/// Writes the results of `pieces[i]` for each `i` in `which` (in that
+/// order, as they were encoded) into `out[i]`, from `reply`; returns what
+/// follows them, as [`decode`].
+pub(crate) fn decode_pieces<'a>(
+    pieces: &[Piece],
+    which: &[usize],
+    reply: &'a [i64],
+    out: &mut [PieceResult],
+) -> Result<&'a [i64], StoreError> {
+    let mut r = Reply(reply.iter());
+    for &i in which {
+        let result = match pieces.get(i).ok_or_else(malformed)? {
+            Piece::Op(op) => PieceResult::Op(decode_op(op, &mut r)?),
+            Piece::HistoryRead { .. } => PieceResult::History {
+                count: r.u32()?,
+                total: r.u32()?,
+            },
+            Piece::HistoryLearn { .. } => PieceResult::Op(OpResult::Done),
+        };
+        *out.get_mut(i).ok_or_else(malformed)? = result;
+    }
+    Ok(r.0.as_slice())
+}
+
+/// The result of `op` from the results of its pieces (in [`Piece::split`] order).
+pub(crate) fn join(op: &Op, pieces: &[PieceResult]) -> Result<OpResult, StoreError> {
+    let count = |p: Option<&PieceResult>| match p {
+        Some(PieceResult::Op(OpResult::Count(n))) => Ok(*n),
+        _ => Err(malformed()),
+    };
+    match op {
+        Op::Familiarity { .. } => {
+            let Some(PieceResult::History {
+                count: user_count,
+                total,
+            }) = pieces.first()
+            else {
+                return Err(malformed());
+            };
+            Ok(OpResult::Familiarity(FamiliarityCounts {
+                user_count: *user_count,
+                user_total: *total,
+                global_count: count(pieces.get(1))?,
+                global_total: count(pieces.get(2))?,
+            }))
+        }
+        Op::Learn { .. } => Ok(OpResult::Done),
+        _ => match pieces {
+            [PieceResult::Op(result)] => Ok(*result),
+            _ => Err(malformed()),
+        },
+    }
 }
 
 #[cfg(test)]
@@ -314,6 +534,81 @@ mod tests {
             &e.args[3..],
             &[2, len >> 32, len & 0xffff_ffff, 0, now / len, 0, 1, 0, 2, 3, 91_000]
         );
+    }
+
+    #[test]
+    fn slots_are_redis_cluster_slots_of_the_hash_tag() {
+        // The CRC16/XMODEM check value, and Redis's documented slot of "foo".
+        assert_eq!(crc16(b"123456789"), 0x31c3);
+        assert_eq!(crc16(b"foo") & 0x3fff, 12182);
+        let key = StoreKey(0xab);
+        assert_eq!(slot(key), crc16(b"00000000000000ab") & 0x3fff);
+        assert_eq!(cluster_key_name("p", key, 'g'), "p:{00000000000000ab}:g");
+    }
+
+    #[test]
+    fn familiarity_splits_into_pieces_on_one_counter_each() {
+        let keys = FamiliarityKeys {
+            user: StoreKey(1),
+            global: StoreKey(2),
+            total: StoreKey(3),
+        };
+        let window = Duration::from_secs(60);
+        let mut pieces = Vec::new();
+        Piece::split(
+            &Op::Learn {
+                keys,
+                member: 9,
+                window,
+                capacity: 4,
+            },
+            &mut pieces,
+        );
+        Piece::split(
+            &Op::Familiarity {
+                keys,
+                member: 9,
+                window,
+            },
+            &mut pieces,
+        );
+        Piece::split(&Op::Reset { key: StoreKey(4) }, &mut pieces);
+        let counters: Vec<u64> = pieces.iter().map(|p| p.counter().0).collect();
+        assert_eq!(counters, [1, 2, 3, 1, 2, 3, 4]);
+        let results = [
+            PieceResult::History { count: 1, total: 5 },
+            PieceResult::Op(OpResult::Count(7)),
+            PieceResult::Op(OpResult::Count(70)),
+        ];
+        assert_eq!(
+            join(
+                &Op::Familiarity {
+                    keys,
+                    member: 9,
+                    window
+                },
+                &results
+            )
+            .unwrap(),
+            OpResult::Familiarity(FamiliarityCounts {
+                user_count: 1,
+                user_total: 5,
+                global_count: 7,
+                global_total: 70,
+            })
+        );
+        assert!(
+            join(
+                &Op::Familiarity {
+                    keys,
+                    member: 9,
+                    window
+                },
+                &results[..1]
+            )
+            .is_err()
+        );
+        assert!(join(&Op::Reset { key: StoreKey(4) }, &results[..0]).is_err());
     }
 
     #[test]

@@ -4,9 +4,11 @@
 //!
 //! [`RedisStore`] executes the operations of an engine's split path
 //! (`Engine::prepare` → [`RedisStore::execute`] → `Engine::conclude`) in
-//! **one round trip**: all operations of a plan go to one Lua script
-//! (`EVALSHA`, reloaded automatically after `NOSCRIPT`), which runs them
-//! atomically and in order with the in-process store's exact semantics.
+//! **one round trip**: all operations of a plan go to one call of Lua code
+//! (a Redis Function, `FCALL`, loaded by the first call that finds it
+//! missing; an `EVALSHA` script where functions are refused), which runs
+//! them atomically and in order with the in-process store's exact
+//! semantics. The arguments travel as one binary string.
 //!
 //! * **Keys**: `<prefix>:<16 hex digits>:<kind>`. The hex digits are the
 //!   core's `StoreKey`, already a keyed hash of the rule and the values it
@@ -26,12 +28,23 @@
 //!   members per window, then a lower bound. Not HyperLogLog: an HLL
 //!   estimate can overshoot, which the store contract forbids, and at these
 //!   sizes a packed set is smaller than an HLL key.
-//! * **Redis Cluster is not supported yet**: one plan's keys hash to many
-//!   slots and one script may only touch one slot. See `docs/deployment.md`.
+//! * **Redis Cluster** ([`RedisConfig::cluster`]): keys get a hash tag,
+//!   `<prefix>:{<16 hex digits>}:<kind>` ([`cluster_key_name`]), so every
+//!   kind of one counter shares a slot; a plan runs as one script call per
+//!   slot it touches, all in flight at once, and succeeds only if every call
+//!   does (one failed call fails the whole plan, and the failure policy
+//!   applies to it). The client follows MOVED/ASK and failovers by itself.
+//!   See `docs/deployment.md` for what is atomic on a cluster and what not.
 //! * **Failures** (no connection, no answer within the timeout, default
 //!   5 ms) return `StoreError::Unavailable`; the policy's `[store]
 //!   on_failure` (`local`, `fail_open`, `fail_closed`) decides what that
 //!   means for the request. Nothing here panics.
+//! * **TLS**: `rediss://` URLs, through rustls (feature `tls`, on by
+//!   default), trusting the system's roots or
+//!   [`RedisConfig::tls_root_cert`], with an optional client certificate
+//!   ([`RedisConfig::tls_client_cert`]).
+//! * **Sentinel is not supported**: use a stable address for the primary
+//!   (see `docs/deployment.md`).
 //! * **Keys agree across instances** only when every engine is built with
 //!   the same `EngineBuilder::key_secret`.
 //!
@@ -55,10 +68,14 @@
 //! # Ok(()) }
 //! ```
 
+// Only enables rustls' ring provider (see Cargo.toml).
+#[cfg(feature = "tls")]
+use rustls as _;
+
 mod config;
 mod encode;
 mod store;
 
 pub use config::{Clock, ConfigError, RedisConfig};
-pub use encode::key_name;
+pub use encode::{cluster_key_name, key_name};
 pub use store::RedisStore;

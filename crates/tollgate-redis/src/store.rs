@@ -17,17 +17,69 @@
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{RedisError, Script};
+use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
+use redis::cluster::{ClusterClient, ClusterClientBuilder};
+use redis::cluster_async::ClusterConnection;
+use redis::{ErrorKind, RedisError, Script, ServerErrorKind};
+use tokio::sync::OnceCell;
 use tollgate::Timestamp;
 use tollgate::store::{AsyncStore, Op, OpResult, StoreError};
 
 use crate::config::{Clock, ConfigError, RedisConfig};
-use crate::encode::{Encoded, decode};
+use crate::encode::{Encoded, Layout, Piece, PieceResult, decode, decode_pieces, join, slot};
 
-/// The script every call runs: u64 pair arithmetic, then the operations
-/// (see `ops.lua` for the wire format).
-const SCRIPT: &str = concat!(include_str!("pairs.lua"), include_str!("ops.lua"));
+/// The operations' code: u64 pair arithmetic, then the operations and
+/// `run` (see `ops.lua` for the wire format).
+const CODE: &str = concat!(include_str!("pairs.lua"), include_str!("ops.lua"));
+
+/// The same code as an `EVALSHA` script, for servers without Redis Functions.
+const SCRIPT: &str = concat!(
+    include_str!("pairs.lua"),
+    include_str!("ops.lua"),
+    include_str!("script.lua")
+);
+
+/// The Redis Functions library holding [`CODE`] as function `name`; the
+/// library has the same name. The name carries a hash of the code, so
+/// instances of different versions sharing a server each call their own.
+fn library(name: &str) -> String {
+    format!(
+        "#!lua name={name}\n{CODE}\nredis.register_function('{name}', function(keys, args) return run(keys, args[1]) end)\n"
+    )
+}
+
+/// Whether `err` says the function is not loaded (a new server, a restart
+/// without persistence, `FUNCTION FLUSH`).
+fn function_missing(err: &RedisError) -> bool {
+    err.detail().is_some_and(|d| d.contains("Function not found"))
+}
+
+/// Whether the server does not offer `FCALL` to this client: a server
+/// before 7.0 (unknown command) or an ACL without it.
+fn functions_unsupported(err: &RedisError) -> bool {
+    err.kind() == ErrorKind::Server(ServerErrorKind::NoPerm)
+        || err
+            .detail()
+            .is_some_and(|d| d.contains("unknown command") || d.contains("unknown subcommand"))
+}
+
+/// Whether the server refused to load the library for good (not a lost
+/// connection, not a state that passes: loading, failover, cluster down).
+fn load_refused(err: &RedisError) -> bool {
+    match err.kind() {
+        ErrorKind::Server(
+            ServerErrorKind::BusyLoading
+            | ServerErrorKind::TryAgain
+            | ServerErrorKind::ClusterDown
+            | ServerErrorKind::MasterDown
+            | ServerErrorKind::ReadOnly
+            | ServerErrorKind::Moved
+            | ServerErrorKind::Ask,
+        ) => false,
+        ErrorKind::Server(_) | ErrorKind::Extension => true,
+        _ => false,
+    }
+}
 
 /// Shortest time a connection attempt is given, whatever the call timeout.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
@@ -36,11 +88,17 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// and prefix.
 ///
 /// Cheap to share: `execute` takes `&self` and runs calls concurrently
-/// over one multiplexed connection, which reconnects by itself after the
-/// server goes away.
+/// over one multiplexed connection (on a cluster, one per node), which
+/// reconnects by itself after the server goes away.
 pub struct RedisStore {
-    conn: ConnectionManager,
+    backend: Backend,
     script: Script,
+    /// The Functions library's code and its function's name.
+    library: String,
+    function: String,
+    /// Calls go through `FCALL` until the server refuses to load the
+    /// library (Redis before 7.0, ACLs without `FUNCTION`); then `EVALSHA`.
+    use_functions: AtomicBool,
     prefix: String,
     timeout: Duration,
     clock: Clock,
@@ -57,10 +115,34 @@ impl std::fmt::Debug for RedisStore {
             .field("prefix", &self.prefix)
             .field("timeout", &self.timeout)
             .field("clock", &self.clock)
+            .field("cluster", &self.is_cluster())
+            .field("functions", &self.use_functions.load(Ordering::Relaxed))
             .field("offset_nanos", &self.offset.load(Ordering::Relaxed))
             .field("malformed_keys", &self.malformed_keys())
             .finish_non_exhaustive()
     }
+}
+
+/// Where the script calls go.
+enum Backend {
+    /// One server: the whole plan in one call.
+    Single(ConnectionManager),
+    /// A cluster: one call per slot, all in flight together. The client
+    /// follows MOVED/ASK and refreshes its slot map after a failover by
+    /// itself; the connection is made by the first call that needs it (and
+    /// again by the next call if that one failed), so a store can be built
+    /// while the cluster is unreachable.
+    Cluster(Box<Cluster>),
+}
+
+/// A cluster client and its connection, once made.
+struct Cluster {
+    client: ClusterClient,
+    conn: OnceCell<ClusterConnection>,
+}
+
+fn malformed_reply() -> StoreError {
+    StoreError::Unavailable("malformed reply from the Redis script".to_owned())
 }
 
 fn unavailable(err: &RedisError) -> StoreError {
@@ -95,8 +177,36 @@ impl RedisStore {
     /// Must run inside a tokio runtime.
     pub async fn connect(config: RedisConfig) -> Result<Self, ConfigError> {
         config.check()?;
-        let client =
-            redis::Client::open(config.url.as_str()).map_err(|e| ConfigError::Url(format!("{:?}", e.kind())))?;
+        let backend = if config.cluster {
+            Self::cluster_backend(&config)?
+        } else {
+            Self::single_backend(&config)?
+        };
+        let script = Script::new(SCRIPT);
+        let function = format!("tollgate_{}", script.get_hash().get(..16).unwrap_or_default());
+        Ok(RedisStore {
+            backend,
+            library: library(&function),
+            function,
+            use_functions: AtomicBool::new(true),
+            script,
+            prefix: config.prefix,
+            timeout: config.timeout,
+            clock: config.clock,
+            offset: AtomicI64::new(0),
+            offset_known: AtomicBool::new(false),
+            malformed: AtomicU64::new(0),
+        })
+    }
+
+    fn single_backend(config: &RedisConfig) -> Result<Backend, ConfigError> {
+        let url = config.urls.first().ok_or(ConfigError::NoNodes)?;
+        let client = if config.tls.is_set() {
+            Self::tls_client(url, config)
+        } else {
+            redis::Client::open(url.as_str())
+        }
+        .map_err(|e| ConfigError::Url(format!("{:?}", e.kind())))?;
         // Calls give up after the timeout, but a connection attempt goes on
         // (reconnects run in the background) for up to a second: a server
         // that takes longer than one call's timeout to accept (TLS, a far
@@ -109,16 +219,60 @@ impl RedisStore {
             .set_response_timeout(None);
         let conn = ConnectionManager::new_lazy_with_config(client, manager)
             .map_err(|e| ConfigError::Url(format!("{:?}", e.kind())))?;
-        Ok(RedisStore {
-            conn,
-            script: Script::new(SCRIPT),
-            prefix: config.prefix,
-            timeout: config.timeout,
-            clock: config.clock,
-            offset: AtomicI64::new(0),
-            offset_known: AtomicBool::new(false),
-            malformed: AtomicU64::new(0),
-        })
+        Ok(Backend::Single(conn))
+    }
+
+    #[cfg(feature = "tls")]
+    fn certificates(config: &RedisConfig) -> redis::TlsCertificates {
+        redis::TlsCertificates {
+            client_tls: config.tls.client.as_ref().map(|(cert, key)| redis::ClientTlsConfig {
+                client_cert: cert.clone(),
+                client_key: key.clone(),
+            }),
+            root_cert: config.tls.root_cert.clone(),
+        }
+    }
+
+    #[cfg(feature = "tls")]
+    fn tls_client(url: &str, config: &RedisConfig) -> redis::RedisResult<redis::Client> {
+        redis::Client::build_with_tls(url, Self::certificates(config))
+    }
+
+    /// Certificates can only be set with the `tls` feature.
+    #[cfg(not(feature = "tls"))]
+    fn tls_client(url: &str, _config: &RedisConfig) -> redis::RedisResult<redis::Client> {
+        redis::Client::open(url)
+    }
+
+    fn cluster_backend(config: &RedisConfig) -> Result<Backend, ConfigError> {
+        // As for one server, connection attempts may take longer than one
+        // call. Retries (after MOVED/ASK, or while a failover settles) wait
+        // a few milliseconds, not the library's default second and more:
+        // a call that cannot finish within its timeout fails anyway and
+        // the failure policy decides, and the next call starts afresh.
+        let builder = ClusterClientBuilder::new(config.urls.iter().map(String::as_str))
+            .connection_timeout(config.timeout.max(CONNECT_TIMEOUT))
+            .retries(3)
+            .min_retry_wait(2)
+            .max_retry_wait(100);
+        #[cfg(feature = "tls")]
+        let builder = if config.tls.is_set() {
+            builder.certs(Self::certificates(config))
+        } else {
+            builder
+        };
+        let client = builder
+            .build()
+            .map_err(|e| ConfigError::Url(format!("{:?}", e.kind())))?;
+        Ok(Backend::Cluster(Box::new(Cluster {
+            client,
+            conn: OnceCell::new(),
+        })))
+    }
+
+    /// Whether this store runs against a Redis Cluster.
+    pub fn is_cluster(&self) -> bool {
+        matches!(self.backend, Backend::Cluster(_))
     }
 
     /// The key prefix.
@@ -170,29 +324,169 @@ impl RedisStore {
     }
 
     async fn run(&self, at: Timestamp, ops: &[Op], results: &mut [OpResult]) -> Result<(), StoreError> {
-        let mut conn = self.conn.clone();
-        let want_time = self.clock == Clock::Redis;
-        let now = match self.clock {
-            Clock::Event => at.as_unix_nanos(),
-            Clock::Redis => self.redis_now(&mut conn).await?,
-        };
-        let encoded = Encoded::new(&self.prefix, now, want_time, ops)?;
+        match &self.backend {
+            Backend::Single(conn) => {
+                let mut conn = conn.clone();
+                let now = self.now(at, &mut conn).await?;
+                self.run_single(conn, now, ops, results).await
+            }
+            Backend::Cluster(cluster) => {
+                let Cluster { client, conn } = &**cluster;
+                let mut conn = conn
+                    .get_or_try_init(|| async { client.get_async_connection().await.map_err(|e| unavailable(&e)) })
+                    .await?
+                    .clone();
+                let now = self.now(at, &mut conn).await?;
+                self.run_cluster(&conn, now, ops, results).await
+            }
+        }
+    }
+
+    async fn now(&self, at: Timestamp, conn: &mut impl ConnectionLike) -> Result<u64, StoreError> {
+        match self.clock {
+            Clock::Event => Ok(at.as_unix_nanos()),
+            Clock::Redis => self.redis_now(conn).await,
+        }
+    }
+
+    /// One call of the code with `encoded`'s keys and arguments: `FCALL`,
+    /// loading the library first when the server does not have it, or
+    /// `EVALSHA` (loading the script on `NOSCRIPT`) where functions are
+    /// refused.
+    async fn call(&self, conn: &mut impl ConnectionLike, encoded: &Encoded) -> Result<Vec<i64>, RedisError> {
+        let blob = encoded.blob();
+        if self.use_functions.load(Ordering::Relaxed) {
+            let mut fcall = redis::cmd("FCALL");
+            fcall
+                .arg(&self.function)
+                .arg(encoded.keys.len())
+                .arg(&encoded.keys)
+                .arg(&blob);
+            let err = match fcall.query_async(conn).await {
+                Ok(reply) => return Ok(reply),
+                Err(err) => err,
+            };
+            let refusal = if function_missing(&err) {
+                let loaded: Result<String, RedisError> = redis::cmd("FUNCTION")
+                    .arg("LOAD")
+                    .arg("REPLACE")
+                    .arg(&self.library)
+                    .query_async(conn)
+                    .await;
+                match loaded {
+                    Ok(_) => return fcall.query_async(conn).await,
+                    Err(err) if !load_refused(&err) => return Err(err),
+                    Err(err) => err,
+                }
+            } else if functions_unsupported(&err) {
+                err
+            } else {
+                return Err(err);
+            };
+            // Refused for good: FCALL or FUNCTION LOAD unknown or not
+            // permitted. Said once (the flag flips once per store), with
+            // the server's reason: it may be worth fixing (an ACL).
+            tracing::warn!(
+                reason = %format!("{:?} {}", refusal.kind(), refusal.detail().unwrap_or_default()),
+                "tollgate-redis: Redis Functions refused, using EVALSHA scripts instead"
+            );
+            self.use_functions.store(false, Ordering::Relaxed);
+        }
         let mut invocation = self.script.prepare_invoke();
         for key in &encoded.keys {
             invocation.key(key);
         }
-        for arg in &encoded.args {
-            invocation.arg(*arg);
-        }
+        invocation.arg(&blob);
+        invocation.invoke_async(conn).await
+    }
+
+    async fn run_single(
+        &self,
+        mut conn: ConnectionManager,
+        now: u64,
+        ops: &[Op],
+        results: &mut [OpResult],
+    ) -> Result<(), StoreError> {
+        let encoded = Encoded::new(&self.prefix, now, self.clock == Clock::Redis, ops)?;
         let sent = host_nanos();
-        let reply: Vec<i64> = invocation.invoke_async(&mut conn).await.map_err(|e| unavailable(&e))?;
+        let reply = self.call(&mut conn, &encoded).await.map_err(|e| unavailable(&e))?;
         let received = host_nanos();
         let rest = decode(ops, &reply, results)?;
-        let Some((malformed, rest)) = rest.split_first() else {
-            return Err(StoreError::Unavailable(
-                "malformed reply from the Redis script".to_owned(),
-            ));
-        };
+        self.after_reply(rest, sent, received)
+    }
+
+    /// One script call per slot the plan touches, all sent at once (the
+    /// client pipelines the calls that go to one node on its connection).
+    /// The plan succeeds only if every call does: one failed call fails
+    /// the whole plan, and the failure policy applies to it as a whole.
+    async fn run_cluster(
+        &self,
+        conn: &ClusterConnection,
+        now: u64,
+        ops: &[Op],
+        results: &mut [OpResult],
+    ) -> Result<(), StoreError> {
+        let mut pieces = Vec::with_capacity(ops.len() + 4);
+        let mut spans = Vec::with_capacity(ops.len());
+        for op in ops {
+            let start = pieces.len();
+            Piece::split(op, &mut pieces);
+            spans.push(start..pieces.len());
+        }
+        // Slots in order of first use; a plan has a few dozen pieces at
+        // most, so a linear search beats a map.
+        let mut groups: Vec<(u16, Vec<usize>)> = Vec::new();
+        for (i, piece) in pieces.iter().enumerate() {
+            let slot = slot(piece.counter());
+            match groups.iter_mut().find(|(s, _)| *s == slot) {
+                Some((_, members)) => members.push(i),
+                None => groups.push((slot, vec![i])),
+            }
+        }
+        let mut calls = Vec::with_capacity(groups.len());
+        for (g, (_, members)) in groups.iter().enumerate() {
+            // The server's TIME is asked of the first call only.
+            let mut encoded = Encoded::start(Layout::Cluster, now, g == 0 && self.clock == Clock::Redis);
+            for &i in members {
+                let piece = pieces.get(i).ok_or_else(malformed_reply)?;
+                encoded.piece(&self.prefix, now, piece)?;
+            }
+            calls.push(encoded);
+        }
+        let sent = host_nanos();
+        let replies = futures_util::future::join_all(calls.iter().map(|encoded| {
+            let mut conn = conn.clone();
+            async move { self.call(&mut conn, encoded).await }
+        }))
+        .await;
+        let received = host_nanos();
+        let mut done = vec![PieceResult::Op(OpResult::Done); pieces.len()];
+        let mut malformed = 0u64;
+        let mut time = None;
+        for (g, ((_, members), reply)) in groups.iter().zip(&replies).enumerate() {
+            let reply = reply.as_ref().map_err(unavailable)?;
+            let rest = decode_pieces(&pieces, members, reply, &mut done)?;
+            let (found, rest) = rest.split_first().ok_or_else(malformed_reply)?;
+            malformed = malformed.saturating_add(u64::try_from(*found).unwrap_or(0));
+            if g == 0 {
+                time = Some(rest);
+            }
+        }
+        for ((op, span), slot) in ops.iter().zip(spans).zip(results.iter_mut()) {
+            *slot = join(op, done.get(span).ok_or_else(malformed_reply)?)?;
+        }
+        self.count_malformed(malformed);
+        if let Some([secs, micros]) = time {
+            let server = time_nanos(u64::try_from(*secs).unwrap_or(0), u64::try_from(*micros).unwrap_or(0));
+            self.learn_offset(server, sent, received);
+        }
+        Ok(())
+    }
+
+    /// Handles what follows the results of a single-server call: the
+    /// malformed-key count, then TIME when asked for.
+    fn after_reply(&self, rest: &[i64], sent: i64, received: i64) -> Result<(), StoreError> {
+        let (malformed, rest) = rest.split_first().ok_or_else(malformed_reply)?;
         self.count_malformed(u64::try_from(*malformed).unwrap_or(0));
         if let [secs, micros] = rest {
             let server = time_nanos(u64::try_from(*secs).unwrap_or(0), u64::try_from(*micros).unwrap_or(0));
@@ -217,7 +511,7 @@ impl RedisStore {
 
     /// Host time plus the last measured offset to Redis; measures it first
     /// (one extra round trip, once) if it was never measured.
-    async fn redis_now(&self, conn: &mut ConnectionManager) -> Result<u64, StoreError> {
+    async fn redis_now(&self, conn: &mut impl ConnectionLike) -> Result<u64, StoreError> {
         if !self.offset_known.load(Ordering::Acquire) {
             let sent = host_nanos();
             let (secs, micros): (u64, u64) = redis::cmd("TIME")
