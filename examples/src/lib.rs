@@ -7,6 +7,7 @@
 pub mod actix_login;
 pub mod axum_login;
 pub mod demo;
+pub mod ops;
 pub mod store;
 
 // The README's examples (the library, axum and actix-web) are doctests of
