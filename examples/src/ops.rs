@@ -13,6 +13,8 @@
 //! let mut registry = tollgate_metrics::Registry::default();
 //! let metrics = instrument(&engine, &mut registry);
 //! tollgate_metrics::register_memory_store(&mut registry, Arc::clone(&engine));
+//! let text = tollgate_metrics::encode(&registry)?;
+//! assert!(text.contains(r#"tollgate_policy_info{version="built-in"} 1"#));
 //! metrics.policy_applied(&policy_version(b""));
 //! let text = Exporter::new(registry).render()?;
 //! assert!(text.contains("tollgate_store_available 1"));
@@ -54,13 +56,19 @@ impl Exporter {
     }
 }
 
+/// The policy version reported while the built-in policy is in force.
+pub const BUILT_IN_VERSION: &str = "built-in";
+
 /// Metrics for `engine`, registered in `registry`: the engine's observer,
 /// and its store-transition hook counting changes of store health as well
-/// as logging them (the hook is one slot, so one closure does both).
+/// as logging them (the hook is one slot, so one closure does both). The
+/// policy version reads [`BUILT_IN_VERSION`] until a [`Reloader`] names
+/// the file's.
 pub fn instrument<S>(engine: &Arc<Engine<S>>, registry: &mut Registry) -> Arc<TollgateMetrics> {
     let metrics = TollgateMetrics::new();
     metrics.register(registry);
     metrics.attach(engine);
+    metrics.policy_applied(BUILT_IN_VERSION);
     let counted = Arc::clone(&metrics);
     engine.on_store_transition(move |transition| {
         tollgate_axum::log_store_transition(transition);
