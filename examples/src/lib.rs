@@ -15,3 +15,9 @@ pub mod store;
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
+
+// The operations chapter's examples (metrics, policy reload) are doctests
+// of this package too: it has tokio's signals and tollgate-metrics.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/operations.md")]
+struct OperationsDoctests;
