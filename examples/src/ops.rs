@@ -176,7 +176,11 @@ impl<S> fmt::Debug for Reloader<S> {
 impl<S> Reloader<S> {
     /// A reloader for `engine`, whose policy in force was read from `file`
     /// (its version is read now, logged, and set in `metrics`).
-    pub fn new(engine: Arc<Engine<S>>, file: PolicyFile, metrics: Option<Arc<TollgateMetrics>>) -> Result<Self, BoxError> {
+    pub fn new(
+        engine: Arc<Engine<S>>,
+        file: PolicyFile,
+        metrics: Option<Arc<TollgateMetrics>>,
+    ) -> Result<Self, BoxError> {
         let live = file.version()?;
         tracing::info!(policy = %file.path.display(), policy_version = %live, "policy version {live} live");
         if let Some(metrics) = &metrics {
@@ -209,9 +213,14 @@ impl<S> Reloader<S> {
             if version == versions.0 {
                 return Ok(Reloaded::Unchanged(version));
             }
-            self.engine.set_policy(policy).map_err(|e| format!("{}: {e}", self.file.path.display()))?;
+            self.engine
+                .set_policy(policy)
+                .map_err(|e| format!("{}: {e}", self.file.path.display()))?;
             let previous = std::mem::replace(&mut versions.0, version.clone());
-            Ok(Reloaded::Applied { previous, live: version })
+            Ok(Reloaded::Applied {
+                previous,
+                live: version,
+            })
         });
         let live = versions.0.clone();
         drop(versions);
@@ -353,12 +362,17 @@ mod tests {
         let engine = Arc::new(Engine::new(policy).unwrap());
         let reloader = Reloader::new(Arc::clone(&engine), file, None).unwrap();
         assert_eq!(reloader.live(), first);
-        let login = Event::new(EventKind::Login, Timestamp::from_unix_millis(1_000)).with_ip("192.0.2.1".parse().unwrap());
+        let login =
+            Event::new(EventKind::Login, Timestamp::from_unix_millis(1_000)).with_ip("192.0.2.1".parse().unwrap());
         assert_eq!(engine.evaluate(&login).action, Action::Allow);
         assert_eq!(reloader.reload("test").unwrap(), Reloaded::Unchanged(first.clone()));
 
         // Same rule, one more zone: the bucket spent before is still spent.
-        std::fs::write(&path, format!("{LIMIT}\n[[zones]]\nname = \"z\"\ncidrs = [\"198.51.100.0/24\"]\naction = \"deny\"\n")).unwrap();
+        std::fs::write(
+            &path,
+            format!("{LIMIT}\n[[zones]]\nname = \"z\"\ncidrs = [\"198.51.100.0/24\"]\naction = \"deny\"\n"),
+        )
+        .unwrap();
         assert!(reloader.file_changed());
         let Reloaded::Applied { previous, live } = reloader.reload("test").unwrap() else {
             panic!("not applied")
@@ -367,16 +381,28 @@ mod tests {
         assert_ne!(live, first);
         assert!(!reloader.file_changed());
         assert!(engine.policy().zones.iter().any(|z| z.name == "z"));
-        assert!(engine.policy().network.trusted_proxies.is_trusted("10.1.2.3".parse().unwrap()));
+        assert!(
+            engine
+                .policy()
+                .network
+                .trusted_proxies
+                .is_trusted("10.1.2.3".parse().unwrap())
+        );
         assert_eq!(engine.evaluate(&login).action, Action::Allow);
-        assert!(matches!(engine.evaluate(&login).action, Action::Throttle { .. }), "burst of 2 spent across the reload");
+        assert!(
+            matches!(engine.evaluate(&login).action, Action::Throttle { .. }),
+            "burst of 2 spent across the reload"
+        );
 
         std::fs::write(&path, LIMIT.replace("burst = 2", "burst = 0")).unwrap();
         let error = reloader.reload("test").unwrap_err().to_string();
         assert!(error.contains("limits[0].burst"), "{error}");
         assert_eq!(reloader.live(), live, "the running policy stays");
         assert!(engine.policy().zones.iter().any(|z| z.name == "z"));
-        assert!(!reloader.file_changed(), "a rejected file is not retried until it changes");
+        assert!(
+            !reloader.file_changed(),
+            "a rejected file is not retried until it changes"
+        );
         std::fs::write(&path, "limits = 3").unwrap();
         assert!(reloader.reload("test").is_err());
         assert_eq!(reloader.live(), live);

@@ -91,10 +91,23 @@ fn check_series(text: &str) {
     // alice and bob's three failures: each admitted by the layer, then by
     // the handler; bob's fourth admitted by the layer, throttled by the
     // handler; carol's denied by the layer (the zone) and decided no more.
-    assert_eq!(value(text, r#"tollgate_decisions_total{event="login",action="allow"}"#), 9.0, "{text}");
-    assert_eq!(value(text, r#"tollgate_decisions_total{event="login",action="throttle"}"#), 1.0);
-    assert_eq!(value(text, r#"tollgate_decisions_total{event="login",action="deny"}"#), 1.0);
-    assert_eq!(value(text, r#"tollgate_decisions_total{event="otp_send",action="allow"}"#), 0.0);
+    assert_eq!(
+        value(text, r#"tollgate_decisions_total{event="login",action="allow"}"#),
+        9.0,
+        "{text}"
+    );
+    assert_eq!(
+        value(text, r#"tollgate_decisions_total{event="login",action="throttle"}"#),
+        1.0
+    );
+    assert_eq!(
+        value(text, r#"tollgate_decisions_total{event="login",action="deny"}"#),
+        1.0
+    );
+    assert_eq!(
+        value(text, r#"tollgate_decisions_total{event="otp_send",action="allow"}"#),
+        0.0
+    );
     assert_eq!(
         value(
             text,
@@ -103,7 +116,10 @@ fn check_series(text: &str) {
         1.0
     );
     assert_eq!(
-        value(text, r#"tollgate_reasons_total{code="zone.match",rule="demo-blocked",mode="enforce"}"#),
+        value(
+            text,
+            r#"tollgate_reasons_total{code="zone.match",rule="demo-blocked",mode="enforce"}"#
+        ),
         1.0
     );
     assert_eq!(value(text, r#"tollgate_evaluation_seconds_count{event="login"}"#), 11.0);
@@ -162,7 +178,11 @@ fn queried(expr: &str) -> Vec<(String, BTreeSet<String>)> {
         if expr[end..].starts_with('{') {
             let matchers = expr[end + 1..].split('}').next().unwrap();
             for matcher in matchers.split(',') {
-                let label: String = matcher.trim().chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                let label: String = matcher
+                    .trim()
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
                 labels.insert(label);
             }
         }

@@ -31,7 +31,10 @@ fn main() {
     }
     #[cfg(unix)]
     {
-        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         for framework in ["axum", "actix"] {
             runtime.block_on(sighup_reloads_without_resetting(framework));
             println!("test reload::{framework}::sighup_reloads_without_resetting ... ok");
@@ -115,7 +118,11 @@ impl Service {
             if let Some(line) = self.log.lock().unwrap().lines().filter(|l| l.contains(text)).nth(skip) {
                 return line.to_owned();
             }
-            assert!(Instant::now() < deadline, "no {text:?} in the log:\n{}", self.log.lock().unwrap());
+            assert!(
+                Instant::now() < deadline,
+                "no {text:?} in the log:\n{}",
+                self.log.lock().unwrap()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -154,7 +161,9 @@ const ALLOWED_LOGINS: &str = r#"tollgate_decisions_total{event="login",action="a
 /// A login from `ip` behind the trusted proxy.
 async fn login_from(addr: SocketAddr, ip: &str) -> u16 {
     let body = r#"{"username": "alice", "password": "correct-horse"}"#;
-    send(addr, "POST", "/login", &[("x-forwarded-for", ip)], body).await.status
+    send(addr, "POST", "/login", &[("x-forwarded-for", ip)], body)
+        .await
+        .status
 }
 
 async fn sighup_reloads_without_resetting(framework: &str) {
@@ -175,12 +184,14 @@ async fn sighup_reloads_without_resetting(framework: &str) {
     let before = service.scrape().await;
     let allowed = value(&before, ALLOWED_LOGINS);
     assert!(allowed >= 3.0, "{before}");
-    assert_eq!(value(&before, &format!(r#"tollgate_policy_info{{version="{first}"}}"#)), 1.0);
+    assert_eq!(
+        value(&before, &format!(r#"tollgate_policy_info{{version="{first}"}}"#)),
+        1.0
+    );
 
     // The edited policy: one more zone.
-    let edited = format!(
-        "{demo}\n[[zones]]\nname = \"reload-added\"\ncidrs = [\"198.51.100.0/24\"]\naction = \"deny\"\n"
-    );
+    let edited =
+        format!("{demo}\n[[zones]]\nname = \"reload-added\"\ncidrs = [\"198.51.100.0/24\"]\naction = \"deny\"\n");
     std::fs::write(&policy, &edited).unwrap();
     let second = policy_version(edited.as_bytes());
     service.signal("HUP");
@@ -192,7 +203,10 @@ async fn sighup_reloads_without_resetting(framework: &str) {
     assert_eq!(login(addr, "bob", "guess").await.status, 401);
     assert_eq!(login(addr, "bob", "battery-staple").await.status, 429);
     let after = service.scrape().await;
-    assert!(value(&after, ALLOWED_LOGINS) > allowed, "metrics kept counting:\n{after}");
+    assert!(
+        value(&after, ALLOWED_LOGINS) > allowed,
+        "metrics kept counting:\n{after}"
+    );
     assert!(value(&after, r#"tollgate_decisions_total{event="login",action="deny"}"#) >= 1.0);
     assert!(
         value(
@@ -200,7 +214,10 @@ async fn sighup_reloads_without_resetting(framework: &str) {
             r#"tollgate_reasons_total{code="zone.match",rule="reload-added",mode="enforce"}"#
         ) >= 1.0
     );
-    assert_eq!(value(&after, &format!(r#"tollgate_policy_info{{version="{second}"}}"#)), 1.0);
+    assert_eq!(
+        value(&after, &format!(r#"tollgate_policy_info{{version="{second}"}}"#)),
+        1.0
+    );
     assert!(!after.contains(&first), "only the live version is reported");
     assert_eq!(value(&after, r#"tollgate_policy_reloads_total{result="applied"}"#), 1.0);
 
@@ -217,7 +234,13 @@ async fn sighup_reloads_without_resetting(framework: &str) {
     assert!(line.contains("TOML"), "{line}");
     assert_eq!(login_from(addr, "198.51.100.7").await, 403, "the running policy stays");
     let rejected = service.scrape().await;
-    assert_eq!(value(&rejected, &format!(r#"tollgate_policy_info{{version="{second}"}}"#)), 1.0);
-    assert_eq!(value(&rejected, r#"tollgate_policy_reloads_total{result="rejected"}"#), 2.0);
+    assert_eq!(
+        value(&rejected, &format!(r#"tollgate_policy_info{{version="{second}"}}"#)),
+        1.0
+    );
+    assert_eq!(
+        value(&rejected, r#"tollgate_policy_reloads_total{result="rejected"}"#),
+        2.0
+    );
     service.signal("TERM");
 }

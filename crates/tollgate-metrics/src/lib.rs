@@ -441,7 +441,11 @@ impl TollgateMetrics {
 impl Observer for TollgateMetrics {
     fn observe(&self, o: &Observation<'_>) {
         let event = event_index(o.event_type);
-        if let Some(counter) = self.decision_cells.get(event).and_then(|c| c.get(action_index(o.action))) {
+        if let Some(counter) = self
+            .decision_cells
+            .get(event)
+            .and_then(|c| c.get(action_index(o.action)))
+        {
             counter.inc();
         }
         for reason in o.reasons {
@@ -609,7 +613,10 @@ mod tests {
         );
         // 3 ms each: in the 5 ms bucket, not in the 2.5 ms one.
         assert_eq!(
-            value(&text, r#"tollgate_evaluation_seconds_bucket{event="login",le="0.0025"}"#),
+            value(
+                &text,
+                r#"tollgate_evaluation_seconds_bucket{event="login",le="0.0025"}"#
+            ),
             Some(0.0)
         );
         assert_eq!(
@@ -721,7 +728,10 @@ mod tests {
         register_memory_store(&mut registry, Arc::clone(&engine));
         let before = encode(&registry).unwrap();
         assert_eq!(value(&before, "tollgate_store_max_keys"), Some(50.0), "{before}");
-        assert_eq!(value(&before, r#"tollgate_store_evictions_total{state="live"}"#), Some(0.0));
+        assert_eq!(
+            value(&before, r#"tollgate_store_evictions_total{state="live"}"#),
+            Some(0.0)
+        );
         // Distinct clients, all at one instant: nothing goes idle, the cap evicts live state.
         for i in 0..200u32 {
             let ip = std::net::Ipv4Addr::from(0xC633_6400 + i);

@@ -430,13 +430,19 @@ mod tests {
         assert_eq!((store.sweeps(), store.evicted_idle(), store.evicted_live()), (0, 0, 0));
         // Every bucket has refilled by then: the sweep drops idle state only.
         run(&store, 1_000_000, consume(100));
-        assert_eq!((store.sweeps(), store.evicted_idle(), store.evicted_live()), (1, 100, 0));
+        assert_eq!(
+            (store.sweeps(), store.evicted_idle(), store.evicted_live()),
+            (1, 100, 0)
+        );
         for k in 101..200 {
             run(&store, 1_000_000, consume(k));
         }
         // Nothing is idle now: the sweep drops live state down to 3/4 of the cap.
         run(&store, 1_000_000, consume(200));
-        assert_eq!((store.sweeps(), store.evicted_idle(), store.evicted_live()), (2, 100, 25));
+        assert_eq!(
+            (store.sweeps(), store.evicted_idle(), store.evicted_live()),
+            (2, 100, 25)
+        );
         assert!(store.len() <= 100);
     }
 
