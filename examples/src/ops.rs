@@ -150,6 +150,20 @@ pub enum Reloaded {
     Unchanged(String),
 }
 
+/// What a [`Reloader`] knows of the file's versions.
+#[derive(Debug)]
+struct Versions {
+    /// The version in force.
+    live: String,
+    /// The version last read, applied or not: a watch does not retry a
+    /// broken file until it changes again.
+    seen: String,
+    /// A new version a watch saw once: it reloads when the next look sees
+    /// the same, so a file caught half-written (an empty file is a valid,
+    /// all-default policy) is not applied.
+    pending: Option<String>,
+}
+
 /// Reloads a service's policy from its file into its engine. Counters,
 /// familiarity and learned state are the store's and stay
 /// ([`Engine::set_policy`] keeps them; a renamed rule starts afresh); a
@@ -159,9 +173,7 @@ pub struct Reloader<S> {
     engine: Arc<Engine<S>>,
     file: PolicyFile,
     metrics: Option<Arc<TollgateMetrics>>,
-    /// The version in force, and the version last read (applied or not),
-    /// so a watch does not retry a broken file until it changes again.
-    versions: Mutex<(String, String)>,
+    versions: Mutex<Versions>,
 }
 
 impl<S> fmt::Debug for Reloader<S> {
@@ -190,13 +202,21 @@ impl<S> Reloader<S> {
             engine,
             file,
             metrics,
-            versions: Mutex::new((live.clone(), live)),
+            versions: Mutex::new(Versions {
+                live: live.clone(),
+                seen: live,
+                pending: None,
+            }),
         })
     }
 
     /// The version in force.
     pub fn live(&self) -> String {
-        self.versions.lock().unwrap_or_else(PoisonError::into_inner).0.clone()
+        self.versions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .live
+            .clone()
     }
 
     /// Reads the file and installs its policy if its version is not the
@@ -207,22 +227,22 @@ impl<S> Reloader<S> {
         let mut versions = self.versions.lock().unwrap_or_else(PoisonError::into_inner);
         // Remembered before parsing: a broken file counts as seen too.
         if let Ok(seen) = self.file.version() {
-            versions.1 = seen;
+            versions.seen = seen;
         }
         let result = self.file.read().and_then(|(policy, version)| {
-            if version == versions.0 {
+            if version == versions.live {
                 return Ok(Reloaded::Unchanged(version));
             }
             self.engine
                 .set_policy(policy)
                 .map_err(|e| format!("{}: {e}", self.file.path.display()))?;
-            let previous = std::mem::replace(&mut versions.0, version.clone());
+            let previous = std::mem::replace(&mut versions.live, version.clone());
             Ok(Reloaded::Applied {
                 previous,
                 live: version,
             })
         });
-        let live = versions.0.clone();
+        let live = versions.live.clone();
         drop(versions);
         match &result {
             Ok(Reloaded::Applied { previous, live }) => {
@@ -255,12 +275,25 @@ impl<S> Reloader<S> {
         result
     }
 
-    /// Whether the file's bytes differ from the version last read (a
-    /// watch's cheap check: policy files are small).
+    /// Whether the file has changed since it was last read and has stayed
+    /// the same since the previous look (a watch's cheap check: policy
+    /// files are small). Write policy files atomically all the same (write
+    /// a new file, rename it over the old one).
     pub fn file_changed(&self) -> bool {
-        let last = self.versions.lock().unwrap_or_else(PoisonError::into_inner).1.clone();
         // A file that cannot be read now (being replaced) is looked at again next time.
-        self.file.version().is_ok_and(|v| v != last)
+        let Ok(now) = self.file.version() else {
+            return false;
+        };
+        let mut versions = self.versions.lock().unwrap_or_else(PoisonError::into_inner);
+        if now == versions.seen {
+            versions.pending = None;
+            return false;
+        }
+        if versions.pending.as_ref() == Some(&now) {
+            return true;
+        }
+        versions.pending = Some(now);
+        false
     }
 }
 
@@ -373,7 +406,8 @@ mod tests {
             format!("{LIMIT}\n[[zones]]\nname = \"z\"\ncidrs = [\"198.51.100.0/24\"]\naction = \"deny\"\n"),
         )
         .unwrap();
-        assert!(reloader.file_changed());
+        assert!(!reloader.file_changed(), "seen once: maybe half-written");
+        assert!(reloader.file_changed(), "the same twice: complete");
         let Reloaded::Applied { previous, live } = reloader.reload("test").unwrap() else {
             panic!("not applied")
         };

@@ -39,6 +39,8 @@ fn main() {
             runtime.block_on(sighup_reloads_without_resetting(framework));
             println!("test reload::{framework}::sighup_reloads_without_resetting ... ok");
         }
+        runtime.block_on(watch_reloads_on_file_change());
+        println!("test reload::axum::watch_reloads_on_file_change ... ok");
     }
     #[cfg(not(unix))]
     println!("reload: skipped (no SIGHUP on this platform)");
@@ -80,10 +82,12 @@ struct Service {
 const PATIENCE: Duration = Duration::from_secs(60);
 
 impl Service {
-    fn start(framework: &str, policy: &Path) -> Service {
+    fn start(framework: &str, policy: &Path, extra: &[&str]) -> Service {
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args(["--serve", framework, "--listen", "127.0.0.1:0", "--metrics"])
-            .args(["--trust-proxy", "127.0.0.1/32", "--policy"])
+            .args(["--trust-proxy", "127.0.0.1/32"])
+            .args(extra)
+            .arg("--policy")
             .arg(policy)
             .stdout(Stdio::piped())
             .spawn()
@@ -172,7 +176,7 @@ async fn sighup_reloads_without_resetting(framework: &str) {
     let demo = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("demo-policy.toml")).unwrap();
     std::fs::write(&policy, &demo).unwrap();
     let first = policy_version(demo.as_bytes());
-    let service = Service::start(framework, &policy);
+    let service = Service::start(framework, &policy, &[]);
     service.wait_for(&format!("policy version {first} live"), 0);
     let addr = service.addr;
 
@@ -243,4 +247,28 @@ async fn sighup_reloads_without_resetting(framework: &str) {
         2.0
     );
     service.signal("TERM");
+}
+
+/// With `--watch-policy`, writing the file is enough; a broken write is
+/// rejected once, not at every look.
+async fn watch_reloads_on_file_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.toml");
+    let demo = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("demo-policy.toml")).unwrap();
+    std::fs::write(&policy, &demo).unwrap();
+    let service = Service::start("axum", &policy, &["--watch-policy"]);
+    assert_eq!(login_from(service.addr, "198.51.100.7").await, 200);
+    std::fs::write(&policy, demo.replacen("burst = 60", "burst = 0", 1)).unwrap();
+    let line = service.wait_for("policy reload rejected", 0);
+    assert!(
+        line.contains("trigger=\"file change\"") && line.contains("limits[0].burst"),
+        "{line}"
+    );
+    let edited = format!("{demo}\n[[zones]]\nname = \"watched\"\ncidrs = [\"198.51.100.0/24\"]\naction = \"deny\"\n");
+    std::fs::write(&policy, &edited).unwrap();
+    let line = service.wait_for("policy reloaded", 0);
+    assert!(line.contains(&policy_version(edited.as_bytes())), "{line}");
+    assert_eq!(login_from(service.addr, "198.51.100.7").await, 403);
+    let log = service.log.lock().unwrap().clone();
+    assert_eq!(log.matches("policy reload rejected").count(), 1, "{log}");
 }
