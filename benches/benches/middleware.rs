@@ -12,6 +12,9 @@
 //!   histogram, its reasons counted), as `--metrics` runs the examples. The
 //!   ratio to `protected` in the same run is the metrics' cost on the allow
 //!   path.
+//! * `observer/none` and `observer/metrics`: the same login event straight
+//!   through `Engine::evaluate`, without and with the metrics observer: the
+//!   observer's absolute cost per decision, without the HTTP stack's noise.
 //!
 //! Requests go through the router in process (`tower::ServiceExt::oneshot`
 //! on a current-thread tokio runtime): no socket, so the figure is the
@@ -100,5 +103,30 @@ fn middleware(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, middleware);
+fn observer(c: &mut Criterion) {
+    let (Ok(plain), Ok(measured)) = (Engine::new(Policy::default()), Engine::new(Policy::default())) else {
+        return;
+    };
+    let mut registry = tollgate_metrics::Registry::default();
+    let metrics = tollgate_metrics::TollgateMetrics::new();
+    metrics.register(&mut registry);
+    metrics.attach(&measured);
+    let mut group = c.benchmark_group("observer");
+    for (name, engine) in [("none", &plain), ("metrics", &measured)] {
+        let mut i = 0u32;
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                i = (i + 1) % PEERS;
+                let [_, a, b2, c2] = i.to_be_bytes();
+                let at = tollgate::Timestamp::from(std::time::SystemTime::now());
+                let event =
+                    tollgate::Event::new(EventKind::Login, at).with_ip(IpAddr::V4(Ipv4Addr::new(10, a, b2, c2)));
+                black_box(engine.evaluate(&event).action)
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, middleware, observer);
 criterion_main!(benches);

@@ -41,18 +41,13 @@ pub async fn run(args: Args) -> Result<(), BoxError> {
     // One serving path, generic over the store.
     match redis_engine(&args).await? {
         Some((engine, users)) => {
-            let mut registry = Registry::default();
-            let metrics = args.metrics.then(|| ops::instrument(&engine, &mut registry));
-            serve(engine, users, metrics.map(|m| (m, registry)), &args).await
+            let metrics = ops::metrics_for(&args, &engine, None);
+            serve(engine, users, metrics, &args).await
         }
         None => {
             let (engine, users) = load(&args)?;
-            let mut registry = Registry::default();
-            let metrics = args.metrics.then(|| {
-                tollgate_metrics::register_memory_store(&mut registry, Arc::clone(&engine));
-                ops::instrument(&engine, &mut registry)
-            });
-            serve(engine, users, metrics.map(|m| (m, registry)), &args).await
+            let metrics = ops::metrics_for(&args, &engine, Some(Arc::clone(&engine)));
+            serve(engine, users, metrics, &args).await
         }
     }
 }

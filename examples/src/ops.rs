@@ -32,6 +32,7 @@ use sha2::{Digest, Sha256};
 use tollgate::Engine;
 use tollgate::net::TrustedProxies;
 use tollgate::policy::Policy;
+use tollgate::store::MemoryStore;
 use tollgate_metrics::{Registry, TollgateMetrics};
 
 use crate::demo::{Args, BoxError};
@@ -75,6 +76,24 @@ pub fn instrument<S>(engine: &Arc<Engine<S>>, registry: &mut Registry) -> Arc<To
         counted.store_transition(transition);
     });
     metrics
+}
+
+/// With `--metrics`: [`instrument`]ed metrics for `engine` and the
+/// registry they are in, with the in-process store's series when `store`
+/// is that engine over a [`MemoryStore`]; `None` without the flag.
+pub fn metrics_for<S>(
+    args: &Args,
+    engine: &Arc<Engine<S>>,
+    store: Option<Arc<Engine<MemoryStore>>>,
+) -> Option<(Arc<TollgateMetrics>, Registry)> {
+    if !args.metrics {
+        return None;
+    }
+    let mut registry = Registry::default();
+    if let Some(store) = store {
+        tollgate_metrics::register_memory_store(&mut registry, store);
+    }
+    Some((instrument(engine, &mut registry), registry))
 }
 
 /// A policy file's version for logs and `tollgate_policy_info`: the first

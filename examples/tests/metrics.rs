@@ -29,34 +29,15 @@ async fn serve_axum() -> SocketAddr {
     let exporter = exporter(&engine);
     let app = tollgate_examples::axum_login::app(engine, Users::demo())
         .merge(tollgate_examples::axum_login::metrics_router(exporter));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .await
-            .unwrap();
-    });
-    addr
+    common::serve_axum_app(app).await
 }
 
 fn serve_actix() -> SocketAddr {
     let engine = demo_engine(&["127.0.0.1/32"]);
     let exporter = exporter(&engine);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let service =
-                tollgate_examples::actix_login::LoginService::new(engine, Users::demo()).with_metrics(exporter);
-            let server = actix_web::HttpServer::new(move || service.clone().app())
-                .workers(1)
-                .disable_signals()
-                .bind("127.0.0.1:0")
-                .unwrap();
-            tx.send(server.addrs()[0]).unwrap();
-            server.run().await.unwrap();
-        });
-    });
-    rx.recv().unwrap()
+    common::serve_actix_service(
+        tollgate_examples::actix_login::LoginService::new(engine, Users::demo()).with_metrics(exporter),
+    )
 }
 
 fn value(text: &str, series: &str) -> f64 {

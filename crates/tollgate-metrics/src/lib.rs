@@ -205,6 +205,9 @@ pub struct TollgateMetrics {
     /// Series in `reasons` other than the `_other` ones.
     reason_series: AtomicUsize,
     reason_creation: Mutex<()>,
+    /// The `rule` labels that are not rule names, allocated once.
+    no_rule: Arc<str>,
+    other_rule: Arc<str>,
     evaluation: HistogramFamily,
     /// `evaluation`'s histograms by event type, taken once; one per event
     /// type also spreads the histogram locks.
@@ -278,6 +281,8 @@ impl TollgateMetrics {
             max_reason_series: DEFAULT_MAX_REASON_SERIES,
             reason_series: AtomicUsize::new(0),
             reason_creation: Mutex::new(()),
+            no_rule: Arc::from(""),
+            other_rule: Arc::from(OTHER_RULE),
             evaluation,
             evaluation_cells,
             timing: true,
@@ -403,7 +408,7 @@ impl TollgateMetrics {
         let mode = if monitor { "monitor" } else { "enforce" };
         let labels = ReasonLabels {
             code,
-            rule: rule.map_or_else(|| Arc::from(""), Arc::clone),
+            rule: Arc::clone(rule.unwrap_or(&self.no_rule)),
             mode,
         };
         if let Some(counter) = self.reasons.get(&labels) {
@@ -431,7 +436,7 @@ impl TollgateMetrics {
 
     fn count_other(&self, labels: ReasonLabels) {
         let other = ReasonLabels {
-            rule: Arc::from(OTHER_RULE),
+            rule: Arc::clone(&self.other_rule),
             ..labels
         };
         self.reasons.get_or_create(&other).inc();
