@@ -2,7 +2,7 @@
 //! long deciding takes, and the health of its counter store.
 //!
 //! The core stays sans-IO: [`TollgateMetrics`] is an
-//! [`Observer`](tollgate::observe::Observer) the engine calls with every
+//! [`Observer`] the engine calls with every
 //! decision, and counts in memory; [`register_memory_store`] reads the
 //! in-process store's own counters when scraped. Serving them is the
 //! host's: [`encode`] writes the Prometheus text format for its `GET
@@ -89,7 +89,7 @@
 //! histograms with fixed buckets (fixed memory), the text format built in,
 //! and four small dependencies. An application that reports through
 //! another system (StatsD, OpenTelemetry) implements
-//! [`Observer`](tollgate::observe::Observer) itself: [`TollgateMetrics`]'s
+//! [`Observer`] itself: [`TollgateMetrics`]'s
 //! source is the pattern.
 
 #![forbid(unsafe_code)]
