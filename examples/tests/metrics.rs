@@ -225,3 +225,45 @@ fn check_dashboard(scrape: &str) {
         }
     }
 }
+
+/// A store that does not answer (nothing listens on the port): with
+/// `--metrics` the store-transition hook both logs and counts, so the
+/// gauge drops to 0 and the transition is counted, and decisions go on.
+#[tokio::test]
+async fn an_unreachable_store_shows_as_unavailable() {
+    use clap::Parser;
+    let args = tollgate_examples::demo::Args::try_parse_from([
+        "axum_login",
+        "--redis",
+        "redis://127.0.0.1:1/",
+        "--key-secret",
+        "000102030405060708090a0b0c0d0e0f",
+        "--metrics",
+    ])
+    .unwrap();
+    let (engine, _) = tollgate_examples::store::redis_engine(&args).await.unwrap().unwrap();
+    let (_, registry) = tollgate_examples::ops::metrics_for(&args, &engine, None).unwrap();
+    let exporter = Exporter::new(registry);
+    let before = exporter.render().unwrap();
+    assert_eq!(value(&before, "tollgate_store_available"), 1.0);
+    assert!(
+        !before.contains("tollgate_store_evictions_total"),
+        "no in-process store here"
+    );
+    let at = tollgate::Timestamp::from(std::time::SystemTime::now());
+    let login = tollgate::Event::new(tollgate::EventKind::Login, at).with_ip("192.0.2.1".parse().unwrap());
+    engine.evaluate_async(&login).await;
+    let after = exporter.render().unwrap();
+    assert_eq!(value(&after, "tollgate_store_available"), 0.0, "{after}");
+    assert_eq!(value(&after, r#"tollgate_store_transitions_total{to="failing"}"#), 1.0);
+    assert_eq!(
+        value(&after, r#"tollgate_store_transitions_total{to="recovered"}"#),
+        0.0
+    );
+    let decided: f64 = after
+        .lines()
+        .filter(|l| l.starts_with(r#"tollgate_decisions_total{event="login""#))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum();
+    assert_eq!(decided, 1.0, "the decision is counted whatever the store did");
+}
