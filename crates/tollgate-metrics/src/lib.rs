@@ -86,8 +86,9 @@
 //! order or on a background task to bound its memory. `prometheus-client`
 //! (the Prometheus project's Rust client) has an explicit [`Registry`]
 //! the host owns (several engines, several registries, tests in parallel),
-//! histograms with fixed buckets (fixed memory), the text format built in,
-//! and four small dependencies. An application that reports through
+//! collectors that read values at scrape time (the evaluation histogram
+//! is fixed-size atomics of this crate's, so deciding takes no lock), the
+//! text format built in, and four small dependencies. An application that reports through
 //! another system (StatsD, OpenTelemetry) implements
 //! [`Observer`] itself: [`TollgateMetrics`]'s
 //! source is the pattern.
@@ -96,17 +97,16 @@
 #![deny(missing_docs)]
 
 use std::fmt;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use prometheus_client::collector::Collector;
-use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric, NoLabelSet};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
-use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Unit;
 use tollgate::observe::{Observation, ObserveWhen, Observer};
 use tollgate::store::MemoryStore;
@@ -129,12 +129,81 @@ pub const MAX_EVALUATION: Duration = Duration::from_secs(60);
 /// The rule label of reasons past the series cap.
 const OTHER_RULE: &str = "_other";
 
-/// The upper bounds of `tollgate_evaluation_seconds`' buckets: from a
-/// microsecond (the in-process store) to seconds (a networked store timing
-/// out).
-const BUCKETS: [f64; 18] = [
-    1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.5, 1.0,
+/// The upper bounds of `tollgate_evaluation_seconds`' buckets, in
+/// nanoseconds: from a microsecond (the in-process store) to a second (a
+/// networked store timing out).
+const BUCKET_NANOS: [u64; 18] = [
+    1_000,
+    2_500,
+    5_000,
+    10_000,
+    25_000,
+    50_000,
+    100_000,
+    250_000,
+    500_000,
+    1_000_000,
+    2_500_000,
+    5_000_000,
+    10_000_000,
+    25_000_000,
+    50_000_000,
+    100_000_000,
+    500_000_000,
+    1_000_000_000,
 ];
+
+/// One event type's evaluation times: a count per bucket (the last one
+/// past every bound) and the sum, in atomics. Every decision observes one
+/// of these, so it takes no lock (a histogram behind a mutex would make
+/// every thread deciding a login wait on one lock).
+#[derive(Debug, Default)]
+struct TimeHistogram {
+    buckets: [AtomicU64; BUCKET_NANOS.len() + 1],
+    sum_nanos: AtomicU64,
+}
+
+impl TimeHistogram {
+    fn observe(&self, nanos: u64) {
+        // The first bucket whose bound is at least the value (`le`).
+        let index = BUCKET_NANOS.partition_point(|&bound| bound < nanos);
+        if let Some(bucket) = self.buckets.get(index) {
+            bucket.fetch_add(1, Ordering::Relaxed);
+        }
+        self.sum_nanos.fetch_add(nanos, Ordering::Relaxed);
+    }
+}
+
+/// `tollgate_evaluation_seconds`, read from the histograms at each scrape.
+#[derive(Debug)]
+struct EvaluationCollector(Arc<Vec<TimeHistogram>>);
+
+impl Collector for EvaluationCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> fmt::Result {
+        let unit = Unit::Seconds;
+        let mut family = encoder.encode_descriptor(
+            "tollgate_evaluation",
+            "Time from an event's timestamp to its decision, by event type",
+            Some(&unit),
+            MetricType::Histogram,
+        )?;
+        for (event, histogram) in EventType::ALL.iter().zip(self.0.iter()) {
+            let mut buckets = Vec::with_capacity(BUCKET_NANOS.len() + 1);
+            let bounds = BUCKET_NANOS.iter().map(|&b| b as f64 / 1e9).chain([f64::INFINITY]);
+            for (bound, count) in bounds.zip(&histogram.buckets) {
+                buckets.push((bound, count.load(Ordering::Relaxed)));
+            }
+            // The count is the buckets' total, so `+Inf` and `_count` agree
+            // even while observations land during the scrape.
+            let count = buckets.iter().map(|(_, n)| n).sum();
+            let sum = histogram.sum_nanos.load(Ordering::Relaxed) as f64 / 1e9;
+            family
+                .encode_family(&EventLabels { event: event.as_str() })?
+                .encode_histogram::<NoLabelSet>(sum, count, &buckets, None)?;
+        }
+        Ok(())
+    }
+}
 
 /// The actions by index, with a slot of its own for any action the core
 /// adds later (counting it as one of the four would misreport it).
@@ -187,8 +256,6 @@ struct ResultLabels {
     result: &'static str,
 }
 
-type HistogramFamily = Family<EventLabels, Histogram, fn() -> Histogram>;
-
 /// tollgate's decisions, reasons, evaluation time and store health as
 /// Prometheus metrics: an [`Observer`] to [`attach`](TollgateMetrics::attach)
 /// to an engine, whose series [`register`](TollgateMetrics::register)
@@ -208,10 +275,9 @@ pub struct TollgateMetrics {
     /// The `rule` labels that are not rule names, allocated once.
     no_rule: Arc<str>,
     other_rule: Arc<str>,
-    evaluation: HistogramFamily,
-    /// `evaluation`'s histograms by event type, taken once; one per event
-    /// type also spreads the histogram locks.
-    evaluation_cells: Vec<Histogram>,
+    /// Evaluation times, one histogram per event type in
+    /// [`EventType::ALL`]'s order.
+    evaluation: Arc<Vec<TimeHistogram>>,
     timing: bool,
     clock: fn() -> Timestamp,
     store_available: Gauge,
@@ -231,10 +297,6 @@ impl fmt::Debug for TollgateMetrics {
 
 fn system_clock() -> Timestamp {
     Timestamp::from(SystemTime::now())
-}
-
-fn new_histogram() -> Histogram {
-    Histogram::new(BUCKETS)
 }
 
 impl TollgateMetrics {
@@ -259,11 +321,7 @@ impl TollgateMetrics {
                 })
             })
             .collect();
-        let evaluation: HistogramFamily = Family::new_with_constructor(new_histogram);
-        let evaluation_cells = EventType::ALL
-            .iter()
-            .map(|event| evaluation.get_or_create_owned(&EventLabels { event: event.as_str() }))
-            .collect();
+        let evaluation = Arc::new(EventType::ALL.iter().map(|_| TimeHistogram::default()).collect());
         let store_available = Gauge::default();
         store_available.set(1);
         let store_transitions = Family::<TransitionLabels, Counter>::default();
@@ -284,7 +342,6 @@ impl TollgateMetrics {
             no_rule: Arc::from(""),
             other_rule: Arc::from(OTHER_RULE),
             evaluation,
-            evaluation_cells,
             timing: true,
             clock: system_clock,
             store_available,
@@ -329,12 +386,7 @@ impl TollgateMetrics {
             "Reasons in decisions, by reason code, policy rule and mode (enforce or monitor)",
             self.reasons.clone(),
         );
-        registry.register_with_unit(
-            "tollgate_evaluation",
-            "Time from an event's timestamp to its decision, by event type",
-            Unit::Seconds,
-            self.evaluation.clone(),
-        );
+        registry.register_collector(Box::new(EvaluationCollector(Arc::clone(&self.evaluation))));
         registry.register(
             "tollgate_store_available",
             "1 while the counter store answers, 0 while it fails",
@@ -459,10 +511,10 @@ impl Observer for TollgateMetrics {
         if self.timing {
             let now = (self.clock)().as_unix_nanos();
             let at = o.at.as_unix_nanos();
-            let elapsed = Duration::from_nanos(now.saturating_sub(at));
-            if now >= at && elapsed <= MAX_EVALUATION {
-                if let Some(histogram) = self.evaluation_cells.get(event) {
-                    histogram.observe(elapsed.as_secs_f64());
+            let elapsed = now.saturating_sub(at);
+            if now >= at && Duration::from_nanos(elapsed) <= MAX_EVALUATION {
+                if let Some(histogram) = self.evaluation.get(event) {
+                    histogram.observe(elapsed);
                 }
             }
         }
@@ -658,6 +710,28 @@ mod tests {
                 Some(0.0)
             );
         }
+    }
+
+    #[test]
+    fn time_buckets_hold_values_up_to_their_bound() {
+        let histogram = TimeHistogram::default();
+        for nanos in [
+            0,
+            1_000,
+            1_001,
+            2_500,
+            999_999_999,
+            1_000_000_000,
+            1_000_000_001,
+            u64::MAX / 2,
+        ] {
+            histogram.observe(nanos);
+        }
+        let counts: Vec<u64> = histogram.buckets.iter().map(|b| b.load(Ordering::Relaxed)).collect();
+        assert_eq!(&counts[..2], &[2, 2]);
+        assert_eq!(counts[BUCKET_NANOS.len() - 1], 2, "up to and including 1 s");
+        assert_eq!(counts[BUCKET_NANOS.len()], 2, "past every bound");
+        assert_eq!(counts.iter().sum::<u64>(), 8);
     }
 
     #[test]
