@@ -12,9 +12,11 @@
 //!   histogram, its reasons counted), as `--metrics` runs the examples. The
 //!   ratio to `protected` in the same run is the metrics' cost on the allow
 //!   path.
-//! * `observer/none` and `observer/metrics`: the same login event straight
-//!   through `Engine::evaluate`, without and with the metrics observer: the
-//!   observer's absolute cost per decision, without the HTTP stack's noise.
+//! * `observer/none`, `observer/noop` and `observer/metrics`: the same login
+//!   event straight through `Engine::evaluate`, without an observer, with
+//!   one that does nothing (the engine's own share: masking identifiers,
+//!   building the observation) and with the metrics observer: the cost per
+//!   decision, without the HTTP stack's noise.
 //!
 //! Requests go through the router in process (`tower::ServiceExt::oneshot`
 //! on a current-thread tokio runtime): no socket, so the figure is the
@@ -103,16 +105,32 @@ fn middleware(c: &mut Criterion) {
     );
 }
 
+/// An observer that does nothing: what observing costs the engine itself
+/// (masking the event's identifiers, building the observation).
+#[derive(Debug)]
+struct Noop;
+
+impl tollgate::observe::Observer for Noop {
+    fn observe(&self, observation: &tollgate::observe::Observation<'_>) {
+        black_box(observation);
+    }
+}
+
 fn observer(c: &mut Criterion) {
-    let (Ok(plain), Ok(measured)) = (Engine::new(Policy::default()), Engine::new(Policy::default())) else {
+    let (Ok(plain), Ok(noop), Ok(measured)) = (
+        Engine::new(Policy::default()),
+        Engine::new(Policy::default()),
+        Engine::new(Policy::default()),
+    ) else {
         return;
     };
+    noop.set_observer(Arc::new(Noop), tollgate_metrics::TollgateMetrics::observe_when());
     let mut registry = tollgate_metrics::Registry::default();
     let metrics = tollgate_metrics::TollgateMetrics::new();
     metrics.register(&mut registry);
     metrics.attach(&measured);
     let mut group = c.benchmark_group("observer");
-    for (name, engine) in [("none", &plain), ("metrics", &measured)] {
+    for (name, engine) in [("none", &plain), ("noop", &noop), ("metrics", &measured)] {
         let mut i = 0u32;
         group.bench_function(name, |b| {
             b.iter(|| {

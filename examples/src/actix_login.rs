@@ -12,8 +12,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use actix_web::HttpServer;
 use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::http::{Method, StatusCode};
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, web};
@@ -22,11 +23,8 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 use tollgate::store::{AsyncStore, MemoryStore};
 use tollgate::{Channel, CredentialKind, E164, Engine, EventKind};
-use tollgate_actix::{Admitted, Guard, Refusal, RequestContext, Tollgate};
-
-use actix_web::HttpServer;
-use actix_web::dev::Server;
 use tollgate_actix::tls::listen_tls;
+use tollgate_actix::{Admitted, Guard, Refusal, RequestContext, Tollgate};
 use tollgate_metrics::{Registry, TollgateMetrics};
 use tollgate_tls::Acceptor;
 

@@ -11,11 +11,13 @@
 //! once; Redis in one round trip per evaluation).
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
@@ -24,10 +26,6 @@ use serde_json::json;
 use tollgate::store::AsyncStore;
 use tollgate::{Channel, CredentialKind, E164, Engine, EventKind};
 use tollgate_axum::{Guard, Refusal, RequestContext};
-
-use std::net::SocketAddr;
-
-use axum::http::header::CONTENT_TYPE;
 use tollgate_metrics::{Registry, TollgateMetrics};
 use tollgate_tls::Acceptor;
 
