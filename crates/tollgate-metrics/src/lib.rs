@@ -61,7 +61,7 @@
 //! are still unbounded over time (each policy reload may rename rules,
 //! and old series stay until the process restarts), so the number of
 //! `(code, rule, mode)` series is capped
-//! ([`TollgateMetrics::with_max_reason_series`], default
+//! ([`MetricsBuilder::max_reason_series`], default
 //! [`DEFAULT_MAX_REASON_SERIES`]); past the cap, new rules are counted
 //! under `rule="_other"`.
 //!
@@ -74,7 +74,7 @@
 //! another time (a replay of old traffic) would give meaningless
 //! durations: observations stamped in the future or more than
 //! [`MAX_EVALUATION`] in the past are not timed, and a replaying engine
-//! should use [`TollgateMetrics::without_timing`].
+//! should turn timing off ([`MetricsBuilder::timing`]).
 //!
 //! # Why `prometheus-client` and not the `metrics` facade
 //!
@@ -295,6 +295,48 @@ impl fmt::Debug for TollgateMetrics {
     }
 }
 
+/// Builds [`TollgateMetrics`] with settings other than the defaults
+/// ([`TollgateMetrics::builder`]).
+#[derive(Clone, Copy, Debug)]
+pub struct MetricsBuilder {
+    max_reason_series: usize,
+    timing: bool,
+    clock: fn() -> Timestamp,
+}
+
+impl MetricsBuilder {
+    /// Caps `tollgate_reasons_total` at `max` series (default
+    /// [`DEFAULT_MAX_REASON_SERIES`]); past it new rules count as
+    /// `rule="_other"`.
+    #[must_use]
+    pub fn max_reason_series(mut self, max: usize) -> Self {
+        self.max_reason_series = max;
+        self
+    }
+
+    /// Whether evaluations are timed (default yes). Turn it off for
+    /// engines deciding on events stamped with times other than now
+    /// (replays, simulations), or to save the clock read per decision.
+    #[must_use]
+    pub fn timing(mut self, timing: bool) -> Self {
+        self.timing = timing;
+        self
+    }
+
+    /// Reads the time from `clock` for evaluation times instead of the
+    /// system clock (tests, simulated clocks).
+    #[must_use]
+    pub fn clock(mut self, clock: fn() -> Timestamp) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The metrics, every decision series at zero.
+    pub fn build(self) -> Arc<TollgateMetrics> {
+        Arc::new(TollgateMetrics::unshared(&self))
+    }
+}
+
 fn system_clock() -> Timestamp {
     Timestamp::from(SystemTime::now())
 }
@@ -303,10 +345,10 @@ impl TollgateMetrics {
     /// Metrics with every decision series at zero (so rates exist before
     /// the first refusal), timing by the system clock.
     pub fn new() -> Arc<Self> {
-        Arc::new(TollgateMetrics::unshared())
+        TollgateMetrics::builder().build()
     }
 
-    fn unshared() -> Self {
+    fn unshared(settings: &MetricsBuilder) -> Self {
         let decisions = Family::<DecisionLabels, Counter>::default();
         let decision_cells = EventType::ALL
             .iter()
@@ -336,14 +378,14 @@ impl TollgateMetrics {
             decisions,
             decision_cells,
             reasons: Family::default(),
-            max_reason_series: DEFAULT_MAX_REASON_SERIES,
+            max_reason_series: settings.max_reason_series,
             reason_series: AtomicUsize::new(0),
             reason_creation: Mutex::new(()),
             no_rule: Arc::from(""),
             other_rule: Arc::from(OTHER_RULE),
             evaluation,
-            timing: true,
-            clock: system_clock,
+            timing: settings.timing,
+            clock: settings.clock,
             store_available,
             store_transitions,
             policy_info: Family::default(),
@@ -351,27 +393,20 @@ impl TollgateMetrics {
         }
     }
 
-    /// Metrics capping `tollgate_reasons_total` at `max` series.
-    pub fn with_max_reason_series(max: usize) -> Arc<Self> {
-        let mut metrics = TollgateMetrics::unshared();
-        metrics.max_reason_series = max;
-        Arc::new(metrics)
-    }
-
-    /// Metrics reading the time from `clock` for evaluation times (tests,
-    /// simulated clocks).
-    pub fn with_clock(clock: fn() -> Timestamp) -> Arc<Self> {
-        let mut metrics = TollgateMetrics::unshared();
-        metrics.clock = clock;
-        Arc::new(metrics)
-    }
-
-    /// Metrics that do not time evaluations, for engines deciding on
-    /// events stamped with times other than now (replays, simulations).
-    pub fn without_timing() -> Arc<Self> {
-        let mut metrics = TollgateMetrics::unshared();
-        metrics.timing = false;
-        Arc::new(metrics)
+    /// Settings other than the defaults of [`new`](TollgateMetrics::new):
+    ///
+    /// ```
+    /// use tollgate_metrics::TollgateMetrics;
+    ///
+    /// let replaying = TollgateMetrics::builder().timing(false).max_reason_series(200).build();
+    /// # let _ = replaying;
+    /// ```
+    pub fn builder() -> MetricsBuilder {
+        MetricsBuilder {
+            max_reason_series: DEFAULT_MAX_REASON_SERIES,
+            timing: true,
+            clock: system_clock,
+        }
     }
 
     /// Adds the series to `registry`.
@@ -635,7 +670,7 @@ mod tests {
 
     #[test]
     fn decisions_reasons_and_times_are_counted_with_closed_labels() {
-        let (engine, registry) = setup(ZONE, TollgateMetrics::with_clock(now));
+        let (engine, registry) = setup(ZONE, TollgateMetrics::builder().clock(now).build());
         let login = |ip: &str| Event::new(EventKind::Login, at()).with_ip(ip.parse().unwrap());
         for _ in 0..3 {
             engine.evaluate(&login("203.0.113.7").with_user("alice"));
@@ -694,9 +729,9 @@ mod tests {
             Timestamp::from_unix_millis(NOW_MS - 1)
         }
         for metrics in [
-            TollgateMetrics::with_clock(late),
-            TollgateMetrics::with_clock(early),
-            TollgateMetrics::without_timing(),
+            TollgateMetrics::builder().clock(late).build(),
+            TollgateMetrics::builder().clock(early).build(),
+            TollgateMetrics::builder().timing(false).build(),
         ] {
             let (engine, registry) = setup("", metrics);
             engine.evaluate(&Event::new(EventKind::Login, at()).with_ip("203.0.113.7".parse().unwrap()));
@@ -736,7 +771,7 @@ mod tests {
 
     #[test]
     fn reason_series_are_capped() {
-        let metrics = TollgateMetrics::with_max_reason_series(2);
+        let metrics = TollgateMetrics::builder().max_reason_series(2).build();
         for rule in ["a", "b", "c", "d"] {
             metrics.count_reason("zone.deny", Some(&Arc::from(rule)), false);
         }
