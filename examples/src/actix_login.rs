@@ -12,8 +12,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use actix_web::HttpServer;
 use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::http::{Method, StatusCode};
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, web};
@@ -22,9 +23,82 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 use tollgate::store::{AsyncStore, MemoryStore};
 use tollgate::{Channel, CredentialKind, E164, Engine, EventKind};
+use tollgate_actix::tls::listen_tls;
 use tollgate_actix::{Admitted, Guard, Refusal, RequestContext, Tollgate};
+use tollgate_metrics::{Registry, TollgateMetrics};
+use tollgate_tls::Acceptor;
 
-use crate::demo::{self, OtpCodes, Users};
+use crate::demo::{self, Args, BoxError, OtpCodes, Users, demo_tls, load};
+use crate::ops::{self, Exporter, PolicyFile, Reloader};
+use crate::store::{describe, redis_engine};
+
+/// The `actix_login` example: the service the flags describe, until Ctrl-C
+/// or SIGTERM. Reloads `--policy` on SIGHUP (and with `--watch-policy` on
+/// change) and serves `/metrics` with `--metrics`. Runs in an actix system.
+pub async fn run(args: Args) -> Result<(), BoxError> {
+    // One serving path, generic over the store.
+    match redis_engine(&args).await? {
+        Some((engine, users)) => {
+            let metrics = ops::metrics_for(&args, &engine, None);
+            serve(engine, users, metrics, &args).await
+        }
+        None => {
+            let (engine, users) = load(&args)?;
+            let metrics = ops::metrics_for(&args, &engine, Some(Arc::clone(&engine)));
+            serve(engine, users, metrics, &args).await
+        }
+    }
+}
+
+async fn serve<S: AsyncStore + 'static>(
+    engine: Arc<Engine<S>>,
+    users: Users,
+    metrics: Option<(Arc<TollgateMetrics>, Registry)>,
+    args: &Args,
+) -> Result<(), BoxError> {
+    let trusted = !engine.policy().network.trusted_proxies.proxies().is_empty();
+    let (metrics, exporter) = metrics.map(|(m, r)| (m, Exporter::new(r))).unzip();
+    let reloader = match PolicyFile::from_args(args) {
+        Some(file) => Some(Arc::new(Reloader::new(Arc::clone(&engine), file, metrics)?)),
+        None => None,
+    };
+    actix_web::rt::spawn(ops::reload_task(reloader, args.watch_policy)?);
+    let mut service = LoginService::new(engine, users);
+    if let Some(exporter) = exporter {
+        service = service.with_metrics(exporter);
+    }
+    // One state and one engine for all workers. actix-web stops on Ctrl-C
+    // and SIGTERM, finishing the requests in flight.
+    let store = describe(args);
+    let policy = args
+        .policy
+        .as_ref()
+        .map_or("built-in default".into(), |p| p.display().to_string());
+    let server = if args.tls {
+        // Native capture: actix-web's own TLS binding gives no access to the
+        // ClientHello, so the server is built on tollgate-tls's acceptor.
+        let listener =
+            std::net::TcpListener::bind(args.listen).map_err(|e| format!("--listen {}: {e}", args.listen))?;
+        let addr = listener.local_addr()?;
+        let acceptor = Acceptor::new(Arc::new(demo_tls(args.listen)?));
+        let server = listen_tls(Server::build(), listener, acceptor, move || service.clone().app())?.run();
+        tracing::info!(listen = %addr, tls = true, %policy, geo_databases = args.mmdb.len(), trusted_proxies = trusted,
+            %store, metrics = args.metrics, "actix_login: serving the demo login service");
+        server
+    } else {
+        let server = HttpServer::new(move || service.clone().app())
+            .bind(args.listen)
+            .map_err(|e| format!("--listen {}: {e}", args.listen))?;
+        for addr in server.addrs() {
+            tracing::info!(listen = %addr, tls = false, %policy, geo_databases = args.mmdb.len(),
+                trusted_proxies = trusted, %store, metrics = args.metrics, "actix_login: serving the demo login service");
+        }
+        server.run()
+    };
+    server.await?;
+    tracing::info!("actix_login: stopped");
+    Ok(())
+}
 
 /// The service's in-memory state.
 #[derive(Debug)]
@@ -41,6 +115,7 @@ struct AppState {
 pub struct LoginService<S = MemoryStore> {
     state: web::Data<AppState>,
     tollgate: Tollgate<S>,
+    metrics: Option<Exporter>,
 }
 
 // Not derived: that would ask for `S: Clone`, and the store is shared, not cloned.
@@ -49,6 +124,7 @@ impl<S> Clone for LoginService<S> {
         LoginService {
             state: self.state.clone(),
             tollgate: self.tollgate.clone(),
+            metrics: self.metrics.clone(),
         }
     }
 }
@@ -74,7 +150,16 @@ impl<S: AsyncStore + 'static> LoginService<S> {
                 emails: Mutex::new(HashMap::new()),
             }),
             tollgate,
+            metrics: None,
         }
+    }
+
+    /// Also serves `GET /metrics`: everything in `exporter`, in the
+    /// Prometheus text format (the middleware decides nothing there).
+    #[must_use]
+    pub fn with_metrics(mut self, exporter: Exporter) -> Self {
+        self.metrics = Some(exporter);
+        self
     }
 
     /// The routes of the contract and the service's state, without
@@ -90,6 +175,20 @@ impl<S: AsyncStore + 'static> LoginService<S> {
             .service(web::resource("/otp/send").route(web::post().to(otp_send::<S>)))
             .service(web::resource("/otp/verify").route(web::post().to(otp_verify::<S>)))
             .service(web::resource("/account/email").route(web::post().to(change_email::<S>)));
+        if let Some(exporter) = &self.metrics {
+            let exporter = exporter.clone();
+            cfg.service(web::resource("/metrics").route(web::get().to(move || {
+                let rendered = exporter.render();
+                async move {
+                    match rendered {
+                        Ok(text) => HttpResponse::Ok()
+                            .insert_header((CONTENT_TYPE, tollgate_metrics::CONTENT_TYPE))
+                            .body(text),
+                        Err(_) => status(StatusCode::INTERNAL_SERVER_ERROR, "metrics_unavailable"),
+                    }
+                }
+            })));
+        }
     }
 
     /// The tollgate middleware protecting the four business routes.

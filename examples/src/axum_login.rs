@@ -11,11 +11,13 @@
 //! once; Redis in one round trip per evaluation).
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
@@ -24,8 +26,12 @@ use serde_json::json;
 use tollgate::store::AsyncStore;
 use tollgate::{Channel, CredentialKind, E164, Engine, EventKind};
 use tollgate_axum::{Guard, Refusal, RequestContext};
+use tollgate_metrics::{Registry, TollgateMetrics};
+use tollgate_tls::Acceptor;
 
-use crate::demo::{self, OtpCodes, Users};
+use crate::demo::{self, Args, BoxError, OtpCodes, Users, demo_tls, load};
+use crate::ops::{self, Exporter, PolicyFile, Reloader};
+use crate::store::{describe, redis_engine};
 
 /// The service's in-memory state.
 #[derive(Debug)]
@@ -73,6 +79,108 @@ pub fn app<S: AsyncStore + 'static>(engine: Arc<Engine<S>>, users: Users) -> Rou
                     },
                 ),
         )
+}
+
+/// `GET /metrics`: everything in `exporter`, in the Prometheus text
+/// format. Merge it into the app *after* the tollgate layer (as [`run`]
+/// does): scrapes are not decisions.
+pub fn metrics_router(exporter: Exporter) -> Router {
+    Router::new().route(
+        "/metrics",
+        get(move || {
+            let exporter = exporter.clone();
+            async move {
+                match exporter.render() {
+                    Ok(text) => ([(CONTENT_TYPE, tollgate_metrics::CONTENT_TYPE)], text).into_response(),
+                    Err(_) => status(StatusCode::INTERNAL_SERVER_ERROR, "metrics_unavailable"),
+                }
+            }
+        }),
+    )
+}
+
+/// The `axum_login` example: the service the flags describe, until Ctrl-C
+/// or SIGTERM. Reloads `--policy` on SIGHUP (and with `--watch-policy` on
+/// change) and serves `/metrics` with `--metrics`.
+pub async fn run(args: Args) -> Result<(), BoxError> {
+    // One serving path, generic over the store.
+    match redis_engine(&args).await? {
+        Some((engine, users)) => {
+            let metrics = ops::metrics_for(&args, &engine, None);
+            serve(engine, users, metrics, &args).await
+        }
+        None => {
+            let (engine, users) = load(&args)?;
+            let metrics = ops::metrics_for(&args, &engine, Some(Arc::clone(&engine)));
+            serve(engine, users, metrics, &args).await
+        }
+    }
+}
+
+async fn serve<S: AsyncStore + 'static>(
+    engine: Arc<Engine<S>>,
+    users: Users,
+    metrics: Option<(Arc<TollgateMetrics>, Registry)>,
+    args: &Args,
+) -> Result<(), BoxError> {
+    let trusted = !engine.policy().network.trusted_proxies.proxies().is_empty();
+    let (metrics, exporter) = metrics.map(|(m, r)| (m, Exporter::new(r))).unzip();
+    let reloader = match PolicyFile::from_args(args) {
+        Some(file) => Some(Arc::new(Reloader::new(Arc::clone(&engine), file, metrics)?)),
+        None => None,
+    };
+    tokio::spawn(ops::reload_task(reloader, args.watch_policy)?);
+    let mut app = app(engine, users);
+    if let Some(exporter) = exporter {
+        app = app.merge(metrics_router(exporter));
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("--listen {}: {e}", args.listen))?;
+    tracing::info!(
+        listen = %listener.local_addr()?,
+        tls = args.tls,
+        policy = %args.policy.as_ref().map_or("built-in default".into(), |p| p.display().to_string()),
+        geo_databases = args.mmdb.len(),
+        trusted_proxies = trusted,
+        store = %describe(args),
+        metrics = args.metrics,
+        "axum_login: serving the demo login service"
+    );
+    if args.tls {
+        // Native capture: the acceptor fingerprints each ClientHello (and
+        // HTTP/2 connection) before rustls and hyper see them.
+        let acceptor = Acceptor::new(Arc::new(demo_tls(args.listen)?));
+        tollgate_tls::serve::serve_with_shutdown(listener, acceptor, app, shutdown()).await?;
+    } else {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown())
+            .await?;
+    }
+    Ok(())
+}
+
+/// Ctrl-C or (on Unix) SIGTERM: finish the requests in flight, then exit.
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("axum_login: shutting down");
 }
 
 fn status(code: StatusCode, status: &str) -> Response {

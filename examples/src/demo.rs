@@ -80,6 +80,15 @@ pub struct Args {
     /// on_failure` decides (default 5).
     #[arg(long, value_name = "MS")]
     pub redis_timeout_ms: Option<u64>,
+    /// Serve tollgate's metrics (decisions, reasons, evaluation time, store
+    /// health) in the Prometheus text format at `GET /metrics`, on the same
+    /// listener: expose it to the scraper only (docs/operations.md).
+    #[arg(long)]
+    pub metrics: bool,
+    /// Reload `--policy` when the file changes (looked at every 2 s), as on
+    /// `SIGHUP`.
+    #[arg(long, requires = "policy")]
+    pub watch_policy: bool,
 }
 
 /// The rustls configuration for `--tls`: a fresh self-signed certificate

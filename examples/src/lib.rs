@@ -7,6 +7,7 @@
 pub mod actix_login;
 pub mod axum_login;
 pub mod demo;
+pub mod ops;
 pub mod store;
 
 // The README's examples (the library, axum and actix-web) are doctests of
@@ -14,3 +15,9 @@ pub mod store;
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
+
+// The operations chapter's examples (metrics, policy reload) are doctests
+// of this package too: it has tokio's signals and tollgate-metrics.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/operations.md")]
+struct OperationsDoctests;

@@ -35,7 +35,11 @@ pub async fn serve_axum(trust_proxies: &[&str]) -> SocketAddr {
 /// The axum example over `engine` (any store) behind `axum::serve` on
 /// 127.0.0.1:0, in this runtime.
 pub async fn serve_axum_on<S: AsyncStore + 'static>(engine: Arc<Engine<S>>) -> SocketAddr {
-    let app = tollgate_examples::axum_login::app(engine, Users::demo());
+    serve_axum_app(tollgate_examples::axum_login::app(engine, Users::demo())).await
+}
+
+/// `app` behind `axum::serve` on 127.0.0.1:0, in this runtime.
+pub async fn serve_axum_app(app: axum::Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
@@ -54,10 +58,16 @@ pub fn serve_actix(trust_proxies: &[&str]) -> SocketAddr {
 
 /// The actix example over `engine` (any store), as [`serve_actix`].
 pub fn serve_actix_on<S: AsyncStore + 'static>(engine: Arc<Engine<S>>) -> SocketAddr {
+    serve_actix_service(tollgate_examples::actix_login::LoginService::new(engine, Users::demo()))
+}
+
+/// `service` behind `HttpServer`, as [`serve_actix`].
+pub fn serve_actix_service<S: AsyncStore + 'static>(
+    service: tollgate_examples::actix_login::LoginService<S>,
+) -> SocketAddr {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
-            let service = tollgate_examples::actix_login::LoginService::new(engine, Users::demo());
             let server = actix_web::HttpServer::new(move || service.clone().app())
                 .workers(1)
                 .disable_signals()

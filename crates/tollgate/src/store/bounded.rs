@@ -153,15 +153,19 @@ impl<K: Eq + Hash + Clone, V: Slot> BoundedMap<K, V> {
         self.map.shrink_to_fit();
     }
 
-    /// Removes entries with `idle_at <= until` while `budget` is above `target`.
-    pub(super) fn evict_until(&self, until: u64, budget: &Budget, target: usize) {
+    /// Removes entries with `idle_at <= until` while `budget` is above
+    /// `target`, returning how many went.
+    pub(super) fn evict_until(&self, until: u64, budget: &Budget, target: usize) -> u64 {
+        let mut evicted = 0;
         self.map.retain(|_, v| {
             let evict = v.idle_at() <= until && budget.used() > target;
             if evict {
                 budget.release(1);
+                evicted += 1;
             }
             !evict
         });
+        evicted
     }
 }
 

@@ -7,6 +7,8 @@ use super::distinct::Distinct;
 use super::history::{History, Register};
 use super::window::Window;
 use super::{CapMode, FamiliarityCounts, FamiliarityKeys, Op, OpResult, Store, StoreError, StoreKey};
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use crate::Timestamp;
 use crate::limiter::{GcraMode, gcra};
 use crate::time::duration_nanos;
@@ -34,6 +36,17 @@ pub struct MemoryStore {
     registers: BoundedMap<StoreKey, Register>,
     caps: BoundedMap<StoreKey, Capped>,
     backoffs: BoundedMap<StoreKey, Backoff>,
+    evictions: Evictions,
+}
+
+/// What sweeps have dropped since the store was made, kept apart by
+/// whether dropping changed anything: idle state equals no state, while
+/// live state dropped under the key cap is counting a client forgot.
+#[derive(Debug, Default)]
+struct Evictions {
+    sweeps: AtomicU64,
+    idle: AtomicU64,
+    live: AtomicU64,
 }
 
 impl Default for MemoryStore {
@@ -57,6 +70,7 @@ impl MemoryStore {
             registers: BoundedMap::new(),
             caps: BoundedMap::new(),
             backoffs: BoundedMap::new(),
+            evictions: Evictions::default(),
         }
     }
 
@@ -81,6 +95,28 @@ impl MemoryStore {
         self.len() == 0
     }
 
+    /// How many times the store reached its key cap and swept, since it
+    /// was made. Operators read it (with [`evicted_idle`](Self::evicted_idle)
+    /// and [`evicted_live`](Self::evicted_live)) to size `max_keys`.
+    pub fn sweeps(&self) -> u64 {
+        self.evictions.sweeps.load(Ordering::Relaxed)
+    }
+
+    /// Keys sweeps dropped whose state had gone idle: equal to no state,
+    /// so dropping them changed no decision.
+    pub fn evicted_idle(&self) -> u64 {
+        self.evictions.idle.load(Ordering::Relaxed)
+    }
+
+    /// Keys sweeps dropped while their state still mattered (a bucket not
+    /// yet full again, a window still counting): the cap made the store
+    /// forget them, so a client behind one of them starts afresh. More
+    /// than a trickle means `max_keys` is too small for the traffic, or a
+    /// flood of distinct keys is pushing real clients out.
+    pub fn evicted_live(&self) -> u64 {
+        self.evictions.live.load(Ordering::Relaxed)
+    }
+
     fn sweep(&self, now: u64) {
         self.evict(now);
         self.buckets.compact();
@@ -94,8 +130,10 @@ impl MemoryStore {
 
     fn evict(&self, now: u64) {
         let budget = &self.budget;
+        self.evictions.sweeps.fetch_add(1, Ordering::Relaxed);
         // Idle state equals no state: dropping it changes no decision.
-        self.evict_until(now, 0);
+        let idle = self.evict_until(now, 0);
+        self.evictions.idle.fetch_add(idle, Ordering::Relaxed);
         if budget.used() <= budget.target() {
             return;
         }
@@ -112,22 +150,25 @@ impl MemoryStore {
         sample.sort_unstable();
         let excess = budget.used().saturating_sub(budget.target());
         let index = sample.len() * excess / budget.used().max(1);
+        let mut live = 0;
         if let Some(&threshold) = sample.get(index) {
-            self.evict_until(threshold, budget.target());
+            live += self.evict_until(threshold, budget.target());
         }
         if budget.used() > budget.target() {
-            self.evict_until(u64::MAX, budget.target());
+            live += self.evict_until(u64::MAX, budget.target());
         }
+        self.evictions.live.fetch_add(live, Ordering::Relaxed);
     }
 
-    fn evict_until(&self, until: u64, target: usize) {
-        self.buckets.evict_until(until, &self.budget, target);
-        self.windows.evict_until(until, &self.budget, target);
-        self.distinct.evict_until(until, &self.budget, target);
-        self.histories.evict_until(until, &self.budget, target);
-        self.registers.evict_until(until, &self.budget, target);
-        self.caps.evict_until(until, &self.budget, target);
-        self.backoffs.evict_until(until, &self.budget, target);
+    /// Evicts across every counter kind, returning how many keys went.
+    fn evict_until(&self, until: u64, target: usize) -> u64 {
+        self.buckets.evict_until(until, &self.budget, target)
+            + self.windows.evict_until(until, &self.budget, target)
+            + self.distinct.evict_until(until, &self.budget, target)
+            + self.histories.evict_until(until, &self.budget, target)
+            + self.registers.evict_until(until, &self.budget, target)
+            + self.caps.evict_until(until, &self.budget, target)
+            + self.backoffs.evict_until(until, &self.budget, target)
     }
 
     /// Reads a sliding-window counter without creating it.
@@ -378,6 +419,31 @@ mod tests {
             };
             assert!(!o.allowed, "busy key {k} was evicted");
         }
+    }
+
+    #[test]
+    fn sweeps_count_idle_and_live_evictions_apart() {
+        let store = MemoryStore::new(100);
+        for k in 0..100 {
+            run(&store, 0, consume(k));
+        }
+        assert_eq!((store.sweeps(), store.evicted_idle(), store.evicted_live()), (0, 0, 0));
+        // Every bucket has refilled by then: the sweep drops idle state only.
+        run(&store, 1_000_000, consume(100));
+        assert_eq!(
+            (store.sweeps(), store.evicted_idle(), store.evicted_live()),
+            (1, 100, 0)
+        );
+        for k in 101..200 {
+            run(&store, 1_000_000, consume(k));
+        }
+        // Nothing is idle now: the sweep drops live state down to 3/4 of the cap.
+        run(&store, 1_000_000, consume(200));
+        assert_eq!(
+            (store.sweeps(), store.evicted_idle(), store.evicted_live()),
+            (2, 100, 25)
+        );
+        assert!(store.len() <= 100);
     }
 
     #[test]
