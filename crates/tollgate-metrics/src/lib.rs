@@ -554,6 +554,11 @@ impl Observer for TollgateMetrics {
             }
         }
     }
+
+    /// Metrics carry no identifiers: the engine need not mask them.
+    fn identifiers(&self) -> bool {
+        false
+    }
 }
 
 /// Adds the in-process store's gauges and counters to `registry`, read

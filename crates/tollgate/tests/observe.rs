@@ -226,3 +226,49 @@ fn observations_hold_no_identifier_in_clear() {
         }
     }
 }
+
+/// Counts decisions and asks for no identifiers, as a metrics exporter does.
+#[derive(Debug, Default)]
+struct Counter(Recorder);
+
+impl Observer for Counter {
+    fn observe(&self, o: &Observation<'_>) {
+        self.0.observe(o);
+    }
+
+    fn identifiers(&self) -> bool {
+        false
+    }
+}
+
+#[test]
+fn an_observer_that_wants_no_identifiers_gets_none() {
+    let counter = Arc::new(Counter::default());
+    let engine = Engine::builder(policy())
+        .key_seed(7)
+        .observer(counter.clone(), ObserveWhen::default())
+        .build()
+        .unwrap();
+    assert_eq!(engine.evaluate(&login("198.51.100.9")).action, Action::Deny);
+    let send = Event::new(
+        EventKind::OtpSend { channel: Channel::Sms },
+        Timestamp::from_unix_millis(1_000),
+    )
+    .with_ip("198.51.100.9".parse().unwrap())
+    .with_user("alice@example.com")
+    .with_phone(PHONE.parse::<E164>().unwrap());
+    assert_eq!(engine.evaluate(&send).action, Action::Deny);
+    assert_eq!(
+        counter.0.summaries(),
+        [
+            "login deny 0 [zone.match] ip=- user=- phone=- phone_country=- country=- asn=- ja4=- monitored=-",
+            "otp_send deny 0 [zone.match] ip=- user=- phone=- phone_country=- country=- asn=- ja4=- monitored=-",
+        ]
+    );
+    // The same engine with an observer that wants them masks them again.
+    let recorder = Arc::new(Recorder::default());
+    engine.set_observer(recorder.clone(), ObserveWhen::default());
+    engine.evaluate(&login("198.51.100.9"));
+    let got = recorder.summaries();
+    assert!(got[0].contains("ip=198.51.100.0/24 user="), "{got:?}");
+}

@@ -35,6 +35,19 @@ use crate::{Decision, Event, EventType, Timestamp, UserId};
 pub(super) struct Registered {
     observer: Arc<dyn Observer>,
     when: ObserveWhen,
+    /// The observer's [`Observer::identifiers`], read at registration.
+    identifiers: bool,
+}
+
+impl Registered {
+    fn new(observer: Arc<dyn Observer>, when: ObserveWhen) -> Self {
+        let identifiers = observer.identifiers();
+        Registered {
+            observer,
+            when,
+            identifiers,
+        }
+    }
 }
 
 /// An event's identifiers, masked when the plan is made (only while an
@@ -78,7 +91,7 @@ impl Subject {
 impl<S> EngineBuilder<S> {
     /// Calls `observer` with every decision `when` matches.
     pub fn observer(mut self, observer: Arc<dyn Observer>, when: ObserveWhen) -> Self {
-        self.observer = Some(Registered { observer, when });
+        self.observer = Some(Registered::new(observer, when));
         self
     }
 }
@@ -87,7 +100,7 @@ impl<S> Engine<S> {
     /// Calls `observer` with every decision `when` matches from now on,
     /// replacing any observer registered before.
     pub fn set_observer(&self, observer: Arc<dyn Observer>, when: ObserveWhen) {
-        self.observer.store(Some(Arc::new(Registered { observer, when })));
+        self.observer.store(Some(Arc::new(Registered::new(observer, when))));
     }
 
     /// Stops observing.
@@ -121,9 +134,16 @@ impl<S> Engine<S> {
         user_hash(&self.keys, user)
     }
 
-    /// The masked identifiers of `event`, when someone is observing.
+    /// The masked identifiers of `event`, when someone is observing (only
+    /// its channel for an observer that wants no identifiers).
     pub(super) fn subject(&self, event: &Event, facts: &Facts, opts: &KeyOptions) -> Option<Subject> {
-        self.observer.load().as_ref()?;
+        let registered = self.observer.load();
+        if !registered.as_ref()?.identifiers {
+            return Some(Subject {
+                channel: event.kind.channel(),
+                ..Subject::default()
+            });
+        }
         Some(Subject::mask(&self.keys, event, facts, opts))
     }
 

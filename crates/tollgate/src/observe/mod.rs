@@ -55,6 +55,16 @@ pub use trace::TracingObserver;
 pub trait Observer: Send + Sync + fmt::Debug {
     /// One observed decision.
     fn observe(&self, observation: &Observation<'_>);
+
+    /// Whether observations carry the event's masked identifiers
+    /// ([`Observation::ip_prefix`], `user`, `phone`, `phone_country`,
+    /// `country`, `asn`, `ja4`). An observer that only counts (metrics)
+    /// returns `false`: the engine then skips masking them on every
+    /// evaluation (the user's keyed hash is most of that cost) and those
+    /// fields are `None`. Read once, when the observer is registered.
+    fn identifiers(&self) -> bool {
+        true
+    }
 }
 
 /// Which decisions are observed: those whose action is at least
