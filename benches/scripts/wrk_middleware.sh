@@ -26,7 +26,7 @@ port=38471
 cd "$(dirname "$0")/../.."
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
 cargo build --quiet --release -p tollgate-benches --example hello_server
-server=target/release/examples/hello_server
+server=${CARGO_TARGET_DIR:-target}/release/examples/hello_server
 stat=$(mktemp)
 trap 'rm -f "$stat"' EXIT
 
