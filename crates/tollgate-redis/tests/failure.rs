@@ -8,28 +8,10 @@ mod common;
 use std::time::Duration;
 
 use tollgate::Timestamp;
-use tollgate::store::{Op, OpResult, StoreError, StoreKey};
+use tollgate::store::{OpResult, StoreError};
 use tollgate_redis::{Clock, RedisConfig, RedisStore};
 
-fn count(amount: u32) -> [Op; 1] {
-    [Op::WindowAdd {
-        key: StoreKey(42),
-        window: Duration::from_secs(3_600),
-        amount,
-    }]
-}
-
-async fn add(store: &RedisStore, amount: u32) -> Result<OpResult, StoreError> {
-    let mut results = [OpResult::Done];
-    store
-        .execute(
-            Timestamp::from_unix_millis(1_700_000_000_000),
-            &count(amount),
-            &mut results,
-        )
-        .await?;
-    Ok(results[0])
-}
+use common::{add, count};
 
 #[tokio::test]
 async fn script_flush_is_survived_and_state_kept() {

@@ -5,31 +5,10 @@
 
 mod common;
 
-use std::time::Duration;
+use tollgate::store::OpResult;
+use tollgate_redis::Clock;
 
-use tollgate::Timestamp;
-use tollgate::store::{Op, OpResult, StoreError, StoreKey};
-use tollgate_redis::{Clock, RedisStore};
-
-fn count(amount: u32) -> [Op; 1] {
-    [Op::WindowAdd {
-        key: StoreKey(1),
-        window: Duration::from_secs(3_600),
-        amount,
-    }]
-}
-
-async fn add(store: &RedisStore, amount: u32) -> Result<OpResult, StoreError> {
-    let mut results = [OpResult::Done];
-    store
-        .execute(
-            Timestamp::from_unix_millis(1_700_000_000_000),
-            &count(amount),
-            &mut results,
-        )
-        .await?;
-    Ok(results[0])
-}
+use common::add;
 
 /// Script calls so far, by command: (`FCALL`, `EVALSHA`).
 async fn calls(url: &str) -> (u64, u64) {

@@ -122,3 +122,25 @@ pub fn free_port() -> u16 {
     let socket = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     socket.local_addr().unwrap().port()
 }
+
+/// One hour-long window counter's addition of `amount`.
+pub fn count(amount: u32) -> [tollgate::store::Op; 1] {
+    [tollgate::store::Op::WindowAdd {
+        key: tollgate::store::StoreKey(42),
+        window: Duration::from_secs(3_600),
+        amount,
+    }]
+}
+
+/// Runs [`count`] on `store` at a fixed time: the window's count after it.
+pub async fn add(store: &RedisStore, amount: u32) -> Result<tollgate::store::OpResult, tollgate::store::StoreError> {
+    let mut results = [tollgate::store::OpResult::Done];
+    store
+        .execute(
+            tollgate::Timestamp::from_unix_millis(1_700_000_000_000),
+            &count(amount),
+            &mut results,
+        )
+        .await?;
+    Ok(results[0])
+}

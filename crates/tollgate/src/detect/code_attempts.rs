@@ -56,7 +56,7 @@ impl Detector for CodeAttempts {
 
     fn compile(policy: &Policy, keys: &KeyHasher) -> Self {
         let attempts = policy.otp.verify_attempts_per_code;
-        let code = (attempts > 0).then(|| GcraParams {
+        let code = counts_codes(policy).then(|| GcraParams {
             emission_nanos: crate::time::duration_nanos(CODE_REFILL) / u64::from(attempts),
             burst: attempts,
             cost: 1,
@@ -118,6 +118,12 @@ impl Detector for CodeAttempts {
             _ => {}
         }
     }
+}
+
+/// Whether the policy counts wrong codes at all: verifications then need
+/// to know the client a code went out for (the relay register).
+pub(super) fn counts_codes(policy: &Policy) -> bool {
+    policy.otp.verify_attempts_per_code > 0
 }
 
 impl CodeAttempts {

@@ -153,7 +153,7 @@ impl Detector for CompiledRelay {
     fn compile(policy: &Policy, keys: &KeyHasher) -> Self {
         let settings = &policy.otp.relay;
         let spares = policy.limits.iter().any(|r| r.except.contains(&Exempt::CodeRequester));
-        let requester_needed = policy.otp.verify_attempts_per_code > 0 || spares;
+        let requester_needed = super::code_attempts::counts_codes(policy) || spares;
         CompiledRelay {
             settings: *settings,
             track: settings.is_on() || requester_needed,

@@ -292,8 +292,9 @@ impl CompiledSpike {
         facts: &Facts,
     ) -> impl Iterator<Item = (Counter, Op)> + 'a {
         let watched = self.events.contains(event_type);
+        let kind = self.kind_values.get(event_type as usize).copied();
         let values = [
-            self.kind_values.get(event_type as usize).copied(),
+            kind,
             facts.country.map(|c| keys.hash_of(1, (event_type, c))),
             facts.asn.map(|a| keys.hash_of(2, (event_type, a))),
         ];
@@ -318,15 +319,15 @@ impl CompiledSpike {
                 ]
             });
         let hour = at.as_unix_nanos() / HOUR_NANOS;
-        let coverage = (watched && self.settings.warmup_hours > 0).then(|| -> Option<(Counter, Op)> {
+        let coverage = kind.filter(|_| watched && self.settings.warmup_hours > 0).map(|kind| {
             let op = Op::DistinctAdd {
-                key: StoreKey(KeyHasher::derive(self.coverage_seed, *self.kind_values.get(event_type as usize)?)),
+                key: StoreKey(KeyHasher::derive(self.coverage_seed, kind)),
                 window: baseline,
                 member: KeyHasher::derive(self.coverage_seed, hour),
             };
-            Some((Counter::Coverage, op))
+            (Counter::Coverage, op)
         });
-        levels.chain(coverage.flatten())
+        levels.chain(coverage)
     }
 
     /// The spike reasons of the counts read.

@@ -40,11 +40,16 @@ fixed_width!(u8, u16, u32, u64);
 
 impl KeyPart for str {
     fn encode<K: KeySink>(&self, out: &mut K) {
-        // Key values are short; a length past u32 cannot come from an event.
-        let len = u32::try_from(self.len()).unwrap_or(u32::MAX);
-        out.put(&len.to_le_bytes());
-        out.put(self.as_bytes());
+        text(self.as_bytes(), out);
     }
+}
+
+/// Text as keys encode it: its length, then its bytes.
+fn text<K: KeySink>(bytes: &[u8], out: &mut K) {
+    // Key values are short; a length past u32 cannot come from an event.
+    let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+    out.put(&len.to_le_bytes());
+    out.put(bytes);
 }
 
 impl KeyPart for () {
@@ -119,10 +124,9 @@ impl KeyPart for Ja3 {
 }
 
 impl KeyPart for Ja4 {
-    /// As its text (length, then bytes), without re-checking that it is text.
+    /// As its text, without re-checking that it is text.
     fn encode<K: KeySink>(&self, out: &mut K) {
-        out.put(&36u32.to_le_bytes());
-        out.put(self.as_bytes());
+        text(self.as_bytes(), out);
     }
 }
 
