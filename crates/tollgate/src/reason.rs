@@ -22,6 +22,9 @@ pub enum ReasonCode {
     LimitFailures,
     /// The event says the submitted password is known to be compromised.
     CompromisedPassword,
+    /// The submitted password failed on many distinct accounts lately: it
+    /// is being sprayed.
+    SprayedPassword,
     /// Many distinct usernames behind one stuffing detector's key.
     StuffingDistinctUsers,
     /// Mostly failed logins behind one stuffing detector's key.
@@ -99,6 +102,7 @@ impl ReasonCode {
         ReasonCode::LimitExceeded,
         ReasonCode::LimitFailures,
         ReasonCode::CompromisedPassword,
+        ReasonCode::SprayedPassword,
         ReasonCode::StuffingDistinctUsers,
         ReasonCode::StuffingFailureRatio,
         ReasonCode::SpikeEventRate,
@@ -146,6 +150,7 @@ impl ReasonCode {
             ReasonCode::LimitExceeded => "limit.exceeded",
             ReasonCode::LimitFailures => "limit.failures",
             ReasonCode::CompromisedPassword => "credentials.compromised_password",
+            ReasonCode::SprayedPassword => "credentials.sprayed_password",
             ReasonCode::StuffingDistinctUsers => "stuffing.distinct_users",
             ReasonCode::StuffingFailureRatio => "stuffing.failure_ratio",
             ReasonCode::SpikeEventRate => "spike.event_rate",

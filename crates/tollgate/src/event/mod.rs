@@ -83,6 +83,12 @@ pub struct Event {
     /// The service found the submitted password in a compromised-password
     /// corpus. Only the verdict travels: never the password.
     pub compromised_password: bool,
+    /// The SHA-1 of the submitted password (the digest the
+    /// compromised-password lookup uses), for spotting one password tried
+    /// against many accounts. The engine keys its counters on a keyed hash
+    /// of it and never stores the digest. Not part of the JSON form: a
+    /// common password's SHA-1 is one dictionary lookup from the password.
+    pub password: Option<crate::password::PasswordSha1>,
 }
 
 macro_rules! with_fields {
@@ -119,6 +125,7 @@ impl Event {
             location: None,
             forwarding_anomaly: None,
             compromised_password: false,
+            password: None,
         }
     }
 
@@ -141,6 +148,8 @@ impl Event {
         with_asn(asn: Asn);
         /// Sets the upstream-resolved position.
         with_location(location: Location);
+        /// Sets the SHA-1 of the submitted password (see [`Event::password`]).
+        with_password(password: crate::password::PasswordSha1);
     }
 
     /// Sets the account.
