@@ -141,6 +141,11 @@ pub struct Decision {
     /// when an OTP send on a phone channel is not simply allowed or an OTP
     /// risk signal fired (`otp.advice`). Empty otherwise.
     pub advice: Vec<Factor>,
+    /// Risk signals the engine established that no reason carries, such as
+    /// [`RiskSignal::NewClient`](crate::RiskSignal::NewClient);
+    /// [`DecisionSummary`](crate::DecisionSummary) adds them to those of the
+    /// reasons.
+    pub signals: crate::RiskSignals,
 }
 
 impl Decision {
@@ -153,6 +158,7 @@ impl Decision {
             rate_limit: None,
             monitored: None,
             advice: Vec::new(),
+            signals: crate::RiskSignals::EMPTY,
         }
     }
 
@@ -178,6 +184,10 @@ impl serde::Serialize for Decision {
         }
         if !self.advice.is_empty() {
             m.serialize_entry("advice", &self.advice)?;
+        }
+        if !self.signals.is_empty() {
+            let signals: Vec<&str> = self.signals.iter().map(crate::RiskSignal::as_str).collect();
+            m.serialize_entry("signals", &signals)?;
         }
         if let Some(v) = &self.monitored {
             m.serialize_entry(

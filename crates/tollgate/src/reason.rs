@@ -94,6 +94,9 @@ pub enum ReasonCode {
     ChangeAfterLogin,
     /// A credential change soon after a risky successful login.
     ChangeAfterRiskyLogin,
+    /// A credential change from a client on probation: first used with the
+    /// account in a recent successful login.
+    ChangeFromNewClient,
 }
 
 impl ReasonCode {
@@ -137,6 +140,7 @@ impl ReasonCode {
         ReasonCode::OtpRelay,
         ReasonCode::ChangeAfterLogin,
         ReasonCode::ChangeAfterRiskyLogin,
+        ReasonCode::ChangeFromNewClient,
     ];
 
     /// Whether the code is one of the OTP delivery signals (`otp.*`).
@@ -185,6 +189,7 @@ impl ReasonCode {
             ReasonCode::OtpRelay => "otp.relay",
             ReasonCode::ChangeAfterLogin => "change.after_login",
             ReasonCode::ChangeAfterRiskyLogin => "change.after_risky_login",
+            ReasonCode::ChangeFromNewClient => "change.new_client",
         }
     }
 }

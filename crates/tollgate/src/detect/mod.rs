@@ -77,6 +77,8 @@ pub(crate) struct Findings {
     pub(crate) reasons: Vec<Reason>,
     /// The quota to advertise in RateLimit headers.
     pub(crate) rate_limit: Option<RateLimitInfo>,
+    /// Risk signals no reason carries (see [`crate::Decision::signals`]).
+    pub(crate) signals: crate::RiskSignals,
 }
 
 /// A set of event types, one bit each; compiled from the policy.

@@ -18,6 +18,7 @@ pub(crate) fn decide(threshold: Threshold, reasons: Vec<Reason>, rate_limit: Opt
         rate_limit,
         monitored,
         advice: Vec::new(),
+        signals: crate::RiskSignals::EMPTY,
     }
 }
 
