@@ -15,7 +15,7 @@
 //!   to its owner.
 //! * [`limiter`]: GCRA, the key cap and eviction.
 //! * [`policy`]: every policy field and the default rules.
-//! * Detectors: [`familiarity`], [`stuffing`], [`spraying`], [`spike`], [`otp`],
+//! * Detectors: [`familiarity`], [`stuffing`], [`spraying`], [`campaign`], [`spike`], [`otp`],
 //!   [`post_login`].
 
 /// Links: [`Engine`](crate::Engine), [`Plan`](crate::Plan),
@@ -63,6 +63,12 @@ pub mod stuffing {}
 ///
 #[doc = include_str!("../../../docs/spraying.md")]
 pub mod spraying {}
+
+/// Links: [`Campaign`](crate::policy::Campaign),
+/// [`Outcome::unknown_user`](crate::Outcome::unknown_user).
+///
+#[doc = include_str!("../../../docs/campaign.md")]
+pub mod campaign {}
 
 /// Links: [`Spike`](crate::policy::Spike).
 ///

@@ -25,6 +25,10 @@ pub enum ReasonCode {
     /// The submitted password failed on many distinct accounts lately: it
     /// is being sprayed.
     SprayedPassword,
+    /// A login from a client the account never used, while logins overall,
+    /// from the client's country or from its network fail (or name no
+    /// account) far more often than their baseline.
+    CampaignNewClient,
     /// Many distinct usernames behind one stuffing detector's key.
     StuffingDistinctUsers,
     /// Mostly failed logins behind one stuffing detector's key.
@@ -106,6 +110,7 @@ impl ReasonCode {
         ReasonCode::LimitFailures,
         ReasonCode::CompromisedPassword,
         ReasonCode::SprayedPassword,
+        ReasonCode::CampaignNewClient,
         ReasonCode::StuffingDistinctUsers,
         ReasonCode::StuffingFailureRatio,
         ReasonCode::SpikeEventRate,
@@ -155,6 +160,7 @@ impl ReasonCode {
             ReasonCode::LimitFailures => "limit.failures",
             ReasonCode::CompromisedPassword => "credentials.compromised_password",
             ReasonCode::SprayedPassword => "credentials.sprayed_password",
+            ReasonCode::CampaignNewClient => "campaign.new_client",
             ReasonCode::StuffingDistinctUsers => "stuffing.distinct_users",
             ReasonCode::StuffingFailureRatio => "stuffing.failure_ratio",
             ReasonCode::SpikeEventRate => "spike.event_rate",

@@ -178,6 +178,7 @@ impl Detector for CompiledFamiliarity {
     fn context(&self, step: Step, result: &OpResult, reading: &mut Reading<'_>) {
         if let (Step::Feature(Feature::Device) | Step::KnownDevice, OpResult::Familiarity(counts)) = (step, result) {
             reading.known_device |= reading.device_id && counts.user_count > 0;
+            reading.known_client |= counts.user_count > 0;
         }
     }
 

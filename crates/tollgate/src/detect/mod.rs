@@ -69,6 +69,9 @@ pub(crate) struct Reading<'a> {
     pub(crate) code_requester: bool,
     /// The event's device id was seen in one of the user's successful logins.
     pub(crate) known_device: bool,
+    /// The event's client (device id, or JA4 and user agent) was seen in one
+    /// of the user's successful logins.
+    pub(crate) known_client: bool,
 }
 
 /// What reading results produces.
@@ -347,6 +350,7 @@ detectors! {
     Cross => cross::CompiledCross [Cross],
     Stuffing => stuffing::CompiledStuffing [StuffingDetector],
     Spraying => spraying::CompiledSpraying [Spraying],
+    Campaign => campaign::CompiledCampaign [Campaign],
     Spike => spike::CompiledSpike [Spike, SpikeLevel],
     CodeAttempts => code_attempts::CodeAttempts,
     PostLogin => post_login::CompiledPostLogin [PostLogin],
@@ -372,6 +376,7 @@ mod tests {
             "limits",
             "stuffing",
             "spraying",
+            "campaign",
             "spike",
             "post_login",
             "familiarity",
@@ -386,6 +391,7 @@ mod tests {
         policy.spike.events.clear();
         policy.post_login.enabled = false;
         policy.spraying.enabled = false;
+        policy.campaign.enabled = false;
         policy.limits.retain(|r| !r.events.contains(&EventType::Login));
         assert_eq!(compiled(&policy).names(EventType::Login), ["familiarity", "travel"]);
     }

@@ -126,6 +126,7 @@ impl Plan {
             device_id: self.device_id,
             code_requester: false,
             known_device: false,
+            known_client: false,
         };
         let complete = self
             .active

@@ -210,11 +210,16 @@ impl Event {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
 pub enum OutcomeResult {
     /// Login accepted, OTP verified, credential changed, OTP delivered.
     Succeeded,
     /// Wrong password, wrong or expired code, change refused.
     Failed,
+    /// A login naming an account that does not exist. A failure for every
+    /// control that counts failures; the share of them is what tells a
+    /// stuffing list from people mistyping (`docs/campaign.md`).
+    UnknownUser,
 }
 
 /// Feedback on an event the service went on to process: the login failed,
@@ -259,9 +264,33 @@ impl Outcome {
         }
     }
 
-    /// Whether this reports a failure.
+    /// A login named an account that does not exist. Report it instead
+    /// of [`failed`](Outcome::failed) where the service knows (without
+    /// telling the client: the response must not differ).
+    ///
+    /// ```
+    /// use tollgate::{Event, EventKind, Outcome, Timestamp};
+    ///
+    /// let login = Event::new(EventKind::Login, Timestamp::EPOCH).with_user("nobody");
+    /// let outcome = Outcome::unknown_user(login);
+    /// assert!(outcome.is_failure() && outcome.is_unknown_user());
+    /// ```
+    pub fn unknown_user(event: Event) -> Self {
+        Outcome {
+            event,
+            result: OutcomeResult::UnknownUser,
+            decision: None,
+        }
+    }
+
+    /// Whether this reports a failure (an unknown user is one).
     pub fn is_failure(&self) -> bool {
-        self.result == OutcomeResult::Failed
+        matches!(self.result, OutcomeResult::Failed | OutcomeResult::UnknownUser)
+    }
+
+    /// Whether this reports a login naming an account that does not exist.
+    pub fn is_unknown_user(&self) -> bool {
+        self.result == OutcomeResult::UnknownUser
     }
 
     /// Attaches a summary of the decision the engine made on the event: a

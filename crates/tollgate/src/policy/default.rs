@@ -54,6 +54,7 @@ impl Default for Policy {
             limits: default_limits(),
             stuffing: default_stuffing(),
             spraying: Default::default(),
+            campaign: Default::default(),
             store: Default::default(),
             post_login: Default::default(),
             spike: Default::default(),

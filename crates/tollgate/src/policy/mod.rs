@@ -92,6 +92,9 @@ pub struct Policy {
     pub stuffing: Vec<StuffingDetector>,
     /// One password failing on many accounts (password spraying).
     pub spraying: Spraying,
+    /// Site-wide attack mode: login failure and unknown-username shares
+    /// against their own baseline.
+    pub campaign: Campaign,
     /// Credential changes soon after a (risky) login.
     pub post_login: PostLogin,
     /// Event-rate spikes against a moving baseline.

@@ -1,0 +1,372 @@
+//! Site-wide attack mode: the share of recorded logins that failed, and of
+//! those naming no account, in a short window against the site's own
+//! baseline, overall, per client country and per network. While a scope's
+//! shares are well above normal, a login from a client the account has
+//! never used is stepped up. See `docs/campaign.md`.
+//!
+//! Recorded login outcomes count attempts, failures and unknown usernames
+//! per scope in the short window (shared counters, so every instance sees
+//! the whole site). Each instance reads a scope's three counts at most once
+//! per `refresh_secs` of event time, keeps what it read in a small
+//! lock-free table (`table.rs`), and follows the
+//! baseline shares as a moving average over `baseline_hours` that learns
+//! only while no campaign is on, so an attack cannot teach it that attacks
+//! are normal.
+//!
+//! ```
+//! use tollgate::policy::Policy;
+//! use tollgate::{Action, Engine, Event, EventKind, Outcome, ReasonCode, Timestamp};
+//!
+//! let mut policy = Policy::default();
+//! policy.limits.clear();
+//! policy.stuffing.clear();
+//! policy.campaign.warmup_hours = 1;
+//! let engine = Engine::new(policy)?;
+//! let at = |min: u64| Timestamp::from_unix_millis(1_700_000_000_000 + min * 60_000);
+//! let login = |user: String, min: u64| Event::new(EventKind::Login, at(min)).with_user(user);
+//! // Two quiet hours: one login in ten fails, a few name nobody.
+//! for min in 0..120 {
+//!     for i in 0..10 {
+//!         let event = login(format!("user{i}"), min);
+//!         engine.evaluate(&event);
+//!         engine.record(&match (min + i) % 20 {
+//!             0 => Outcome::unknown_user(event),
+//!             1 => Outcome::failed(event),
+//!             _ => Outcome::succeeded(event),
+//!         });
+//!     }
+//! }
+//! // Then a stuffing list: most logins name nobody.
+//! for min in 120..131 {
+//!     for i in 0..20 {
+//!         let event = login(format!("list{min}-{i}"), min);
+//!         engine.record(&Outcome::unknown_user(event));
+//!     }
+//! }
+//! // A known user on a client they never used is stepped up.
+//! let decision = engine.evaluate(&login("user3".into(), 131).with_device("new laptop"));
+//! assert!(decision.reasons.iter().any(|r| r.code == ReasonCode::CampaignNewClient));
+//! assert_eq!(decision.action, Action::Challenge);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::time::Duration;
+
+mod table;
+
+use table::{Observed, Scope, Table};
+use super::{Detector, Events, Findings, Reading, Scene};
+use crate::facts::Facts;
+use crate::keys::KeyHasher;
+use crate::policy::{MatchAction, Policy, PolicyError};
+use crate::store::{Op, OpResult, StoreKey};
+use crate::{EventType, Outcome, ReasonCode};
+
+/// Settings of the site-wide attack mode. See `docs/campaign.md`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
+#[non_exhaustive]
+pub struct Campaign {
+    /// Turns attack mode on (default) or off.
+    pub enabled: bool,
+    /// The short window over which shares are measured, in seconds (60 to
+    /// 3,600; default 600).
+    pub window_secs: u32,
+    /// How long the baseline remembers, in hours (1 to 720; default 24).
+    pub baseline_hours: u32,
+    /// Hours of observations a scope's baseline needs before it can call a
+    /// campaign (0 to `baseline_hours`; default 2).
+    pub warmup_hours: u32,
+    /// Most seconds an instance reuses what it read of a scope (1 to
+    /// `window_secs`; default 10).
+    pub refresh_secs: u32,
+    /// Recorded logins a scope needs in the short window before its shares
+    /// count (at least 1; default 50).
+    pub min_attempts: u32,
+    /// How many times its baseline a share must be (2 to 100; default 3).
+    pub factor: u32,
+    /// A failure share below this percentage is never a campaign (1 to
+    /// 100; default 30: typos fail 10 to 20 % of real logins).
+    pub failure_percent: u8,
+    /// An unknown-username share below this percentage is never a campaign
+    /// (1 to 100; default 10).
+    pub unknown_percent: u8,
+    /// What `campaign.new_client` does: challenge (default), deny or a
+    /// score.
+    pub action: MatchAction,
+    /// Report without enforcing.
+    pub monitor: bool,
+}
+
+impl Default for Campaign {
+    fn default() -> Self {
+        Campaign {
+            enabled: true,
+            window_secs: 600,
+            baseline_hours: 24,
+            warmup_hours: 2,
+            refresh_secs: 10,
+            min_attempts: 50,
+            factor: 3,
+            failure_percent: 30,
+            unknown_percent: 10,
+            action: MatchAction::Challenge,
+            monitor: false,
+        }
+    }
+}
+
+fn validate(c: &Campaign) -> Result<(), PolicyError> {
+    let bad = |f: &str, m: &'static str| Err(PolicyError::invalid(format!("campaign.{f}"), m));
+    if !(60..=3600).contains(&c.window_secs) {
+        return bad("window_secs", "must be 60 to 3600");
+    }
+    if !(1..=720).contains(&c.baseline_hours) {
+        return bad("baseline_hours", "must be 1 to 720");
+    }
+    if c.warmup_hours > c.baseline_hours {
+        return bad("warmup_hours", "must be 0 to baseline_hours");
+    }
+    if c.refresh_secs == 0 || c.refresh_secs > c.window_secs {
+        return bad("refresh_secs", "must be 1 to window_secs");
+    }
+    if c.min_attempts == 0 {
+        return bad("min_attempts", "must be at least 1");
+    }
+    if !(2..=100).contains(&c.factor) {
+        return bad("factor", "must be 2 to 100");
+    }
+    if !(1..=100).contains(&c.failure_percent) {
+        return bad("failure_percent", "must be 1 to 100");
+    }
+    if !(1..=100).contains(&c.unknown_percent) {
+        return bad("unknown_percent", "must be 1 to 100");
+    }
+    crate::policy::validate::action(c.action, false).map_err(|m| PolicyError::invalid("campaign.action", m))
+}
+
+/// Which count of a scope an op reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Count {
+    Attempts = 0,
+    Failures = 1,
+    Unknown = 2,
+}
+
+const COUNTS: [Count; 3] = [Count::Attempts, Count::Failures, Count::Unknown];
+
+/// A read: the scope (by position in the event's scopes) and the count.
+pub(crate) type Step = (u8, Count);
+
+/// The counts read for the event's (up to three) scopes.
+#[derive(Debug, Default)]
+pub(crate) struct Tally([[Option<u64>; 3]; 3]);
+
+/// The attack mode, compiled: settings, counter seeds and the table of
+/// what this instance read.
+#[derive(Debug)]
+pub(crate) struct CompiledCampaign {
+    settings: Campaign,
+    window: Duration,
+    seeds: [u64; 3],
+    table: Table,
+}
+
+impl Detector for CompiledCampaign {
+    type Step = Step;
+    type Tally = Tally;
+
+    fn validate(policy: &Policy) -> Result<(), PolicyError> {
+        validate(&policy.campaign)
+    }
+
+    fn compile(policy: &Policy, keys: &KeyHasher) -> Self {
+        let seed = |part: &str| keys.rule_seed(&format!("campaign.{part}"));
+        CompiledCampaign {
+            settings: policy.campaign.clone(),
+            window: Duration::from_secs(u64::from(policy.campaign.window_secs)),
+            seeds: [seed("attempts"), seed("failures"), seed("unknown")],
+            table: Table::new(),
+        }
+    }
+
+    fn events(&self) -> Events {
+        Events::of(&[EventType::Login]).when(self.settings.enabled)
+    }
+
+    /// Reads the counts of the event's scopes this instance has not read
+    /// for `refresh_secs`.
+    fn plan(&self, scene: &Scene<'_>, push: &mut impl FnMut(Step, Op)) {
+        let now = scene.event.at.as_unix_millis();
+        let refresh = u64::from(self.settings.refresh_secs) * 1000;
+        for (i, scope) in scopes(scene.facts).into_iter().enumerate() {
+            let Some(scope) = scope.filter(|s| self.table.stale(*s, now, refresh)) else {
+                continue;
+            };
+            for count in COUNTS {
+                let key = self.key(scene.keys, scope, count);
+                push((i as u8, count), Op::WindowAdd { key, window: self.window, amount: 0 });
+            }
+        }
+    }
+
+    fn read(&self, (scope, count): Step, result: &OpResult, tally: &mut Tally, _: &Reading<'_>, _: &mut Findings) -> bool {
+        let OpResult::Count(n) = result else {
+            return false;
+        };
+        if let Some(slot) = tally.0.get_mut(usize::from(scope)).and_then(|s| s.get_mut(count as usize)) {
+            *slot = Some(*n);
+        }
+        true
+    }
+
+    /// Updates the table with what was read, then steps up a login from a
+    /// client the account never used while any of its scopes is under
+    /// attack.
+    fn finish(&self, tally: Tally, reading: &Reading<'_>, out: &mut Findings) {
+        let s = &self.settings;
+        let now = reading.at.as_unix_millis();
+        let mut on = None;
+        for (scope, counts) in scopes(reading.facts).into_iter().zip(tally.0) {
+            let Some(scope) = scope else { continue };
+            if let [Some(attempts), Some(failures), Some(unknown)] = counts {
+                self.table.observe(scope, now, Observed { attempts, failures, unknown }, s);
+            }
+            if on.is_none() {
+                on = self.table.campaign(scope, now, s);
+            }
+        }
+        let (Some(why), false) = (on, reading.known_client) else {
+            return;
+        };
+        let detail = format!("{why}; the account never used this client");
+        out.reasons
+            .push(super::matched(ReasonCode::CampaignNewClient, detail, "campaign", s.action, s.monitor));
+    }
+
+    /// A recorded login counts in each of its scopes.
+    fn record(&self, scene: &Scene<'_>, outcome: &Outcome, push: &mut impl FnMut(Op)) {
+        if scene.event.kind.event_type() != EventType::Login {
+            return;
+        }
+        let counted = [true, outcome.is_failure(), outcome.is_unknown_user()];
+        for scope in scopes(scene.facts).into_iter().flatten() {
+            for (count, _) in COUNTS.into_iter().zip(counted).filter(|(_, on)| *on) {
+                let key = self.key(scene.keys, scope, count);
+                push(Op::WindowAdd { key, window: self.window, amount: 1 });
+            }
+        }
+    }
+}
+
+impl CompiledCampaign {
+    fn key(&self, keys: &KeyHasher, scope: Scope, count: Count) -> StoreKey {
+        let seed = self.seeds.get(count as usize).copied().unwrap_or_default();
+        StoreKey(keys.hash_of(seed, scope))
+    }
+}
+
+/// The event's scopes: the whole site, its client's country, its network.
+fn scopes(facts: &Facts) -> [Option<Scope>; 3] {
+    [Some(Scope::Site), facts.country.map(Scope::Country), facts.asn.map(Scope::Asn)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Asn, Country, Engine, Event, EventKind, Timestamp};
+
+    const MIN: u64 = 60_000;
+
+    fn login(user: &str, country: &str, min: u64) -> Event {
+        Event::new(EventKind::Login, Timestamp::from_unix_millis(1_700_000_000_000 + min * MIN))
+            .with_user(user)
+            .with_country(country.parse::<Country>().unwrap())
+            .with_asn(Asn(if country == "BR" { 28_573 } else { 3_320 }))
+            .with_device(format!("{user}-laptop"))
+    }
+
+    fn engine() -> Engine {
+        let mut policy = Policy::default();
+        policy.limits.clear();
+        policy.stuffing.clear();
+        policy.spike.events.clear();
+        Engine::new(policy).unwrap()
+    }
+
+    /// Two quiet hours and more: per minute, 300 German and 10 Brazilian
+    /// logins of known users from their own laptops, one in ten failing.
+    fn quiet(engine: &Engine) {
+        for min in 0..130 {
+            for (country, n) in [("DE", 300), ("BR", 10)] {
+                for i in 0..n {
+                    let event = login(&format!("{country}{i}"), country, min);
+                    engine.evaluate(&event);
+                    engine.record(&if i % 10 == 0 {
+                        Outcome::failed(event)
+                    } else {
+                        Outcome::succeeded(event)
+                    });
+                }
+            }
+        }
+    }
+
+    fn stepped_up(engine: &Engine, event: &Event) -> bool {
+        let reasons = engine.evaluate(event).reasons;
+        reasons.iter().any(|r| r.code == ReasonCode::CampaignNewClient)
+    }
+
+    #[test]
+    fn a_list_from_one_country_steps_up_new_clients_from_there_only() {
+        let engine = engine();
+        quiet(&engine);
+        assert!(!stepped_up(&engine, &login("DE1", "BR", 130).with_device("stranger")));
+        // Ten minutes of a list through Brazilian proxies: 30 a minute, all
+        // naming nobody. Germany carries on as before: site-wide, 9 % of
+        // logins name nobody, under the 10 % floor; from Brazil, 75 %.
+        for min in 130..140 {
+            for i in 0..30 {
+                engine.record(&Outcome::unknown_user(login(&format!("list{min}-{i}"), "BR", min)));
+            }
+            for i in 0..300 {
+                let event = login(&format!("DE{i}"), "DE", min);
+                engine.record(&Outcome::succeeded(event));
+            }
+        }
+        let from_brazil = login("DE1", "BR", 140).with_device("stranger");
+        let d = engine.evaluate(&from_brazil);
+        let r = d.reasons.iter().find(|r| r.code == ReasonCode::CampaignNewClient).unwrap();
+        assert!(r.detail.starts_with("logins from country BR: "), "{}", r.detail);
+        assert_eq!(d.action, crate::Action::Challenge);
+        // The owner's own laptop, in Brazil, is not stepped up.
+        assert!(!stepped_up(&engine, &login("BR1", "BR", 140)));
+        // A new client in Germany is not either: its scopes are quiet.
+        assert!(!stepped_up(&engine, &login("DE2", "DE", 140).with_device("new phone")));
+    }
+
+    #[test]
+    fn off_records_and_reads_nothing() {
+        let mut policy = Policy::default();
+        let on = Engine::new(policy.clone()).unwrap();
+        policy.campaign.enabled = false;
+        let off = Engine::new(policy).unwrap();
+        let event = login("a", "DE", 0);
+        // Site, country and network: three counts each.
+        assert_eq!(on.prepare(&event).ops().len(), off.prepare(&event).ops().len() + 9);
+        assert_eq!(on.record_ops(&Outcome::failed(event.clone())).len(), off.record_ops(&Outcome::failed(event)).len() + 6);
+    }
+
+    #[test]
+    fn validation_names_the_field() {
+        let mut policy = Policy::default();
+        policy.campaign.refresh_secs = 601;
+        let err = Engine::new(policy).unwrap_err().to_string();
+        assert!(err.contains("campaign.refresh_secs"), "{err}");
+        let mut policy = Policy::default();
+        policy.campaign.warmup_hours = 25;
+        let err = Engine::new(policy).unwrap_err().to_string();
+        assert!(err.contains("campaign.warmup_hours"), "{err}");
+    }
+}

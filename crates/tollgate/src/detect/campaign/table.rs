@@ -1,0 +1,275 @@
+//! What one instance read of each scope's counts, and the baselines it
+//! follows: a fixed two-way set-associative table of atomics, so reading it
+//! on every login takes no lock and no allocation.
+//!
+//! Races between threads refreshing one scope at once lose an update of a
+//! moving average at worst; the next refresh corrects it.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+
+use super::Campaign;
+use crate::keys::encode::{KeyPart, KeySink};
+use crate::{Asn, Country};
+
+/// Where a campaign is measured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Scope {
+    Site,
+    Country(Country),
+    Asn(Asn),
+}
+
+impl Scope {
+    /// A non-zero tag naming the scope in the table.
+    fn tag(self) -> u64 {
+        match self {
+            Scope::Site => 1,
+            Scope::Country(c) => {
+                let [a, b] = c.as_str().as_bytes() else { return 2 << 32 };
+                2 << 32 | u64::from(*a) << 8 | u64::from(*b)
+            }
+            Scope::Asn(a) => 3 << 32 | u64::from(a.0),
+        }
+    }
+}
+
+impl KeyPart for Scope {
+    fn encode<K: KeySink>(&self, out: &mut K) {
+        match self {
+            Scope::Site => 0u8.encode(out),
+            Scope::Country(c) => (1u8, c).encode(out),
+            Scope::Asn(a) => (2u8, a).encode(out),
+        }
+    }
+}
+
+/// One read of a scope's short-window counts.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Observed {
+    pub(crate) attempts: u64,
+    pub(crate) failures: u64,
+    pub(crate) unknown: u64,
+}
+
+#[derive(Debug, Default)]
+struct Slot {
+    tag: AtomicU64,
+    /// Event time (ms, at least 1) of the last read; 0: never.
+    refreshed: AtomicU64,
+    /// Event time of the first read with enough attempts; 0: none yet.
+    since: AtomicU64,
+    /// Baseline shares, as `f64` bits.
+    base_failure: AtomicU64,
+    base_unknown: AtomicU64,
+    /// The last read's shares, as `f64` bits.
+    failure: AtomicU64,
+    unknown: AtomicU64,
+    on: AtomicBool,
+}
+
+fn load(a: &AtomicU64) -> f64 {
+    f64::from_bits(a.load(Relaxed))
+}
+
+fn store(a: &AtomicU64, v: f64) {
+    a.store(v.to_bits(), Relaxed);
+}
+
+/// Sets of two slots; 1,024 of them hold the site, every country and the
+/// few hundred networks a service sees logins from without evicting each
+/// other.
+const SETS: usize = 1024;
+
+#[derive(Debug)]
+pub(crate) struct Table(Box<[[Slot; 2]]>);
+
+impl Table {
+    pub(crate) fn new() -> Table {
+        Table((0..SETS).map(|_| Default::default()).collect())
+    }
+
+    fn set(&self, tag: u64) -> Option<&[Slot; 2]> {
+        self.0.get((tag.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 54) as usize % SETS)
+    }
+
+    fn find(&self, scope: Scope) -> Option<&Slot> {
+        let tag = scope.tag();
+        self.set(tag)?.iter().find(|s| s.tag.load(Relaxed) == tag)
+    }
+
+    /// Whether `scope` was not read in the last `refresh_ms`.
+    pub(crate) fn stale(&self, scope: Scope, now: u64, refresh_ms: u64) -> bool {
+        self.find(scope).is_none_or(|s| {
+            let at = s.refreshed.load(Relaxed);
+            at == 0 || now.saturating_sub(at) >= refresh_ms
+        })
+    }
+
+    /// Takes a read of `scope`'s counts at `now`: decides whether a
+    /// campaign is on, and moves the baseline towards the read when not.
+    pub(crate) fn observe(&self, scope: Scope, now: u64, seen: Observed, s: &Campaign) {
+        let Some(slot) = self.find(scope).or_else(|| self.claim(scope)) else {
+            return;
+        };
+        let last = slot.refreshed.swap(now.max(1), Relaxed);
+        if seen.attempts < u64::from(s.min_attempts) || seen.attempts == 0 {
+            // Too few to judge, and too few to learn from.
+            slot.on.store(false, Relaxed);
+            return;
+        }
+        let failure = seen.failures as f64 / seen.attempts as f64;
+        let unknown = seen.unknown as f64 / seen.attempts as f64;
+        store(&slot.failure, failure);
+        store(&slot.unknown, unknown);
+        if slot.since.load(Relaxed) == 0 {
+            slot.since.store(now.max(1), Relaxed);
+            store(&slot.base_failure, failure);
+            store(&slot.base_unknown, unknown);
+            slot.on.store(false, Relaxed);
+            return;
+        }
+        let warm = now.saturating_sub(slot.since.load(Relaxed)) >= u64::from(s.warmup_hours) * 3_600_000;
+        let factor = f64::from(s.factor);
+        let high = |share: f64, base: f64, floor: u8| share * 100.0 >= f64::from(floor) && share >= factor * base;
+        let on = warm
+            && (high(failure, load(&slot.base_failure), s.failure_percent)
+                || high(unknown, load(&slot.base_unknown), s.unknown_percent));
+        slot.on.store(on, Relaxed);
+        if !on {
+            // An exponential moving average in event time: a read after
+            // `dt` weighs dt / baseline, so the baseline's memory is
+            // `baseline_hours` however often it is read.
+            let dt = now.saturating_sub(last) as f64;
+            let alpha = (dt / (f64::from(s.baseline_hours) * 3_600_000.0)).min(1.0);
+            for (base, share) in [(&slot.base_failure, failure), (&slot.base_unknown, unknown)] {
+                let b = load(base);
+                store(base, b + alpha * (share - b));
+            }
+        }
+    }
+
+    /// What makes `scope` a campaign now, if it is one (read within the
+    /// last window).
+    pub(crate) fn campaign(&self, scope: Scope, now: u64, s: &Campaign) -> Option<String> {
+        let slot = self.find(scope)?;
+        let fresh = now.saturating_sub(slot.refreshed.load(Relaxed)) < u64::from(s.window_secs) * 1000;
+        if !(fresh && slot.on.load(Relaxed)) {
+            return None;
+        }
+        let pct = |a: &AtomicU64| load(a) * 100.0;
+        let place = match scope {
+            Scope::Site => String::from("logins"),
+            Scope::Country(c) => format!("logins from country {c}"),
+            Scope::Asn(a) => format!("logins from network {a}"),
+        };
+        Some(format!(
+            "{place}: {:.0} % failed (baseline {:.0} %), {:.0} % named no account (baseline {:.0} %) in {} s",
+            pct(&slot.failure),
+            pct(&slot.base_failure),
+            pct(&slot.unknown),
+            pct(&slot.base_unknown),
+            s.window_secs
+        ))
+    }
+
+    /// A slot for `scope`: the set's empty one, or the one read least
+    /// recently, reset.
+    fn claim(&self, scope: Scope) -> Option<&Slot> {
+        let tag = scope.tag();
+        let [a, b] = self.set(tag)?;
+        let slot = if a.refreshed.load(Relaxed) <= b.refreshed.load(Relaxed) { a } else { b };
+        slot.tag.store(tag, Relaxed);
+        slot.refreshed.store(0, Relaxed);
+        slot.since.store(0, Relaxed);
+        slot.on.store(false, Relaxed);
+        Some(slot)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: u64 = 60_000;
+
+    fn seen(attempts: u64, failures: u64, unknown: u64) -> Observed {
+        Observed {
+            attempts,
+            failures,
+            unknown,
+        }
+    }
+
+    #[test]
+    fn a_campaign_is_shares_well_above_a_warm_baseline() {
+        let s = Campaign::default();
+        let t = Table::new();
+        let site = Scope::Site;
+        // Three normal hours: 12 % failures, 2 % unknown.
+        for m in 0..180 {
+            t.observe(site, m * MIN + 1, seen(100, 12, 2), &s);
+        }
+        assert!(t.campaign(site, 180 * MIN, &s).is_none());
+        // Twice the failure share is not three times it.
+        t.observe(site, 181 * MIN, seen(100, 25, 2), &s);
+        assert!(t.campaign(site, 181 * MIN, &s).is_none());
+        // A list: 70 % fail, 40 % name nobody.
+        t.observe(site, 182 * MIN, seen(100, 70, 40), &s);
+        let why = t.campaign(site, 182 * MIN, &s).unwrap();
+        assert_eq!(
+            why,
+            "logins: 70 % failed (baseline 12 %), 40 % named no account (baseline 2 %) in 600 s"
+        );
+        // The attack teaches the baseline nothing: an hour of it later the
+        // baseline is where it was.
+        for m in 183..243 {
+            t.observe(site, m * MIN, seen(100, 70, 40), &s);
+        }
+        assert!(t.campaign(site, 243 * MIN, &s).unwrap().contains("baseline 12 %"));
+        // Back to normal.
+        t.observe(site, 244 * MIN, seen(100, 12, 2), &s);
+        assert!(t.campaign(site, 244 * MIN, &s).is_none());
+        // A read too old says nothing.
+        t.observe(site, 245 * MIN, seen(100, 70, 40), &s);
+        assert!(t.campaign(site, 256 * MIN, &s).is_none());
+    }
+
+    #[test]
+    fn nothing_before_warm_up_or_below_the_floors_and_minimum() {
+        let s = Campaign::default();
+        let t = Table::new();
+        let de = Scope::Country("DE".parse().unwrap());
+        t.observe(de, MIN, seen(100, 1, 0), &s);
+        t.observe(de, 2 * MIN, seen(100, 90, 90), &s);
+        assert!(t.campaign(de, 2 * MIN, &s).is_none(), "not warm");
+        for m in 3..200 {
+            t.observe(de, m * MIN, seen(100, 1, 0), &s);
+        }
+        // 9 % failures is nine times 1 %, but under the 30 % floor.
+        t.observe(de, 200 * MIN, seen(100, 9, 9), &s);
+        assert!(t.campaign(de, 200 * MIN, &s).is_none());
+        // Too few attempts to judge.
+        t.observe(de, 201 * MIN, seen(49, 49, 49), &s);
+        assert!(t.campaign(de, 201 * MIN, &s).is_none());
+        t.observe(de, 202 * MIN, seen(50, 50, 0), &s);
+        assert!(t.campaign(de, 202 * MIN, &s).is_some());
+    }
+
+    #[test]
+    fn scopes_keep_their_own_slots_and_staleness() {
+        let s = Campaign::default();
+        let t = Table::new();
+        let scopes: Vec<Scope> = (0..600u32)
+            .map(|a| Scope::Asn(Asn(a)))
+            .chain([Scope::Site, Scope::Country("FR".parse().unwrap())])
+            .collect();
+        assert!(scopes.iter().all(|sc| t.stale(*sc, 0, 10_000)));
+        for (i, sc) in scopes.iter().enumerate() {
+            t.observe(*sc, 1_000 + i as u64, seen(10, 1, 0), &s);
+        }
+        let kept = scopes.iter().filter(|sc| !t.stale(**sc, 5_000, 10_000)).count();
+        // Two-way sets: a few of 602 scopes may share a set with two others.
+        assert!(kept >= 590, "{kept}");
+        assert!(t.stale(Scope::Site, 20_000, 10_000));
+    }
+}
