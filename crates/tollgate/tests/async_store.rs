@@ -304,6 +304,7 @@ fn events_without_counter_ops_never_touch_the_store() {
     p.familiarity.events.clear();
     p.travel.events.clear();
     p.spike.events.clear();
+    p.campaign.enabled = false;
     engine.set_policy(p).unwrap();
     let d = now(engine.evaluate_async(&login(0, "198.51.100.1")));
     assert!(d.is_allow(), "{d:?}");

@@ -25,10 +25,11 @@ fn policy(limits: Vec<LimitRule>) -> Policy {
     let mut p = Policy::default();
     p.limits = limits;
     // Only the limits under test: no resend backoff on OTP sends, no
-    // stuffing detectors, no spike counters.
+    // stuffing detectors, no spike counters, no attack-mode reads.
     p.otp.resend.clear();
     p.stuffing.clear();
     p.spike.events.clear();
+    p.campaign.enabled = false;
     p
 }
 

@@ -46,7 +46,12 @@ fn login(ip: &str) -> Event {
         .with_ip(ip.parse::<IpAddr>().unwrap())
 }
 
+/// A country rule, and no familiarity: a first-seen account would score
+/// the rarity of its resolved values, and this tests resolution alone.
 const GB_RULE: &str = r#"
+[familiarity]
+events = []
+
 [[countries]]
 name = "gb"
 countries = ["GB"]
@@ -111,8 +116,13 @@ fn resolved_values_feed_familiarity_and_travel() {
 #[test]
 fn geo_resolved_values_key_limits() {
     let Some(geo) = geo() else { return };
+    // No familiarity: 81.2.69.0/24 is an anonymizer in the test data, and
+    // a first-seen account behind one is challenged.
     let p = Policy::from_toml(
         r#"
+        [familiarity]
+        events = []
+
         [[limits]]
         name = "per-country"
         events = ["login"]

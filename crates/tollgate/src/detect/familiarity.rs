@@ -43,7 +43,7 @@
 use super::{Detector, EventFilter, Events, Findings, Reading, Scene, days};
 use crate::facts::Facts;
 use crate::keys::KeyHasher;
-use crate::policy::{Exempt, Points, Policy, PolicyError};
+use crate::policy::{Exempt, MatchAction, Points, Policy, PolicyError};
 use crate::store::{FamiliarityCounts, FamiliarityKeys, Op, OpResult, StoreKey};
 use crate::{Event, EventType, Outcome, Reason, ReasonCode, RiskSignal, UserId};
 
@@ -66,6 +66,19 @@ pub struct Familiarity {
     /// A value used by at least this percentage of all successful logins
     /// is common: being new to it adds no points (1 to 100).
     pub common_percent: u8,
+    /// How much of a feature's points a user with no history at all gets,
+    /// in percent (0 to 100; default 0: off): with no history every value
+    /// is new, so a first-seen account can be scored on how rare its
+    /// country, network, device and client fingerprint are. Off by default
+    /// because rarity means nothing until the global counts have filled:
+    /// on a fresh store every value is rare.
+    pub first_seen_percent: u8,
+    /// What a user with no history gets when the client shows automation
+    /// (`fingerprint.ua_mismatch`, `fingerprint.listed`, `geo.anonymous`, or
+    /// a network on an ASN rule such as the hosting list): challenge
+    /// (default), deny, or a score. Familiarity cannot vouch for such an
+    /// account, so the client's evidence decides on its own.
+    pub first_seen_automation: MatchAction,
 }
 
 impl Default for Familiarity {
@@ -75,6 +88,8 @@ impl Default for Familiarity {
             history_size: 8,
             global_window_days: 30,
             common_percent: 5,
+            first_seen_percent: 0,
+            first_seen_automation: MatchAction::Challenge,
         }
     }
 }
@@ -127,6 +142,11 @@ impl Detector for CompiledFamiliarity {
     if !(1..=100).contains(&f.common_percent) {
         return Err(PolicyError::invalid("familiarity.common_percent", "must be 1 to 100"));
     }
+    if f.first_seen_percent > 100 {
+        return Err(PolicyError::invalid("familiarity.first_seen_percent", "must be 0 to 100"));
+    }
+    crate::policy::validate::action(f.first_seen_automation, false)
+        .map_err(|m| PolicyError::invalid("familiarity.first_seen_automation", m))?;
         Ok(())
     }
 
@@ -208,7 +228,9 @@ impl Detector for CompiledFamiliarity {
 
     fn finish(&self, tally: Tally, reading: &Reading<'_>, out: &mut Findings) {
         if tally.read && !tally.known {
-            out.reasons.extend(first_seen(&reading.policy.points));
+            let policy = reading.policy;
+            let automated = out.reasons.iter().find(|r| shows_automation(r)).map(|r| r.code);
+            out.reasons.extend(first_seen(&policy.points, &policy.familiarity, automated));
         }
     }
 
@@ -363,10 +385,12 @@ fn reason(
     points: &Points,
     settings: &Familiarity,
 ) -> Option<Reason> {
-    if counts.user_total == 0 {
-        return None;
-    }
-    let unfamiliar = 1.0 / (1.0 + f64::from(counts.user_count));
+    // No history: every value is new, at the first-seen weight.
+    let unfamiliar = if counts.user_total == 0 {
+        f64::from(settings.first_seen_percent) / 100.0
+    } else {
+        1.0 / (1.0 + f64::from(counts.user_count))
+    };
     let share = if counts.global_total == 0 {
         0.0
     } else {
@@ -382,24 +406,135 @@ fn reason(
         Feature::Asn => facts.asn.map(|a| a.to_string()),
         Feature::Device | Feature::Fingerprint => None,
     };
-    let detail = format!(
-        "{} {}seen in {} of this user's last {} logins; {:.1} % of all logins",
-        feature.name(),
-        value.map(|v| v + " ").unwrap_or_default(),
-        counts.user_count,
-        counts.user_total,
-        share * 100.0
-    );
+    let name = format!("{} {}", feature.name(), value.map(|v| v + " ").unwrap_or_default());
+    let detail = if counts.user_total == 0 {
+        format!("{name}of a user with no login on record; {:.1} % of all logins", share * 100.0)
+    } else {
+        format!(
+            "{name}seen in {} of this user's last {} logins; {:.1} % of all logins",
+            counts.user_count,
+            counts.user_total,
+            share * 100.0
+        )
+    };
     let mut r = Reason::new(feature.code(), detail);
     r.points = score.min(100.0) as u8;
     Some(r)
 }
 
-/// The reason for a user with no history at all, if the policy scores it.
-fn first_seen(points: &Points) -> Option<Reason> {
+/// Whether an enforced reason is evidence that the client is automated or
+/// hides behind infrastructure rather than a person's own connection.
+fn shows_automation(r: &Reason) -> bool {
+    let weighs = !r.monitor && (r.points > 0 || r.action.is_some_and(|a| a > crate::Action::Allow));
+    let automation = matches!(
+        r.code,
+        ReasonCode::FingerprintUaMismatch | ReasonCode::FingerprintListed | ReasonCode::Anonymous | ReasonCode::AsnListed
+    );
+    weighs && automation
+}
+
+/// The reason for a user with no history at all: the policy's points, or
+/// its `first_seen_automation` when the client shows automation.
+fn first_seen(points: &Points, settings: &Familiarity, automated: Option<ReasonCode>) -> Option<Reason> {
+    if let Some(code) = automated {
+        let detail = format!("no successful login of this user on record, and {code}");
+        return Some(super::matched(
+            ReasonCode::FirstSeen,
+            detail,
+            "familiarity.first_seen",
+            settings.first_seen_automation,
+            false,
+        ));
+    }
     (points.first_seen > 0).then(|| {
         let mut r = Reason::new(ReasonCode::FirstSeen, "no successful login of this user on record");
         r.points = points.first_seen;
         r
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Action, Asn, Country, Engine, EventKind, Timestamp};
+
+    fn first_login(ua: &str, ja4: &str) -> Event {
+        Event::new(EventKind::Login, Timestamp::EPOCH)
+            .with_user("dormant")
+            .with_country("US".parse::<Country>().unwrap())
+            .with_asn(Asn(16_509))
+            .with_user_agent(ua)
+            .with_ja4(ja4.parse().unwrap())
+    }
+
+    const CHROME_UA: &str =
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0.0.0 Safari/537.36";
+    const CHROME_JA4: &str = "t13d1516h2_8daaf6152771_02713d6af862";
+    const PYTHON_JA4: &str = "t13i181000_85036bcba153_d41ae481755e";
+
+    #[test]
+    fn a_first_seen_account_with_automation_evidence_is_challenged() {
+        let engine = Engine::new(Policy::default()).unwrap();
+        // python-requests behind a Chrome user agent, on a hosting network.
+        let bot = engine.evaluate(&first_login(CHROME_UA, PYTHON_JA4));
+        assert_eq!(bot.action, Action::Challenge, "{bot:?}");
+        let r = bot.reasons.iter().find(|r| r.code == ReasonCode::FirstSeen).unwrap();
+        assert_eq!(r.rule.as_deref(), Some("familiarity.first_seen"));
+        assert!(r.detail.ends_with("and geo.asn"), "{}", r.detail);
+        // The mismatch alone, on a residential network, is enough.
+        let home = engine.evaluate(&first_login(CHROME_UA, PYTHON_JA4).with_asn(Asn(3_320)));
+        assert_eq!(home.action, Action::Challenge, "{home:?}");
+        let r = home.reasons.iter().find(|r| r.code == ReasonCode::FirstSeen).unwrap();
+        assert!(r.detail.ends_with("and fingerprint.ua_mismatch"), "{}", r.detail);
+        // A real Chrome there is not.
+        let person = engine.evaluate(&first_login(CHROME_UA, CHROME_JA4).with_asn(Asn(3_320)));
+        assert!(!person.reasons.iter().any(|r| r.code == ReasonCode::FirstSeen), "{person:?}");
+    }
+
+    #[test]
+    fn history_vouches_and_the_setting_can_score_instead() {
+        let engine = Engine::new(Policy::default()).unwrap();
+        let bot = first_login(CHROME_UA, PYTHON_JA4);
+        engine.record(&Outcome::succeeded(bot.clone()));
+        let later = engine.evaluate(&bot);
+        assert!(!later.reasons.iter().any(|r| r.code == ReasonCode::FirstSeen), "{later:?}");
+
+        let mut policy = Policy::default();
+        policy.familiarity.first_seen_automation = MatchAction::Score(5);
+        let engine = Engine::new(policy).unwrap();
+        let d = engine.evaluate(&first_login(CHROME_UA, PYTHON_JA4));
+        let r = d.reasons.iter().find(|r| r.code == ReasonCode::FirstSeen).unwrap();
+        assert_eq!((r.points, r.action), (5, None));
+    }
+
+    #[test]
+    fn a_first_seen_account_on_a_rare_client_scores_a_share_of_the_points() {
+        let mut policy = Policy::default();
+        policy.familiarity.first_seen_percent = 25;
+        let engine = Engine::new(policy).unwrap();
+        // Some common traffic so that shares mean something.
+        for i in 0..100 {
+            let e = Event::new(EventKind::Login, Timestamp::EPOCH)
+                .with_user(format!("u{i}"))
+                .with_country("DE".parse::<Country>().unwrap())
+                .with_asn(Asn(3_320))
+                .with_user_agent(CHROME_UA)
+                .with_ja4(CHROME_JA4.parse().unwrap());
+            engine.record(&Outcome::succeeded(e));
+        }
+        let rare = Event::new(EventKind::Login, Timestamp::EPOCH)
+            .with_user("newcomer")
+            .with_country("BR".parse::<Country>().unwrap())
+            .with_asn(Asn(28_573))
+            .with_user_agent(CHROME_UA)
+            .with_ja4(CHROME_JA4.parse().unwrap());
+        let d = engine.evaluate(&rare);
+        let points = |code| d.reasons.iter().find(|r| r.code == code).map(|r| r.points);
+        // 25 % of 25 and of 15 for a country and network nobody uses.
+        assert_eq!(points(ReasonCode::NewCountry), Some(6));
+        assert_eq!(points(ReasonCode::NewAsn), Some(4));
+        // The browser everyone uses adds nothing.
+        assert_eq!(points(ReasonCode::NewFingerprint), None);
+        assert!(d.is_allow(), "{d:?}");
+    }
 }
