@@ -155,11 +155,7 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<ExitCode, CliError> {
     match command {
-        Command::Score {
-            policy,
-            changed,
-            input,
-        } => {
+        Command::Score { policy, changed, input } => {
             let show = if changed {
                 tollgate_cli::scoring::Show::Changed
             } else {

@@ -13,8 +13,8 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::io::{self, BufRead};
 
-use tollgate::{Record, WireError};
 use crate::replay::DecisionRecord;
+use tollgate::{Record, WireError};
 
 /// A record spread over more lines or bytes than this is refused, so a
 /// stray quote cannot make the reader re-parse the rest of the input on
@@ -244,13 +244,19 @@ mod tests {
 
     #[test]
     fn decision_log_lines_are_read_pretty_or_not() {
-        let line = r#"{"event":{"kind":"login","at":1,"user":"00ff"},"decision":{"action":"deny","score":0,"reasons":[]}}"#;
+        let line =
+            r#"{"event":{"kind":"login","at":1,"user":"00ff"},"decision":{"action":"deny","score":0,"reasons":[]}}"#;
         let pretty = "{\n  \"event\": {\"kind\": \"signup\", \"at\": 2},\n  \"decision\": {}\n}\n";
         let bad = r#"{"event":{"kind":"login","at":1},"decision":{},"phone":3}"#;
         let input = format!("{line}\n{pretty}{bad}\n{LOGIN}\n");
         assert_eq!(
             read(&input),
-            vec![Ok("logged login".into()), Ok("logged signup".into()), Err(6), Ok("login".into())]
+            vec![
+                Ok("logged login".into()),
+                Ok("logged signup".into()),
+                Err(6),
+                Ok("login".into())
+            ]
         );
     }
 

@@ -137,9 +137,12 @@ mod tests {
 
     #[test]
     fn records_round_trip_and_replays_keep_the_logged_decision() {
-        let event = Event::new(EventKind::OtpSend { channel: Channel::Sms }, Timestamp::from_unix_millis(5))
-            .with_user("00000000000000ff")
-            .with_ip("198.51.100.0".parse().unwrap());
+        let event = Event::new(
+            EventKind::OtpSend { channel: Channel::Sms },
+            Timestamp::from_unix_millis(5),
+        )
+        .with_user("00000000000000ff")
+        .with_ip("198.51.100.0".parse().unwrap());
         let mut throttle = Decision::allow();
         throttle.action = Action::Throttle {
             retry_after: Duration::from_millis(1500),
@@ -172,6 +175,9 @@ mod tests {
         let err = DecisionRecord::from_json(r#"{"event":{"kind":"login","at":1},"decision":{},"extra":1}"#);
         assert!(err.unwrap_err().to_string().contains("unknown field `extra`"));
         let outcome = r#"{"event":{"kind":"login","at":1,"outcome":"failed"},"decision":{}}"#;
-        assert!(DecisionRecord::from_json(outcome).is_err(), "a record holds an event, not an outcome");
+        assert!(
+            DecisionRecord::from_json(outcome).is_err(),
+            "a record holds an event, not an outcome"
+        );
     }
 }

@@ -41,13 +41,16 @@ pub(crate) fn run(policy: Option<&Path>, input: &Path, show: Show) -> Result<Exi
         let _ = writeln!(io::stderr(), "error: {name}: {m}");
     };
     let summary = scoring::score(&engine, reader, &mut out, show, report).map_err(|e| match e {
-        scoring::ScoreError::Read(source) => CliError::Read { path: name.clone(), source },
+        scoring::ScoreError::Read(source) => CliError::Read {
+            path: name.clone(),
+            source,
+        },
         scoring::ScoreError::Write(e) => CliError::Write(e),
     })?;
     if summary.replayed > 0 {
         let _ = writeln!(
             io::stderr(),
-            "replayed {} decision-log lines: {} changed action",
+            "replayed {} decision-log lines: {} with another action",
             summary.replayed,
             summary.changed
         );

@@ -302,22 +302,32 @@ fn score_replays_decision_log_lines_and_shows_what_changed() {
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["decision"]["action"], "deny");
     assert_eq!(lines[0]["logged"]["action"], "deny");
-    assert_eq!(lines[0]["event"]["user"], "5f0c6a1e2d3b4a59", "the event is printed as read");
-    assert_eq!(lines[1]["decision"]["action"], "allow", "logged as challenged, allowed under this policy");
-    assert_eq!(lines[1]["phone"], "+44********23");
-    assert!(stderr(&same).contains("replayed 2 decision-log lines: 1 changed action"), "{}", stderr(&same));
-
-    let edited = tollgate(
-        &["score", "--changed", "--policy", challenge.to_str().unwrap()],
-        &input,
+    assert_eq!(
+        lines[0]["event"]["user"], "5f0c6a1e2d3b4a59",
+        "the event is printed as read"
     );
+    assert_eq!(
+        lines[1]["decision"]["action"], "allow",
+        "logged as challenged, allowed under this policy"
+    );
+    assert_eq!(lines[1]["phone"], "+44********23");
+    assert!(
+        stderr(&same).contains("replayed 2 decision-log lines: 1 with another action"),
+        "{}",
+        stderr(&same)
+    );
+
+    let edited = tollgate(&["score", "--changed", "--policy", challenge.to_str().unwrap()], &input);
     assert!(edited.status.success(), "{}", stderr(&edited));
     let lines = decisions(&edited);
     assert_eq!(lines.len(), 2, "both changed: {}", stdout(&edited));
     assert_eq!(lines[0]["decision"]["action"], "challenge");
     assert_eq!(lines[0]["logged"]["action"], "deny");
 
-    let unchanged = tollgate(&["score", "--changed", "--policy", deny.to_str().unwrap()], &format!("{denied}\n"));
+    let unchanged = tollgate(
+        &["score", "--changed", "--policy", deny.to_str().unwrap()],
+        &format!("{denied}\n"),
+    );
     assert!(unchanged.status.success());
     assert_eq!(stdout(&unchanged), "", "--changed prints nothing when nothing changed");
 }

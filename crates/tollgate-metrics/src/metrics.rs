@@ -13,7 +13,9 @@ use tollgate::observe::{Observation, ObserveWhen, Observer};
 use tollgate::{Action, Engine, EventType, StoreTransition, Timestamp};
 
 use crate::histogram::{EvaluationCollector, TimeHistogram};
-use crate::labels::{ACTIONS, DecisionLabels, ResultLabels, TransitionLabels, VersionLabels, action_index, event_index};
+use crate::labels::{
+    ACTIONS, DecisionLabels, ResultLabels, TransitionLabels, VersionLabels, action_index, event_index,
+};
 use crate::reasons::ReasonCounts;
 use crate::{DEFAULT_MAX_REASON_SERIES, MAX_EVALUATION, Registry};
 
@@ -239,7 +241,6 @@ impl TollgateMetrics {
         let result = if applied { "applied" } else { "rejected" };
         self.policy_reloads.get_or_create(&ResultLabels { result }).inc();
     }
-
 }
 
 impl Observer for TollgateMetrics {
@@ -253,7 +254,8 @@ impl Observer for TollgateMetrics {
             counter.inc();
         }
         for reason in o.reasons {
-            self.reasons.count(reason.code.as_str(), reason.rule.as_ref(), reason.monitor);
+            self.reasons
+                .count(reason.code.as_str(), reason.rule.as_ref(), reason.monitor);
         }
         if self.timing {
             let now = (self.clock)().as_unix_nanos();
