@@ -41,14 +41,14 @@ pub async fn run(args: Args) -> Result<(), BoxError> {
     match redis_engine(&args).await? {
         Some((engine, users)) => {
             let mut metrics = ops::metrics_for(&args, &engine, None);
-            decision_log::from_args(&args, &engine, metrics.as_mut())?;
-            serve(engine, users, metrics, &args).await
+            let log = decision_log::from_args(&args, &engine, metrics.as_mut())?;
+            decision_log::flushed(log, serve(engine, users, metrics, &args)).await
         }
         None => {
             let (engine, users) = load(&args)?;
             let mut metrics = ops::metrics_for(&args, &engine, Some(Arc::clone(&engine)));
-            decision_log::from_args(&args, &engine, metrics.as_mut())?;
-            serve(engine, users, metrics, &args).await
+            let log = decision_log::from_args(&args, &engine, metrics.as_mut())?;
+            decision_log::flushed(log, serve(engine, users, metrics, &args)).await
         }
     }
 }

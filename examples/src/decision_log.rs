@@ -413,6 +413,16 @@ pub fn from_args<S>(
     Ok(Some(log))
 }
 
+/// Runs `service` to its end, then waits for the lines `log` still holds
+/// to be written: a graceful shutdown loses none.
+pub async fn flushed<T>(log: Option<Arc<DecisionLog>>, service: impl std::future::Future<Output = T>) -> T {
+    let result = service.await;
+    if let Some(log) = log {
+        log.flush();
+    }
+    result
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]

@@ -14,7 +14,7 @@ mod common;
 use std::path::Path;
 use std::time::Instant;
 
-use common::process::{PATIENCE, Service, serve, value};
+use common::process::{PATIENCE, Service, value};
 use common::{login, post, send};
 use serde_json::json;
 use tollgate::Engine;
@@ -23,24 +23,18 @@ use tollgate_cli::replay::DecisionRecord;
 use tollgate_cli::scoring::{Show, score};
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some("--serve") {
-        serve(&args[2], &args[3..]);
-        return;
-    }
-    #[cfg(unix)]
-    {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+    common::process::test_main(|runtime| {
+        #[cfg(unix)]
         for framework in ["axum", "actix"] {
             runtime.block_on(logged_decisions_replay_as_logged(framework));
             println!("test decision_log::{framework}::logged_decisions_replay_as_logged ... ok");
         }
-    }
-    #[cfg(not(unix))]
-    println!("decision_log: skipped (no SIGHUP on this platform)");
+        #[cfg(not(unix))]
+        {
+            let _ = runtime;
+            println!("decision_log: skipped (no SIGHUP on this platform)");
+        }
+    });
 }
 
 /// `examples/demo-policy.toml`: its `demo-blocked` zone denies 203.0.113.0/24.

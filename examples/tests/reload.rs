@@ -14,31 +14,27 @@ mod common;
 use std::net::SocketAddr;
 use std::path::Path;
 
-use common::process::{Service, serve, value};
+use common::process::{Service, value};
 use common::{login, send};
 use tollgate_examples::ops::policy_version;
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some("--serve") {
-        serve(&args[2], &args[3..]);
-        return;
-    }
-    #[cfg(unix)]
-    {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        for framework in ["axum", "actix"] {
-            runtime.block_on(sighup_reloads_without_resetting(framework));
-            println!("test reload::{framework}::sighup_reloads_without_resetting ... ok");
+    common::process::test_main(|runtime| {
+        #[cfg(unix)]
+        {
+            for framework in ["axum", "actix"] {
+                runtime.block_on(sighup_reloads_without_resetting(framework));
+                println!("test reload::{framework}::sighup_reloads_without_resetting ... ok");
+            }
+            runtime.block_on(watch_reloads_on_file_change());
+            println!("test reload::axum::watch_reloads_on_file_change ... ok");
         }
-        runtime.block_on(watch_reloads_on_file_change());
-        println!("test reload::axum::watch_reloads_on_file_change ... ok");
-    }
-    #[cfg(not(unix))]
-    println!("reload: skipped (no SIGHUP on this platform)");
+        #[cfg(not(unix))]
+        {
+            let _ = runtime;
+            println!("reload: skipped (no SIGHUP on this platform)");
+        }
+    });
 }
 
 const ALLOWED_LOGINS: &str = r#"tollgate_decisions_total{event="login",action="allow"}"#;

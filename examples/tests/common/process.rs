@@ -15,8 +15,23 @@ use tollgate_examples::demo::Args;
 
 use super::send;
 
+/// The `main` of such a test binary: the child's role when started with
+/// `--serve`, else `tests` on a multi-threaded runtime.
+pub fn test_main(tests: impl FnOnce(&tokio::runtime::Runtime)) {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--serve") {
+        serve(&args[2], &args[3..]);
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    tests(&runtime);
+}
+
 /// The child: one service, logging to stdout without colours.
-pub fn serve(framework: &str, flags: &[String]) {
+fn serve(framework: &str, flags: &[String]) {
     tracing_subscriber::fmt()
         .with_max_level(tracing::Level::INFO)
         .with_ansi(false)
