@@ -40,7 +40,9 @@ use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::Duration;
 
 use prometheus_client::metrics::counter::Counter;
 use tollgate::observe::{MaskedPhone, Observation, ObserveWhen, Observer};
@@ -53,6 +55,9 @@ use crate::demo::{Args, BoxError};
 /// Lines the queue between the deciding threads and the writer holds;
 /// past it lines are dropped (and counted), never waited for.
 pub const QUEUE_LINES: usize = 4096;
+
+/// How often [`DecisionLog::flush`] looks again for dropped lines.
+const FLUSH_LOOK: Duration = Duration::from_millis(10);
 
 /// What the log counted: lines written, dropped (queue full), failed
 /// (the write failed) and skipped (an event the log cannot write in
@@ -104,12 +109,22 @@ struct Pending {
     phone_country: Option<Country>,
 }
 
-/// Lines handed to the writer and lines it has finished with (written or
-/// failed), for [`DecisionLog::flush`].
+/// Lines handed to the writer and lines finished with (written, failed or
+/// dropped), for [`DecisionLog::flush`]. Atomics, so that deciding takes
+/// no lock even while a flood of refusals is logged; the writer wakes
+/// flushes through the condition variable after each batch.
 #[derive(Debug, Default)]
 struct Progress {
-    queued: u64,
-    done: u64,
+    queued: AtomicU64,
+    done: AtomicU64,
+    written: Mutex<()>,
+    batch: Condvar,
+}
+
+impl Progress {
+    fn finished(&self, lines: u64) {
+        self.done.fetch_add(lines, Ordering::Release);
+    }
 }
 
 /// The decision log: an [`Observer`] to register with
@@ -121,7 +136,7 @@ pub struct DecisionLog {
     /// score` needs it.
     credential: Option<CredentialKind>,
     counts: LogCounts,
-    progress: Arc<(Mutex<Progress>, Condvar)>,
+    progress: Arc<Progress>,
 }
 
 impl fmt::Debug for DecisionLog {
@@ -138,9 +153,12 @@ impl DecisionLog {
     /// thread. `credential` is the kind of every credential change the
     /// service decides on (`None`: their decisions are skipped and counted).
     pub fn open(path: &Path, credential: Option<CredentialKind>) -> Result<Arc<Self>, BoxError> {
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
+        let mut options = OpenOptions::new();
+        options.create(true).append(true);
+        // Masked, but still about people: not for every local user to read.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o640);
+        let file = options
             .open(path)
             .map_err(|e| format!("--decision-log {}: {e}", path.display()))?;
         DecisionLog::to_sink(Box::new(file), path.display().to_string(), credential)
@@ -155,7 +173,7 @@ impl DecisionLog {
     ) -> Result<Arc<Self>, BoxError> {
         let (queue, lines) = std::sync::mpsc::sync_channel(QUEUE_LINES);
         let counts = LogCounts::default();
-        let progress = Arc::new((Mutex::new(Progress::default()), Condvar::new()));
+        let progress = Arc::new(Progress::default());
         let writer = Writer {
             sink,
             name,
@@ -189,17 +207,18 @@ impl DecisionLog {
     /// Waits until every line queued so far is written (or has failed):
     /// for tests and for an orderly shutdown.
     pub fn flush(&self) {
-        let (lock, done) = &*self.progress;
-        let mut progress = lock.lock().unwrap_or_else(PoisonError::into_inner);
-        let target = progress.queued;
-        while progress.done < target {
-            progress = done.wait(progress).unwrap_or_else(PoisonError::into_inner);
+        let progress = &*self.progress;
+        let target = progress.queued.load(Ordering::Acquire);
+        let mut written = progress.written.lock().unwrap_or_else(PoisonError::into_inner);
+        while progress.done.load(Ordering::Acquire) < target {
+            // Dropped lines are finished without a wake-up (the deciding
+            // thread takes no lock): look again now and then.
+            written = progress
+                .batch
+                .wait_timeout(written, FLUSH_LOOK)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
         }
-    }
-
-    fn queued(&self) {
-        let (lock, _) = &*self.progress;
-        lock.lock().unwrap_or_else(PoisonError::into_inner).queued += 1;
     }
 }
 
@@ -221,14 +240,12 @@ impl Observer for DecisionLog {
             phone_country: o.phone_country,
         });
         // Counted as queued before it is sent, so `flush` cannot miss it.
-        self.queued();
+        self.progress.queued.fetch_add(1, Ordering::AcqRel);
         match self.queue.try_send(pending) {
             Ok(()) => {}
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
                 self.counts.dropped.inc();
-                let (lock, done) = &*self.progress;
-                lock.lock().unwrap_or_else(PoisonError::into_inner).done += 1;
-                done.notify_all();
+                self.progress.finished(1);
             }
         }
     }
@@ -263,7 +280,7 @@ struct Writer {
     /// The file's path, for the log line about a failing write.
     name: String,
     counts: LogCounts,
-    progress: Arc<(Mutex<Progress>, Condvar)>,
+    progress: Arc<Progress>,
     /// The last write failed (logged once until one succeeds).
     failing: bool,
 }
@@ -325,9 +342,9 @@ impl Writer {
                 }
             }
         }
-        let (lock, done) = &*self.progress;
-        lock.lock().unwrap_or_else(PoisonError::into_inner).done += count;
-        done.notify_all();
+        self.progress.finished(count);
+        let _written = self.progress.written.lock().unwrap_or_else(PoisonError::into_inner);
+        self.progress.batch.notify_all();
     }
 }
 
