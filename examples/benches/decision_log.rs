@@ -16,7 +16,7 @@
 #![allow(missing_docs)]
 
 use std::hint::black_box;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -45,20 +45,20 @@ fn decision_log(c: &mut Criterion) {
     for group in ["allow", "deny"] {
         let mut g = c.benchmark_group(group);
         for (name, engine) in [("metrics", &metrics_only), ("metrics_log", &logged)] {
-            // A new address and user every time (the addresses of 10/8 in
-            // turn), so no limit fills and the allows stay allows.
+            // A new user and a new IPv6 /48 every time (the policy's
+            // network prefix), so no limit or detector fills and the
+            // allows stay allows.
             let mut i = 0u32;
             let mut not_allowed = 0u64;
             g.bench_function(name, |b| {
                 b.iter(|| {
-                    i = (i + 1) & 0x00ff_ffff;
-                    let [_, a, b2, c2] = i.to_be_bytes();
+                    i = i.wrapping_add(1);
                     let ip = match group {
-                        "deny" => Ipv4Addr::new(198, 51, 100, c2),
-                        _ => Ipv4Addr::new(10, a, b2, c2),
+                        "deny" => IpAddr::V4(Ipv4Addr::new(198, 51, 100, i.to_be_bytes()[3])),
+                        _ => IpAddr::V6(Ipv6Addr::new(0x2001, (i >> 16) as u16, i as u16, 0, 0, 0, 0, 1)),
                     };
                     let event = Event::new(EventKind::Login, Timestamp::from(std::time::SystemTime::now()))
-                        .with_ip(IpAddr::V4(ip))
+                        .with_ip(ip)
                         .with_user(format!("user{i}"));
                     let action = engine.evaluate(&event).action;
                     not_allowed += u64::from(action != Action::Allow);
