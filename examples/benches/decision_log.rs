@@ -36,9 +36,11 @@ fn engine() -> Option<(Engine, Arc<TollgateMetrics>)> {
 
 fn decision_log(c: &mut Criterion) {
     let path = std::env::temp_dir().join(format!("tollgate-bench-decision-log-{}.jsonl", std::process::id()));
-    let (Some((metrics_only, _)), Some((logged, metrics)), Ok(log)) =
-        (engine(), engine(), DecisionLog::open(&path, Some(CredentialKind::Email)))
-    else {
+    let (Some((metrics_only, _)), Some((logged, metrics)), Ok(log)) = (
+        engine(),
+        engine(),
+        DecisionLog::open(&path, Some(CredentialKind::Email)),
+    ) else {
         return;
     };
     attach(&logged, Arc::clone(&log), Some(&metrics));
