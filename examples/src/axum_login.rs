@@ -29,6 +29,7 @@ use tollgate_axum::{Guard, Refusal, RequestContext};
 use tollgate_metrics::{Registry, TollgateMetrics};
 use tollgate_tls::Acceptor;
 
+use crate::decision_log;
 use crate::demo::{self, Args, BoxError, OtpCodes, Users, demo_tls, load};
 use crate::ops::{self, Exporter, PolicyFile, Reloader};
 use crate::store::{describe, redis_engine};
@@ -106,13 +107,15 @@ pub async fn run(args: Args) -> Result<(), BoxError> {
     // One serving path, generic over the store.
     match redis_engine(&args).await? {
         Some((engine, users)) => {
-            let metrics = ops::metrics_for(&args, &engine, None);
-            serve(engine, users, metrics, &args).await
+            let mut metrics = ops::metrics_for(&args, &engine, None);
+            let log = decision_log::from_args(&args, &engine, metrics.as_mut())?;
+            decision_log::flushed(log, serve(engine, users, metrics, &args)).await
         }
         None => {
             let (engine, users) = load(&args)?;
-            let metrics = ops::metrics_for(&args, &engine, Some(Arc::clone(&engine)));
-            serve(engine, users, metrics, &args).await
+            let mut metrics = ops::metrics_for(&args, &engine, Some(Arc::clone(&engine)));
+            let log = decision_log::from_args(&args, &engine, metrics.as_mut())?;
+            decision_log::flushed(log, serve(engine, users, metrics, &args)).await
         }
     }
 }

@@ -89,6 +89,12 @@ pub struct Args {
     /// `SIGHUP`.
     #[arg(long, requires = "policy")]
     pub watch_policy: bool,
+    /// Append every challenge, throttle and denial (and what monitored
+    /// rules would have refused) to FILE as JSON lines, identifiers masked,
+    /// for `tollgate score` to replay under another policy
+    /// (docs/decision-log.md).
+    #[arg(long, value_name = "FILE")]
+    pub decision_log: Option<PathBuf>,
 }
 
 /// The rustls configuration for `--tls`: a fresh self-signed certificate

@@ -6,6 +6,7 @@
 
 pub mod actix_login;
 pub mod axum_login;
+pub mod decision_log;
 pub mod demo;
 pub mod ops;
 pub mod store;
@@ -21,3 +22,8 @@ struct ReadmeDoctests;
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/operations.md")]
 struct OperationsDoctests;
+
+// The decision log's chapter: its example builds the example services' log.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/decision-log.md")]
+struct DecisionLogDoctests;

@@ -135,7 +135,7 @@ impl PolicyFile {
 
     /// The file's policy (validated, proxies overridden as at start-up) and
     /// its version. Errors name the file and, for a bad value, the field
-    /// (`policy field \`limits[1].burst\`: ...`).
+    /// (``policy field `limits[1].burst`: ...``).
     pub fn read(&self) -> Result<(Policy, String), BoxError> {
         let bytes = std::fs::read(&self.path).map_err(|e| format!("{}: {e}", self.path.display()))?;
         let version = policy_version(&bytes);

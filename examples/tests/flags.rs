@@ -148,3 +148,21 @@ async fn the_engine_itself_refuses_redis_without_a_key_secret() {
         assert!(err.to_string().contains(fix), "{err}");
     }
 }
+
+#[test]
+fn a_decision_log_that_cannot_be_opened_names_the_flag_and_the_file() {
+    let engine = load(&args(&[])).unwrap().0;
+    let a = args(&["--decision-log", "/nonexistent-dir/decisions.jsonl"]);
+    let err = tollgate_examples::decision_log::from_args(&a, &engine, None).unwrap_err();
+    let err = err.to_string();
+    assert!(
+        err.starts_with("--decision-log /nonexistent-dir/decisions.jsonl: "),
+        "{err}"
+    );
+    assert!(
+        tollgate_examples::decision_log::from_args(&args(&[]), &engine, None)
+            .unwrap()
+            .is_none(),
+        "no flag, no log"
+    );
+}

@@ -13,7 +13,6 @@ mod ja4_cmd;
 mod phone_cmd;
 mod policy_cmd;
 mod pwned_cmd;
-mod records;
 mod score;
 mod simulate;
 
@@ -41,10 +40,19 @@ enum Command {
     /// back to the engine and print nothing. Malformed lines are reported on
     /// stderr with their line number; the rest are still processed and the
     /// exit code is 2.
+    ///
+    /// Lines of a decision log (`--decision-log` of the example services:
+    /// `{"event": ..., "decision": ...}`) are replayed: the event is decided
+    /// again and the record printed with the new `decision` and the logged
+    /// one as `logged` (docs/decision-log.md).
     Score {
         /// Policy file: TOML, or JSON when the name ends in `.json`. Default: the built-in policy.
         #[arg(long, value_name = "FILE")]
         policy: Option<PathBuf>,
+        /// Of replayed decision-log lines, print only those whose action
+        /// differs from the logged one.
+        #[arg(long)]
+        changed: bool,
         /// Input file, or `-` for stdin.
         #[arg(value_name = "FILE", default_value = "-")]
         input: PathBuf,
@@ -147,7 +155,14 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<ExitCode, CliError> {
     match command {
-        Command::Score { policy, input } => score::run(policy.as_deref(), &input),
+        Command::Score { policy, changed, input } => {
+            let show = if changed {
+                tollgate_cli::scoring::Show::Changed
+            } else {
+                tollgate_cli::scoring::Show::All
+            };
+            score::run(policy.as_deref(), &input, show)
+        }
         Command::Ip {
             addr,
             mmdb,

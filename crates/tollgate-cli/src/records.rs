@@ -5,11 +5,15 @@
 //! it; a broken record is reported with the line it went wrong on and the
 //! reader carries on, so one bad line costs one error, not the rest of the
 //! input.
+//!
+//! Decision-log lines ([`DecisionRecord`]: an object whose first member
+//! is `event`) are read as well, for replays.
 
 use std::collections::VecDeque;
 use std::fmt;
 use std::io::{self, BufRead};
 
+use crate::replay::DecisionRecord;
 use tollgate::{Record, WireError};
 
 /// A record spread over more lines or bytes than this is refused, so a
@@ -24,19 +28,21 @@ pub(crate) enum Entry {
     /// A well-formed record (boxed: a record is several times the size of
     /// an error, and entries queue up).
     Record(Box<Record>),
+    /// A decision-log line: an event and the decision logged for it.
+    Logged(Box<DecisionRecord>),
     /// Input that is not a record.
     Malformed(Malformed),
 }
 
 /// Where and why the input could not be read as a record.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Malformed {
+pub struct Malformed {
     /// 1-based line number.
-    pub(crate) line: usize,
+    pub line: usize,
     /// 1-based column, when the JSON parser knows it.
-    pub(crate) column: Option<usize>,
+    pub column: Option<usize>,
     /// What is wrong.
-    pub(crate) message: String,
+    pub message: String,
 }
 
 impl fmt::Display for Malformed {
@@ -119,10 +125,10 @@ impl<R: BufRead> Records<R> {
         let had_lines = self.buffer_lines;
         self.buffer.push_str(&line);
         self.buffer_lines += 1;
-        match Record::from_json(&self.buffer) {
-            Ok(record) => {
+        match parse(&self.buffer) {
+            Ok(entry) => {
                 self.clear();
-                self.pending.push_back(Entry::Record(Box::new(record)));
+                self.pending.push_back(entry);
             }
             Err(WireError::Json(e)) if e.is_eof() => {
                 if self.buffer_lines > MAX_RECORD_LINES || self.buffer.len() > MAX_RECORD_BYTES {
@@ -164,6 +170,15 @@ impl<R: BufRead> Records<R> {
         self.pending
             .push_back(Entry::Malformed(Malformed { line, column, message }));
     }
+}
+
+/// A complete record: a decision-log line or an event or outcome.
+fn parse(text: &str) -> Result<Entry, WireError> {
+    if DecisionRecord::is_record(text) {
+        let record = DecisionRecord::from_json(text)?;
+        return Ok(Entry::Logged(Box::new(record)));
+    }
+    Ok(Entry::Record(Box::new(Record::from_json(text)?)))
 }
 
 /// The absolute line, the column and the message of a parse error in a
@@ -221,9 +236,28 @@ mod tests {
                     Record::Event(e) => Ok(e.kind.event_type().to_string()),
                     Record::Outcome(o) => Ok(format!("outcome {:?}", o.result)),
                 },
+                Entry::Logged(l) => Ok(format!("logged {}", l.event.kind.event_type().as_str())),
                 Entry::Malformed(m) => Err(m.line),
             })
             .collect()
+    }
+
+    #[test]
+    fn decision_log_lines_are_read_pretty_or_not() {
+        let line =
+            r#"{"event":{"kind":"login","at":1,"user":"00ff"},"decision":{"action":"deny","score":0,"reasons":[]}}"#;
+        let pretty = "{\n  \"event\": {\"kind\": \"signup\", \"at\": 2},\n  \"decision\": {}\n}\n";
+        let bad = r#"{"event":{"kind":"login","at":1},"decision":{},"phone":3}"#;
+        let input = format!("{line}\n{pretty}{bad}\n{LOGIN}\n");
+        assert_eq!(
+            read(&input),
+            vec![
+                Ok("logged login".into()),
+                Ok("logged signup".into()),
+                Err(6),
+                Ok("login".into())
+            ]
+        );
     }
 
     #[test]
@@ -265,7 +299,7 @@ mod tests {
         let errors: Vec<String> = Records::new(input.as_bytes())
             .filter_map(|i| match i.unwrap() {
                 Entry::Malformed(m) => Some(m.to_string()),
-                Entry::Record(_) => None,
+                Entry::Record(_) | Entry::Logged(_) => None,
             })
             .collect();
         assert_eq!(errors.len(), 1);

@@ -1,22 +1,22 @@
-//! `tollgate score`: decide on events read as JSON and print each decision
-//! as one JSON line; outcome records are fed back and print nothing.
+//! `tollgate score`: the files, stdout and stderr around
+//! [`tollgate_cli::scoring::score`], and the exit code.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use tollgate::{Engine, Record};
+use tollgate::Engine;
+use tollgate_cli::scoring::{self, Show};
 
 use crate::error::CliError;
 use crate::policy_cmd;
-use crate::records::{Entry, Records};
 
 /// Exit code when some input could not be read as records: distinct from
 /// 1 (the command itself failed) so scripts can tell partial from no output.
 const MALFORMED_INPUT: u8 = 2;
 
-pub(crate) fn run(policy: Option<&Path>, input: &Path) -> Result<ExitCode, CliError> {
+pub(crate) fn run(policy: Option<&Path>, input: &Path, show: Show) -> Result<ExitCode, CliError> {
     let engine = Engine::new(policy_cmd::load(policy)?).map_err(CliError::Engine)?;
     let stdin = input == Path::new("-");
     let name = if stdin {
@@ -36,30 +36,26 @@ pub(crate) fn run(policy: Option<&Path>, input: &Path) -> Result<ExitCode, CliEr
     // Stdout is line-buffered, so a decision appears as soon as its event
     // is read when events are piped in live.
     let mut out = io::stdout().lock();
-    let mut malformed = 0usize;
-    for entry in Records::new(reader) {
-        let entry = entry.map_err(|source| CliError::Read {
+    let report = |m: &scoring::Malformed| {
+        // Unlike eprintln!, a closed stderr must not stop the scoring.
+        let _ = writeln!(io::stderr(), "error: {name}: {m}");
+    };
+    let summary = scoring::score(&engine, reader, &mut out, show, report).map_err(|e| match e {
+        scoring::ScoreError::Read(source) => CliError::Read {
             path: name.clone(),
             source,
-        })?;
-        match entry {
-            Entry::Record(record) => match *record {
-                Record::Event(event) => {
-                    let decision = engine.evaluate(&event);
-                    serde_json::to_writer(&mut out, &decision).map_err(io::Error::from)?;
-                    out.write_all(b"\n")?;
-                }
-                Record::Outcome(outcome) => engine.record(&outcome),
-            },
-            Entry::Malformed(m) => {
-                malformed += 1;
-                // Unlike eprintln!, a closed stderr must not stop the scoring.
-                let _ = writeln!(io::stderr(), "error: {name}: {m}");
-            }
-        }
+        },
+        scoring::ScoreError::Write(e) => CliError::Write(e),
+    })?;
+    if summary.replayed > 0 {
+        let _ = writeln!(
+            io::stderr(),
+            "replayed {} decision-log lines: {} with another action",
+            summary.replayed,
+            summary.changed
+        );
     }
-    out.flush()?;
-    Ok(if malformed > 0 {
+    Ok(if summary.malformed > 0 {
         ExitCode::from(MALFORMED_INPUT)
     } else {
         ExitCode::SUCCESS

@@ -286,3 +286,48 @@ fn simulate_rejects_bad_arguments_and_policies() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).starts_with("error: cannot read /nonexistent.toml"));
 }
+
+#[test]
+fn score_replays_decision_log_lines_and_shows_what_changed() {
+    let zone = "[[zones]]\nname = \"z\"\ncidrs = [\"198.51.100.0/24\"]\naction = \"deny\"\n";
+    let deny = temp_file("replay-deny.toml", zone);
+    let challenge = temp_file("replay-challenge.toml", &zone.replace("\"deny\"", "\"challenge\""));
+    let denied = r#"{"event":{"kind":"login","at":1700000000000,"ip":"198.51.100.0","user":"5f0c6a1e2d3b4a59"},"decision":{"action":"deny","score":0,"reasons":[{"code":"zone.match","rule":"z","points":0,"action":"deny","detail":"in zone"}]}}"#;
+    let otp = r#"{"event":{"kind":"otp_send","at":1700000000001,"channel":"sms","ip":"203.0.113.0"},"decision":{"action":"challenge","score":50,"reasons":[]},"phone":"+44********23","phone_country":"GB"}"#;
+    let input = format!("{denied}\n{otp}\n");
+
+    let same = tollgate(&["score", "--policy", deny.to_str().unwrap()], &input);
+    assert!(same.status.success(), "{}", stderr(&same));
+    let lines = decisions(&same);
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["decision"]["action"], "deny");
+    assert_eq!(lines[0]["logged"]["action"], "deny");
+    assert_eq!(
+        lines[0]["event"]["user"], "5f0c6a1e2d3b4a59",
+        "the event is printed as read"
+    );
+    assert_eq!(
+        lines[1]["decision"]["action"], "allow",
+        "logged as challenged, allowed under this policy"
+    );
+    assert_eq!(lines[1]["phone"], "+44********23");
+    assert!(
+        stderr(&same).contains("replayed 2 decision-log lines: 1 with another action"),
+        "{}",
+        stderr(&same)
+    );
+
+    let edited = tollgate(&["score", "--changed", "--policy", challenge.to_str().unwrap()], &input);
+    assert!(edited.status.success(), "{}", stderr(&edited));
+    let lines = decisions(&edited);
+    assert_eq!(lines.len(), 2, "both changed: {}", stdout(&edited));
+    assert_eq!(lines[0]["decision"]["action"], "challenge");
+    assert_eq!(lines[0]["logged"]["action"], "deny");
+
+    let unchanged = tollgate(
+        &["score", "--changed", "--policy", deny.to_str().unwrap()],
+        &format!("{denied}\n"),
+    );
+    assert!(unchanged.status.success());
+    assert_eq!(stdout(&unchanged), "", "--changed prints nothing when nothing changed");
+}
