@@ -83,6 +83,10 @@ pub struct Event {
     /// The service found the submitted password in a compromised-password
     /// corpus. Only the verdict travels: never the password.
     pub compromised_password: bool,
+    /// The client's solution of a proof-of-work challenge (the
+    /// `x-tollgate-pow` header in the adapters). Set by adapters; not part
+    /// of the JSON form.
+    pub pow: Option<Box<crate::pow::PowSolution>>,
 }
 
 macro_rules! with_fields {
@@ -119,6 +123,7 @@ impl Event {
             location: None,
             forwarding_anomaly: None,
             compromised_password: false,
+            pow: None,
         }
     }
 
@@ -161,6 +166,13 @@ impl Event {
     #[must_use]
     pub fn with_user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Sets the client's proof-of-work solution.
+    #[must_use]
+    pub fn with_pow(mut self, solution: crate::pow::PowSolution) -> Self {
+        self.pow = Some(Box::new(solution));
         self
     }
 

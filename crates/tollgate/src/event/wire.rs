@@ -176,6 +176,7 @@ impl WireRecord {
             location: self.location,
             forwarding_anomaly: None,
             compromised_password: self.compromised_password,
+            pow: None,
         };
         Ok(match self.outcome {
             None => Record::Event(event),

@@ -159,6 +159,17 @@ pub enum Op {
         /// Quiet time that ends the streak.
         reset_after: Duration,
     },
+    /// Claims `key` once: sets it, to expire `ttl` from now, unless it is
+    /// set and not expired. The result is whether this call set it, so
+    /// of concurrent claims of one key exactly one wins, on every instance
+    /// sharing the store. It marks a proof-of-work solution used until its
+    /// challenge expires. Result: [`OpResult::Claimed`].
+    ClaimOnce {
+        /// The claim.
+        key: StoreKey,
+        /// How long the claim holds.
+        ttl: Duration,
+    },
     /// Forgets all state at `key`. Result: [`OpResult::Done`].
     Reset {
         /// The key to clear.
@@ -195,6 +206,7 @@ impl Op {
             | Op::Backoff { .. }
             | Op::Learn { .. }
             | Op::RegisterSet { .. }
+            | Op::ClaimOnce { .. }
             | Op::Reset { .. } => true,
             Op::Familiarity { .. } | Op::RegisterGet { .. } => false,
         }
@@ -272,6 +284,8 @@ pub enum OpResult {
     Cap(CapOutcome),
     /// Of [`Op::Backoff`].
     Backoff(BackoffOutcome),
+    /// Of [`Op::ClaimOnce`]: whether this operation made the claim.
+    Claimed(bool),
     /// Of [`Op::Learn`], [`Op::RegisterSet`] and [`Op::Reset`].
     Done,
 }
