@@ -36,7 +36,8 @@ const KINDS: [char; 7] = ['g', 'w', 'd', 'h', 'r', 'c', 'b'];
 /// The Redis key of counter `key` of kind `kind`: `<prefix>:<16 hex digits>:<kind>`.
 ///
 /// Kinds: `g` GCRA, `w` window (also familiarity's global counters), `d`
-/// distinct, `h` history, `r` register, `c` cap, `b` backoff.
+/// distinct, `h` history, `r` register (also proof-of-work claims), `c` cap,
+/// `b` backoff.
 pub fn key_name(prefix: &str, key: StoreKey, kind: char) -> String {
     format!("{prefix}:{:016x}:{kind}", key.0)
 }
@@ -119,6 +120,7 @@ impl Piece {
                 | Op::DistinctAdd { key, .. }
                 | Op::RegisterGet { key }
                 | Op::RegisterSet { key, .. }
+                | Op::ClaimOnce { key, .. }
                 | Op::Cap { key, .. }
                 | Op::Backoff { key, .. }
                 | Op::Reset { key } => key,
@@ -338,6 +340,15 @@ impl Encoded {
                 self.u64(now.saturating_add(ttl));
                 self.args.push(ttl_ms(ttl));
             }
+            // A claim is a register (kind `r`) holding 0, as in the
+            // in-process store; its expiry travels like a register's.
+            Op::ClaimOnce { key, ttl } => {
+                self.args.push(13);
+                self.key(prefix, key, 'r');
+                let ttl = nanos(ttl);
+                self.u64(now.saturating_add(ttl));
+                self.args.push(ttl_ms(ttl));
+            }
             Op::Cap {
                 key,
                 window,
@@ -440,6 +451,7 @@ fn decode_op(op: &Op, r: &mut Reply<'_>) -> Result<OpResult, StoreError> {
             count: r.next()?,
             retry_after: Duration::from_nanos(r.pair()?),
         }),
+        Op::ClaimOnce { .. } => OpResult::Claimed(r.flag()?),
         Op::Backoff { .. } => OpResult::Backoff(BackoffOutcome {
             allowed: r.flag()?,
             sends: r.u32()?,

@@ -105,6 +105,8 @@ fn op() -> impl Strategy<Value = Op> {
             max,
             reset_after
         }),
+        (key.clone(), prop_oneof![Just(Duration::from_secs(300)), length()])
+            .prop_map(|(key, ttl)| Op::ClaimOnce { key, ttl }),
         key.prop_map(|key| Op::Reset { key }),
     ]
 }
