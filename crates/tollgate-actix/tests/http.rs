@@ -259,7 +259,10 @@ fn guard_challenges_a_compromised_password_with_401() {
         json!({"username": "bob", "password": "password123"}),
     );
     let body = assert_problem(&reply, 401, "challenge");
-    assert_eq!(body["challenge"], json!(["passkey", "totp"]));
+    assert_eq!(
+        body["challenge"],
+        json!({"step_up": "second_factor", "methods": ["passkey", "totp"]})
+    );
     assert_eq!(reply.header("cache-control"), Some("no-store"));
     assert!(
         !reply.body.contains("compromised") && !reply.body.contains("password"),

@@ -342,12 +342,12 @@ impl Encoded {
             }
             // A claim is a register (kind `r`) holding 0, as in the
             // in-process store; its expiry travels like a register's.
-            Op::ClaimOnce { key, ttl } => {
+            Op::ClaimOnce { key, until } => {
                 self.args.push(13);
                 self.key(prefix, key, 'r');
-                let ttl = nanos(ttl);
-                self.u64(now.saturating_add(ttl));
-                self.args.push(ttl_ms(ttl));
+                let until = until.as_unix_nanos();
+                self.u64(until);
+                self.args.push(ttl_ms(until.saturating_sub(now)));
             }
             Op::Cap {
                 key,

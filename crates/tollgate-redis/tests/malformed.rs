@@ -215,7 +215,10 @@ fn every_op(base: u64) -> Vec<Op> {
             max: Duration::from_secs(3_600),
             reset_after: Duration::from_secs(7_200),
         },
-        Op::ClaimOnce { key, ttl: minute },
+        Op::ClaimOnce {
+            key,
+            until: tollgate::Timestamp::from_unix_nanos(T0 + 60_000_000_000),
+        },
         Op::Reset { key },
     ]
 }

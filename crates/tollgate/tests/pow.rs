@@ -176,7 +176,8 @@ fn the_claim_rides_with_the_counters_and_a_failed_store_clears_nothing() {
         .filter(|op| matches!(op, Op::ClaimOnce { .. }))
         .collect();
     assert_eq!(claims.len(), 1);
-    assert!(matches!(plan.ops().last(), Some(Op::ClaimOnce { ttl, .. }) if *ttl == Duration::from_secs(300)));
+    let expiry = AT.saturating_add(Duration::from_secs(300));
+    assert!(matches!(plan.ops().last(), Some(Op::ClaimOnce { until, .. }) if *until == expiry));
     // No results (the store failed): the challenge stands, and since single
     // use cannot be checked without the store, it asks for a second factor.
     let d = engine.conclude(plan, &[]);
@@ -221,7 +222,7 @@ fn claims_are_single_use_until_they_expire() {
     let store = MemoryStore::new(1_000);
     let claim = [Op::ClaimOnce {
         key: tollgate::store::StoreKey(42),
-        ttl: Duration::from_secs(10),
+        until: Timestamp::from_unix_millis(10_000),
     }];
     let mut r = [OpResult::Done];
     let run = |at_ms: u64, r: &mut [OpResult; 1]| {

@@ -107,7 +107,7 @@ impl Plan {
             Ok(claim) => {
                 self.ops.push(Op::ClaimOnce {
                     key: StoreKey(KeyHasher::derive(seed, claim.id)),
-                    ttl: claim.ttl,
+                    until: claim.expires,
                 });
                 PowState::Claim(self.ops.len() - 1)
             }

@@ -290,7 +290,7 @@ impl PowConfig {
         id.copy_from_slice(digest.get(..8).unwrap_or(&[0; 8]));
         Ok(PowClaim {
             id: u64::from_le_bytes(id),
-            ttl: Duration::from_millis(expires_ms - at.as_unix_millis()),
+            expires: Timestamp::from_unix_millis(expires_ms),
         })
     }
 }
@@ -367,13 +367,13 @@ impl PowSolution {
 }
 
 /// A solution that passed every check but single use: the engine claims
-/// `id` in the store for `ttl`, until the challenge expires.
+/// `id` in the store until the challenge expires.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PowClaim {
     /// 64 bits of the challenge, naming the claim.
     pub id: u64,
-    /// Time left until the challenge expires.
-    pub ttl: Duration,
+    /// When the challenge expires (whole seconds, as the salt says).
+    pub expires: Timestamp,
 }
 
 /// Lowercase hex SHA-256 of `text`, as ALTCHA's `hashHex`.

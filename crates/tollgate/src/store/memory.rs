@@ -288,8 +288,8 @@ impl MemoryStore {
             // A claim lives in the registers (value 0): a register holds a
             // value until it expires, which is all a claim needs, and it
             // counts against the same key budget.
-            Op::ClaimOnce { key, ttl } => {
-                let expires = now.saturating_add(duration_nanos(ttl));
+            Op::ClaimOnce { key, until } => {
+                let expires = until.as_unix_nanos();
                 let claimed = self.registers.upsert(
                     key,
                     &self.budget,

@@ -159,16 +159,19 @@ pub enum Op {
         /// Quiet time that ends the streak.
         reset_after: Duration,
     },
-    /// Claims `key` once: sets it, to expire `ttl` from now, unless it is
-    /// set and not expired. The result is whether this call set it, so
+    /// Claims `key` until `until`: sets it unless it is set and its own
+    /// `until` is still ahead. The result is whether this call set it, so
     /// of concurrent claims of one key exactly one wins, on every instance
-    /// sharing the store. It marks a proof-of-work solution used until its
-    /// challenge expires. Result: [`OpResult::Claimed`].
+    /// sharing the store; a claim whose `until` has passed holds nothing.
+    /// It marks a proof-of-work solution used until its challenge expires.
+    /// The end is absolute, not a TTL, so that two evaluations of one
+    /// request (an adapter's layer and its handler) make the same op and the
+    /// second reuses the first's result. Result: [`OpResult::Claimed`].
     ClaimOnce {
         /// The claim.
         key: StoreKey,
-        /// How long the claim holds.
-        ttl: Duration,
+        /// When the claim ends.
+        until: Timestamp,
     },
     /// Forgets all state at `key`. Result: [`OpResult::Done`].
     Reset {
