@@ -61,7 +61,7 @@ fn a_solution_is_single_use_across_instances() {
 
         let challenged = decide(&a, &store_a, &login(0, 1)).await;
         assert_eq!(challenged.action, Action::Challenge);
-        let c = challenged.pow.expect("a proof-of-work challenge");
+        let c = *challenged.pow.expect("a proof-of-work challenge");
         let number = (0..=c.maxnumber)
             .find(|n| hash_hex(&format!("{}{n}", c.salt)) == c.challenge)
             .unwrap();

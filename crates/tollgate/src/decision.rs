@@ -170,7 +170,8 @@ pub struct Decision {
     /// A proof-of-work challenge for the client, when the decision is a
     /// challenge whose [`step_up`](Decision::step_up) is a proof of work and
     /// the engine has a [`PowConfig`](crate::pow::PowConfig).
-    pub pow: Option<PowChallenge>,
+    /// Boxed: allows, the common case, carry none and move often.
+    pub pow: Option<Box<PowChallenge>>,
 }
 
 impl Decision {

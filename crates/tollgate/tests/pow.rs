@@ -58,7 +58,7 @@ fn a_solved_bot_challenge_passes_once() {
     let first = engine.evaluate(&bot(EventKind::Login, AT));
     assert_eq!(first.action, Action::Challenge);
     assert_eq!(first.step_up(), Some(StepUp::ProofOfWork));
-    let challenge = first.pow.clone().expect("a proof-of-work challenge");
+    let challenge = *first.pow.clone().expect("a proof-of-work challenge");
     assert!(challenge.salt.contains("&event=login&"), "{}", challenge.salt);
     let solution = solve(&challenge);
 

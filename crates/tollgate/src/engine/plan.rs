@@ -145,7 +145,12 @@ impl Plan {
             ));
         }
         let maxnumber = config.max_number(decision.score, threshold);
-        decision.pow = Some(config.issue(self.event_type, self.at, maxnumber, crate::pow::fresh_nonce(self.at)));
+        decision.pow = Some(Box::new(config.issue(
+            self.event_type,
+            self.at,
+            maxnumber,
+            crate::pow::fresh_nonce(self.at),
+        )));
     }
 
     pub(super) fn push(&mut self, step: Step, op: Op) {

@@ -121,7 +121,16 @@ fn a_salt_without_parameters_is_refused() {
 #[test]
 fn difficulty_scales_with_the_score_within_bounds() {
     let cfg = config().with_difficulty(10_000, 110_000).unwrap();
-    assert_eq!(config().max_number(0, Threshold { challenge: 50, deny: 90 }), DEFAULT_MIN_NUMBER);
+    assert_eq!(
+        config().max_number(
+            0,
+            Threshold {
+                challenge: 50,
+                deny: 90
+            }
+        ),
+        DEFAULT_MIN_NUMBER
+    );
     let t = Threshold {
         challenge: 50,
         deny: 90,
