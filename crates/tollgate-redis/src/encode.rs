@@ -118,6 +118,7 @@ impl Piece {
                 Op::Gcra { key, .. }
                 | Op::WindowAdd { key, .. }
                 | Op::DistinctAdd { key, .. }
+                | Op::DistinctCount { key, .. }
                 | Op::RegisterGet { key }
                 | Op::RegisterSet { key, .. }
                 | Op::ClaimOnce { key, .. }
@@ -213,6 +214,25 @@ impl Encoded {
         ttl_ms(index.saturating_add(2).saturating_mul(len).saturating_sub(now))
     }
 
+    /// A distinct-set operation: adds `member`, or only reads with `None`
+    /// (a capacity of 0 tells the script to read).
+    fn distinct(&mut self, prefix: &str, key: StoreKey, window: Duration, now: u64, member: Option<u64>) {
+        self.args.push(3);
+        self.key(prefix, key, 'd');
+        let len = nanos(window).max(1);
+        self.u64(len);
+        self.u64(now / len);
+        self.args.push(member.map_or(0, |m| u64::from(fold(m) & 0x7fff_ffff)));
+        self.args.push(if member.is_some() {
+            DISTINCT_EXACT_UP_TO as u64
+        } else {
+            0
+        });
+        self.args.push(ttl_ms(
+            (now / len).saturating_add(2).saturating_mul(len).saturating_sub(now),
+        ));
+    }
+
     fn familiarity_keys(&mut self, prefix: &str, keys: &FamiliarityKeys) {
         self.key(prefix, keys.user, 'h');
         self.key(prefix, keys.global, 'w');
@@ -295,17 +315,9 @@ impl Encoded {
                 self.args.push(ttl);
             }
             Op::DistinctAdd { key, window, member } => {
-                self.args.push(3);
-                self.key(prefix, key, 'd');
-                let len = nanos(window).max(1);
-                self.u64(len);
-                self.u64(now / len);
-                self.args.push(u64::from(fold(member) & 0x7fff_ffff));
-                self.args.push(DISTINCT_EXACT_UP_TO as u64);
-                self.args.push(ttl_ms(
-                    (now / len).saturating_add(2).saturating_mul(len).saturating_sub(now),
-                ));
+                self.distinct(prefix, key, window, now, Some(member));
             }
+            Op::DistinctCount { key, window } => self.distinct(prefix, key, window, now, None),
             Op::Familiarity { keys, member, window } => {
                 self.args.push(4);
                 self.familiarity_keys(prefix, &keys);
@@ -434,7 +446,7 @@ fn decode_op(op: &Op, r: &mut Reply<'_>) -> Result<OpResult, StoreError> {
             reset: Duration::from_nanos(r.pair()?),
             retry_after: Duration::from_nanos(r.pair()?),
         }),
-        Op::WindowAdd { .. } | Op::DistinctAdd { .. } => OpResult::Count(r.next()?),
+        Op::WindowAdd { .. } | Op::DistinctAdd { .. } | Op::DistinctCount { .. } => OpResult::Count(r.next()?),
         Op::Familiarity { .. } => OpResult::Familiarity(FamiliarityCounts {
             user_count: r.u32()?,
             user_total: r.u32()?,

@@ -278,6 +278,12 @@ local function distinct()
   elseif step == 'restart' then
     members = {}
   end
+  -- A limit of 0 reads (Op::DistinctCount): nothing is added or saved, so
+  -- a set nobody added to is not created.
+  if limit == 0 then
+    push(#members)
+    return
+  end
   local current, found = 0, nil
   for i, m in ipairs(members) do
     if m >= CURRENT then current = current + 1 end

@@ -71,6 +71,7 @@ fn op() -> impl Strategy<Value = Op> {
             prop_oneof![member.clone(), (0u64..200).prop_map(|m| m << 33)]
         )
             .prop_map(|(key, window, member)| Op::DistinctAdd { key, window, member }),
+        (key.clone(), length()).prop_map(|(key, window)| Op::DistinctCount { key, window }),
         (fam.clone(), member.clone(), length()).prop_map(|(keys, member, window)| Op::Familiarity {
             keys,
             member,
@@ -286,4 +287,30 @@ async fn a_window_read_creates_no_key() {
     store.execute(at, &[read(0)], &mut results).await.unwrap();
     assert_eq!(results[0], OpResult::Count(2));
     assert_eq!(common::keys(&url, &prefix).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_distinct_count_creates_no_key_and_changes_nothing() {
+    let Some(url) = common::redis_url() else { return };
+    let prefix = common::fresh_prefix("distinct-read");
+    let store = common::store(&url, &prefix, Clock::Event).await;
+    let window = Duration::from_secs(60);
+    let key = StoreKey(12);
+    let count = Op::DistinctCount { key, window };
+    let mut results = [OpResult::Done];
+    let at = Timestamp::from_unix_millis(1_700_000_000_000);
+    store.execute(at, &[count], &mut results).await.unwrap();
+    assert_eq!(results[0], OpResult::Count(0));
+    assert!(common::keys(&url, &prefix).await.is_empty());
+    let adds: Vec<Op> = (1..=3).map(|member| Op::DistinctAdd { key, window, member }).collect();
+    let mut added = vec![OpResult::Done; adds.len()];
+    store.execute(at, &adds, &mut added).await.unwrap();
+    for _ in 0..2 {
+        store.execute(at, &[count], &mut results).await.unwrap();
+        assert_eq!(results[0], OpResult::Count(3));
+    }
+    // Two windows on, the read sees both windows over.
+    let later = Timestamp::from_unix_millis(1_700_000_000_000 + 121_000);
+    store.execute(later, &[count], &mut results).await.unwrap();
+    assert_eq!(results[0], OpResult::Count(0));
 }

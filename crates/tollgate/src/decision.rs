@@ -172,6 +172,11 @@ pub struct Decision {
     /// the engine has a [`PowConfig`](crate::pow::PowConfig).
     /// Boxed: allows, the common case, carry none and move often.
     pub pow: Option<Box<PowChallenge>>,
+    /// Risk signals the engine established that no reason carries, such as
+    /// [`RiskSignal::NewClient`](crate::RiskSignal::NewClient);
+    /// [`DecisionSummary`](crate::DecisionSummary) adds them to those of the
+    /// reasons.
+    pub signals: crate::RiskSignals,
 }
 
 impl Decision {
@@ -185,6 +190,7 @@ impl Decision {
             monitored: None,
             advice: Vec::new(),
             pow: None,
+            signals: crate::RiskSignals::EMPTY,
         }
     }
 
@@ -242,6 +248,10 @@ impl serde::Serialize for Decision {
         }
         if let Some(step_up) = self.step_up() {
             m.serialize_entry("step_up", &step_up)?;
+        }
+        if !self.signals.is_empty() {
+            let signals: Vec<&str> = self.signals.iter().map(crate::RiskSignal::as_str).collect();
+            m.serialize_entry("signals", &signals)?;
         }
         if let Some(v) = &self.monitored {
             m.serialize_entry(

@@ -15,7 +15,7 @@
 //!   to its owner.
 //! * [`limiter`]: GCRA, the key cap and eviction.
 //! * [`policy`]: every policy field and the default rules.
-//! * Detectors: [`familiarity`], [`stuffing`], [`spike`], [`otp`],
+//! * Detectors: [`familiarity`], [`stuffing`], [`spraying`], [`spike`], [`otp`],
 //!   [`post_login`].
 
 /// Links: [`Engine`](crate::Engine), [`Plan`](crate::Plan),
@@ -56,6 +56,13 @@ pub mod familiarity {}
 ///
 #[doc = include_str!("../../../docs/stuffing.md")]
 pub mod stuffing {}
+
+/// Links: [`Spraying`](crate::policy::Spraying),
+/// [`Event::with_password`](crate::Event::with_password),
+/// [`PasswordSha1`](crate::password::PasswordSha1).
+///
+#[doc = include_str!("../../../docs/spraying.md")]
+pub mod spraying {}
 
 /// Links: [`Spike`](crate::policy::Spike).
 ///

@@ -22,6 +22,9 @@ pub enum ReasonCode {
     LimitFailures,
     /// The event says the submitted password is known to be compromised.
     CompromisedPassword,
+    /// The submitted password failed on many distinct accounts lately: it
+    /// is being sprayed.
+    SprayedPassword,
     /// Many distinct usernames behind one stuffing detector's key.
     StuffingDistinctUsers,
     /// Mostly failed logins behind one stuffing detector's key.
@@ -91,6 +94,9 @@ pub enum ReasonCode {
     ChangeAfterLogin,
     /// A credential change soon after a risky successful login.
     ChangeAfterRiskyLogin,
+    /// A credential change from a client on probation: first used with the
+    /// account in a recent successful login.
+    ChangeFromNewClient,
     /// The client solved a proof-of-work challenge: the automation-class
     /// reasons no longer count for this one request.
     PowSolved,
@@ -124,6 +130,7 @@ impl ReasonCode {
         ReasonCode::LimitExceeded,
         ReasonCode::LimitFailures,
         ReasonCode::CompromisedPassword,
+        ReasonCode::SprayedPassword,
         ReasonCode::StuffingDistinctUsers,
         ReasonCode::StuffingFailureRatio,
         ReasonCode::SpikeEventRate,
@@ -158,6 +165,7 @@ impl ReasonCode {
         ReasonCode::OtpRelay,
         ReasonCode::ChangeAfterLogin,
         ReasonCode::ChangeAfterRiskyLogin,
+        ReasonCode::ChangeFromNewClient,
         ReasonCode::PowSolved,
         ReasonCode::PowRefused,
     ];
@@ -173,6 +181,7 @@ impl ReasonCode {
             ReasonCode::LimitExceeded => "limit.exceeded",
             ReasonCode::LimitFailures => "limit.failures",
             ReasonCode::CompromisedPassword => "credentials.compromised_password",
+            ReasonCode::SprayedPassword => "credentials.sprayed_password",
             ReasonCode::StuffingDistinctUsers => "stuffing.distinct_users",
             ReasonCode::StuffingFailureRatio => "stuffing.failure_ratio",
             ReasonCode::SpikeEventRate => "spike.event_rate",
@@ -207,6 +216,7 @@ impl ReasonCode {
             ReasonCode::OtpRelay => "otp.relay",
             ReasonCode::ChangeAfterLogin => "change.after_login",
             ReasonCode::ChangeAfterRiskyLogin => "change.after_risky_login",
+            ReasonCode::ChangeFromNewClient => "change.new_client",
             ReasonCode::PowSolved => "challenge.pow_solved",
             ReasonCode::PowRefused => "challenge.pow_refused",
         }
@@ -261,7 +271,11 @@ impl ReasonCode {
             | ReasonCode::OtpNewPhone
             | ReasonCode::OtpRelay
             | ReasonCode::ChangeAfterLogin
-            | ReasonCode::ChangeAfterRiskyLogin => AccountRisk,
+            | ReasonCode::ChangeAfterRiskyLogin
+            | ReasonCode::ChangeFromNewClient => AccountRisk,
+            // A password tried on many accounts: the sprayer may have the
+            // right one for this account, and would pay the CPU gladly.
+            ReasonCode::SprayedPassword => AccountRisk,
             // Without the store a solution's single use cannot be checked,
             // so a proof of work could be replayed: step up to a factor the
             // application verifies itself.

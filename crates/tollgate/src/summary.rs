@@ -44,11 +44,16 @@ pub enum RiskSignal {
     CompromisedPassword,
     /// `geo.anonymous` fired (VPN, proxy, Tor, hosting).
     Anonymous,
+    /// The client (its device id, or lacking one its JA4 and user agent)
+    /// was not in the history of an account that has one: set by
+    /// familiarity whatever the points, so a common browser on a new
+    /// device still counts.
+    NewClient,
 }
 
 impl RiskSignal {
     /// Every signal, in declaration order.
-    pub const ALL: [RiskSignal; 7] = [
+    pub const ALL: [RiskSignal; 8] = [
         RiskSignal::NewCountry,
         RiskSignal::NewAsn,
         RiskSignal::NewDevice,
@@ -56,6 +61,7 @@ impl RiskSignal {
         RiskSignal::ImpossibleTravel,
         RiskSignal::CompromisedPassword,
         RiskSignal::Anonymous,
+        RiskSignal::NewClient,
     ];
 
     /// The name used in policies, e.g. `new_country`.
@@ -68,6 +74,7 @@ impl RiskSignal {
             RiskSignal::ImpossibleTravel => "impossible_travel",
             RiskSignal::CompromisedPassword => "compromised_password",
             RiskSignal::Anonymous => "anonymous",
+            RiskSignal::NewClient => "new_client",
         }
     }
 
@@ -162,7 +169,8 @@ pub struct DecisionSummary {
     /// The decision's score, 0 to 100.
     pub score: u8,
     /// The risk signals among its enforced reasons (a reason with no
-    /// points and no action does not count).
+    /// points and no action does not count), and those of
+    /// [`Decision::signals`].
     pub signals: RiskSignals,
     /// The decision was a challenge: an event that then went through
     /// passed the step-up.
@@ -177,6 +185,7 @@ impl DecisionSummary {
             .iter()
             .filter(|r| !r.monitor && (r.points > 0 || r.action.is_some()))
             .filter_map(|r| RiskSignal::of(r.code))
+            .chain(decision.signals.iter())
             .collect();
         DecisionSummary {
             score: decision.score,
@@ -225,5 +234,8 @@ mod tests {
         let summary = DecisionSummary::of(&decision);
         assert_eq!(summary.signals, RiskSignals::EMPTY.with(RiskSignal::NewCountry));
         assert_eq!((summary.score, summary.challenged), (25, false));
+        decision.signals = RiskSignals::EMPTY.with(RiskSignal::NewClient);
+        let signals = DecisionSummary::of(&decision).signals;
+        assert!(signals.contains(RiskSignal::NewClient) && signals.contains(RiskSignal::NewCountry));
     }
 }

@@ -45,7 +45,7 @@ use crate::facts::Facts;
 use crate::keys::KeyHasher;
 use crate::policy::{Exempt, Points, Policy, PolicyError};
 use crate::store::{FamiliarityCounts, FamiliarityKeys, Op, OpResult, StoreKey};
-use crate::{Event, EventType, Outcome, Reason, ReasonCode, UserId};
+use crate::{Event, EventType, Outcome, Reason, ReasonCode, RiskSignal, UserId};
 
 /// Per-user familiarity, after Freeman et al., "Who Are You? A Statistical
 /// Approach to Measuring User Authenticity" (NDSS 2016). See
@@ -186,6 +186,11 @@ impl Detector for CompiledFamiliarity {
             return false;
         };
         if let Step::Feature(feature) = step {
+            // An account without history has no client that is not new:
+            // flagging all of them would tax every user's first week.
+            if feature == Feature::Device && counts.user_count == 0 && counts.user_total > 0 {
+                out.signals = out.signals.with(RiskSignal::NewClient);
+            }
             tally.read = true;
             tally.known |= counts.user_total > 0;
             let policy = reading.policy;
@@ -325,7 +330,7 @@ impl Seeds {
 
 /// The device: its id when the service tracks one, otherwise what the client
 /// software looks like (JA4 and user agent) — a weaker stand-in.
-fn device(keys: &KeyHasher, seed: u64, event: &Event) -> Option<u64> {
+pub(super) fn device(keys: &KeyHasher, seed: u64, event: &Event) -> Option<u64> {
     if let Some(id) = &event.device {
         return Some(keys.hash_of(seed, (0u8, id)));
     }

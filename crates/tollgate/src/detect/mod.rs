@@ -77,6 +77,8 @@ pub(crate) struct Findings {
     pub(crate) reasons: Vec<Reason>,
     /// The quota to advertise in RateLimit headers.
     pub(crate) rate_limit: Option<RateLimitInfo>,
+    /// Risk signals no reason carries (see [`crate::Decision::signals`]).
+    pub(crate) signals: crate::RiskSignals,
 }
 
 /// A set of event types, one bit each; compiled from the policy.
@@ -344,6 +346,7 @@ detectors! {
     Live => live::CompiledLive [Live],
     Cross => cross::CompiledCross [Cross],
     Stuffing => stuffing::CompiledStuffing [StuffingDetector],
+    Spraying => spraying::CompiledSpraying [Spraying],
     Spike => spike::CompiledSpike [Spike, SpikeLevel],
     CodeAttempts => code_attempts::CodeAttempts,
     PostLogin => post_login::CompiledPostLogin [PostLogin],
@@ -365,7 +368,15 @@ mod tests {
     fn event_types_select_their_detectors() {
         let mut policy = Policy::default();
         let d = compiled(&policy);
-        let login = ["limits", "stuffing", "spike", "post_login", "familiarity", "travel"];
+        let login = [
+            "limits",
+            "stuffing",
+            "spraying",
+            "spike",
+            "post_login",
+            "familiarity",
+            "travel",
+        ];
         assert_eq!(d.names(EventType::Login), login);
         let send = d.names(EventType::OtpSend);
         assert!(send.contains(&"code_attempts") && send.contains(&"relay") && !send.contains(&"stuffing"));
@@ -374,6 +385,7 @@ mod tests {
         policy.stuffing.clear();
         policy.spike.events.clear();
         policy.post_login.enabled = false;
+        policy.spraying.enabled = false;
         policy.limits.retain(|r| !r.events.contains(&EventType::Login));
         assert_eq!(compiled(&policy).names(EventType::Login), ["familiarity", "travel"]);
     }

@@ -41,7 +41,7 @@
 //! ```
 
 use std::time::Duration;
-use super::{Detector, Events, Findings, Reading, Scene};
+use super::{Detector, Events, Findings, Reading, Scene, days};
 use crate::keys::KeyHasher;
 use crate::policy::Policy;
 use crate::store::{Op, OpResult, StoreKey};
@@ -82,6 +82,14 @@ pub struct PostLogin {
     /// make the change risky (default false: the step-up may have been an
     /// SMS code an OTP bot relayed, and a change is worth a second one).
     pub trust_step_up: bool,
+    /// Days a client stays on probation after a successful login from it
+    /// that was its first with the account ([`RiskSignal::NewClient`]): a
+    /// credential change from it in that time gets `change.new_client`
+    /// (0 to 90; 0: off; default 7). Catches the takeover whose login looked
+    /// ordinary (a real browser on a residential network in the owner's
+    /// country) and whose change comes hours later. Needs the login's
+    /// decision with its outcome.
+    pub new_client_days: u8,
     /// Report without enforcing.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "std::ops::Not::not"))]
     pub monitor: bool,
@@ -101,6 +109,7 @@ impl Default for PostLogin {
             ],
             action: MatchAction::Challenge,
             trust_step_up: false,
+            new_client_days: 7,
             monitor: false,
         }
     }
@@ -123,6 +132,9 @@ fn validate(p: &PostLogin) -> Result<(), PolicyError> {
     {
         return Err(PolicyError::invalid("post_login.risky_signals", "lists a signal twice"));
     }
+    if p.new_client_days > 90 {
+        return Err(PolicyError::invalid("post_login.new_client_days", "must be 0 to 90"));
+    }
     crate::policy::validate::action(p.action, false).map_err(|m| PolicyError::invalid("post_login.action", m))
 }
 
@@ -134,10 +146,21 @@ pub(crate) struct CompiledPostLogin {
     settings: PostLogin,
     risky: RiskSignals,
     seed: u64,
+    /// Seeds the register of the client on probation, and its hash.
+    probation: u64,
+}
+
+/// What a register read is for.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Step {
+    /// The user's last login.
+    LastLogin,
+    /// The client on probation, against the changing client's hash.
+    Probation(u64),
 }
 
 impl Detector for CompiledPostLogin {
-    type Step = ();
+    type Step = Step;
     type Tally = ();
 
     fn validate(policy: &Policy) -> Result<(), PolicyError> {
@@ -150,6 +173,7 @@ impl Detector for CompiledPostLogin {
             risky: settings.risky_signals.iter().copied().collect(),
             settings: settings.clone(),
             seed: keys.rule_seed("post_login.last_login"),
+            probation: keys.rule_seed("post_login.new_client"),
         }
     }
 
@@ -157,26 +181,33 @@ impl Detector for CompiledPostLogin {
         Events::of(&[EventType::Login, EventType::CredentialChange]).when(self.settings.enabled)
     }
 
-    /// The read of a credential change: the user's last login.
-    fn plan(&self, scene: &Scene<'_>, push: &mut impl FnMut((), Op)) {
+    /// The reads of a credential change: the user's last login, and the
+    /// client on probation.
+    fn plan(&self, scene: &Scene<'_>, push: &mut impl FnMut(Step, Op)) {
         let change = matches!(scene.event.kind, EventKind::CredentialChange { .. });
-        if let Some(key) = self.key(scene.keys, scene.event).filter(|_| change && self.settings.enabled) {
-            push((), Op::RegisterGet { key });
+        let Some(user) = self.user(scene.keys, scene.event).filter(|_| change && self.settings.enabled) else {
+            return;
+        };
+        push(Step::LastLogin, Op::RegisterGet { key: StoreKey(user) });
+        if let Some(client) = self.client(scene.keys, scene.event) {
+            let key = StoreKey(KeyHasher::derive(self.probation, user));
+            push(Step::Probation(client), Op::RegisterGet { key });
         }
     }
 
-    fn read(&self, (): (), result: &OpResult, _: &mut (), reading: &Reading<'_>, out: &mut Findings) -> bool {
-        let OpResult::Register(last) = result else {
+    fn read(&self, step: Step, result: &OpResult, _: &mut (), reading: &Reading<'_>, out: &mut Findings) -> bool {
+        let OpResult::Register(value) = result else {
             return false;
         };
-        out.reasons.extend(self.reason(*last, reading.at));
+        match step {
+            Step::LastLogin => out.reasons.extend(self.reason(*value, reading.at)),
+            Step::Probation(client) => out.reasons.extend(self.probation_reason(*value, client)),
+        }
         true
     }
 
     fn record(&self, scene: &Scene<'_>, outcome: &Outcome, push: &mut impl FnMut(Op)) {
-        if let Some(op) = self.record_op(scene.keys, outcome) {
-            push(op);
-        }
+        self.record_ops(scene.keys, outcome, push);
     }
 }
 
@@ -185,23 +216,55 @@ impl CompiledPostLogin {
         Duration::from_secs(u64::from(self.settings.window_minutes) * 60)
     }
 
-    fn key(&self, keys: &KeyHasher, event: &Event) -> Option<StoreKey> {
-        Some(StoreKey(keys.hash_of(self.seed, event.user.as_ref()?)))
+    /// The user's hash: the last login's register key, and the base of the
+    /// probation register's.
+    fn user(&self, keys: &KeyHasher, event: &Event) -> Option<u64> {
+        Some(keys.hash_of(self.seed, event.user.as_ref()?))
     }
 
-    /// What a successful login writes: its time and risk.
-    fn record_op(&self, keys: &KeyHasher, outcome: &Outcome) -> Option<Op> {
+    /// The client's hash, as familiarity tells devices apart (device id, or
+    /// JA4 and user agent); `None` when probation is off.
+    fn client(&self, keys: &KeyHasher, event: &Event) -> Option<u64> {
+        let on = self.settings.new_client_days > 0;
+        super::familiarity::device(keys, self.probation, event).filter(|_| on)
+    }
+
+    /// What a successful login writes: its time and risk, and its client
+    /// when the client was new to the account.
+    fn record_ops(&self, keys: &KeyHasher, outcome: &Outcome, push: &mut impl FnMut(Op)) {
         let event = &outcome.event;
         let login = event.kind.event_type() == EventType::Login && !outcome.is_failure();
-        let key = self.key(keys, event).filter(|_| login && self.settings.enabled)?;
+        let Some(user) = self.user(keys, event).filter(|_| login && self.settings.enabled) else {
+            return;
+        };
         let mut summary = outcome.decision().unwrap_or_default();
         if event.compromised_password {
             summary.signals = summary.signals.with(RiskSignal::CompromisedPassword);
         }
-        Some(Op::RegisterSet {
-            key,
+        push(Op::RegisterSet {
+            key: StoreKey(user),
             value: pack(event.at, &summary, outcome.decision().is_some()),
             ttl: self.window(),
+        });
+        let client = self.client(keys, event);
+        if let Some(client) = client.filter(|_| summary.signals.contains(RiskSignal::NewClient)) {
+            push(Op::RegisterSet {
+                key: StoreKey(KeyHasher::derive(self.probation, user)),
+                value: u128::from(client),
+                ttl: days(u16::from(self.settings.new_client_days)),
+            });
+        }
+    }
+
+    /// The reason of a change from `client`, given the probation register.
+    fn probation_reason(&self, on_probation: Option<u128>, client: u64) -> Option<Reason> {
+        let s = &self.settings;
+        (on_probation? == u128::from(client)).then(|| {
+            let detail = format!(
+                "from a client first used with this account in the last {} days",
+                s.new_client_days
+            );
+            super::matched(ReasonCode::ChangeFromNewClient, detail, RULE, s.action, s.monitor)
         })
     }
 
@@ -273,6 +336,89 @@ fn human(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Action, CredentialKind, Engine};
+
+    const HOUR: u64 = 3_600_000;
+
+    fn at(hours: u64) -> Timestamp {
+        Timestamp::from_unix_millis(1_700_000_000_000 + hours * HOUR)
+    }
+
+    /// Logs `device` in at `hours` the way a host does: evaluate, then
+    /// record the success with its decision.
+    fn login(engine: &Engine, device: &str, hours: u64) -> crate::Decision {
+        let event = Event::new(EventKind::Login, at(hours)).with_user("alice").with_device(device);
+        let decision = engine.evaluate(&event);
+        engine.record(&Outcome::succeeded(event).with_decision(&decision));
+        decision
+    }
+
+    fn change(engine: &Engine, device: &str, hours: u64) -> Vec<ReasonCode> {
+        let kind = EventKind::CredentialChange {
+            what: CredentialKind::Email,
+        };
+        let event = Event::new(kind, at(hours)).with_user("alice").with_device(device);
+        engine.evaluate(&event).reasons.iter().map(|r| r.code).collect()
+    }
+
+    fn with_probation(days: u8) -> Engine {
+        let mut policy = Policy::default();
+        policy.post_login.new_client_days = days;
+        Engine::new(policy).unwrap()
+    }
+
+    #[test]
+    fn a_change_from_a_client_on_probation_is_stepped_up_hours_later() {
+        let engine = with_probation(7);
+        // An account's first login finds no history: nothing is new to it.
+        let first = login(&engine, "phone", 0);
+        assert!(!first.signals.contains(RiskSignal::NewClient));
+        let decision = login(&engine, "laptop", 1);
+        assert!(decision.signals.contains(RiskSignal::NewClient));
+        // Eight days on, the laptop is established: its first login's
+        // probation is over and this login is not its first.
+        let decision = login(&engine, "laptop", 8 * 24);
+        assert!(!decision.signals.contains(RiskSignal::NewClient));
+        assert!(!change(&engine, "laptop", 8 * 24 + 3).contains(&ReasonCode::ChangeFromNewClient));
+
+        // A thief's ordinary-looking login from a new client...
+        let decision = login(&engine, "thief", 8 * 24 + 4);
+        assert!(decision.signals.contains(RiskSignal::NewClient));
+        // ...and the email change well after the post-login window.
+        let reasons = change(&engine, "thief", 8 * 24 + 9);
+        assert!(reasons.contains(&ReasonCode::ChangeFromNewClient), "{reasons:?}");
+        let kind = EventKind::CredentialChange {
+            what: CredentialKind::Email,
+        };
+        let event = Event::new(kind, at(8 * 24 + 9)).with_user("alice").with_device("thief");
+        assert_eq!(engine.evaluate(&event).action, Action::Challenge);
+        // The owner's own device is not affected.
+        assert!(!change(&engine, "laptop", 8 * 24 + 9).contains(&ReasonCode::ChangeFromNewClient));
+        // Probation ends.
+        assert!(!change(&engine, "thief", 16 * 24 + 5).contains(&ReasonCode::ChangeFromNewClient));
+    }
+
+    #[test]
+    fn probation_off_or_no_decision_passed_writes_nothing() {
+        let engine = with_probation(0);
+        login(&engine, "laptop", 0);
+        login(&engine, "thief", 1);
+        assert!(!change(&engine, "thief", 3).contains(&ReasonCode::ChangeFromNewClient));
+
+        let engine = with_probation(7);
+        login(&engine, "laptop", 0);
+        let event = Event::new(EventKind::Login, at(1)).with_user("alice").with_device("thief");
+        engine.record(&Outcome::succeeded(event));
+        assert!(!change(&engine, "thief", 3).contains(&ReasonCode::ChangeFromNewClient));
+    }
+
+    #[test]
+    fn probation_days_are_validated() {
+        let mut policy = Policy::default();
+        policy.post_login.new_client_days = 91;
+        let err = Engine::new(policy).unwrap_err().to_string();
+        assert!(err.contains("post_login.new_client_days"), "{err}");
+    }
 
     #[test]
     fn pack_round_trips() {

@@ -188,7 +188,7 @@ impl Plan {
         let policy = &self.active.policy;
         let mut out = Findings {
             reasons: std::mem::take(&mut self.static_reasons),
-            rate_limit: None,
+            ..Findings::default()
         };
         let mut reading = Reading {
             policy,
@@ -214,6 +214,7 @@ impl Plan {
             reasons.iter_mut().for_each(|r| r.monitor = true);
         }
         let mut decision = verdict::decide(policy.thresholds.get(self.event_type), reasons, out.rate_limit);
+        decision.signals = out.signals;
         if self.phone_send && (!decision.is_allow() || decision.reasons.iter().any(|r| r.code.is_otp())) {
             decision.advice.clone_from(&policy.otp.advice);
         }

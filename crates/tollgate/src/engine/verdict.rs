@@ -19,6 +19,7 @@ pub(crate) fn decide(threshold: Threshold, reasons: Vec<Reason>, rate_limit: Opt
         monitored,
         advice: Vec::new(),
         pow: None,
+        signals: crate::RiskSignals::EMPTY,
     }
 }
 

@@ -87,6 +87,12 @@ pub struct Event {
     /// `x-tollgate-pow` header in the adapters). Set by adapters; not part
     /// of the JSON form.
     pub pow: Option<Box<crate::pow::PowSolution>>,
+    /// The SHA-1 of the submitted password (the digest the
+    /// compromised-password lookup uses), for spotting one password tried
+    /// against many accounts. The engine keys its counters on a keyed hash
+    /// of it and never stores the digest. Not part of the JSON form: a
+    /// common password's SHA-1 is one dictionary lookup from the password.
+    pub password: Option<crate::password::PasswordSha1>,
 }
 
 macro_rules! with_fields {
@@ -124,6 +130,7 @@ impl Event {
             forwarding_anomaly: None,
             compromised_password: false,
             pow: None,
+            password: None,
         }
     }
 
@@ -146,6 +153,8 @@ impl Event {
         with_asn(asn: Asn);
         /// Sets the upstream-resolved position.
         with_location(location: Location);
+        /// Sets the SHA-1 of the submitted password (see [`Event::password`]).
+        with_password(password: crate::password::PasswordSha1);
     }
 
     /// Sets the account.

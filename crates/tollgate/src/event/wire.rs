@@ -177,6 +177,7 @@ impl WireRecord {
             forwarding_anomaly: None,
             compromised_password: self.compromised_password,
             pow: None,
+            password: None,
         };
         Ok(match self.outcome {
             None => Record::Event(event),

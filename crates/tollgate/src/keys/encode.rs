@@ -130,6 +130,14 @@ impl KeyPart for Ja4 {
     }
 }
 
+/// The digest's 20 bytes; keys are a keyed hash of them, so the digest
+/// (one dictionary lookup from a common password) is never stored.
+impl KeyPart for crate::password::PasswordSha1 {
+    fn encode<K: KeySink>(&self, out: &mut K) {
+        out.put(self.as_bytes());
+    }
+}
+
 impl KeyPart for E164 {
     fn encode<K: KeySink>(&self, out: &mut K) {
         self.digits().encode(out);

@@ -53,6 +53,7 @@ impl Default for Policy {
             otp: Default::default(),
             limits: default_limits(),
             stuffing: default_stuffing(),
+            spraying: Default::default(),
             store: Default::default(),
             post_login: Default::default(),
             spike: Default::default(),

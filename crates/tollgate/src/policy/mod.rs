@@ -90,6 +90,8 @@ pub struct Policy {
     pub limits: Vec<LimitRule>,
     /// Credential-stuffing detectors on logins.
     pub stuffing: Vec<StuffingDetector>,
+    /// One password failing on many accounts (password spraying).
+    pub spraying: Spraying,
     /// Credential changes soon after a (risky) login.
     pub post_login: PostLogin,
     /// Event-rate spikes against a moving baseline.

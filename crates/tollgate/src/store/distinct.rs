@@ -29,6 +29,16 @@ impl Distinct {
         }
     }
 
+    /// The count [`Distinct::add`] would return at `now`, without adding.
+    pub(super) fn peek(&self, now: u64, length: u64) -> u64 {
+        let mut generation = self.generation;
+        match generation.advance(now, length) {
+            Advance::Same => self.members.len() as u64,
+            Advance::Next => self.members.iter().filter(|m| *m & CURRENT != 0).count() as u64,
+            Advance::Restart => 0,
+        }
+    }
+
     /// Adds `member` at `now`; returns distinct members in both windows.
     pub(super) fn add(&mut self, now: u64, length: u64, member: u64) -> u64 {
         match self.generation.advance(now, length) {
@@ -75,5 +85,18 @@ mod tests {
             d.add(900, 100, m << 40);
         }
         assert_eq!(d.add(900, 100, 7), DISTINCT_EXACT_UP_TO as u64);
+    }
+
+    #[test]
+    fn peek_counts_what_add_would_without_adding() {
+        let mut d = Distinct::new(0, 100);
+        assert_eq!(d.peek(0, 100), 0);
+        d.add(0, 100, 1);
+        d.add(150, 100, 2);
+        assert_eq!(d.peek(150, 100), 2, "both windows");
+        assert_eq!(d.peek(250, 100), 1, "only the member of the window before");
+        assert_eq!(d.peek(400, 100), 0, "both windows over");
+        assert_eq!(d.peek(150, 50), 0, "another length restarts");
+        assert_eq!(d.add(150, 100, 2), 2, "peeking changed nothing");
     }
 }

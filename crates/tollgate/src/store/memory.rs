@@ -258,6 +258,11 @@ impl MemoryStore {
                 );
                 OpResult::Count(count)
             }
+            // Like a window read: a set nobody added to is not created.
+            Op::DistinctCount { key, window } => {
+                let count = self.distinct.get(&key, |d| d.peek(now, duration_nanos(window)));
+                OpResult::Count(count.unwrap_or(0))
+            }
             Op::Familiarity { keys, member, window } => {
                 OpResult::Familiarity(self.familiarity(now, &keys, member, duration_nanos(window)))
             }

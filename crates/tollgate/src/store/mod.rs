@@ -81,6 +81,15 @@ pub enum Op {
         /// The member's hash.
         member: u64,
     },
+    /// Reads a distinct-count set as [`Op::DistinctAdd`] would count it,
+    /// adding nothing; a set nobody added to reads 0 and is not created.
+    /// Result: [`OpResult::Count`].
+    DistinctCount {
+        /// The set.
+        key: StoreKey,
+        /// Window length.
+        window: Duration,
+    },
     /// Reads how familiar `member` is: its count in the bounded history at
     /// `keys.user` and that history's total, plus the sliding-window counts
     /// (over `window`) of the member at `keys.global` and of every member at
@@ -211,7 +220,7 @@ impl Op {
             | Op::RegisterSet { .. }
             | Op::ClaimOnce { .. }
             | Op::Reset { .. } => true,
-            Op::Familiarity { .. } | Op::RegisterGet { .. } => false,
+            Op::DistinctCount { .. } | Op::Familiarity { .. } | Op::RegisterGet { .. } => false,
         }
     }
 }
@@ -277,7 +286,7 @@ pub struct BackoffOutcome {
 pub enum OpResult {
     /// Of [`Op::Gcra`].
     Gcra(GcraOutcome),
-    /// Of [`Op::WindowAdd`] and [`Op::DistinctAdd`].
+    /// Of [`Op::WindowAdd`], [`Op::DistinctAdd`] and [`Op::DistinctCount`].
     Count(u64),
     /// Of [`Op::Familiarity`].
     Familiarity(FamiliarityCounts),
