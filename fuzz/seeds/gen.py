@@ -528,11 +528,44 @@ def other_seeds():
         write("pwned_filter", f"keys-{i}", u8(i * 0x11) + bytes(RNG.randrange(256) for _ in range(4 + 8 * (1 + i * 20))))
 
 
+def pow_seeds():
+    import base64
+    t = "pow_payload"
+    # altcha-lib 2.3.1's payload for the salt and number in crates/tollgate/src/pow/tests.rs.
+    good = {
+        "algorithm": "SHA-256",
+        "challenge": "4bcf8444f1bdc21e62222c3b685b80229353a266bfde4d1169fd781d9877fadb",
+        "number": 12345,
+        "salt": "070707070707070707070707?expires=1700000300&event=login&",
+        "signature": "dcdfedaecfb9f9f13994ac1de12924772dab27950d83ecd440a8c2f57461203b",
+        "took": 5,
+    }
+    variants = {
+        "altcha": good,
+        "no-params": dict(good, salt="0707&"),
+        "expires-garbage": dict(good, salt="07?expires=1e99&event=login&expires=&event&"),
+        "huge-number": dict(good, number=2**64 - 1),
+        "float-number": dict(good, number=1.5),
+        "sha1": dict(good, algorithm="SHA-1"),
+        "upper-hex": dict(good, signature=good["signature"].upper()),
+        "long-salt": dict(good, salt="a" * 1500 + "?expires=1700000300&event=login&"),
+    }
+    for name, payload in variants.items():
+        raw = json.dumps(payload).encode()
+        write(t, f"{name}-json", raw)
+        b64 = base64.b64encode(raw)
+        write(t, f"{name}-b64", b64)
+        write(t, f"{name}-b64-unpadded", b64.rstrip(b"="))
+    write(t, "empty-object", base64.b64encode(b"{}"))
+    write(t, "nested", base64.b64encode(b"[" * 2000 + b"]" * 2000))
+
+
 if __name__ == "__main__":
     client_hello_seeds()
     h2_seeds()
     ip_seeds()
     other_seeds()
+    pow_seeds()
     for d in sorted(OUT.iterdir()):
         files = list(d.glob("seed-*"))
         print(f"{d.name}: {len(files)} seeds, {sum(f.stat().st_size for f in files)} bytes")

@@ -175,7 +175,10 @@ async fn compromised_password_is_a_401_challenge_from_the_guard() {
     assert_eq!(reply.header("cache-control"), Some("no-store"));
     let body = reply.json();
     assert_eq!(body["type"], "urn:tollgate:problem/challenge");
-    assert_eq!(body["challenge"], serde_json::json!(["passkey", "totp"]));
+    assert_eq!(
+        body["challenge"],
+        serde_json::json!({"step_up": "second_factor", "methods": ["passkey", "totp"]})
+    );
 }
 
 #[tokio::test]

@@ -36,7 +36,8 @@ const KINDS: [char; 7] = ['g', 'w', 'd', 'h', 'r', 'c', 'b'];
 /// The Redis key of counter `key` of kind `kind`: `<prefix>:<16 hex digits>:<kind>`.
 ///
 /// Kinds: `g` GCRA, `w` window (also familiarity's global counters), `d`
-/// distinct, `h` history, `r` register, `c` cap, `b` backoff.
+/// distinct, `h` history, `r` register (also proof-of-work claims), `c` cap,
+/// `b` backoff.
 pub fn key_name(prefix: &str, key: StoreKey, kind: char) -> String {
     format!("{prefix}:{:016x}:{kind}", key.0)
 }
@@ -120,6 +121,7 @@ impl Piece {
                 | Op::DistinctCount { key, .. }
                 | Op::RegisterGet { key }
                 | Op::RegisterSet { key, .. }
+                | Op::ClaimOnce { key, .. }
                 | Op::Cap { key, .. }
                 | Op::Backoff { key, .. }
                 | Op::Reset { key } => key,
@@ -350,6 +352,15 @@ impl Encoded {
                 self.u64(now.saturating_add(ttl));
                 self.args.push(ttl_ms(ttl));
             }
+            // A claim is a register (kind `r`) holding 0, as in the
+            // in-process store; its expiry travels like a register's.
+            Op::ClaimOnce { key, until } => {
+                self.args.push(13);
+                self.key(prefix, key, 'r');
+                let until = until.as_unix_nanos();
+                self.u64(until);
+                self.args.push(ttl_ms(until.saturating_sub(now)));
+            }
             Op::Cap {
                 key,
                 window,
@@ -452,6 +463,7 @@ fn decode_op(op: &Op, r: &mut Reply<'_>) -> Result<OpResult, StoreError> {
             count: r.next()?,
             retry_after: Duration::from_nanos(r.pair()?),
         }),
+        Op::ClaimOnce { .. } => OpResult::Claimed(r.flag()?),
         Op::Backoff { .. } => OpResult::Backoff(BackoffOutcome {
             allowed: r.flag()?,
             sends: r.u32()?,

@@ -424,6 +424,24 @@ local function register_set()
   redis.call('SET', k, FORMAT .. struct.pack(REG, a, b, c, d, eh, el), 'PX', ms_string(ttl))
 end
 
+-- A claim is a register holding 0 (as in the in-process store): set unless
+-- a live one is there, in event time like every other expiry.
+local function claim()
+  local k = key()
+  local eh, el = u64()
+  local ttl = arg()
+  local raw = read(k, REGISTER)
+  if raw then
+    local _, _, _, _, xh, xl = struct.unpack(REG, raw)
+    if cmp(xh, xl, nh, nl) > 0 then
+      push(0)
+      return
+    end
+  end
+  redis.call('SET', k, FORMAT .. struct.pack(REG, 0, 0, 0, 0, eh, el), 'PX', ms_string(ttl))
+  push(1)
+end
+
 local function cap()
   local k = key()
   local mode = arg()
@@ -499,7 +517,7 @@ end
 
 local dispatch = {
   gcra, window_op, distinct, familiarity, learn, register_get, register_set, cap, backoff, reset,
-  history_read_op, history_learn_op,
+  history_read_op, history_learn_op, claim,
 }
 
 -- Format strings for struct.unpack of `m` little-endian doubles.

@@ -117,6 +117,7 @@ fn keys_of(prefix: &str, op: &Op) -> (Vec<String>, bool) {
         Op::Familiarity { keys, .. } | Op::Learn { keys, .. } => (fam(keys), true),
         Op::RegisterGet { key } => (one(*key, 'r'), true),
         Op::RegisterSet { key, .. } => (one(*key, 'r'), false),
+        Op::ClaimOnce { key, .. } => (one(*key, 'r'), true),
         Op::Cap { key, .. } => (one(*key, 'c'), true),
         Op::Backoff { key, .. } => (one(*key, 'b'), true),
         Op::Reset { key } => (
@@ -214,6 +215,10 @@ fn every_op(base: u64) -> Vec<Op> {
             first: minute,
             max: Duration::from_secs(3_600),
             reset_after: Duration::from_secs(7_200),
+        },
+        Op::ClaimOnce {
+            key,
+            until: tollgate::Timestamp::from_unix_nanos(T0 + 60_000_000_000),
         },
         Op::Reset { key },
     ]

@@ -106,6 +106,15 @@ fn op() -> impl Strategy<Value = Op> {
             max,
             reset_after
         }),
+        // Ends around the batches' times: ahead, just passed, far ahead.
+        (
+            key.clone(),
+            prop_oneof![Just(300_000_000_000u64), 0u64..(2 * DAY), Just(200 * DAY)]
+        )
+            .prop_map(|(key, ahead)| Op::ClaimOnce {
+                key,
+                until: Timestamp::from_unix_nanos(T0 + ahead)
+            }),
         key.prop_map(|key| Op::Reset { key }),
     ]
 }

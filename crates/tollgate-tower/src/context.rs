@@ -27,6 +27,7 @@ use std::net::IpAddr;
 use tollgate::fingerprint::header_fingerprint;
 use tollgate::net::{ClientIp, TrustedProxies};
 use tollgate::policy::{Dimension, Policy};
+use tollgate::pow::PowSolution;
 use tollgate::{Event, EventKind, HeaderFingerprint, HeaderName, Http2Fingerprint, Ja3, Ja4, Timestamp};
 
 /// Headers a TLS-terminating proxy sets with the client's fingerprints.
@@ -124,6 +125,32 @@ fn last_element(value: &str) -> &str {
 /// line is not believed at all.
 const HTTP2_SEPARATORS: usize = 3;
 
+/// The header carrying a proof-of-work solution: base64 of the JSON the
+/// ALTCHA widget produces (`docs/challenges.md`).
+pub const POW_HEADER: &str = "x-tollgate-pow";
+
+/// Longest `x-tollgate-pow` value read. A solution is about 400 bytes of
+/// base64; anything much longer is not one, and is not decoded.
+const POW_HEADER_MAX: usize = 2_048;
+
+/// The solution in an `x-tollgate-pow` value, or `None` for anything that
+/// is not base64 (padded or not) of a solution's JSON: a malformed header
+/// is no solution, never an error.
+pub fn parse_pow_header(value: &[u8]) -> Option<PowSolution> {
+    use base64::Engine as _;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    const LENIENT: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    );
+    let value = value.trim_ascii();
+    if value.is_empty() || value.len() > POW_HEADER_MAX {
+        return None;
+    }
+    let json = LENIENT.decode(value).ok()?;
+    PowSolution::from_json(&json).ok()
+}
+
 /// The request's client as tollgate sees it.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -143,6 +170,9 @@ pub struct RequestContext {
     pub user_agent: Option<String>,
     /// The named headers present on the request (each one's last line).
     pub headers: Vec<(HeaderName, String)>,
+    /// A proof-of-work solution from the [`POW_HEADER`] (its last line),
+    /// when it parses.
+    pub pow: Option<PowSolution>,
 }
 
 impl RequestContext {
@@ -190,6 +220,11 @@ impl RequestContext {
                 .iter()
                 .filter_map(|n| text(n.as_str()).map(|v| (n.clone(), v.to_owned())))
                 .collect(),
+            pow: headers
+                .clone()
+                .filter(|(n, _)| n.eq_ignore_ascii_case(POW_HEADER))
+                .last()
+                .and_then(|(_, v)| parse_pow_header(v)),
         }
     }
 
@@ -202,6 +237,7 @@ impl RequestContext {
         event.header_fp = self.header_fp.clone();
         event.user_agent = self.user_agent.clone();
         event.headers = self.headers.clone();
+        event.pow = self.pow.clone().map(Box::new);
         event
     }
 }
@@ -306,6 +342,33 @@ mod tests {
         .unwrap();
         assert!(ContextConfig::from_policy(&p).header_fingerprint);
         assert!(!ContextConfig::from_policy(&Policy::default()).header_fingerprint);
+    }
+
+    #[test]
+    fn the_pow_header_is_a_solution_or_nothing() {
+        use base64::Engine as _;
+        let json = br#"{"algorithm":"SHA-256","challenge":"ab","number":12,"salt":"s?expires=1&event=login&","signature":"cd","took":40}"#;
+        let padded = base64::engine::general_purpose::STANDARD.encode(json);
+        let peer = "198.51.100.7".parse().unwrap();
+        let cx = RequestContext::new(peer, [("X-Tollgate-Pow", padded.as_bytes())], &config());
+        let pow = cx.pow.clone().unwrap();
+        assert_eq!((pow.number, pow.salt.as_str()), (12, "s?expires=1&event=login&"));
+        assert_eq!(cx.event(EventKind::Login, Timestamp::EPOCH).pow.as_deref(), Some(&pow));
+        let unpadded = padded.trim_end_matches('=');
+        assert_eq!(parse_pow_header(unpadded.as_bytes()), Some(pow));
+        for garbage in [
+            &b""[..],
+            b"!!!",
+            b"e30=",
+            base64::engine::general_purpose::STANDARD.encode(b"[1,2]").as_bytes(),
+            &[b'A'; 4096][..],
+            &[0xff, 0xfe][..],
+        ] {
+            assert_eq!(parse_pow_header(garbage), None);
+        }
+        let cx = RequestContext::new(peer, [("x-tollgate-pow", &b"not base64"[..])], &config());
+        assert_eq!(cx.pow, None);
+        assert_eq!(cx.event(EventKind::Login, Timestamp::EPOCH).pow, None);
     }
 
     #[test]

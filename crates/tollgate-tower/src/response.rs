@@ -5,7 +5,7 @@
 //! | allow | the handler's | `RateLimit-Policy`, `RateLimit` | the handler's |
 //! | throttle | 429 | `Retry-After` (whole seconds, rounded up, at least 1), `RateLimit-Policy`, `RateLimit` | RFC 9457 problem+json |
 //! | deny | 403 | — | RFC 9457 problem+json |
-//! | challenge | 401 | `Cache-Control: no-store` | problem+json with a `challenge` member listing the step-up methods the client may use |
+//! | challenge | 401 | `Cache-Control: no-store` | problem+json with a `challenge` member: the step-up that suits (`step_up`: `proof_of_work` or `second_factor`), the step-up `methods` the client may use, and for a proof of work the ALTCHA challenge (`pow`) |
 //!
 //! Bodies never say which signal fired: that is for the server log. The
 //! RateLimit fields follow the IETF httpapi draft
@@ -25,7 +25,7 @@
 //! ```
 
 use http::{HeaderName, HeaderValue};
-use tollgate::{Action, Decision, RateLimitInfo};
+use tollgate::{Action, Decision, RateLimitInfo, StepUp};
 
 /// How rejections are written.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,7 +86,7 @@ impl Rejection {
             "detail": detail,
         });
         if let (Action::Challenge, Some(fields)) = (decision.action, body.as_object_mut()) {
-            fields.insert("challenge".into(), serde_json::json!(config.step_up));
+            fields.insert("challenge".into(), challenge(decision, config));
         }
         let mut headers = vec![("content-type", "application/problem+json".to_owned())];
         if let Some(secs) = decision.action.retry_after_secs() {
@@ -148,6 +148,30 @@ impl Rejection {
         }
         response
     }
+}
+
+/// A challenge's `challenge` member: which step-up suits, the methods on
+/// offer, and the proof of work in the exact shape the ALTCHA widget reads
+/// (`algorithm`, `challenge`, `salt`, `signature`, `maxnumber`).
+fn challenge(decision: &Decision, config: &ResponseConfig) -> serde_json::Value {
+    let step_up = decision.step_up().unwrap_or(StepUp::SecondFactor);
+    let mut challenge = serde_json::json!({
+        "step_up": step_up.as_str(),
+        "methods": config.step_up,
+    });
+    if let (Some(pow), Some(fields)) = (&decision.pow, challenge.as_object_mut()) {
+        fields.insert(
+            "pow".into(),
+            serde_json::json!({
+                "algorithm": pow.algorithm,
+                "challenge": pow.challenge,
+                "salt": pow.salt,
+                "signature": pow.signature,
+                "maxnumber": pow.maxnumber,
+            }),
+        );
+    }
+    challenge
 }
 
 /// The `RateLimit-Policy` and `RateLimit` header values for a quota (IETF
@@ -222,9 +246,42 @@ mod tests {
         let r = Rejection::from_decision(&decision(Action::Challenge), &ResponseConfig::default()).unwrap();
         assert_eq!(r.status, 401);
         let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
-        assert_eq!(body["challenge"], serde_json::json!(["passkey", "totp"]));
+        assert_eq!(
+            body["challenge"],
+            serde_json::json!({"step_up": "second_factor", "methods": ["passkey", "totp"]})
+        );
         assert_eq!(body["type"], "urn:tollgate:problem/challenge");
         assert_eq!(body["status"], 401);
+    }
+
+    #[test]
+    fn a_proof_of_work_challenge_carries_altchas_fields() {
+        use tollgate::pow::{PowConfig, PowSecret};
+        use tollgate::{EventType, Timestamp};
+        let policy =
+            tollgate::policy::Policy::from_toml("[[asns]]\nname = \"h\"\nasns = [64500]\naction = \"challenge\"\n")
+                .unwrap();
+        let engine = tollgate::Engine::builder(policy)
+            .proof_of_work(PowConfig::new(PowSecret::new(*b"0123456789abcdef").unwrap()))
+            .build()
+            .unwrap();
+        let event = tollgate::Event::new(tollgate::EventKind::Login, Timestamp::EPOCH).with_asn(tollgate::Asn(64500));
+        let d = engine.evaluate(&event);
+        let pow = d.pow.clone().unwrap();
+        let r = Rejection::from_decision(&d, &ResponseConfig::default()).unwrap();
+        let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(body["challenge"]["step_up"], "proof_of_work");
+        assert_eq!(
+            body["challenge"]["pow"],
+            serde_json::json!({
+                "algorithm": "SHA-256",
+                "challenge": pow.challenge,
+                "salt": pow.salt,
+                "signature": pow.signature,
+                "maxnumber": pow.maxnumber,
+            })
+        );
+        assert!(pow.salt.ends_with(&format!("&event={}&", EventType::Login.as_str())));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::Reason;
+use crate::pow::PowChallenge;
+use crate::{Reason, ReasonCode, StepUpClass};
 
 /// What the service should do with the event.
 ///
@@ -94,6 +95,31 @@ impl Factor {
     }
 }
 
+/// The step-up a challenge asks for (see [`Decision::step_up`] and
+/// `docs/challenges.md`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum StepUp {
+    /// Only automation-class reasons asked for the challenge: the client
+    /// may clear it by solving a proof of work.
+    ProofOfWork,
+    /// An account-risk reason contributed: only a second factor the
+    /// application verifies clears it.
+    SecondFactor,
+}
+
+impl StepUp {
+    /// The step-up's name: `proof_of_work` or `second_factor`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepUp::ProofOfWork => "proof_of_work",
+            StepUp::SecondFactor => "second_factor",
+        }
+    }
+}
+
 /// Quota state of the tightest limit that applied, for the IETF `RateLimit`
 /// and `RateLimit-Policy` response headers.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -141,6 +167,11 @@ pub struct Decision {
     /// when an OTP send on a phone channel is not simply allowed or an OTP
     /// risk signal fired (`otp.advice`). Empty otherwise.
     pub advice: Vec<Factor>,
+    /// A proof-of-work challenge for the client, when the decision is a
+    /// challenge whose [`step_up`](Decision::step_up) is a proof of work and
+    /// the engine has a [`PowConfig`](crate::pow::PowConfig).
+    /// Boxed: allows, the common case, carry none and move often.
+    pub pow: Option<Box<PowChallenge>>,
     /// Risk signals the engine established that no reason carries, such as
     /// [`RiskSignal::NewClient`](crate::RiskSignal::NewClient);
     /// [`DecisionSummary`](crate::DecisionSummary) adds them to those of the
@@ -158,6 +189,7 @@ impl Decision {
             rate_limit: None,
             monitored: None,
             advice: Vec::new(),
+            pow: None,
             signals: crate::RiskSignals::EMPTY,
         }
     }
@@ -165,6 +197,35 @@ impl Decision {
     /// Whether the action is [`Action::Allow`].
     pub fn is_allow(&self) -> bool {
         self.action == Action::Allow
+    }
+
+    /// Which step-up suits a challenge, `None` for other actions: a second
+    /// factor whenever an enforced reason of the
+    /// [account-risk class](StepUpClass::AccountRisk) contributed (points or
+    /// a challenge of its own; `store.*` always counts), else a proof of work. A challenge no
+    /// reason explains asks for a second factor, the step-up that is
+    /// never wrong.
+    pub fn step_up(&self) -> Option<StepUp> {
+        if self.action != Action::Challenge {
+            return None;
+        }
+        // A store that failed counts whatever its points: without it a
+        // solution's single use cannot be checked.
+        let contributes = |r: &&Reason| {
+            !r.monitor
+                && (r.points > 0
+                    || r.action.is_some_and(|a| a != Action::Allow)
+                    || matches!(r.code, ReasonCode::StoreIncomplete | ReasonCode::StoreUnavailable))
+        };
+        let contributors = self.reasons.iter().filter(contributes);
+        let mut any = false;
+        for r in contributors {
+            if r.code.step_up_class() == StepUpClass::AccountRisk {
+                return Some(StepUp::SecondFactor);
+            }
+            any = true;
+        }
+        Some(if any { StepUp::ProofOfWork } else { StepUp::SecondFactor })
     }
 }
 
@@ -184,6 +245,9 @@ impl serde::Serialize for Decision {
         }
         if !self.advice.is_empty() {
             m.serialize_entry("advice", &self.advice)?;
+        }
+        if let Some(step_up) = self.step_up() {
+            m.serialize_entry("step_up", &step_up)?;
         }
         if !self.signals.is_empty() {
             let signals: Vec<&str> = self.signals.iter().map(crate::RiskSignal::as_str).collect();
@@ -216,6 +280,58 @@ mod tests {
         assert_eq!(t(1000), Some(1));
         assert_eq!(t(1001), Some(2));
         assert_eq!(Action::Deny.retry_after_secs(), None);
+    }
+
+    fn reason(code: ReasonCode, points: u8) -> Reason {
+        let mut r = Reason::new(code, "test");
+        r.points = points;
+        r
+    }
+
+    fn challenge(reasons: Vec<Reason>) -> Decision {
+        let mut d = Decision::allow();
+        d.action = Action::Challenge;
+        d.reasons = reasons;
+        d
+    }
+
+    #[test]
+    fn step_up_follows_the_contributing_reasons() {
+        use crate::ReasonCode::{FingerprintUaMismatch, NewCountry, SpikeEventRate};
+        let bot = challenge(vec![reason(FingerprintUaMismatch, 30), reason(SpikeEventRate, 30)]);
+        assert_eq!(bot.step_up(), Some(StepUp::ProofOfWork));
+        let risky = challenge(vec![reason(FingerprintUaMismatch, 30), reason(NewCountry, 30)]);
+        assert_eq!(risky.step_up(), Some(StepUp::SecondFactor));
+        // A reason that added nothing, or is only monitored, does not count.
+        let mut monitored = reason(NewCountry, 30);
+        monitored.monitor = true;
+        let quiet = challenge(vec![
+            reason(FingerprintUaMismatch, 60),
+            reason(NewCountry, 0),
+            monitored,
+        ]);
+        assert_eq!(quiet.step_up(), Some(StepUp::ProofOfWork));
+        // A hard challenge with no points counts.
+        let mut hard = reason(NewCountry, 0);
+        hard.action = Some(Action::Challenge);
+        assert_eq!(challenge(vec![hard]).step_up(), Some(StepUp::SecondFactor));
+        assert_eq!(challenge(Vec::new()).step_up(), Some(StepUp::SecondFactor));
+        let down = challenge(vec![
+            reason(FingerprintUaMismatch, 60),
+            reason(ReasonCode::StoreUnavailable, 0),
+        ]);
+        assert_eq!(down.step_up(), Some(StepUp::SecondFactor));
+        assert_eq!(Decision::allow().step_up(), None);
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn step_up_is_serialised() {
+        let d = challenge(vec![reason(crate::ReasonCode::SpikeEventRate, 60)]);
+        let json = serde_json::to_value(&d).unwrap_or_default();
+        assert_eq!(json["step_up"], "proof_of_work");
+        let json = serde_json::to_value(Decision::allow()).unwrap_or_default();
+        assert!(json.get("step_up").is_none());
     }
 
     #[test]

@@ -38,6 +38,8 @@
 //! * [`fingerprint`] — JA4 and JA3 from the raw TLS ClientHello bytes.
 //! * [`store`] — where counters live: the bounded in-process
 //!   [`MemoryStore`](store::MemoryStore), or any [`Store`](store::Store).
+//! * [`pow`] — proof-of-work challenges in ALTCHA's format, which a
+//!   [`Decision`] whose [`StepUp`] is a proof of work carries.
 //! * [`observe`] — an [`Observer`](observe::Observer) the application
 //!   registers receives decisions above a threshold, identifiers masked.
 //!
@@ -74,13 +76,14 @@ pub mod observe;
 pub mod password;
 pub mod phone;
 pub mod policy;
+pub mod pow;
 mod reason;
 pub mod store;
 mod summary;
 mod time;
 pub mod useragent;
 
-pub use decision::{Action, Decision, Factor, RateLimitInfo, Verdict};
+pub use decision::{Action, Decision, Factor, RateLimitInfo, StepUp, Verdict};
 pub use engine::{Engine, EngineBuilder, Ops, Plan, StoreTransition};
 pub use event::{
     Asn, Channel, Country, CredentialKind, DeviceId, E164, Event, EventKind, EventType, FieldError, HeaderFingerprint,
@@ -88,6 +91,6 @@ pub use event::{
 };
 #[cfg(feature = "serde")]
 pub use event::{Record, WireError};
-pub use reason::{Reason, ReasonCode};
+pub use reason::{Reason, ReasonCode, StepUpClass};
 pub use summary::{DecisionSummary, RiskSignal, RiskSignals};
 pub use time::Timestamp;

@@ -101,6 +101,31 @@ pub enum ReasonCode {
     /// A credential change from a client on probation: first used with the
     /// account in a recent successful login.
     ChangeFromNewClient,
+    /// The client solved a proof-of-work challenge: the automation-class
+    /// reasons no longer count for this one request.
+    PowSolved,
+    /// The request carried a proof-of-work solution that was not accepted
+    /// (forged, expired, for another event type, unsolved or replayed).
+    PowRefused,
+}
+
+/// Which step-up clears a reason: what a challenge it contributed to should
+/// ask for (see [`Decision::step_up`](crate::Decision::step_up) and
+/// `docs/challenges.md`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum StepUpClass {
+    /// Signs of a script or a farm rather than of this account's owner
+    /// (client stack, network, volume): making the client spend CPU raises
+    /// the attacker's cost, so a proof of work clears it.
+    Automation,
+    /// Signs that the account itself may be in the wrong hands (new
+    /// country or device, impossible travel, a compromised password, a
+    /// change right after login): only the account's owner can clear it,
+    /// with a second factor. A proof of work never does.
+    AccountRisk,
 }
 
 impl ReasonCode {
@@ -146,6 +171,8 @@ impl ReasonCode {
         ReasonCode::ChangeAfterLogin,
         ReasonCode::ChangeAfterRiskyLogin,
         ReasonCode::ChangeFromNewClient,
+        ReasonCode::PowSolved,
+        ReasonCode::PowRefused,
     ];
 
     /// Whether the code is one of the OTP delivery signals (`otp.*`).
@@ -196,6 +223,69 @@ impl ReasonCode {
             ReasonCode::ChangeAfterLogin => "change.after_login",
             ReasonCode::ChangeAfterRiskyLogin => "change.after_risky_login",
             ReasonCode::ChangeFromNewClient => "change.new_client",
+            ReasonCode::PowSolved => "challenge.pow_solved",
+            ReasonCode::PowRefused => "challenge.pow_refused",
+        }
+    }
+
+    /// Which step-up clears the reason. Every code is classified here on
+    /// purpose, with no catch-all, so a new code cannot be added without
+    /// deciding whether a proof of work may clear it.
+    pub fn step_up_class(self) -> StepUpClass {
+        use StepUpClass::{AccountRisk, Automation};
+        match self {
+            // Volume from one key, a client stack, a network or a region:
+            // properties of the sender, not of the account.
+            ReasonCode::LimitExceeded
+            | ReasonCode::LimitFailures
+            | ReasonCode::StuffingDistinctUsers
+            | ReasonCode::StuffingFailureRatio
+            | ReasonCode::SpikeEventRate
+            | ReasonCode::ZoneAllow
+            | ReasonCode::ZoneMatch
+            | ReasonCode::Country
+            | ReasonCode::AsnListed
+            | ReasonCode::Anonymous
+            | ReasonCode::GeoLookupFailed
+            | ReasonCode::ForwardingAnomaly
+            | ReasonCode::FingerprintListed
+            | ReasonCode::FingerprintUaMismatch => Automation,
+            // OTP toll fraud is pumped by scripts: volume, destinations and
+            // spend, not the account's owner.
+            ReasonCode::OtpDestination
+            | ReasonCode::OtpServiceCap
+            | ReasonCode::OtpResendBackoff
+            | ReasonCode::OtpSpendCap
+            | ReasonCode::OtpLowConversion
+            | ReasonCode::OtpManyNumbers
+            | ReasonCode::OtpCountrySpike
+            | ReasonCode::OtpCountryMismatch
+            | ReasonCode::OtpSignupBurst => Automation,
+            // Informational (no points): they only ever accompany a proof
+            // of work, which only automation-class challenges offer.
+            ReasonCode::PowSolved | ReasonCode::PowRefused => Automation,
+            // The account's own history or credentials: CPU proves nothing
+            // about who holds them.
+            ReasonCode::CompromisedPassword
+            | ReasonCode::NewCountry
+            | ReasonCode::NewAsn
+            | ReasonCode::NewDevice
+            | ReasonCode::NewFingerprint
+            | ReasonCode::FirstSeen
+            | ReasonCode::ImpossibleTravel
+            | ReasonCode::OtpVerifyAttempts
+            | ReasonCode::OtpNewPhone
+            | ReasonCode::OtpRelay
+            | ReasonCode::ChangeAfterLogin
+            | ReasonCode::ChangeAfterRiskyLogin
+            | ReasonCode::ChangeFromNewClient => AccountRisk,
+            // A password tried on many accounts: the sprayer may have the
+            // right one for this account, and would pay the CPU gladly.
+            ReasonCode::SprayedPassword => AccountRisk,
+            // Without the store a solution's single use cannot be checked,
+            // so a proof of work could be replayed: step up to a factor the
+            // application verifies itself.
+            ReasonCode::StoreIncomplete | ReasonCode::StoreUnavailable => AccountRisk,
         }
     }
 }
@@ -259,6 +349,49 @@ mod tests {
             assert!(
                 doc.contains(&format!("| `{code}` |")),
                 "{code} missing from docs/reasons.md"
+            );
+        }
+    }
+
+    #[test]
+    fn step_up_classes() {
+        use StepUpClass::{AccountRisk, Automation};
+        // The examples: bot signals are cleared by a proof of work,
+        // account signals only by a second factor.
+        for code in [
+            ReasonCode::FingerprintUaMismatch,
+            ReasonCode::AsnListed,
+            ReasonCode::Anonymous,
+            ReasonCode::StuffingDistinctUsers,
+            ReasonCode::StuffingFailureRatio,
+            ReasonCode::SpikeEventRate,
+        ] {
+            assert_eq!(code.step_up_class(), Automation, "{code}");
+        }
+        for code in [
+            ReasonCode::NewCountry,
+            ReasonCode::NewDevice,
+            ReasonCode::ImpossibleTravel,
+            ReasonCode::CompromisedPassword,
+            ReasonCode::ChangeAfterLogin,
+            ReasonCode::ChangeAfterRiskyLogin,
+            ReasonCode::StoreUnavailable,
+        ] {
+            assert_eq!(code.step_up_class(), AccountRisk, "{code}");
+        }
+    }
+
+    #[test]
+    fn every_code_has_its_class_documented() {
+        let doc = include_str!("../../../docs/challenges.md");
+        for code in ReasonCode::ALL {
+            let class = match code.step_up_class() {
+                StepUpClass::Automation => "automation",
+                StepUpClass::AccountRisk => "account risk",
+            };
+            assert!(
+                doc.contains(&format!("| `{code}` | {class} |")),
+                "{code} ({class}) missing from docs/challenges.md"
             );
         }
     }

@@ -243,7 +243,8 @@ impl<S: AsyncStore> Engine<S> {
                 retry_after: retry_interval(&settings),
             });
         }
-        let decision = plan.conclude_without_counters(reason);
+        let mut decision = plan.conclude_without_counters(reason);
+        plan.settle_pow(self.pow.as_ref(), &[], &mut decision);
         self.notify(plan.event_type, plan.at, plan.subject.take(), &decision);
         decision
     }

@@ -25,6 +25,7 @@ use crate::keys::KeySecret;
 use crate::net::IpSet;
 use crate::policy::RiskTier;
 use crate::policy::{FingerprintList, Policy, PolicyError};
+use crate::pow::PowConfig;
 use crate::store::{AsyncStore, MemoryStore, OpResult, Store};
 use crate::{Decision, E164, Event};
 use compiled::{Active, Lists};
@@ -68,6 +69,9 @@ pub struct Engine<S = MemoryStore> {
     store: S,
     health: asynchronous::Health,
     observer: arc_swap::ArcSwapOption<observe::Registered>,
+    pow: Option<PowConfig>,
+    /// Mixed into claim keys of proof-of-work solutions.
+    pow_seed: u64,
 }
 
 impl Engine<MemoryStore> {
@@ -96,6 +100,7 @@ impl Engine<MemoryStore> {
             store: MemoryStore::default(),
             key_secret: None,
             observer: None,
+            pow: None,
         }
     }
 }
@@ -109,6 +114,7 @@ pub struct EngineBuilder<S> {
     store: S,
     key_secret: Option<KeySecret>,
     observer: Option<observe::Registered>,
+    pow: Option<PowConfig>,
 }
 
 impl<S: AsyncStore> EngineBuilder<S> {
@@ -119,7 +125,22 @@ impl<S: AsyncStore> EngineBuilder<S> {
             store,
             key_secret: self.key_secret,
             observer: self.observer,
+            pow: self.pow,
         }
+    }
+
+    /// Offers a proof of work for challenges that only automation-class
+    /// reasons asked for ([`StepUp::ProofOfWork`](crate::StepUp)): such a
+    /// decision carries a [`pow`](Decision::pow) challenge, and an event
+    /// carrying a valid, unused solution ([`Event::with_pow`]) is decided
+    /// without those reasons. Without it, no challenge is issued and
+    /// solutions are ignored. There is no default secret: build the
+    /// configuration from [`PowSecret::new`](crate::pow::PowSecret::new),
+    /// which refuses a missing or short one. Every instance sharing a
+    /// store needs the same secret.
+    pub fn proof_of_work(mut self, config: PowConfig) -> Self {
+        self.pow = Some(config);
+        self
     }
 
     /// Hashes counter keys under `secret` instead of a random one. Every
@@ -155,6 +176,7 @@ impl<S: AsyncStore> EngineBuilder<S> {
             None => KeySecret::random(),
         };
         let keys = KeyHasher::with_secret(&secret);
+        let pow_seed = keys.rule_seed("\0proof-of-work");
         let active = Active::compile(Arc::new(self.policy), &keys, &Lists::default())?;
         Ok(Engine {
             active: ArcSwap::from_pointee(active),
@@ -165,6 +187,8 @@ impl<S: AsyncStore> EngineBuilder<S> {
             store: self.store,
             health: asynchronous::Health::default(),
             observer: observe::registered(self.observer),
+            pow: self.pow,
+            pow_seed,
         })
     }
 }
@@ -181,6 +205,11 @@ impl<S> Engine<S> {
     /// The store.
     pub fn store(&self) -> &S {
         &self.store
+    }
+
+    /// The proof-of-work configuration, when the engine offers one.
+    pub fn pow(&self) -> Option<&PowConfig> {
+        self.pow.as_ref()
     }
 
     /// The policy in force.
@@ -334,6 +363,12 @@ impl<S> Engine<S> {
         plan.subject = subject;
         if !screen.allowed {
             active.detectors.plan(mask, &scene, &mut |step, op| plan.push(step, op));
+            if let (Some(config), Some(solution)) = (&self.pow, event.pow.as_deref()) {
+                plan.claim_pow(
+                    config.verify(solution, event.kind.event_type(), event.at),
+                    self.pow_seed,
+                );
+            }
         }
         plan
     }
@@ -348,7 +383,8 @@ impl<S> Engine<S> {
     }
 
     pub(super) fn conclude_in_place(&self, plan: &mut Plan, results: &[OpResult]) -> Decision {
-        let decision = plan.conclude(results);
+        let mut decision = plan.conclude(results);
+        plan.settle_pow(self.pow.as_ref(), results, &mut decision);
         self.notify(plan.event_type, plan.at, plan.subject.take(), &decision);
         decision
     }

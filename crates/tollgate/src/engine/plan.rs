@@ -9,8 +9,10 @@ use super::compiled::Active;
 use super::verdict;
 use crate::detect::{Findings, Reading, Step};
 use crate::facts::Facts;
-use crate::store::{Op, OpResult};
-use crate::{Channel, Decision, Event, EventKind, EventType, Reason, ReasonCode, Timestamp};
+use crate::keys::KeyHasher;
+use crate::pow::{PowClaim, PowConfig, PowRefusal};
+use crate::store::{Op, OpResult, StoreKey};
+use crate::{Channel, Decision, Event, EventKind, EventType, Reason, ReasonCode, StepUp, Timestamp};
 
 /// Operations a plan holds inline: the default policy needs up to 25 on a
 /// login (6 limits, 7 stuffing counters, 4 familiarity features, travel,
@@ -62,6 +64,22 @@ pub struct Plan {
     static_reasons: Vec<Reason>,
     /// The event's masked identifiers, when an observer is registered.
     pub(super) subject: Option<super::observe::Subject>,
+    /// What became of the event's proof-of-work solution.
+    pow: PowState,
+}
+
+/// A proof-of-work solution's way through the plan.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum PowState {
+    /// The event carried none (or the engine offers no proof of work).
+    #[default]
+    Absent,
+    /// It failed a check that needs no store.
+    Refused(PowRefusal),
+    /// It passed them; the op at this index claims it. Not a detector's
+    /// step: it comes after every step, where the detectors' reading of
+    /// results (steps zipped with results) never reaches.
+    Claim(usize),
 }
 
 impl Plan {
@@ -78,7 +96,61 @@ impl Plan {
             facts,
             static_reasons,
             subject: None,
+            pow: PowState::Absent,
         }
+    }
+
+    /// Queues the claim of a solution that passed its checks, after every
+    /// detector's ops, or remembers why it did not pass.
+    pub(super) fn claim_pow(&mut self, checked: Result<PowClaim, PowRefusal>, seed: u64) {
+        self.pow = match checked {
+            Ok(claim) => {
+                self.ops.push(Op::ClaimOnce {
+                    key: StoreKey(KeyHasher::derive(seed, claim.id)),
+                    until: claim.expires,
+                });
+                PowState::Claim(self.ops.len() - 1)
+            }
+            Err(refusal) => PowState::Refused(refusal),
+        };
+    }
+
+    /// Settles proof of work on a concluded decision. A challenge only
+    /// automation-class reasons asked for is cleared when the event's
+    /// solution was claimed now (its first use), and otherwise carries a
+    /// fresh challenge whose difficulty follows the score. A solution
+    /// claimed for a decision that did not need it is spent all the same.
+    pub(super) fn settle_pow(&self, config: Option<&PowConfig>, results: &[OpResult], decision: &mut Decision) {
+        let Some(config) = config else { return };
+        if decision.step_up() != Some(StepUp::ProofOfWork) {
+            return;
+        }
+        let threshold = self.active.policy.thresholds.get(self.event_type);
+        let refused = match self.pow {
+            PowState::Claim(index) if self.ops.len() > index => match results.get(index) {
+                Some(OpResult::Claimed(true)) => {
+                    verdict::clear_automation(threshold, decision);
+                    return;
+                }
+                Some(OpResult::Claimed(false)) => Some(PowRefusal::Replayed),
+                _ => None,
+            },
+            PowState::Refused(refusal) => Some(refusal),
+            _ => None,
+        };
+        if let Some(refusal) = refused {
+            decision.reasons.push(Reason::new(
+                ReasonCode::PowRefused,
+                format!("proof-of-work solution refused: {refusal}"),
+            ));
+        }
+        let maxnumber = config.max_number(decision.score, threshold);
+        decision.pow = Some(Box::new(config.issue(
+            self.event_type,
+            self.at,
+            maxnumber,
+            crate::pow::fresh_nonce(self.at),
+        )));
     }
 
     pub(super) fn push(&mut self, step: Step, op: Op) {

@@ -1,7 +1,7 @@
 //! From reasons to a decision: points, thresholds, hard rules, monitor mode.
 
 use crate::policy::Threshold;
-use crate::{Action, Decision, RateLimitInfo, Reason, Verdict};
+use crate::{Action, Decision, RateLimitInfo, Reason, ReasonCode, StepUpClass, Verdict};
 
 /// Builds the decision: the enforced verdict from reasons not in monitor
 /// mode, and, when any monitored reason fired, the verdict with them too.
@@ -18,8 +18,27 @@ pub(crate) fn decide(threshold: Threshold, reasons: Vec<Reason>, rate_limit: Opt
         rate_limit,
         monitored,
         advice: Vec::new(),
+        pow: None,
         signals: crate::RiskSignals::EMPTY,
     }
+}
+
+/// Remakes a decision without its automation-class reasons, after a solved
+/// proof of work: they stay listed (the operator sees what fired) but no
+/// longer count, and a `challenge.pow_solved` reason says why.
+pub(crate) fn clear_automation(threshold: Threshold, decision: &mut Decision) {
+    let kept = |r: &&Reason| r.code.step_up_class() != StepUpClass::Automation;
+    let enforced = verdict(threshold, decision.reasons.iter().filter(|r| !r.monitor).filter(kept));
+    decision.action = enforced.action;
+    decision.score = enforced.score;
+    if decision.monitored.is_some() {
+        decision.monitored = Some(verdict(threshold, decision.reasons.iter().filter(kept)));
+    }
+    decision.pow = None;
+    decision.reasons.push(Reason::new(
+        ReasonCode::PowSolved,
+        "proof of work solved: automation-class reasons cleared for this request",
+    ));
 }
 
 /// Points are summed and clamped to 100; the score's action per the

@@ -83,6 +83,10 @@ pub struct Event {
     /// The service found the submitted password in a compromised-password
     /// corpus. Only the verdict travels: never the password.
     pub compromised_password: bool,
+    /// The client's solution of a proof-of-work challenge (the
+    /// `x-tollgate-pow` header in the adapters). Set by adapters; not part
+    /// of the JSON form.
+    pub pow: Option<Box<crate::pow::PowSolution>>,
     /// The SHA-1 of the submitted password (the digest the
     /// compromised-password lookup uses), for spotting one password tried
     /// against many accounts. The engine keys its counters on a keyed hash
@@ -125,6 +129,7 @@ impl Event {
             location: None,
             forwarding_anomaly: None,
             compromised_password: false,
+            pow: None,
             password: None,
         }
     }
@@ -170,6 +175,13 @@ impl Event {
     #[must_use]
     pub fn with_user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Sets the client's proof-of-work solution.
+    #[must_use]
+    pub fn with_pow(mut self, solution: crate::pow::PowSolution) -> Self {
+        self.pow = Some(Box::new(solution));
         self
     }
 

@@ -176,6 +176,7 @@ impl WireRecord {
             location: self.location,
             forwarding_anomaly: None,
             compromised_password: self.compromised_password,
+            pow: None,
             password: None,
         };
         Ok(match self.outcome {

@@ -290,6 +290,26 @@ impl MemoryStore {
                 );
                 OpResult::Done
             }
+            // A claim lives in the registers (value 0): a register holds a
+            // value until it expires, which is all a claim needs, and it
+            // counts against the same key budget.
+            Op::ClaimOnce { key, until } => {
+                let expires = until.as_unix_nanos();
+                let claimed = self.registers.upsert(
+                    key,
+                    &self.budget,
+                    sweep,
+                    || Register { value: 0, expires: 0 },
+                    |r| {
+                        if r.expires > now {
+                            return false;
+                        }
+                        *r = Register { value: 0, expires };
+                        true
+                    },
+                );
+                OpResult::Claimed(claimed)
+            }
             Op::Cap {
                 key,
                 window,

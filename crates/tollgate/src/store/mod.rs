@@ -168,6 +168,20 @@ pub enum Op {
         /// Quiet time that ends the streak.
         reset_after: Duration,
     },
+    /// Claims `key` until `until`: sets it unless it is set and its own
+    /// `until` is still ahead. The result is whether this call set it, so
+    /// of concurrent claims of one key exactly one wins, on every instance
+    /// sharing the store; a claim whose `until` has passed holds nothing.
+    /// It marks a proof-of-work solution used until its challenge expires.
+    /// The end is absolute, not a TTL, so that two evaluations of one
+    /// request (an adapter's layer and its handler) make the same op and the
+    /// second reuses the first's result. Result: [`OpResult::Claimed`].
+    ClaimOnce {
+        /// The claim.
+        key: StoreKey,
+        /// When the claim ends.
+        until: Timestamp,
+    },
     /// Forgets all state at `key`. Result: [`OpResult::Done`].
     Reset {
         /// The key to clear.
@@ -204,6 +218,7 @@ impl Op {
             | Op::Backoff { .. }
             | Op::Learn { .. }
             | Op::RegisterSet { .. }
+            | Op::ClaimOnce { .. }
             | Op::Reset { .. } => true,
             Op::DistinctCount { .. } | Op::Familiarity { .. } | Op::RegisterGet { .. } => false,
         }
@@ -281,6 +296,8 @@ pub enum OpResult {
     Cap(CapOutcome),
     /// Of [`Op::Backoff`].
     Backoff(BackoffOutcome),
+    /// Of [`Op::ClaimOnce`]: whether this operation made the claim.
+    Claimed(bool),
     /// Of [`Op::Learn`], [`Op::RegisterSet`] and [`Op::Reset`].
     Done,
 }
