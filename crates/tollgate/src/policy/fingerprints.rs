@@ -23,8 +23,9 @@
 //! ```
 
 use super::fingerprint_list::FingerprintList;
+use super::fingerprint_shapes::StructureCheck;
 use crate::useragent::BrowserFamily;
-use crate::{EventType, HeaderFingerprint, Http2Fingerprint, Ja3, Ja4};
+use crate::{EventType, HeaderFingerprint, Http2Fingerprint, Ja3, Ja4, TlsShape};
 
 /// The built-in browser table (`family fingerprint` lines): see
 /// `docs/fingerprint-signals.md` for where each value comes from.
@@ -52,6 +53,10 @@ pub struct Fingerprints {
     /// unlabelled ones to every family).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
     pub browser_lists: Vec<String>,
+    /// How a handshake's structure is judged against the families' seed
+    /// shapes (built-in, [`BUILTIN_BROWSER_SHAPES`](super::BUILTIN_BROWSER_SHAPES)
+    /// when `builtin_browsers` is on, and [`BrowserFingerprints::shapes`]).
+    pub structure: StructureCheck,
 }
 
 impl Default for Fingerprints {
@@ -61,6 +66,7 @@ impl Default for Fingerprints {
             builtin_browsers: true,
             browsers: Vec::new(),
             browser_lists: Vec::new(),
+            structure: StructureCheck::default(),
         }
     }
 }
@@ -158,6 +164,10 @@ pub struct BrowserFingerprints {
     /// Its HTTP/2 fingerprints.
     #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Vec::is_empty"))]
     pub http2: Vec<Http2Fingerprint>,
+    /// Seed shapes of its handshake (`JA4_r`, `+grease` appended when the
+    /// browser sends GREASE), judged with [`Fingerprints::structure`].
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Vec::is_empty"))]
+    pub shapes: Vec<TlsShape>,
 }
 
 /// The built-in browser table, parsed. The text is part of the crate and a

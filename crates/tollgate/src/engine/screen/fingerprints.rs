@@ -4,17 +4,24 @@
 //! A browser's handshake is fixed by its TLS library and HTTP/2 stack;
 //! a script can copy a browser's `User-Agent` in one line but not its
 //! handshake. So when the user agent claims a mainstream browser family
-//! and the event's JA4 (or HTTP/2 fingerprint) is not among that family's
-//! known values, the client is most likely not what it says. The known
-//! values are data: a built-in table, policy entries and attached lists.
+//! and the event's handshake is not that family's, the client is most
+//! likely not what it says. The known values are data: a built-in table,
+//! policy entries and attached lists.
+//!
+//! An exact JA4 table goes stale with every browser release, so when the
+//! event carries its handshake's structure ([`Event::tls_shape`]) the TLS
+//! side is judged on structure against the family's seed shapes
+//! ([`fits_shape`]); a JA4 in the table is accepted either way.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::detect::Events;
-use crate::policy::{FingerprintAction, FingerprintList, FingerprintRule, FingerprintSet, Fingerprints};
+use crate::policy::{
+    FingerprintAction, FingerprintList, FingerprintRule, FingerprintSet, Fingerprints, StructureCheck, fits_shape,
+};
 use crate::useragent::{BrowserFamily, browser_family};
-use crate::{Action, Event, Reason, ReasonCode};
+use crate::{Action, Event, Reason, ReasonCode, TlsShape};
 
 /// Fingerprint rules and the browser table, resolved against the attached lists.
 #[derive(Debug, Default)]
@@ -22,6 +29,9 @@ pub(crate) struct CompiledFingerprints {
     rules: Vec<Rule>,
     /// Known fingerprints per family, indexed by [`BrowserFamily::index`].
     browsers: [FingerprintSet; 3],
+    /// Seed handshake shapes per family, same index.
+    shapes: [Vec<TlsShape>; 3],
+    structure: StructureCheck,
 }
 
 #[derive(Debug)]
@@ -54,13 +64,48 @@ impl CompiledFingerprints {
                 }
             }
         }
+        let mut shapes: [Vec<TlsShape>; 3] = Default::default();
+        let builtin_shapes = if spec.builtin_browsers {
+            crate::policy::builtin_shapes()
+        } else {
+            Vec::new()
+        };
+        for (family, shape) in builtin_shapes {
+            if let Some(list) = shapes.get_mut(family.index()) {
+                list.push(shape);
+            }
+        }
         for b in &spec.browsers {
             if let Some(set) = browsers.get_mut(b.family.index()) {
                 set.ja4.extend(b.ja4.iter().copied());
                 set.http2.extend(b.http2.iter().cloned());
             }
+            if let Some(list) = shapes.get_mut(b.family.index()) {
+                list.extend(b.shapes.iter().cloned());
+            }
         }
-        CompiledFingerprints { rules, browsers }
+        CompiledFingerprints {
+            rules,
+            browsers,
+            shapes,
+            structure: spec.structure,
+        }
+    }
+
+    /// Whether the event's TLS handshake is not one of the family's: its
+    /// JA4 is not in the table and, when the event carries its shape and
+    /// the family has seeds, the shape fits none of them.
+    fn tls_mismatch(&self, event: &Event, table: &std::collections::HashSet<crate::Ja4>, shapes: &[TlsShape]) -> bool {
+        let ja4 = event.ja4.or_else(|| event.tls_shape.as_ref().map(TlsShape::ja4));
+        if ja4.is_some_and(|v| table.contains(&v)) {
+            return false;
+        }
+        match &event.tls_shape {
+            Some(shape) if self.structure.enabled && !shapes.is_empty() => {
+                !shapes.iter().any(|seed| fits_shape(seed, shape, &self.structure))
+            }
+            _ => ja4.is_some() && !table.is_empty(),
+        }
     }
 
     /// Appends the fingerprint reasons of `event`.
@@ -83,17 +128,19 @@ impl CompiledFingerprints {
     }
 
     /// Fires when the user agent claims a family and a fingerprint the
-    /// family's table can judge (the table has values of that kind) is not
-    /// in it. A kind with no known values says nothing either way.
+    /// family's data can judge (the table has values of that kind, or seed
+    /// shapes for a handshake that carries its shape) is not the family's.
+    /// A kind with no known values says nothing either way.
     fn ua_mismatch(&self, event: &Event, points: u8) -> Option<Reason> {
         let family = browser_family(event.user_agent.as_deref()?)?;
         let known = self.browsers.get(family.index())?;
-        let tls = event.ja4.filter(|v| !known.ja4.is_empty() && !known.ja4.contains(v));
+        let shapes = self.shapes.get(family.index())?;
+        let tls = self.tls_mismatch(event, &known.ja4, shapes);
         let http2 = event
             .http2
             .as_ref()
             .filter(|v| !known.http2.is_empty() && !known.http2.contains(*v));
-        let what = match (tls, http2) {
+        let what = match (tls.then_some(()), http2) {
             (Some(_), Some(_)) => "JA4 and HTTP/2 fingerprint",
             (Some(_), None) => "JA4",
             (None, Some(_)) => "HTTP/2 fingerprint",
@@ -187,6 +234,7 @@ mod tests {
             family: BrowserFamily::Chromium,
             ja4: Vec::new(),
             http2: vec![chrome_h2.parse().unwrap()],
+            shapes: Vec::new(),
         };
         spec.browsers.push(chromium.clone());
         let c = CompiledFingerprints::compile(&spec, &HashMap::new());
