@@ -117,6 +117,7 @@ impl Piece {
                 Op::Gcra { key, .. }
                 | Op::WindowAdd { key, .. }
                 | Op::DistinctAdd { key, .. }
+                | Op::DistinctCount { key, .. }
                 | Op::RegisterGet { key }
                 | Op::RegisterSet { key, .. }
                 | Op::Cap { key, .. }
@@ -304,6 +305,13 @@ impl Encoded {
                     (now / len).saturating_add(2).saturating_mul(len).saturating_sub(now),
                 ));
             }
+            Op::DistinctCount { key, window } => {
+                self.args.push(13);
+                self.key(prefix, key, 'd');
+                let len = nanos(window).max(1);
+                self.u64(len);
+                self.u64(now / len);
+            }
             Op::Familiarity { keys, member, window } => {
                 self.args.push(4);
                 self.familiarity_keys(prefix, &keys);
@@ -423,7 +431,7 @@ fn decode_op(op: &Op, r: &mut Reply<'_>) -> Result<OpResult, StoreError> {
             reset: Duration::from_nanos(r.pair()?),
             retry_after: Duration::from_nanos(r.pair()?),
         }),
-        Op::WindowAdd { .. } | Op::DistinctAdd { .. } => OpResult::Count(r.next()?),
+        Op::WindowAdd { .. } | Op::DistinctAdd { .. } | Op::DistinctCount { .. } => OpResult::Count(r.next()?),
         Op::Familiarity { .. } => OpResult::Familiarity(FamiliarityCounts {
             user_count: r.u32()?,
             user_total: r.u32()?,

@@ -114,6 +114,7 @@ fn op() -> impl Strategy<Value = Op> {
         }),
         (k.clone(), window.clone(), 0u32..3).prop_map(|(key, window, amount)| Op::WindowAdd { key, window, amount }),
         (k.clone(), window.clone(), 0u64..5).prop_map(|(key, window, member)| Op::DistinctAdd { key, window, member }),
+        (k.clone(), window.clone()).prop_map(|(key, window)| Op::DistinctCount { key, window }),
         (k, window, any::<bool>()).prop_map(|(key, window, charge)| Op::Cap {
             key,
             window,

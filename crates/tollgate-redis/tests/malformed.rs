@@ -113,7 +113,7 @@ fn keys_of(prefix: &str, op: &Op) -> (Vec<String>, bool) {
     match op {
         Op::Gcra { key, .. } => (one(*key, 'g'), true),
         Op::WindowAdd { key, .. } => (one(*key, 'w'), true),
-        Op::DistinctAdd { key, .. } => (one(*key, 'd'), true),
+        Op::DistinctAdd { key, .. } | Op::DistinctCount { key, .. } => (one(*key, 'd'), true),
         Op::Familiarity { keys, .. } | Op::Learn { keys, .. } => (fam(keys), true),
         Op::RegisterGet { key } => (one(*key, 'r'), true),
         Op::RegisterSet { key, .. } => (one(*key, 'r'), false),
@@ -175,6 +175,7 @@ fn every_op(base: u64) -> Vec<Op> {
             window: minute,
             member: 77,
         },
+        Op::DistinctCount { key, window: minute },
         Op::Familiarity {
             keys: fam,
             member: 5,

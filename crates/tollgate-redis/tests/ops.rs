@@ -71,6 +71,7 @@ fn op() -> impl Strategy<Value = Op> {
             prop_oneof![member.clone(), (0u64..200).prop_map(|m| m << 33)]
         )
             .prop_map(|(key, window, member)| Op::DistinctAdd { key, window, member }),
+        (key.clone(), length()).prop_map(|(key, window)| Op::DistinctCount { key, window }),
         (fam.clone(), member.clone(), length()).prop_map(|(keys, member, window)| Op::Familiarity {
             keys,
             member,

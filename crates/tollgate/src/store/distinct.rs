@@ -49,6 +49,18 @@ impl Distinct {
         }
         self.members.len() as u64
     }
+
+    /// Distinct members in both windows as of `now`, changing nothing: what
+    /// [`add`](Self::add) would count before adding.
+    pub(super) fn count(&self, now: u64, length: u64) -> u64 {
+        let mut generation = self.generation;
+        let members = match generation.advance(now, length) {
+            Advance::Same => self.members.len(),
+            Advance::Next => self.members.iter().filter(|m| *m & CURRENT != 0).count(),
+            Advance::Restart => 0,
+        };
+        members as u64
+    }
 }
 
 impl Slot for Distinct {
@@ -75,5 +87,19 @@ mod tests {
             d.add(900, 100, m << 40);
         }
         assert_eq!(d.add(900, 100, 7), DISTINCT_EXACT_UP_TO as u64);
+    }
+
+    #[test]
+    fn count_reads_what_add_would_see_and_changes_nothing() {
+        let mut d = Distinct::new(0, 100);
+        d.add(0, 100, 1);
+        d.add(10, 100, 2);
+        assert_eq!(d.count(20, 100), 2);
+        assert_eq!(d.count(20, 100), 2);
+        d.add(120, 100, 3);
+        // Next window: members of the current window stay, the rest go.
+        assert_eq!(d.count(230, 100), 1);
+        assert_eq!(d.count(990, 100), 0);
+        assert_eq!(d.add(130, 100, 4), 4, "reads did not advance the window");
     }
 }

@@ -258,6 +258,12 @@ impl MemoryStore {
                 );
                 OpResult::Count(count)
             }
+            // Like a window read, a count of a set nobody added to must not
+            // create it.
+            Op::DistinctCount { key, window } => {
+                let len = duration_nanos(window);
+                OpResult::Count(self.distinct.get(&key, |d| d.count(now, len)).unwrap_or(0))
+            }
             Op::Familiarity { keys, member, window } => {
                 OpResult::Familiarity(self.familiarity(now, &keys, member, duration_nanos(window)))
             }

@@ -81,6 +81,15 @@ pub enum Op {
         /// The member's hash.
         member: u64,
     },
+    /// Reads the distinct count of the set at `key`, as the
+    /// [`Op::DistinctAdd`] with the same `window` would return it, without
+    /// adding a member or creating the set. Result: [`OpResult::Count`].
+    DistinctCount {
+        /// The set.
+        key: StoreKey,
+        /// Window length.
+        window: Duration,
+    },
     /// Reads how familiar `member` is: its count in the bounded history at
     /// `keys.user` and that history's total, plus the sliding-window counts
     /// (over `window`) of the member at `keys.global` and of every member at
@@ -196,7 +205,7 @@ impl Op {
             | Op::Learn { .. }
             | Op::RegisterSet { .. }
             | Op::Reset { .. } => true,
-            Op::Familiarity { .. } | Op::RegisterGet { .. } => false,
+            Op::Familiarity { .. } | Op::RegisterGet { .. } | Op::DistinctCount { .. } => false,
         }
     }
 }
@@ -262,7 +271,7 @@ pub struct BackoffOutcome {
 pub enum OpResult {
     /// Of [`Op::Gcra`].
     Gcra(GcraOutcome),
-    /// Of [`Op::WindowAdd`] and [`Op::DistinctAdd`].
+    /// Of [`Op::WindowAdd`], [`Op::DistinctAdd`] and [`Op::DistinctCount`].
     Count(u64),
     /// Of [`Op::Familiarity`].
     Familiarity(FamiliarityCounts),
