@@ -223,3 +223,118 @@ fn foxio_vectors_fit_the_family_their_table_row_names() {
         fitted_outside.len()
     );
 }
+
+mod learning {
+    use super::*;
+    use tollgate::{Asn, Outcome};
+
+    /// A release the seeds do not cover, arriving as a bare JA4 (a proxy
+    /// that forwards the JA4 only): learning is what can absorb it.
+    const RELEASE_JA4: &str = "t13d1518h2_8daaf6152771_0123456789ab";
+    const OTHER_JA4: &str = "t13d1519h2_8daaf6152771_ba9876543210";
+    const DAY: u64 = 86_400_000;
+    /// A UTC midnight: evidence windows are aligned to multiples of their length.
+    const BASE: u64 = 19_675 * DAY;
+
+    fn at(ms: u64, user: &str, asn: u32, ja4: &str) -> Event {
+        Event::new(EventKind::Login, Timestamp::from_unix_millis(BASE + ms))
+            .with_ip("198.51.100.7".parse::<std::net::IpAddr>().unwrap())
+            .with_asn(Asn(asn))
+            .with_user(user)
+            .with_ja4(ja4.parse().unwrap())
+            .with_user_agent(CHROME_UA)
+    }
+
+    fn flagged(e: &Engine, ms: u64, ja4: &str) -> bool {
+        mismatch(e, &at(ms, "someone-new", 64_999, ja4))
+    }
+
+    /// `n` accounts sign in successfully, spread round-robin over `networks` ASNs.
+    fn sign_ins(e: &Engine, ms: u64, range: std::ops::Range<u32>, networks: u32, ja4: &str) {
+        for i in range {
+            e.record(&Outcome::succeeded(at(
+                ms,
+                &format!("user{i}"),
+                64_500 + i % networks,
+                ja4,
+            )));
+        }
+    }
+
+    #[test]
+    fn enough_accounts_from_enough_networks_teach_a_value() {
+        let e = engine("");
+        assert!(flagged(&e, 0, RELEASE_JA4));
+        sign_ins(&e, 0, 0..9, 5, RELEASE_JA4);
+        assert!(flagged(&e, 1, RELEASE_JA4), "9 accounts are under the default 10");
+        sign_ins(&e, 2, 9..10, 5, RELEASE_JA4);
+        assert!(!flagged(&e, 3, RELEASE_JA4));
+        // Learned for the family the user agents claimed, not for another.
+        let firefox = at(3, "x", 64_999, RELEASE_JA4).with_user_agent(FIREFOX_UA);
+        assert!(mismatch(&e, &firefox));
+    }
+
+    #[test]
+    fn one_network_or_failures_teach_nothing() {
+        let e = engine("");
+        sign_ins(&e, 0, 0..60, 1, RELEASE_JA4);
+        assert!(flagged(&e, 1, RELEASE_JA4), "60 accounts on one network");
+        sign_ins(&e, 0, 0..4, 4, RELEASE_JA4);
+        assert!(flagged(&e, 1, RELEASE_JA4), "5 networks are needed, 4 seen");
+        let e = engine("");
+        for i in 0..40 {
+            e.record(&Outcome::failed(at(
+                0,
+                &format!("user{i}"),
+                64_500 + i % 10,
+                RELEASE_JA4,
+            )));
+        }
+        assert!(flagged(&e, 1, RELEASE_JA4), "failed logins");
+    }
+
+    #[test]
+    fn evidence_ages_out() {
+        let e = engine("[fingerprints.learn]\nwindow_hours = 24\n");
+        sign_ins(&e, 0, 0..10, 5, RELEASE_JA4);
+        assert!(!flagged(&e, DAY / 2, RELEASE_JA4));
+        // Still known in the next window (the sets count two), forgotten after.
+        assert!(!flagged(&e, DAY + DAY / 2, RELEASE_JA4));
+        assert!(flagged(&e, 2 * DAY + DAY / 2, RELEASE_JA4));
+        // Fresh evidence keeps a value known.
+        sign_ins(&e, 3 * DAY, 0..10, 5, RELEASE_JA4);
+        sign_ins(&e, 4 * DAY, 10..20, 5, RELEASE_JA4);
+        assert!(!flagged(&e, 5 * DAY + DAY / 2, RELEASE_JA4));
+    }
+
+    #[test]
+    fn candidates_are_capped_per_family() {
+        let e = engine("[fingerprints.learn]\nmax_entries = 1\n");
+        sign_ins(&e, 0, 0..10, 5, RELEASE_JA4);
+        assert!(!flagged(&e, 1, RELEASE_JA4));
+        sign_ins(&e, 2, 10..11, 1, OTHER_JA4);
+        assert!(flagged(&e, 3, RELEASE_JA4), "evicted by a newer candidate");
+    }
+
+    #[test]
+    fn an_http2_mismatch_is_not_excused_and_settings_are_validated() {
+        let e = engine(
+            "[[fingerprints.browsers]]\nfamily = \"chromium\"\nhttp2 = [\"1:65536;2:0;4:6291456;6:262144|15663105|0|m,a,s,p\"]\n",
+        );
+        sign_ins(&e, 0, 0..10, 5, RELEASE_JA4);
+        let odd_h2 = at(1, "x", 64_999, RELEASE_JA4).with_http2("1:65535|0|0|m,p,a,s".parse().unwrap());
+        assert!(mismatch(&e, &odd_h2));
+        for bad in [
+            "accounts = 0",
+            "accounts = 65",
+            "networks = 11",
+            "window_hours = 0",
+            "max_entries = 33",
+        ] {
+            let err = Policy::from_toml(&format!("[fingerprints.learn]\n{bad}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("fingerprints.learn."), "{bad}: {err}");
+        }
+    }
+}

@@ -350,6 +350,7 @@ detectors! {
     Relay => relay::CompiledRelay [Relay],
     Familiarity => familiarity::CompiledFamiliarity [Familiarity],
     Travel => travel::CompiledTravel [Travel],
+    LearnedBrowsers => learned_browsers::LearnedBrowsers,
 }
 
 #[cfg(test)]
@@ -365,16 +366,28 @@ mod tests {
     fn event_types_select_their_detectors() {
         let mut policy = Policy::default();
         let d = compiled(&policy);
-        let login = ["limits", "stuffing", "spike", "post_login", "familiarity", "travel"];
+        let login = [
+            "limits",
+            "stuffing",
+            "spike",
+            "post_login",
+            "familiarity",
+            "travel",
+            "learned_browsers",
+        ];
         assert_eq!(d.names(EventType::Login), login);
         let send = d.names(EventType::OtpSend);
         assert!(send.contains(&"code_attempts") && send.contains(&"relay") && !send.contains(&"stuffing"));
-        assert_eq!(d.names(EventType::Signup), ["limits", "cross", "spike"]);
+        assert_eq!(
+            d.names(EventType::Signup),
+            ["limits", "cross", "spike", "learned_browsers"]
+        );
 
         policy.stuffing.clear();
         policy.spike.events.clear();
         policy.post_login.enabled = false;
         policy.limits.retain(|r| !r.events.contains(&EventType::Login));
+        policy.fingerprints.learn.enabled = false;
         assert_eq!(compiled(&policy).names(EventType::Login), ["familiarity", "travel"]);
     }
 }

@@ -33,8 +33,12 @@
 //! # Ok::<(), tollgate::FieldError>(())
 //! ```
 
-use crate::TlsShape;
-use crate::useragent::BrowserFamily;
+use std::collections::HashSet;
+
+use super::fingerprint_list::{FingerprintList, FingerprintSet};
+use super::fingerprints::Fingerprints;
+use crate::useragent::{BrowserFamily, browser_family};
+use crate::{Event, Ja4, TlsShape};
 
 /// The built-in seed shapes (`family JA4_r[+grease]` lines): see
 /// `docs/fingerprint-signals.md` for where each comes from.
@@ -170,6 +174,102 @@ pub fn parse_shapes(text: &str) -> Result<Vec<(BrowserFamily, TlsShape)>, ShapeL
 /// test parses it, so the fallback (no seeds) is never taken.
 pub(crate) fn builtin_shapes() -> Vec<(BrowserFamily, TlsShape)> {
     parse_shapes(BUILTIN_BROWSER_SHAPES).unwrap_or_default()
+}
+
+/// What of an event contradicts the browser family its user agent claims.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Mismatch {
+    pub(crate) family: BrowserFamily,
+    /// The JA4, when the TLS handshake is not the family's.
+    pub(crate) tls: Option<Ja4>,
+    /// The HTTP/2 fingerprint is not the family's.
+    pub(crate) http2: bool,
+}
+
+/// The browser-family check, compiled: per family (by
+/// [`BrowserFamily::index`]) the known fingerprints and the seed shapes.
+#[derive(Debug, Default)]
+pub(crate) struct BrowserJudge {
+    browsers: [FingerprintSet; 3],
+    shapes: [Vec<TlsShape>; 3],
+    structure: StructureCheck,
+}
+
+impl BrowserJudge {
+    /// The built-in table and seeds (when on), `attached` lists and the
+    /// policy's own entries.
+    pub(crate) fn compile<'a>(spec: &Fingerprints, attached: impl Iterator<Item = &'a FingerprintList>) -> Self {
+        let mut browsers: [FingerprintSet; 3] = Default::default();
+        let mut add = |list: &FingerprintList| {
+            for family in BrowserFamily::ALL {
+                if let Some(set) = browsers.get_mut(family.index()) {
+                    set.union_with(list.family(family));
+                    set.union_with(list.any());
+                }
+            }
+        };
+        if spec.builtin_browsers {
+            add(&super::builtin_browsers());
+        }
+        attached.for_each(add);
+        let mut shapes: [Vec<TlsShape>; 3] = Default::default();
+        let seeds = if spec.builtin_browsers {
+            builtin_shapes()
+        } else {
+            Vec::new()
+        };
+        for (family, shape) in seeds {
+            if let Some(list) = shapes.get_mut(family.index()) {
+                list.push(shape);
+            }
+        }
+        for b in &spec.browsers {
+            if let Some(set) = browsers.get_mut(b.family.index()) {
+                set.ja4.extend(b.ja4.iter().copied());
+                set.http2.extend(b.http2.iter().cloned());
+            }
+            if let Some(list) = shapes.get_mut(b.family.index()) {
+                list.extend(b.shapes.iter().cloned());
+            }
+        }
+        BrowserJudge {
+            browsers,
+            shapes,
+            structure: spec.structure,
+        }
+    }
+
+    /// What of the event contradicts the family its user agent claims;
+    /// `None` when it claims none.
+    pub(crate) fn mismatch(&self, event: &Event) -> Option<Mismatch> {
+        let family = browser_family(event.user_agent.as_deref()?)?;
+        let known = self.browsers.get(family.index())?;
+        let shapes = self.shapes.get(family.index())?;
+        let tls = self.tls_mismatch(event, &known.ja4, shapes);
+        let http2 = event
+            .http2
+            .as_ref()
+            .is_some_and(|v| !known.http2.is_empty() && !known.http2.contains(v));
+        Some(Mismatch { family, tls, http2 })
+    }
+
+    /// The event's JA4 when its TLS handshake is not one of the family's:
+    /// the JA4 is not in the table and, when the event carries its shape
+    /// and the family has seeds, the shape fits none of them. A family
+    /// with neither JA4 values nor seeds judges nothing.
+    fn tls_mismatch(&self, event: &Event, table: &HashSet<Ja4>, shapes: &[TlsShape]) -> Option<Ja4> {
+        let ja4 = event.ja4.or_else(|| event.tls_shape.as_ref().map(TlsShape::ja4))?;
+        if table.contains(&ja4) {
+            return None;
+        }
+        let mismatch = match &event.tls_shape {
+            Some(shape) if self.structure.enabled && !shapes.is_empty() => {
+                !shapes.iter().any(|seed| fits_shape(seed, shape, &self.structure))
+            }
+            _ => !table.is_empty(),
+        };
+        mismatch.then_some(ja4)
+    }
 }
 
 #[cfg(test)]

@@ -17,21 +17,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::detect::Events;
-use crate::policy::{
-    FingerprintAction, FingerprintList, FingerprintRule, FingerprintSet, Fingerprints, StructureCheck, fits_shape,
-};
-use crate::useragent::{BrowserFamily, browser_family};
-use crate::{Action, Event, Reason, ReasonCode, TlsShape};
+use crate::policy::{BrowserJudge, FingerprintAction, FingerprintList, FingerprintRule, FingerprintSet, Fingerprints};
+use crate::{Action, Event, Reason, ReasonCode};
 
 /// Fingerprint rules and the browser table, resolved against the attached lists.
 #[derive(Debug, Default)]
 pub(crate) struct CompiledFingerprints {
     rules: Vec<Rule>,
-    /// Known fingerprints per family, indexed by [`BrowserFamily::index`].
-    browsers: [FingerprintSet; 3],
-    /// Seed handshake shapes per family, same index.
-    shapes: [Vec<TlsShape>; 3],
-    structure: StructureCheck,
+    judge: BrowserJudge,
 }
 
 #[derive(Debug)]
@@ -53,58 +46,10 @@ impl Rule {
 impl CompiledFingerprints {
     pub(crate) fn compile(spec: &Fingerprints, lists: &HashMap<String, Arc<FingerprintList>>) -> CompiledFingerprints {
         let rules = spec.rules.iter().map(|r| compile_rule(r, lists)).collect();
-        let mut browsers: [FingerprintSet; 3] = Default::default();
-        let builtin = spec.builtin_browsers.then(crate::policy::builtin_browsers);
         let attached = spec.browser_lists.iter().filter_map(|n| lists.get(n).map(Arc::as_ref));
-        for list in builtin.iter().chain(attached) {
-            for family in BrowserFamily::ALL {
-                if let Some(set) = browsers.get_mut(family.index()) {
-                    set.union_with(list.family(family));
-                    set.union_with(list.any());
-                }
-            }
-        }
-        let mut shapes: [Vec<TlsShape>; 3] = Default::default();
-        let builtin_shapes = if spec.builtin_browsers {
-            crate::policy::builtin_shapes()
-        } else {
-            Vec::new()
-        };
-        for (family, shape) in builtin_shapes {
-            if let Some(list) = shapes.get_mut(family.index()) {
-                list.push(shape);
-            }
-        }
-        for b in &spec.browsers {
-            if let Some(set) = browsers.get_mut(b.family.index()) {
-                set.ja4.extend(b.ja4.iter().copied());
-                set.http2.extend(b.http2.iter().cloned());
-            }
-            if let Some(list) = shapes.get_mut(b.family.index()) {
-                list.extend(b.shapes.iter().cloned());
-            }
-        }
         CompiledFingerprints {
             rules,
-            browsers,
-            shapes,
-            structure: spec.structure,
-        }
-    }
-
-    /// Whether the event's TLS handshake is not one of the family's: its
-    /// JA4 is not in the table and, when the event carries its shape and
-    /// the family has seeds, the shape fits none of them.
-    fn tls_mismatch(&self, event: &Event, table: &std::collections::HashSet<crate::Ja4>, shapes: &[TlsShape]) -> bool {
-        let ja4 = event.ja4.or_else(|| event.tls_shape.as_ref().map(TlsShape::ja4));
-        if ja4.is_some_and(|v| table.contains(&v)) {
-            return false;
-        }
-        match &event.tls_shape {
-            Some(shape) if self.structure.enabled && !shapes.is_empty() => {
-                !shapes.iter().any(|seed| fits_shape(seed, shape, &self.structure))
-            }
-            _ => ja4.is_some() && !table.is_empty(),
+            judge: BrowserJudge::compile(spec, attached),
         }
     }
 
@@ -132,19 +77,13 @@ impl CompiledFingerprints {
     /// shapes for a handshake that carries its shape) is not the family's.
     /// A kind with no known values says nothing either way.
     fn ua_mismatch(&self, event: &Event, points: u8) -> Option<Reason> {
-        let family = browser_family(event.user_agent.as_deref()?)?;
-        let known = self.browsers.get(family.index())?;
-        let shapes = self.shapes.get(family.index())?;
-        let tls = self.tls_mismatch(event, &known.ja4, shapes);
-        let http2 = event
-            .http2
-            .as_ref()
-            .filter(|v| !known.http2.is_empty() && !known.http2.contains(*v));
-        let what = match (tls.then_some(()), http2) {
-            (Some(_), Some(_)) => "JA4 and HTTP/2 fingerprint",
-            (Some(_), None) => "JA4",
-            (None, Some(_)) => "HTTP/2 fingerprint",
-            (None, None) => return None,
+        let m = self.judge.mismatch(event)?;
+        let family = m.family;
+        let what = match (m.tls.is_some(), m.http2) {
+            (true, true) => "JA4 and HTTP/2 fingerprint",
+            (true, false) => "JA4",
+            (false, true) => "HTTP/2 fingerprint",
+            (false, false) => return None,
         };
         let mut r = Reason::new(
             ReasonCode::FingerprintUaMismatch,
@@ -193,6 +132,7 @@ mod tests {
     use super::*;
     use crate::Timestamp;
     use crate::policy::{BrowserFingerprints, Policy};
+    use crate::useragent::BrowserFamily;
 
     const CHROME_UA: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0.0.0 Safari/537.36";
     const CHROME_JA4: &str = "t13d1516h2_8daaf6152771_02713d6af862";
