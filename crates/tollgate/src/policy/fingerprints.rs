@@ -17,8 +17,17 @@
 //!     [[fingerprints.browsers]]
 //!     family = "firefox"
 //!     ja4 = ["t13d1716h2_5b57614c22b0_eeeeeeeeeeee"]
+//!
+//!     [fingerprints.structure]
+//!     added_extensions = 2
+//!
+//!     [fingerprints.learn]
+//!     accounts = 20
+//!     networks = 8
 //! "#)?;
 //! assert_eq!(policy.fingerprints.rules[0].action, FingerprintAction::Trust);
+//! assert_eq!(policy.fingerprints.structure.dropped_ciphers, 3);
+//! assert_eq!(policy.fingerprints.learn.window_hours, 72);
 //! # Ok::<(), tollgate::policy::PolicyError>(())
 //! ```
 
