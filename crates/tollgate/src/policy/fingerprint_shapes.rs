@@ -102,6 +102,23 @@ pub fn normalized(extensions: &[u16]) -> Vec<u16> {
 /// Whether `shape` has the structure of `seed` within `tolerance` (rules
 /// in the module documentation). Linear in the lists' lengths.
 pub fn fits_shape(seed: &TlsShape, shape: &TlsShape, tolerance: &StructureCheck) -> bool {
+    fits(
+        seed,
+        &normalized(seed.extensions()),
+        shape,
+        &normalized(shape.extensions()),
+        tolerance,
+    )
+}
+
+/// [`fits_shape`] with both extension lists [`normalized`] already.
+fn fits(
+    seed: &TlsShape,
+    seed_extensions: &[u16],
+    shape: &TlsShape,
+    extensions: &[u16],
+    tolerance: &StructureCheck,
+) -> bool {
     if seed.transport() != shape.transport()
         || seed.version() != shape.version()
         || seed.alpn() != shape.alpn()
@@ -117,7 +134,6 @@ pub fn fits_shape(seed: &TlsShape, shape: &TlsShape, tolerance: &StructureCheck)
     if seed_ciphers.len().saturating_sub(present) > usize::from(tolerance.dropped_ciphers) {
         return false;
     }
-    let (extensions, seed_extensions) = (normalized(shape.extensions()), normalized(seed.extensions()));
     if !seed_extensions.iter().all(|e| extensions.binary_search(e).is_ok()) {
         return false;
     }
@@ -191,7 +207,8 @@ pub(crate) struct Mismatch {
 #[derive(Debug, Default)]
 pub(crate) struct BrowserJudge {
     browsers: [FingerprintSet; 3],
-    shapes: [Vec<TlsShape>; 3],
+    /// Seeds, each with its [`normalized`] extensions.
+    shapes: [Vec<(TlsShape, Vec<u16>)>; 3],
     structure: StructureCheck,
 }
 
@@ -212,24 +229,26 @@ impl BrowserJudge {
             add(&super::builtin_browsers());
         }
         attached.for_each(add);
-        let mut shapes: [Vec<TlsShape>; 3] = Default::default();
-        let seeds = if spec.builtin_browsers {
+        let mut shapes: [Vec<(TlsShape, Vec<u16>)>; 3] = Default::default();
+        let builtin = if spec.builtin_browsers {
             builtin_shapes()
         } else {
             Vec::new()
         };
-        for (family, shape) in seeds {
+        let own = spec
+            .browsers
+            .iter()
+            .flat_map(|b| b.shapes.iter().map(|s| (b.family, s.clone())));
+        for (family, shape) in builtin.into_iter().chain(own) {
             if let Some(list) = shapes.get_mut(family.index()) {
-                list.push(shape);
+                let extensions = normalized(shape.extensions());
+                list.push((shape, extensions));
             }
         }
         for b in &spec.browsers {
             if let Some(set) = browsers.get_mut(b.family.index()) {
                 set.ja4.extend(b.ja4.iter().copied());
                 set.http2.extend(b.http2.iter().cloned());
-            }
-            if let Some(list) = shapes.get_mut(b.family.index()) {
-                list.extend(b.shapes.iter().cloned());
             }
         }
         BrowserJudge {
@@ -257,14 +276,17 @@ impl BrowserJudge {
     /// the JA4 is not in the table and, when the event carries its shape
     /// and the family has seeds, the shape fits none of them. A family
     /// with neither JA4 values nor seeds judges nothing.
-    fn tls_mismatch(&self, event: &Event, table: &HashSet<Ja4>, shapes: &[TlsShape]) -> Option<Ja4> {
+    fn tls_mismatch(&self, event: &Event, table: &HashSet<Ja4>, shapes: &[(TlsShape, Vec<u16>)]) -> Option<Ja4> {
         let ja4 = event.ja4.or_else(|| event.tls_shape.as_ref().map(TlsShape::ja4))?;
         if table.contains(&ja4) {
             return None;
         }
         let mismatch = match &event.tls_shape {
             Some(shape) if self.structure.enabled && !shapes.is_empty() => {
-                !shapes.iter().any(|seed| fits_shape(seed, shape, &self.structure))
+                let extensions = normalized(shape.extensions());
+                !shapes
+                    .iter()
+                    .any(|(seed, seed_extensions)| fits(seed, seed_extensions, shape, &extensions, &self.structure))
             }
             _ => !table.is_empty(),
         };
