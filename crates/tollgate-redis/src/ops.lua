@@ -301,6 +301,30 @@ local function distinct()
   push(#members)
 end
 
+-- Reads a distinct set's count as `distinct` would see it before adding,
+-- changing nothing: a count of a set nobody added to must not create it.
+local function distinct_count()
+  local k = key()
+  local lh, ll = u64()
+  local ih, il = u64()
+  local raw = read(k, DISTINCT)
+  if not raw then
+    push(0)
+    return
+  end
+  local a, b, c, d, pos = struct.unpack('>I4I4I4I4', raw)
+  local _, step = advance({ a, b, c, d }, lh, ll, ih, il)
+  local count = 0
+  if step ~= 'restart' then
+    while pos <= #raw do
+      local m
+      m, pos = struct.unpack('>I4', raw, pos)
+      if step ~= 'next' or m >= CURRENT then count = count + 1 end
+    end
+  end
+  push(count)
+end
+
 -- Histories: updated (pair), then (member, count, last_seen) triples.
 local function history_load(raw)
   local h = { uh = 0, ul = 0, e = {} }

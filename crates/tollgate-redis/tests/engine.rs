@@ -250,3 +250,45 @@ async fn an_engine_over_redis_needs_an_explicit_key_secret() {
     assert!(Engine::builder(Policy::default()).build().is_ok());
     assert!(Engine::with_store(Policy::default(), MemoryStore::new(100)).is_ok());
 }
+
+/// Browser-fingerprint learning through Redis: two instances each see half
+/// of the successful logins with a new browser JA4, and both know it after.
+#[tokio::test]
+async fn two_instances_learn_a_browser_fingerprint_together() {
+    let Some(url) = common::redis_url() else { return };
+    let prefix = common::fresh_prefix("learn");
+    let mut policy = Policy::default();
+    policy.limits.clear();
+    let engines = [
+        Engine::builder(policy.clone()).key_seed(13).build().unwrap(),
+        Engine::builder(policy).key_seed(13).build().unwrap(),
+    ];
+    let stores = [
+        common::store(&url, &prefix, Clock::Event).await,
+        common::store(&url, &prefix, Clock::Event).await,
+    ];
+    let chrome =
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/160.0.0.0 Safari/537.36";
+    let login = |i: u64, user: u64| {
+        Event::new(EventKind::Login, Timestamp::from_unix_millis(T0 + i * 1_000))
+            .with_user(format!("user{user}@example.com"))
+            .with_ip(IpAddr::from([198, 51, 100, (user % 5) as u8]))
+            .with_asn(tollgate::Asn(64_500 + (user % 5) as u32))
+            .with_ja4("t13d1518h2_8daaf6152771_0123456789ab".parse().unwrap())
+            .with_user_agent(chrome)
+    };
+    let flagged = |d: &Decision| {
+        d.reasons
+            .iter()
+            .any(|r| r.code == tollgate::ReasonCode::FingerprintUaMismatch)
+    };
+    assert!(flagged(&decide(&engines[0], &stores[0], &login(0, 99)).await));
+    for user in 0..10 {
+        let which = (user % 2) as usize;
+        record(&engines[which], &stores[which], &Outcome::succeeded(login(user, user))).await;
+    }
+    for which in 0..2 {
+        let d = decide(&engines[which], &stores[which], &login(20, 99)).await;
+        assert!(!flagged(&d), "instance {which}: {:?}", d.reasons);
+    }
+}

@@ -10,7 +10,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use rand::Rng;
-use tollgate::{Country, Ja4, Location};
+use tollgate::{Country, Ja4, Location, TlsShape};
 
 use super::places::{self, CITIES, Place};
 use super::sampling::{between, weighted};
@@ -135,6 +135,12 @@ pub(crate) const ISPS: [Isp; 38] = [
 pub(crate) struct Catalog {
     pub(crate) countries: Vec<Country>,
     pub(crate) ja4: Vec<Ja4>,
+    /// Per software, the handshake's structure when it sends one.
+    pub(crate) shapes: Vec<Option<TlsShape>>,
+    /// Whether events carry their handshake's structure, as a server
+    /// terminating TLS itself gives it; off, they carry the JA4 only, as
+    /// from a proxy that forwards nothing else.
+    pub(crate) forward_shapes: bool,
     /// ISP indices per region, fixed-line and mobile.
     fixed: Vec<Vec<u8>>,
     mobile: Vec<Vec<u8>>,
@@ -151,9 +157,21 @@ impl Catalog {
             .iter()
             .map(|r| r.code.parse::<Country>().map_err(|e| bad(r.code, e)))
             .collect::<Result<_, _>>()?;
+        let shapes: Vec<Option<TlsShape>> = SOFTWARE
+            .iter()
+            .map(|s| {
+                s.shape
+                    .map(|t| t.parse::<TlsShape>().map_err(|e| bad(t, e)))
+                    .transpose()
+            })
+            .collect::<Result<_, _>>()?;
         let ja4 = SOFTWARE
             .iter()
-            .map(|s| s.ja4.parse::<Ja4>().map_err(|e| bad(s.ja4, e)))
+            .zip(&shapes)
+            .map(|(s, shape)| match shape {
+                Some(shape) => Ok(shape.ja4()),
+                None => s.ja4.parse::<Ja4>().map_err(|e| bad(s.ja4, e)),
+            })
             .collect::<Result<_, _>>()?;
         let mut fixed = vec![Vec::new(); REGIONS.len()];
         let mut mobile = vec![Vec::new(); REGIONS.len()];
@@ -183,6 +201,8 @@ impl Catalog {
         Ok(Catalog {
             countries,
             ja4,
+            shapes,
+            forward_shapes: true,
             fixed,
             mobile,
             cities,

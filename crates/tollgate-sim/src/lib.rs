@@ -119,6 +119,17 @@ pub const MAX_EVENTS: u64 = 20_000_000;
 /// throughput figure.
 const PROGRESS_EVERY: usize = 2_048;
 
+/// What the engine gets of a client's TLS handshake, for
+/// [`Traffic::browser_release`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Handshake {
+    /// Its structure and its JA4 (`Event::tls_shape` and `Event::ja4`).
+    Shape,
+    /// Its JA4 only.
+    Ja4Only,
+}
+
 /// Why a simulation could not start.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -184,6 +195,34 @@ impl Traffic {
     /// The people in the legitimate population: members and newcomers.
     pub fn people(&self) -> u32 {
         self.population.members.saturating_add(self.population.newcomers)
+    }
+
+    /// The browser-release drift: from `from_hour` (UTC, 0 to 23) on, half
+    /// of the legitimate browsers (chosen by device, so a person's phone
+    /// may update while their laptop does not) run their next release,
+    /// whose handshake adds one extension to the family's and whose JA4 no
+    /// table lists (see `software`). Returns how many events moved.
+    ///
+    /// With [`Handshake::Shape`] events carry the handshake's structure,
+    /// as a server terminating TLS itself has it; with
+    /// [`Handshake::Ja4Only`] they carry the JA4 alone, as behind a proxy
+    /// that forwards nothing else, and only learning from successful
+    /// logins can absorb the release.
+    pub fn browser_release(&mut self, from_hour: u8, handshake: Handshake) -> u64 {
+        self.catalog.forward_shapes = handshake == Handshake::Shape;
+        let from_ms = u64::from(from_hour.min(24)) * 3_600_000;
+        let mut moved = 0;
+        for e in &mut self.events {
+            let updates = e.client.device.is_some_and(|d| traffic::mix64(d) & 1 == 0);
+            if e.scenario != Scenario::Legitimate || e.at_ms < from_ms || !updates {
+                continue;
+            }
+            if let Some(next) = software::next_release(e.client.software) {
+                e.client.software = next;
+                moved += 1;
+            }
+        }
+        moved
     }
 
     /// Runs the traffic through `engine` in time order, feeding outcomes
@@ -345,6 +384,94 @@ mod tests {
     fn bombed_owners_are_never_refused_under_the_default_policy() {
         let tallies = bombed(tollgate::policy::Policy::default());
         assert_eq!(owners_refused(&tallies), []);
+    }
+
+    /// Legitimate events, the ones not allowed, and the ones
+    /// `fingerprint.ua_mismatch` fired on, for `traffic` under `policy`.
+    fn legit_friction(traffic: &Traffic, policy: tollgate::policy::Policy) -> (u64, u64, u64) {
+        let engine = Engine::builder(policy).key_seed(1).build().unwrap();
+        let tallies = traffic.replay(&engine, &mut NoProgress);
+        let legit = tallies.get(Scenario::Legitimate);
+        (
+            legit.events,
+            legit.not_allowed(),
+            legit.fired("fingerprint.ua_mismatch"),
+        )
+    }
+
+    /// A legitimate day of about `events` events, nobody else: what the
+    /// browser-family check costs real users, apart from detectors that
+    /// react to attackers sharing their fingerprint.
+    fn legitimate_day(events: usize) -> Traffic {
+        let catalog = Catalog::new().unwrap();
+        let mut out = Vec::new();
+        let population = legit::generate(&mut ChaCha8Rng::seed_from_u64(1), &catalog, events, &mut out);
+        out.sort_by_key(|e| e.at_ms);
+        Traffic {
+            catalog,
+            events: out,
+            population,
+        }
+    }
+
+    /// Half the legitimate browsers move to a release with an unseen JA4 at
+    /// noon. Under the default policy the release costs its users nothing
+    /// when events carry their handshake's shape, and next to nothing when
+    /// they carry the JA4 alone (learning takes over within minutes); an
+    /// exact JA4 table alone would challenge a large share of them.
+    /// `TOLLGATE_SIM_RELEASE_EVENTS` sets the day's size (docs quote
+    /// 120,000, a release build's run).
+    #[test]
+    fn a_browser_release_at_noon_costs_legitimate_users_nothing() {
+        use tollgate::policy::Policy;
+        let events = std::env::var("TOLLGATE_SIM_RELEASE_EVENTS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(24_000);
+        let baseline = legitimate_day(events);
+        let (legit, base_refused, base_flagged) = legit_friction(&baseline, Policy::default());
+        assert_eq!(base_flagged, 0, "no legitimate browser is flagged before the release");
+
+        let mut shaped = legitimate_day(events);
+        let moved = shaped.browser_release(12, Handshake::Shape);
+        assert!(moved * 5 > legit, "{moved} of {legit} legitimate events moved");
+        let (_, refused, flagged) = legit_friction(&shaped, Policy::default());
+        assert_eq!(flagged, 0, "the structural check accepts the release");
+        // What the release still costs is `familiarity.new_fingerprint`
+        // (a user's JA4 changed), not the family check.
+        assert!(
+            refused * 1_000 <= base_refused * 1_000 + 2 * legit,
+            "shapes: {refused} not allowed, {base_refused} before, of {legit}"
+        );
+
+        let mut bare = legitimate_day(events);
+        bare.browser_release(12, Handshake::Ja4Only);
+        let (_, bare_refused, bare_flagged) = legit_friction(&bare, Policy::default());
+        // Flagged until 10 accounts from 5 networks signed in with each of
+        // the three release JA4s; a flag alone (30 points) is not a challenge.
+        assert!(
+            bare_flagged * 50 < moved,
+            "learning: {bare_flagged} flagged of {moved} moved"
+        );
+        assert!(
+            bare_refused * 1_000 <= refused * 1_000 + legit,
+            "learning: {bare_refused} not allowed, {refused} with shapes, of {legit}"
+        );
+
+        let mut exact = Policy::default();
+        exact.fingerprints.structure.enabled = false;
+        exact.fingerprints.learn.enabled = false;
+        let (_, exact_refused, exact_flagged) = legit_friction(&shaped, exact);
+        assert_eq!(exact_flagged, moved, "an exact table flags every event on the release");
+        assert!(
+            exact_refused > refused + legit / 100,
+            "and challenges over 1 % more legitimate events: {exact_refused} vs {refused} of {legit}"
+        );
+        println!(
+            "{legit} legitimate events, {moved} on the release: not allowed {base_refused} before, \
+             {refused} with shapes, {bare_refused} with JA4 only ({bare_flagged} flagged), \
+             {exact_refused} with an exact table ({exact_flagged} flagged)"
+        );
     }
 
     #[test]

@@ -205,6 +205,15 @@ impl Account {
     }
 }
 
+/// SplitMix64's finaliser: a well-mixed hash of an id, for picking a
+/// fixed share of people or devices without another random stream.
+pub(crate) fn mix64(x: u64) -> u64 {
+    let mut x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
 /// The connection an event arrives on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Client {
@@ -262,6 +271,9 @@ impl SimEvent {
         }
         if let Some(ja4) = catalog.ja4.get(usize::from(c.software)) {
             e = e.with_ja4(*ja4);
+        }
+        if let (true, Some(Some(shape))) = (catalog.forward_shapes, catalog.shapes.get(usize::from(c.software))) {
+            e = e.with_tls_shape(shape.clone());
         }
         if let Some(software) = SOFTWARE.get(usize::from(c.software)) {
             e = e.with_user_agent(software.user_agent);

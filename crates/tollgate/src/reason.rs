@@ -282,6 +282,9 @@ impl ReasonCode {
             // A password tried on many accounts: the sprayer may have the
             // right one for this account, and would pay the CPU gladly.
             ReasonCode::SprayedPassword => AccountRisk,
+            // A client the account never used, during a stuffing campaign:
+            // the list may hold this account's real password.
+            ReasonCode::CampaignNewClient => AccountRisk,
             // Without the store a solution's single use cannot be checked,
             // so a proof of work could be replayed: step up to a factor the
             // application verifies itself.

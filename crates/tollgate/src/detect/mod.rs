@@ -65,6 +65,10 @@ pub(crate) struct Reading<'a> {
     pub(crate) at: Timestamp,
     /// The event names a device id (not the fingerprint stand-in).
     pub(crate) device_id: bool,
+    /// The event carries its handshake's structure, so a user-agent
+    /// mismatch was judged on it rather than on an exact JA4 that a new
+    /// browser release may not be listed with yet.
+    pub(crate) shaped: bool,
     /// A code verification from the network that asked for the code.
     pub(crate) code_requester: bool,
     /// The event's device id was seen in one of the user's successful logins.
@@ -357,6 +361,7 @@ detectors! {
     Relay => relay::CompiledRelay [Relay],
     Familiarity => familiarity::CompiledFamiliarity [Familiarity],
     Travel => travel::CompiledTravel [Travel],
+    LearnedBrowsers => learned_browsers::LearnedBrowsers,
 }
 
 #[cfg(test)]
@@ -381,11 +386,15 @@ mod tests {
             "post_login",
             "familiarity",
             "travel",
+            "learned_browsers",
         ];
         assert_eq!(d.names(EventType::Login), login);
         let send = d.names(EventType::OtpSend);
         assert!(send.contains(&"code_attempts") && send.contains(&"relay") && !send.contains(&"stuffing"));
-        assert_eq!(d.names(EventType::Signup), ["limits", "cross", "spike"]);
+        assert_eq!(
+            d.names(EventType::Signup),
+            ["limits", "cross", "spike", "learned_browsers"]
+        );
 
         policy.stuffing.clear();
         policy.spike.events.clear();
@@ -393,6 +402,7 @@ mod tests {
         policy.spraying.enabled = false;
         policy.campaign.enabled = false;
         policy.limits.retain(|r| !r.events.contains(&EventType::Login));
+        policy.fingerprints.learn.enabled = false;
         assert_eq!(compiled(&policy).names(EventType::Login), ["familiarity", "travel"]);
     }
 }

@@ -53,6 +53,8 @@ pub struct Plan {
     phone_send: bool,
     /// The event names a device id (not the fingerprint stand-in).
     device_id: bool,
+    /// The event carries its handshake's structure (`Event::tls_shape`).
+    shaped: bool,
     /// The detectors acting on this event type.
     pub(super) mask: u32,
     pub(super) at: Timestamp,
@@ -90,6 +92,7 @@ impl Plan {
             event_type: event.kind.event_type(),
             phone_send: matches!(event.kind, EventKind::OtpSend { channel } if channel != Channel::Email),
             device_id: event.device.is_some(),
+            shaped: event.tls_shape.is_some(),
             at: event.at,
             ops: Ops::default(),
             steps: SmallVec::new(),
@@ -196,6 +199,7 @@ impl Plan {
             event_type: self.event_type,
             at: self.at,
             device_id: self.device_id,
+            shaped: self.shaped,
             code_requester: false,
             known_device: false,
             known_client: false,

@@ -29,7 +29,7 @@ mod wire;
 use std::net::IpAddr;
 
 pub use error::FieldError;
-pub use fingerprint::{HeaderFingerprint, HeaderName, Http2Fingerprint, Ja3, Ja4};
+pub use fingerprint::{HeaderFingerprint, HeaderName, Http2Fingerprint, Ja3, Ja4, TLS_SHAPE_MAX_LIST, TlsShape};
 pub use geo::{Asn, Country, Location};
 pub use ids::{DeviceId, E164, UserId};
 pub use kind::{Channel, CredentialKind, EventKind, EventType};
@@ -60,6 +60,10 @@ pub struct Event {
     pub ja4: Option<Ja4>,
     /// JA3 TLS fingerprint of the client connection.
     pub ja3: Option<Ja3>,
+    /// The structure of the client's ClientHello (JA4_r and GREASE use),
+    /// which lets the browser-family check accept a release whose exact
+    /// JA4 it has not seen.
+    pub tls_shape: Option<TlsShape>,
     /// HTTP/2 fingerprint of the client connection.
     pub http2: Option<Http2Fingerprint>,
     /// Fingerprint of the request's header set.
@@ -119,6 +123,7 @@ impl Event {
             phone: None,
             ja4: None,
             ja3: None,
+            tls_shape: None,
             http2: None,
             header_fp: None,
             user_agent: None,
@@ -143,6 +148,8 @@ impl Event {
         with_ja4(ja4: Ja4);
         /// Sets the JA3 fingerprint.
         with_ja3(ja3: Ja3);
+        /// Sets the ClientHello's structure.
+        with_tls_shape(tls_shape: TlsShape);
         /// Sets the HTTP/2 fingerprint.
         with_http2(http2: Http2Fingerprint);
         /// Sets the header fingerprint.

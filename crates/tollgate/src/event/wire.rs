@@ -96,6 +96,8 @@ struct WireRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     ja3: Option<Ja3>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    tls_shape: Option<TlsShape>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     http2: Option<Http2Fingerprint>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     header_fp: Option<HeaderFingerprint>,
@@ -134,6 +136,7 @@ impl WireRecord {
             phone: e.phone,
             ja4: e.ja4,
             ja3: e.ja3,
+            tls_shape: e.tls_shape.clone(),
             http2: e.http2.clone(),
             header_fp: e.header_fp.clone(),
             user_agent: e.user_agent.clone(),
@@ -166,6 +169,7 @@ impl WireRecord {
             phone: self.phone,
             ja4: self.ja4,
             ja3: self.ja3,
+            tls_shape: self.tls_shape,
             http2: self.http2,
             header_fp: self.header_fp,
             user_agent: self.user_agent,
@@ -257,6 +261,11 @@ macro_rules! serde_via_str {
 
 serde_via_str!(Ja4, "a JA4 fingerprint", |v| v);
 serde_via_str!(Ja3, "a JA3 hash (32 hex digits)", |v| v);
+serde_via_str!(
+    TlsShape,
+    "a JA4_r string, `+grease` appended when the client sent GREASE",
+    |v| v
+);
 serde_via_str!(Http2Fingerprint, "an HTTP/2 fingerprint", |v| v);
 serde_via_str!(HeaderFingerprint, "a header fingerprint", |v| v);
 serde_via_str!(HeaderName, "a header name", |v| v);

@@ -17,14 +17,24 @@
 //!     [[fingerprints.browsers]]
 //!     family = "firefox"
 //!     ja4 = ["t13d1716h2_5b57614c22b0_eeeeeeeeeeee"]
+//!
+//!     [fingerprints.structure]
+//!     added_extensions = 2
+//!
+//!     [fingerprints.learn]
+//!     accounts = 20
+//!     networks = 8
 //! "#)?;
 //! assert_eq!(policy.fingerprints.rules[0].action, FingerprintAction::Trust);
+//! assert_eq!(policy.fingerprints.structure.dropped_ciphers, 3);
+//! assert_eq!(policy.fingerprints.learn.window_hours, 72);
 //! # Ok::<(), tollgate::policy::PolicyError>(())
 //! ```
 
 use super::fingerprint_list::FingerprintList;
+use super::fingerprint_shapes::StructureCheck;
 use crate::useragent::BrowserFamily;
-use crate::{EventType, HeaderFingerprint, Http2Fingerprint, Ja3, Ja4};
+use crate::{EventType, HeaderFingerprint, Http2Fingerprint, Ja3, Ja4, TlsShape};
 
 /// The built-in browser table (`family fingerprint` lines): see
 /// `docs/fingerprint-signals.md` for where each value comes from.
@@ -52,6 +62,56 @@ pub struct Fingerprints {
     /// unlabelled ones to every family).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
     pub browser_lists: Vec<String>,
+    /// How a handshake's structure is judged against the families' seed
+    /// shapes (built-in, [`BUILTIN_BROWSER_SHAPES`](super::BUILTIN_BROWSER_SHAPES)
+    /// when `builtin_browsers` is on, and [`BrowserFingerprints::shapes`]).
+    pub structure: StructureCheck,
+    /// Learning a family's new fingerprints from the site's own
+    /// successful logins.
+    pub learn: LearnBrowsers,
+}
+
+/// Learning from the site's own traffic (the `[fingerprints.learn]`
+/// table): a JA4 that fails the family check becomes known for the family
+/// its user agents claim once enough distinct accounts from enough
+/// distinct networks signed in successfully with it. See
+/// `docs/fingerprint-signals.md`, "Learning".
+///
+/// Evidence is counted per (family, JA4) in windows of `window_hours`: a
+/// value with no successful login for two windows is forgotten. At most
+/// `max_entries` values per family are candidates at a time; the one
+/// least recently used in a successful login gives way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
+#[non_exhaustive]
+pub struct LearnBrowsers {
+    /// Learn at all; default true.
+    pub enabled: bool,
+    /// Distinct accounts that must have signed in with the value (1 to
+    /// 64); default 10.
+    pub accounts: u8,
+    /// Distinct networks (the ASN when known, else the address's
+    /// `keys.ipv4_prefix` / `keys.ipv6_prefix` network) they must have
+    /// signed in from (1 to 64, at most `accounts`); default 5.
+    pub networks: u8,
+    /// Evidence window in hours (1 to 2160); default 72: a value is
+    /// forgotten 3 to 6 days after its last successful login.
+    pub window_hours: u16,
+    /// Candidate values kept per family (1 to 32); default 32.
+    pub max_entries: u8,
+}
+
+impl Default for LearnBrowsers {
+    fn default() -> Self {
+        LearnBrowsers {
+            enabled: true,
+            accounts: 10,
+            networks: 5,
+            window_hours: 72,
+            max_entries: 32,
+        }
+    }
 }
 
 impl Default for Fingerprints {
@@ -61,6 +121,8 @@ impl Default for Fingerprints {
             builtin_browsers: true,
             browsers: Vec::new(),
             browser_lists: Vec::new(),
+            structure: StructureCheck::default(),
+            learn: LearnBrowsers::default(),
         }
     }
 }
@@ -158,6 +220,10 @@ pub struct BrowserFingerprints {
     /// Its HTTP/2 fingerprints.
     #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Vec::is_empty"))]
     pub http2: Vec<Http2Fingerprint>,
+    /// Seed shapes of its handshake (`JA4_r`, `+grease` appended when the
+    /// browser sends GREASE), judged with [`Fingerprints::structure`].
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Vec::is_empty"))]
+    pub shapes: Vec<TlsShape>,
 }
 
 /// The built-in browser table, parsed. The text is part of the crate and a

@@ -33,6 +33,7 @@ mod credentials;
 mod default;
 mod error;
 mod fingerprint_list;
+mod fingerprint_shapes;
 mod fingerprints;
 pub(crate) mod limit;
 mod network;
@@ -48,9 +49,13 @@ pub use crate::detect::sections::*;
 pub use credentials::Credentials;
 pub use error::PolicyError;
 pub use fingerprint_list::{Fingerprint, FingerprintKind, FingerprintList, FingerprintListError, FingerprintSet};
+pub(crate) use fingerprint_shapes::BrowserJudge;
+pub use fingerprint_shapes::{
+    BUILTIN_BROWSER_SHAPES, ShapeListError, StructureCheck, fits_shape, normalized, parse_shapes,
+};
 pub(crate) use fingerprints::builtin_browsers;
 pub use fingerprints::{
-    BUILTIN_BROWSER_FINGERPRINTS, BrowserFingerprints, FingerprintAction, FingerprintRule, Fingerprints,
+    BUILTIN_BROWSER_FINGERPRINTS, BrowserFingerprints, FingerprintAction, FingerprintRule, Fingerprints, LearnBrowsers,
 };
 pub use limit::{Counts, Dimension, Exempt, LimitRule, OnExceed};
 pub use network::{AsnRule, CountryRule, MatchAction, Network, When, Zone};

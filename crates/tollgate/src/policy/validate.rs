@@ -124,12 +124,25 @@ fn fingerprints(f: &Fingerprints) -> Result<(), PolicyError> {
         }
     }
     for (i, b) in f.browsers.iter().enumerate() {
-        if b.ja4.is_empty() && b.http2.is_empty() {
+        if b.ja4.is_empty() && b.http2.is_empty() && b.shapes.is_empty() {
             return Err(PolicyError::invalid(
                 format!("fingerprints.browsers[{i}].ja4"),
-                "name at least one ja4 or http2 fingerprint",
+                "name at least one ja4, http2 fingerprint or shape",
             ));
         }
+    }
+    let structure = &f.structure;
+    if structure.added_extensions > super::fingerprint_shapes::MAX_ADDED_EXTENSIONS {
+        return Err(PolicyError::invalid(
+            "fingerprints.structure.added_extensions",
+            "must be 0 to 16",
+        ));
+    }
+    if structure.dropped_ciphers > super::fingerprint_shapes::MAX_DROPPED_CIPHERS {
+        return Err(PolicyError::invalid(
+            "fingerprints.structure.dropped_ciphers",
+            "must be 0 to 16",
+        ));
     }
     if f.browser_lists.iter().any(|l| name(l).is_err()) {
         return Err(PolicyError::invalid("fingerprints.browser_lists", LIST_NAMES));

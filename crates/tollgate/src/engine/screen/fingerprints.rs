@@ -4,24 +4,27 @@
 //! A browser's handshake is fixed by its TLS library and HTTP/2 stack;
 //! a script can copy a browser's `User-Agent` in one line but not its
 //! handshake. So when the user agent claims a mainstream browser family
-//! and the event's JA4 (or HTTP/2 fingerprint) is not among that family's
-//! known values, the client is most likely not what it says. The known
-//! values are data: a built-in table, policy entries and attached lists.
+//! and the event's handshake is not that family's, the client is most
+//! likely not what it says. The known values are data: a built-in table,
+//! policy entries and attached lists.
+//!
+//! An exact JA4 table goes stale with every browser release, so when the
+//! event carries its handshake's structure ([`Event::tls_shape`]) the TLS
+//! side is judged on structure against the family's seed shapes
+//! ([`fits_shape`]); a JA4 in the table is accepted either way.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::detect::Events;
-use crate::policy::{FingerprintAction, FingerprintList, FingerprintRule, FingerprintSet, Fingerprints};
-use crate::useragent::{BrowserFamily, browser_family};
+use crate::policy::{BrowserJudge, FingerprintAction, FingerprintList, FingerprintRule, FingerprintSet, Fingerprints};
 use crate::{Action, Event, Reason, ReasonCode};
 
 /// Fingerprint rules and the browser table, resolved against the attached lists.
 #[derive(Debug, Default)]
 pub(crate) struct CompiledFingerprints {
     rules: Vec<Rule>,
-    /// Known fingerprints per family, indexed by [`BrowserFamily::index`].
-    browsers: [FingerprintSet; 3],
+    judge: BrowserJudge,
 }
 
 #[derive(Debug)]
@@ -43,24 +46,11 @@ impl Rule {
 impl CompiledFingerprints {
     pub(crate) fn compile(spec: &Fingerprints, lists: &HashMap<String, Arc<FingerprintList>>) -> CompiledFingerprints {
         let rules = spec.rules.iter().map(|r| compile_rule(r, lists)).collect();
-        let mut browsers: [FingerprintSet; 3] = Default::default();
-        let builtin = spec.builtin_browsers.then(crate::policy::builtin_browsers);
         let attached = spec.browser_lists.iter().filter_map(|n| lists.get(n).map(Arc::as_ref));
-        for list in builtin.iter().chain(attached) {
-            for family in BrowserFamily::ALL {
-                if let Some(set) = browsers.get_mut(family.index()) {
-                    set.union_with(list.family(family));
-                    set.union_with(list.any());
-                }
-            }
+        CompiledFingerprints {
+            rules,
+            judge: BrowserJudge::compile(spec, attached),
         }
-        for b in &spec.browsers {
-            if let Some(set) = browsers.get_mut(b.family.index()) {
-                set.ja4.extend(b.ja4.iter().copied());
-                set.http2.extend(b.http2.iter().cloned());
-            }
-        }
-        CompiledFingerprints { rules, browsers }
     }
 
     /// Appends the fingerprint reasons of `event`.
@@ -83,21 +73,17 @@ impl CompiledFingerprints {
     }
 
     /// Fires when the user agent claims a family and a fingerprint the
-    /// family's table can judge (the table has values of that kind) is not
-    /// in it. A kind with no known values says nothing either way.
+    /// family's data can judge (the table has values of that kind, or seed
+    /// shapes for a handshake that carries its shape) is not the family's.
+    /// A kind with no known values says nothing either way.
     fn ua_mismatch(&self, event: &Event, points: u8) -> Option<Reason> {
-        let family = browser_family(event.user_agent.as_deref()?)?;
-        let known = self.browsers.get(family.index())?;
-        let tls = event.ja4.filter(|v| !known.ja4.is_empty() && !known.ja4.contains(v));
-        let http2 = event
-            .http2
-            .as_ref()
-            .filter(|v| !known.http2.is_empty() && !known.http2.contains(*v));
-        let what = match (tls, http2) {
-            (Some(_), Some(_)) => "JA4 and HTTP/2 fingerprint",
-            (Some(_), None) => "JA4",
-            (None, Some(_)) => "HTTP/2 fingerprint",
-            (None, None) => return None,
+        let m = self.judge.mismatch(event)?;
+        let family = m.family;
+        let what = match (m.tls.is_some(), m.http2) {
+            (true, true) => "JA4 and HTTP/2 fingerprint",
+            (true, false) => "JA4",
+            (false, true) => "HTTP/2 fingerprint",
+            (false, false) => return None,
         };
         let mut r = Reason::new(
             ReasonCode::FingerprintUaMismatch,
@@ -146,6 +132,7 @@ mod tests {
     use super::*;
     use crate::Timestamp;
     use crate::policy::{BrowserFingerprints, Policy};
+    use crate::useragent::BrowserFamily;
 
     const CHROME_UA: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0.0.0 Safari/537.36";
     const CHROME_JA4: &str = "t13d1516h2_8daaf6152771_02713d6af862";
@@ -187,6 +174,7 @@ mod tests {
             family: BrowserFamily::Chromium,
             ja4: Vec::new(),
             http2: vec![chrome_h2.parse().unwrap()],
+            shapes: Vec::new(),
         };
         spec.browsers.push(chromium.clone());
         let c = CompiledFingerprints::compile(&spec, &HashMap::new());

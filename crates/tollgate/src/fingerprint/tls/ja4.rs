@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 
 use super::ClientHello;
 use super::grease::is_grease;
-use crate::Ja4;
+use crate::{Ja4, TlsShape};
 
 const EXT_SERVER_NAME: u16 = 0x0000;
 const EXT_ALPN: u16 = 0x0010;
@@ -80,6 +80,29 @@ impl ClientHello {
         out
     }
 
+    /// The handshake's structure for a browser-family check: JA4_r's
+    /// parts as numbers, and whether the client sent GREASE (in its cipher
+    /// suites, extensions, groups, versions or signature algorithms).
+    pub fn shape(&self, transport: Transport) -> TlsShape {
+        let (ciphers, extensions) = self.ja4_code_points();
+        let signatures = self
+            .signature_algorithms
+            .iter()
+            .copied()
+            .filter(|v| !is_grease(*v))
+            .collect();
+        let grease = [
+            &self.cipher_suites,
+            &self.extensions,
+            &self.supported_groups,
+            &self.supported_versions,
+            &self.signature_algorithms,
+        ]
+        .iter()
+        .any(|list| list.iter().any(|v| is_grease(*v)));
+        TlsShape::from_parts(self.ja4_a(transport), grease, ciphers, extensions, signatures)
+    }
+
     fn ja4_a(&self, transport: Transport) -> [u8; 10] {
         let ciphers = count(&self.cipher_suites);
         let extensions = count(&self.extensions);
@@ -114,8 +137,8 @@ impl ClientHello {
             .unwrap_or(self.legacy_version)
     }
 
-    /// The `b` and `c` lists as JA4_r prints them.
-    fn ja4_lists(&self) -> (String, String) {
+    /// The sorted cipher suites and extensions JA4 hashes.
+    fn ja4_code_points(&self) -> (Vec<u16>, Vec<u16>) {
         let mut ciphers: Vec<u16> = self.cipher_suites.iter().copied().filter(|v| !is_grease(*v)).collect();
         ciphers.sort_unstable();
         let mut extensions: Vec<u16> = self
@@ -125,6 +148,12 @@ impl ClientHello {
             .filter(|v| !is_grease(*v) && *v != EXT_SERVER_NAME && *v != EXT_ALPN)
             .collect();
         extensions.sort_unstable();
+        (ciphers, extensions)
+    }
+
+    /// The `b` and `c` lists as JA4_r prints them.
+    fn ja4_lists(&self) -> (String, String) {
+        let (ciphers, extensions) = self.ja4_code_points();
         let mut c = hex_list(&extensions);
         let signatures: Vec<u16> = self
             .signature_algorithms
@@ -137,6 +166,36 @@ impl ClientHello {
             c.push_str(&hex_list(&signatures));
         }
         (hex_list(&ciphers), c)
+    }
+}
+
+impl TlsShape {
+    /// The JA4 of the handshake this shape describes: its prefix and the
+    /// hashes of its lists, as [`ClientHello::ja4`] computes them.
+    ///
+    /// ```
+    /// use tollgate::TlsShape;
+    ///
+    /// let shape: TlsShape = "t12i010000_c02f_".parse()?;
+    /// assert_eq!(shape.ja4().as_str(), "t12i010000_f06271c2b022_000000000000");
+    /// # Ok::<(), tollgate::FieldError>(())
+    /// ```
+    pub fn ja4(&self) -> Ja4 {
+        let mut c = hex_list(self.extensions());
+        if !self.signature_algorithms().is_empty() {
+            c.push('_');
+            c.push_str(&hex_list(self.signature_algorithms()));
+        }
+        let mut text = [0u8; 36];
+        let (a, rest) = text.split_at_mut(10);
+        a.copy_from_slice(self.prefix().as_bytes().get(..10).unwrap_or(b"t000000000"));
+        let (b, c_part) = rest.split_at_mut(13);
+        for (part, list) in [(b, &hex_list(self.cipher_suites())), (c_part, &c)] {
+            let (sep, hash) = part.split_at_mut(1);
+            sep.copy_from_slice(b"_");
+            hash.copy_from_slice(&hash12(list));
+        }
+        Ja4::from_computed(text)
     }
 }
 
