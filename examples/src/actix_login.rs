@@ -21,6 +21,7 @@ use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
+use tollgate::password::PasswordSha1;
 use tollgate::store::{AsyncStore, MemoryStore};
 use tollgate::{Channel, CredentialKind, E164, Engine, EventKind};
 use tollgate_actix::tls::listen_tls;
@@ -282,15 +283,24 @@ async fn login<S: AsyncStore + 'static>(
     };
     // tollgate first: a refused attempt never reaches the password check.
     let admitted = guard
-        .evaluate_async(EventKind::Login, |e| e.with_user(body.username.as_str()))
+        .evaluate_async(EventKind::Login, |e| {
+            // The digest the spraying check keys on (never stored).
+            e.with_user(body.username.as_str())
+                .with_password(PasswordSha1::of(&body.password))
+        })
         .await?;
     if state.users.check(&body.username, &body.password) {
         guard.succeeded_with_async(admitted.event(), admitted.decision()).await;
         Ok(admitted_status(StatusCode::OK, &admitted, "ok"))
     } else {
         // Unknown user or wrong password: the same answer, and a failure
-        // either way (failure-counting limits learn).
-        guard.failed_async(admitted.event()).await;
+        // either way (failure-counting limits learn); an unknown user is
+        // reported as such for the site-wide attack mode.
+        if state.users.exists(&body.username) {
+            guard.failed_async(admitted.event()).await;
+        } else {
+            guard.unknown_user_async(admitted.event()).await;
+        }
         Ok(admitted_status(
             StatusCode::UNAUTHORIZED,
             &admitted,

@@ -23,6 +23,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::json;
+use tollgate::password::PasswordSha1;
 use tollgate::store::AsyncStore;
 use tollgate::{Channel, CredentialKind, E164, Engine, EventKind};
 use tollgate_axum::{Guard, Refusal, RequestContext};
@@ -219,15 +220,24 @@ async fn login<S: AsyncStore + 'static>(
     };
     // tollgate first: a refused attempt never reaches the password check.
     let admitted = guard
-        .evaluate_async(EventKind::Login, |e| e.with_user(body.username.as_str()))
+        .evaluate_async(EventKind::Login, |e| {
+            // The digest the spraying check keys on (never stored).
+            e.with_user(body.username.as_str())
+                .with_password(PasswordSha1::of(&body.password))
+        })
         .await?;
     if state.users.check(&body.username, &body.password) {
         guard.succeeded_with_async(admitted.event(), admitted.decision()).await;
         Ok((admitted, Json(json!({"status": "ok"}))).into_response())
     } else {
         // Unknown user or wrong password: the same answer, and a failure
-        // either way (failure-counting limits learn).
-        guard.failed_async(admitted.event()).await;
+        // either way (failure-counting limits learn); an unknown user is
+        // reported as such for the site-wide attack mode.
+        if state.users.exists(&body.username) {
+            guard.failed_async(admitted.event()).await;
+        } else {
+            guard.unknown_user_async(admitted.event()).await;
+        }
         Ok((
             StatusCode::UNAUTHORIZED,
             admitted,

@@ -228,3 +228,24 @@ async fn malformed_bodies_are_400() {
     let missing = send(addr, "POST", "/login", &[], r#"{"username":"alice"}"#).await;
     assert_eq!(missing.status, 400, "{missing:?}");
 }
+
+/// The login handler hands tollgate the password's SHA-1 and reports
+/// unknown users as such: one password failing on many accounts (here
+/// three, mostly accounts that do not exist) steps up every login with it,
+/// the owner's too, and no other password.
+#[tokio::test]
+async fn a_sprayed_password_is_stepped_up_for_every_account() {
+    let mut policy = tollgate::policy::Policy::default();
+    policy.limits.clear();
+    policy.stuffing.clear();
+    policy.spraying.distinct_accounts = 3;
+    let engine = std::sync::Arc::new(tollgate::Engine::new(policy).unwrap());
+    let addr = common::serve_axum_on(std::sync::Arc::clone(&engine)).await;
+    for user in ["bob", "nobody-1", "nobody-2"] {
+        assert_eq!(login(addr, user, "Winter2026!").await.status, 401);
+    }
+    let sprayed = login(addr, "alice", "Winter2026!").await;
+    assert_problem(&sprayed, 401, "challenge");
+    assert_eq!(sprayed.json()["challenge"]["step_up"], "second_factor", "{sprayed:?}");
+    assert_eq!(login(addr, "alice", "correct-horse").await.status, 200);
+}

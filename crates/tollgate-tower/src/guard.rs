@@ -194,6 +194,15 @@ impl<S: Store, A: Adapter> GuardCore<S, A> {
         self.record(&Outcome::failed(event));
     }
 
+    /// Reports a login naming an account that does not exist (now): a
+    /// failure for every control that counts failures, and what the site-wide
+    /// attack mode counts on its own (`docs/campaign.md`). Answer the client
+    /// exactly as for a wrong password.
+    pub fn unknown_user(&self, mut event: Event) {
+        event.at = self.tollgate.now();
+        self.record(&Outcome::unknown_user(event));
+    }
+
     /// Reports a failed login for `user` (wrong password).
     pub fn login_failed(&self, user: &str) {
         self.failed(self.event(EventKind::Login).with_user(user));
@@ -263,6 +272,12 @@ impl<S: AsyncStore, A: Adapter> GuardCore<S, A> {
     pub async fn failed_async(&self, mut event: Event) {
         event.at = self.tollgate.now();
         self.record_async(&Outcome::failed(event)).await;
+    }
+
+    /// [`unknown_user`](GuardCore::unknown_user), awaited.
+    pub async fn unknown_user_async(&self, mut event: Event) {
+        event.at = self.tollgate.now();
+        self.record_async(&Outcome::unknown_user(event)).await;
     }
 
     /// [`login_failed`](GuardCore::login_failed), awaited.
