@@ -1,0 +1,176 @@
+//! How a familiarity read becomes points: the Freeman et al. score of one
+//! feature, and what an account without history gets.
+
+use super::{Familiarity, Feature};
+use crate::facts::Facts;
+use crate::policy::Points;
+use crate::store::FamiliarityCounts;
+use crate::{Reason, ReasonCode};
+
+/// The reason for one feature, if it scores.
+pub(super) fn reason(
+    feature: Feature,
+    counts: &FamiliarityCounts,
+    facts: &Facts,
+    points: &Points,
+    settings: &Familiarity,
+) -> Option<Reason> {
+    // No history: every value is new, at the first-seen weight.
+    let unfamiliar = if counts.user_total == 0 {
+        f64::from(settings.first_seen_percent) / 100.0
+    } else {
+        1.0 / (1.0 + f64::from(counts.user_count))
+    };
+    let share = if counts.global_total == 0 {
+        0.0
+    } else {
+        counts.global_count as f64 / counts.global_total as f64
+    };
+    let rarity = 1.0 - (share * 100.0 / f64::from(settings.common_percent)).min(1.0);
+    let score = (f64::from(feature.max_points(points)) * unfamiliar * rarity).round();
+    if score < 1.0 {
+        return None;
+    }
+    let value = match feature {
+        Feature::Country => facts.country.map(|c| c.to_string()),
+        Feature::Asn => facts.asn.map(|a| a.to_string()),
+        Feature::Device | Feature::Fingerprint => None,
+    };
+    let name = format!("{} {}", feature.name(), value.map(|v| v + " ").unwrap_or_default());
+    let detail = if counts.user_total == 0 {
+        format!("{name}of a user with no login on record; {:.1} % of all logins", share * 100.0)
+    } else {
+        format!(
+            "{name}seen in {} of this user's last {} logins; {:.1} % of all logins",
+            counts.user_count,
+            counts.user_total,
+            share * 100.0
+        )
+    };
+    let mut r = Reason::new(feature.code(), detail);
+    r.points = score.min(100.0) as u8;
+    Some(r)
+}
+
+/// Whether an enforced reason is evidence that the client is automated or
+/// hides behind infrastructure rather than a person's own connection. A
+/// user-agent mismatch counts only when judged on the handshake's structure
+/// (`shaped`): on an exact JA4 it is also what every user of a browser
+/// release gets until the release is learned.
+pub(super) fn shows_automation(r: &Reason, shaped: bool) -> bool {
+    let weighs = !r.monitor && (r.points > 0 || r.action.is_some_and(|a| a > crate::Action::Allow));
+    let automation = match r.code {
+        ReasonCode::FingerprintUaMismatch => shaped,
+        ReasonCode::FingerprintListed | ReasonCode::Anonymous | ReasonCode::AsnListed => true,
+        _ => false,
+    };
+    weighs && automation
+}
+
+/// The reason for a user with no history at all: the policy's points, or
+/// its `first_seen_automation` when the client shows automation.
+pub(super) fn first_seen(points: &Points, settings: &Familiarity, automated: Option<ReasonCode>) -> Option<Reason> {
+    if let Some(code) = automated {
+        let detail = format!("no successful login of this user on record, and {code}");
+        return Some(crate::detect::matched(
+            ReasonCode::FirstSeen,
+            detail,
+            "familiarity.first_seen",
+            settings.first_seen_automation,
+            false,
+        ));
+    }
+    (points.first_seen > 0).then(|| {
+        let mut r = Reason::new(ReasonCode::FirstSeen, "no successful login of this user on record");
+        r.points = points.first_seen;
+        r
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{MatchAction, Policy};
+    use crate::{Action, Asn, Country, Engine, Event, EventKind, Outcome, Timestamp};
+
+    fn first_login(ua: &str, ja4: &str) -> Event {
+        Event::new(EventKind::Login, Timestamp::EPOCH)
+            .with_user("dormant")
+            .with_country("US".parse::<Country>().unwrap())
+            .with_asn(Asn(16_509))
+            .with_user_agent(ua)
+            .with_ja4(ja4.parse().unwrap())
+    }
+
+    const CHROME_UA: &str =
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0.0.0 Safari/537.36";
+    const CHROME_JA4: &str = "t13d1516h2_8daaf6152771_02713d6af862";
+    const PYTHON_JA4: &str = "t13i181000_85036bcba153_d41ae481755e";
+
+    #[test]
+    fn a_first_seen_account_with_automation_evidence_is_challenged() {
+        let engine = Engine::new(Policy::default()).unwrap();
+        // python-requests behind a Chrome user agent, on a hosting network.
+        let bot = engine.evaluate(&first_login(CHROME_UA, PYTHON_JA4));
+        assert_eq!(bot.action, Action::Challenge, "{bot:?}");
+        let r = bot.reasons.iter().find(|r| r.code == ReasonCode::FirstSeen).unwrap();
+        assert_eq!(r.rule.as_deref(), Some("familiarity.first_seen"));
+        assert!(r.detail.ends_with("and geo.asn"), "{}", r.detail);
+        // On a residential network, a mismatch judged on an exact JA4 alone
+        // is not enough: it is also what a browser release looks like until
+        // it is learned (with the handshake's structure it would be).
+        let home = engine.evaluate(&first_login(CHROME_UA, PYTHON_JA4).with_asn(Asn(3_320)));
+        assert!(home.reasons.iter().any(|r| r.code == ReasonCode::FingerprintUaMismatch));
+        assert!(!home.reasons.iter().any(|r| r.code == ReasonCode::FirstSeen), "{home:?}");
+        // A real Chrome there is not.
+        let person = engine.evaluate(&first_login(CHROME_UA, CHROME_JA4).with_asn(Asn(3_320)));
+        assert!(!person.reasons.iter().any(|r| r.code == ReasonCode::FirstSeen), "{person:?}");
+    }
+
+    #[test]
+    fn history_vouches_and_the_setting_can_score_instead() {
+        let engine = Engine::new(Policy::default()).unwrap();
+        let bot = first_login(CHROME_UA, PYTHON_JA4);
+        engine.record(&Outcome::succeeded(bot.clone()));
+        let later = engine.evaluate(&bot);
+        assert!(!later.reasons.iter().any(|r| r.code == ReasonCode::FirstSeen), "{later:?}");
+
+        let mut policy = Policy::default();
+        policy.familiarity.first_seen_automation = MatchAction::Score(5);
+        let engine = Engine::new(policy).unwrap();
+        let d = engine.evaluate(&first_login(CHROME_UA, PYTHON_JA4));
+        let r = d.reasons.iter().find(|r| r.code == ReasonCode::FirstSeen).unwrap();
+        assert_eq!((r.points, r.action), (5, None));
+    }
+
+    #[test]
+    fn a_first_seen_account_on_a_rare_client_scores_a_share_of_the_points() {
+        let mut policy = Policy::default();
+        policy.familiarity.first_seen_percent = 25;
+        let engine = Engine::new(policy).unwrap();
+        // Some common traffic so that shares mean something.
+        for i in 0..100 {
+            let e = Event::new(EventKind::Login, Timestamp::EPOCH)
+                .with_user(format!("u{i}"))
+                .with_country("DE".parse::<Country>().unwrap())
+                .with_asn(Asn(3_320))
+                .with_user_agent(CHROME_UA)
+                .with_ja4(CHROME_JA4.parse().unwrap());
+            engine.record(&Outcome::succeeded(e));
+        }
+        let rare = Event::new(EventKind::Login, Timestamp::EPOCH)
+            .with_user("newcomer")
+            .with_country("BR".parse::<Country>().unwrap())
+            .with_asn(Asn(28_573))
+            .with_user_agent(CHROME_UA)
+            .with_ja4(CHROME_JA4.parse().unwrap());
+        let d = engine.evaluate(&rare);
+        let points = |code| d.reasons.iter().find(|r| r.code == code).map(|r| r.points);
+        // 25 % of 25 and of 15 for a country and network nobody uses.
+        assert_eq!(points(ReasonCode::NewCountry), Some(6));
+        assert_eq!(points(ReasonCode::NewAsn), Some(4));
+        // The browser everyone uses adds nothing.
+        assert_eq!(points(ReasonCode::NewFingerprint), None);
+        assert!(d.is_allow(), "{d:?}");
+    }
+}
