@@ -20,7 +20,8 @@ use tollgate::store::{AsyncStore, MemoryStore};
 use tollgate::{Channel, E164, Engine, Event, UserId};
 use tollgate_axum::RequestContext;
 
-use crate::store::{RedisUrl, SecretArg};
+use crate::store::{PowSecretArg, RedisUrl, SecretArg};
+use tollgate::pow::{PowConfig, PowSecret};
 
 /// The users known when no `--users` file is given (username, password).
 pub const DEMO_USERS: &[(&str, &str)] = &[
@@ -95,6 +96,13 @@ pub struct Args {
     /// (docs/decision-log.md).
     #[arg(long, value_name = "FILE")]
     pub decision_log: Option<PathBuf>,
+    /// Offer a proof of work (ALTCHA's format, docs/challenges.md) for
+    /// challenges that automation-class reasons caused, signed with this
+    /// secret: at least 32 hexadecimal digits (`openssl rand -hex 32`), the
+    /// same on every instance. Prefer the environment variable. Without it,
+    /// every challenge is a plain 401.
+    #[arg(long, value_name = "HEX", env = "TOLLGATE_POW_SECRET", hide_env_values = true)]
+    pub pow_secret: Option<PowSecretArg>,
 }
 
 /// The rustls configuration for `--tls`: a fresh self-signed certificate
@@ -316,7 +324,7 @@ pub fn load_geo(paths: &[PathBuf]) -> Result<GeoSet, BoxError> {
 /// `trust_proxies` (when any: they replace the policy's list) and looking
 /// addresses up in `geo`.
 pub fn build_engine(policy: Policy, trust_proxies: &[String], geo: Option<GeoSet>) -> Result<Engine, BoxError> {
-    build_engine_on(policy, trust_proxies, geo, MemoryStore::default(), None)
+    build_engine_on(policy, trust_proxies, geo, MemoryStore::default(), None, None)
 }
 
 /// [`build_engine`] over `store`, hashing counter keys under `secret`
@@ -327,6 +335,7 @@ pub fn build_engine_on<S: AsyncStore>(
     geo: Option<GeoSet>,
     store: S,
     secret: Option<KeySecret>,
+    pow: Option<PowSecret>,
 ) -> Result<Engine<S>, BoxError> {
     if !trust_proxies.is_empty() {
         policy.network.trusted_proxies =
@@ -335,6 +344,9 @@ pub fn build_engine_on<S: AsyncStore>(
     let mut builder = Engine::builder(policy).store(store);
     if let Some(secret) = secret {
         builder = builder.key_secret(secret);
+    }
+    if let Some(pow) = pow {
+        builder = builder.proof_of_work(PowConfig::new(pow));
     }
     let engine = builder.build()?;
     if geo.is_some() {
@@ -366,7 +378,8 @@ pub fn load_on<S: AsyncStore>(
     } else {
         Some(load_geo(&args.mmdb)?)
     };
-    let engine = build_engine_on(policy, &args.trust_proxy, geo, store, secret)?;
+    let pow = args.pow_secret.as_ref().map(PowSecretArg::parse).transpose()?;
+    let engine = build_engine_on(policy, &args.trust_proxy, geo, store, secret, pow)?;
     let users = match &args.users {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;

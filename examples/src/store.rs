@@ -108,6 +108,45 @@ impl SecretArg {
     }
 }
 
+/// `--pow-secret` / `TOLLGATE_POW_SECRET`: hexadecimal, never printed.
+#[derive(Clone)]
+pub struct PowSecretArg(String);
+
+impl From<String> for PowSecretArg {
+    fn from(hex: String) -> Self {
+        PowSecretArg(hex)
+    }
+}
+
+impl fmt::Debug for PowSecretArg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PowSecretArg(..)")
+    }
+}
+
+impl PowSecretArg {
+    /// The secret, or an error that does not quote the input.
+    pub fn parse(&self) -> Result<tollgate::pow::PowSecret, BoxError> {
+        const WHAT: &str = "--pow-secret / TOLLGATE_POW_SECRET";
+        let hex = self.0.trim().as_bytes();
+        if hex.len() % 2 != 0 {
+            return Err(
+                format!("{WHAT}: not hexadecimal digits in pairs (make one with `openssl rand -hex 32`)").into(),
+            );
+        }
+        let digit = |c: u8| char::from(c).to_digit(16);
+        let bytes = hex
+            .chunks_exact(2)
+            .map(|pair| match pair {
+                [hi, lo] => Some((digit(*hi)? << 4 | digit(*lo)?) as u8),
+                _ => None,
+            })
+            .collect::<Option<Vec<u8>>>()
+            .ok_or_else(|| format!("{WHAT}: not hexadecimal (make one with `openssl rand -hex 32`)"))?;
+        tollgate::pow::PowSecret::new(bytes).map_err(|e| format!("{WHAT}: {e}").into())
+    }
+}
+
 /// The Redis settings the flags describe, or `None` without `--redis`.
 pub fn redis_config(args: &Args) -> Result<Option<(RedisConfig, KeySecret)>, BoxError> {
     let Some(url) = &args.redis else {

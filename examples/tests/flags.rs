@@ -143,7 +143,7 @@ async fn the_engine_itself_refuses_redis_without_a_key_secret() {
     let store = tollgate_redis::RedisStore::connect(tollgate_redis::RedisConfig::new("redis://127.0.0.1:1/"))
         .await
         .unwrap();
-    let err = build_engine_on(Policy::default(), &[], None, store, None).unwrap_err();
+    let err = build_engine_on(Policy::default(), &[], None, store, None, None).unwrap_err();
     for fix in ["--key-secret", "TOLLGATE_KEY_SECRET", "openssl rand -hex 16"] {
         assert!(err.to_string().contains(fix), "{err}");
     }
@@ -165,4 +165,39 @@ fn a_decision_log_that_cannot_be_opened_names_the_flag_and_the_file() {
             .is_none(),
         "no flag, no log"
     );
+}
+
+#[test]
+fn a_pow_secret_turns_on_proof_of_work_and_bad_ones_are_named_not_quoted() {
+    for (bad, why) in [
+        ("0123456789abcdef0123456789abcdeg", "not hexadecimal"),
+        ("0123456789abcdef0", "in pairs"),
+        ("0123456789abcdef", "16"),
+    ] {
+        let Err(err) = load(&args(&["--pow-secret", bad])) else {
+            panic!("{bad} was accepted");
+        };
+        let err = err.to_string();
+        assert!(err.starts_with("--pow-secret / TOLLGATE_POW_SECRET: "), "{err}");
+        assert!(err.contains(why), "{err}");
+        assert!(!err.contains(bad), "the secret is never quoted: {err}");
+    }
+    assert!(format!("{:?}", args(&["--pow-secret", "00"])).contains("PowSecretArg(..)"));
+
+    // With a secret, a challenge caused by an automation-class reason (a
+    // zone) offers a proof of work; without one, it does not.
+    let policy = temp_file(
+        "pow-policy.toml",
+        "[[zones]]\nname = \"lab\"\ncidrs = [\"192.0.2.0/24\"]\naction = \"challenge\"\n",
+    );
+    let policy = policy.to_str().unwrap();
+    let login = tollgate::Event::new(tollgate::EventKind::Login, tollgate::Timestamp::EPOCH)
+        .with_ip("192.0.2.7".parse().unwrap());
+    let secret = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    let (engine, _) = load(&args(&["--policy", policy, "--pow-secret", secret])).unwrap();
+    let decision = engine.evaluate(&login);
+    assert_eq!(decision.action, tollgate::Action::Challenge);
+    assert!(decision.pow.is_some(), "{decision:?}");
+    let (plain, _) = load(&args(&["--policy", policy])).unwrap();
+    assert!(plain.evaluate(&login).pow.is_none());
 }
