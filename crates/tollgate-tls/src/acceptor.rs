@@ -160,12 +160,15 @@ impl Acceptor {
             .await
             .map_err(AcceptError::Handshake)?;
         let slot = Arc::new(OnceLock::new());
-        let fingerprints = ConnectionFingerprints::new(
+        let mut fingerprints = ConnectionFingerprints::new(
             client_hello.as_ref().map(|h| h.ja4(Transport::Tcp)),
             client_hello.as_ref().map(ClientHello::ja3),
             None,
         )
         .with_http2_slot(Arc::clone(&slot));
+        if let Some(hello) = &client_hello {
+            fingerprints = fingerprints.with_tls_shape(hello.shape(Transport::Tcp));
+        }
         let stream = if tls.get_ref().1.alpn_protocol() == Some(b"h2") {
             Http2Sniffer::new(tls, slot)
         } else {

@@ -38,7 +38,8 @@ async fn whoami(Extension(cx): Extension<RequestContext>) -> String {
     let ja4 = cx.ja4.map(|j| j.to_string()).unwrap_or_default();
     let ja3 = cx.ja3.map(|j| j.to_string()).unwrap_or_default();
     let http2 = cx.http2.map(|h| h.to_string()).unwrap_or_default();
-    format!("{ja4}\n{ja3}\n{http2}\n{}", cx.client.addr)
+    let shape = cx.tls_shape.map(|s| s.to_string()).unwrap_or_default();
+    format!("{ja4}\n{ja3}\n{http2}\n{}\n{shape}", cx.client.addr)
 }
 
 struct Server {
@@ -104,6 +105,8 @@ async fn http1_handler_sees_the_clients_ja4_and_ja3() {
         assert_eq!(seen[1], hello.ja3().to_string(), "{path}");
         assert_eq!(seen[2], "", "no HTTP/2 fingerprint on HTTP/1.1");
         assert_eq!(seen[3], "127.0.0.1");
+        // The structure the browser-family check judges reaches the events.
+        assert_eq!(seen[4], hello.shape(Transport::Tcp).to_string(), "{path}");
     }
 }
 

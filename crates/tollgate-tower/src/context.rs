@@ -28,7 +28,7 @@ use tollgate::fingerprint::header_fingerprint;
 use tollgate::net::{ClientIp, TrustedProxies};
 use tollgate::policy::{Dimension, Policy};
 use tollgate::pow::PowSolution;
-use tollgate::{Event, EventKind, HeaderFingerprint, HeaderName, Http2Fingerprint, Ja3, Ja4, Timestamp};
+use tollgate::{Event, EventKind, HeaderFingerprint, HeaderName, Http2Fingerprint, Ja3, Ja4, Timestamp, TlsShape};
 
 /// Headers a TLS-terminating proxy sets with the client's fingerprints.
 /// They are believed only from a trusted proxy: a client could set them too.
@@ -163,6 +163,9 @@ pub struct RequestContext {
     pub ja3: Option<Ja3>,
     /// HTTP/2 fingerprint from a trusted proxy's header.
     pub http2: Option<Http2Fingerprint>,
+    /// The ClientHello's structure, from a native capture
+    /// ([`ConnectionFingerprints::tls_shape`](crate::ConnectionFingerprints::tls_shape)).
+    pub tls_shape: Option<TlsShape>,
     /// The header fingerprint, when [`ContextConfig::header_fingerprint`]
     /// is on.
     pub header_fp: Option<HeaderFingerprint>,
@@ -213,6 +216,7 @@ impl RequestContext {
             http2: believed(&fp.http2)
                 .filter(|v| v.matches('|').count() <= HTTP2_SEPARATORS)
                 .and_then(|v| v.parse().ok()),
+            tls_shape: None,
             header_fp: config.header_fingerprint.then(|| header_fingerprint(headers.clone())),
             user_agent: text("user-agent").map(str::to_owned),
             headers: config
@@ -234,6 +238,7 @@ impl RequestContext {
         event.ja4 = self.ja4;
         event.ja3 = self.ja3;
         event.http2 = self.http2.clone();
+        event.tls_shape = self.tls_shape.clone();
         event.header_fp = self.header_fp.clone();
         event.user_agent = self.user_agent.clone();
         event.headers = self.headers.clone();

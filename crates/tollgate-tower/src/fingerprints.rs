@@ -24,7 +24,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use tollgate::{Http2Fingerprint, Ja3, Ja4};
+use tollgate::{Http2Fingerprint, Ja3, Ja4, TlsShape};
 
 use crate::context::RequestContext;
 
@@ -38,6 +38,9 @@ pub struct ConnectionFingerprints {
     pub ja3: Option<Ja3>,
     /// HTTP/2 fingerprint of the connection, when known up front.
     pub http2: Option<Http2Fingerprint>,
+    /// The ClientHello's structure, for the browser-family check that
+    /// survives browser releases (`docs/fingerprint-signals.md`).
+    pub tls_shape: Option<TlsShape>,
     http2_slot: Option<Arc<OnceLock<Http2Fingerprint>>>,
 }
 
@@ -48,8 +51,16 @@ impl ConnectionFingerprints {
             ja4,
             ja3,
             http2,
+            tls_shape: None,
             http2_slot: None,
         }
+    }
+
+    /// Adds the ClientHello's structure (`ClientHello::shape` in `tollgate::fingerprint`).
+    #[must_use]
+    pub fn with_tls_shape(mut self, shape: TlsShape) -> Self {
+        self.tls_shape = Some(shape);
+        self
     }
 
     /// Reads the HTTP/2 fingerprint from `slot` when it is not given up
@@ -73,6 +84,9 @@ impl ConnectionFingerprints {
     pub fn apply(&self, context: &mut RequestContext) {
         context.ja4 = self.ja4.or(context.ja4);
         context.ja3 = self.ja3.or(context.ja3);
+        if let Some(shape) = &self.tls_shape {
+            context.tls_shape = Some(shape.clone());
+        }
         if let Some(http2) = self.http2() {
             context.http2 = Some(http2.clone());
         }
