@@ -225,8 +225,10 @@ impl CompiledPostLogin {
     /// The client's hash, as familiarity tells devices apart (device id, or
     /// JA4 and user agent); `None` when probation is off.
     fn client(&self, keys: &KeyHasher, event: &Event) -> Option<u64> {
-        let on = self.settings.new_client_days > 0;
-        super::familiarity::device(keys, self.probation, event).filter(|_| on)
+        if self.settings.new_client_days == 0 {
+            return None;
+        }
+        super::familiarity::device(keys, self.probation, event)
     }
 
     /// What a successful login writes: its time and risk, and its client
@@ -246,8 +248,9 @@ impl CompiledPostLogin {
             value: pack(event.at, &summary, outcome.decision().is_some()),
             ttl: self.window(),
         });
-        let client = self.client(keys, event);
-        if let Some(client) = client.filter(|_| summary.signals.contains(RiskSignal::NewClient)) {
+        // Hashed only for a login whose client was new: most are not.
+        let new_client = summary.signals.contains(RiskSignal::NewClient);
+        if let Some(client) = new_client.then(|| self.client(keys, event)).flatten() {
             push(Op::RegisterSet {
                 key: StoreKey(KeyHasher::derive(self.probation, user)),
                 value: u128::from(client),

@@ -42,7 +42,7 @@ use std::time::Duration;
 use super::{Detector, Events, Findings, Reading, Scene};
 use crate::keys::KeyHasher;
 use crate::policy::{MatchAction, Policy, PolicyError};
-use crate::store::{DISTINCT_EXACT_UP_TO, Op, OpResult, StoreKey};
+use crate::store::{Op, OpResult, StoreKey};
 use crate::{Event, EventType, Outcome, ReasonCode};
 
 /// Settings of the password-spraying check. See `docs/spraying.md`.
@@ -100,8 +100,8 @@ impl Detector for CompiledSpraying {
         if !(3_600..=604_800).contains(&s.window_secs) {
             return Err(PolicyError::invalid("spraying.window_secs", "must be 3600 to 604800"));
         }
-        // Distinct sets are exact up to DISTINCT_EXACT_UP_TO members.
-        if !(2..=60).contains(&s.distinct_accounts) || s.distinct_accounts as usize >= DISTINCT_EXACT_UP_TO {
+        // Distinct sets are exact up to DISTINCT_EXACT_UP_TO (64) members.
+        if !(2..=60).contains(&s.distinct_accounts) {
             return Err(PolicyError::invalid("spraying.distinct_accounts", "must be 2 to 60"));
         }
         crate::policy::validate::action(s.action, false)

@@ -227,17 +227,18 @@ impl Detector for CompiledCampaign {
     fn finish(&self, tally: Tally, reading: &Reading<'_>, out: &mut Findings) {
         let s = &self.settings;
         let now = reading.at.as_unix_millis();
-        let mut on = None;
-        for (scope, counts) in scopes(reading.facts).into_iter().zip(tally.0) {
-            let Some(scope) = scope else { continue };
-            if let [Some(attempts), Some(failures), Some(unknown)] = counts {
+        let scopes = scopes(reading.facts);
+        for (scope, counts) in scopes.into_iter().zip(tally.0) {
+            if let (Some(scope), [Some(attempts), Some(failures), Some(unknown)]) = (scope, counts) {
                 self.table.observe(scope, now, Observed { attempts, failures, unknown }, s);
             }
-            if on.is_none() {
-                on = self.table.campaign(scope, now, s);
-            }
         }
-        let (Some(why), false) = (on, reading.known_client) else {
+        // A client the account knows is never stepped up: skip the lookups
+        // (and the detail's formatting) on the common path.
+        if reading.known_client {
+            return;
+        }
+        let Some(why) = scopes.into_iter().flatten().find_map(|scope| self.table.campaign(scope, now, s)) else {
             return;
         };
         let detail = format!("{why}; the account never used this client");
