@@ -19,7 +19,7 @@ use tollgate::limiter::GcraMode;
 use tollgate::limiter::GcraOutcome;
 use tollgate::store::{
     BackoffOutcome, CapMode, CapOutcome, DISTINCT_EXACT_UP_TO, FamiliarityCounts, FamiliarityKeys, HISTORY_MAX, Op,
-    OpResult, StoreError, StoreKey,
+    OpResult, SERIES_LOOKBACK_MAX, SeriesOutcome, StoreError, StoreKey,
 };
 
 /// Added to every TTL: clocks of hosts and Redis differ a little, and a key
@@ -31,13 +31,13 @@ const MAX_TTL_MS: u64 = 1 << 46;
 const HISTORY_RETENTION: u64 = 180 * 86_400 * 1_000_000_000;
 /// The key kinds: one Redis key per (store key, kind), like the in-process
 /// store's one map per kind.
-const KINDS: [char; 7] = ['g', 'w', 'd', 'h', 'r', 'c', 'b'];
+const KINDS: [char; 8] = ['g', 'w', 'd', 'h', 'r', 'c', 'b', 's'];
 
 /// The Redis key of counter `key` of kind `kind`: `<prefix>:<16 hex digits>:<kind>`.
 ///
 /// Kinds: `g` GCRA, `w` window (also familiarity's global counters), `d`
 /// distinct, `h` history, `r` register (also proof-of-work claims), `c` cap,
-/// `b` backoff.
+/// `b` backoff, `s` series.
 pub fn key_name(prefix: &str, key: StoreKey, kind: char) -> String {
     format!("{prefix}:{:016x}:{kind}", key.0)
 }
@@ -124,6 +124,7 @@ impl Piece {
                 | Op::ClaimOnce { key, .. }
                 | Op::Cap { key, .. }
                 | Op::Backoff { key, .. }
+                | Op::Series { key, .. }
                 | Op::Reset { key } => key,
                 Op::Familiarity { keys, .. } | Op::Learn { keys, .. } => keys.user,
                 // Unknown operations fail at encoding; any slot will do.
@@ -395,6 +396,27 @@ impl Encoded {
                 self.u64(now.saturating_add(reset_after));
                 self.args.push(ttl_ms(reset_after));
             }
+            // The Rust side works out the bucket of now and the TTL: idle
+            // once the newest bucket has left the longest lookback.
+            Op::Series {
+                key,
+                bucket,
+                lookback,
+                amount,
+            } => {
+                self.args.push(14);
+                self.key(prefix, key, 's');
+                let len = nanos(bucket).max(1);
+                let index = now / len;
+                self.u64(len);
+                self.u64(index);
+                self.args.push(u64::from(lookback.min(SERIES_LOOKBACK_MAX)));
+                self.args.push(u64::from(amount));
+                let kept = u64::from(SERIES_LOOKBACK_MAX) + 1;
+                self.args.push(ttl_ms(
+                    index.saturating_add(kept).saturating_mul(len).saturating_sub(now),
+                ));
+            }
             Op::Reset { key } => {
                 self.args.push(10);
                 for kind in KINDS {
@@ -464,6 +486,10 @@ fn decode_op(op: &Op, r: &mut Reply<'_>) -> Result<OpResult, StoreError> {
             retry_after: Duration::from_nanos(r.pair()?),
         }),
         Op::ClaimOnce { .. } => OpResult::Claimed(r.flag()?),
+        Op::Series { .. } => OpResult::Series(SeriesOutcome {
+            current: r.next()?,
+            peak: r.next()?,
+        }),
         Op::Backoff { .. } => OpResult::Backoff(BackoffOutcome {
             allowed: r.flag()?,
             sends: r.u32()?,

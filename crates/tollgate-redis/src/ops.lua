@@ -26,6 +26,10 @@ local function rows(head, row)
 end
 local GCRA, WINDOW, DISTINCT, HISTORY = fixed(8), fixed(24), rows(16, 4), rows(8, 12)
 local REGISTER, CAP, BACKOFF = fixed(24), fixed(32), fixed(20)
+-- Series: bucket length and newest bucket index as pairs, then the counts
+-- of that bucket and the 31 before it (store/series.rs).
+local SERIES_N = 32
+local SERIES = fixed(16 + 4 * SERIES_N)
 
 -- The value of `k` without FORMAT, or nil when there is none. A key of
 -- another Redis type, without FORMAT or of a length its layout cannot have
@@ -466,6 +470,68 @@ local function claim()
   push(1)
 end
 
+-- Spelled out: a library's top level runs where `string` is not reachable.
+local SER = '>I4I4I4I4' .. 'I4I4I4I4I4I4I4I4' .. 'I4I4I4I4I4I4I4I4' .. 'I4I4I4I4I4I4I4I4' .. 'I4I4I4I4I4I4I4I4'
+
+-- How far bucket (ah, al) lies before (bh, bl), as a plain number; huge
+-- when more than the series keeps, negative when after it.
+local function age(ah, al, bh, bl)
+  local c = cmp(ah, al, bh, bl)
+  local dh, dl
+  if c >= 0 then dh, dl = sub(ah, al, bh, bl) else dh, dl = sub(bh, bl, ah, al) end
+  local d = 1e9
+  if dh == 0 and dl < SERIES_N then d = dl end
+  if c < 0 then return -d end
+  return d
+end
+
+-- Mirrors store/series.rs: counts into the bucket of now, then the bucket's
+-- count and the peak of the `lookback` buckets before it.
+local function series()
+  local k = key()
+  local lh, ll = u64()
+  local ih, il = u64()
+  local lookback = arg()
+  local amount = arg()
+  local ttl = arg()
+  local raw = read(k, SERIES)
+  local xh, xl, counts, known = ih, il, {}, false
+  if raw then
+    local v = { struct.unpack(SER, raw) }
+    if v[1] == lh and v[2] == ll then
+      known = true
+      xh, xl = v[3], v[4]
+      for i = 1, SERIES_N do counts[i] = v[4 + i] end
+    end
+  end
+  if not known then for i = 1, SERIES_N do counts[i] = 0 end end
+  -- o: how far now's bucket lies before the newest one.
+  local o = age(xh, xl, ih, il)
+  if amount > 0 then
+    local moved = not known
+    if o < 0 then
+      local shift = math.min(-o, SERIES_N)
+      for i = SERIES_N, 1, -1 do
+        if i > shift then counts[i] = counts[i - shift] else counts[i] = 0 end
+      end
+      xh, xl, o, moved = ih, il, 0, true
+    end
+    if o < SERIES_N then
+      counts[o + 1] = math.min(counts[o + 1] + amount, MAXU32)
+      local packed = struct.pack(SER, lh, ll, xh, xl, unpack(counts))
+      if moved then save(k, packed, ttl) else keep(k, packed) end
+    end
+  end
+  local function at(back)
+    local i = o + back
+    if i < 0 or i >= SERIES_N then return 0 end
+    return counts[i + 1]
+  end
+  local peak = 0
+  for back = 1, lookback do peak = math.max(peak, at(back)) end
+  push(at(0), peak)
+end
+
 local function cap()
   local k = key()
   local mode = arg()
@@ -535,13 +601,13 @@ end
 
 local function reset()
   local ks = {}
-  for i = 1, 7 do ks[i] = key() end
+  for i = 1, 8 do ks[i] = key() end
   redis.call('DEL', unpack(ks))
 end
 
 local dispatch = {
   gcra, window_op, distinct, familiarity, learn, register_get, register_set, cap, backoff, reset,
-  history_read_op, history_learn_op, claim,
+  history_read_op, history_learn_op, claim, series,
 }
 
 -- Format strings for struct.unpack of `m` little-endian doubles.

@@ -120,8 +120,9 @@ fn keys_of(prefix: &str, op: &Op) -> (Vec<String>, bool) {
         Op::ClaimOnce { key, .. } => (one(*key, 'r'), true),
         Op::Cap { key, .. } => (one(*key, 'c'), true),
         Op::Backoff { key, .. } => (one(*key, 'b'), true),
+        Op::Series { key, .. } => (one(*key, 's'), true),
         Op::Reset { key } => (
-            ['g', 'w', 'd', 'h', 'r', 'c', 'b']
+            ['g', 'w', 'd', 'h', 'r', 'c', 'b', 's']
                 .iter()
                 .map(|k| key_name(prefix, *key, *k))
                 .collect(),
@@ -219,6 +220,12 @@ fn every_op(base: u64) -> Vec<Op> {
         Op::ClaimOnce {
             key,
             until: tollgate::Timestamp::from_unix_nanos(T0 + 60_000_000_000),
+        },
+        Op::Series {
+            key,
+            bucket: Duration::from_secs(86_400),
+            lookback: 14,
+            amount: 1,
         },
         Op::Reset { key },
     ]

@@ -115,6 +115,20 @@ fn op() -> impl Strategy<Value = Op> {
                 key,
                 until: Timestamp::from_unix_nanos(T0 + ahead)
             }),
+        // Buckets from a minute to a day, so the batches' steps cross
+        // them, skip a few and leave the series behind.
+        (
+            key.clone(),
+            prop_oneof![Just(60u64), Just(3_600), Just(86_400)],
+            0u8..40,
+            prop_oneof![Just(0u32), 1u32..5]
+        )
+            .prop_map(|(key, secs, lookback, amount)| Op::Series {
+                key,
+                bucket: Duration::from_secs(secs),
+                lookback,
+                amount
+            }),
         key.prop_map(|key| Op::Reset { key }),
     ]
 }

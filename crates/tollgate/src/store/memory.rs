@@ -5,8 +5,9 @@ use super::bounded::{BoundedMap, Budget};
 use super::cap::{CapSpec, Capped};
 use super::distinct::Distinct;
 use super::history::{History, Register};
+use super::series::Series;
 use super::window::Window;
-use super::{CapMode, FamiliarityCounts, FamiliarityKeys, Op, OpResult, Store, StoreError, StoreKey};
+use super::{CapMode, FamiliarityCounts, FamiliarityKeys, Op, OpResult, SeriesOutcome, Store, StoreError, StoreKey};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::Timestamp;
@@ -36,6 +37,7 @@ pub struct MemoryStore {
     registers: BoundedMap<StoreKey, Register>,
     caps: BoundedMap<StoreKey, Capped>,
     backoffs: BoundedMap<StoreKey, Backoff>,
+    series: BoundedMap<StoreKey, Series>,
     evictions: Evictions,
 }
 
@@ -70,6 +72,7 @@ impl MemoryStore {
             registers: BoundedMap::new(),
             caps: BoundedMap::new(),
             backoffs: BoundedMap::new(),
+            series: BoundedMap::new(),
             evictions: Evictions::default(),
         }
     }
@@ -88,6 +91,7 @@ impl MemoryStore {
             + self.registers.len()
             + self.caps.len()
             + self.backoffs.len()
+            + self.series.len()
     }
 
     /// Whether no key is tracked.
@@ -126,6 +130,7 @@ impl MemoryStore {
         self.registers.compact();
         self.caps.compact();
         self.backoffs.compact();
+        self.series.compact();
     }
 
     fn evict(&self, now: u64) {
@@ -139,7 +144,7 @@ impl MemoryStore {
         }
         // Still too full: drop what would turn idle soonest, estimated from
         // a sample, then anything, until at target.
-        let mut sample = Vec::with_capacity(1792);
+        let mut sample = Vec::with_capacity(2048);
         self.buckets.sample(256, &mut sample);
         self.windows.sample(256, &mut sample);
         self.distinct.sample(256, &mut sample);
@@ -147,6 +152,7 @@ impl MemoryStore {
         self.registers.sample(256, &mut sample);
         self.caps.sample(256, &mut sample);
         self.backoffs.sample(256, &mut sample);
+        self.series.sample(256, &mut sample);
         sample.sort_unstable();
         let excess = budget.used().saturating_sub(budget.target());
         let index = sample.len() * excess / budget.used().max(1);
@@ -169,6 +175,7 @@ impl MemoryStore {
             + self.registers.evict_until(until, &self.budget, target)
             + self.caps.evict_until(until, &self.budget, target)
             + self.backoffs.evict_until(until, &self.budget, target)
+            + self.series.evict_until(until, &self.budget, target)
     }
 
     /// Reads a sliding-window counter without creating it.
@@ -262,6 +269,32 @@ impl MemoryStore {
             Op::DistinctCount { key, window } => {
                 let count = self.distinct.get(&key, |d| d.peek(now, duration_nanos(window)));
                 OpResult::Count(count.unwrap_or(0))
+            }
+            Op::Series {
+                key,
+                bucket,
+                lookback,
+                amount: 0,
+            } => {
+                let len = duration_nanos(bucket);
+                let (current, peak) = self.series.get(&key, |s| s.peek(now, len, lookback)).unwrap_or((0, 0));
+                OpResult::Series(SeriesOutcome { current, peak })
+            }
+            Op::Series {
+                key,
+                bucket,
+                lookback,
+                amount,
+            } => {
+                let len = duration_nanos(bucket);
+                let (current, peak) = self.series.upsert(
+                    key,
+                    &self.budget,
+                    sweep,
+                    || Series::new(now, len),
+                    |s| s.add(now, len, amount, lookback),
+                );
+                OpResult::Series(SeriesOutcome { current, peak })
             }
             Op::Familiarity { keys, member, window } => {
                 OpResult::Familiarity(self.familiarity(now, &keys, member, duration_nanos(window)))
@@ -366,6 +399,7 @@ impl MemoryStore {
                 self.registers.remove(&key, &self.budget);
                 self.caps.remove(&key, &self.budget);
                 self.backoffs.remove(&key, &self.budget);
+                self.series.remove(&key, &self.budget);
                 OpResult::Done
             }
         }

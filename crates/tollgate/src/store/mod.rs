@@ -29,6 +29,7 @@ mod cap;
 mod distinct;
 mod history;
 mod memory;
+mod series;
 mod window;
 
 use std::time::Duration;
@@ -37,6 +38,7 @@ pub use asynchronous::AsyncStore;
 pub use distinct::DISTINCT_EXACT_UP_TO;
 pub use history::HISTORY_MAX;
 pub use memory::MemoryStore;
+pub use series::SERIES_LOOKBACK_MAX;
 
 use crate::Timestamp;
 use crate::limiter::{GcraMode, GcraOutcome, GcraParams};
@@ -182,6 +184,25 @@ pub enum Op {
         /// When the claim ends.
         until: Timestamp,
     },
+    /// Adds `amount` to the current bucket of a series of fixed buckets
+    /// of length `bucket` (aligned to the Unix epoch, like the windows) and
+    /// returns that bucket's count and the largest count of the `lookback`
+    /// buckets before it (at most [`SERIES_LOOKBACK_MAX`]; buckets nothing
+    /// was counted in count 0). It judges today against the busiest recent
+    /// day: a day's unverified codes against the 14-day peak of verified
+    /// ones. An event older than the current bucket counts in its own
+    /// bucket while the series still keeps it. An amount of 0 reads and
+    /// creates nothing. Result: [`OpResult::Series`].
+    Series {
+        /// The series.
+        key: StoreKey,
+        /// Length of one bucket.
+        bucket: Duration,
+        /// Buckets before the current one the peak covers.
+        lookback: u8,
+        /// Amount to add (0 reads the series).
+        amount: u32,
+    },
     /// Forgets all state at `key`. Result: [`OpResult::Done`].
     Reset {
         /// The key to clear.
@@ -212,7 +233,7 @@ impl Op {
     pub fn changes_state(&self) -> bool {
         match self {
             Op::Gcra { mode, .. } => *mode != GcraMode::Peek,
-            Op::WindowAdd { amount, .. } => *amount > 0,
+            Op::WindowAdd { amount, .. } | Op::Series { amount, .. } => *amount > 0,
             Op::Cap { mode, .. } => *mode == CapMode::Charge,
             Op::DistinctAdd { .. }
             | Op::Backoff { .. }
@@ -280,6 +301,15 @@ pub struct BackoffOutcome {
     pub retry_after: Duration,
 }
 
+/// The result of an [`Op::Series`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SeriesOutcome {
+    /// The current bucket's count, after the operation.
+    pub current: u64,
+    /// The largest count of the buckets before it, within the lookback.
+    pub peak: u64,
+}
+
 /// The result of one [`Op`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -296,6 +326,8 @@ pub enum OpResult {
     Cap(CapOutcome),
     /// Of [`Op::Backoff`].
     Backoff(BackoffOutcome),
+    /// Of [`Op::Series`].
+    Series(SeriesOutcome),
     /// Of [`Op::ClaimOnce`]: whether this operation made the claim.
     Claimed(bool),
     /// Of [`Op::Learn`], [`Op::RegisterSet`] and [`Op::Reset`].
