@@ -489,6 +489,7 @@ fn decode_op(op: &Op, r: &mut Reply<'_>) -> Result<OpResult, StoreError> {
         Op::Series { .. } => OpResult::Series(SeriesOutcome {
             current: r.next()?,
             peak: r.next()?,
+            total: r.next()?,
         }),
         Op::Backoff { .. } => OpResult::Backoff(BackoffOutcome {
             allowed: r.flag()?,

@@ -486,7 +486,7 @@ local function age(ah, al, bh, bl)
 end
 
 -- Mirrors store/series.rs: counts into the bucket of now, then the bucket's
--- count and the peak of the `lookback` buckets before it.
+-- count, and the peak and sum of the `lookback` buckets before it.
 local function series()
   local k = key()
   local lh, ll = u64()
@@ -527,9 +527,13 @@ local function series()
     if i < 0 or i >= SERIES_N then return 0 end
     return counts[i + 1]
   end
-  local peak = 0
-  for back = 1, lookback do peak = math.max(peak, at(back)) end
-  push(at(0), peak)
+  local peak, total = 0, 0
+  for back = 1, lookback do
+    local c = at(back)
+    peak = math.max(peak, c)
+    total = total + c
+  end
+  push(at(0), peak, total)
 end
 
 local function cap()

@@ -82,6 +82,9 @@ pub enum ReasonCode {
     OtpSpendCap,
     /// Codes sent to this destination are rarely verified.
     OtpLowConversion,
+    /// The destination country's unverified codes today are over its
+    /// budget, and the number never verified a code.
+    OtpCountryBudget,
     /// One client asked codes for many different numbers.
     OtpManyNumbers,
     /// Sends to the destination country spike above its weekly baseline.
@@ -162,6 +165,7 @@ impl ReasonCode {
         ReasonCode::OtpVerifyAttempts,
         ReasonCode::OtpSpendCap,
         ReasonCode::OtpLowConversion,
+        ReasonCode::OtpCountryBudget,
         ReasonCode::OtpManyNumbers,
         ReasonCode::OtpCountrySpike,
         ReasonCode::OtpCountryMismatch,
@@ -214,6 +218,7 @@ impl ReasonCode {
             ReasonCode::OtpVerifyAttempts => "otp.verify_attempts",
             ReasonCode::OtpSpendCap => "otp.spend_cap",
             ReasonCode::OtpLowConversion => "otp.low_conversion",
+            ReasonCode::OtpCountryBudget => "otp.country_budget",
             ReasonCode::OtpManyNumbers => "otp.many_numbers",
             ReasonCode::OtpCountrySpike => "otp.country_spike",
             ReasonCode::OtpCountryMismatch => "otp.country_mismatch",
@@ -257,6 +262,7 @@ impl ReasonCode {
             | ReasonCode::OtpResendBackoff
             | ReasonCode::OtpSpendCap
             | ReasonCode::OtpLowConversion
+            | ReasonCode::OtpCountryBudget
             | ReasonCode::OtpManyNumbers
             | ReasonCode::OtpCountrySpike
             | ReasonCode::OtpCountryMismatch

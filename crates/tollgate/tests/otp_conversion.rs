@@ -30,12 +30,14 @@ fn verify(ms: u64, n: u64, phone: &str) -> Event {
     .with_phone(phone.parse().unwrap())
 }
 
-/// Only conversion feedback: no limits, caps, backoffs or live signals.
+/// Only conversion feedback: no limits, caps, backoffs, country budget or
+/// live signals.
 fn engine() -> Engine {
     let mut policy = Policy::default();
     policy.limits.clear();
     policy.otp.caps.clear();
     policy.otp.resend.clear();
+    policy.otp.budget.enabled = false;
     policy.otp.live.spike_points = 0;
     Engine::new(policy).unwrap()
 }

@@ -350,6 +350,7 @@ detectors! {
     Backoff => backoff::Backoff [ResendBackoff],
     Spend => spend::CompiledSpend,
     Conversion => conversion::CompiledConversion [Conversion],
+    Budget => budget::CompiledBudget [CountryBudget],
     Live => live::CompiledLive [Live],
     Cross => cross::CompiledCross [Cross],
     Stuffing => stuffing::CompiledStuffing [StuffingDetector],

@@ -58,6 +58,8 @@ pub struct Otp {
     pub spend: Spend,
     /// Points for destinations whose codes are not verified.
     pub conversion: Conversion,
+    /// A daily budget of unverified codes per destination country.
+    pub budget: super::CountryBudget,
     /// Live pumping signals: many numbers per client, country spikes.
     pub live: Live,
     /// Cross-checks: client and number countries, new numbers, sign-up bursts.
@@ -82,6 +84,7 @@ impl Default for Otp {
             verify_attempts_per_code: 5,
             spend: Spend::default(),
             conversion: Conversion::default(),
+            budget: super::CountryBudget::default(),
             live: Live::default(),
             cross: Cross::default(),
             relay: super::Relay::default(),

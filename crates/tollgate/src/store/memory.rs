@@ -277,8 +277,11 @@ impl MemoryStore {
                 amount: 0,
             } => {
                 let len = duration_nanos(bucket);
-                let (current, peak) = self.series.get(&key, |s| s.peek(now, len, lookback)).unwrap_or((0, 0));
-                OpResult::Series(SeriesOutcome { current, peak })
+                let (current, peak, total) = self
+                    .series
+                    .get(&key, |s| s.peek(now, len, lookback))
+                    .unwrap_or((0, 0, 0));
+                OpResult::Series(SeriesOutcome { current, peak, total })
             }
             Op::Series {
                 key,
@@ -287,14 +290,14 @@ impl MemoryStore {
                 amount,
             } => {
                 let len = duration_nanos(bucket);
-                let (current, peak) = self.series.upsert(
+                let (current, peak, total) = self.series.upsert(
                     key,
                     &self.budget,
                     sweep,
                     || Series::new(now, len),
                     |s| s.add(now, len, amount, lookback),
                 );
-                OpResult::Series(SeriesOutcome { current, peak })
+                OpResult::Series(SeriesOutcome { current, peak, total })
             }
             Op::Familiarity { keys, member, window } => {
                 OpResult::Familiarity(self.familiarity(now, &keys, member, duration_nanos(window)))

@@ -186,8 +186,8 @@ pub enum Op {
     },
     /// Adds `amount` to the current bucket of a series of fixed buckets
     /// of length `bucket` (aligned to the Unix epoch, like the windows) and
-    /// returns that bucket's count and the largest count of the `lookback`
-    /// buckets before it (at most [`SERIES_LOOKBACK_MAX`]; buckets nothing
+    /// returns that bucket's count and the largest count and the sum of the
+    /// `lookback` buckets before it (at most [`SERIES_LOOKBACK_MAX`]; buckets nothing
     /// was counted in count 0). It judges today against the busiest recent
     /// day: a day's unverified codes against the 14-day peak of verified
     /// ones. An event older than the current bucket counts in its own
@@ -308,6 +308,8 @@ pub struct SeriesOutcome {
     pub current: u64,
     /// The largest count of the buckets before it, within the lookback.
     pub peak: u64,
+    /// The sum of those buckets' counts.
+    pub total: u64,
 }
 
 /// The result of one [`Op`].

@@ -32,7 +32,7 @@ impl Series {
     /// Adds `amount` to the bucket of `now` (a bucket older than the
     /// series keeps is gone: the amount is dropped) and reads as
     /// [`peek`](Self::peek).
-    pub(super) fn add(&mut self, now: u64, length: u64, amount: u32, lookback: u8) -> (u64, u64) {
+    pub(super) fn add(&mut self, now: u64, length: u64, amount: u32, lookback: u8) -> (u64, u64, u64) {
         let length = length.max(1);
         let index = now / length;
         if length != self.length {
@@ -51,11 +51,11 @@ impl Series {
     }
 
     /// (count of the bucket of `now`, largest count of the `lookback`
-    /// buckets before it), changing nothing.
-    pub(super) fn peek(&self, now: u64, length: u64, lookback: u8) -> (u64, u64) {
+    /// buckets before it, their sum), changing nothing.
+    pub(super) fn peek(&self, now: u64, length: u64, lookback: u8) -> (u64, u64, u64) {
         let length = length.max(1);
         if length != self.length {
-            return (0, 0);
+            return (0, 0, 0);
         }
         let index = now / length;
         let count = |i: u64| {
@@ -66,12 +66,11 @@ impl Series {
                 .map_or(0, |c| u64::from(*c))
         };
         let lookback = u64::from(lookback.min(SERIES_LOOKBACK_MAX));
-        let peak = (1..=lookback)
+        let (peak, total) = (1..=lookback)
             .filter_map(|back| index.checked_sub(back))
             .map(count)
-            .max()
-            .unwrap_or(0);
-        (count(index), peak)
+            .fold((0, 0), |(peak, total), c| (peak.max(c), total + c));
+        (count(index), peak, total)
     }
 
     fn slot(&mut self, index: u64) -> Option<&mut u32> {
@@ -102,37 +101,37 @@ mod tests {
             }
         }
         // Day 4 holds 41; the days before it 1, 11, 21, 31.
-        assert_eq!(s.peek(4 * DAY, DAY, 14), (41, 31));
-        assert_eq!(s.peek(4 * DAY, DAY, 2), (41, 31));
-        assert_eq!(s.peek(4 * DAY, DAY, 0), (41, 0));
+        assert_eq!(s.peek(4 * DAY, DAY, 14), (41, 31, 64));
+        assert_eq!(s.peek(4 * DAY, DAY, 2), (41, 31, 52));
+        assert_eq!(s.peek(4 * DAY, DAY, 0), (41, 0, 0));
         // Next day: nothing yet, the peak is day 4's.
-        assert_eq!(s.peek(5 * DAY, DAY, 14), (0, 41));
-        assert_eq!(s.add(5 * DAY, DAY, 0, 1), (0, 41));
+        assert_eq!(s.peek(5 * DAY, DAY, 14), (0, 41, 105));
+        assert_eq!(s.add(5 * DAY, DAY, 0, 1), (0, 41, 41));
     }
 
     #[test]
     fn old_buckets_fall_out_and_a_late_event_counts_in_its_own_bucket() {
         let mut s = Series::new(0, DAY);
         s.add(0, DAY, 50, 31);
-        assert_eq!(s.add(31 * DAY, DAY, 1, 31), (1, 50));
-        assert_eq!(s.add(32 * DAY, DAY, 1, 31), (1, 1));
+        assert_eq!(s.add(31 * DAY, DAY, 1, 31), (1, 50, 50));
+        assert_eq!(s.add(32 * DAY, DAY, 1, 31), (1, 1, 1));
         // Late for yesterday: counted there.
-        assert_eq!(s.add(31 * DAY + 5, DAY, 2, 31), (3, 0));
-        assert_eq!(s.peek(32 * DAY, DAY, 31), (1, 3));
+        assert_eq!(s.add(31 * DAY + 5, DAY, 2, 31), (3, 0, 0));
+        assert_eq!(s.peek(32 * DAY, DAY, 31), (1, 3, 3));
         // Older than anything kept: dropped.
-        assert_eq!(s.add(0, DAY, 9, 31), (0, 0));
-        assert_eq!(s.peek(32 * DAY, DAY, 31), (1, 3));
+        assert_eq!(s.add(0, DAY, 9, 31), (0, 0, 0));
+        assert_eq!(s.peek(32 * DAY, DAY, 31), (1, 3, 3));
         // A long silence clears everything.
-        assert_eq!(s.add(1_000 * DAY, DAY, 1, 31), (1, 0));
+        assert_eq!(s.add(1_000 * DAY, DAY, 1, 31), (1, 0, 0));
     }
 
     #[test]
     fn a_new_length_starts_afresh_and_counts_saturate() {
         let mut s = Series::new(0, DAY);
         s.add(0, DAY, u32::MAX, 1);
-        assert_eq!(s.add(0, DAY, 5, 1), (u64::from(u32::MAX), 0));
-        assert_eq!(s.peek(0, 3_600, 1), (0, 0));
-        assert_eq!(s.add(0, 3_600, 1, 1), (1, 0));
+        assert_eq!(s.add(0, DAY, 5, 1), (u64::from(u32::MAX), 0, 0));
+        assert_eq!(s.peek(0, 3_600, 1), (0, 0, 0));
+        assert_eq!(s.add(0, 3_600, 1, 1), (1, 0, 0));
         assert_eq!(s.idle_at(), 32 * 3_600);
     }
 }

@@ -1,0 +1,474 @@
+//! A daily budget of unverified codes per destination country, sized from
+//! the country's own recent verified traffic (authgear's rule). See
+//! `docs/otp.md`.
+//!
+//! Spread SMS pumping sends one code each to many numbers, from fresh
+//! accounts and residential proxies in the numbers' own country: no
+//! number, client or network repeats, so per-key limits never fire. What
+//! it cannot hide is that its codes are never verified. Each destination
+//! country gets, per UTC day, a budget of codes sent but not verified:
+//! `max(min_daily, peak_percent % of the most codes verified on one of the
+//! last lookback_days days or today)`, and at least twice the country's
+//! own normal share of unverified codes at that peak. Over budget, a send to a number that has
+//! never verified a code (for this account) is stepped up; owners of
+//! numbers that verified before are not touched, so a pumper cannot lock
+//! a country's existing users out of their codes.
+//!
+//! ```
+//! use tollgate::policy::Policy;
+//! use tollgate::{Action, Channel, Engine, Event, EventKind, Outcome, ReasonCode, Timestamp};
+//!
+//! let engine = Engine::new(Policy::default())?;
+//! let day = 86_400_000;
+//! let send = |n: u64, at: u64| {
+//!     Event::new(EventKind::OtpSend { channel: Channel::Sms }, Timestamp::from_unix_millis(at))
+//!         .with_user(format!("u{n}"))
+//!         .with_phone(format!("+447700{n:06}").parse().unwrap())
+//! };
+//! // Day one: 100 codes to the UK, 90 verified.
+//! for n in 0..100 {
+//!     engine.record(&Outcome::succeeded(send(n, day + n)));
+//! }
+//! for n in 0..90 {
+//!     let verify = Event::new(EventKind::OtpVerify { channel: Some(Channel::Sms) }, Timestamp::from_unix_millis(day + 200 + n))
+//!         .with_user(format!("u{n}"))
+//!         .with_phone(format!("+447700{n:06}").parse().unwrap());
+//!     engine.record(&Outcome::succeeded(verify));
+//! }
+//! // Day two: a pumper's codes are never verified. The budget is
+//! // max(20, 30 % of 90) = 27 unverified codes.
+//! for n in 1_000..1_027 {
+//!     engine.record(&Outcome::succeeded(send(n, 2 * day + n)));
+//! }
+//! let next = engine.evaluate(&send(2_000, 2 * day + 5_000));
+//! assert!(next.reasons.iter().any(|r| r.code == ReasonCode::OtpCountryBudget));
+//! assert_eq!(next.action, Action::Challenge);
+//! // Yesterday's verified users are not touched.
+//! assert_eq!(engine.evaluate(&send(7, 2 * day + 5_000)).action, Action::Allow);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::time::Duration;
+
+use super::{Detector, Events, Findings, Reading, Scene};
+use crate::keys::KeyHasher;
+use crate::policy::{MatchAction, Policy, PolicyError};
+use crate::store::{Op, OpResult, SERIES_LOOKBACK_MAX, StoreKey};
+use crate::{Event, EventKind, EventType, Outcome, ReasonCode};
+
+const DAY: Duration = Duration::from_secs(86_400);
+
+/// The per-country budget of unverified codes (`[otp.budget]`).
+///
+/// Recorded sends (`Engine::record(&Outcome::succeeded(send))`) and
+/// verified codes (a succeeded `otp_verify` carrying the number) are
+/// counted per destination country and UTC day. An `otp_send` to a
+/// country whose sends today exceed its verifications today by the
+/// budget gets `otp.country_budget`, unless the number verified a code
+/// before (for the same account, when the event names one).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
+#[non_exhaustive]
+pub struct CountryBudget {
+    /// Turns the budget on (default) or off.
+    pub enabled: bool,
+    /// The smallest daily budget of unverified codes, whatever the
+    /// country's history (default 20, authgear's floor; at least 1).
+    pub min_daily: u32,
+    /// The budget as a share of the country's busiest recent day of
+    /// verified codes, in percent (default 30; 1 to 1,000).
+    pub peak_percent: u32,
+    /// Days before today the busiest day is taken from (default 14; 1 to
+    /// 31).
+    pub lookback_days: u8,
+    /// The budget is also at least this many times the country's own
+    /// unverified codes per verified one over the lookback, times its
+    /// busiest day (default 2; 0 turns it off). A country whose SMS route
+    /// loses a third of its codes thus gets room for its normal, while
+    /// the ratio is capped at 1 (half the codes unverified) so that days
+    /// of pumping cannot teach it to grow without bound.
+    pub baseline_factor: u32,
+    /// How long a number that verified a code stays exempt, in days
+    /// (default 90; 1 to 365).
+    pub known_number_days: u16,
+    /// What `otp.country_budget` does: challenge (default: a proof of work
+    /// costs a person seconds and a pump its margin), deny or a score.
+    pub action: MatchAction,
+    /// Report without enforcing.
+    pub monitor: bool,
+}
+
+impl Default for CountryBudget {
+    fn default() -> Self {
+        CountryBudget {
+            enabled: true,
+            min_daily: 20,
+            peak_percent: 30,
+            lookback_days: 14,
+            baseline_factor: 2,
+            known_number_days: 90,
+            action: MatchAction::Challenge,
+            monitor: false,
+        }
+    }
+}
+
+/// Which count a result is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Count {
+    Sent,
+    Verified,
+    Known,
+}
+
+/// What one send read.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Tally {
+    /// Codes sent today and on the days before.
+    sent: Option<(u64, u64)>,
+    /// Codes verified today, on the busiest day before and on all of them.
+    verified: Option<(u64, u64, u64)>,
+    known: bool,
+}
+
+/// The budget, compiled.
+#[derive(Debug)]
+pub(crate) struct CompiledBudget {
+    spec: CountryBudget,
+    sent: u64,
+    verified: u64,
+    known: u64,
+}
+
+impl Detector for CompiledBudget {
+    type Step = Count;
+    type Tally = Tally;
+
+    fn validate(policy: &Policy) -> Result<(), PolicyError> {
+        let b = &policy.otp.budget;
+        let field = |f: &str| format!("otp.budget.{f}");
+        if b.min_daily == 0 {
+            return Err(PolicyError::invalid(field("min_daily"), "must be at least 1"));
+        }
+        if !(1..=1_000).contains(&b.peak_percent) {
+            return Err(PolicyError::invalid(field("peak_percent"), "must be 1 to 1000"));
+        }
+        if b.baseline_factor > 10 {
+            return Err(PolicyError::invalid(field("baseline_factor"), "must be 0 to 10"));
+        }
+        if !(1..=SERIES_LOOKBACK_MAX).contains(&b.lookback_days) {
+            return Err(PolicyError::invalid(field("lookback_days"), "must be 1 to 31"));
+        }
+        if !(1..=365).contains(&b.known_number_days) {
+            return Err(PolicyError::invalid(field("known_number_days"), "must be 1 to 365"));
+        }
+        crate::policy::validate::action(b.action, false).map_err(|m| PolicyError::invalid(field("action"), m))
+    }
+
+    fn compile(policy: &Policy, keys: &KeyHasher) -> Self {
+        let seed = keys.rule_seed("otp.budget");
+        CompiledBudget {
+            spec: policy.otp.budget.clone(),
+            sent: keys.hash_of(seed, "sent"),
+            verified: keys.hash_of(seed, "verified"),
+            known: keys.hash_of(seed, "known"),
+        }
+    }
+
+    fn events(&self) -> Events {
+        Events::of(&[EventType::OtpSend, EventType::OtpVerify]).when(self.spec.enabled)
+    }
+
+    fn plan(&self, scene: &Scene<'_>, push: &mut impl FnMut(Count, Op)) {
+        let (EventKind::OtpSend { .. }, Some(country)) = (scene.event.kind, self.country(scene)) else {
+            return;
+        };
+        let read = |seed, lookback| Op::Series {
+            key: StoreKey(scene.keys.hash_of(seed, country)),
+            bucket: DAY,
+            lookback,
+            amount: 0,
+        };
+        push(Count::Sent, read(self.sent, self.spec.lookback_days));
+        push(Count::Verified, read(self.verified, self.spec.lookback_days));
+        if let Some(key) = self.known_key(scene.keys, scene.event) {
+            push(Count::Known, Op::RegisterGet { key });
+        }
+    }
+
+    fn read(&self, step: Count, result: &OpResult, tally: &mut Tally, _: &Reading<'_>, _: &mut Findings) -> bool {
+        match (step, result) {
+            (Count::Sent, OpResult::Series(s)) => tally.sent = Some((s.current, s.total)),
+            (Count::Verified, OpResult::Series(s)) => tally.verified = Some((s.current, s.peak, s.total)),
+            (Count::Known, OpResult::Register(value)) => tally.known = value.is_some(),
+            _ => return false,
+        }
+        true
+    }
+
+    fn finish(&self, tally: Tally, _: &Reading<'_>, out: &mut Findings) {
+        let (Some((sent, sent_before)), Some((verified, peak, verified_before)), false) =
+            (tally.sent, tally.verified, tally.known)
+        else {
+            return;
+        };
+        // Today counts as a recent day: a country with no history yet (a
+        // fresh deployment) is judged against what it verified so far.
+        let peak = peak.max(verified);
+        let budget = self.budget(peak, sent_before, verified_before);
+        let unverified = sent.saturating_sub(verified);
+        if unverified < budget {
+            return;
+        }
+        let detail = format!(
+            "{unverified} codes sent to this country today are unverified; its budget is {budget} \
+             (the busiest of today and the {} days before verified {peak})",
+            self.spec.lookback_days
+        );
+        let s = &self.spec;
+        out.reasons.push(super::matched(
+            ReasonCode::OtpCountryBudget,
+            detail,
+            "otp.budget",
+            s.action,
+            s.monitor,
+        ));
+    }
+
+    /// A code sent counts toward the country's sends; a code verified
+    /// toward its verifications, and exempts the number from now on.
+    fn record(&self, scene: &Scene<'_>, outcome: &Outcome, push: &mut impl FnMut(Op)) {
+        let Some(country) = self.country(scene).filter(|_| !outcome.is_failure()) else {
+            return;
+        };
+        let add = |seed| Op::Series {
+            key: StoreKey(scene.keys.hash_of(seed, country)),
+            bucket: DAY,
+            lookback: 0,
+            amount: 1,
+        };
+        match scene.event.kind {
+            EventKind::OtpSend { .. } => push(add(self.sent)),
+            EventKind::OtpVerify { .. } => {
+                push(add(self.verified));
+                if let Some(key) = self.known_key(scene.keys, scene.event) {
+                    let ttl = super::days(self.spec.known_number_days);
+                    push(Op::RegisterSet { key, value: 1, ttl });
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl CompiledBudget {
+    /// max(min_daily, peak_percent % of `peak`, baseline_factor x the
+    /// country's own unverified-per-verified ratio (at most 1) x `peak`).
+    fn budget(&self, peak: u64, sent_before: u64, verified_before: u64) -> u64 {
+        let share = peak.saturating_mul(u64::from(self.spec.peak_percent)) / 100;
+        let unverified_before = sent_before.saturating_sub(verified_before).min(verified_before);
+        let own = match verified_before {
+            0 => 0,
+            v => {
+                let scaled = u128::from(peak) * u128::from(unverified_before) * u128::from(self.spec.baseline_factor);
+                u64::try_from(scaled / u128::from(v)).unwrap_or(u64::MAX)
+            }
+        };
+        share.max(own).max(u64::from(self.spec.min_daily))
+    }
+
+    /// The destination's country (its calling code for numbers outside
+    /// any country's plan), as the counters' key part.
+    fn country(&self, scene: &Scene<'_>) -> Option<CountryKey> {
+        let info = scene.facts.phone?;
+        Some(match info.country {
+            Some(c) => CountryKey::Country(c),
+            None => CountryKey::CallingCode(info.calling_code),
+        })
+    }
+
+    /// Where "this number verified a code" is kept: per account and
+    /// number when the event names an account, else per number.
+    fn known_key(&self, keys: &KeyHasher, event: &Event) -> Option<StoreKey> {
+        let phone = event.phone.as_ref()?;
+        Some(StoreKey(match &event.user {
+            Some(user) => keys.hash_of(self.known, (user, phone)),
+            None => keys.hash_of(self.known, phone),
+        }))
+    }
+}
+
+/// A destination country, or the calling code of a number outside every
+/// country's plan.
+#[derive(Clone, Copy, Debug)]
+enum CountryKey {
+    Country(crate::Country),
+    CallingCode(u16),
+}
+
+impl crate::keys::encode::KeyPart for CountryKey {
+    fn encode<K: crate::keys::encode::KeySink>(&self, out: &mut K) {
+        match self {
+            CountryKey::Country(c) => (0u8, c).encode(out),
+            CountryKey::CallingCode(code) => (1u8, *code).encode(out),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Action, Channel, Engine, Timestamp};
+
+    const DAY: u64 = 86_400_000;
+
+    fn at(day: u64, ms: u64) -> Timestamp {
+        Timestamp::from_unix_millis(1_700_006_400_000 / DAY * DAY + day * DAY + ms)
+    }
+
+    fn event(kind: EventKind, user: &str, number: u64, when: Timestamp) -> Event {
+        Event::new(kind, when)
+            .with_user(user)
+            .with_phone(format!("+447700{number:06}").parse().unwrap())
+    }
+
+    fn send(user: &str, number: u64, when: Timestamp) -> Event {
+        event(EventKind::OtpSend { channel: Channel::Sms }, user, number, when)
+    }
+
+    fn engine(change: impl FnOnce(&mut CountryBudget)) -> Engine {
+        let mut policy = Policy::default();
+        // Only the budget: the other OTP signals would also react to the
+        // traffic below.
+        policy.limits.clear();
+        policy.otp.resend.clear();
+        policy.otp.conversion = crate::policy::Conversion::default();
+        policy.otp.conversion.prefix_points = 0;
+        policy.otp.conversion.country_points = 0;
+        policy.otp.live = crate::policy::Live::default();
+        policy.otp.live.numbers_points = 0;
+        policy.otp.live.spike_points = 0;
+        policy.spike.events.clear();
+        change(&mut policy.otp.budget);
+        Engine::new(policy).unwrap()
+    }
+
+    /// A day of `sent` codes to the country, the first `verified` verified.
+    fn day(engine: &Engine, d: u64, sent: u64, verified: u64) {
+        for n in 0..sent {
+            let user = format!("d{d}u{n}");
+            let number = d * 10_000 + n;
+            engine.record(&Outcome::succeeded(send(&user, number, at(d, n))));
+            if n < verified {
+                let verify = event(EventKind::OtpVerify { channel: Some(Channel::Sms) }, &user, number, at(d, n + 1));
+                engine.record(&Outcome::succeeded(verify));
+            }
+        }
+    }
+
+    fn over_budget(engine: &Engine, event: &Event) -> bool {
+        engine
+            .evaluate(event)
+            .reasons
+            .iter()
+            .any(|r| r.code == ReasonCode::OtpCountryBudget)
+    }
+
+    #[test]
+    fn the_floor_holds_without_history() {
+        let engine = engine(|_| {});
+        day(&engine, 0, 19, 0);
+        assert!(!over_budget(&engine, &send("new", 99_999, at(0, 50_000))));
+        day(&engine, 0, 1, 0);
+        let decision = engine.evaluate(&send("new", 99_999, at(0, 50_000)));
+        assert_eq!(decision.action, Action::Challenge);
+    }
+
+    #[test]
+    fn the_budget_follows_the_busiest_recent_day() {
+        let no_baseline = || engine(|b: &mut CountryBudget| b.baseline_factor = 0);
+        let engine = no_baseline();
+        // 200 verified on day 0, 100 on day 1: the budget on day 2 is 60.
+        day(&engine, 0, 200, 200);
+        day(&engine, 1, 100, 100);
+        day(&engine, 2, 59, 0);
+        assert!(!over_budget(&engine, &send("new", 99_999, at(2, 80_000))));
+        day(&engine, 2, 1, 0);
+        assert!(over_budget(&engine, &send("new", 99_999, at(2, 80_000))));
+        // Sixteen days on, day 0 is out of the lookback: nothing before,
+        // and today's own verified codes set the budget.
+        let later = no_baseline();
+        day(&later, 0, 200, 200);
+        day(&later, 15, 70, 50);
+        assert!(over_budget(&later, &send("new", 99_999, at(15, 80_000))));
+    }
+
+    #[test]
+    fn a_country_that_always_loses_codes_gets_room_for_its_normal() {
+        // 40 % of codes unverified every day: 2/3 unverified per verified.
+        let engine = engine(|_| {});
+        for d in 0..3 {
+            day(&engine, d, 100, 60);
+        }
+        // Day 3 as busy as the others: 40 unverified against a budget of
+        // max(20, 30 % of 60, 2 x 2/3 x 60) = 80.
+        day(&engine, 3, 100, 60);
+        assert!(!over_budget(&engine, &send("new", 99_999, at(3, 80_000))));
+        // A pump adds 40 more unverified codes: over.
+        for n in 0..40 {
+            engine.record(&Outcome::succeeded(send(&format!("p{n}"), 170_000 + n, at(3, 90_000 + n))));
+        }
+        assert!(over_budget(&engine, &send("new", 99_999, at(3, 99_000))));
+    }
+
+    #[test]
+    fn numbers_that_verified_before_are_never_touched() {
+        let engine = engine(|_| {});
+        day(&engine, 0, 10, 10);
+        // The pump's day: well over the floor.
+        for n in 0..100 {
+            engine.record(&Outcome::succeeded(send(&format!("p{n}"), 170_000 + n, at(1, n))));
+        }
+        // Yesterday's users, on their own numbers: untouched.
+        assert!(!over_budget(&engine, &send("d0u3", 3, at(1, 200))));
+        // The same number for another account, or another number for the
+        // account: not vouched for.
+        assert!(over_budget(&engine, &send("stranger", 3, at(1, 200))));
+        assert!(over_budget(&engine, &send("d0u3", 77_777, at(1, 200))));
+        // Another country is not affected.
+        let us = Event::new(EventKind::OtpSend { channel: Channel::Sms }, at(1, 300))
+            .with_user("bob")
+            .with_phone("+12025550143".parse().unwrap());
+        assert!(!over_budget(&engine, &us));
+    }
+
+    #[test]
+    fn failures_count_nothing_and_monitor_only_reports() {
+        let engine = engine(|b| b.monitor = true);
+        for n in 0..50 {
+            engine.record(&Outcome::failed(send(&format!("p{n}"), 170_000 + n, at(0, n))));
+        }
+        assert!(!over_budget(&engine, &send("new", 99_999, at(0, 100))));
+        day(&engine, 0, 30, 0);
+        let decision = engine.evaluate(&send("new", 99_999, at(0, 200)));
+        assert!(decision.reasons.iter().any(|r| r.code == ReasonCode::OtpCountryBudget && r.monitor));
+        assert_eq!(decision.action, Action::Allow);
+    }
+
+    #[test]
+    fn validation_names_the_field() {
+        for (change, field) in [
+            (Box::new(|b: &mut CountryBudget| b.min_daily = 0) as Box<dyn Fn(&mut CountryBudget)>, "otp.budget.min_daily"),
+            (Box::new(|b: &mut CountryBudget| b.peak_percent = 0), "otp.budget.peak_percent"),
+            (Box::new(|b: &mut CountryBudget| b.lookback_days = 32), "otp.budget.lookback_days"),
+            (Box::new(|b: &mut CountryBudget| b.baseline_factor = 11), "otp.budget.baseline_factor"),
+            (Box::new(|b: &mut CountryBudget| b.known_number_days = 0), "otp.budget.known_number_days"),
+        ] {
+            let mut policy = Policy::default();
+            change(&mut policy.otp.budget);
+            let err = Engine::new(policy).unwrap_err().to_string();
+            assert!(err.contains(field), "{err}");
+        }
+    }
+}
