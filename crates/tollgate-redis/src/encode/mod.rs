@@ -13,13 +13,17 @@
 //! # let _ = Op::Reset { key: StoreKey(1) };
 //! ```
 
+mod decode;
+mod piece;
+
+pub(crate) use decode::{decode, decode_pieces};
+pub(crate) use piece::{Piece, PieceResult, join};
+
 use std::time::Duration;
 
 use tollgate::limiter::GcraMode;
-use tollgate::limiter::GcraOutcome;
 use tollgate::store::{
-    BackoffOutcome, CapMode, CapOutcome, DISTINCT_EXACT_UP_TO, FamiliarityCounts, FamiliarityKeys, HISTORY_MAX, Op,
-    OpResult, SERIES_LOOKBACK_MAX, SeriesOutcome, StoreError, StoreKey,
+    CapMode, DISTINCT_EXACT_UP_TO, FamiliarityKeys, HISTORY_MAX, Op, SERIES_LOOKBACK_MAX, StoreError, StoreKey,
 };
 
 /// Added to every TTL: clocks of hosts and Redis differ a little, and a key
@@ -93,80 +97,6 @@ pub(crate) struct Encoded {
     pub(crate) keys: Vec<String>,
     pub(crate) args: Vec<u64>,
     layout: Layout,
-}
-
-/// A piece of a plan that touches keys of one counter only, so that it can
-/// run in that counter's cluster slot. Every operation is one piece except
-/// the familiarity ones, whose history and global counters are three
-/// counters: they become a history piece and two window operations.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Piece {
-    /// An operation whose keys all belong to one counter.
-    Op(Op),
-    /// The history half of [`Op::Familiarity`]: the member's count and the total.
-    HistoryRead { key: StoreKey, member: u64 },
-    /// The history half of [`Op::Learn`].
-    HistoryLearn { key: StoreKey, member: u64, capacity: u8 },
-}
-
-impl Piece {
-    /// The counter whose slot the piece runs in.
-    pub(crate) fn counter(&self) -> StoreKey {
-        match *self {
-            Piece::HistoryRead { key, .. } | Piece::HistoryLearn { key, .. } => key,
-            Piece::Op(op) => match op {
-                Op::Gcra { key, .. }
-                | Op::WindowAdd { key, .. }
-                | Op::DistinctAdd { key, .. }
-                | Op::DistinctCount { key, .. }
-                | Op::RegisterGet { key }
-                | Op::RegisterSet { key, .. }
-                | Op::ClaimOnce { key, .. }
-                | Op::Cap { key, .. }
-                | Op::Backoff { key, .. }
-                | Op::Series { key, .. }
-                | Op::Reset { key } => key,
-                Op::Familiarity { keys, .. } | Op::Learn { keys, .. } => keys.user,
-                // Unknown operations fail at encoding; any slot will do.
-                _ => StoreKey(0),
-            },
-        }
-    }
-
-    /// Appends the pieces of `op` to `out`.
-    pub(crate) fn split(op: &Op, out: &mut Vec<Piece>) {
-        match *op {
-            Op::Familiarity { keys, member, window } => {
-                out.push(Piece::HistoryRead { key: keys.user, member });
-                for key in [keys.global, keys.total] {
-                    out.push(Piece::Op(Op::WindowAdd { key, window, amount: 0 }));
-                }
-            }
-            Op::Learn {
-                keys,
-                member,
-                window,
-                capacity,
-            } => {
-                out.push(Piece::HistoryLearn {
-                    key: keys.user,
-                    member,
-                    capacity,
-                });
-                for key in [keys.global, keys.total] {
-                    out.push(Piece::Op(Op::WindowAdd { key, window, amount: 1 }));
-                }
-            }
-            other => out.push(Piece::Op(other)),
-        }
-    }
-}
-
-/// What a [`Piece`] returned.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum PieceResult {
-    Op(OpResult),
-    History { count: u32, total: u32 },
 }
 
 fn nanos(d: Duration) -> u64 {
@@ -433,137 +363,6 @@ fn unsupported() -> StoreError {
     StoreError::Unavailable("operation not supported by the Redis store".to_owned())
 }
 
-fn malformed() -> StoreError {
-    StoreError::Unavailable("malformed reply from the Redis script".to_owned())
-}
-
-/// Reads the script's flat reply.
-struct Reply<'a>(std::slice::Iter<'a, i64>);
-
-impl Reply<'_> {
-    fn next(&mut self) -> Result<u64, StoreError> {
-        self.0.next().and_then(|v| u64::try_from(*v).ok()).ok_or_else(malformed)
-    }
-
-    fn u32(&mut self) -> Result<u32, StoreError> {
-        u32::try_from(self.next()?).map_err(|_| malformed())
-    }
-
-    fn pair(&mut self) -> Result<u64, StoreError> {
-        let hi = self.u32()?;
-        let lo = self.u32()?;
-        Ok(u64::from(hi) << 32 | u64::from(lo))
-    }
-
-    fn flag(&mut self) -> Result<bool, StoreError> {
-        Ok(self.next()? == 1)
-    }
-}
-
-fn decode_op(op: &Op, r: &mut Reply<'_>) -> Result<OpResult, StoreError> {
-    Ok(match op {
-        Op::Gcra { .. } => OpResult::Gcra(GcraOutcome {
-            allowed: r.flag()?,
-            remaining: r.u32()?,
-            reset: Duration::from_nanos(r.pair()?),
-            retry_after: Duration::from_nanos(r.pair()?),
-        }),
-        Op::WindowAdd { .. } | Op::DistinctAdd { .. } | Op::DistinctCount { .. } => OpResult::Count(r.next()?),
-        Op::Familiarity { .. } => OpResult::Familiarity(FamiliarityCounts {
-            user_count: r.u32()?,
-            user_total: r.u32()?,
-            global_count: r.next()?,
-            global_total: r.next()?,
-        }),
-        Op::RegisterGet { .. } => {
-            let set = r.flag()?;
-            let value = u128::from(r.pair()?) << 64 | u128::from(r.pair()?);
-            OpResult::Register(set.then_some(value))
-        }
-        Op::Cap { .. } => OpResult::Cap(CapOutcome {
-            allowed: r.flag()?,
-            count: r.next()?,
-            retry_after: Duration::from_nanos(r.pair()?),
-        }),
-        Op::ClaimOnce { .. } => OpResult::Claimed(r.flag()?),
-        Op::Series { .. } => OpResult::Series(SeriesOutcome {
-            current: r.next()?,
-            peak: r.next()?,
-            total: r.next()?,
-        }),
-        Op::Backoff { .. } => OpResult::Backoff(BackoffOutcome {
-            allowed: r.flag()?,
-            sends: r.u32()?,
-            retry_after: Duration::from_nanos(r.pair()?),
-        }),
-        _ => OpResult::Done,
-    })
-}
-
-/// Writes one result per op from `reply`; returns what follows them
-/// (the server's TIME when asked for).
-pub(crate) fn decode<'a>(ops: &[Op], reply: &'a [i64], results: &mut [OpResult]) -> Result<&'a [i64], StoreError> {
-    let mut r = Reply(reply.iter());
-    for (op, slot) in ops.iter().zip(results.iter_mut()) {
-        *slot = decode_op(op, &mut r)?;
-    }
-    Ok(r.0.as_slice())
-}
-
-/// Writes the results of `pieces[i]` for each `i` in `which` (in that
-/// order, as they were encoded) into `out[i]`, from `reply`; returns what
-/// follows them, as [`decode`].
-pub(crate) fn decode_pieces<'a>(
-    pieces: &[Piece],
-    which: &[usize],
-    reply: &'a [i64],
-    out: &mut [PieceResult],
-) -> Result<&'a [i64], StoreError> {
-    let mut r = Reply(reply.iter());
-    for &i in which {
-        let result = match pieces.get(i).ok_or_else(malformed)? {
-            Piece::Op(op) => PieceResult::Op(decode_op(op, &mut r)?),
-            Piece::HistoryRead { .. } => PieceResult::History {
-                count: r.u32()?,
-                total: r.u32()?,
-            },
-            Piece::HistoryLearn { .. } => PieceResult::Op(OpResult::Done),
-        };
-        *out.get_mut(i).ok_or_else(malformed)? = result;
-    }
-    Ok(r.0.as_slice())
-}
-
-/// The result of `op` from the results of its pieces (in [`Piece::split`] order).
-pub(crate) fn join(op: &Op, pieces: &[PieceResult]) -> Result<OpResult, StoreError> {
-    let count = |p: Option<&PieceResult>| match p {
-        Some(PieceResult::Op(OpResult::Count(n))) => Ok(*n),
-        _ => Err(malformed()),
-    };
-    match op {
-        Op::Familiarity { .. } => {
-            let Some(PieceResult::History {
-                count: user_count,
-                total,
-            }) = pieces.first()
-            else {
-                return Err(malformed());
-            };
-            Ok(OpResult::Familiarity(FamiliarityCounts {
-                user_count: *user_count,
-                user_total: *total,
-                global_count: count(pieces.get(1))?,
-                global_total: count(pieces.get(2))?,
-            }))
-        }
-        Op::Learn { .. } => Ok(OpResult::Done),
-        _ => match pieces {
-            [PieceResult::Op(result)] => Ok(*result),
-            _ => Err(malformed()),
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -595,81 +394,5 @@ mod tests {
         let key = StoreKey(0xab);
         assert_eq!(slot(key), crc16(b"00000000000000ab") & 0x3fff);
         assert_eq!(cluster_key_name("p", key, 'g'), "p:{00000000000000ab}:g");
-    }
-
-    #[test]
-    fn familiarity_splits_into_pieces_on_one_counter_each() {
-        let keys = FamiliarityKeys {
-            user: StoreKey(1),
-            global: StoreKey(2),
-            total: StoreKey(3),
-        };
-        let window = Duration::from_secs(60);
-        let mut pieces = Vec::new();
-        Piece::split(
-            &Op::Learn {
-                keys,
-                member: 9,
-                window,
-                capacity: 4,
-            },
-            &mut pieces,
-        );
-        Piece::split(
-            &Op::Familiarity {
-                keys,
-                member: 9,
-                window,
-            },
-            &mut pieces,
-        );
-        Piece::split(&Op::Reset { key: StoreKey(4) }, &mut pieces);
-        let counters: Vec<u64> = pieces.iter().map(|p| p.counter().0).collect();
-        assert_eq!(counters, [1, 2, 3, 1, 2, 3, 4]);
-        let results = [
-            PieceResult::History { count: 1, total: 5 },
-            PieceResult::Op(OpResult::Count(7)),
-            PieceResult::Op(OpResult::Count(70)),
-        ];
-        assert_eq!(
-            join(
-                &Op::Familiarity {
-                    keys,
-                    member: 9,
-                    window
-                },
-                &results
-            )
-            .unwrap(),
-            OpResult::Familiarity(FamiliarityCounts {
-                user_count: 1,
-                user_total: 5,
-                global_count: 7,
-                global_total: 70,
-            })
-        );
-        assert!(
-            join(
-                &Op::Familiarity {
-                    keys,
-                    member: 9,
-                    window
-                },
-                &results[..1]
-            )
-            .is_err()
-        );
-        assert!(join(&Op::Reset { key: StoreKey(4) }, &results[..0]).is_err());
-    }
-
-    #[test]
-    fn short_or_malformed_replies_are_errors() {
-        let ops = [Op::RegisterGet { key: StoreKey(1) }];
-        let mut results = [OpResult::Done];
-        assert!(decode(&ops, &[1, 0, 0, 0], &mut results).is_err());
-        assert!(decode(&ops, &[1, 0, 0, -1, 0], &mut results).is_err());
-        let rest = decode(&ops, &[1, 0, 0, 0, 5, 7, 8], &mut results).unwrap();
-        assert_eq!(results[0], OpResult::Register(Some(5)));
-        assert_eq!(rest, &[7, 8]);
     }
 }
