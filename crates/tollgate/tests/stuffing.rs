@@ -213,3 +213,39 @@ fn detectors_validate() {
         assert_eq!(err.field(), Some(field), "{toml}");
     }
 }
+
+#[test]
+fn a_run_behind_a_browsers_ja4_spares_the_devices_its_users_signed_in_from() {
+    let e = only("stuffing-ja4-asn");
+    // Alice signed in from her phone's app yesterday.
+    let alice = |secs| {
+        login(secs, "alice", "198.51.100.7")
+            .with_ja4(CHROME.parse().unwrap())
+            .with_asn(Asn(64500))
+            .with_device("a7c4e1f0-2b9d-4e57-9a43-d1c2b3a4f5e6")
+    };
+    e.record(&Outcome::succeeded(alice(0)));
+    // A bot on the same browser fingerprint and network fails on 20 accounts.
+    for n in 0..20 {
+        e.record(&Outcome::failed(rotating(86_400, n, CHROME, 64500)));
+    }
+    let bot = e.evaluate(&rotating(86_400, 1000, CHROME, 64500));
+    assert_eq!(fired(&bot), [("stuffing-ja4-asn", ReasonCode::StuffingFailureRatio)]);
+    // Alice's device is spared; the same login without it is not.
+    assert!(e.evaluate(&alice(86_400)).is_allow());
+    let mut cookieless = alice(86_400);
+    cookieless.device = None;
+    assert_eq!(e.evaluate(&cookieless).action, Action::Challenge);
+    // A device id Alice never used does not help a stranger.
+    let guessed = rotating(86_400, 1001, CHROME, 64500).with_device("stolen-or-guessed");
+    assert_eq!(e.evaluate(&guessed).action, Action::Challenge);
+}
+
+#[test]
+fn stuffing_spares_only_known_devices() {
+    let toml = "[[stuffing]]\nname = \"x\"\nkey = [\"ja4\"]\nwindow_secs = 600\nfailure_percent = 50\naction = \"challenge\"\nexcept = [\"code_requester\"]\n";
+    let err = Policy::from_toml(toml).unwrap_err();
+    assert_eq!(err.field(), Some("stuffing[0].except"));
+    let ok = toml.replace("code_requester", "known_device");
+    assert_eq!(Policy::from_toml(&ok).unwrap().stuffing[0].except.len(), 1);
+}

@@ -47,7 +47,7 @@ use crate::keys::KeyHasher;
 use crate::policy::{KeyOptions, Policy};
 use crate::store::{Op, OpResult};
 use crate::{Event, EventType, Outcome, Reason, ReasonCode};
-use crate::policy::{Dimension, MatchAction, PolicyError};
+use crate::policy::{Dimension, Exempt, MatchAction, PolicyError};
 
 /// One stuffing detector over login events. See `docs/stuffing.md`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -80,6 +80,13 @@ pub struct StuffingDetector {
     /// Report without enforcing.
     #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "std::ops::Not::not"))]
     pub monitor: bool,
+    /// Clients the detector does not step up: `known_device` (a device id
+    /// seen in one of the user's successful logins). A key shared by
+    /// many people (a browser's JA4, a carrier's network) fires for all of
+    /// them when a bot hides behind it; their own devices keep working,
+    /// and a bot has none of them. Their logins still count.
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Vec::is_empty"))]
+    pub except: Vec<Exempt>,
 }
 
 impl StuffingDetector {
@@ -94,7 +101,15 @@ impl StuffingDetector {
             min_attempts: 0,
             action,
             monitor: false,
+            except: Vec::new(),
         }
+    }
+
+    /// Spares `clients` (see [`except`](Self::except)).
+    #[must_use]
+    pub fn except(mut self, clients: &[Exempt]) -> Self {
+        self.except = clients.to_vec();
+        self
     }
 
     /// Fires at `threshold` distinct usernames per window.
@@ -138,6 +153,9 @@ fn validate(detectors: &[StuffingDetector]) -> Result<(), PolicyError> {
             ));
         }
         crate::policy::validate::action(d.action, false).map_err(|m| PolicyError::invalid(field("action"), m))?;
+        if d.except.iter().any(|e| *e != Exempt::KnownDevice) {
+            return Err(PolicyError::invalid(field("except"), "only known_device applies to logins"));
+        }
     }
     Ok(())
 }
@@ -212,11 +230,11 @@ impl Detector for CompiledStuffing {
         }
     }
 
-    fn read(&self, counter: Counter, result: &OpResult, tally: &mut Tally, _: &Reading<'_>, out: &mut Findings) -> bool {
+    fn read(&self, counter: Counter, result: &OpResult, tally: &mut Tally, reading: &Reading<'_>, out: &mut Findings) -> bool {
         let OpResult::Count(count) = result else {
             return false;
         };
-        self.count(counter, *count, tally, &mut out.reasons);
+        self.count(counter, *count, tally, reading.known_device, &mut out.reasons);
         true
     }
 
@@ -307,8 +325,14 @@ impl CompiledStuffing {
         }
     }
 
-    /// Feeds one read count; pushes the reason of a detector that fires.
-    fn count(&self, counter: Counter, count: u64, tally: &mut Tally, reasons: &mut Vec<Reason>) {
+    /// Feeds one read count; pushes the reason of a detector that fires,
+    /// unless it spares the client's known device.
+    fn count(&self, counter: Counter, count: u64, tally: &mut Tally, known_device: bool, reasons: &mut Vec<Reason>) {
+        let mut push = |d: &Compiled, reason: Reason| {
+            if !(known_device && d.spec.except.contains(&Exempt::KnownDevice)) {
+                reasons.push(reason);
+            }
+        };
         match counter {
             Counter::Users(i) => {
                 let Some(d) = self.detectors.get(i as usize) else {
@@ -317,7 +341,7 @@ impl CompiledStuffing {
                 let estimate = count.saturating_sub(1).saturating_mul(SAMPLE);
                 if estimate >= u64::from(d.spec.distinct_users) {
                     let detail = format!("about {estimate} usernames in {} s", d.spec.window_secs);
-                    reasons.push(d.reason(ReasonCode::StuffingDistinctUsers, detail));
+                    push(d, d.reason(ReasonCode::StuffingDistinctUsers, detail));
                 }
             }
             Counter::Attempts(i) => tally.0 = Some((i, count)),
@@ -328,7 +352,7 @@ impl CompiledStuffing {
                 let enough = j == i && attempts > 0 && attempts >= u64::from(d.spec.min_attempts);
                 if enough && count.saturating_mul(100) >= attempts.saturating_mul(u64::from(d.spec.failure_percent)) {
                     let detail = format!("{count} of {attempts} logins failed in {} s", d.spec.window_secs);
-                    reasons.push(d.reason(ReasonCode::StuffingFailureRatio, detail));
+                    push(d, d.reason(ReasonCode::StuffingFailureRatio, detail));
                 }
             }
         }

@@ -168,11 +168,16 @@ fn default_limits() -> Vec<LimitRule> {
 fn default_stuffing() -> Vec<StuffingDetector> {
     use Dimension::*;
     vec![
-        StuffingDetector::new("stuffing-ja4", &[Ja4], HOUR, MatchAction::Challenge).failure_ratio(50, 200),
-        StuffingDetector::new("stuffing-ja4-asn", &[Ja4, Asn], HOUR, MatchAction::Challenge).failure_ratio(60, 20),
+        StuffingDetector::new("stuffing-ja4", &[Ja4], HOUR, MatchAction::Challenge)
+            .failure_ratio(50, 200)
+            .except(&[Exempt::KnownDevice]),
+        StuffingDetector::new("stuffing-ja4-asn", &[Ja4, Asn], HOUR, MatchAction::Challenge)
+            .failure_ratio(60, 20)
+            .except(&[Exempt::KnownDevice]),
         StuffingDetector::new("stuffing-ip-prefix", &[IpPrefix], HOUR, MatchAction::Challenge)
             .distinct_users(200)
-            .failure_ratio(60, 50),
+            .failure_ratio(60, 50)
+            .except(&[Exempt::KnownDevice]),
     ]
 }
 
