@@ -176,10 +176,6 @@ fn validation_names_the_field() {
             Box::new(|b: &mut CountryBudget| b.baseline_factor = 11),
             "otp.budget.baseline_factor",
         ),
-        (
-            Box::new(|b: &mut CountryBudget| b.known_number_days = 0),
-            "otp.budget.known_number_days",
-        ),
     ] {
         let mut policy = Policy::default();
         change(&mut policy.otp.budget);

@@ -216,3 +216,71 @@ fn country_lists_use_the_numbering_plan_not_the_calling_code() {
     let err = Policy::from_toml("[[otp.destinations]]\nname = \"x\"\nnumber_types = [\"premium\"]\naction = \"deny\"");
     assert!(err.unwrap_err().to_string().contains("unknown number type"));
 }
+
+/// The same user and number, one send at a time.
+fn own(kind: EventKind, minute: u64) -> Event {
+    Event::new(kind, Timestamp::from_unix_millis(1_800_000_000_000 + minute * 60_000))
+        .with_user("kwame")
+        .with_phone("+263771234567".parse::<E164>().unwrap())
+}
+
+#[test]
+fn a_high_risk_number_that_verified_before_gets_its_sms_and_voice_stays_refused() {
+    let engine = Engine::new(Policy::default()).unwrap();
+    let sms = || own(EventKind::OtpSend { channel: Channel::Sms }, 0);
+    assert_eq!(engine.evaluate(&sms()).action, Action::Challenge);
+    // A failed code proves nothing.
+    let verify = |minute| {
+        own(
+            EventKind::OtpVerify {
+                channel: Some(Channel::Sms),
+            },
+            minute,
+        )
+    };
+    engine.record(&tollgate::Outcome::failed(verify(1)));
+    assert_eq!(engine.evaluate(&sms()).action, Action::Challenge);
+    engine.record(&tollgate::Outcome::succeeded(verify(2)));
+    let d = engine.evaluate(&own(EventKind::OtpSend { channel: Channel::Sms }, 120));
+    assert!(d.is_allow(), "{d:?}");
+    // Voice to the same number is the IRSF cash-out: no exemption.
+    let voice = engine.evaluate(&own(
+        EventKind::OtpSend {
+            channel: Channel::Voice,
+        },
+        240,
+    ));
+    assert_eq!(voice.action, Action::Deny);
+    // The number vouches only for the account that verified it.
+    let stranger = own(EventKind::OtpSend { channel: Channel::Sms }, 360).with_user("someone-else");
+    assert_eq!(engine.evaluate(&stranger).action, Action::Challenge);
+    // With the marks off, nothing is known.
+    let mut policy = Policy::default();
+    policy.otp.known_numbers.enabled = false;
+    let off = Engine::new(policy).unwrap();
+    off.record(&tollgate::Outcome::succeeded(verify(2)));
+    assert_eq!(off.evaluate(&sms()).action, Action::Challenge);
+}
+
+#[test]
+fn known_number_is_for_destination_rules_only() {
+    let bad = "[[limits]]\nname = \"x\"\nevents = [\"otp_send\"]\nkey = [\"phone\"]\nrate = \"5/h\"\nburst = 5\nexcept = [\"known_number\"]\n";
+    assert_eq!(Policy::from_toml(bad).unwrap_err().field(), Some("limits[0].except"));
+    let bad =
+        "[[otp.destinations]]\nname = \"x\"\ntiers = [\"high\"]\naction = \"challenge\"\nexcept = [\"known_device\"]\n";
+    assert_eq!(
+        Policy::from_toml(bad).unwrap_err().field(),
+        Some("otp.destinations[0].except")
+    );
+    let good = bad.replace("known_device", "known_number");
+    let policy = Policy::from_toml(&good).unwrap();
+    assert_eq!(policy.otp.destinations[0].except.len(), 1);
+    let mut policy = Policy::default();
+    policy.otp.known_numbers.days = 0;
+    assert!(
+        Engine::new(policy)
+            .unwrap_err()
+            .to_string()
+            .contains("otp.known_numbers.days")
+    );
+}

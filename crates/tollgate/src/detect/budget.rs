@@ -54,7 +54,7 @@ use super::{Detector, Events, Findings, Reading, Scene};
 use crate::keys::KeyHasher;
 use crate::policy::{MatchAction, Policy, PolicyError};
 use crate::store::{Op, OpResult, SERIES_LOOKBACK_MAX, StoreKey};
-use crate::{Event, EventKind, EventType, Outcome, ReasonCode};
+use crate::{EventKind, EventType, Outcome, ReasonCode};
 
 const DAY: Duration = Duration::from_secs(86_400);
 
@@ -65,7 +65,7 @@ const DAY: Duration = Duration::from_secs(86_400);
 /// counted per destination country and UTC day. An `otp_send` to a
 /// country whose sends today exceed its verifications today by the
 /// budget gets `otp.country_budget`, unless the number verified a code
-/// before (for the same account, when the event names one).
+/// before (`[otp.known_numbers]`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
@@ -89,9 +89,6 @@ pub struct CountryBudget {
     /// the ratio is capped at 1 (half the codes unverified) so that days
     /// of pumping cannot teach it to grow without bound.
     pub baseline_factor: u32,
-    /// How long a number that verified a code stays exempt, in days
-    /// (default 90; 1 to 365).
-    pub known_number_days: u16,
     /// What `otp.country_budget` does: challenge (default: a proof of work
     /// costs a person seconds and a pump its margin), deny or a score.
     pub action: MatchAction,
@@ -107,7 +104,6 @@ impl Default for CountryBudget {
             peak_percent: 30,
             lookback_days: 14,
             baseline_factor: 2,
-            known_number_days: 90,
             action: MatchAction::Challenge,
             monitor: false,
         }
@@ -119,7 +115,6 @@ impl Default for CountryBudget {
 pub(crate) enum Count {
     Sent,
     Verified,
-    Known,
 }
 
 /// What one send read.
@@ -129,7 +124,6 @@ pub(crate) struct Tally {
     sent: Option<(u64, u64)>,
     /// Codes verified today, on the busiest day before and on all of them.
     verified: Option<(u64, u64, u64)>,
-    known: bool,
 }
 
 /// The budget, compiled.
@@ -138,7 +132,6 @@ pub(crate) struct CompiledBudget {
     spec: CountryBudget,
     sent: u64,
     verified: u64,
-    known: u64,
 }
 
 impl Detector for CompiledBudget {
@@ -160,9 +153,6 @@ impl Detector for CompiledBudget {
         if !(1..=SERIES_LOOKBACK_MAX).contains(&b.lookback_days) {
             return Err(PolicyError::invalid(field("lookback_days"), "must be 1 to 31"));
         }
-        if !(1..=365).contains(&b.known_number_days) {
-            return Err(PolicyError::invalid(field("known_number_days"), "must be 1 to 365"));
-        }
         crate::policy::validate::action(b.action, false).map_err(|m| PolicyError::invalid(field("action"), m))
     }
 
@@ -172,7 +162,6 @@ impl Detector for CompiledBudget {
             spec: policy.otp.budget.clone(),
             sent: keys.hash_of(seed, "sent"),
             verified: keys.hash_of(seed, "verified"),
-            known: keys.hash_of(seed, "known"),
         }
     }
 
@@ -192,24 +181,20 @@ impl Detector for CompiledBudget {
         };
         push(Count::Sent, read(self.sent, self.spec.lookback_days));
         push(Count::Verified, read(self.verified, self.spec.lookback_days));
-        if let Some(key) = self.known_key(scene.keys, scene.event) {
-            push(Count::Known, Op::RegisterGet { key });
-        }
     }
 
     fn read(&self, step: Count, result: &OpResult, tally: &mut Tally, _: &Reading<'_>, _: &mut Findings) -> bool {
         match (step, result) {
             (Count::Sent, OpResult::Series(s)) => tally.sent = Some((s.current, s.total)),
             (Count::Verified, OpResult::Series(s)) => tally.verified = Some((s.current, s.peak, s.total)),
-            (Count::Known, OpResult::Register(value)) => tally.known = value.is_some(),
             _ => return false,
         }
         true
     }
 
-    fn finish(&self, tally: Tally, _: &Reading<'_>, out: &mut Findings) {
+    fn finish(&self, tally: Tally, reading: &Reading<'_>, out: &mut Findings) {
         let (Some((sent, sent_before)), Some((verified, peak, verified_before)), false) =
-            (tally.sent, tally.verified, tally.known)
+            (tally.sent, tally.verified, reading.known_number)
         else {
             return;
         };
@@ -237,7 +222,7 @@ impl Detector for CompiledBudget {
     }
 
     /// A code sent counts toward the country's sends; a code verified
-    /// toward its verifications, and exempts the number from now on.
+    /// toward its verifications.
     fn record(&self, scene: &Scene<'_>, outcome: &Outcome, push: &mut impl FnMut(Op)) {
         let Some(country) = self.country(scene).filter(|_| !outcome.is_failure()) else {
             return;
@@ -250,13 +235,7 @@ impl Detector for CompiledBudget {
         };
         match scene.event.kind {
             EventKind::OtpSend { .. } => push(add(self.sent)),
-            EventKind::OtpVerify { .. } => {
-                push(add(self.verified));
-                if let Some(key) = self.known_key(scene.keys, scene.event) {
-                    let ttl = super::days(self.spec.known_number_days);
-                    push(Op::RegisterSet { key, value: 1, ttl });
-                }
-            }
+            EventKind::OtpVerify { .. } => push(add(self.verified)),
             _ => {}
         }
     }
@@ -286,16 +265,6 @@ impl CompiledBudget {
             Some(c) => CountryKey::Country(c),
             None => CountryKey::CallingCode(info.calling_code),
         })
-    }
-
-    /// Where "this number verified a code" is kept: per account and
-    /// number when the event names an account, else per number.
-    fn known_key(&self, keys: &KeyHasher, event: &Event) -> Option<StoreKey> {
-        let phone = event.phone.as_ref()?;
-        Some(StoreKey(match &event.user {
-            Some(user) => keys.hash_of(self.known, (user, phone)),
-            None => keys.hash_of(self.known, phone),
-        }))
     }
 }
 

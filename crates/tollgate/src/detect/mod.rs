@@ -76,6 +76,8 @@ pub(crate) struct Reading<'a> {
     /// The event's client (device id, or JA4 and user agent) was seen in one
     /// of the user's successful logins.
     pub(crate) known_client: bool,
+    /// The send's number verified a code before (for the event's account).
+    pub(crate) known_number: bool,
 }
 
 /// What reading results produces.
@@ -350,6 +352,7 @@ detectors! {
     Backoff => backoff::Backoff [ResendBackoff],
     Spend => spend::CompiledSpend,
     Conversion => conversion::CompiledConversion [Conversion],
+    KnownNumbers => known_number::CompiledKnownNumbers [KnownNumbers],
     Budget => budget::CompiledBudget [CountryBudget],
     Live => live::CompiledLive [Live],
     Cross => cross::CompiledCross [Cross],

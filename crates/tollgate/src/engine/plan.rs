@@ -203,12 +203,25 @@ impl Plan {
             code_requester: false,
             known_device: false,
             known_client: false,
+            known_number: false,
         };
         let complete = self
             .active
             .detectors
             .read(self.mask, &self.steps, results, &mut reading, &mut out);
         let mut reasons = out.reasons;
+        if reading.known_number {
+            // Destination rules are screened before any count is read; the
+            // ones sparing known numbers learn only now that this is one.
+            let spares = |r: &Reason| {
+                r.code == ReasonCode::OtpDestination
+                    && policy.otp.destinations.iter().any(|d| {
+                        r.rule.as_deref() == Some(d.name.as_str())
+                            && d.except.contains(&crate::policy::Exempt::KnownNumber)
+                    })
+            };
+            reasons.retain(|r| !spares(r));
+        }
         if !complete || results.len() != self.ops.len() {
             reasons.push(Reason::new(
                 ReasonCode::StoreIncomplete,

@@ -182,13 +182,15 @@ fn default_stuffing() -> Vec<StuffingDetector> {
 }
 
 /// Voice calls to high-risk destinations are the classic IRSF cash-out and
-/// are refused; SMS there is challenged, since real users live there too.
-/// No real user receives a code on a premium-rate line.
+/// are refused; SMS there is challenged, since real users live there too,
+/// except to a number that verified a code before: a pump's never do. No
+/// real user receives a code on a premium-rate line.
 pub(super) fn destination_rules() -> Vec<DestinationRule> {
     let high = [RiskTier::High];
     vec![
         DestinationRule::tiers("voice-high-risk", &[Channel::Voice], &high, MatchAction::Deny),
-        DestinationRule::tiers("sms-high-risk", &[Channel::Sms], &high, MatchAction::Challenge),
+        DestinationRule::tiers("sms-high-risk", &[Channel::Sms], &high, MatchAction::Challenge)
+            .except(&[Exempt::KnownNumber]),
         DestinationRule::number_types("premium-rate", &[], &[NumberType::PremiumRate], MatchAction::Deny),
     ]
 }

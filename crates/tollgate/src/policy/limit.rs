@@ -225,6 +225,12 @@ pub enum Exempt {
     /// seen in one of the user's successful logins. Events without a device
     /// id are held.
     KnownDevice,
+    /// For destination rules (`[[otp.destinations]]`): a send to a number
+    /// that verified a code before, for the event's account
+    /// (`[otp.known_numbers]`). A pump's numbers never verify; a person in
+    /// a high-risk destination gets their codes without a step-up each
+    /// time.
+    KnownNumber,
 }
 
 #[cfg(feature = "serde")]

@@ -58,6 +58,8 @@ pub struct Otp {
     pub spend: Spend,
     /// Points for destinations whose codes are not verified.
     pub conversion: Conversion,
+    /// Numbers that verified a code, spared by controls against pumping.
+    pub known_numbers: super::KnownNumbers,
     /// A daily budget of unverified codes per destination country.
     pub budget: super::CountryBudget,
     /// Live pumping signals: many numbers per client, country spikes.
@@ -84,6 +86,7 @@ impl Default for Otp {
             verify_attempts_per_code: 5,
             spend: Spend::default(),
             conversion: Conversion::default(),
+            known_numbers: super::KnownNumbers::default(),
             budget: super::CountryBudget::default(),
             live: Live::default(),
             cross: Cross::default(),
@@ -143,6 +146,10 @@ pub struct DestinationRule {
     /// Report without enforcing.
     #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "std::ops::Not::not"))]
     pub monitor: bool,
+    /// Sends the rule leaves alone: `known_number` (a number that verified
+    /// a code before, for the account; see [`Exempt::KnownNumber`]).
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Vec::is_empty"))]
+    pub except: Vec<super::Exempt>,
 }
 
 impl DestinationRule {
@@ -157,7 +164,15 @@ impl DestinationRule {
             when: When::In,
             action,
             monitor: false,
+            except: Vec::new(),
         }
+    }
+
+    /// Spares `sends` (see [`except`](Self::except)).
+    #[must_use]
+    pub fn except(mut self, sends: &[super::Exempt]) -> Self {
+        self.except = sends.to_vec();
+        self
     }
 
     /// A deny-list rule on line types.
@@ -230,6 +245,12 @@ pub(super) fn validate(o: &Otp) -> Result<(), PolicyError> {
             ));
         }
         super::validate::action(d.action, false).map_err(|m| PolicyError::invalid(field("action"), m))?;
+        if d.except.iter().any(|e| *e != super::Exempt::KnownNumber) {
+            return Err(PolicyError::invalid(
+                field("except"),
+                "only known_number applies to destinations",
+            ));
+        }
     }
     super::spend::validate(&o.spend)
 }

@@ -215,6 +215,9 @@ fn limit(r: &LimitRule) -> Result<(), (&'static str, String)> {
             "code_requester only applies to rules on otp_verify alone".into(),
         ));
     }
+    if r.except.contains(&Exempt::KnownNumber) {
+        return Err(("except", "known_number applies to destination rules only".into()));
+    }
     if has_duplicates(&r.except) {
         return Err(("except", "lists a client twice".into()));
     }
