@@ -9,8 +9,9 @@
 //!   vendored ALTCHA widget solves the challenge in the page and the page
 //!   resends the login with the solution; the server counted the challenge
 //!   and the solved proof of work.
-//! * A throttled login shows the wait in words, a denied one the refusal,
-//!   a challenge the page cannot meet says so.
+//! * A throttled login shows the wait in words, a denied one the refusal; a
+//!   challenge the page cannot meet (no proof of work offered, or a second
+//!   factor asked for) says what it needs.
 //! * The page's Content-Security-Policy blocks nothing the page and the
 //!   widget need (the console has no CSP report).
 //!
@@ -26,6 +27,9 @@ use common::webdriver::{Driver, Session, find_browser};
 
 /// 32 bytes in hex, as `openssl rand -hex 32` prints.
 const POW_SECRET: &str = "5e7a0c1d2b3f49586a7b8c9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b";
+
+/// 16 bytes in hex, for `--redis`.
+const KEY_SECRET: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
 
 /// Every login from loopback (the browser) is challenged by a network zone,
 /// an automation-class reason: a proof of work clears it.
@@ -47,6 +51,20 @@ cidrs = ["127.0.0.0/8", "::1/128"]
 action = "deny"
 "#;
 
+/// The same zone, with the counters in a Redis that is down and
+/// `fail_open`: the decision carries `store.unavailable`, so a solution's
+/// single use cannot be checked and the challenge asks for a second factor.
+const CHALLENGE_LOOPBACK_STORE_DOWN: &str = r#"
+[store]
+on_failure = "fail_open"
+
+[[zones]]
+name = "loopback-challenged"
+events = ["login"]
+cidrs = ["127.0.0.0/8", "::1/128"]
+action = "challenge"
+"#;
+
 fn main() {
     common::process::test_main(|runtime| {
         let Some((chromium, chromedriver)) = find_browser() else {
@@ -62,6 +80,8 @@ fn main() {
         std::fs::write(&challenge, CHALLENGE_LOOPBACK).unwrap();
         let deny = dir.path().join("deny.toml");
         std::fs::write(&deny, DENY_LOOPBACK).unwrap();
+        let store_down = dir.path().join("store-down.toml");
+        std::fs::write(&store_down, CHALLENGE_LOOPBACK_STORE_DOWN).unwrap();
         let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("demo-policy.toml");
         for framework in ["axum", "actix"] {
             runtime.block_on(a_challenged_sign_in_completes(&driver, framework, &challenge));
@@ -74,6 +94,8 @@ fn main() {
                 &driver, framework, &challenge,
             ));
             println!("test browser::{framework}::a_challenge_without_proof_of_work_is_explained ... ok");
+            runtime.block_on(a_second_factor_challenge_is_explained(&driver, framework, &store_down));
+            println!("test browser::{framework}::a_second_factor_challenge_is_explained ... ok");
         }
     });
 }
@@ -218,4 +240,40 @@ async fn a_challenge_without_proof_of_work_is_explained(driver: &Driver, framewo
         true
     );
     browser.quit().await;
+}
+
+/// A challenge that asks for a second factor offers no proof of work: the
+/// page says what is needed, with no widget left on it.
+async fn a_second_factor_challenge_is_explained(driver: &Driver, framework: &str, policy: &Path) {
+    // A loopback port nobody listens on: Redis is down.
+    let down = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let redis = format!("redis://{down}/");
+    let flags = [
+        "--pow-secret",
+        POW_SECRET,
+        "--redis",
+        &redis,
+        "--key-secret",
+        KEY_SECRET,
+    ];
+    let service = Service::start(framework, policy, &flags);
+    let browser = open_page(driver, &service).await;
+    let (kind, text) = sign_in(&browser, "alice", "correct-horse").await;
+    assert_eq!(kind, "error");
+    assert!(text.starts_with("This sign-in needs a second factor"), "{text}");
+    assert_eq!(
+        browser
+            .script("return document.querySelector('altcha-widget') === null")
+            .await,
+        true
+    );
+    browser.quit().await;
+    let metrics = service.scrape().await;
+    assert!(
+        series(&metrics, r#"tollgate_reasons_total{code="store.unavailable""#) >= 1.0,
+        "{metrics}"
+    );
 }
