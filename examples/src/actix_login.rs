@@ -167,8 +167,10 @@ impl<S: AsyncStore + 'static> LoginService<S> {
         self
     }
 
-    /// The routes of the contract and the service's state, without
-    /// the middleware (wrap the app or scope with [`LoginService::tollgate`]).
+    /// The routes of the contract, the login page and its files
+    /// ([`page::ASSETS`]), and the service's state,
+    /// without the middleware (wrap the app or scope with
+    /// [`LoginService::tollgate`]).
     pub fn configure(&self, cfg: &mut web::ServiceConfig) {
         // Resources, not `cfg.route`: another method on a known path is a
         // 405 (as in axum), not a 404.

@@ -44,8 +44,9 @@ struct AppState {
     emails: Mutex<HashMap<String, String>>,
 }
 
-/// The router: the routes of the contract behind the tollgate layer, over
-/// an engine on any store (`Arc<Engine>` for the in-process one).
+/// The router: the routes of the contract behind the tollgate layer, and
+/// the login page ([`page_router`]) outside it, over an engine on any
+/// store (`Arc<Engine>` for the in-process one).
 /// Serve it with `into_make_service_with_connect_info::<SocketAddr>()`.
 pub fn app<S: AsyncStore + 'static>(engine: Arc<Engine<S>>, users: Users) -> Router {
     let state = Arc::new(AppState {
