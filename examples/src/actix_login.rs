@@ -32,6 +32,7 @@ use tollgate_tls::Acceptor;
 use crate::decision_log;
 use crate::demo::{self, Args, BoxError, OtpCodes, Users, demo_tls, load};
 use crate::ops::{self, Exporter, PolicyFile, Reloader};
+use crate::page;
 use crate::store::{describe, redis_engine};
 
 /// The `actix_login` example: the service the flags describe, until Ctrl-C
@@ -166,8 +167,10 @@ impl<S: AsyncStore + 'static> LoginService<S> {
         self
     }
 
-    /// The routes of the contract and the service's state, without
-    /// the middleware (wrap the app or scope with [`LoginService::tollgate`]).
+    /// The routes of the contract, the login page and its files
+    /// ([`page::ASSETS`]), and the service's state,
+    /// without the middleware (wrap the app or scope with
+    /// [`LoginService::tollgate`]).
     pub fn configure(&self, cfg: &mut web::ServiceConfig) {
         // Resources, not `cfg.route`: another method on a known path is a
         // 405 (as in axum), not a 404.
@@ -179,6 +182,11 @@ impl<S: AsyncStore + 'static> LoginService<S> {
             .service(web::resource("/otp/send").route(web::post().to(otp_send::<S>)))
             .service(web::resource("/otp/verify").route(web::post().to(otp_verify::<S>)))
             .service(web::resource("/account/email").route(web::post().to(change_email::<S>)));
+        // The login page and the widget's files: not protected routes, so
+        // the middleware decides nothing there.
+        for asset in &page::ASSETS {
+            cfg.service(web::resource(asset.path).route(web::get().to(move || async move { asset_response(asset) })));
+        }
         if let Some(exporter) = &self.metrics {
             let exporter = exporter.clone();
             cfg.service(web::resource("/metrics").route(web::get().to(move || {
@@ -230,6 +238,16 @@ fn admitted_status(code: StatusCode, admitted: &Admitted, status: &str) -> HttpR
     let mut response = HttpResponse::build(code).json(json!({ "status": status }));
     admitted.add_headers(&mut response);
     response
+}
+
+/// One of the page's files with its headers.
+fn asset_response(asset: &page::Asset) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    response.insert_header((CONTENT_TYPE, asset.content_type));
+    for header in asset.headers() {
+        response.insert_header(header);
+    }
+    response.body(asset.body)
 }
 
 /// A malformed body (not JSON, missing fields, bad phone or email): `400`.

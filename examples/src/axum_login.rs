@@ -18,7 +18,7 @@ use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
-use axum::response::{IntoResponse, Response};
+use axum::response::{AppendHeaders, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde::Deserialize;
@@ -33,6 +33,7 @@ use tollgate_tls::Acceptor;
 use crate::decision_log;
 use crate::demo::{self, Args, BoxError, OtpCodes, Users, demo_tls, load};
 use crate::ops::{self, Exporter, PolicyFile, Reloader};
+use crate::page;
 use crate::store::{describe, redis_engine};
 
 /// The service's in-memory state.
@@ -43,8 +44,9 @@ struct AppState {
     emails: Mutex<HashMap<String, String>>,
 }
 
-/// The router: the routes of the contract behind the tollgate layer, over
-/// an engine on any store (`Arc<Engine>` for the in-process one).
+/// The router: the routes of the contract behind the tollgate layer, and
+/// the login page ([`page_router`]) outside it, over an engine on any
+/// store (`Arc<Engine>` for the in-process one).
 /// Serve it with `into_make_service_with_connect_info::<SocketAddr>()`.
 pub fn app<S: AsyncStore + 'static>(engine: Arc<Engine<S>>, users: Users) -> Router {
     let state = Arc::new(AppState {
@@ -81,6 +83,25 @@ pub fn app<S: AsyncStore + 'static>(engine: Arc<Engine<S>>, users: Users) -> Rou
                     },
                 ),
         )
+        // After the layer: the page and its files are outside tollgate.
+        .merge(page_router())
+}
+
+/// `GET /` (the login page) and the ALTCHA widget's files
+/// ([`page::ASSETS`]), with their headers.
+pub fn page_router() -> Router {
+    page::ASSETS.iter().fold(Router::new(), |router, asset| {
+        router.route(
+            asset.path,
+            get(move || async move {
+                (
+                    [(CONTENT_TYPE, asset.content_type)],
+                    AppendHeaders(asset.headers()),
+                    asset.body,
+                )
+            }),
+        )
+    })
 }
 
 /// `GET /metrics`: everything in `exporter`, in the Prometheus text

@@ -9,6 +9,7 @@ pub mod axum_login;
 pub mod decision_log;
 pub mod demo;
 pub mod ops;
+pub mod page;
 pub mod store;
 
 // The README's examples (the library, axum and actix-web) are doctests of

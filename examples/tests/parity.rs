@@ -89,6 +89,20 @@ fn table() -> Vec<Sequence> {
             ],
         },
         Sequence {
+            name: "the login page and the widget's files, outside the login's protection",
+            trust_proxies: &["127.0.0.1/32"],
+            steps: vec![
+                step("GET", "/", "", 200),
+                step("GET", "/altcha.js", "", 200),
+                step("GET", "/altcha.css", "", 200),
+                step("GET", "/altcha-worker.js", "", 200),
+                step("POST", "/", "", 405),
+                // From the deny zone: the login is refused, the page is not.
+                step("GET", "/", "", 200).headers(DENY_ZONE).same_as(0),
+                post("/login", ALICE_OK, 403).headers(DENY_ZONE).problem("denied"),
+            ],
+        },
+        Sequence {
             name: "login ok",
             trust_proxies: &[],
             steps: vec![post("/login", ALICE_OK, 200), post("/login", BOB_OK, 200)],
@@ -293,10 +307,41 @@ async fn run(sequence: &Sequence) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn axum_and_actix_examples_answer_the_table_alike() {
     let table = table();
-    assert!(table.len() >= 9);
+    assert!(table.len() >= 10);
     for sequence in &table {
         run(sequence).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_and_its_files_are_the_same_bytes_and_headers() {
+    let axum = common::serve_axum(&[]).await;
+    let actix = common::serve_actix(&[]);
+    for asset in &tollgate_examples::page::ASSETS {
+        let a = send(axum, "GET", asset.path, &[], "").await;
+        let b = send(actix, "GET", asset.path, &[], "").await;
+        for reply in [&a, &b] {
+            assert_eq!(reply.status, 200, "{}: {reply:?}", asset.path);
+            assert_eq!(reply.body.as_bytes(), asset.body, "{}", asset.path);
+            assert_eq!(reply.header("content-type"), Some(asset.content_type), "{}", asset.path);
+            assert_eq!(
+                reply.header("x-content-type-options"),
+                Some("nosniff"),
+                "{}",
+                asset.path
+            );
+            let csp = reply.header("content-security-policy");
+            assert_eq!(csp.is_some(), asset.is_page, "{}: {csp:?}", asset.path);
+        }
+        for name in ["content-security-policy", "referrer-policy"] {
+            assert_eq!(a.header(name), b.header(name), "{}: {name}", asset.path);
+        }
+    }
+    let page = send(axum, "GET", "/", &[], "").await;
+    assert_eq!(
+        page.header("content-security-policy"),
+        Some(tollgate_examples::page::content_security_policy())
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

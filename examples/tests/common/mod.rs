@@ -4,6 +4,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod process;
+pub mod webdriver;
 
 use std::net::SocketAddr;
 use std::path::Path;
