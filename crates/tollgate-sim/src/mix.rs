@@ -55,6 +55,10 @@ pub(crate) struct Entry {
 /// it makes the population the attackers aim at.
 pub(crate) const LEGITIMATE: (Share, u64) = (Share::Split(600), 1);
 
+/// The stream of the members' day before the simulated one (the warm-up
+/// day, see `legit::generate_with_day_before`).
+pub(crate) const DAY_BEFORE: u64 = 11;
+
 /// The attacks, in generation order.
 pub(crate) const MIX: [Entry; 9] = [
     Entry {
@@ -125,10 +129,10 @@ mod tests {
 
     #[test]
     fn streams_are_distinct_and_the_rest_is_what_the_split_leaves() {
-        let mut streams: Vec<u64> = MIX.iter().map(|e| e.stream).chain([LEGITIMATE.1]).collect();
+        let mut streams: Vec<u64> = MIX.iter().map(|e| e.stream).chain([LEGITIMATE.1, DAY_BEFORE]).collect();
         streams.sort_unstable();
         streams.dedup();
-        assert_eq!(streams.len(), MIX.len() + 1);
+        assert_eq!(streams.len(), MIX.len() + 2);
         assert_eq!(MIX.iter().filter(|e| e.share == Share::Rest).count(), 1);
         // 60 + 15 + 14 + 8 + 1 + 1 % in the split leaves 1 % for the rest.
         assert_eq!(budget(Share::Rest, 200_000), 2_000);

@@ -26,6 +26,9 @@ pub struct Header<'a> {
     pub rules: usize,
     /// Keys in the engine's store after the run, and its cap.
     pub store_keys: (usize, usize),
+    /// Events of the warm-up day replayed before the simulated one and
+    /// left out of the figures ([`Traffic::day_before_len`](crate::Traffic::day_before_len)).
+    pub warm_up: usize,
 }
 
 /// The reason code of a send refused by a closed service cap.
@@ -56,6 +59,11 @@ pub fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io
         group(header.requested),
         group(header.generated as u64),
         group(u64::from(header.people)),
+    )?;
+    writeln!(
+        out,
+        "warm-up: the members' day before ({} legitimate events from 2024-03-03T00:00Z) ran first, not counted below",
+        group(header.warm_up as u64)
     )?;
     writeln!(out, "policy: {} ({} limit rules)", header.policy, header.rules)?;
     writeln!(out)?;
@@ -481,6 +489,7 @@ mod tests {
             policy: "built-in default",
             rules: 13,
             store_keys: (0, 10),
+            warm_up: 0,
         };
         let mut out = Vec::new();
         write(&mut out, &header, &Tallies::default()).unwrap();

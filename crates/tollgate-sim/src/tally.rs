@@ -234,48 +234,25 @@ fn ranked(reasons: &HashMap<ReasonKey, u64>, n: usize) -> Vec<(String, u64)> {
 /// the input of [`write_report`](crate::write_report).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tallies {
-    legitimate: Tally,
-    credential_stuffing: Tally,
-    stuffing_browser_fp: Tally,
-    otp_pumping: Tally,
-    voice_irsf: Tally,
-    account_takeover: Tally,
-    sms_cap_trip: Tally,
-    brute_force: Tally,
-    stuffing_pwned: Tally,
-    account_dos: Tally,
-    /// Takeover follow-ups never sent: their login did not go ahead.
+    /// One per scenario, in [`Scenario::ALL`] order.
+    scenarios: [Tally; Scenario::ALL.len()],
+    /// Follow-ups (credential changes after a login) never sent: their
+    /// login did not go ahead.
     pub(crate) unsent: u64,
+    /// Where a scenario outside [`Scenario::ALL`] would be counted: none
+    /// is (`Scenario::index` is a position in it), but a lookup cannot fail.
+    spare: Tally,
 }
 
 impl Tallies {
     pub(crate) fn get(&self, scenario: Scenario) -> &Tally {
-        match scenario {
-            Scenario::Legitimate => &self.legitimate,
-            Scenario::CredentialStuffing => &self.credential_stuffing,
-            Scenario::StuffingBrowserFp => &self.stuffing_browser_fp,
-            Scenario::OtpPumping => &self.otp_pumping,
-            Scenario::VoiceIrsf => &self.voice_irsf,
-            Scenario::AccountTakeover => &self.account_takeover,
-            Scenario::SmsCapTrip => &self.sms_cap_trip,
-            Scenario::BruteForce => &self.brute_force,
-            Scenario::StuffingPwned => &self.stuffing_pwned,
-            Scenario::AccountDos => &self.account_dos,
-        }
+        self.scenarios.get(scenario.index()).unwrap_or(&self.spare)
     }
 
     pub(crate) fn get_mut(&mut self, scenario: Scenario) -> &mut Tally {
-        match scenario {
-            Scenario::Legitimate => &mut self.legitimate,
-            Scenario::CredentialStuffing => &mut self.credential_stuffing,
-            Scenario::StuffingBrowserFp => &mut self.stuffing_browser_fp,
-            Scenario::OtpPumping => &mut self.otp_pumping,
-            Scenario::VoiceIrsf => &mut self.voice_irsf,
-            Scenario::AccountTakeover => &mut self.account_takeover,
-            Scenario::SmsCapTrip => &mut self.sms_cap_trip,
-            Scenario::BruteForce => &mut self.brute_force,
-            Scenario::StuffingPwned => &mut self.stuffing_pwned,
-            Scenario::AccountDos => &mut self.account_dos,
+        match self.scenarios.get_mut(scenario.index()) {
+            Some(tally) => tally,
+            None => &mut self.spare,
         }
     }
 

@@ -16,6 +16,8 @@ use super::software::SOFTWARE;
 pub(crate) const START_MS: u64 = 1_709_510_400_000;
 pub(crate) const HOUR_MS: u64 = 3_600_000;
 pub(crate) const DAY_MS: u64 = 24 * HOUR_MS;
+/// Where the warm-up day before it starts: 2024-03-03 00:00 UTC.
+pub(crate) const DAY_BEFORE_MS: u64 = START_MS - DAY_MS;
 
 /// Who generated an event: ground truth the engine never sees.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -68,6 +70,11 @@ impl Scenario {
             Scenario::StuffingPwned => "stuffing_pwned",
             Scenario::AccountDos => "account_dos",
         }
+    }
+
+    /// Its position in [`Scenario::ALL`].
+    pub(crate) fn index(self) -> usize {
+        self as usize
     }
 
     pub(crate) fn is_attack(self) -> bool {
@@ -256,10 +263,12 @@ impl SimEvent {
 
     /// The event as the service would build it: the CDN resolved country,
     /// ASN and position, the TLS terminator measured JA4, the app knows its
-    /// device cookie.
-    pub(crate) fn build(&self, catalog: &Catalog) -> Event {
+    /// device cookie. `day_start_ms` is the Unix time of its day's midnight:
+    /// [`START_MS`], or [`DAY_BEFORE_MS`] for the warm-up day.
+    pub(crate) fn build(&self, catalog: &Catalog, day_start_ms: u64) -> Event {
         let c = &self.client;
-        let mut e = Event::new(self.step.kind(), Timestamp::from_unix_millis(START_MS + self.at_ms)).with_ip(c.ip);
+        let at = Timestamp::from_unix_millis(day_start_ms.saturating_add(self.at_ms));
+        let mut e = Event::new(self.step.kind(), at).with_ip(c.ip);
         if let Some(isp) = ISPS.get(usize::from(c.isp)) {
             e = e.with_asn(Asn(isp.asn));
             if let Some(country) = catalog.countries.get(usize::from(isp.region)) {
@@ -298,13 +307,14 @@ impl SimEvent {
     }
 
     /// The outcome the service reports after going ahead, if any. A code
-    /// that went out is reported as sent: service caps, spend ceilings and
-    /// conversion feedback count sends from those reports.
+    /// that went out is reported as sent, and an account created as
+    /// created: service caps, spend ceilings and conversion feedback count
+    /// sends and sign-ups from those reports.
     pub(crate) fn outcome(&self, event: Event) -> Option<Outcome> {
         match self.truth {
             Truth::Succeeds => Some(Outcome::succeeded(event)),
             Truth::Fails => Some(Outcome::failed(event)),
-            Truth::Unreported if matches!(self.step, Step::OtpSend | Step::VoiceSend) => {
+            Truth::Unreported if matches!(self.step, Step::OtpSend | Step::VoiceSend | Step::Signup) => {
                 Some(Outcome::succeeded(event))
             }
             Truth::Unreported => None,
@@ -315,6 +325,13 @@ impl SimEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_scenario_index_is_its_place_in_all() {
+        for (i, scenario) in Scenario::ALL.into_iter().enumerate() {
+            assert_eq!(scenario.index(), i, "{scenario:?}");
+        }
+    }
 
     #[test]
     fn sim_events_stay_small() {
@@ -344,8 +361,10 @@ mod tests {
             tag: Tag::Plain,
             pwned: false,
         };
-        let e = sim.build(&catalog);
+        let e = sim.build(&catalog, START_MS);
         assert_eq!(e.at.as_unix_millis(), START_MS + 1_000);
+        let before = sim.build(&catalog, DAY_BEFORE_MS);
+        assert_eq!(before.at.as_unix_millis(), START_MS - DAY_MS + 1_000);
         assert_eq!(e.user.as_ref().unwrap().as_str(), "member-000042");
         assert_eq!(e.phone.as_ref().unwrap().digits(), "14155550123");
         assert_eq!(e.asn, Some(Asn(7922)));
@@ -355,13 +374,19 @@ mod tests {
         let at = e.location.unwrap();
         assert_eq!(at.accuracy_km(), 20);
         assert!((at.latitude() - 40.7128).abs() < 1e-9);
-        // A code that went out is reported as sent; other unreported steps are not.
+        // A code that went out is reported as sent, an account as created;
+        // a password change nobody checks is not reported.
         assert!(sim.outcome(e.clone()).is_some_and(|o| !o.is_failure()));
         let signup = SimEvent {
             step: Step::Signup,
             ..sim
         };
-        assert!(signup.outcome(e).is_none());
+        assert!(signup.outcome(e.clone()).is_some_and(|o| !o.is_failure()));
+        let change = SimEvent {
+            step: Step::PasswordChange,
+            ..sim
+        };
+        assert!(change.outcome(e).is_none());
         // A US number asked for from a US line is at home; from a UK line, abroad.
         assert!(!sim.sms_from_abroad());
         let from_london = SimEvent {
