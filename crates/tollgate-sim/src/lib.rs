@@ -13,9 +13,12 @@
 //! a service that flags compromised passwords, 0.5 % a brute-force run on
 //! one account, and 6 % an attacker bombing victims' accounts and numbers
 //! (one victim per 300 attempts) with failed logins, code requests and
-//! wrong codes to lock them out. See `legit` and `trips` for who does
+//! wrong codes to lock them out. Attacks that adapt to the defences
+//! (issue 15) come on top as well: 3 % stuffing that imitates members
+//! (real browsers, exits in the victim's country, one attempt per address,
+//! all day, 60 % unknown usernames). See `legit` and `trips` for who does
 //! what, where and when, and `attacks`, `takeover`, `captrip`,
-//! `bruteforce` and `account_dos` for the attackers. With the default
+//! `bruteforce`, `account_dos` and `adaptive` for the attackers. With the default
 //! 200,000 events: legitimate traffic averages about 80 events
 //! a minute (50 in the small hours UTC, 120 in the European evening and
 //! American afternoon), each stuffing campaign adds about 60 login attempts
@@ -49,7 +52,8 @@
 //! outcomes as a service would report them: when it lets a login, code
 //! check or credential change go ahead — allowed, or challenged and passed,
 //! which only real users do — the result (right or wrong password or code)
-//! is fed back with `Engine::record`. The schedule is fixed in advance: a
+//! is fed back with `Engine::record` (a login naming no account as an
+//! unknown user, `Outcome::unknown_user`). The schedule is fixed in advance: a
 //! refused person does not come back later, and a refused bot moves on to
 //! its next target. The one exception: a takeover's credential changes are
 //! sent only if its login went ahead.
@@ -92,6 +96,7 @@
 #![forbid(unsafe_code)]
 
 mod account_dos;
+mod adaptive;
 mod attacks;
 mod bruteforce;
 mod captrip;
@@ -414,6 +419,7 @@ mod tests {
         assert_eq!(count(Scenario::StuffingPwned), 300);
         assert_eq!(count(Scenario::BruteForce), 50);
         assert_eq!(count(Scenario::AccountDos), 600);
+        assert_eq!(count(Scenario::StuffingImpersonating), 300);
     }
 
     #[test]

@@ -54,11 +54,12 @@ const COLUMNS: [&str; 9] = [
 pub fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io::Result<()> {
     writeln!(
         out,
-        "seed {}, {} events requested, {} generated over 24 h from 2024-03-04T00:00Z by {} people and 8 attackers",
+        "seed {}, {} events requested, {} generated over 24 h from 2024-03-04T00:00Z by {} people and {} attack scenarios",
         header.seed,
         group(header.requested),
         group(header.generated as u64),
         group(u64::from(header.people)),
+        Scenario::ALL.iter().filter(|s| s.is_attack()).count(),
     )?;
     writeln!(
         out,
@@ -101,7 +102,7 @@ pub fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io
         } else {
             join(top.iter().map(|(reason, n)| format!("{reason} {}", group(*n))))
         };
-        writeln!(out, "  {:<20} {text}", scenario.name())?;
+        writeln!(out, "  {:<22} {text}", scenario.name())?;
     }
 
     writeln!(out)?;
@@ -115,7 +116,7 @@ pub fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io
             .map(|(step, c)| format!("{} {}/{}", step.name(), group(c.allowed), group(c.events)));
         let steps = join(steps);
         let steps = if steps.is_empty() { "no events" } else { &steps };
-        writeln!(out, "  {:<20} {steps}", scenario.name())?;
+        writeln!(out, "  {:<22} {steps}", scenario.name())?;
     }
 
     if Scenario::ALL.iter().any(|s| tallies.get(*s).monitored.total() > 0) {
@@ -128,7 +129,7 @@ pub fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io
             let m = &tallies.get(scenario).monitored;
             writeln!(
                 out,
-                "  {:<20} allowed {} · challenged {} · throttled {} · denied {}",
+                "  {:<22} allowed {} · challenged {} · throttled {} · denied {}",
                 scenario.name(),
                 group(m.allowed),
                 group(m.challenged),
@@ -142,7 +143,7 @@ pub fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io
     writeln!(out, "outcomes:")?;
     writeln!(
         out,
-        "  {:<20} {} of {} correct logins, codes and changes went through (allowed, or challenged and passed)",
+        "  {:<22} {} of {} correct logins, codes and changes went through (allowed, or challenged and passed)",
         Scenario::Legitimate.name(),
         group(legit.succeeded),
         group(legit.would_succeed)
@@ -150,7 +151,7 @@ pub fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io
     let landed = legit.logins(Tag::Landed);
     writeln!(
         out,
-        "  {:<20} after a flight today: {} of {} logins at the destination allowed, {} challenged, {} refused",
+        "  {:<22} after a flight today: {} of {} logins at the destination allowed, {} challenged, {} refused",
         "",
         group(landed.allowed),
         group(landed.total()),
@@ -162,7 +163,7 @@ pub fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io
         let stuffing = tallies.get(scenario);
         writeln!(
             out,
-            "  {:<20} {} accounts taken over, of {} attempts with valid credentials",
+            "  {:<22} {} accounts taken over, of {} attempts with valid credentials",
             scenario.name(),
             group(stuffing.succeeded),
             group(stuffing.would_succeed)
@@ -171,17 +172,27 @@ pub fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io
     let pwned = tallies.get(Scenario::StuffingPwned);
     writeln!(
         out,
-        "  {:<20} {} accounts taken over, of {} attempts with valid credentials; {} of {} attempts flagged compromised",
+        "  {:<22} {} accounts taken over, of {} attempts with valid credentials; {} of {} attempts flagged compromised",
         Scenario::StuffingPwned.name(),
         group(pwned.succeeded),
         group(pwned.would_succeed),
         group(pwned.fired(COMPROMISED)),
         group(pwned.events)
     )?;
+    let impersonating = tallies.get(Scenario::StuffingImpersonating);
+    writeln!(
+        out,
+        "  {:<22} {} accounts taken over, of {} attempts with valid credentials; {} of {} attempts named unknown users",
+        Scenario::StuffingImpersonating.name(),
+        group(impersonating.succeeded),
+        group(impersonating.would_succeed),
+        group(impersonating.unknown_users),
+        group(impersonating.events)
+    )?;
     let sends = tallies.get(Scenario::OtpPumping).step(Step::OtpSend);
     writeln!(
         out,
-        "  {:<20} {} SMS sent to the pumped number block, of {} requested",
+        "  {:<22} {} SMS sent to the pumped number block, of {} requested",
         Scenario::OtpPumping.name(),
         group(sends.allowed),
         group(sends.events)
@@ -189,7 +200,7 @@ pub fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io
     let calls = tallies.get(Scenario::VoiceIrsf).step(Step::VoiceSend);
     writeln!(
         out,
-        "  {:<20} {} voice codes called out to the high-risk block, of {} requested",
+        "  {:<22} {} voice codes called out to the high-risk block, of {} requested",
         Scenario::VoiceIrsf.name(),
         group(calls.allowed),
         group(calls.events)
@@ -217,7 +228,7 @@ fn write_takeover(out: &mut impl Write, tallies: &Tallies) -> io::Result<()> {
     let (teleport, later) = (t.logins(Tag::Teleport), t.logins(Tag::Plain));
     writeln!(
         out,
-        "  {:<20} {} accounts taken over (login allowed), of {} victims with the right password ({} victims)",
+        "  {:<22} {} accounts taken over (login allowed), of {} victims with the right password ({} victims)",
         Scenario::AccountTakeover.name(),
         group(login.succeeded),
         group(login.would_succeed),
@@ -225,7 +236,7 @@ fn write_takeover(out: &mut impl Write, tallies: &Tallies) -> io::Result<()> {
     )?;
     writeln!(
         out,
-        "  {:<20} logins allowed: {} of {} minutes after the victim's own (teleporting), {} of {} later",
+        "  {:<22} logins allowed: {} of {} minutes after the victim's own (teleporting), {} of {} later",
         "",
         group(teleport.allowed),
         group(teleport.total()),
@@ -236,7 +247,7 @@ fn write_takeover(out: &mut impl Write, tallies: &Tallies) -> io::Result<()> {
     let acted = t.changes(Tag::AfterTakeover);
     writeln!(
         out,
-        "  {:<20} then {} of {} password/email changes went through, {} challenged, {} refused ({} after a risky login); {} more not sent: their login was refused",
+        "  {:<22} then {} of {} password/email changes went through, {} challenged, {} refused ({} after a risky login); {} more not sent: their login was refused",
         "",
         group(changes.iter().map(|c| c.succeeded).sum()),
         group(changes.iter().map(|c| c.events).sum()),
@@ -252,7 +263,7 @@ fn write_friction(out: &mut impl Write, legit: &Tally) -> io::Result<()> {
     let typos = legit.logins(Tag::Typo);
     writeln!(
         out,
-        "  {:<20} logins in sessions with typos: {} of {} allowed, {} challenged, {} refused",
+        "  {:<22} logins in sessions with typos: {} of {} allowed, {} challenged, {} refused",
         "",
         group(typos.allowed),
         group(typos.total()),
@@ -262,7 +273,7 @@ fn write_friction(out: &mut impl Write, legit: &Tally) -> io::Result<()> {
     let (resets, others) = (legit.changes(Tag::Reset), legit.changes(Tag::Plain));
     writeln!(
         out,
-        "  {:<20} password resets: {} of {} allowed, {} challenged; other password changes: {} of {} allowed, {} challenged ({} after a risky login, {} scored after a login)",
+        "  {:<22} password resets: {} of {} allowed, {} challenged; other password changes: {} of {} allowed, {} challenged ({} after a risky login, {} scored after a login)",
         "",
         group(resets.allowed),
         group(resets.total()),
@@ -281,7 +292,7 @@ fn write_brute_force(out: &mut impl Write, tallies: &Tallies) -> io::Result<()> 
     let a = bot.actions;
     writeln!(
         out,
-        "  {:<20} {} passwords tried on one account: {} checked, {} throttled, {} challenged, {} denied; the right one got in: {}",
+        "  {:<22} {} passwords tried on one account: {} checked, {} throttled, {} challenged, {} denied; the right one got in: {}",
         Scenario::BruteForce.name(),
         group(bot.events),
         group(a.allowed),
@@ -293,7 +304,7 @@ fn write_brute_force(out: &mut impl Write, tallies: &Tallies) -> io::Result<()> 
     let owner = tallies.get(Scenario::Legitimate).logins(Tag::Targeted);
     writeln!(
         out,
-        "  {:<20} the owner's logins while it ran: {} of {} allowed, {} challenged, {} refused",
+        "  {:<22} the owner's logins while it ran: {} of {} allowed, {} challenged, {} refused",
         "",
         group(owner.allowed),
         group(owner.total()),
@@ -323,7 +334,7 @@ fn write_account_dos(out: &mut impl Write, tallies: &Tallies) -> io::Result<()> 
     });
     writeln!(
         out,
-        "  {:<20} {} attempts on victims' accounts and numbers: {}",
+        "  {:<22} {} attempts on victims' accounts and numbers: {}",
         Scenario::AccountDos.name(),
         group(bot.events),
         attempts.join(" · ")
@@ -343,7 +354,7 @@ fn write_account_dos(out: &mut impl Write, tallies: &Tallies) -> io::Result<()> 
     });
     writeln!(
         out,
-        "  {:<20} the owners' own while it ran and the hour after: {}; owners refused: {}",
+        "  {:<22} the owners' own while it ran and the hour after: {}; owners refused: {}",
         "",
         owners.join(" · "),
         group(refused)
@@ -359,7 +370,7 @@ fn write_cap_trip(out: &mut impl Write, tallies: &Tallies) -> io::Result<()> {
     let closed = bot.fired(SERVICE_CAP) + legit.fired(SERVICE_CAP);
     writeln!(
         out,
-        "  {:<20} {} SMS sent to spread low-risk numbers {}, of {} requested",
+        "  {:<22} {} SMS sent to spread low-risk numbers {}, of {} requested",
         Scenario::SmsCapTrip.name(),
         group(sms.allowed),
         if closed > 0 {
@@ -372,7 +383,7 @@ fn write_cap_trip(out: &mut impl Write, tallies: &Tallies) -> io::Result<()> {
     let calls = bot.step(Step::VoiceSend);
     writeln!(
         out,
-        "  {:<20} collateral: {} of {} legitimate SMS requests refused by the closed SMS cap; voice, capped apart: {} of {} bot voice codes placed after its SMS run",
+        "  {:<22} collateral: {} of {} legitimate SMS requests refused by the closed SMS cap; voice, capped apart: {} of {} bot voice codes placed after its SMS run",
         "",
         group(legit.fired(SERVICE_CAP)),
         group(legit.step(Step::OtpSend).events),
@@ -392,7 +403,7 @@ fn write_abroad(out: &mut impl Write, legit: &Tally) -> io::Result<()> {
     };
     writeln!(
         out,
-        "  {:<20} SMS codes asked for from abroad: {} of {} allowed, {} challenged, {} refused; reasons: {reasons}",
+        "  {:<22} SMS codes asked for from abroad: {} of {} allowed, {} challenged, {} refused; reasons: {reasons}",
         Scenario::Legitimate.name(),
         group(a.allowed),
         group(a.total()),
@@ -502,6 +513,7 @@ mod tests {
             "account_takeover",
             "sms_cap_trip",
             "account_dos",
+            "stuffing_impersonating",
             "total",
             "none fired",
         ] {

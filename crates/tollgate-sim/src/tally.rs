@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tollgate::{Action, Decision, Verdict};
 
-use super::traffic::{Scenario, SimEvent, Step, Tag, Truth};
+use super::traffic::{Account, Scenario, SimEvent, Step, Tag, Truth};
 
 /// A reason as reported: its code and, for rule-based codes, the rule.
 pub(crate) type ReasonKey = (&'static str, Option<Arc<str>>);
@@ -87,6 +87,8 @@ pub(crate) struct Tally {
     pub(crate) would_succeed: u64,
     /// Of those, the ones the service went ahead with (for stuffing: takeovers).
     pub(crate) succeeded: u64,
+    /// Logins naming an account that does not exist.
+    pub(crate) unknown_users: u64,
     /// Time spent in `Engine::evaluate` and `Engine::record`.
     pub(crate) engine_time: Duration,
 }
@@ -128,6 +130,7 @@ impl Tally {
                     .or_default() += 1;
             }
         }
+        self.unknown_users += u64::from(sim.step == Step::Login && matches!(sim.account, Some(Account::Unknown(_))));
         if succeeds {
             self.would_succeed += 1;
             self.succeeded += u64::from(went_ahead);
@@ -212,6 +215,7 @@ impl AddAssign<&Tally> for Tally {
         }
         self.would_succeed += other.would_succeed;
         self.succeeded += other.succeeded;
+        self.unknown_users += other.unknown_users;
         self.engine_time += other.engine_time;
     }
 }

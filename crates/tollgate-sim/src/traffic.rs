@@ -41,10 +41,13 @@ pub(crate) enum Scenario {
     /// Failed logins, code requests and wrong codes on victims' accounts
     /// and numbers from many networks, to lock the owners out.
     AccountDos,
+    /// Credential stuffing that imitates members: real browsers, exits in
+    /// the victim's country, one attempt per address, all day.
+    StuffingImpersonating,
 }
 
 impl Scenario {
-    pub(crate) const ALL: [Scenario; 10] = [
+    pub(crate) const ALL: [Scenario; 11] = [
         Scenario::Legitimate,
         Scenario::CredentialStuffing,
         Scenario::StuffingBrowserFp,
@@ -55,6 +58,7 @@ impl Scenario {
         Scenario::BruteForce,
         Scenario::StuffingPwned,
         Scenario::AccountDos,
+        Scenario::StuffingImpersonating,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -69,6 +73,7 @@ impl Scenario {
             Scenario::BruteForce => "brute_force",
             Scenario::StuffingPwned => "stuffing_pwned",
             Scenario::AccountDos => "account_dos",
+            Scenario::StuffingImpersonating => "stuffing_impersonating",
         }
     }
 
@@ -309,10 +314,14 @@ impl SimEvent {
     /// The outcome the service reports after going ahead, if any. A code
     /// that went out is reported as sent, and an account created as
     /// created: service caps, spend ceilings and conversion feedback count
-    /// sends and sign-ups from those reports.
+    /// sends and sign-ups from those reports. A login naming no account
+    /// is reported as an unknown user, as a service that knows does.
     pub(crate) fn outcome(&self, event: Event) -> Option<Outcome> {
         match self.truth {
             Truth::Succeeds => Some(Outcome::succeeded(event)),
+            Truth::Fails if self.step == Step::Login && matches!(self.account, Some(Account::Unknown(_))) => {
+                Some(Outcome::unknown_user(event))
+            }
             Truth::Fails => Some(Outcome::failed(event)),
             Truth::Unreported if matches!(self.step, Step::OtpSend | Step::VoiceSend | Step::Signup) => {
                 Some(Outcome::succeeded(event))
@@ -386,7 +395,21 @@ mod tests {
             step: Step::PasswordChange,
             ..sim
         };
-        assert!(change.outcome(e).is_none());
+        assert!(change.outcome(e.clone()).is_none());
+        // A login naming no account is an unknown user; a member's wrong
+        // password is a plain failure.
+        let unknown = SimEvent {
+            step: Step::Login,
+            account: Some(Account::Unknown(3)),
+            truth: Truth::Fails,
+            ..sim
+        };
+        assert!(unknown.outcome(e.clone()).is_some_and(|o| o.is_unknown_user()));
+        let wrong = SimEvent {
+            account: Some(Account::Member(3)),
+            ..unknown
+        };
+        assert!(wrong.outcome(e).is_some_and(|o| o.is_failure() && !o.is_unknown_user()));
         // A US number asked for from a US line is at home; from a UK line, abroad.
         assert!(!sim.sms_from_abroad());
         let from_london = SimEvent {

@@ -1,0 +1,229 @@
+//! Login attacks that adapt to the defences (issue 15): nothing about
+//! their software or network gives them away, and they go slowly.
+//!
+//! All of them run a real browser's TLS stack under its own user agent
+//! (drawn from the legitimate population's mix of Chrome, Safari, Firefox
+//! and Edge, desktop and mobile), with a new device cookie on every
+//! attempt, through residential proxy exits in the victim's own country:
+//! subscriber lines of that country's ISPs (80 % fixed broadband, 20 %
+//! mobile), each exit used once.
+//!
+//! * **Impersonating stuffing** (`stuffing_impersonating`, 3 % on top of
+//!   the split: 6,000 attempts with the default 200,000 events) works
+//!   through a combo list over the whole day, about four attempts a minute,
+//!   each at a time its victim's own city is awake. 60 % of the usernames
+//!   have no account here (the service reports those as unknown users);
+//!   of the rest, one in 15 comes with the member's real password, so
+//!   about 2.7 % of attempts hold valid credentials. Unknown usernames are
+//!   tried from exits in a country drawn like the members' homes.
+
+use std::net::IpAddr;
+
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+
+use super::catalog::{self, Catalog, REGIONS};
+use super::legit::Population;
+use super::mix::Generator;
+use super::places::{self, MOBILE_ACCURACY_KM, Place};
+use super::sampling::{between, chance, daytime, pick, weighted};
+use super::software::sw;
+use super::traffic::{Account, Client, Scenario, SimEvent, Step, Tag, Truth};
+
+/// Real browsers, in about the legitimate population's proportions.
+const BROWSERS: [(u8, u32); 6] = [
+    (sw::CHROME_DESKTOP, 35),
+    (sw::CHROME_ANDROID, 20),
+    (sw::SAFARI_IOS, 22),
+    (sw::SAFARI_MAC, 10),
+    (sw::FIREFOX, 6),
+    (sw::EDGE, 7),
+];
+/// Share of residential exits on mobile carriers (where the country has one).
+const MOBILE_EXIT_SHARE: f64 = 0.2;
+
+const IMPERSONATING_UNKNOWN_SHARE: f64 = 0.6;
+/// Of the combos naming an existing account, the share with its real password.
+const IMPERSONATING_VALID_SHARE: f64 = 1.0 / 15.0;
+/// Unknown usernames of this run: after every other scenario's.
+const IMPERSONATING_FIRST_UNKNOWN: u32 = 1 << 28;
+
+/// A real browser, drawn like the legitimate population's.
+pub(crate) fn real_browser(rng: &mut impl Rng) -> u8 {
+    BROWSERS
+        .get(weighted(rng, &BROWSERS.map(|(_, w)| w)))
+        .map_or(sw::CHROME_DESKTOP, |b| b.0)
+}
+
+/// A residential proxy exit in `region`, placed in `city` when given (a
+/// city of that region) or in one of the region's cities.
+pub(crate) fn residential_exit(
+    rng: &mut impl Rng,
+    catalog: &Catalog,
+    region: u8,
+    city: Option<u8>,
+) -> (u8, IpAddr, Place) {
+    let city = city.unwrap_or_else(|| catalog.city_in(rng, region));
+    let mobile = pick(rng, catalog.mobile(region)).filter(|_| chance(rng, MOBILE_EXIT_SHARE));
+    match mobile {
+        Some(isp) => (
+            isp,
+            catalog::mobile_v4(rng, isp),
+            Place {
+                city,
+                accuracy_km: MOBILE_ACCURACY_KM,
+            },
+        ),
+        None => {
+            let isp = pick(rng, catalog.fixed(region)).unwrap_or(0);
+            (
+                isp,
+                catalog::fixed_v4(rng, isp),
+                Place {
+                    city,
+                    accuracy_km: places::fixed_accuracy(rng),
+                },
+            )
+        }
+    }
+}
+
+/// A country drawn like the members' homes.
+pub(crate) fn home_like_region(rng: &mut impl Rng) -> u8 {
+    u8::try_from(weighted(rng, &REGIONS.map(|r| r.population))).unwrap_or(0)
+}
+
+/// A member drawn uniformly, with their home city.
+pub(crate) fn any_member(rng: &mut impl Rng, population: &Population) -> Option<(u32, u8)> {
+    let member = u32::try_from(between(rng, 1, u64::from(population.members))).ok()?;
+    Some((member, population.home_of(member)?))
+}
+
+/// A login attempt of an attacker's, from a real browser at `exit`.
+pub(crate) fn browser_login(
+    scenario: Scenario,
+    at_ms: u64,
+    account: Account,
+    (isp, ip, place): (u8, IpAddr, Place),
+    software: u8,
+    device: u64,
+    truth: Truth,
+) -> SimEvent {
+    SimEvent {
+        at_ms,
+        scenario,
+        step: Step::Login,
+        account: Some(account),
+        client: Client {
+            ip,
+            isp,
+            software,
+            place,
+            device: Some(device),
+        },
+        phone: None,
+        truth,
+        tag: Tag::Plain,
+        pwned: false,
+    }
+}
+
+/// The impersonating stuffing scenario.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ImpersonatingStuffing;
+
+impl Generator for ImpersonatingStuffing {
+    fn generate(
+        &self,
+        rng: &mut ChaCha8Rng,
+        catalog: &Catalog,
+        budget: usize,
+        population: &Population,
+        out: &mut Vec<SimEvent>,
+    ) {
+        for i in 0..budget {
+            let member = (!chance(rng, IMPERSONATING_UNKNOWN_SHARE))
+                .then(|| any_member(rng, population))
+                .flatten();
+            let (account, city, truth) = match member {
+                Some((member, city)) => {
+                    let valid = chance(rng, IMPERSONATING_VALID_SHARE);
+                    let truth = if valid { Truth::Succeeds } else { Truth::Fails };
+                    (Account::Member(member), city, truth)
+                }
+                None => {
+                    let n = IMPERSONATING_FIRST_UNKNOWN.saturating_add(u32::try_from(i).unwrap_or(u32::MAX));
+                    let region = home_like_region(rng);
+                    let city = catalog.city_in(rng, region);
+                    (Account::Unknown(n), city, Truth::Fails)
+                }
+            };
+            let region = places::city_of(city).region;
+            let at_ms = daytime(rng, places::city_of(city).utc_offset_min);
+            let exit = residential_exit(rng, catalog, region, None);
+            let software = real_browser(rng);
+            out.push(browser_login(
+                Scenario::StuffingImpersonating,
+                at_ms,
+                account,
+                exit,
+                software,
+                rng.random(),
+                truth,
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use rand::SeedableRng;
+
+    use super::super::catalog::ISPS;
+    use super::super::legit;
+    use super::super::traffic::DAY_MS;
+    use super::*;
+
+    fn population(out: &mut Vec<SimEvent>) -> Population {
+        let catalog = Catalog::new().unwrap();
+        legit::generate(&mut ChaCha8Rng::seed_from_u64(1), &catalog, 20_000, out)
+    }
+
+    #[test]
+    fn impersonating_stuffing_looks_like_members_one_address_at_a_time() {
+        let catalog = Catalog::new().unwrap();
+        let people = population(&mut Vec::new());
+        let mut out = Vec::new();
+        ImpersonatingStuffing.generate(&mut ChaCha8Rng::seed_from_u64(1), &catalog, 6_000, &people, &mut out);
+        assert_eq!(out.len(), 6_000);
+        let unknown = out
+            .iter()
+            .filter(|e| matches!(e.account, Some(Account::Unknown(_))))
+            .count();
+        assert!((3_400..3_800).contains(&unknown), "{unknown}");
+        let valid = out.iter().filter(|e| e.truth == Truth::Succeeds).count();
+        assert!((120..210).contains(&valid), "{valid}");
+        // One attempt per address (random addresses may collide a little).
+        let ips: HashSet<_> = out.iter().map(|e| e.client.ip).collect();
+        assert!(ips.len() * 100 >= out.len() * 97, "{} addresses", ips.len());
+        // Spread over the day: no hour holds more than a tenth.
+        let mut hours = [0usize; 24];
+        for e in &out {
+            assert!(e.at_ms < DAY_MS);
+            hours[usize::try_from(e.at_ms / 3_600_000).unwrap()] += 1;
+        }
+        assert!(hours.iter().all(|&h| h * 10 < out.len()), "{hours:?}");
+        for e in &out {
+            let region = ISPS[usize::from(e.client.isp)].region;
+            assert_eq!(places::city_of(e.client.place.city).region, region);
+            assert!(BROWSERS.iter().any(|(s, _)| *s == e.client.software));
+            assert!(e.client.device.is_some());
+            if let Some(Account::Member(m)) = e.account {
+                let home = people.home_of(m).unwrap();
+                assert_eq!(places::city_of(home).region, region, "in the victim's country");
+            }
+        }
+    }
+}
