@@ -16,7 +16,17 @@
 //!   of the rest, one in 15 comes with the member's real password, so
 //!   about 2.7 % of attempts hold valid credentials. Unknown usernames are
 //!   tried from exits in a country drawn like the members' homes.
+//! * **Password spraying** (`password_spraying`, 4.5 % on top: 9,000
+//!   attempts by default) tries three common passwords, each once against
+//!   every account of a list (3,000 accounts by default, 85 % of them
+//!   members, the rest unknown usernames), one password per eight-hour
+//!   round, about six attempts a minute. 1.5 % of members chose one of the
+//!   three passwords (the same members in every scenario, legitimate ones
+//!   included, whose own logins submit it): the round with their password
+//!   gets in if let through. Every login in the simulation carries the
+//!   SHA-1 of the password it submits.
 
+use std::collections::HashSet;
 use std::net::IpAddr;
 
 use rand::Rng;
@@ -28,7 +38,9 @@ use super::mix::Generator;
 use super::places::{self, MOBILE_ACCURACY_KM, Place};
 use super::sampling::{between, chance, daytime, pick, weighted};
 use super::software::sw;
-use super::traffic::{Account, Client, Scenario, SimEvent, Step, Tag, Truth};
+use super::traffic::{
+    Account, Client, DAY_MS, SPRAYED_PASSWORDS, Scenario, SimEvent, Step, Tag, Truth, own_common_password,
+};
 
 /// Real browsers, in about the legitimate population's proportions.
 const BROWSERS: [(u8, u32); 6] = [
@@ -125,6 +137,7 @@ pub(crate) fn browser_login(
         truth,
         tag: Tag::Plain,
         pwned: false,
+        sprayed: None,
     }
 }
 
@@ -173,6 +186,79 @@ impl Generator for ImpersonatingStuffing {
             ));
         }
     }
+}
+
+const SPRAYING_UNKNOWN_SHARE: f64 = 0.15;
+/// Unknown usernames of the spraying list: after the impersonating run's.
+const SPRAYING_FIRST_UNKNOWN: u32 = 1 << 29;
+
+/// The password spraying scenario.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PasswordSpraying;
+
+impl Generator for PasswordSpraying {
+    fn generate(
+        &self,
+        rng: &mut ChaCha8Rng,
+        catalog: &Catalog,
+        budget: usize,
+        population: &Population,
+        out: &mut Vec<SimEvent>,
+    ) {
+        let rounds = SPRAYED_PASSWORDS.len();
+        let targets = spraying_list(rng, catalog, budget / rounds, population);
+        let round_ms = DAY_MS / rounds as u64;
+        let n = targets.len() as u64;
+        for (round, password) in (0u64..).zip(0u8..).take(rounds) {
+            for (i, &(account, city)) in (0u64..).zip(&targets) {
+                let at_ms = round * round_ms + i * round_ms / n.max(1) + between(rng, 0, round_ms / n.max(1));
+                let region = places::city_of(city).region;
+                let exit = residential_exit(rng, catalog, region, None);
+                let software = real_browser(rng);
+                let truth = match account {
+                    Account::Member(m) if own_common_password(m) == Some(password) => Truth::Succeeds,
+                    _ => Truth::Fails,
+                };
+                let login = browser_login(
+                    Scenario::PasswordSpraying,
+                    at_ms.min(DAY_MS - 1),
+                    account,
+                    exit,
+                    software,
+                    rng.random(),
+                    truth,
+                );
+                out.push(SimEvent {
+                    sprayed: Some(password),
+                    ..login
+                });
+            }
+        }
+    }
+}
+
+/// `n` distinct accounts to spray, in a shuffled order, with the city
+/// whose country the exits come from: members (as many as there are) and
+/// unknown usernames.
+fn spraying_list(rng: &mut impl Rng, catalog: &Catalog, n: usize, population: &Population) -> Vec<(Account, u8)> {
+    let mut seen = HashSet::new();
+    let mut list = Vec::with_capacity(n);
+    let mut unknown = SPRAYING_FIRST_UNKNOWN;
+    while list.len() < n {
+        let member = (!chance(rng, SPRAYING_UNKNOWN_SHARE) && seen.len() < population.members as usize / 2)
+            .then(|| any_member(rng, population))
+            .flatten();
+        match member {
+            Some((member, city)) if seen.insert(member) => list.push((Account::Member(member), city)),
+            Some(_) => {}
+            None => {
+                unknown = unknown.saturating_add(1);
+                let region = home_like_region(rng);
+                list.push((Account::Unknown(unknown), catalog.city_in(rng, region)));
+            }
+        }
+    }
+    list
 }
 
 #[cfg(test)]
@@ -225,5 +311,61 @@ mod tests {
                 assert_eq!(places::city_of(home).region, region, "in the victim's country");
             }
         }
+    }
+
+    #[test]
+    fn spraying_tries_each_password_once_per_account_and_finds_the_vulnerable() {
+        let catalog = Catalog::new().unwrap();
+        let people = population(&mut Vec::new());
+        let mut out = Vec::new();
+        PasswordSpraying.generate(&mut ChaCha8Rng::seed_from_u64(1), &catalog, 9_000, &people, &mut out);
+        assert_eq!(out.len(), 9_000);
+        let mut pairs = HashSet::new();
+        for e in &out {
+            assert!(pairs.insert((e.account, e.sprayed)), "tried twice: {e:?}");
+            let password = e.password(&catalog).unwrap();
+            assert!(catalog.sprayed.contains(&password));
+        }
+        let accounts: HashSet<_> = out.iter().map(|e| e.account).collect();
+        assert_eq!(accounts.len(), 3_000);
+        // Rounds: password i only in the i-th third of the day.
+        assert!(
+            out.iter()
+                .all(|e| e.at_ms / (DAY_MS / 3) == u64::from(e.sprayed.unwrap()))
+        );
+        // The right password gets in exactly on the accounts that chose it.
+        let hits = out.iter().filter(|e| e.truth == Truth::Succeeds).count();
+        let vulnerable = accounts
+            .iter()
+            .filter(|a| matches!(a, Some(Account::Member(m)) if own_common_password(*m).is_some()))
+            .count();
+        assert_eq!(hits, vulnerable);
+        assert!((15..80).contains(&vulnerable), "{vulnerable}");
+    }
+
+    #[test]
+    fn logins_submit_the_own_password_when_right_and_another_when_wrong() {
+        let catalog = Catalog::new().unwrap();
+        let people = population(&mut Vec::new());
+        let mut out = Vec::new();
+        ImpersonatingStuffing.generate(&mut ChaCha8Rng::seed_from_u64(2), &catalog, 2_000, &people, &mut out);
+        let right = out.iter().find(|e| e.truth == Truth::Succeeds).unwrap();
+        let again = SimEvent {
+            at_ms: right.at_ms + 1,
+            ..*right
+        };
+        assert_eq!(right.password(&catalog), again.password(&catalog));
+        let wrong = SimEvent {
+            truth: Truth::Fails,
+            ..*right
+        };
+        assert_ne!(right.password(&catalog), wrong.password(&catalog));
+        let (a, b) = (out[0], out[1]);
+        assert_ne!(a.password(&catalog), b.password(&catalog));
+        let change = SimEvent {
+            step: Step::PasswordChange,
+            ..a
+        };
+        assert_eq!(change.password(&catalog), None);
     }
 }

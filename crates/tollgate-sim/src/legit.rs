@@ -253,6 +253,7 @@ impl Person {
                 Tag::Plain
             },
             pwned: false,
+            sprayed: None,
         }
     }
 

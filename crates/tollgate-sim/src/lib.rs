@@ -16,7 +16,8 @@
 //! wrong codes to lock them out. Attacks that adapt to the defences
 //! (issue 15) come on top as well: 3 % stuffing that imitates members
 //! (real browsers, exits in the victim's country, one attempt per address,
-//! all day, 60 % unknown usernames). See `legit` and `trips` for who does
+//! all day, 60 % unknown usernames) and 4.5 % password spraying (three
+//! common passwords, each once against every account of a list). See `legit` and `trips` for who does
 //! what, where and when, and `attacks`, `takeover`, `captrip`,
 //! `bruteforce`, `account_dos` and `adaptive` for the attackers. With the default
 //! 200,000 events: legitimate traffic averages about 80 events
@@ -420,6 +421,7 @@ mod tests {
         assert_eq!(count(Scenario::BruteForce), 50);
         assert_eq!(count(Scenario::AccountDos), 600);
         assert_eq!(count(Scenario::StuffingImpersonating), 300);
+        assert_eq!(count(Scenario::PasswordSpraying), 450);
     }
 
     #[test]

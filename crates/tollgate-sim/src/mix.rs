@@ -10,7 +10,7 @@
 use rand_chacha::ChaCha8Rng;
 
 use super::account_dos::AccountDos;
-use super::adaptive::ImpersonatingStuffing;
+use super::adaptive::{ImpersonatingStuffing, PasswordSpraying};
 use super::attacks::{BOT_STUFFING, BROWSER_STUFFING, OtpPumping, PWNED_STUFFING, VoiceIrsf};
 use super::bruteforce::BruteForce;
 use super::captrip::SmsCapTrip;
@@ -61,7 +61,7 @@ pub(crate) const LEGITIMATE: (Share, u64) = (Share::Split(600), 1);
 pub(crate) const DAY_BEFORE: u64 = 11;
 
 /// The attacks, in generation order.
-pub(crate) const MIX: [Entry; 10] = [
+pub(crate) const MIX: [Entry; 11] = [
     Entry {
         generator: &BOT_STUFFING,
         share: Share::Split(150),
@@ -111,6 +111,11 @@ pub(crate) const MIX: [Entry; 10] = [
         generator: &ImpersonatingStuffing,
         share: Share::OnTop(30),
         stream: 12,
+    },
+    Entry {
+        generator: &PasswordSpraying,
+        share: Share::OnTop(45),
+        stream: 13,
     },
 ];
 

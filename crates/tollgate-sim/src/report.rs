@@ -7,7 +7,7 @@
 use std::io::{self, Write};
 
 use super::tally::{Tallies, Tally};
-use super::traffic::{Scenario, Step, Tag};
+use super::traffic::{SPRAYED_PASSWORDS, Scenario, Step, Tag};
 
 /// What the run was asked to do, for the report's first lines.
 #[derive(Debug)]
@@ -34,6 +34,7 @@ pub struct Header<'a> {
 /// The reason code of a send refused by a closed service cap.
 const SERVICE_CAP: &str = "otp.service_cap";
 const COMPROMISED: &str = "credentials.compromised_password";
+const SPRAYED: &str = "credentials.sprayed_password";
 const RISKY_CHANGE: &str = "change.after_risky_login";
 const CHANGE: &str = "change.after_login";
 
@@ -188,6 +189,23 @@ pub fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io
         group(impersonating.would_succeed),
         group(impersonating.unknown_users),
         group(impersonating.events)
+    )?;
+    let spraying = tallies.get(Scenario::PasswordSpraying);
+    writeln!(
+        out,
+        "  {:<22} {} of {} vulnerable accounts (own password among the {} sprayed) taken over; {} attempts, {} flagged {SPRAYED}",
+        Scenario::PasswordSpraying.name(),
+        group(spraying.succeeded),
+        group(spraying.would_succeed),
+        SPRAYED_PASSWORDS.len(),
+        group(spraying.events),
+        group(spraying.fired(SPRAYED))
+    )?;
+    writeln!(
+        out,
+        "  {:<22} collateral: {} legitimate logins flagged {SPRAYED} (members whose own password is a sprayed one)",
+        "",
+        group(tallies.get(Scenario::Legitimate).fired(SPRAYED))
     )?;
     let sends = tallies.get(Scenario::OtpPumping).step(Step::OtpSend);
     writeln!(
@@ -514,6 +532,7 @@ mod tests {
             "sms_cap_trip",
             "account_dos",
             "stuffing_impersonating",
+            "password_spraying",
             "total",
             "none fired",
         ] {

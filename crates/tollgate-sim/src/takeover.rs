@@ -161,6 +161,7 @@ fn attack(
         truth,
         tag,
         pwned: false,
+        sprayed: None,
     };
     if chance(rng, WRONG_PASSWORD_SHARE) {
         return vec![event(at, Step::Login, Truth::Fails, tag)];

@@ -6,6 +6,7 @@
 
 use std::net::IpAddr;
 
+use tollgate::password::PasswordSha1;
 use tollgate::{Asn, Channel, CredentialKind, E164, Event, EventKind, Outcome, Timestamp};
 
 use super::catalog::{self, Catalog, ISPS};
@@ -44,10 +45,12 @@ pub(crate) enum Scenario {
     /// Credential stuffing that imitates members: real browsers, exits in
     /// the victim's country, one attempt per address, all day.
     StuffingImpersonating,
+    /// Three common passwords, each tried once against every account of a list.
+    PasswordSpraying,
 }
 
 impl Scenario {
-    pub(crate) const ALL: [Scenario; 11] = [
+    pub(crate) const ALL: [Scenario; 12] = [
         Scenario::Legitimate,
         Scenario::CredentialStuffing,
         Scenario::StuffingBrowserFp,
@@ -59,6 +62,7 @@ impl Scenario {
         Scenario::StuffingPwned,
         Scenario::AccountDos,
         Scenario::StuffingImpersonating,
+        Scenario::PasswordSpraying,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -74,6 +78,7 @@ impl Scenario {
             Scenario::StuffingPwned => "stuffing_pwned",
             Scenario::AccountDos => "account_dos",
             Scenario::StuffingImpersonating => "stuffing_impersonating",
+            Scenario::PasswordSpraying => "password_spraying",
         }
     }
 
@@ -254,6 +259,53 @@ pub(crate) struct SimEvent {
     pub(crate) tag: Tag,
     /// The service's compromised-password check flags the password.
     pub(crate) pwned: bool,
+    /// For a login: the common password (index into
+    /// [`SPRAYED_PASSWORDS`]) a sprayer submits. Other logins submit the
+    /// account's own password when they succeed and a wrong one when they
+    /// fail (see [`SimEvent::password`]).
+    pub(crate) sprayed: Option<u8>,
+}
+
+/// The common passwords a sprayer tries, one round each. A share of
+/// members use one of them (see [`own_common_password`]).
+pub(crate) const SPRAYED_PASSWORDS: [&str; 3] = ["Password1", "Welcome1", "Spring2024!"];
+
+/// Per mille of members whose password is one of [`SPRAYED_PASSWORDS`]:
+/// short, dictionary-shaped passwords that a site's rules accepted.
+const COMMON_PASSWORD_PER_MILLE: u64 = 15;
+
+/// The sprayed password `member` uses as their own, if any: decided by a
+/// hash of the member's number, so every scenario agrees on it.
+pub(crate) fn own_common_password(member: u32) -> Option<u8> {
+    let h = mix64(u64::from(member) ^ 0x5eed_0fc0_ffee);
+    (h % 1_000 < COMMON_PASSWORD_PER_MILLE).then(|| u8::try_from((h >> 32) % 3).unwrap_or(0))
+}
+
+impl Account {
+    /// A number no other account shares, for deriving its own password.
+    fn key(self) -> u64 {
+        match self {
+            Account::Member(n) => u64::from(n),
+            Account::Newcomer(n) => 1 << 32 | u64::from(n),
+            Account::Unknown(n) => 2 << 32 | u64::from(n),
+            Account::Fake(n) => 3 << 32 | u64::from(n),
+        }
+    }
+}
+
+/// A password digest made up from `seed`: every seed gives another one.
+fn made_up_password(seed: u64) -> PasswordSha1 {
+    let [a, b, c] = [mix64(seed), mix64(seed ^ 0x0a0a), mix64(seed ^ 0x0b0b)];
+    let mut bytes = [0u8; 20];
+    for (slot, byte) in bytes.iter_mut().zip(
+        a.to_be_bytes()
+            .into_iter()
+            .chain(b.to_be_bytes())
+            .chain(c.to_be_bytes()),
+    ) {
+        *slot = byte;
+    }
+    PasswordSha1::from_bytes(bytes)
 }
 
 impl SimEvent {
@@ -301,7 +353,34 @@ impl SimEvent {
         if let Some(phone) = self.phone.and_then(|p| format!("+{p}").parse::<E164>().ok()) {
             e = e.with_phone(phone);
         }
+        if let Some(password) = self.password(catalog) {
+            e = e.with_password(password);
+        }
         e.with_compromised_password(self.pwned)
+    }
+
+    /// The SHA-1 of the password a login submits: the sprayed one, else
+    /// the account's own when the login is right (for members who chose a
+    /// common password, that one), else a wrong one, different for every
+    /// attempt (typos, combo lists, guesses). Not a login: none.
+    pub(crate) fn password(&self, catalog: &Catalog) -> Option<PasswordSha1> {
+        if self.step != Step::Login {
+            return None;
+        }
+        let account = self.account?;
+        let common = |i: u8| catalog.sprayed.get(usize::from(i)).copied();
+        if let Some(i) = self.sprayed {
+            return common(i);
+        }
+        if self.truth == Truth::Succeeds {
+            return match account {
+                Account::Member(m) => own_common_password(m).and_then(common),
+                _ => None,
+            }
+            .or_else(|| Some(made_up_password(account.key())));
+        }
+        let attempt = mix64(self.at_ms) ^ u64::from(self.client.software) << 56;
+        Some(made_up_password(account.key() ^ attempt.rotate_left(17)))
     }
 
     /// Whether this is an SMS code request from a client outside the
@@ -369,6 +448,7 @@ mod tests {
             truth: Truth::Unreported,
             tag: Tag::Plain,
             pwned: false,
+            sprayed: None,
         };
         let e = sim.build(&catalog, START_MS);
         assert_eq!(e.at.as_unix_millis(), START_MS + 1_000);
