@@ -25,6 +25,13 @@
 //!   included, whose own logins submit it): the round with their password
 //!   gets in if let through. Every login in the simulation carries the
 //!   SHA-1 of the password it submits.
+//! * **Infostealer logins** (`infostealer`, 0.5 % on top: about 500
+//!   victims by default) use a member's real password from a stealer log,
+//!   at a time the victim's city is awake, from a residential exit in the
+//!   victim's own city; each exit serves one to three victims of that city.
+//!   A login that goes ahead is followed 1 to 5 minutes later by an email
+//!   change (sent only then, as for the takeover crew). The stolen device
+//!   cookie is not replayed: the simulation keeps no member's cookies.
 
 use std::collections::HashSet;
 use std::net::IpAddr;
@@ -36,7 +43,7 @@ use super::catalog::{self, Catalog, REGIONS};
 use super::legit::Population;
 use super::mix::Generator;
 use super::places::{self, MOBILE_ACCURACY_KM, Place};
-use super::sampling::{between, chance, daytime, pick, weighted};
+use super::sampling::{between, chance, daytime, pick, secs, weighted};
 use super::software::sw;
 use super::traffic::{
     Account, Client, DAY_MS, SPRAYED_PASSWORDS, Scenario, SimEvent, Step, Tag, Truth, own_common_password,
@@ -261,6 +268,69 @@ fn spraying_list(rng: &mut impl Rng, catalog: &Catalog, n: usize, population: &P
     list
 }
 
+/// Tries to find another victim in the exit's city before giving up on
+/// sharing it.
+const SAME_CITY_TRIES: u32 = 64;
+
+/// The infostealer scenario.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Infostealer;
+
+impl Generator for Infostealer {
+    fn generate(
+        &self,
+        rng: &mut ChaCha8Rng,
+        catalog: &Catalog,
+        budget: usize,
+        population: &Population,
+        out: &mut Vec<SimEvent>,
+    ) {
+        let mut left = budget;
+        let mut taken = HashSet::new();
+        while left > 0 {
+            let Some((first, city)) = any_member(rng, population) else {
+                return;
+            };
+            let exit = residential_exit(rng, catalog, places::city_of(city).region, Some(city));
+            let software = real_browser(rng);
+            let device = rng.random();
+            let mut victims = vec![first];
+            for _ in 1..between(rng, 1, 3) {
+                let same_city = (0..SAME_CITY_TRIES)
+                    .filter_map(|_| any_member(rng, population))
+                    .find(|&(m, c)| c == city && !victims.contains(&m));
+                victims.extend(same_city.map(|(m, _)| m));
+            }
+            for member in victims.into_iter().filter(|m| taken.insert(*m)) {
+                let account = Account::Member(member);
+                let at = daytime(rng, places::city_of(city).utc_offset_min).min(DAY_MS - 10 * 60_000);
+                let login = browser_login(
+                    Scenario::Infostealer,
+                    at,
+                    account,
+                    exit,
+                    software,
+                    device,
+                    Truth::Succeeds,
+                );
+                let change = SimEvent {
+                    at_ms: at + secs(rng, 60, 300),
+                    step: Step::EmailChange,
+                    tag: Tag::AfterTakeover,
+                    ..login
+                };
+                for event in [login, change].into_iter().take(left) {
+                    out.push(event);
+                    left -= 1;
+                }
+            }
+            if taken.len() >= population.members as usize {
+                return;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
@@ -367,5 +437,37 @@ mod tests {
             ..a
         };
         assert_eq!(change.password(&catalog), None);
+    }
+
+    #[test]
+    fn infostealer_logs_in_from_the_victims_city_then_changes_the_email() {
+        let catalog = Catalog::new().unwrap();
+        let people = population(&mut Vec::new());
+        let mut out = Vec::new();
+        Infostealer.generate(&mut ChaCha8Rng::seed_from_u64(1), &catalog, 1_000, &people, &mut out);
+        assert_eq!(out.len(), 1_000);
+        let logins: Vec<_> = out.iter().filter(|e| e.step == Step::Login).collect();
+        assert_eq!(logins.len(), 500);
+        let mut victims_per_exit = std::collections::HashMap::new();
+        for login in &logins {
+            assert_eq!(login.truth, Truth::Succeeds);
+            let Some(Account::Member(m)) = login.account else {
+                panic!("{login:?}")
+            };
+            assert_eq!(
+                login.client.place.city,
+                people.home_of(m).unwrap(),
+                "in the victim's city"
+            );
+            *victims_per_exit.entry(login.client.ip).or_insert(0) += 1;
+            let change = out
+                .iter()
+                .find(|e| e.step == Step::EmailChange && e.account == login.account)
+                .unwrap();
+            assert_eq!(change.tag, Tag::AfterTakeover);
+            assert!((login.at_ms + 60_000..=login.at_ms + 300_000).contains(&change.at_ms));
+        }
+        assert!(victims_per_exit.values().all(|&n| (1..=3).contains(&n)));
+        assert!(victims_per_exit.values().any(|&n| n > 1));
     }
 }

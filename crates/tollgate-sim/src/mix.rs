@@ -10,7 +10,7 @@
 use rand_chacha::ChaCha8Rng;
 
 use super::account_dos::AccountDos;
-use super::adaptive::{ImpersonatingStuffing, PasswordSpraying};
+use super::adaptive::{ImpersonatingStuffing, Infostealer, PasswordSpraying};
 use super::attacks::{BOT_STUFFING, BROWSER_STUFFING, OtpPumping, PWNED_STUFFING, VoiceIrsf};
 use super::bruteforce::BruteForce;
 use super::captrip::SmsCapTrip;
@@ -61,7 +61,7 @@ pub(crate) const LEGITIMATE: (Share, u64) = (Share::Split(600), 1);
 pub(crate) const DAY_BEFORE: u64 = 11;
 
 /// The attacks, in generation order.
-pub(crate) const MIX: [Entry; 11] = [
+pub(crate) const MIX: [Entry; 12] = [
     Entry {
         generator: &BOT_STUFFING,
         share: Share::Split(150),
@@ -116,6 +116,11 @@ pub(crate) const MIX: [Entry; 11] = [
         generator: &PasswordSpraying,
         share: Share::OnTop(45),
         stream: 13,
+    },
+    Entry {
+        generator: &Infostealer,
+        share: Share::OnTop(5),
+        stream: 14,
     },
 ];
 

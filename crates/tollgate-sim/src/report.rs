@@ -207,6 +207,20 @@ pub fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io
         "",
         group(tallies.get(Scenario::Legitimate).fired(SPRAYED))
     )?;
+    let stealer = tallies.get(Scenario::Infostealer);
+    let (login, email) = (stealer.step(Step::Login), stealer.step(Step::EmailChange));
+    writeln!(
+        out,
+        "  {:<22} {} of {} logins with a stolen password let in; then {} of {} email changes went through, {} challenged, {} refused; {} more not sent: their login was refused",
+        Scenario::Infostealer.name(),
+        group(login.succeeded),
+        group(login.events),
+        group(email.succeeded),
+        group(email.events),
+        group(stealer.changes(Tag::AfterTakeover).challenged),
+        group(stealer.changes(Tag::AfterTakeover).throttled + stealer.changes(Tag::AfterTakeover).denied),
+        group(stealer.unsent)
+    )?;
     let sends = tallies.get(Scenario::OtpPumping).step(Step::OtpSend);
     writeln!(
         out,
@@ -272,7 +286,7 @@ fn write_takeover(out: &mut impl Write, tallies: &Tallies) -> io::Result<()> {
         group(acted.challenged),
         group(acted.throttled + acted.denied),
         group(t.fired(RISKY_CHANGE)),
-        group(tallies.unsent)
+        group(t.unsent)
     )
 }
 
@@ -533,6 +547,7 @@ mod tests {
             "account_dos",
             "stuffing_impersonating",
             "password_spraying",
+            "infostealer",
             "total",
             "none fired",
         ] {

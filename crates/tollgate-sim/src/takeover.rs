@@ -185,7 +185,9 @@ fn attack(
 /// those of accounts whose takeover login went ahead.
 #[derive(Debug, Default)]
 pub(crate) struct Gate {
-    taken: HashSet<Account>,
+    /// Accounts whose attacker's login went ahead, per scenario: another
+    /// crew's login does not let this one's changes through.
+    taken: HashSet<(Scenario, Account)>,
     /// Follow-ups held back so far.
     pub(crate) unsent: u64,
 }
@@ -193,16 +195,18 @@ pub(crate) struct Gate {
 impl Gate {
     /// Whether `sim` is sent to the engine.
     pub(crate) fn admits(&mut self, sim: &SimEvent) -> bool {
-        let admitted = sim.tag != Tag::AfterTakeover || sim.account.is_some_and(|a| self.taken.contains(&a));
+        let admitted =
+            sim.tag != Tag::AfterTakeover || sim.account.is_some_and(|a| self.taken.contains(&(sim.scenario, a)));
         self.unsent += u64::from(!admitted);
         admitted
     }
 
     /// Notes what happened to a sent event.
     pub(crate) fn observe(&mut self, sim: &SimEvent, went_ahead: bool) {
-        let takeover = sim.scenario == Scenario::AccountTakeover && sim.step == Step::Login;
+        let takeover =
+            matches!(sim.scenario, Scenario::AccountTakeover | Scenario::Infostealer) && sim.step == Step::Login;
         if let (true, true, Truth::Succeeds, Some(account)) = (takeover, went_ahead, sim.truth, sim.account) {
-            self.taken.insert(account);
+            self.taken.insert((sim.scenario, account));
         }
     }
 }

@@ -89,6 +89,9 @@ pub(crate) struct Tally {
     pub(crate) succeeded: u64,
     /// Logins naming an account that does not exist.
     pub(crate) unknown_users: u64,
+    /// Follow-ups (credential changes after an attacker's login) never
+    /// sent: their login did not go ahead. Not among `events`.
+    pub(crate) unsent: u64,
     /// Time spent in `Engine::evaluate` and `Engine::record`.
     pub(crate) engine_time: Duration,
 }
@@ -216,6 +219,7 @@ impl AddAssign<&Tally> for Tally {
         self.would_succeed += other.would_succeed;
         self.succeeded += other.succeeded;
         self.unknown_users += other.unknown_users;
+        self.unsent += other.unsent;
         self.engine_time += other.engine_time;
     }
 }
@@ -240,9 +244,6 @@ fn ranked(reasons: &HashMap<ReasonKey, u64>, n: usize) -> Vec<(String, u64)> {
 pub struct Tallies {
     /// One per scenario, in [`Scenario::ALL`] order.
     scenarios: [Tally; Scenario::ALL.len()],
-    /// Follow-ups (credential changes after a login) never sent: their
-    /// login did not go ahead.
-    pub(crate) unsent: u64,
     /// Where a scenario outside [`Scenario::ALL`] would be counted: none
     /// is (`Scenario::index` is a position in it), but a lookup cannot fail.
     spare: Tally,

@@ -47,10 +47,13 @@ pub(crate) enum Scenario {
     StuffingImpersonating,
     /// Three common passwords, each tried once against every account of a list.
     PasswordSpraying,
+    /// Real passwords from stealer logs, from the victim's own city, then
+    /// an email change.
+    Infostealer,
 }
 
 impl Scenario {
-    pub(crate) const ALL: [Scenario; 12] = [
+    pub(crate) const ALL: [Scenario; 13] = [
         Scenario::Legitimate,
         Scenario::CredentialStuffing,
         Scenario::StuffingBrowserFp,
@@ -63,6 +66,7 @@ impl Scenario {
         Scenario::AccountDos,
         Scenario::StuffingImpersonating,
         Scenario::PasswordSpraying,
+        Scenario::Infostealer,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -79,6 +83,7 @@ impl Scenario {
             Scenario::AccountDos => "account_dos",
             Scenario::StuffingImpersonating => "stuffing_impersonating",
             Scenario::PasswordSpraying => "password_spraying",
+            Scenario::Infostealer => "infostealer",
         }
     }
 
