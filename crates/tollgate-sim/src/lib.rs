@@ -19,9 +19,10 @@
 //! all day, 60 % unknown usernames) and 4.5 % password spraying (three
 //! common passwords, each once against every account of a list) and
 //! 0.5 % infostealer logins (real passwords, from the victim's own city,
-//! then an email change). See `legit` and `trips` for who does
+//! then an email change), 4 % spread SMS pumping (sign-ups each asking
+//! once for a code to a distinct low-risk number, see `spread`). See `legit` and `trips` for who does
 //! what, where and when, and `attacks`, `takeover`, `captrip`,
-//! `bruteforce`, `account_dos` and `adaptive` for the attackers. With the default
+//! `bruteforce`, `account_dos`, `adaptive` and `spread` for the attackers. With the default
 //! 200,000 events: legitimate traffic averages about 80 events
 //! a minute (50 in the small hours UTC, 120 in the European evening and
 //! American afternoon), each stuffing campaign adds about 60 login attempts
@@ -111,6 +112,7 @@ mod places;
 mod report;
 mod sampling;
 mod software;
+mod spread;
 mod takeover;
 mod tally;
 mod traffic;
@@ -425,6 +427,7 @@ mod tests {
         assert_eq!(count(Scenario::StuffingImpersonating), 300);
         assert_eq!(count(Scenario::PasswordSpraying), 450);
         assert!(count(Scenario::Infostealer) <= 50);
+        assert_eq!(count(Scenario::SpreadPumping), 400);
     }
 
     #[test]

@@ -221,6 +221,17 @@ pub fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io
         group(stealer.changes(Tag::AfterTakeover).throttled + stealer.changes(Tag::AfterTakeover).denied),
         group(stealer.unsent)
     )?;
+    let spread = tallies.get(Scenario::SpreadPumping);
+    let spread_sends = spread.step(Step::OtpSend);
+    writeln!(
+        out,
+        "  {:<22} {} SMS sent to distinct low-risk numbers right after a bot sign-up, of {} bot sign-ups ({} let through; {} requests not sent: their sign-up was refused)",
+        Scenario::SpreadPumping.name(),
+        group(spread_sends.allowed),
+        group(spread.step(Step::Signup).events),
+        group(spread.step(Step::Signup).allowed),
+        group(spread.unsent)
+    )?;
     let sends = tallies.get(Scenario::OtpPumping).step(Step::OtpSend);
     writeln!(
         out,
@@ -548,6 +559,7 @@ mod tests {
             "stuffing_impersonating",
             "password_spraying",
             "infostealer",
+            "spread_pumping",
             "total",
             "none fired",
         ] {

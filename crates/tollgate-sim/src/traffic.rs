@@ -50,10 +50,13 @@ pub(crate) enum Scenario {
     /// Real passwords from stealer logs, from the victim's own city, then
     /// an email change.
     Infostealer,
+    /// Fresh sign-ups, each asking once for an SMS code to a distinct
+    /// low-risk number, from an exit in the number's country.
+    SpreadPumping,
 }
 
 impl Scenario {
-    pub(crate) const ALL: [Scenario; 13] = [
+    pub(crate) const ALL: [Scenario; 14] = [
         Scenario::Legitimate,
         Scenario::CredentialStuffing,
         Scenario::StuffingBrowserFp,
@@ -67,6 +70,7 @@ impl Scenario {
         Scenario::StuffingImpersonating,
         Scenario::PasswordSpraying,
         Scenario::Infostealer,
+        Scenario::SpreadPumping,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -84,6 +88,7 @@ impl Scenario {
             Scenario::StuffingImpersonating => "stuffing_impersonating",
             Scenario::PasswordSpraying => "password_spraying",
             Scenario::Infostealer => "infostealer",
+            Scenario::SpreadPumping => "spread_pumping",
         }
     }
 
@@ -193,10 +198,13 @@ pub(crate) enum Tag {
     /// A legitimate login, code request or code entry of an account an
     /// account-DoS run bombs, from when the run starts.
     Bombed,
+    /// A bot's code request for the account it just signed up: sent only
+    /// if the sign-up went ahead (a refused sign-up leaves no account).
+    AfterSignup,
 }
 
 impl Tag {
-    pub(crate) const COUNT: usize = 8;
+    pub(crate) const COUNT: usize = 9;
 
     pub(crate) fn index(self) -> usize {
         self as usize
