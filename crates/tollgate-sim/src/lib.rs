@@ -20,7 +20,9 @@
 //! common passwords, each once against every account of a list) and
 //! 0.5 % infostealer logins (real passwords, from the victim's own city,
 //! then an email change), 4 % spread SMS pumping (sign-ups each asking
-//! once for a code to a distinct low-risk number, see `spread`). See `legit` and `trips` for who does
+//! once for a code to a distinct low-risk number, see `spread`) and 1.5 %
+//! an OTP bot asking for codes to many numbers of one country, a new
+//! residential exit there each time. See `legit` and `trips` for who does
 //! what, where and when, and `attacks`, `takeover`, `captrip`,
 //! `bruteforce`, `account_dos`, `adaptive` and `spread` for the attackers. With the default
 //! 200,000 events: legitimate traffic averages about 80 events
@@ -428,6 +430,7 @@ mod tests {
         assert_eq!(count(Scenario::PasswordSpraying), 450);
         assert!(count(Scenario::Infostealer) <= 50);
         assert_eq!(count(Scenario::SpreadPumping), 400);
+        assert_eq!(count(Scenario::OtpBotRotating), 150);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use super::bruteforce::BruteForce;
 use super::captrip::SmsCapTrip;
 use super::catalog::Catalog;
 use super::legit::Population;
-use super::spread::SpreadPumping;
+use super::spread::{OtpBotRotating, SpreadPumping};
 use super::takeover::Takeover;
 use super::traffic::SimEvent;
 
@@ -62,7 +62,7 @@ pub(crate) const LEGITIMATE: (Share, u64) = (Share::Split(600), 1);
 pub(crate) const DAY_BEFORE: u64 = 11;
 
 /// The attacks, in generation order.
-pub(crate) const MIX: [Entry; 13] = [
+pub(crate) const MIX: [Entry; 14] = [
     Entry {
         generator: &BOT_STUFFING,
         share: Share::Split(150),
@@ -127,6 +127,11 @@ pub(crate) const MIX: [Entry; 13] = [
         generator: &SpreadPumping,
         share: Share::OnTop(40),
         stream: 15,
+    },
+    Entry {
+        generator: &OtpBotRotating,
+        share: Share::OnTop(15),
+        stream: 16,
     },
 ];
 

@@ -232,6 +232,14 @@ pub fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io
         group(spread.step(Step::Signup).allowed),
         group(spread.unsent)
     )?;
+    let bot = tallies.get(Scenario::OtpBotRotating).step(Step::OtpSend);
+    writeln!(
+        out,
+        "  {:<22} {} SMS sent to numbers of one country, a new residential exit there each time, of {} requested",
+        Scenario::OtpBotRotating.name(),
+        group(bot.allowed),
+        group(bot.events)
+    )?;
     let sends = tallies.get(Scenario::OtpPumping).step(Step::OtpSend);
     writeln!(
         out,
@@ -560,6 +568,7 @@ mod tests {
             "password_spraying",
             "infostealer",
             "spread_pumping",
+            "otp_bot_rotating",
             "total",
             "none fired",
         ] {

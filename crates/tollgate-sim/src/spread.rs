@@ -13,6 +13,11 @@
 //!   a new device cookie. No code is ever entered. Legitimate users of
 //!   those countries sign up and verify their codes on the warm-up day and
 //!   today, so each destination has a baseline of verified codes.
+//! * **An OTP bot rotating exits** (`otp_bot_rotating`, 1.5 % on top:
+//!   3,000 requests by default) asks for SMS codes on a phone-number login
+//!   form, no sign-up: one request per number and per (throwaway) account,
+//!   to Indian mobile numbers, from 09:00 to 21:00 Indian time, each from a
+//!   new residential exit in India with a real browser. No code is entered.
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -21,8 +26,8 @@ use super::adaptive::{real_browser, residential_exit};
 use super::catalog::{self, Catalog};
 use super::legit::Population;
 use super::mix::Generator;
-use super::sampling::{daytime, secs, weighted};
-use super::traffic::{Account, Client, DAY_MS, Scenario, SimEvent, Step, Tag, Truth};
+use super::sampling::{between, daytime, secs, weighted};
+use super::traffic::{Account, Client, DAY_MS, HOUR_MS, Scenario, SimEvent, Step, Tag, Truth};
 
 /// Spread pumping's destinations (regions GB, DE, FR) and their weights.
 const PUMPED_COUNTRIES: [(u8, u32); 3] = [(1, 40), (2, 35), (3, 25)];
@@ -30,6 +35,12 @@ const PUMPED_COUNTRIES: [(u8, u32); 3] = [(1, 40), (2, 35), (3, 25)];
 const PUMPING_CLOCK_UTC_OFFSET_MIN: [i64; 3] = [0, 60, 60];
 /// Fake account ids after the other toll-fraud runs' own.
 const SPREAD_FIRST_ACCOUNT: u32 = 3 << 24;
+
+/// The OTP bot's country (India) and its hours, in UTC (09:00 to 21:00 IST).
+const OTP_BOT_REGION: u8 = 4;
+const OTP_BOT_FROM_MS: u64 = 3 * HOUR_MS + 30 * 60_000;
+const OTP_BOT_FOR_MS: u64 = 12 * HOUR_MS;
+const OTP_BOT_FIRST_ACCOUNT: u32 = 4 << 24;
 
 /// One bot request for a code to `phone`, from a fresh residential exit
 /// of `region` in a real browser.
@@ -107,6 +118,46 @@ impl Generator for SpreadPumping {
     }
 }
 
+/// The OTP bot rotating exits inside one country.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct OtpBotRotating;
+
+impl Generator for OtpBotRotating {
+    fn generate(
+        &self,
+        rng: &mut ChaCha8Rng,
+        catalog: &Catalog,
+        budget: usize,
+        _population: &Population,
+        out: &mut Vec<SimEvent>,
+    ) {
+        let mut numbers = std::collections::HashSet::new();
+        let n = budget as u64;
+        let slot = OTP_BOT_FOR_MS / n.max(1);
+        let mut i = 0u64;
+        while i < n {
+            let Some(phone) = catalog::phone_number(rng, OTP_BOT_REGION) else {
+                return;
+            };
+            if !numbers.insert(phone) {
+                continue;
+            }
+            let at = OTP_BOT_FROM_MS + i * slot + between(rng, 0, slot.saturating_sub(1));
+            let client = bot_client(rng, catalog, OTP_BOT_REGION);
+            let account = OTP_BOT_FIRST_ACCOUNT.saturating_add(u32::try_from(i).unwrap_or(u32::MAX));
+            out.push(bot_event(
+                Scenario::OtpBotRotating,
+                at,
+                Step::OtpSend,
+                account,
+                client,
+                phone,
+            ));
+            i += 1;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
@@ -149,5 +200,33 @@ mod tests {
             assert!(PUMPED_COUNTRIES.iter().any(|(r, _)| *r == region));
         }
         assert!(out.iter().all(|e| e.step != Step::OtpVerify));
+    }
+
+    #[test]
+    fn the_otp_bot_stays_in_one_country_with_a_new_exit_each_time() {
+        let catalog = Catalog::new().unwrap();
+        let people = Population {
+            members: 0,
+            newcomers: 0,
+            homes: Vec::new(),
+        };
+        let mut out = Vec::new();
+        OtpBotRotating.generate(&mut ChaCha8Rng::seed_from_u64(1), &catalog, 3_000, &people, &mut out);
+        assert_eq!(out.len(), 3_000);
+        assert!(out.iter().all(|e| e.step == Step::OtpSend));
+        assert!(
+            out.iter()
+                .all(|e| ISPS[usize::from(e.client.isp)].region == OTP_BOT_REGION)
+        );
+        assert!(
+            out.iter()
+                .all(|e| phone_region(e.phone.unwrap()) == Some(OTP_BOT_REGION))
+        );
+        let window = OTP_BOT_FROM_MS..OTP_BOT_FROM_MS + OTP_BOT_FOR_MS;
+        assert!(out.iter().all(|e| window.contains(&e.at_ms)));
+        let numbers: HashSet<_> = out.iter().filter_map(|e| e.phone).collect();
+        assert_eq!(numbers.len(), 3_000);
+        let ips: HashSet<_> = out.iter().map(|e| e.client.ip).collect();
+        assert!(ips.len() * 100 >= out.len() * 95, "{} addresses", ips.len());
     }
 }

@@ -53,10 +53,13 @@ pub(crate) enum Scenario {
     /// Fresh sign-ups, each asking once for an SMS code to a distinct
     /// low-risk number, from an exit in the number's country.
     SpreadPumping,
+    /// SMS code requests for many numbers of one country, a new
+    /// residential exit in that country each time.
+    OtpBotRotating,
 }
 
 impl Scenario {
-    pub(crate) const ALL: [Scenario; 14] = [
+    pub(crate) const ALL: [Scenario; 15] = [
         Scenario::Legitimate,
         Scenario::CredentialStuffing,
         Scenario::StuffingBrowserFp,
@@ -71,6 +74,7 @@ impl Scenario {
         Scenario::PasswordSpraying,
         Scenario::Infostealer,
         Scenario::SpreadPumping,
+        Scenario::OtpBotRotating,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -89,6 +93,7 @@ impl Scenario {
             Scenario::PasswordSpraying => "password_spraying",
             Scenario::Infostealer => "infostealer",
             Scenario::SpreadPumping => "spread_pumping",
+            Scenario::OtpBotRotating => "otp_bot_rotating",
         }
     }
 
