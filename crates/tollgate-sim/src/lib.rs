@@ -445,6 +445,35 @@ mod tests {
         assert_eq!(total.actions.total(), total.events);
     }
 
+    #[test]
+    fn the_warm_up_day_runs_first_and_is_not_counted() {
+        let traffic = Traffic::generate(1, 3_000).unwrap();
+        assert!(traffic.day_before_len() > 1_000, "{}", traffic.day_before_len());
+        let engine = Engine::new(tollgate::policy::Policy::default()).unwrap();
+        let tallies = traffic.replay(&engine, &mut NoProgress);
+        let total = tallies.total();
+        assert_eq!(total.events + total.unsent, traffic.len() as u64);
+        // The engine met the day with history. A first-seen account is not
+        // scored on familiarity at all; one with history is (a device seen
+        // once still adds a share of `new_device`'s points), so the reason
+        // fires on more legitimate events after the warm-up than cold.
+        let cold = Traffic {
+            day_before: Vec::new(),
+            ..Traffic::generate(1, 3_000).unwrap()
+        };
+        let cold_tallies = cold.replay(
+            &Engine::new(tollgate::policy::Policy::default()).unwrap(),
+            &mut NoProgress,
+        );
+        let familiar = |t: &Tallies| t.get(Scenario::Legitimate).fired("familiarity.new_device");
+        assert!(
+            familiar(&tallies) > familiar(&cold_tallies),
+            "{} vs {}",
+            familiar(&tallies),
+            familiar(&cold_tallies)
+        );
+    }
+
     /// Replays a legitimate day and an account-DoS run on 40 of its
     /// members (as many as the default 200,000 events bring) under
     /// `policy`, and checks the attack was mostly stopped.

@@ -167,16 +167,22 @@ mod tests {
     use super::super::catalog::{ISPS, phone_region};
     use super::*;
 
-    #[test]
-    fn spread_pumping_signs_up_then_asks_once_for_a_distinct_number_from_its_country() {
+    /// `budget` events of `generator` (these runs pick no victims).
+    fn run(generator: &dyn Generator, budget: usize) -> Vec<SimEvent> {
         let catalog = Catalog::new().unwrap();
-        let people = Population {
+        let nobody = Population {
             members: 0,
             newcomers: 0,
             homes: Vec::new(),
         };
         let mut out = Vec::new();
-        SpreadPumping.generate(&mut ChaCha8Rng::seed_from_u64(1), &catalog, 8_000, &people, &mut out);
+        generator.generate(&mut ChaCha8Rng::seed_from_u64(1), &catalog, budget, &nobody, &mut out);
+        out
+    }
+
+    #[test]
+    fn spread_pumping_signs_up_then_asks_once_for_a_distinct_number_from_its_country() {
+        let out = run(&SpreadPumping, 8_000);
         assert_eq!(out.len(), 8_000);
         let sends: Vec<_> = out.iter().filter(|e| e.step == Step::OtpSend).collect();
         assert_eq!(sends.len(), 4_000);
@@ -204,14 +210,7 @@ mod tests {
 
     #[test]
     fn the_otp_bot_stays_in_one_country_with_a_new_exit_each_time() {
-        let catalog = Catalog::new().unwrap();
-        let people = Population {
-            members: 0,
-            newcomers: 0,
-            homes: Vec::new(),
-        };
-        let mut out = Vec::new();
-        OtpBotRotating.generate(&mut ChaCha8Rng::seed_from_u64(1), &catalog, 3_000, &people, &mut out);
+        let out = run(&OtpBotRotating, 3_000);
         assert_eq!(out.len(), 3_000);
         assert!(out.iter().all(|e| e.step == Step::OtpSend));
         assert!(
