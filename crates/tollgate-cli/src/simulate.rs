@@ -37,6 +37,7 @@ pub(crate) fn run(seed: u64, events: u64, policy_path: Option<&Path>) -> Result<
         policy: &policy_name,
         rules,
         store_keys: (engine.store().len(), engine.store().max_keys()),
+        warm_up: traffic.day_before_len(),
     };
     let mut out = std::io::stdout().lock();
     tollgate_sim::write_report(&mut out, &header, &tallies)?;

@@ -253,6 +253,7 @@ fn attack(
                 truth,
                 tag: Tag::Plain,
                 pwned: false,
+                sprayed: None,
             });
             at += between(rng, 300, 2_500);
         }

@@ -216,6 +216,7 @@ pub(crate) fn credential_stuffing(
             truth,
             tag: Tag::Plain,
             pwned,
+            sprayed: None,
         });
     }
 }
@@ -335,6 +336,7 @@ impl SignupBotRun {
                     truth: Truth::Unreported,
                     tag: Tag::Plain,
                     pwned: false,
+                    sprayed: None,
                 });
                 left -= 1;
                 at += secs(rng, 1, 3) + if step == self.send { secs(rng, 30, 90) } else { 0 };

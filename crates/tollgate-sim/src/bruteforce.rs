@@ -132,6 +132,7 @@ pub(crate) fn brute_force(rng: &mut impl Rng, catalog: &Catalog, budget: usize, 
             truth: if i == right { Truth::Succeeds } else { Truth::Fails },
             tag: Tag::Plain,
             pwned: false,
+            sprayed: None,
         });
     }
 }

@@ -94,6 +94,7 @@ pub(crate) fn sms_cap_trip(rng: &mut impl Rng, catalog: &Catalog, budget: usize,
             truth: Truth::Unreported,
             tag: Tag::Plain,
             pwned: false,
+            sprayed: None,
         });
     }
 }

@@ -10,6 +10,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use rand::Rng;
+use tollgate::password::PasswordSha1;
 use tollgate::{Country, Ja4, Location, TlsShape};
 
 use super::places::{self, CITIES, Place};
@@ -137,6 +138,8 @@ pub(crate) struct Catalog {
     pub(crate) ja4: Vec<Ja4>,
     /// Per software, the handshake's structure when it sends one.
     pub(crate) shapes: Vec<Option<TlsShape>>,
+    /// The SHA-1s of [`SPRAYED_PASSWORDS`](super::traffic::SPRAYED_PASSWORDS).
+    pub(crate) sprayed: Vec<PasswordSha1>,
     /// Whether events carry their handshake's structure, as a server
     /// terminating TLS itself gives it; off, they carry the JA4 only, as
     /// from a proxy that forwards nothing else.
@@ -203,6 +206,7 @@ impl Catalog {
             ja4,
             shapes,
             forward_shapes: true,
+            sprayed: super::traffic::SPRAYED_PASSWORDS.map(PasswordSha1::of).to_vec(),
             fixed,
             mobile,
             cities,

@@ -27,13 +27,14 @@
 //! phone) rather than returning.
 
 use rand::Rng;
+use rand_chacha::ChaCha8Rng;
 
 use super::catalog::{self, Catalog, REGIONS};
 use super::homes::{self, Device, Home, Line, Neighbourhood};
 use super::places::{self, MOBILE_ACCURACY_KM, Place};
 use super::sampling::{between, chance, daytime, local_hour, pick, poisson, secs, weighted};
 use super::software::sw;
-use super::traffic::{Account, Client, Scenario, SimEvent, Step, Tag, Truth};
+use super::traffic::{Account, Client, DAY_MS, Scenario, SimEvent, Step, Tag, Truth};
 use super::trips::{self, Trip};
 
 const NEWCOMER_SHARE: f64 = 0.015;
@@ -44,7 +45,7 @@ const SMS_2FA_SHARE: f64 = 0.35;
 /// (share of people, mean sessions a day)
 const ACTIVITY: [(u32, f64); 3] = [(50, 1.0), (35, 3.0), (15, 8.0)];
 
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 struct Person {
     account: Account,
     city: u8,
@@ -78,8 +79,33 @@ impl Population {
 }
 
 /// Appends about `budget` legitimate events to `out`: people are added
-/// until the budget is spent, so the last one's day may run over.
+/// until the budget is spent, so the last one's day may run over. Tests
+/// use it for a day without its warm-up.
+#[cfg(test)]
 pub(crate) fn generate(rng: &mut impl Rng, catalog: &Catalog, budget: usize, out: &mut Vec<SimEvent>) -> Population {
+    generate_with_day_before(rng, catalog, budget, out, None)
+}
+
+/// The day before the simulated one, for [`generate_with_day_before`]: its
+/// own random stream (so the simulated day's draws stay what they were)
+/// and where its events go, timed from that day's midnight.
+pub(crate) struct DayBefore<'a> {
+    pub(crate) rng: &'a mut ChaCha8Rng,
+    pub(crate) out: &'a mut Vec<SimEvent>,
+}
+
+/// [`generate`], and with `day_before`, every member's previous day too:
+/// the same person, home, devices and habits, at home (today's travellers
+/// had not left yet), and for [`NEWCOMER_SHARE`] of them the day they
+/// signed up. Today's newcomers have no day before. Events after that
+/// day's midnight are dropped, so it ends before today starts.
+pub(crate) fn generate_with_day_before(
+    rng: &mut impl Rng,
+    catalog: &Catalog,
+    budget: usize,
+    out: &mut Vec<SimEvent>,
+    mut day_before: Option<DayBefore<'_>>,
+) -> Population {
     let begin = out.len();
     let mut hood = Neighbourhood::new();
     let (mut newcomers, mut devices, mut homes) = (0u32, 0u64, Vec::new());
@@ -94,7 +120,14 @@ pub(crate) fn generate(rng: &mut impl Rng, catalog: &Catalog, budget: usize, out
         if matches!(account, Account::Member(_)) {
             homes.push(person.city);
         }
-        person.live_one_day(rng, out);
+        person.live_one_day(rng, out, matches!(account, Account::Newcomer(_)));
+        if let (Some(before), Account::Member(_)) = (day_before.as_mut(), account) {
+            let at_home = Person { trip: None, ..person };
+            let mut day = Vec::new();
+            let signed_up = chance(before.rng, NEWCOMER_SHARE);
+            at_home.live_one_day(before.rng, &mut day, signed_up);
+            before.out.extend(day.into_iter().filter(|e| e.at_ms < DAY_MS));
+        }
     }
     Population {
         members: u32::try_from(homes.len()).unwrap_or(u32::MAX),
@@ -142,9 +175,9 @@ impl Person {
         }
     }
 
-    fn live_one_day(&self, rng: &mut impl Rng, out: &mut Vec<SimEvent>) {
+    fn live_one_day(&self, rng: &mut impl Rng, out: &mut Vec<SimEvent>, signs_up: bool) {
         let mut sessions = poisson(rng, self.sessions_mean);
-        if matches!(self.account, Account::Newcomer(_)) {
+        if signs_up {
             let offset = self.trip.map_or(self.offset_min, |t| t.day_offset(self.offset_min));
             let at = daytime(rng, offset);
             let client = self.client(rng, at);
@@ -220,6 +253,7 @@ impl Person {
                 Tag::Plain
             },
             pwned: false,
+            sprayed: None,
         }
     }
 

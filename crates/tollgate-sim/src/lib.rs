@@ -13,9 +13,18 @@
 //! a service that flags compromised passwords, 0.5 % a brute-force run on
 //! one account, and 6 % an attacker bombing victims' accounts and numbers
 //! (one victim per 300 attempts) with failed logins, code requests and
-//! wrong codes to lock them out. See `legit` and `trips` for who does
+//! wrong codes to lock them out. Attacks that adapt to the defences
+//! (issue 15) come on top as well: 3 % stuffing that imitates members
+//! (real browsers, exits in the victim's country, one attempt per address,
+//! all day, 60 % unknown usernames) and 4.5 % password spraying (three
+//! common passwords, each once against every account of a list) and
+//! 0.5 % infostealer logins (real passwords, from the victim's own city,
+//! then an email change), 4 % spread SMS pumping (sign-ups each asking
+//! once for a code to a distinct low-risk number, see `spread`) and 1.5 %
+//! an OTP bot asking for codes to many numbers of one country, a new
+//! residential exit there each time. See `legit` and `trips` for who does
 //! what, where and when, and `attacks`, `takeover`, `captrip`,
-//! `bruteforce` and `account_dos` for the attackers. With the default
+//! `bruteforce`, `account_dos`, `adaptive` and `spread` for the attackers. With the default
 //! 200,000 events: legitimate traffic averages about 80 events
 //! a minute (50 in the small hours UTC, 120 in the European evening and
 //! American afternoon), each stuffing campaign adds about 60 login attempts
@@ -27,6 +36,14 @@
 //! to three hours each around the victim's own code request, in volleys
 //! every few minutes. The report also follows legitimate travellers'
 //! SMS code requests from abroad (client country not the number's).
+//!
+//! Before the simulated day, the members' ordinary day before it (same
+//! people, homes, devices and habits, at home; 1.5 % of them signing up
+//! that day, with their SMS code sent and verified) runs through the same
+//! engine, with outcomes fed back, and is not counted: the engine meets
+//! the simulated day with a day of history, as a deployment does, rather
+//! than an empty store where every account is first-seen and no baseline
+//! has formed. The report's header says so.
 //!
 //! Every event carries the country, ASN and position (city centre and
 //! accuracy radius, see `places`) a CDN or geo database would give its
@@ -41,7 +58,8 @@
 //! outcomes as a service would report them: when it lets a login, code
 //! check or credential change go ahead — allowed, or challenged and passed,
 //! which only real users do — the result (right or wrong password or code)
-//! is fed back with `Engine::record`. The schedule is fixed in advance: a
+//! is fed back with `Engine::record` (a login naming no account as an
+//! unknown user, `Outcome::unknown_user`). The schedule is fixed in advance: a
 //! refused person does not come back later, and a refused bot moves on to
 //! its next target. The one exception: a takeover's credential changes are
 //! sent only if its login went ahead.
@@ -71,6 +89,7 @@
 //!     policy: "built-in default",
 //!     rules,
 //!     store_keys: (engine.store().len(), engine.store().max_keys()),
+//!     warm_up: traffic.day_before_len(),
 //! };
 //! let mut report = Vec::new();
 //! tollgate_sim::write_report(&mut report, &header, &tallies)?;
@@ -83,6 +102,7 @@
 #![forbid(unsafe_code)]
 
 mod account_dos;
+mod adaptive;
 mod attacks;
 mod bruteforce;
 mod captrip;
@@ -94,6 +114,7 @@ mod places;
 mod report;
 mod sampling;
 mod software;
+mod spread;
 mod takeover;
 mod tally;
 mod traffic;
@@ -164,6 +185,8 @@ impl Progress for NoProgress {
 #[derive(Debug)]
 pub struct Traffic {
     catalog: Catalog,
+    /// The members' day before, replayed first and not counted.
+    day_before: Vec<SimEvent>,
     events: Vec<SimEvent>,
     population: legit::Population,
 }
@@ -174,17 +197,26 @@ impl Traffic {
     /// top of it. The same seed and count give the same traffic.
     pub fn generate(seed: u64, events: u64) -> Result<Traffic, Error> {
         let catalog = Catalog::new()?;
-        let (events, population) = generate(&catalog, seed, events);
+        let day = generate(&catalog, seed, events);
         Ok(Traffic {
             catalog,
-            events,
-            population,
+            day_before: day.before,
+            events: day.events,
+            population: day.population,
         })
     }
 
-    /// How many events were generated.
+    /// How many events were generated for the simulated day (the warm-up
+    /// day before it is not counted: see [`Traffic::day_before_len`]).
     pub fn len(&self) -> usize {
         self.events.len()
+    }
+
+    /// How many legitimate events the warm-up day before the simulated one
+    /// has: replayed first, so the engine meets the simulated day with a
+    /// day of history, and left out of the report's figures.
+    pub fn day_before_len(&self) -> usize {
+        self.day_before.len()
     }
 
     /// Whether no event was generated (a run asking for none).
@@ -230,13 +262,28 @@ impl Traffic {
     /// engine with the run's seed as its key seed to get the figures
     /// `tollgate simulate` prints.
     pub fn replay(&self, engine: &Engine, progress: &mut impl Progress) -> Tallies {
-        replay(engine, &self.catalog, &self.events, progress)
+        let total = self.day_before.len() + self.events.len();
+        progress.start(total);
+        warm_up(engine, &self.catalog, &self.day_before, progress);
+        let tallies = replay(engine, &self.catalog, &self.events, self.day_before.len(), progress);
+        progress.finish();
+        tallies
     }
 }
 
-/// The day's traffic for `seed`, about `events` events, in time order, and
-/// the legitimate population behind it.
-fn generate(catalog: &Catalog, seed: u64, events: u64) -> (Vec<SimEvent>, legit::Population) {
+/// What [`generate`] makes: the simulated day, the warm-up day before it
+/// (both in time order, each timed from its own midnight) and the
+/// legitimate population behind them.
+#[derive(Clone, Debug, PartialEq)]
+struct Generated {
+    before: Vec<SimEvent>,
+    events: Vec<SimEvent>,
+    population: legit::Population,
+}
+
+/// The day's traffic for `seed`, about `events` events, the members' day
+/// before it, and the legitimate population behind them.
+fn generate(catalog: &Catalog, seed: u64, events: u64) -> Generated {
     let events = usize::try_from(events.min(MAX_EVENTS)).unwrap_or(0);
     let stream = |n| {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -245,11 +292,17 @@ fn generate(catalog: &Catalog, seed: u64, events: u64) -> (Vec<SimEvent>, legit:
     };
     let mut out = Vec::with_capacity(events + events / 64);
     let (legit_share, legit_stream) = mix::LEGITIMATE;
-    let population = legit::generate(
+    let legit_budget = mix::budget(legit_share, events);
+    let mut before = Vec::with_capacity(legit_budget + legit_budget / 16);
+    let population = legit::generate_with_day_before(
         &mut stream(legit_stream),
         catalog,
-        mix::budget(legit_share, events),
+        legit_budget,
         &mut out,
+        Some(legit::DayBefore {
+            rng: &mut stream(mix::DAY_BEFORE),
+            out: &mut before,
+        }),
     );
     for entry in &mix::MIX {
         let budget = mix::budget(entry.share, events);
@@ -259,20 +312,51 @@ fn generate(catalog: &Catalog, seed: u64, events: u64) -> (Vec<SimEvent>, legit:
     }
     // Stable: events at the same millisecond keep their generation order.
     out.sort_by_key(|e| e.at_ms);
-    (out, population)
+    before.sort_by_key(|e| e.at_ms);
+    Generated {
+        before,
+        events: out,
+        population,
+    }
+}
+
+/// Runs the day before through the engine as [`replay`] does, counting
+/// nothing: it leaves the history (devices, networks, learned browsers,
+/// baselines of sends, sign-ups and failures) the simulated day meets.
+fn warm_up(engine: &Engine, catalog: &Catalog, day_before: &[SimEvent], progress: &mut impl Progress) {
+    for (i, sim) in day_before.iter().enumerate() {
+        let event = sim.build(catalog, traffic::DAY_BEFORE_MS);
+        let decision = engine.evaluate(&event);
+        if let Some(outcome) = goes_ahead(sim.scenario, decision.action)
+            .then(|| sim.outcome(event))
+            .flatten()
+        {
+            engine.record(&outcome.with_decision(&decision));
+        }
+        if i % PROGRESS_EVERY == 0 {
+            progress.advance(i);
+        }
+    }
 }
 
 /// Runs the traffic through the engine, feeding outcomes back and holding
-/// back the credential changes of takeovers that did not get in.
-fn replay(engine: &Engine, catalog: &Catalog, traffic: &[SimEvent], progress: &mut impl Progress) -> Tallies {
-    progress.start(traffic.len());
+/// back the credential changes of takeovers that did not get in. Progress
+/// is reported from `done_before` on (events replayed before this call).
+fn replay(
+    engine: &Engine,
+    catalog: &Catalog,
+    traffic: &[SimEvent],
+    done_before: usize,
+    progress: &mut impl Progress,
+) -> Tallies {
     let mut tallies = Tallies::default();
     let mut gate = takeover::Gate::default();
     for (i, sim) in traffic.iter().enumerate() {
         if !gate.admits(sim) {
+            tallies.get_mut(sim.scenario).unsent += 1;
             continue;
         }
-        let event = sim.build(catalog);
+        let event = sim.build(catalog, traffic::START_MS);
         let started = Instant::now();
         let decision = engine.evaluate(&event);
         let went_ahead = goes_ahead(sim.scenario, decision.action);
@@ -285,11 +369,9 @@ fn replay(engine: &Engine, catalog: &Catalog, traffic: &[SimEvent], progress: &m
         gate.observe(sim, went_ahead);
         tallies.get_mut(sim.scenario).add(sim, &decision, went_ahead, spent);
         if i % PROGRESS_EVERY == 0 {
-            progress.advance(i);
+            progress.advance(done_before + i);
         }
     }
-    progress.finish();
-    tallies.unsent = gate.unsent;
     tallies
 }
 
@@ -310,10 +392,29 @@ mod tests {
     #[test]
     fn traffic_is_deterministic_sorted_and_split_as_documented() {
         let catalog = Catalog::new().unwrap();
-        let (a, people) = generate(&catalog, 7, 10_000);
-        assert_eq!((a.clone(), people), generate(&catalog, 7, 10_000));
-        assert_ne!(a, generate(&catalog, 8, 10_000).0);
+        let day = generate(&catalog, 7, 10_000);
+        assert_eq!(day, generate(&catalog, 7, 10_000));
+        assert_ne!(day.events, generate(&catalog, 8, 10_000).events);
+        let a = day.events;
         assert!(a.windows(2).all(|w| w[0].at_ms <= w[1].at_ms));
+        // The day before: the members' ordinary day, legitimate only, in
+        // order and within its own 24 hours, of about the same size.
+        let before = day.before;
+        assert!(before.windows(2).all(|w| w[0].at_ms <= w[1].at_ms));
+        assert!(
+            before
+                .iter()
+                .all(|e| e.scenario == Scenario::Legitimate && e.at_ms < traffic::DAY_MS)
+        );
+        assert!((5_000..7_000).contains(&before.len()), "{}", before.len());
+        assert!(
+            before
+                .iter()
+                .all(|e| matches!(e.account, Some(traffic::Account::Member(_))))
+        );
+        for step in [Step::Signup, Step::OtpSend, Step::OtpVerify, Step::Login] {
+            assert!(before.iter().any(|e| e.step == step), "{step:?}");
+        }
         let count = |s| a.iter().filter(|e| e.scenario == s).count();
         assert!((6_000..6_100).contains(&count(Scenario::Legitimate)));
         assert_eq!(count(Scenario::CredentialStuffing), 1_500);
@@ -325,18 +426,52 @@ mod tests {
         assert_eq!(count(Scenario::StuffingPwned), 300);
         assert_eq!(count(Scenario::BruteForce), 50);
         assert_eq!(count(Scenario::AccountDos), 600);
+        assert_eq!(count(Scenario::StuffingImpersonating), 300);
+        assert_eq!(count(Scenario::PasswordSpraying), 450);
+        assert!(count(Scenario::Infostealer) <= 50);
+        assert_eq!(count(Scenario::SpreadPumping), 400);
+        assert_eq!(count(Scenario::OtpBotRotating), 150);
     }
 
     #[test]
     fn replay_counts_every_event_once() {
         let catalog = Catalog::new().unwrap();
-        let (traffic, _) = generate(&catalog, 1, 3_000);
+        let traffic = generate(&catalog, 1, 3_000).events;
         let engine = Engine::new(tollgate::policy::Policy::default()).unwrap();
-        let tallies = replay(&engine, &catalog, &traffic, &mut NoProgress);
+        let tallies = replay(&engine, &catalog, &traffic, 0, &mut NoProgress);
         let total = tallies.total();
-        assert!(tallies.unsent > 0);
-        assert_eq!(total.events + tallies.unsent, traffic.len() as u64);
+        assert!(total.unsent > 0);
+        assert_eq!(total.events + total.unsent, traffic.len() as u64);
         assert_eq!(total.actions.total(), total.events);
+    }
+
+    #[test]
+    fn the_warm_up_day_runs_first_and_is_not_counted() {
+        let traffic = Traffic::generate(1, 3_000).unwrap();
+        assert!(traffic.day_before_len() > 1_000, "{}", traffic.day_before_len());
+        let engine = Engine::new(tollgate::policy::Policy::default()).unwrap();
+        let tallies = traffic.replay(&engine, &mut NoProgress);
+        let total = tallies.total();
+        assert_eq!(total.events + total.unsent, traffic.len() as u64);
+        // The engine met the day with history. A first-seen account is not
+        // scored on familiarity at all; one with history is (a device seen
+        // once still adds a share of `new_device`'s points), so the reason
+        // fires on more legitimate events after the warm-up than cold.
+        let cold = Traffic {
+            day_before: Vec::new(),
+            ..Traffic::generate(1, 3_000).unwrap()
+        };
+        let cold_tallies = cold.replay(
+            &Engine::new(tollgate::policy::Policy::default()).unwrap(),
+            &mut NoProgress,
+        );
+        let familiar = |t: &Tallies| t.get(Scenario::Legitimate).fired("familiarity.new_device");
+        assert!(
+            familiar(&tallies) > familiar(&cold_tallies),
+            "{} vs {}",
+            familiar(&tallies),
+            familiar(&cold_tallies)
+        );
     }
 
     /// Replays a legitimate day and an account-DoS run on 40 of its
@@ -355,7 +490,7 @@ mod tests {
             &mut traffic,
         );
         traffic.sort_by_key(|e| e.at_ms);
-        let tallies = replay(&Engine::new(policy).unwrap(), &catalog, &traffic, &mut NoProgress);
+        let tallies = replay(&Engine::new(policy).unwrap(), &catalog, &traffic, 0, &mut NoProgress);
         for step in [Step::Login, Step::OtpSend, Step::OtpVerify] {
             assert!(
                 tallies.get(Scenario::Legitimate).tagged(step, Tag::Bombed).total() > 0,
@@ -409,6 +544,7 @@ mod tests {
         out.sort_by_key(|e| e.at_ms);
         Traffic {
             catalog,
+            day_before: Vec::new(),
             events: out,
             population,
         }

@@ -10,11 +10,13 @@
 use rand_chacha::ChaCha8Rng;
 
 use super::account_dos::AccountDos;
+use super::adaptive::{ImpersonatingStuffing, Infostealer, PasswordSpraying};
 use super::attacks::{BOT_STUFFING, BROWSER_STUFFING, OtpPumping, PWNED_STUFFING, VoiceIrsf};
 use super::bruteforce::BruteForce;
 use super::captrip::SmsCapTrip;
 use super::catalog::Catalog;
 use super::legit::Population;
+use super::spread::{OtpBotRotating, SpreadPumping};
 use super::takeover::Takeover;
 use super::traffic::SimEvent;
 
@@ -55,8 +57,12 @@ pub(crate) struct Entry {
 /// it makes the population the attackers aim at.
 pub(crate) const LEGITIMATE: (Share, u64) = (Share::Split(600), 1);
 
+/// The stream of the members' day before the simulated one (the warm-up
+/// day, see `legit::generate_with_day_before`).
+pub(crate) const DAY_BEFORE: u64 = 11;
+
 /// The attacks, in generation order.
-pub(crate) const MIX: [Entry; 9] = [
+pub(crate) const MIX: [Entry; 14] = [
     Entry {
         generator: &BOT_STUFFING,
         share: Share::Split(150),
@@ -102,6 +108,31 @@ pub(crate) const MIX: [Entry; 9] = [
         share: Share::OnTop(60),
         stream: 10,
     },
+    Entry {
+        generator: &ImpersonatingStuffing,
+        share: Share::OnTop(30),
+        stream: 12,
+    },
+    Entry {
+        generator: &PasswordSpraying,
+        share: Share::OnTop(45),
+        stream: 13,
+    },
+    Entry {
+        generator: &Infostealer,
+        share: Share::OnTop(5),
+        stream: 14,
+    },
+    Entry {
+        generator: &SpreadPumping,
+        share: Share::OnTop(40),
+        stream: 15,
+    },
+    Entry {
+        generator: &OtpBotRotating,
+        share: Share::OnTop(15),
+        stream: 16,
+    },
 ];
 
 /// The events `share` gives a scenario out of `events` requested.
@@ -125,10 +156,10 @@ mod tests {
 
     #[test]
     fn streams_are_distinct_and_the_rest_is_what_the_split_leaves() {
-        let mut streams: Vec<u64> = MIX.iter().map(|e| e.stream).chain([LEGITIMATE.1]).collect();
+        let mut streams: Vec<u64> = MIX.iter().map(|e| e.stream).chain([LEGITIMATE.1, DAY_BEFORE]).collect();
         streams.sort_unstable();
         streams.dedup();
-        assert_eq!(streams.len(), MIX.len() + 1);
+        assert_eq!(streams.len(), MIX.len() + 2);
         assert_eq!(MIX.iter().filter(|e| e.share == Share::Rest).count(), 1);
         // 60 + 15 + 14 + 8 + 1 + 1 % in the split leaves 1 % for the rest.
         assert_eq!(budget(Share::Rest, 200_000), 2_000);

@@ -7,7 +7,7 @@
 use std::io::{self, Write};
 
 use super::tally::{Tallies, Tally};
-use super::traffic::{Scenario, Step, Tag};
+use super::traffic::{SPRAYED_PASSWORDS, Scenario, Step, Tag};
 
 /// What the run was asked to do, for the report's first lines.
 #[derive(Debug)]
@@ -26,11 +26,15 @@ pub struct Header<'a> {
     pub rules: usize,
     /// Keys in the engine's store after the run, and its cap.
     pub store_keys: (usize, usize),
+    /// Events of the warm-up day replayed before the simulated one and
+    /// left out of the figures ([`Traffic::day_before_len`](crate::Traffic::day_before_len)).
+    pub warm_up: usize,
 }
 
 /// The reason code of a send refused by a closed service cap.
 const SERVICE_CAP: &str = "otp.service_cap";
 const COMPROMISED: &str = "credentials.compromised_password";
+const SPRAYED: &str = "credentials.sprayed_password";
 const RISKY_CHANGE: &str = "change.after_risky_login";
 const CHANGE: &str = "change.after_login";
 
@@ -51,11 +55,17 @@ const COLUMNS: [&str; 9] = [
 pub fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io::Result<()> {
     writeln!(
         out,
-        "seed {}, {} events requested, {} generated over 24 h from 2024-03-04T00:00Z by {} people and 8 attackers",
+        "seed {}, {} events requested, {} generated over 24 h from 2024-03-04T00:00Z by {} people and {} attack scenarios",
         header.seed,
         group(header.requested),
         group(header.generated as u64),
         group(u64::from(header.people)),
+        Scenario::ALL.iter().filter(|s| s.is_attack()).count(),
+    )?;
+    writeln!(
+        out,
+        "warm-up: the members' day before ({} legitimate events from 2024-03-03T00:00Z) ran first, not counted below",
+        group(header.warm_up as u64)
     )?;
     writeln!(out, "policy: {} ({} limit rules)", header.policy, header.rules)?;
     writeln!(out)?;
@@ -93,7 +103,7 @@ pub fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io
         } else {
             join(top.iter().map(|(reason, n)| format!("{reason} {}", group(*n))))
         };
-        writeln!(out, "  {:<20} {text}", scenario.name())?;
+        writeln!(out, "  {:<22} {text}", scenario.name())?;
     }
 
     writeln!(out)?;
@@ -107,7 +117,7 @@ pub fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io
             .map(|(step, c)| format!("{} {}/{}", step.name(), group(c.allowed), group(c.events)));
         let steps = join(steps);
         let steps = if steps.is_empty() { "no events" } else { &steps };
-        writeln!(out, "  {:<20} {steps}", scenario.name())?;
+        writeln!(out, "  {:<22} {steps}", scenario.name())?;
     }
 
     if Scenario::ALL.iter().any(|s| tallies.get(*s).monitored.total() > 0) {
@@ -120,7 +130,7 @@ pub fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io
             let m = &tallies.get(scenario).monitored;
             writeln!(
                 out,
-                "  {:<20} allowed {} · challenged {} · throttled {} · denied {}",
+                "  {:<22} allowed {} · challenged {} · throttled {} · denied {}",
                 scenario.name(),
                 group(m.allowed),
                 group(m.challenged),
@@ -134,7 +144,7 @@ pub fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io
     writeln!(out, "outcomes:")?;
     writeln!(
         out,
-        "  {:<20} {} of {} correct logins, codes and changes went through (allowed, or challenged and passed)",
+        "  {:<22} {} of {} correct logins, codes and changes went through (allowed, or challenged and passed)",
         Scenario::Legitimate.name(),
         group(legit.succeeded),
         group(legit.would_succeed)
@@ -142,7 +152,7 @@ pub fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io
     let landed = legit.logins(Tag::Landed);
     writeln!(
         out,
-        "  {:<20} after a flight today: {} of {} logins at the destination allowed, {} challenged, {} refused",
+        "  {:<22} after a flight today: {} of {} logins at the destination allowed, {} challenged, {} refused",
         "",
         group(landed.allowed),
         group(landed.total()),
@@ -154,7 +164,7 @@ pub fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io
         let stuffing = tallies.get(scenario);
         writeln!(
             out,
-            "  {:<20} {} accounts taken over, of {} attempts with valid credentials",
+            "  {:<22} {} accounts taken over, of {} attempts with valid credentials",
             scenario.name(),
             group(stuffing.succeeded),
             group(stuffing.would_succeed)
@@ -163,17 +173,77 @@ pub fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io
     let pwned = tallies.get(Scenario::StuffingPwned);
     writeln!(
         out,
-        "  {:<20} {} accounts taken over, of {} attempts with valid credentials; {} of {} attempts flagged compromised",
+        "  {:<22} {} accounts taken over, of {} attempts with valid credentials; {} of {} attempts flagged compromised",
         Scenario::StuffingPwned.name(),
         group(pwned.succeeded),
         group(pwned.would_succeed),
         group(pwned.fired(COMPROMISED)),
         group(pwned.events)
     )?;
+    let impersonating = tallies.get(Scenario::StuffingImpersonating);
+    writeln!(
+        out,
+        "  {:<22} {} accounts taken over, of {} attempts with valid credentials; {} of {} attempts named unknown users",
+        Scenario::StuffingImpersonating.name(),
+        group(impersonating.succeeded),
+        group(impersonating.would_succeed),
+        group(impersonating.unknown_users),
+        group(impersonating.events)
+    )?;
+    let spraying = tallies.get(Scenario::PasswordSpraying);
+    writeln!(
+        out,
+        "  {:<22} {} of {} vulnerable accounts (own password among the {} sprayed) taken over; {} attempts, {} flagged {SPRAYED}",
+        Scenario::PasswordSpraying.name(),
+        group(spraying.succeeded),
+        group(spraying.would_succeed),
+        SPRAYED_PASSWORDS.len(),
+        group(spraying.events),
+        group(spraying.fired(SPRAYED))
+    )?;
+    writeln!(
+        out,
+        "  {:<22} collateral: {} legitimate logins flagged {SPRAYED} (members whose own password is a sprayed one)",
+        "",
+        group(tallies.get(Scenario::Legitimate).fired(SPRAYED))
+    )?;
+    let stealer = tallies.get(Scenario::Infostealer);
+    let (login, email) = (stealer.step(Step::Login), stealer.step(Step::EmailChange));
+    writeln!(
+        out,
+        "  {:<22} {} of {} logins with a stolen password let in; then {} of {} email changes went through, {} challenged, {} refused; {} more not sent: their login was refused",
+        Scenario::Infostealer.name(),
+        group(login.succeeded),
+        group(login.events),
+        group(email.succeeded),
+        group(email.events),
+        group(stealer.changes(Tag::AfterTakeover).challenged),
+        group(stealer.changes(Tag::AfterTakeover).throttled + stealer.changes(Tag::AfterTakeover).denied),
+        group(stealer.unsent)
+    )?;
+    let spread = tallies.get(Scenario::SpreadPumping);
+    let spread_sends = spread.step(Step::OtpSend);
+    writeln!(
+        out,
+        "  {:<22} {} SMS sent to distinct low-risk numbers right after a bot sign-up, of {} bot sign-ups ({} let through; {} requests not sent: their sign-up was refused)",
+        Scenario::SpreadPumping.name(),
+        group(spread_sends.allowed),
+        group(spread.step(Step::Signup).events),
+        group(spread.step(Step::Signup).allowed),
+        group(spread.unsent)
+    )?;
+    let bot = tallies.get(Scenario::OtpBotRotating).step(Step::OtpSend);
+    writeln!(
+        out,
+        "  {:<22} {} SMS sent to numbers of one country, a new residential exit there each time, of {} requested",
+        Scenario::OtpBotRotating.name(),
+        group(bot.allowed),
+        group(bot.events)
+    )?;
     let sends = tallies.get(Scenario::OtpPumping).step(Step::OtpSend);
     writeln!(
         out,
-        "  {:<20} {} SMS sent to the pumped number block, of {} requested",
+        "  {:<22} {} SMS sent to the pumped number block, of {} requested",
         Scenario::OtpPumping.name(),
         group(sends.allowed),
         group(sends.events)
@@ -181,7 +251,7 @@ pub fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io
     let calls = tallies.get(Scenario::VoiceIrsf).step(Step::VoiceSend);
     writeln!(
         out,
-        "  {:<20} {} voice codes called out to the high-risk block, of {} requested",
+        "  {:<22} {} voice codes called out to the high-risk block, of {} requested",
         Scenario::VoiceIrsf.name(),
         group(calls.allowed),
         group(calls.events)
@@ -209,7 +279,7 @@ fn write_takeover(out: &mut impl Write, tallies: &Tallies) -> io::Result<()> {
     let (teleport, later) = (t.logins(Tag::Teleport), t.logins(Tag::Plain));
     writeln!(
         out,
-        "  {:<20} {} accounts taken over (login allowed), of {} victims with the right password ({} victims)",
+        "  {:<22} {} accounts taken over (login allowed), of {} victims with the right password ({} victims)",
         Scenario::AccountTakeover.name(),
         group(login.succeeded),
         group(login.would_succeed),
@@ -217,7 +287,7 @@ fn write_takeover(out: &mut impl Write, tallies: &Tallies) -> io::Result<()> {
     )?;
     writeln!(
         out,
-        "  {:<20} logins allowed: {} of {} minutes after the victim's own (teleporting), {} of {} later",
+        "  {:<22} logins allowed: {} of {} minutes after the victim's own (teleporting), {} of {} later",
         "",
         group(teleport.allowed),
         group(teleport.total()),
@@ -228,14 +298,14 @@ fn write_takeover(out: &mut impl Write, tallies: &Tallies) -> io::Result<()> {
     let acted = t.changes(Tag::AfterTakeover);
     writeln!(
         out,
-        "  {:<20} then {} of {} password/email changes went through, {} challenged, {} refused ({} after a risky login); {} more not sent: their login was refused",
+        "  {:<22} then {} of {} password/email changes went through, {} challenged, {} refused ({} after a risky login); {} more not sent: their login was refused",
         "",
         group(changes.iter().map(|c| c.succeeded).sum()),
         group(changes.iter().map(|c| c.events).sum()),
         group(acted.challenged),
         group(acted.throttled + acted.denied),
         group(t.fired(RISKY_CHANGE)),
-        group(tallies.unsent)
+        group(t.unsent)
     )
 }
 
@@ -244,7 +314,7 @@ fn write_friction(out: &mut impl Write, legit: &Tally) -> io::Result<()> {
     let typos = legit.logins(Tag::Typo);
     writeln!(
         out,
-        "  {:<20} logins in sessions with typos: {} of {} allowed, {} challenged, {} refused",
+        "  {:<22} logins in sessions with typos: {} of {} allowed, {} challenged, {} refused",
         "",
         group(typos.allowed),
         group(typos.total()),
@@ -254,7 +324,7 @@ fn write_friction(out: &mut impl Write, legit: &Tally) -> io::Result<()> {
     let (resets, others) = (legit.changes(Tag::Reset), legit.changes(Tag::Plain));
     writeln!(
         out,
-        "  {:<20} password resets: {} of {} allowed, {} challenged; other password changes: {} of {} allowed, {} challenged ({} after a risky login, {} scored after a login)",
+        "  {:<22} password resets: {} of {} allowed, {} challenged; other password changes: {} of {} allowed, {} challenged ({} after a risky login, {} scored after a login)",
         "",
         group(resets.allowed),
         group(resets.total()),
@@ -273,7 +343,7 @@ fn write_brute_force(out: &mut impl Write, tallies: &Tallies) -> io::Result<()> 
     let a = bot.actions;
     writeln!(
         out,
-        "  {:<20} {} passwords tried on one account: {} checked, {} throttled, {} challenged, {} denied; the right one got in: {}",
+        "  {:<22} {} passwords tried on one account: {} checked, {} throttled, {} challenged, {} denied; the right one got in: {}",
         Scenario::BruteForce.name(),
         group(bot.events),
         group(a.allowed),
@@ -285,7 +355,7 @@ fn write_brute_force(out: &mut impl Write, tallies: &Tallies) -> io::Result<()> 
     let owner = tallies.get(Scenario::Legitimate).logins(Tag::Targeted);
     writeln!(
         out,
-        "  {:<20} the owner's logins while it ran: {} of {} allowed, {} challenged, {} refused",
+        "  {:<22} the owner's logins while it ran: {} of {} allowed, {} challenged, {} refused",
         "",
         group(owner.allowed),
         group(owner.total()),
@@ -315,7 +385,7 @@ fn write_account_dos(out: &mut impl Write, tallies: &Tallies) -> io::Result<()> 
     });
     writeln!(
         out,
-        "  {:<20} {} attempts on victims' accounts and numbers: {}",
+        "  {:<22} {} attempts on victims' accounts and numbers: {}",
         Scenario::AccountDos.name(),
         group(bot.events),
         attempts.join(" · ")
@@ -335,7 +405,7 @@ fn write_account_dos(out: &mut impl Write, tallies: &Tallies) -> io::Result<()> 
     });
     writeln!(
         out,
-        "  {:<20} the owners' own while it ran and the hour after: {}; owners refused: {}",
+        "  {:<22} the owners' own while it ran and the hour after: {}; owners refused: {}",
         "",
         owners.join(" · "),
         group(refused)
@@ -351,7 +421,7 @@ fn write_cap_trip(out: &mut impl Write, tallies: &Tallies) -> io::Result<()> {
     let closed = bot.fired(SERVICE_CAP) + legit.fired(SERVICE_CAP);
     writeln!(
         out,
-        "  {:<20} {} SMS sent to spread low-risk numbers {}, of {} requested",
+        "  {:<22} {} SMS sent to spread low-risk numbers {}, of {} requested",
         Scenario::SmsCapTrip.name(),
         group(sms.allowed),
         if closed > 0 {
@@ -364,7 +434,7 @@ fn write_cap_trip(out: &mut impl Write, tallies: &Tallies) -> io::Result<()> {
     let calls = bot.step(Step::VoiceSend);
     writeln!(
         out,
-        "  {:<20} collateral: {} of {} legitimate SMS requests refused by the closed SMS cap; voice, capped apart: {} of {} bot voice codes placed after its SMS run",
+        "  {:<22} collateral: {} of {} legitimate SMS requests refused by the closed SMS cap; voice, capped apart: {} of {} bot voice codes placed after its SMS run",
         "",
         group(legit.fired(SERVICE_CAP)),
         group(legit.step(Step::OtpSend).events),
@@ -384,7 +454,7 @@ fn write_abroad(out: &mut impl Write, legit: &Tally) -> io::Result<()> {
     };
     writeln!(
         out,
-        "  {:<20} SMS codes asked for from abroad: {} of {} allowed, {} challenged, {} refused; reasons: {reasons}",
+        "  {:<22} SMS codes asked for from abroad: {} of {} allowed, {} challenged, {} refused; reasons: {reasons}",
         Scenario::Legitimate.name(),
         group(a.allowed),
         group(a.total()),
@@ -481,6 +551,7 @@ mod tests {
             policy: "built-in default",
             rules: 13,
             store_keys: (0, 10),
+            warm_up: 0,
         };
         let mut out = Vec::new();
         write(&mut out, &header, &Tallies::default()).unwrap();
@@ -493,6 +564,11 @@ mod tests {
             "account_takeover",
             "sms_cap_trip",
             "account_dos",
+            "stuffing_impersonating",
+            "password_spraying",
+            "infostealer",
+            "spread_pumping",
+            "otp_bot_rotating",
             "total",
             "none fired",
         ] {

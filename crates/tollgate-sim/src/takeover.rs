@@ -161,6 +161,7 @@ fn attack(
         truth,
         tag,
         pwned: false,
+        sprayed: None,
     };
     if chance(rng, WRONG_PASSWORD_SHARE) {
         return vec![event(at, Step::Login, Truth::Fails, tag)];
@@ -184,7 +185,9 @@ fn attack(
 /// those of accounts whose takeover login went ahead.
 #[derive(Debug, Default)]
 pub(crate) struct Gate {
-    taken: HashSet<Account>,
+    /// Accounts whose attacker's login went ahead, per scenario: another
+    /// crew's login does not let this one's changes through.
+    taken: HashSet<(Scenario, Account)>,
     /// Follow-ups held back so far.
     pub(crate) unsent: u64,
 }
@@ -192,16 +195,21 @@ pub(crate) struct Gate {
 impl Gate {
     /// Whether `sim` is sent to the engine.
     pub(crate) fn admits(&mut self, sim: &SimEvent) -> bool {
-        let admitted = sim.tag != Tag::AfterTakeover || sim.account.is_some_and(|a| self.taken.contains(&a));
+        let follow_up = matches!(sim.tag, Tag::AfterTakeover | Tag::AfterSignup);
+        let admitted = !follow_up || sim.account.is_some_and(|a| self.taken.contains(&(sim.scenario, a)));
         self.unsent += u64::from(!admitted);
         admitted
     }
 
     /// Notes what happened to a sent event.
     pub(crate) fn observe(&mut self, sim: &SimEvent, went_ahead: bool) {
-        let takeover = sim.scenario == Scenario::AccountTakeover && sim.step == Step::Login;
-        if let (true, true, Truth::Succeeds, Some(account)) = (takeover, went_ahead, sim.truth, sim.account) {
-            self.taken.insert(account);
+        let door = match (sim.scenario, sim.step) {
+            (Scenario::AccountTakeover | Scenario::Infostealer, Step::Login) => sim.truth == Truth::Succeeds,
+            (Scenario::SpreadPumping, Step::Signup) => true,
+            _ => false,
+        };
+        if let (true, true, Some(account)) = (door, went_ahead, sim.account) {
+            self.taken.insert((sim.scenario, account));
         }
     }
 }
@@ -287,5 +295,33 @@ mod tests {
         gate.observe(&login, true);
         assert!(gate.admits(&change));
         assert_eq!(gate.unsent, 1);
+    }
+
+    #[test]
+    fn a_bot_code_request_waits_for_its_sign_up_and_crews_do_not_share() {
+        let (_, events) = day(2);
+        let login = *events
+            .iter()
+            .find(|e| e.scenario == Scenario::AccountTakeover && e.truth == Truth::Succeeds)
+            .unwrap();
+        let signup = SimEvent {
+            scenario: Scenario::SpreadPumping,
+            step: Step::Signup,
+            truth: Truth::Unreported,
+            ..login
+        };
+        let send = SimEvent {
+            step: Step::OtpSend,
+            tag: Tag::AfterSignup,
+            ..signup
+        };
+        let mut gate = Gate::default();
+        gate.observe(&signup, false);
+        assert!(!gate.admits(&send));
+        // Another scenario's login on the same account opens nothing here.
+        gate.observe(&login, true);
+        assert!(!gate.admits(&send));
+        gate.observe(&signup, true);
+        assert!(gate.admits(&send));
     }
 }

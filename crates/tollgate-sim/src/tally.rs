@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tollgate::{Action, Decision, Verdict};
 
-use super::traffic::{Scenario, SimEvent, Step, Tag, Truth};
+use super::traffic::{Account, Scenario, SimEvent, Step, Tag, Truth};
 
 /// A reason as reported: its code and, for rule-based codes, the rule.
 pub(crate) type ReasonKey = (&'static str, Option<Arc<str>>);
@@ -87,6 +87,11 @@ pub(crate) struct Tally {
     pub(crate) would_succeed: u64,
     /// Of those, the ones the service went ahead with (for stuffing: takeovers).
     pub(crate) succeeded: u64,
+    /// Logins naming an account that does not exist.
+    pub(crate) unknown_users: u64,
+    /// Follow-ups (credential changes after an attacker's login) never
+    /// sent: their login did not go ahead. Not among `events`.
+    pub(crate) unsent: u64,
     /// Time spent in `Engine::evaluate` and `Engine::record`.
     pub(crate) engine_time: Duration,
 }
@@ -128,6 +133,7 @@ impl Tally {
                     .or_default() += 1;
             }
         }
+        self.unknown_users += u64::from(sim.step == Step::Login && matches!(sim.account, Some(Account::Unknown(_))));
         if succeeds {
             self.would_succeed += 1;
             self.succeeded += u64::from(went_ahead);
@@ -212,6 +218,8 @@ impl AddAssign<&Tally> for Tally {
         }
         self.would_succeed += other.would_succeed;
         self.succeeded += other.succeeded;
+        self.unknown_users += other.unknown_users;
+        self.unsent += other.unsent;
         self.engine_time += other.engine_time;
     }
 }
@@ -234,48 +242,22 @@ fn ranked(reasons: &HashMap<ReasonKey, u64>, n: usize) -> Vec<(String, u64)> {
 /// the input of [`write_report`](crate::write_report).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tallies {
-    legitimate: Tally,
-    credential_stuffing: Tally,
-    stuffing_browser_fp: Tally,
-    otp_pumping: Tally,
-    voice_irsf: Tally,
-    account_takeover: Tally,
-    sms_cap_trip: Tally,
-    brute_force: Tally,
-    stuffing_pwned: Tally,
-    account_dos: Tally,
-    /// Takeover follow-ups never sent: their login did not go ahead.
-    pub(crate) unsent: u64,
+    /// One per scenario, in [`Scenario::ALL`] order.
+    scenarios: [Tally; Scenario::ALL.len()],
+    /// Where a scenario outside [`Scenario::ALL`] would be counted: none
+    /// is (`Scenario::index` is a position in it), but a lookup cannot fail.
+    spare: Tally,
 }
 
 impl Tallies {
     pub(crate) fn get(&self, scenario: Scenario) -> &Tally {
-        match scenario {
-            Scenario::Legitimate => &self.legitimate,
-            Scenario::CredentialStuffing => &self.credential_stuffing,
-            Scenario::StuffingBrowserFp => &self.stuffing_browser_fp,
-            Scenario::OtpPumping => &self.otp_pumping,
-            Scenario::VoiceIrsf => &self.voice_irsf,
-            Scenario::AccountTakeover => &self.account_takeover,
-            Scenario::SmsCapTrip => &self.sms_cap_trip,
-            Scenario::BruteForce => &self.brute_force,
-            Scenario::StuffingPwned => &self.stuffing_pwned,
-            Scenario::AccountDos => &self.account_dos,
-        }
+        self.scenarios.get(scenario.index()).unwrap_or(&self.spare)
     }
 
     pub(crate) fn get_mut(&mut self, scenario: Scenario) -> &mut Tally {
-        match scenario {
-            Scenario::Legitimate => &mut self.legitimate,
-            Scenario::CredentialStuffing => &mut self.credential_stuffing,
-            Scenario::StuffingBrowserFp => &mut self.stuffing_browser_fp,
-            Scenario::OtpPumping => &mut self.otp_pumping,
-            Scenario::VoiceIrsf => &mut self.voice_irsf,
-            Scenario::AccountTakeover => &mut self.account_takeover,
-            Scenario::SmsCapTrip => &mut self.sms_cap_trip,
-            Scenario::BruteForce => &mut self.brute_force,
-            Scenario::StuffingPwned => &mut self.stuffing_pwned,
-            Scenario::AccountDos => &mut self.account_dos,
+        match self.scenarios.get_mut(scenario.index()) {
+            Some(tally) => tally,
+            None => &mut self.spare,
         }
     }
 

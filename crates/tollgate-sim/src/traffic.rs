@@ -6,6 +6,7 @@
 
 use std::net::IpAddr;
 
+use tollgate::password::PasswordSha1;
 use tollgate::{Asn, Channel, CredentialKind, E164, Event, EventKind, Outcome, Timestamp};
 
 use super::catalog::{self, Catalog, ISPS};
@@ -16,6 +17,8 @@ use super::software::SOFTWARE;
 pub(crate) const START_MS: u64 = 1_709_510_400_000;
 pub(crate) const HOUR_MS: u64 = 3_600_000;
 pub(crate) const DAY_MS: u64 = 24 * HOUR_MS;
+/// Where the warm-up day before it starts: 2024-03-03 00:00 UTC.
+pub(crate) const DAY_BEFORE_MS: u64 = START_MS - DAY_MS;
 
 /// Who generated an event: ground truth the engine never sees.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -39,10 +42,24 @@ pub(crate) enum Scenario {
     /// Failed logins, code requests and wrong codes on victims' accounts
     /// and numbers from many networks, to lock the owners out.
     AccountDos,
+    /// Credential stuffing that imitates members: real browsers, exits in
+    /// the victim's country, one attempt per address, all day.
+    StuffingImpersonating,
+    /// Three common passwords, each tried once against every account of a list.
+    PasswordSpraying,
+    /// Real passwords from stealer logs, from the victim's own city, then
+    /// an email change.
+    Infostealer,
+    /// Fresh sign-ups, each asking once for an SMS code to a distinct
+    /// low-risk number, from an exit in the number's country.
+    SpreadPumping,
+    /// SMS code requests for many numbers of one country, a new
+    /// residential exit in that country each time.
+    OtpBotRotating,
 }
 
 impl Scenario {
-    pub(crate) const ALL: [Scenario; 10] = [
+    pub(crate) const ALL: [Scenario; 15] = [
         Scenario::Legitimate,
         Scenario::CredentialStuffing,
         Scenario::StuffingBrowserFp,
@@ -53,6 +70,11 @@ impl Scenario {
         Scenario::BruteForce,
         Scenario::StuffingPwned,
         Scenario::AccountDos,
+        Scenario::StuffingImpersonating,
+        Scenario::PasswordSpraying,
+        Scenario::Infostealer,
+        Scenario::SpreadPumping,
+        Scenario::OtpBotRotating,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -67,7 +89,17 @@ impl Scenario {
             Scenario::BruteForce => "brute_force",
             Scenario::StuffingPwned => "stuffing_pwned",
             Scenario::AccountDos => "account_dos",
+            Scenario::StuffingImpersonating => "stuffing_impersonating",
+            Scenario::PasswordSpraying => "password_spraying",
+            Scenario::Infostealer => "infostealer",
+            Scenario::SpreadPumping => "spread_pumping",
+            Scenario::OtpBotRotating => "otp_bot_rotating",
         }
+    }
+
+    /// Its position in [`Scenario::ALL`].
+    pub(crate) fn index(self) -> usize {
+        self as usize
     }
 
     pub(crate) fn is_attack(self) -> bool {
@@ -171,10 +203,13 @@ pub(crate) enum Tag {
     /// A legitimate login, code request or code entry of an account an
     /// account-DoS run bombs, from when the run starts.
     Bombed,
+    /// A bot's code request for the account it just signed up: sent only
+    /// if the sign-up went ahead (a refused sign-up leaves no account).
+    AfterSignup,
 }
 
 impl Tag {
-    pub(crate) const COUNT: usize = 8;
+    pub(crate) const COUNT: usize = 9;
 
     pub(crate) fn index(self) -> usize {
         self as usize
@@ -242,6 +277,53 @@ pub(crate) struct SimEvent {
     pub(crate) tag: Tag,
     /// The service's compromised-password check flags the password.
     pub(crate) pwned: bool,
+    /// For a login: the common password (index into
+    /// [`SPRAYED_PASSWORDS`]) a sprayer submits. Other logins submit the
+    /// account's own password when they succeed and a wrong one when they
+    /// fail (see [`SimEvent::password`]).
+    pub(crate) sprayed: Option<u8>,
+}
+
+/// The common passwords a sprayer tries, one round each. A share of
+/// members use one of them (see [`own_common_password`]).
+pub(crate) const SPRAYED_PASSWORDS: [&str; 3] = ["Password1", "Welcome1", "Spring2024!"];
+
+/// Per mille of members whose password is one of [`SPRAYED_PASSWORDS`]:
+/// short, dictionary-shaped passwords that a site's rules accepted.
+const COMMON_PASSWORD_PER_MILLE: u64 = 15;
+
+/// The sprayed password `member` uses as their own, if any: decided by a
+/// hash of the member's number, so every scenario agrees on it.
+pub(crate) fn own_common_password(member: u32) -> Option<u8> {
+    let h = mix64(u64::from(member) ^ 0x5eed_0fc0_ffee);
+    (h % 1_000 < COMMON_PASSWORD_PER_MILLE).then(|| u8::try_from((h >> 32) % 3).unwrap_or(0))
+}
+
+impl Account {
+    /// A number no other account shares, for deriving its own password.
+    fn key(self) -> u64 {
+        match self {
+            Account::Member(n) => u64::from(n),
+            Account::Newcomer(n) => 1 << 32 | u64::from(n),
+            Account::Unknown(n) => 2 << 32 | u64::from(n),
+            Account::Fake(n) => 3 << 32 | u64::from(n),
+        }
+    }
+}
+
+/// A password digest made up from `seed`: every seed gives another one.
+fn made_up_password(seed: u64) -> PasswordSha1 {
+    let [a, b, c] = [mix64(seed), mix64(seed ^ 0x0a0a), mix64(seed ^ 0x0b0b)];
+    let mut bytes = [0u8; 20];
+    for (slot, byte) in bytes.iter_mut().zip(
+        a.to_be_bytes()
+            .into_iter()
+            .chain(b.to_be_bytes())
+            .chain(c.to_be_bytes()),
+    ) {
+        *slot = byte;
+    }
+    PasswordSha1::from_bytes(bytes)
 }
 
 impl SimEvent {
@@ -256,10 +338,12 @@ impl SimEvent {
 
     /// The event as the service would build it: the CDN resolved country,
     /// ASN and position, the TLS terminator measured JA4, the app knows its
-    /// device cookie.
-    pub(crate) fn build(&self, catalog: &Catalog) -> Event {
+    /// device cookie. `day_start_ms` is the Unix time of its day's midnight:
+    /// [`START_MS`], or [`DAY_BEFORE_MS`] for the warm-up day.
+    pub(crate) fn build(&self, catalog: &Catalog, day_start_ms: u64) -> Event {
         let c = &self.client;
-        let mut e = Event::new(self.step.kind(), Timestamp::from_unix_millis(START_MS + self.at_ms)).with_ip(c.ip);
+        let at = Timestamp::from_unix_millis(day_start_ms.saturating_add(self.at_ms));
+        let mut e = Event::new(self.step.kind(), at).with_ip(c.ip);
         if let Some(isp) = ISPS.get(usize::from(c.isp)) {
             e = e.with_asn(Asn(isp.asn));
             if let Some(country) = catalog.countries.get(usize::from(isp.region)) {
@@ -287,7 +371,34 @@ impl SimEvent {
         if let Some(phone) = self.phone.and_then(|p| format!("+{p}").parse::<E164>().ok()) {
             e = e.with_phone(phone);
         }
+        if let Some(password) = self.password(catalog) {
+            e = e.with_password(password);
+        }
         e.with_compromised_password(self.pwned)
+    }
+
+    /// The SHA-1 of the password a login submits: the sprayed one, else
+    /// the account's own when the login is right (for members who chose a
+    /// common password, that one), else a wrong one, different for every
+    /// attempt (typos, combo lists, guesses). Not a login: none.
+    pub(crate) fn password(&self, catalog: &Catalog) -> Option<PasswordSha1> {
+        if self.step != Step::Login {
+            return None;
+        }
+        let account = self.account?;
+        let common = |i: u8| catalog.sprayed.get(usize::from(i)).copied();
+        if let Some(i) = self.sprayed {
+            return common(i);
+        }
+        if self.truth == Truth::Succeeds {
+            return match account {
+                Account::Member(m) => own_common_password(m).and_then(common),
+                _ => None,
+            }
+            .or_else(|| Some(made_up_password(account.key())));
+        }
+        let attempt = mix64(self.at_ms) ^ u64::from(self.client.software) << 56;
+        Some(made_up_password(account.key() ^ attempt.rotate_left(17)))
     }
 
     /// Whether this is an SMS code request from a client outside the
@@ -298,13 +409,18 @@ impl SimEvent {
     }
 
     /// The outcome the service reports after going ahead, if any. A code
-    /// that went out is reported as sent: service caps, spend ceilings and
-    /// conversion feedback count sends from those reports.
+    /// that went out is reported as sent, and an account created as
+    /// created: service caps, spend ceilings and conversion feedback count
+    /// sends and sign-ups from those reports. A login naming no account
+    /// is reported as an unknown user, as a service that knows does.
     pub(crate) fn outcome(&self, event: Event) -> Option<Outcome> {
         match self.truth {
             Truth::Succeeds => Some(Outcome::succeeded(event)),
+            Truth::Fails if self.step == Step::Login && matches!(self.account, Some(Account::Unknown(_))) => {
+                Some(Outcome::unknown_user(event))
+            }
             Truth::Fails => Some(Outcome::failed(event)),
-            Truth::Unreported if matches!(self.step, Step::OtpSend | Step::VoiceSend) => {
+            Truth::Unreported if matches!(self.step, Step::OtpSend | Step::VoiceSend | Step::Signup) => {
                 Some(Outcome::succeeded(event))
             }
             Truth::Unreported => None,
@@ -315,6 +431,13 @@ impl SimEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_scenario_index_is_its_place_in_all() {
+        for (i, scenario) in Scenario::ALL.into_iter().enumerate() {
+            assert_eq!(scenario.index(), i, "{scenario:?}");
+        }
+    }
 
     #[test]
     fn sim_events_stay_small() {
@@ -343,9 +466,12 @@ mod tests {
             truth: Truth::Unreported,
             tag: Tag::Plain,
             pwned: false,
+            sprayed: None,
         };
-        let e = sim.build(&catalog);
+        let e = sim.build(&catalog, START_MS);
         assert_eq!(e.at.as_unix_millis(), START_MS + 1_000);
+        let before = sim.build(&catalog, DAY_BEFORE_MS);
+        assert_eq!(before.at.as_unix_millis(), START_MS - DAY_MS + 1_000);
         assert_eq!(e.user.as_ref().unwrap().as_str(), "member-000042");
         assert_eq!(e.phone.as_ref().unwrap().digits(), "14155550123");
         assert_eq!(e.asn, Some(Asn(7922)));
@@ -355,13 +481,33 @@ mod tests {
         let at = e.location.unwrap();
         assert_eq!(at.accuracy_km(), 20);
         assert!((at.latitude() - 40.7128).abs() < 1e-9);
-        // A code that went out is reported as sent; other unreported steps are not.
+        // A code that went out is reported as sent, an account as created;
+        // a password change nobody checks is not reported.
         assert!(sim.outcome(e.clone()).is_some_and(|o| !o.is_failure()));
         let signup = SimEvent {
             step: Step::Signup,
             ..sim
         };
-        assert!(signup.outcome(e).is_none());
+        assert!(signup.outcome(e.clone()).is_some_and(|o| !o.is_failure()));
+        let change = SimEvent {
+            step: Step::PasswordChange,
+            ..sim
+        };
+        assert!(change.outcome(e.clone()).is_none());
+        // A login naming no account is an unknown user; a member's wrong
+        // password is a plain failure.
+        let unknown = SimEvent {
+            step: Step::Login,
+            account: Some(Account::Unknown(3)),
+            truth: Truth::Fails,
+            ..sim
+        };
+        assert!(unknown.outcome(e.clone()).is_some_and(|o| o.is_unknown_user()));
+        let wrong = SimEvent {
+            account: Some(Account::Member(3)),
+            ..unknown
+        };
+        assert!(wrong.outcome(e).is_some_and(|o| o.is_failure() && !o.is_unknown_user()));
         // A US number asked for from a US line is at home; from a UK line, abroad.
         assert!(!sim.sms_from_abroad());
         let from_london = SimEvent {
