@@ -122,6 +122,14 @@ enum Command {
         /// Policy file: TOML, or JSON when the name ends in `.json`. Default: the built-in policy.
         #[arg(long, value_name = "FILE")]
         policy: Option<PathBuf>,
+        /// From this hour (UTC, 0 to 23) on, half the legitimate browsers run
+        /// their next release, whose JA4 no table lists.
+        #[arg(long, value_name = "HOUR", value_parser = clap::value_parser!(u8).range(0..=23))]
+        browser_release: Option<u8>,
+        /// With --browser-release: events carry the JA4 alone, not the
+        /// handshake's structure (as behind a proxy that forwards nothing else).
+        #[arg(long, requires = "browser_release")]
+        ja4_only: bool,
     },
 }
 
@@ -183,8 +191,22 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             command: PolicyCommand::Check { file },
         } => policy_cmd::check(&file).map(|()| ExitCode::SUCCESS),
         Command::Pwned { command } => pwned_cmd::run(command).map(|()| ExitCode::SUCCESS),
-        Command::Simulate { seed, events, policy } => {
-            simulate::run(seed, events, policy.as_deref()).map(|()| ExitCode::SUCCESS)
+        Command::Simulate {
+            seed,
+            events,
+            policy,
+            browser_release,
+            ja4_only,
+        } => {
+            let release = browser_release.map(|hour| {
+                let handshake = if ja4_only {
+                    tollgate_sim::Handshake::Ja4Only
+                } else {
+                    tollgate_sim::Handshake::Shape
+                };
+                (hour, handshake)
+            });
+            simulate::run(seed, events, policy.as_deref(), release).map(|()| ExitCode::SUCCESS)
         }
     }
 }

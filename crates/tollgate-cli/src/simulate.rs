@@ -7,14 +7,21 @@ use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use tollgate::Engine;
-use tollgate_sim::{Header, Progress, Traffic};
+use tollgate_sim::{BrowserRelease, Handshake, Header, Progress, Traffic};
 
 use crate::error::CliError;
 use crate::policy_cmd;
 
 pub(crate) use tollgate_sim::MAX_EVENTS;
 
-pub(crate) fn run(seed: u64, events: u64, policy_path: Option<&Path>) -> Result<(), CliError> {
+/// Runs the simulation; with `release`, the browser-release drift from that
+/// hour with that handshake (see [`Traffic::browser_release`]).
+pub(crate) fn run(
+    seed: u64,
+    events: u64,
+    policy_path: Option<&Path>,
+    release: Option<(u8, Handshake)>,
+) -> Result<(), CliError> {
     let policy = policy_cmd::load(policy_path)?;
     let rules = policy.limits.len();
     // A key seed from the run's seed: which keys the store evicts at its cap
@@ -25,7 +32,12 @@ pub(crate) fn run(seed: u64, events: u64, policy_path: Option<&Path>) -> Result<
         .map_err(CliError::Engine)?;
     let spinner = ProgressBar::new_spinner().with_message("generating traffic");
     spinner.tick();
-    let traffic = Traffic::generate(seed, events)?;
+    let mut traffic = Traffic::generate(seed, events)?;
+    let browser_release = release.map(|(hour, handshake)| BrowserRelease {
+        from_hour: hour,
+        handshake,
+        moved: traffic.browser_release(hour, handshake),
+    });
     spinner.finish_and_clear();
     let tallies = traffic.replay(&engine, &mut Bar(None));
     let policy_name = policy_path.map_or_else(|| "built-in default".to_string(), |p| p.display().to_string());
@@ -38,6 +50,7 @@ pub(crate) fn run(seed: u64, events: u64, policy_path: Option<&Path>) -> Result<
         rules,
         store_keys: (engine.store().len(), engine.store().max_keys()),
         warm_up: traffic.day_before_len(),
+        browser_release,
     };
     let mut out = std::io::stdout().lock();
     tollgate_sim::write_report(&mut out, &header, &tallies)?;

@@ -253,6 +253,33 @@ fn simulate_reports_every_scenario_and_is_deterministic() {
 }
 
 #[test]
+fn simulate_applies_a_browser_release_and_says_so() {
+    let base = ["simulate", "--seed", "1", "--events", "5000"];
+    let plain = stdout(&tollgate(&base, ""));
+    assert!(!plain.contains("browser release:"), "{plain}");
+    let o = tollgate(&[&base[..], &["--browser-release", "12"]].concat(), "");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let released = stdout(&o);
+    assert!(
+        released.contains("browser release: from 12:00 UTC") && released.contains("handshake structure and JA4"),
+        "{released}"
+    );
+    let o = tollgate(&[&base[..], &["--browser-release", "12", "--ja4-only"]].concat(), "");
+    assert!(stdout(&o).contains("events carry the JA4 only"), "{}", stdout(&o));
+    // --ja4-only needs a release; hours stop at 23.
+    assert_eq!(
+        tollgate(&[&base[..], &["--ja4-only"]].concat(), "").status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        tollgate(&[&base[..], &["--browser-release", "24"]].concat(), "")
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
 fn simulate_counts_add_up() {
     let o = tollgate(&["simulate", "--seed", "5", "--events", "5000"], "");
     assert!(o.status.success(), "{}", stderr(&o));

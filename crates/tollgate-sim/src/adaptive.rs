@@ -3,10 +3,11 @@
 //!
 //! All of them run a real browser's TLS stack under its own user agent
 //! (drawn from the legitimate population's mix of Chrome, Safari, Firefox
-//! and Edge, desktop and mobile), with a new device cookie on every
-//! attempt, through residential proxy exits in the victim's own country:
-//! subscriber lines of that country's ISPs (80 % fixed broadband, 20 %
-//! mobile), each exit used once.
+//! and Edge, desktop and mobile; for infostealers, the victim's own), with
+//! a new device cookie on every attempt, through residential proxy exits
+//! in the victim's own country: subscriber lines of that country's ISPs
+//! (80 % fixed broadband, 20 % mobile), each exit used once (infostealers:
+//! one to three times, for victims of one city).
 //!
 //! * **Impersonating stuffing** (`stuffing_impersonating`, 3 % on top of
 //!   the split: 6,000 attempts with the default 200,000 events) works
@@ -28,7 +29,9 @@
 //! * **Infostealer logins** (`infostealer`, 0.5 % on top: about 500
 //!   victims by default) use a member's real password from a stealer log,
 //!   at a time the victim's city is awake, from a residential exit in the
-//!   victim's own city; each exit serves one to three victims of that city.
+//!   victim's own city (each exit serves one to three victims of that
+//!   city), in the browser the log recorded (the victim's own, handshake
+//!   and user agent) with a fresh profile per victim.
 //!   A login that goes ahead is followed 1 to 5 minutes later by an email
 //!   change (sent only then, as for the takeover crew). The stolen device
 //!   cookie is not replayed: the simulation keeps no member's cookies.
@@ -292,8 +295,6 @@ impl Generator for Infostealer {
                 return;
             };
             let exit = residential_exit(rng, catalog, places::city_of(city).region, Some(city));
-            let software = real_browser(rng);
-            let device = rng.random();
             let mut victims = vec![first];
             for _ in 1..between(rng, 1, 3) {
                 let same_city = (0..SAME_CITY_TRIES)
@@ -303,6 +304,10 @@ impl Generator for Infostealer {
             }
             for member in victims.into_iter().filter(|m| taken.insert(*m)) {
                 let account = Account::Member(member);
+                // The stealer log's browser, and a fresh anti-detect
+                // profile (cookie jar) per victim.
+                let software = population.browser_of(member).unwrap_or_else(|| real_browser(rng));
+                let device = rng.random();
                 let at = daytime(rng, places::city_of(city).utc_offset_min).min(DAY_MS - 10 * 60_000);
                 let login = browser_login(
                     Scenario::Infostealer,
@@ -458,6 +463,11 @@ mod tests {
                 login.client.place.city,
                 people.home_of(m).unwrap(),
                 "in the victim's city"
+            );
+            assert_eq!(
+                Some(login.client.software),
+                people.browser_of(m),
+                "in the victim's browser"
             );
             *victims_per_exit.entry(login.client.ip).or_insert(0) += 1;
             let change = out

@@ -69,12 +69,24 @@ pub(crate) struct Population {
     pub(crate) newcomers: u32,
     /// Each member's home city (index into [`CITIES`](super::places::CITIES)), member 1 first.
     pub(crate) homes: Vec<u8>,
+    /// Each member's main browser (index into
+    /// [`SOFTWARE`](super::software::SOFTWARE)), member 1 first: what a
+    /// stealer log from their computer, or their phone if that is all they
+    /// have, records.
+    pub(crate) browsers: Vec<u8>,
 }
 
 impl Population {
     /// The home city of a member.
     pub(crate) fn home_of(&self, member: u32) -> Option<u8> {
         self.homes.get(usize::try_from(member).ok()?.checked_sub(1)?).copied()
+    }
+
+    /// The main browser of a member.
+    pub(crate) fn browser_of(&self, member: u32) -> Option<u8> {
+        self.browsers
+            .get(usize::try_from(member).ok()?.checked_sub(1)?)
+            .copied()
     }
 }
 
@@ -108,7 +120,7 @@ pub(crate) fn generate_with_day_before(
 ) -> Population {
     let begin = out.len();
     let mut hood = Neighbourhood::new();
-    let (mut newcomers, mut devices, mut homes) = (0u32, 0u64, Vec::new());
+    let (mut newcomers, mut devices, mut homes, mut browsers) = (0u32, 0u64, Vec::new(), Vec::new());
     while out.len() - begin < budget {
         let account = if chance(rng, NEWCOMER_SHARE) {
             newcomers += 1;
@@ -119,6 +131,14 @@ pub(crate) fn generate_with_day_before(
         let person = Person::new(rng, catalog, &mut hood, account, &mut devices);
         if matches!(account, Account::Member(_)) {
             homes.push(person.city);
+            browsers.push(
+                person
+                    .devices
+                    .iter()
+                    .flatten()
+                    .next()
+                    .map_or(sw::CHROME_DESKTOP, |d| d.software),
+            );
         }
         person.live_one_day(rng, out, matches!(account, Account::Newcomer(_)));
         if let (Some(before), Account::Member(_)) = (day_before.as_mut(), account) {
@@ -133,6 +153,7 @@ pub(crate) fn generate_with_day_before(
         members: u32::try_from(homes.len()).unwrap_or(u32::MAX),
         newcomers,
         homes,
+        browsers,
     }
 }
 
@@ -342,6 +363,7 @@ mod tests {
         let members = population.members;
         assert!((30..150).contains(&population.newcomers), "{}", population.newcomers);
         assert_eq!(population.homes.len(), members as usize);
+        assert_eq!(population.browsers.len(), members as usize);
         assert!(events.len() >= 20_000 && events.len() < 20_100);
         // A few events per person: the population scales with the budget.
         assert!((3_000..8_000).contains(&members), "{members}");

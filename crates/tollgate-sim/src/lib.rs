@@ -90,6 +90,7 @@
 //!     rules,
 //!     store_keys: (engine.store().len(), engine.store().max_keys()),
 //!     warm_up: traffic.day_before_len(),
+//!     browser_release: None,
 //! };
 //! let mut report = Vec::new();
 //! tollgate_sim::write_report(&mut report, &header, &tallies)?;
@@ -129,7 +130,7 @@ use tollgate::{Action, Engine};
 use catalog::Catalog;
 use traffic::{Scenario, SimEvent};
 
-pub use report::{Header, write as write_report};
+pub use report::{BrowserRelease, Header, write as write_report};
 pub use tally::Tallies;
 
 /// The most events one run may ask for (about 2 GB of memory at peak).

@@ -29,6 +29,20 @@ pub struct Header<'a> {
     /// Events of the warm-up day replayed before the simulated one and
     /// left out of the figures ([`Traffic::day_before_len`](crate::Traffic::day_before_len)).
     pub warm_up: usize,
+    /// The browser-release drift, if the run applied it.
+    pub browser_release: Option<BrowserRelease>,
+}
+
+/// A browser-release drift applied to a run, for the report's header
+/// (see [`Traffic::browser_release`](crate::Traffic::browser_release)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BrowserRelease {
+    /// The hour (UTC) from which half the legitimate browsers run the release.
+    pub from_hour: u8,
+    /// What events carry of the handshake.
+    pub handshake: crate::Handshake,
+    /// Legitimate events moved to the release.
+    pub moved: u64,
 }
 
 /// The reason code of a send refused by a closed service cap.
@@ -67,6 +81,18 @@ pub fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io
         "warm-up: the members' day before ({} legitimate events from 2024-03-03T00:00Z) ran first, not counted below",
         group(header.warm_up as u64)
     )?;
+    if let Some(release) = header.browser_release {
+        let carried = match release.handshake {
+            crate::Handshake::Shape => "handshake structure and JA4",
+            crate::Handshake::Ja4Only => "JA4 only",
+        };
+        writeln!(
+            out,
+            "browser release: from {:02}:00 UTC half the legitimate browsers run a release no table lists ({} events moved; events carry the {carried})",
+            release.from_hour,
+            group(release.moved)
+        )?;
+    }
     writeln!(out, "policy: {} ({} limit rules)", header.policy, header.rules)?;
     writeln!(out)?;
     let legit = tallies.get(Scenario::Legitimate);
@@ -552,6 +578,7 @@ mod tests {
             rules: 13,
             store_keys: (0, 10),
             warm_up: 0,
+            browser_release: None,
         };
         let mut out = Vec::new();
         write(&mut out, &header, &Tallies::default()).unwrap();

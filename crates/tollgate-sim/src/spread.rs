@@ -174,6 +174,7 @@ mod tests {
             members: 0,
             newcomers: 0,
             homes: Vec::new(),
+            browsers: Vec::new(),
         };
         let mut out = Vec::new();
         generator.generate(&mut ChaCha8Rng::seed_from_u64(1), &catalog, budget, &nobody, &mut out);

@@ -32,6 +32,7 @@ fn report(seed: u64, events: u64) -> String {
         rules,
         store_keys: (engine.store().len(), engine.store().max_keys()),
         warm_up: traffic.day_before_len(),
+        browser_release: None,
     };
     let mut out = Vec::new();
     tollgate_sim::write_report(&mut out, &header, &tallies).unwrap();
