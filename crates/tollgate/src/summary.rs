@@ -47,13 +47,17 @@ pub enum RiskSignal {
     /// The client (its device id, or lacking one its JA4 and user agent)
     /// was not in the history of an account that has one: set by
     /// familiarity whatever the points, so a common browser on a new
-    /// device still counts.
+    /// device still counts. Also set for an account with no history at
+    /// all, together with [`FirstSeenAccount`](RiskSignal::FirstSeenAccount).
     NewClient,
+    /// The account had no history: a first login, or one after the
+    /// history aged out. Every client is new to it.
+    FirstSeenAccount,
 }
 
 impl RiskSignal {
     /// Every signal, in declaration order.
-    pub const ALL: [RiskSignal; 8] = [
+    pub const ALL: [RiskSignal; 9] = [
         RiskSignal::NewCountry,
         RiskSignal::NewAsn,
         RiskSignal::NewDevice,
@@ -62,6 +66,7 @@ impl RiskSignal {
         RiskSignal::CompromisedPassword,
         RiskSignal::Anonymous,
         RiskSignal::NewClient,
+        RiskSignal::FirstSeenAccount,
     ];
 
     /// The name used in policies, e.g. `new_country`.
@@ -75,6 +80,7 @@ impl RiskSignal {
             RiskSignal::CompromisedPassword => "compromised_password",
             RiskSignal::Anonymous => "anonymous",
             RiskSignal::NewClient => "new_client",
+            RiskSignal::FirstSeenAccount => "first_seen_account",
         }
     }
 

@@ -47,7 +47,8 @@ use crate::policy::Policy;
 use crate::store::{Op, OpResult, StoreKey};
 use crate::policy::{MatchAction, PolicyError};
 use crate::{
-    DecisionSummary, Event, EventKind, EventType, Outcome, Reason, ReasonCode, RiskSignal, RiskSignals, Timestamp,
+    CredentialKind, DecisionSummary, Event, EventKind, EventType, Outcome, Reason, ReasonCode, RiskSignal, RiskSignals,
+    Timestamp,
 };
 
 /// Settings of the post-login change checks.
@@ -155,8 +156,9 @@ pub(crate) struct CompiledPostLogin {
 pub(crate) enum Step {
     /// The user's last login.
     LastLogin,
-    /// The client on probation, against the changing client's hash.
-    Probation(u64),
+    /// The client on probation, against the changing client's hash, and
+    /// whether the change is of the password.
+    Probation(u64, bool),
 }
 
 impl Detector for CompiledPostLogin {
@@ -191,7 +193,13 @@ impl Detector for CompiledPostLogin {
         push(Step::LastLogin, Op::RegisterGet { key: StoreKey(user) });
         if let Some(client) = self.client(scene.keys, scene.event) {
             let key = StoreKey(KeyHasher::derive(self.probation, user));
-            push(Step::Probation(client), Op::RegisterGet { key });
+            let password = matches!(
+                scene.event.kind,
+                EventKind::CredentialChange {
+                    what: CredentialKind::Password
+                }
+            );
+            push(Step::Probation(client, password), Op::RegisterGet { key });
         }
     }
 
@@ -201,7 +209,7 @@ impl Detector for CompiledPostLogin {
         };
         match step {
             Step::LastLogin => out.reasons.extend(self.reason(*value, reading.at)),
-            Step::Probation(client) => out.reasons.extend(self.probation_reason(*value, client)),
+            Step::Probation(client, password) => out.reasons.extend(self.probation_reason(*value, client, password)),
         }
         true
     }
@@ -251,18 +259,25 @@ impl CompiledPostLogin {
         // Hashed only for a login whose client was new: most are not.
         let new_client = summary.signals.contains(RiskSignal::NewClient);
         if let Some(client) = new_client.then(|| self.client(keys, event)).flatten() {
+            let first_seen = u128::from(summary.signals.contains(RiskSignal::FirstSeenAccount)) << 64;
             push(Op::RegisterSet {
                 key: StoreKey(KeyHasher::derive(self.probation, user)),
-                value: u128::from(client),
+                value: first_seen | u128::from(client),
                 ttl: days(u16::from(self.settings.new_client_days)),
             });
         }
     }
 
-    /// The reason of a change from `client`, given the probation register.
-    fn probation_reason(&self, on_probation: Option<u128>, client: u64) -> Option<Reason> {
+    /// The reason of a change from `client`, given the probation register
+    /// (the client in the low 64 bits, bit 64 when the account had no
+    /// history). An account's first client may change its password (a
+    /// forgotten one, reset in the first week) but not its email, phone or
+    /// factors: those hand the account over.
+    fn probation_reason(&self, on_probation: Option<u128>, client: u64, password: bool) -> Option<Reason> {
         let s = &self.settings;
-        (on_probation? == u128::from(client)).then(|| {
+        let value = on_probation?;
+        let first_seen = value >> 64 & 1 == 1;
+        (value as u64 == client && !(first_seen && password)).then(|| {
             let detail = format!(
                 "from a client first used with this account in the last {} days",
                 s.new_client_days
@@ -373,10 +388,13 @@ mod tests {
     #[test]
     fn a_change_from_a_client_on_probation_is_stepped_up_hours_later() {
         let engine = with_probation(7);
-        // An account's first login finds no history: nothing is new to it.
+        // An account's first login finds no history: its client is new,
+        // and the account first-seen.
         let first = login(&engine, "phone", 0);
-        assert!(!first.signals.contains(RiskSignal::NewClient));
+        assert!(first.signals.contains(RiskSignal::NewClient));
+        assert!(first.signals.contains(RiskSignal::FirstSeenAccount));
         let decision = login(&engine, "laptop", 1);
+        assert!(!decision.signals.contains(RiskSignal::FirstSeenAccount));
         assert!(decision.signals.contains(RiskSignal::NewClient));
         // Eight days on, the laptop is established: its first login's
         // probation is over and this login is not its first.
@@ -399,6 +417,21 @@ mod tests {
         assert!(!change(&engine, "laptop", 8 * 24 + 9).contains(&ReasonCode::ChangeFromNewClient));
         // Probation ends.
         assert!(!change(&engine, "thief", 16 * 24 + 5).contains(&ReasonCode::ChangeFromNewClient));
+    }
+
+    #[test]
+    fn an_accounts_first_client_may_reset_its_password_but_not_hand_the_account_over() {
+        let engine = with_probation(7);
+        // A stolen password on an account with no history: the thief's
+        // login is the account's first.
+        login(&engine, "thief", 0);
+        assert!(change(&engine, "thief", 1).contains(&ReasonCode::ChangeFromNewClient));
+        let password = EventKind::CredentialChange {
+            what: CredentialKind::Password,
+        };
+        let reset = Event::new(password, at(1)).with_user("alice").with_device("thief");
+        let reasons: Vec<ReasonCode> = engine.evaluate(&reset).reasons.iter().map(|r| r.code).collect();
+        assert!(!reasons.contains(&ReasonCode::ChangeFromNewClient), "{reasons:?}");
     }
 
     #[test]

@@ -41,7 +41,7 @@ use std::time::Duration;
 
 use super::{Detector, Events, Findings, Reading, Scene};
 use crate::keys::KeyHasher;
-use crate::policy::{MatchAction, Policy, PolicyError};
+use crate::policy::{Exempt, MatchAction, Policy, PolicyError};
 use crate::store::{Op, OpResult, StoreKey};
 use crate::{Event, EventType, Outcome, ReasonCode};
 
@@ -66,6 +66,11 @@ pub struct Spraying {
     pub action: MatchAction,
     /// Report without enforcing.
     pub monitor: bool,
+    /// Clients not stepped up (default `known_device`: a device id seen in
+    /// one of the user's successful logins). Members whose own password is
+    /// a common one keep signing in from their devices while it is
+    /// sprayed; the sprayer holds none of them. Their failures still count.
+    pub except: Vec<Exempt>,
 }
 
 impl Default for Spraying {
@@ -76,6 +81,7 @@ impl Default for Spraying {
             distinct_accounts: 20,
             action: MatchAction::Challenge,
             monitor: false,
+            except: vec![Exempt::KnownDevice],
         }
     }
 }
@@ -104,6 +110,9 @@ impl Detector for CompiledSpraying {
         if !(2..=60).contains(&s.distinct_accounts) {
             return Err(PolicyError::invalid("spraying.distinct_accounts", "must be 2 to 60"));
         }
+        if s.except.iter().any(|e| *e != Exempt::KnownDevice) {
+            return Err(PolicyError::invalid("spraying.except", "only known_device applies to logins"));
+        }
         crate::policy::validate::action(s.action, false)
             .map_err(|m| PolicyError::invalid("spraying.action", m))
     }
@@ -128,11 +137,12 @@ impl Detector for CompiledSpraying {
         }
     }
 
-    fn read(&self, _: (), result: &OpResult, _: &mut (), _: &Reading<'_>, out: &mut Findings) -> bool {
+    fn read(&self, _: (), result: &OpResult, _: &mut (), reading: &Reading<'_>, out: &mut Findings) -> bool {
         let OpResult::Count(accounts) = result else {
             return false;
         };
-        if *accounts >= u64::from(self.spec.distinct_accounts) {
+        let spared = reading.known_device && self.spec.except.contains(&Exempt::KnownDevice);
+        if *accounts >= u64::from(self.spec.distinct_accounts) && !spared {
             let detail = format!(
                 "the password failed on {accounts} accounts in {} s",
                 self.spec.window_secs
@@ -249,6 +259,22 @@ mod tests {
         let engine = engine();
         let bare = Event::new(EventKind::Login, Timestamp::EPOCH).with_user("alice");
         assert!(engine.evaluate(&bare).reasons.is_empty());
+    }
+
+    #[test]
+    fn the_owners_known_device_is_spared_and_a_new_one_is_not() {
+        let engine = engine();
+        let own = |device: &str, minute| login("kim", "Winter2026", minute).with_device(device);
+        engine.record(&Outcome::succeeded(own("kims-laptop", 0)));
+        for i in 0..5 {
+            engine.record(&Outcome::failed(login(&format!("u{i}"), "Winter2026", i + 1)));
+        }
+        assert!(!sprayed(&engine, &own("kims-laptop", 10)));
+        assert!(sprayed(&engine, &own("sprayers-browser", 10)));
+        let mut policy = Policy::default();
+        policy.spraying.except = vec![Exempt::CodeRequester];
+        let err = Engine::new(policy).unwrap_err().to_string();
+        assert!(err.contains("spraying.except"), "{err}");
     }
 
     #[test]

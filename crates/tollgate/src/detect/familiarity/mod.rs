@@ -212,10 +212,14 @@ impl Detector for CompiledFamiliarity {
             return false;
         };
         if let Step::Feature(feature) = step {
-            // An account without history has no client that is not new:
-            // flagging all of them would tax every user's first week.
-            if feature == Feature::Device && counts.user_count == 0 && counts.user_total > 0 {
+            // Every client of an account without history is new, and goes
+            // on probation like one (post_login); the second signal lets a
+            // password change from it through (a first week's reset).
+            if feature == Feature::Device && counts.user_count == 0 {
                 out.signals = out.signals.with(RiskSignal::NewClient);
+                if counts.user_total == 0 {
+                    out.signals = out.signals.with(RiskSignal::FirstSeenAccount);
+                }
             }
             tally.read = true;
             tally.known |= counts.user_total > 0;
