@@ -183,3 +183,31 @@ fn validation_names_the_field() {
         assert!(err.contains(field), "{err}");
     }
 }
+
+#[test]
+fn a_member_on_their_own_device_is_spared_and_a_fresh_account_is_not() {
+    let open = engine(|_| {});
+    // Mo signed in from his laptop.
+    let login = Event::new(EventKind::Login, at(0, 0))
+        .with_user("mo")
+        .with_device("mos-laptop");
+    open.record(&Outcome::succeeded(login));
+    for n in 0..30 {
+        open.record(&Outcome::succeeded(send(&format!("p{n}"), 170_000 + n, at(0, 100 + n))));
+    }
+    let own = send("mo", 99_990, at(0, 1_000)).with_device("mos-laptop");
+    assert!(!over_budget(&open, &own));
+    let fresh = send("bot7", 99_991, at(0, 1_000)).with_device("fresh-cookie");
+    assert!(over_budget(&open, &fresh));
+    // With the exemption off, Mo is stepped up like anyone.
+    let strict = engine(|b: &mut CountryBudget| b.except.clear());
+    strict.record(&Outcome::succeeded(
+        Event::new(EventKind::Login, at(0, 0))
+            .with_user("mo")
+            .with_device("mos-laptop"),
+    ));
+    for n in 0..30 {
+        strict.record(&Outcome::succeeded(send(&format!("p{n}"), 170_000 + n, at(0, 100 + n))));
+    }
+    assert!(over_budget(&strict, &own));
+}

@@ -1,18 +1,20 @@
 //! A daily budget of unverified codes per destination country, sized from
-//! the country's own recent verified traffic (authgear's rule). See
-//! `docs/otp.md`.
+//! the country's own normal share of unverified codes (authgear's rule
+//! while it has no history). See `docs/otp.md`.
 //!
 //! Spread SMS pumping sends one code each to many numbers, from fresh
 //! accounts and residential proxies in the numbers' own country: no
 //! number, client or network repeats, so per-key limits never fire. What
 //! it cannot hide is that its codes are never verified. Each destination
 //! country gets, per UTC day, a budget of codes sent but not verified:
-//! `max(min_daily, peak_percent % of the most codes verified on one of the
-//! last lookback_days days or today)`, and at least twice the country's
-//! own normal share of unverified codes at that peak. Over budget, a send to a number that has
-//! never verified a code (for this account) is stepped up; owners of
-//! numbers that verified before are not touched, so a pumper cannot lock
-//! a country's existing users out of their codes.
+//! `baseline_factor` (2) times its own unverified-per-verified ratio over
+//! the last `lookback_days` (14), at most 1/2, times the codes verified
+//! today; without history, `peak_percent` (30 %) of its busiest day
+//! (authgear's rule); never below `min_daily` (20). Over budget, a send to
+//! a number that has never verified a code (for this account), from a
+//! device the account never signed in from, is stepped up: owners of
+//! numbers that verified before and members on their own devices are not
+//! touched, so a pumper cannot lock a country's users out of their codes.
 //!
 //! ```
 //! use tollgate::policy::Policy;
@@ -35,9 +37,10 @@
 //!         .with_phone(format!("+447700{n:06}").parse().unwrap());
 //!     engine.record(&Outcome::succeeded(verify));
 //! }
-//! // Day two: a pumper's codes are never verified. The budget is
-//! // max(20, 30 % of 90) = 27 unverified codes.
-//! for n in 1_000..1_027 {
+//! // Day two: a pumper's codes are never verified. With 10 unverified per
+//! // 90 verified before and nothing verified yet today, the budget is the
+//! // floor of 20.
+//! for n in 1_000..1_020 {
 //!     engine.record(&Outcome::succeeded(send(n, 2 * day + n)));
 //! }
 //! let next = engine.evaluate(&send(2_000, 2 * day + 5_000));
@@ -52,7 +55,7 @@ use std::time::Duration;
 
 use super::{Detector, Events, Findings, Reading, Scene};
 use crate::keys::KeyHasher;
-use crate::policy::{MatchAction, Policy, PolicyError};
+use crate::policy::{Exempt, MatchAction, Policy, PolicyError};
 use crate::store::{Op, OpResult, SERIES_LOOKBACK_MAX, StoreKey};
 use crate::{EventKind, EventType, Outcome, ReasonCode};
 
@@ -94,6 +97,11 @@ pub struct CountryBudget {
     pub action: MatchAction,
     /// Report without enforcing.
     pub monitor: bool,
+    /// Sends not stepped up over budget, besides those to a number that
+    /// verified before: `known_device` (default), a device id seen in one
+    /// of the account's successful logins. A pump's accounts are fresh;
+    /// a member texting a new number from their own laptop is not it.
+    pub except: Vec<Exempt>,
 }
 
 impl Default for CountryBudget {
@@ -106,6 +114,7 @@ impl Default for CountryBudget {
             baseline_factor: 2,
             action: MatchAction::Challenge,
             monitor: false,
+            except: vec![Exempt::KnownDevice],
         }
     }
 }
@@ -153,6 +162,9 @@ impl Detector for CompiledBudget {
         if !(1..=SERIES_LOOKBACK_MAX).contains(&b.lookback_days) {
             return Err(PolicyError::invalid(field("lookback_days"), "must be 1 to 31"));
         }
+        if b.except.iter().any(|e| *e != Exempt::KnownDevice) {
+            return Err(PolicyError::invalid(field("except"), "only known_device applies"));
+        }
         crate::policy::validate::action(b.action, false).map_err(|m| PolicyError::invalid(field("action"), m))
     }
 
@@ -193,22 +205,21 @@ impl Detector for CompiledBudget {
     }
 
     fn finish(&self, tally: Tally, reading: &Reading<'_>, out: &mut Findings) {
+        let spared = reading.known_number || (reading.known_device && self.spec.except.contains(&Exempt::KnownDevice));
         let (Some((sent, sent_before)), Some((verified, peak, verified_before)), false) =
-            (tally.sent, tally.verified, reading.known_number)
+            (tally.sent, tally.verified, spared)
         else {
             return;
         };
-        // Today counts as a recent day: a country with no history yet (a
-        // fresh deployment) is judged against what it verified so far.
-        let peak = peak.max(verified);
-        let budget = self.budget(peak, sent_before, verified_before);
+        let budget = self.budget(verified, peak.max(verified), sent_before, verified_before);
         let unverified = sent.saturating_sub(verified);
         if unverified < budget {
             return;
         }
         let detail = format!(
             "{unverified} codes sent to this country today are unverified; its budget is {budget} \
-             (the busiest of today and the {} days before verified {peak})",
+             ({verified} verified today; the {} days before: {verified_before} of {sent_before} codes verified, \
+             the busiest day {peak})",
             self.spec.lookback_days
         );
         let s = &self.spec;
@@ -242,19 +253,22 @@ impl Detector for CompiledBudget {
 }
 
 impl CompiledBudget {
-    /// max(min_daily, peak_percent % of `peak`, baseline_factor x the
-    /// country's own unverified-per-verified ratio (at most 1) x `peak`).
-    fn budget(&self, peak: u64, sent_before: u64, verified_before: u64) -> u64 {
-        let share = peak.saturating_mul(u64::from(self.spec.peak_percent)) / 100;
-        let unverified_before = sent_before.saturating_sub(verified_before).min(verified_before);
-        let own = match verified_before {
-            0 => 0,
-            v => {
-                let scaled = u128::from(peak) * u128::from(unverified_before) * u128::from(self.spec.baseline_factor);
-                u64::try_from(scaled / u128::from(v)).unwrap_or(u64::MAX)
-            }
-        };
-        share.max(own).max(u64::from(self.spec.min_daily))
+    /// With history (codes verified on the days before) and a baseline
+    /// factor: the country's own normal for today's volume,
+    /// `baseline_factor x unverified-per-verified over the lookback (at
+    /// most 1/2) x today's verified`. Otherwise authgear's rule,
+    /// `peak_percent % of the busiest day`. Never below `min_daily`.
+    fn budget(&self, today: u64, peak: u64, sent_before: u64, verified_before: u64) -> u64 {
+        let floor = u64::from(self.spec.min_daily);
+        if verified_before == 0 || self.spec.baseline_factor == 0 {
+            return (peak.saturating_mul(u64::from(self.spec.peak_percent)) / 100).max(floor);
+        }
+        // At most one unverified code per two verified: days of pumping,
+        // which count in the lookback, cannot teach the budget to grow
+        // without bound.
+        let unverified = sent_before.saturating_sub(verified_before).min(verified_before / 2);
+        let scaled = u128::from(today) * u128::from(unverified) * u128::from(self.spec.baseline_factor);
+        u64::try_from(scaled / u128::from(verified_before)).unwrap_or(u64::MAX).max(floor)
     }
 
     /// The destination's country (its calling code for numbers outside

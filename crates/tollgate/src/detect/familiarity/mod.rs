@@ -157,10 +157,15 @@ impl Detector for CompiledFamiliarity {
 
     fn compile(policy: &Policy, keys: &KeyHasher) -> Self {
         let sparing = policy.limits.iter().filter(|r| r.except.contains(&Exempt::KnownDevice));
+        let mut spare_devices: Vec<EventFilter> = sparing.map(|r| EventFilter::new(&r.events, &r.channels)).collect();
+        let budget = &policy.otp.budget;
+        if budget.enabled && budget.except.contains(&Exempt::KnownDevice) {
+            spare_devices.push(EventFilter::new(&[EventType::OtpSend], &[]));
+        }
         CompiledFamiliarity {
             seeds: Seeds::new(keys),
             scored: Events::of(&policy.familiarity.events),
-            spare_devices: sparing.map(|r| EventFilter::new(&r.events, &r.channels)).collect(),
+            spare_devices,
         }
     }
 
