@@ -147,7 +147,7 @@ pub struct DestinationRule {
     #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "std::ops::Not::not"))]
     pub monitor: bool,
     /// Sends the rule leaves alone: `known_number` (a number that verified
-    /// a code before, for the account; see [`Exempt::KnownNumber`]).
+    /// a code before, for the account; see [`Exempt::KnownNumber`](super::Exempt::KnownNumber)).
     #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Vec::is_empty"))]
     pub except: Vec<super::Exempt>,
 }
