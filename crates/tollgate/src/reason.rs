@@ -48,6 +48,8 @@ pub enum ReasonCode {
     NewDevice,
     /// The user was not seen with this client fingerprint before.
     NewFingerprint,
+    /// The user was not seen with this network prefix before.
+    NewPrefix,
     /// The user has no successful login on record.
     FirstSeen,
     /// Faster than plausible travel since the last successful login.
@@ -148,6 +150,7 @@ impl ReasonCode {
         ReasonCode::NewAsn,
         ReasonCode::NewDevice,
         ReasonCode::NewFingerprint,
+        ReasonCode::NewPrefix,
         ReasonCode::FirstSeen,
         ReasonCode::ImpossibleTravel,
         ReasonCode::ZoneAllow,
@@ -201,6 +204,7 @@ impl ReasonCode {
             ReasonCode::NewAsn => "familiarity.new_asn",
             ReasonCode::NewDevice => "familiarity.new_device",
             ReasonCode::NewFingerprint => "familiarity.new_fingerprint",
+            ReasonCode::NewPrefix => "familiarity.new_prefix",
             ReasonCode::FirstSeen => "familiarity.first_seen",
             ReasonCode::ImpossibleTravel => "geo.impossible_travel",
             ReasonCode::ZoneAllow => "zone.allow",
@@ -277,6 +281,7 @@ impl ReasonCode {
             | ReasonCode::NewAsn
             | ReasonCode::NewDevice
             | ReasonCode::NewFingerprint
+            | ReasonCode::NewPrefix
             | ReasonCode::FirstSeen
             | ReasonCode::ImpossibleTravel
             | ReasonCode::OtpVerifyAttempts

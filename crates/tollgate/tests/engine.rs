@@ -25,11 +25,13 @@ fn policy(limits: Vec<LimitRule>) -> Policy {
     let mut p = Policy::default();
     p.limits = limits;
     // Only the limits under test: no resend backoff on OTP sends, no
-    // stuffing detectors, no spike counters, no attack-mode reads.
+    // stuffing detectors, no spike counters, no attack-mode or familiarity
+    // reads.
     p.otp.resend.clear();
     p.stuffing.clear();
     p.spike.events.clear();
     p.campaign.enabled = false;
+    p.familiarity.events.clear();
     p
 }
 

@@ -81,7 +81,9 @@ fn lookups_fill_missing_country_and_upstream_values_win() {
 #[test]
 fn anonymizer_flags_score_their_highest_flag() {
     let Some(geo) = geo() else { return };
-    let e = engine("", geo);
+    // Without familiarity: alice has no history, and an anonymizer on a
+    // first-seen account is challenged on its own (familiarity.first_seen).
+    let e = engine("[familiarity]\nevents = []\n", geo);
     // 81.2.69.0/24 carries all six flags in the Anonymous-IP test data.
     let d = e.evaluate(&login("81.2.69.1"));
     let r = d.reasons.iter().find(|r| r.code == ReasonCode::Anonymous).unwrap();

@@ -78,6 +78,9 @@ pub(crate) struct Reading<'a> {
     pub(crate) known_client: bool,
     /// The send's number verified a code before (for the event's account).
     pub(crate) known_number: bool,
+    /// The event's network prefix was seen in one of the user's successful
+    /// logins.
+    pub(crate) known_prefix: bool,
 }
 
 /// What reading results produces.

@@ -204,6 +204,7 @@ impl Plan {
             known_device: false,
             known_client: false,
             known_number: false,
+            known_prefix: false,
         };
         let complete = self
             .active

@@ -22,6 +22,12 @@ pub struct Points {
     /// this user was not seen with (`familiarity.new_fingerprint`), scaled
     /// by rarity.
     pub new_fingerprint: u8,
+    /// Most points for a network prefix (`keys.ipv4_prefix`, default /24,
+    /// `keys.ipv6_prefix`) this user was not seen with
+    /// (`familiarity.new_prefix`), scaled by rarity. Default 0: a person's
+    /// addresses move (mobile networks, DHCP), so the prefix only tells
+    /// attack mode and probation apart a known network from a new one.
+    pub new_prefix: u8,
     /// The user agent claims a mainstream browser whose known TLS or HTTP/2
     /// fingerprints do not include the event's (`fingerprint.ua_mismatch`).
     pub fingerprint_ua_mismatch: u8,
@@ -93,6 +99,7 @@ impl Default for Points {
             new_asn: 15,
             new_device: 15,
             new_fingerprint: 10,
+            new_prefix: 0,
             fingerprint_ua_mismatch: 30,
             first_seen: 0,
             impossible_travel: 40,

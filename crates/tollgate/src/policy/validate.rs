@@ -36,6 +36,7 @@ pub(crate) fn policy(p: &Policy) -> Result<(), PolicyError> {
         ("new_asn", pts.new_asn),
         ("new_device", pts.new_device),
         ("new_fingerprint", pts.new_fingerprint),
+        ("new_prefix", pts.new_prefix),
         ("fingerprint_ua_mismatch", pts.fingerprint_ua_mismatch),
         ("first_seen", pts.first_seen),
         ("impossible_travel", pts.impossible_travel),

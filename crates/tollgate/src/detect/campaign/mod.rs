@@ -235,7 +235,7 @@ impl Detector for CompiledCampaign {
         }
         // A client the account knows is never stepped up: skip the lookups
         // (and the detail's formatting) on the common path.
-        if reading.known_client {
+        if reading.known_client || reading.known_prefix {
             return;
         }
         let Some(why) = scopes.into_iter().flatten().find_map(|scope| self.table.campaign(scope, now, s)) else {
@@ -345,6 +345,23 @@ mod tests {
         assert!(!stepped_up(&engine, &login("BR1", "BR", 140)));
         // A new client in Germany is not either: its scopes are quiet.
         assert!(!stepped_up(&engine, &login("DE2", "DE", 140).with_device("new phone")));
+    }
+
+    #[test]
+    fn a_new_device_on_the_accounts_own_network_is_spared() {
+        let engine = engine();
+        quiet(&engine);
+        let home = |min, device: &str, ip: &str| login("BR1", "BR", min).with_device(device).with_ip(ip.parse().unwrap());
+        engine.record(&Outcome::succeeded(home(129, "BR1-laptop", "203.0.113.7")));
+        for min in 130..140 {
+            for i in 0..30 {
+                engine.record(&Outcome::unknown_user(login(&format!("list{min}-{i}"), "BR", min)));
+            }
+        }
+        // A new phone on the home network (the same /24): not stepped up.
+        assert!(!stepped_up(&engine, &home(140, "BR1-new-phone", "203.0.113.99")));
+        // The same new device from another network: stepped up.
+        assert!(stepped_up(&engine, &home(140, "BR1-new-phone", "198.51.100.7")));
     }
 
     #[test]

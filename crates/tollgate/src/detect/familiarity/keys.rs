@@ -7,13 +7,14 @@ use crate::facts::Facts;
 use crate::keys::KeyHasher;
 use crate::store::{FamiliarityKeys, StoreKey};
 use crate::UserId;
+use crate::policy::KeyOptions;
 
 /// Per-engine seeds of the familiarity keys: the user's hash, and for each
 /// feature (user history, global value) seeds and the global total's key.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Seeds {
     user: u64,
-    features: [[u64; 3]; 4],
+    features: [[u64; 3]; 5],
 }
 
 impl Seeds {
@@ -40,6 +41,7 @@ impl Seeds {
         user: u64,
         event: &Event,
         facts: &Facts,
+        opts: &KeyOptions,
     ) -> Option<(FamiliarityKeys, u64)> {
         let [user_seed, value_seed, total] = *self.features.get(feature.index())?;
         let member = match feature {
@@ -47,6 +49,7 @@ impl Seeds {
             Feature::Asn => keys.hash_of(value_seed, facts.asn?),
             Feature::Device => device(keys, value_seed, event)?,
             Feature::Fingerprint => fingerprint(keys, value_seed, event)?,
+            Feature::Prefix => keys.hash_of(value_seed, crate::keys::network(event.ip?, opts)),
         };
         let keys = FamiliarityKeys {
             user: StoreKey(KeyHasher::derive(user_seed, user)),

@@ -191,7 +191,7 @@ impl Detector for CompiledFamiliarity {
         let user = self.seeds.user(scene.keys, user);
         if familiar {
             for feature in Feature::ALL {
-                if let Some((keys, member)) = self.seeds.locate(scene.keys, feature, user, event, facts) {
+                if let Some((keys, member)) = self.seeds.locate(scene.keys, feature, user, event, facts, scene.opts()) {
                     push(Step::Feature(feature), Op::Familiarity { keys, member, window });
                 }
             }
@@ -199,16 +199,22 @@ impl Detector for CompiledFamiliarity {
         // A rule sparing the user's known devices needs the device's history;
         // familiarity has read it already where it runs.
         if known_device {
-            if let Some((keys, member)) = self.seeds.locate(scene.keys, Feature::Device, user, event, facts) {
+            if let Some((keys, member)) = self.seeds.locate(scene.keys, Feature::Device, user, event, facts, scene.opts()) {
                 push(Step::KnownDevice, Op::Familiarity { keys, member, window });
             }
         }
     }
 
     fn context(&self, step: Step, result: &OpResult, reading: &mut Reading<'_>) {
-        if let (Step::Feature(Feature::Device) | Step::KnownDevice, OpResult::Familiarity(counts)) = (step, result) {
-            reading.known_device |= reading.device_id && counts.user_count > 0;
-            reading.known_client |= counts.user_count > 0;
+        match (step, result) {
+            (Step::Feature(Feature::Device) | Step::KnownDevice, OpResult::Familiarity(counts)) => {
+                reading.known_device |= reading.device_id && counts.user_count > 0;
+                reading.known_client |= counts.user_count > 0;
+            }
+            (Step::Feature(Feature::Prefix), OpResult::Familiarity(counts)) => {
+                reading.known_prefix |= counts.user_count > 0;
+            }
+            _ => {}
         }
     }
 
@@ -259,7 +265,7 @@ impl Detector for CompiledFamiliarity {
         let settings = &scene.policy.familiarity;
         let user = self.seeds.user(scene.keys, user);
         for feature in Feature::ALL {
-            if let Some((keys, member)) = self.seeds.locate(scene.keys, feature, user, event, scene.facts) {
+            if let Some((keys, member)) = self.seeds.locate(scene.keys, feature, user, event, scene.facts, scene.opts()) {
                 push(Op::Learn {
                     keys,
                     member,
@@ -279,10 +285,18 @@ pub(crate) enum Feature {
     Device,
     /// The client software's best fingerprint: JA4, else JA3, else HTTP/2.
     Fingerprint,
+    /// The client's network prefix (`keys.ipv4_prefix`, `keys.ipv6_prefix`).
+    Prefix,
 }
 
 impl Feature {
-    const ALL: [Feature; 4] = [Feature::Country, Feature::Asn, Feature::Device, Feature::Fingerprint];
+    const ALL: [Feature; 5] = [
+        Feature::Country,
+        Feature::Asn,
+        Feature::Device,
+        Feature::Fingerprint,
+        Feature::Prefix,
+    ];
 
     fn index(self) -> usize {
         self as usize
@@ -294,6 +308,7 @@ impl Feature {
             Feature::Asn => "network",
             Feature::Device => "device",
             Feature::Fingerprint => "fingerprint",
+            Feature::Prefix => "prefix",
         }
     }
 
@@ -303,6 +318,7 @@ impl Feature {
             Feature::Asn => ReasonCode::NewAsn,
             Feature::Device => ReasonCode::NewDevice,
             Feature::Fingerprint => ReasonCode::NewFingerprint,
+            Feature::Prefix => ReasonCode::NewPrefix,
         }
     }
 
@@ -312,6 +328,7 @@ impl Feature {
             Feature::Asn => p.new_asn,
             Feature::Device => p.new_device,
             Feature::Fingerprint => p.new_fingerprint,
+            Feature::Prefix => p.new_prefix,
         }
     }
 }

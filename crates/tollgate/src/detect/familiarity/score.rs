@@ -34,7 +34,7 @@ pub(super) fn reason(
     let value = match feature {
         Feature::Country => facts.country.map(|c| c.to_string()),
         Feature::Asn => facts.asn.map(|a| a.to_string()),
-        Feature::Device | Feature::Fingerprint => None,
+        Feature::Device | Feature::Fingerprint | Feature::Prefix => None,
     };
     let name = format!("{} {}", feature.name(), value.map(|v| v + " ").unwrap_or_default());
     let detail = if counts.user_total == 0 {
