@@ -69,6 +69,9 @@ pub(crate) struct Reading<'a> {
     /// mismatch was judged on it rather than on an exact JA4 that a new
     /// browser release may not be listed with yet.
     pub(crate) shaped: bool,
+    /// The event's JA4 offered no ALPN, which no browser release does: a
+    /// user-agent mismatch on it is judged without the handshake's shape.
+    pub(crate) without_alpn: bool,
     /// A code verification from the network that asked for the code.
     pub(crate) code_requester: bool,
     /// The event's device id was seen in one of the user's successful logins.

@@ -55,6 +55,8 @@ pub struct Plan {
     device_id: bool,
     /// The event carries its handshake's structure (`Event::tls_shape`).
     shaped: bool,
+    /// The event's JA4 offered no ALPN.
+    without_alpn: bool,
     /// The detectors acting on this event type.
     pub(super) mask: u32,
     pub(super) at: Timestamp,
@@ -93,6 +95,7 @@ impl Plan {
             phone_send: matches!(event.kind, EventKind::OtpSend { channel } if channel != Channel::Email),
             device_id: event.device.is_some(),
             shaped: event.tls_shape.is_some(),
+            without_alpn: event.ja4.is_some_and(|j| j.without_alpn()),
             at: event.at,
             ops: Ops::default(),
             steps: SmallVec::new(),
@@ -200,6 +203,7 @@ impl Plan {
             at: self.at,
             device_id: self.device_id,
             shaped: self.shaped,
+            without_alpn: self.without_alpn,
             code_requester: false,
             known_device: false,
             known_client: false,

@@ -37,6 +37,13 @@ impl Ja4 {
         std::str::from_utf8(&self.0).unwrap_or_default()
     }
 
+    /// Whether the hello offered no ALPN (`00` in the first part): every
+    /// browser offers `h2` or `http/1.1` over TLS, whatever its release;
+    /// HTTP libraries left at their defaults often offer nothing.
+    pub(crate) fn without_alpn(&self) -> bool {
+        self.0.get(8..10) == Some(b"00".as_slice())
+    }
+
     /// The fingerprint text's bytes, without the UTF-8 check `as_str`
     /// makes: keys hash them on every evaluation.
     pub(crate) fn as_bytes(&self) -> &[u8; 36] {

@@ -249,7 +249,7 @@ impl Detector for CompiledFamiliarity {
     fn finish(&self, tally: Tally, reading: &Reading<'_>, out: &mut Findings) {
         if tally.read && !tally.known {
             let policy = reading.policy;
-            let automated = out.reasons.iter().find(|r| shows_automation(r, reading.shaped)).map(|r| r.code);
+            let automated = out.reasons.iter().find(|r| shows_automation(r, reading.shaped, reading.without_alpn)).map(|r| r.code);
             out.reasons.extend(first_seen(&policy.points, &policy.familiarity, automated));
         }
     }

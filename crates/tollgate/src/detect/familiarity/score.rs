@@ -55,12 +55,13 @@ pub(super) fn reason(
 /// Whether an enforced reason is evidence that the client is automated or
 /// hides behind infrastructure rather than a person's own connection. A
 /// user-agent mismatch counts only when judged on the handshake's structure
-/// (`shaped`): on an exact JA4 it is also what every user of a browser
+/// (`shaped`), or on a JA4 without ALPN (`without_alpn`, which no browser
+/// release sends): on an exact JA4 otherwise it is also what every user of a browser
 /// release gets until the release is learned.
-pub(super) fn shows_automation(r: &Reason, shaped: bool) -> bool {
+pub(super) fn shows_automation(r: &Reason, shaped: bool, without_alpn: bool) -> bool {
     let weighs = !r.monitor && (r.points > 0 || r.action.is_some_and(|a| a > crate::Action::Allow));
     let automation = match r.code {
-        ReasonCode::FingerprintUaMismatch => shaped,
+        ReasonCode::FingerprintUaMismatch => shaped || without_alpn,
         ReasonCode::FingerprintListed | ReasonCode::Anonymous | ReasonCode::AsnListed => true,
         _ => false,
     };
@@ -116,12 +117,17 @@ mod tests {
         let r = bot.reasons.iter().find(|r| r.code == ReasonCode::FirstSeen).unwrap();
         assert_eq!(r.rule.as_deref(), Some("familiarity.first_seen"));
         assert!(r.detail.ends_with("and geo.asn"), "{}", r.detail);
-        // On a residential network, a mismatch judged on an exact JA4 alone
-        // is not enough: it is also what a browser release looks like until
-        // it is learned (with the handshake's structure it would be).
+        // On a residential network, a JA4 that offers no ALPN is still
+        // automation: no browser release sends one.
         let home = engine.evaluate(&first_login(CHROME_UA, PYTHON_JA4).with_asn(Asn(3_320)));
-        assert!(home.reasons.iter().any(|r| r.code == ReasonCode::FingerprintUaMismatch));
-        assert!(!home.reasons.iter().any(|r| r.code == ReasonCode::FirstSeen), "{home:?}");
+        assert!(home.reasons.iter().any(|r| r.code == ReasonCode::FirstSeen), "{home:?}");
+        // A mismatch judged on an unknown JA4 that offers h2 is not enough:
+        // it is also what a browser release looks like until it is learned
+        // (with the handshake's structure it would be judged).
+        let release = "t13d1517h2_5b57614c22b0_b1ff8ab2d16f";
+        let next = engine.evaluate(&first_login(CHROME_UA, release).with_asn(Asn(3_320)));
+        assert!(next.reasons.iter().any(|r| r.code == ReasonCode::FingerprintUaMismatch), "{next:?}");
+        assert!(!next.reasons.iter().any(|r| r.code == ReasonCode::FirstSeen), "{next:?}");
         // A real Chrome there is not.
         let person = engine.evaluate(&first_login(CHROME_UA, CHROME_JA4).with_asn(Asn(3_320)));
         assert!(!person.reasons.iter().any(|r| r.code == ReasonCode::FirstSeen), "{person:?}");
