@@ -34,7 +34,7 @@ use super::homes::{self, Device, Home, Line, Neighbourhood};
 use super::places::{self, MOBILE_ACCURACY_KM, Place};
 use super::sampling::{between, chance, daytime, local_hour, pick, poisson, secs, weighted};
 use super::software::sw;
-use super::traffic::{Account, Client, DAY_MS, Scenario, SimEvent, Step, Tag, Truth};
+use super::traffic::{Account, Client, DAY_MS, Scenario, SimEvent, Step, Tag, Truth, WARM_UP_DAYS};
 use super::trips::{self, Trip};
 
 const NEWCOMER_SHARE: f64 = 0.015;
@@ -143,10 +143,19 @@ pub(crate) fn generate_with_day_before(
         person.live_one_day(rng, out, matches!(account, Account::Newcomer(_)));
         if let (Some(before), Account::Member(_)) = (day_before.as_mut(), account) {
             let at_home = Person { trip: None, ..person };
-            let mut day = Vec::new();
+            // A member signs up on the first warm-up day at the latest.
             let signed_up = chance(before.rng, NEWCOMER_SHARE);
-            at_home.live_one_day(before.rng, &mut day, signed_up);
-            before.out.extend(day.into_iter().filter(|e| e.at_ms < DAY_MS));
+            for day_index in 0..WARM_UP_DAYS {
+                let mut day = Vec::new();
+                at_home.live_one_day(before.rng, &mut day, signed_up && day_index == 0);
+                let shift = day_index * DAY_MS;
+                before
+                    .out
+                    .extend(day.into_iter().filter(|e| e.at_ms < DAY_MS).map(|mut e| {
+                        e.at_ms += shift;
+                        e
+                    }));
+            }
         }
     }
     Population {

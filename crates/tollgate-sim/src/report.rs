@@ -78,7 +78,7 @@ pub fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io
     )?;
     writeln!(
         out,
-        "warm-up: the members' day before ({} legitimate events from 2024-03-03T00:00Z) ran first, not counted below",
+        "warm-up: the members' three days before ({} legitimate events from 2024-03-01T00:00Z) ran first, not counted below",
         group(header.warm_up as u64)
     )?;
     if let Some(release) = header.browser_release {

@@ -17,8 +17,12 @@ use super::software::SOFTWARE;
 pub(crate) const START_MS: u64 = 1_709_510_400_000;
 pub(crate) const HOUR_MS: u64 = 3_600_000;
 pub(crate) const DAY_MS: u64 = 24 * HOUR_MS;
-/// Where the warm-up day before it starts: 2024-03-03 00:00 UTC.
-pub(crate) const DAY_BEFORE_MS: u64 = START_MS - DAY_MS;
+/// Days of the members' ordinary life replayed before the simulated one:
+/// enough that an account with no history is a newcomer or a rare visitor,
+/// as in a deployment that keeps months of it, not a fifth of all members.
+pub(crate) const WARM_UP_DAYS: u64 = 3;
+/// Where the warm-up days before it start: 2024-03-01 00:00 UTC.
+pub(crate) const DAY_BEFORE_MS: u64 = START_MS - WARM_UP_DAYS * DAY_MS;
 
 /// Who generated an event: ground truth the engine never sees.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -471,7 +475,7 @@ mod tests {
         let e = sim.build(&catalog, START_MS);
         assert_eq!(e.at.as_unix_millis(), START_MS + 1_000);
         let before = sim.build(&catalog, DAY_BEFORE_MS);
-        assert_eq!(before.at.as_unix_millis(), START_MS - DAY_MS + 1_000);
+        assert_eq!(before.at.as_unix_millis(), START_MS - WARM_UP_DAYS * DAY_MS + 1_000);
         assert_eq!(e.user.as_ref().unwrap().as_str(), "member-000042");
         assert_eq!(e.phone.as_ref().unwrap().digits(), "14155550123");
         assert_eq!(e.asn, Some(Asn(7922)));

@@ -245,8 +245,9 @@ mod tests {
         for m in 3..200 {
             t.observe(de, m * MIN, seen(100, 1, 0), &s);
         }
-        // 9 % failures is nine times 1 %, but under the 30 % floor.
-        t.observe(de, 200 * MIN, seen(100, 9, 9), &s);
+        // 9 % failures is nine times 1 %, but under the 30 % floor; 1 %
+        // unknown, under the 2 % one.
+        t.observe(de, 200 * MIN, seen(100, 9, 1), &s);
         assert!(t.campaign(de, 200 * MIN, &s).is_none());
         // Too few attempts to judge.
         t.observe(de, 201 * MIN, seen(49, 49, 49), &s);
