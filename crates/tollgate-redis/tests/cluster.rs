@@ -115,6 +115,12 @@ fn op() -> impl Strategy<Value = Op> {
         (k.clone(), window.clone(), 0u32..3).prop_map(|(key, window, amount)| Op::WindowAdd { key, window, amount }),
         (k.clone(), window.clone(), 0u64..5).prop_map(|(key, window, member)| Op::DistinctAdd { key, window, member }),
         (k.clone(), window.clone()).prop_map(|(key, window)| Op::DistinctCount { key, window }),
+        (k.clone(), 0u8..16, 0u32..3).prop_map(|(key, lookback, amount)| Op::Series {
+            key,
+            bucket: Duration::from_secs(60),
+            lookback,
+            amount
+        }),
         (k, window, any::<bool>()).prop_map(|(key, window, charge)| Op::Cap {
             key,
             window,
