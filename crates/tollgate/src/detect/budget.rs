@@ -205,7 +205,7 @@ impl Detector for CompiledBudget {
     }
 
     fn finish(&self, tally: Tally, reading: &Reading<'_>, out: &mut Findings) {
-        let spared = reading.known_number || (reading.known_device && self.spec.except.contains(&Exempt::KnownDevice));
+        let spared = reading.known_number || reading.spared_by(&self.spec.except);
         let (Some((sent, sent_before)), Some((verified, peak, verified_before)), false) =
             (tally.sent, tally.verified, spared)
         else {

@@ -17,7 +17,7 @@ use std::time::Duration;
 use super::{Detector, EventFilter, Events, Findings, Reading, Scene};
 use crate::keys::KeyHasher;
 use crate::limiter::{GcraMode, GcraOutcome, GcraParams};
-use crate::policy::{Counts, Exempt, LimitRule, OnExceed, Policy};
+use crate::policy::{Counts, LimitRule, OnExceed, Policy};
 use crate::store::{Op, OpResult};
 use crate::{Action, Outcome, RateLimitInfo, Reason, ReasonCode};
 
@@ -90,9 +90,7 @@ impl Detector for Limits {
         let Some(rule) = self.rules.get(index as usize) else {
             return true;
         };
-        if (reading.code_requester && rule.spares(Exempt::CodeRequester))
-            || (reading.known_device && rule.spares(Exempt::KnownDevice))
-        {
+        if reading.spared_by(&rule.spec.except) {
             return true;
         }
         if rule.throttles() && tally.tightest.is_none_or(|(_, t)| (outcome.remaining, t.reset) < (t.remaining, outcome.reset))
@@ -165,11 +163,6 @@ impl Rule {
             filter: EventFilter::new(&spec.events, &spec.channels),
             spec: spec.clone(),
         }
-    }
-
-    /// Whether the rule spares `client`.
-    fn spares(&self, client: Exempt) -> bool {
-        self.spec.except.contains(&client)
     }
 
     /// Whether the rule's quota goes into the RateLimit headers: enforced

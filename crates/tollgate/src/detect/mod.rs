@@ -35,7 +35,7 @@ use std::time::Duration;
 
 use crate::facts::Facts;
 use crate::keys::KeyHasher;
-use crate::policy::{KeyOptions, MatchAction, Policy, PolicyError};
+use crate::policy::{Exempt, KeyOptions, MatchAction, Policy, PolicyError};
 use crate::store::{Op, OpResult};
 use crate::{Action, Channel, Event, EventKind, EventType, Outcome, RateLimitInfo, Reason, ReasonCode, Timestamp};
 
@@ -84,6 +84,18 @@ pub(crate) struct Reading<'a> {
     /// The event's network prefix was seen in one of the user's successful
     /// logins.
     pub(crate) known_prefix: bool,
+}
+
+impl Reading<'_> {
+    /// Whether a control listing `except` leaves this event alone: its
+    /// client is one of the listed kinds the results vouched for.
+    pub(crate) fn spared_by(&self, except: &[Exempt]) -> bool {
+        except.iter().any(|e| match e {
+            Exempt::CodeRequester => self.code_requester,
+            Exempt::KnownDevice => self.known_device,
+            Exempt::KnownNumber => self.known_number,
+        })
+    }
 }
 
 /// What reading results produces.

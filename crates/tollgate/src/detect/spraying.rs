@@ -141,8 +141,7 @@ impl Detector for CompiledSpraying {
         let OpResult::Count(accounts) = result else {
             return false;
         };
-        let spared = reading.known_device && self.spec.except.contains(&Exempt::KnownDevice);
-        if *accounts >= u64::from(self.spec.distinct_accounts) && !spared {
+        if *accounts >= u64::from(self.spec.distinct_accounts) && !reading.spared_by(&self.spec.except) {
             let detail = format!(
                 "the password failed on {accounts} accounts in {} s",
                 self.spec.window_secs

@@ -234,7 +234,7 @@ impl Detector for CompiledStuffing {
         let OpResult::Count(count) = result else {
             return false;
         };
-        self.count(counter, *count, tally, reading.known_device, &mut out.reasons);
+        self.count(counter, *count, tally, reading, &mut out.reasons);
         true
     }
 
@@ -326,10 +326,10 @@ impl CompiledStuffing {
     }
 
     /// Feeds one read count; pushes the reason of a detector that fires,
-    /// unless it spares the client's known device.
-    fn count(&self, counter: Counter, count: u64, tally: &mut Tally, known_device: bool, reasons: &mut Vec<Reason>) {
+    /// unless it spares the client.
+    fn count(&self, counter: Counter, count: u64, tally: &mut Tally, reading: &Reading<'_>, reasons: &mut Vec<Reason>) {
         let mut push = |d: &Compiled, reason: Reason| {
-            if !(known_device && d.spec.except.contains(&Exempt::KnownDevice)) {
+            if !reading.spared_by(&d.spec.except) {
                 reasons.push(reason);
             }
         };

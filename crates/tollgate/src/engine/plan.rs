@@ -220,10 +220,11 @@ impl Plan {
             // ones sparing known numbers learn only now that this is one.
             let spares = |r: &Reason| {
                 r.code == ReasonCode::OtpDestination
-                    && policy.otp.destinations.iter().any(|d| {
-                        r.rule.as_deref() == Some(d.name.as_str())
-                            && d.except.contains(&crate::policy::Exempt::KnownNumber)
-                    })
+                    && policy
+                        .otp
+                        .destinations
+                        .iter()
+                        .any(|d| r.rule.as_deref() == Some(d.name.as_str()) && reading.spared_by(&d.except))
             };
             reasons.retain(|r| !spares(r));
         }

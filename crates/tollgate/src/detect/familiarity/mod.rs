@@ -156,16 +156,10 @@ impl Detector for CompiledFamiliarity {
     }
 
     fn compile(policy: &Policy, keys: &KeyHasher) -> Self {
-        let sparing = policy.limits.iter().filter(|r| r.except.contains(&Exempt::KnownDevice));
-        let mut spare_devices: Vec<EventFilter> = sparing.map(|r| EventFilter::new(&r.events, &r.channels)).collect();
-        let budget = &policy.otp.budget;
-        if budget.enabled && budget.except.contains(&Exempt::KnownDevice) {
-            spare_devices.push(EventFilter::new(&[EventType::OtpSend], &[]));
-        }
         CompiledFamiliarity {
             seeds: Seeds::new(keys),
             scored: Events::of(&policy.familiarity.events),
-            spare_devices,
+            spare_devices: sparing_known_devices(policy),
         }
     }
 
@@ -275,6 +269,27 @@ impl Detector for CompiledFamiliarity {
             }
         }
     }
+}
+
+/// The events of every control that spares known devices (limits with
+/// `except`, stuffing detectors, spraying, the country budget): where
+/// familiarity does not score an event, it still reads the device's
+/// history for them, so that an exemption never depends on what
+/// familiarity happens to score.
+fn sparing_known_devices(policy: &Policy) -> Vec<EventFilter> {
+    let spares = |except: &[Exempt]| except.contains(&Exempt::KnownDevice);
+    let limits = policy.limits.iter().filter(|r| spares(&r.except));
+    let mut filters: Vec<EventFilter> = limits.map(|r| EventFilter::new(&r.events, &r.channels)).collect();
+    let login = policy.stuffing.iter().any(|d| spares(&d.except))
+        || (policy.spraying.enabled && spares(&policy.spraying.except));
+    if login {
+        filters.push(EventFilter::new(&[EventType::Login], &[]));
+    }
+    let budget = &policy.otp.budget;
+    if budget.enabled && spares(&budget.except) {
+        filters.push(EventFilter::new(&[EventType::OtpSend], &[]));
+    }
+    filters
 }
 
 /// A familiarity feature.
