@@ -198,7 +198,7 @@ impl Detector for Backoff {
             if !b.spec.channels.is_empty() && !b.spec.channels.contains(&channel) {
                 continue;
             }
-            if let Some(key) = scene.keys.key(b.seed, &b.spec.key, scene.event, scene.facts, scene.opts()) {
+            if let Some(key) = scene.keys.key(b.seed, &b.spec.key) {
                 push(index, Op::Backoff {
                     key,
                     first: Duration::from_secs(u64::from(b.spec.first_wait_secs)),
@@ -223,7 +223,7 @@ impl Detector for Backoff {
             return;
         }
         for b in &self.backoffs {
-            if let Some(key) = scene.keys.key(b.seed, &b.spec.key, scene.event, scene.facts, scene.opts()) {
+            if let Some(key) = scene.keys.key(b.seed, &b.spec.key) {
                 push(Op::Reset { key });
             }
         }

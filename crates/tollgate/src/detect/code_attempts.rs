@@ -131,7 +131,7 @@ impl CodeAttempts {
     /// one network, and from anywhere. A code belongs to the account, not to
     /// the number: a verification may not carry the number its send did.
     fn key(&self, scene: &Scene<'_>, scope: CodeScope) -> Option<StoreKey> {
-        let (keys, event) = (scene.keys, scene.event);
+        let (keys, event) = (&scene.keys, scene.event);
         let user = event.user.as_ref()?;
         let hash = match scope {
             CodeScope::Network => keys.hash_of(self.seed, (0u8, user, network(event.ip?, scene.opts()))),

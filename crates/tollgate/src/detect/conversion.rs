@@ -186,7 +186,7 @@ impl Detector for CompiledConversion {
     }
 
     fn plan(&self, scene: &Scene<'_>, push: &mut impl FnMut(Slot, Op)) {
-        for (slot, op) in self.read_ops(scene.keys, scene.event, scene.facts) {
+        for (slot, op) in self.read_ops(&scene.keys, scene.event, scene.facts) {
             push(slot, op);
         }
     }
@@ -204,7 +204,7 @@ impl Detector for CompiledConversion {
     }
 
     fn record(&self, scene: &Scene<'_>, outcome: &Outcome, push: &mut impl FnMut(Op)) {
-        self.record_ops(scene.keys, scene.event, scene.facts, outcome.is_failure())
+        self.record_ops(&scene.keys, scene.event, scene.facts, outcome.is_failure())
             .for_each(push);
     }
 }

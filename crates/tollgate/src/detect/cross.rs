@@ -19,8 +19,8 @@
 use std::time::Duration;
 use super::{Detector, Events, Findings, Reading, Scene};
 use crate::facts::Facts;
-use crate::keys::KeyHasher;
-use crate::policy::{Dimension, KeyOptions, Policy};
+use crate::keys::{EventKeys, KeyHasher};
+use crate::policy::{Dimension, Policy};
 use crate::store::{Op, OpResult, StoreKey};
 use crate::{Channel, CredentialKind, Event, EventKind, EventType, Outcome, Reason, ReasonCode};
 use crate::policy::PolicyError;
@@ -171,7 +171,7 @@ impl Detector for CompiledCross {
     }
 
     fn plan(&self, scene: &Scene<'_>, push: &mut impl FnMut(Check, Op)) {
-        for (check, op) in self.read_ops(scene.keys, scene.event, scene.facts, scene.opts()) {
+        for (check, op) in self.read_ops(&scene.keys, scene.event) {
             push(check, op);
         }
     }
@@ -191,7 +191,7 @@ impl Detector for CompiledCross {
 
     fn record(&self, scene: &Scene<'_>, outcome: &Outcome, push: &mut impl FnMut(Op)) {
         if !outcome.is_failure() {
-            self.record_ops(scene.keys, scene.event, scene.facts, scene.opts(), push);
+            self.record_ops(&scene.keys, scene.event, push);
         }
     }
 }
@@ -206,8 +206,8 @@ impl CompiledCross {
         Some(StoreKey(keys.hash_of(self.signup_seed, event.user.as_ref()?)))
     }
 
-    fn burst_key(&self, keys: &KeyHasher, event: &Event, facts: &Facts, opts: &KeyOptions) -> Option<StoreKey> {
-        keys.key(self.burst_seed, &[Dimension::Ja4, Dimension::Asn], event, facts, opts)
+    fn burst_key(&self, keys: &EventKeys<'_>) -> Option<StoreKey> {
+        keys.key(self.burst_seed, &[Dimension::Ja4, Dimension::Asn])
     }
 
     fn window(&self) -> Duration {
@@ -215,13 +215,7 @@ impl CompiledCross {
     }
 
     /// The reads of an OTP send.
-    fn read_ops(
-        &self,
-        keys: &KeyHasher,
-        event: &Event,
-        facts: &Facts,
-        opts: &KeyOptions,
-    ) -> impl Iterator<Item = (Check, Op)> {
+    fn read_ops(&self, keys: &EventKeys<'_>, event: &Event) -> impl Iterator<Item = (Check, Op)> {
         let send = matches!(event.kind, EventKind::OtpSend { .. });
         let s = &self.settings;
         let new_phone = self
@@ -231,7 +225,7 @@ impl CompiledCross {
         let burst = (send && s.signup_burst_points > 0)
             .then(|| {
                 self.signup_key(keys, event)
-                    .zip(self.burst_key(keys, event, facts, opts))
+                    .zip(self.burst_key(keys))
             })
             .flatten()
             .map(|(signup, burst)| {
@@ -251,14 +245,7 @@ impl CompiledCross {
     /// What a recorded outcome stores: a phone change marks the number new
     /// to the account; a sign-up marks the user as just signed up and
     /// counts toward its client stack.
-    fn record_ops(
-        &self,
-        keys: &KeyHasher,
-        event: &Event,
-        facts: &Facts,
-        opts: &KeyOptions,
-        push: &mut impl FnMut(Op),
-    ) {
+    fn record_ops(&self, keys: &EventKeys<'_>, event: &Event, push: &mut impl FnMut(Op)) {
         let s = &self.settings;
         match event.kind {
             EventKind::CredentialChange {
@@ -275,7 +262,7 @@ impl CompiledCross {
                     let ttl = Duration::from_secs(u64::from(s.signup_recent_minutes) * 60);
                     push(Op::RegisterSet { key, value: 1, ttl });
                 }
-                if let Some(key) = self.burst_key(keys, event, facts, opts) {
+                if let Some(key) = self.burst_key(keys) {
                     push(Op::WindowAdd {
                         key,
                         window: self.window(),

@@ -82,7 +82,7 @@ impl Detector for CompiledKnownNumbers {
     }
 
     fn plan(&self, scene: &Scene<'_>, push: &mut impl FnMut((), Op)) {
-        if let (EventKind::OtpSend { .. }, Some(key)) = (scene.event.kind, self.key(scene.keys, scene.event)) {
+        if let (EventKind::OtpSend { .. }, Some(key)) = (scene.event.kind, self.key(&scene.keys, scene.event)) {
             push((), Op::RegisterGet { key });
         }
     }
@@ -99,7 +99,7 @@ impl Detector for CompiledKnownNumbers {
         let (EventKind::OtpVerify { .. }, false, Some(key)) = (
             scene.event.kind,
             outcome.is_failure(),
-            self.key(scene.keys, scene.event),
+            self.key(&scene.keys, scene.event),
         ) else {
             return;
         };

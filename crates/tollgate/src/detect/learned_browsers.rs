@@ -157,7 +157,7 @@ impl Detector for LearnedBrowsers {
         let Some(ja4) = m.tls else {
             return;
         };
-        let at = self.seeds.locate(scene.keys, m.family, &ja4);
+        let at = self.seeds.locate(&scene.keys, m.family, &ja4);
         let window = self.window();
         push(
             Step::Candidate { http2: m.http2 },
@@ -208,7 +208,7 @@ impl Detector for LearnedBrowsers {
         let Some(ja4) = m.tls else {
             return;
         };
-        let keys = scene.keys;
+        let keys = &scene.keys;
         let network = match (scene.facts.asn, event.ip) {
             (Some(asn), _) => keys.hash_of(self.seeds.network, (0u8, asn)),
             (None, Some(ip)) => keys.hash_of(self.seeds.network, (1u8, network(ip, scene.opts()))),

@@ -69,7 +69,7 @@ impl Detector for Limits {
             if !rule.filter.applies(&event.kind) {
                 continue;
             }
-            if let Some(key) = scene.keys.key(rule.seed, &rule.spec.key, event, scene.facts, scene.opts()) {
+            if let Some(key) = scene.keys.key(rule.seed, &rule.spec.key) {
                 let mode = match rule.spec.counts {
                     Counts::Failures => GcraMode::Peek,
                     _ => GcraMode::Consume,
@@ -132,7 +132,7 @@ impl Detector for Limits {
             if rule.spec.counts != Counts::Failures || !rule.filter.applies(&event.kind) {
                 continue;
             }
-            let Some(key) = scene.keys.key(rule.seed, &rule.spec.key, event, scene.facts, scene.opts()) else {
+            let Some(key) = scene.keys.key(rule.seed, &rule.spec.key) else {
                 continue;
             };
             if outcome.is_failure() {

@@ -17,7 +17,7 @@
 use std::time::Duration;
 use super::{Detector, Events, Findings, Reading, Scene};
 use crate::facts::Facts;
-use crate::keys::KeyHasher;
+use crate::keys::{EventKeys, KeyHasher};
 use crate::policy::{Dimension, Policy};
 use crate::store::{Op, OpResult, StoreKey};
 use crate::{Event, EventKind, EventType, Outcome, Reason, ReasonCode};
@@ -167,7 +167,7 @@ impl Detector for CompiledLive {
     }
 
     fn plan(&self, scene: &Scene<'_>, push: &mut impl FnMut(Counter, Op)) {
-        for (counter, op) in self.read_ops(scene.keys, scene.event, scene.facts, scene.opts()) {
+        for (counter, op) in self.read_ops(&scene.keys, scene.event, scene.facts) {
             push(counter, op);
         }
     }
@@ -185,7 +185,7 @@ impl Detector for CompiledLive {
     }
 
     fn record(&self, scene: &Scene<'_>, outcome: &Outcome, push: &mut impl FnMut(Op)) {
-        self.record_ops(scene.keys, scene.event, scene.facts, outcome.is_failure())
+        self.record_ops(&scene.keys, scene.event, scene.facts, outcome.is_failure())
             .for_each(push);
     }
 }
@@ -201,23 +201,11 @@ impl CompiledLive {
     }
 
     /// The reads (and the distinct-number sighting) of an OTP send.
-    fn read_ops(
-        &self,
-        keys: &KeyHasher,
-        event: &Event,
-        facts: &Facts,
-        opts: &crate::policy::KeyOptions,
-    ) -> impl Iterator<Item = (Counter, Op)> {
+    fn read_ops(&self, keys: &EventKeys<'_>, event: &Event, facts: &Facts) -> impl Iterator<Item = (Counter, Op)> {
         let send = matches!(event.kind, EventKind::OtpSend { .. });
         let phone = event.phone.as_ref().filter(|_| send);
         let numbers = phone.filter(|_| self.settings.numbers_points > 0).and_then(|phone| {
-            let client = keys.key(
-                self.numbers_seed,
-                &[Dimension::Ip, Dimension::UserAgent],
-                event,
-                facts,
-                opts,
-            )?;
+            let client = keys.key(self.numbers_seed, &[Dimension::Ip, Dimension::UserAgent])?;
             let op = Op::DistinctAdd {
                 key: StoreKey(keys.hash_of(client.0, &event.user)),
                 window: Duration::from_secs(u64::from(self.settings.numbers_window_minutes) * 60),

@@ -34,15 +34,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::facts::Facts;
-use crate::keys::KeyHasher;
+use crate::keys::{EventKeys, KeyHasher};
 use crate::policy::{Exempt, KeyOptions, MatchAction, Policy, PolicyError};
 use crate::store::{Op, OpResult};
 use crate::{Action, Channel, Event, EventKind, EventType, Outcome, RateLimitInfo, Reason, ReasonCode, Timestamp};
 
 /// What planning, screening and recording see of an event.
-#[derive(Clone, Copy, Debug)]
+#[derive(Debug)]
 pub(crate) struct Scene<'a> {
-    pub(crate) keys: &'a KeyHasher,
+    pub(crate) keys: EventKeys<'a>,
     pub(crate) event: &'a Event,
     pub(crate) facts: &'a Facts,
     pub(crate) policy: &'a Policy,

@@ -42,8 +42,8 @@
 
 use std::time::Duration;
 use super::{Detector, Events, Findings, Reading, Scene, days};
-use crate::keys::KeyHasher;
-use crate::policy::Policy;
+use crate::keys::{EventKeys, KeyHasher};
+use crate::policy::{Dimension, Policy};
 use crate::store::{Op, OpResult, StoreKey};
 use crate::policy::{MatchAction, PolicyError};
 use crate::{
@@ -187,11 +187,11 @@ impl Detector for CompiledPostLogin {
     /// client on probation.
     fn plan(&self, scene: &Scene<'_>, push: &mut impl FnMut(Step, Op)) {
         let change = matches!(scene.event.kind, EventKind::CredentialChange { .. });
-        let Some(user) = self.user(scene.keys, scene.event).filter(|_| change && self.settings.enabled) else {
+        let Some(user) = self.user(&scene.keys).filter(|_| change && self.settings.enabled) else {
             return;
         };
         push(Step::LastLogin, Op::RegisterGet { key: StoreKey(user) });
-        if let Some(client) = self.client(scene.keys, scene.event) {
+        if let Some(client) = self.client(&scene.keys, scene.event) {
             let key = StoreKey(KeyHasher::derive(self.probation, user));
             let password = matches!(
                 scene.event.kind,
@@ -215,7 +215,7 @@ impl Detector for CompiledPostLogin {
     }
 
     fn record(&self, scene: &Scene<'_>, outcome: &Outcome, push: &mut impl FnMut(Op)) {
-        self.record_ops(scene.keys, outcome, push);
+        self.record_ops(&scene.keys, outcome, push);
     }
 }
 
@@ -226,13 +226,13 @@ impl CompiledPostLogin {
 
     /// The user's hash: the last login's register key, and the base of the
     /// probation register's.
-    fn user(&self, keys: &KeyHasher, event: &Event) -> Option<u64> {
-        Some(keys.hash_of(self.seed, event.user.as_ref()?))
+    fn user(&self, keys: &EventKeys<'_>) -> Option<u64> {
+        keys.of(self.seed, Dimension::User)
     }
 
     /// The client's hash, as familiarity tells devices apart (device id, or
     /// JA4 and user agent); `None` when probation is off.
-    fn client(&self, keys: &KeyHasher, event: &Event) -> Option<u64> {
+    fn client(&self, keys: &EventKeys<'_>, event: &Event) -> Option<u64> {
         if self.settings.new_client_days == 0 {
             return None;
         }
@@ -241,10 +241,10 @@ impl CompiledPostLogin {
 
     /// What a successful login writes: its time and risk, and its client
     /// when the client was new to the account.
-    fn record_ops(&self, keys: &KeyHasher, outcome: &Outcome, push: &mut impl FnMut(Op)) {
+    fn record_ops(&self, keys: &EventKeys<'_>, outcome: &Outcome, push: &mut impl FnMut(Op)) {
         let event = &outcome.event;
         let login = event.kind.event_type() == EventType::Login && !outcome.is_failure();
-        let Some(user) = self.user(keys, event).filter(|_| login && self.settings.enabled) else {
+        let Some(user) = self.user(keys).filter(|_| login && self.settings.enabled) else {
             return;
         };
         let mut summary = outcome.decision().unwrap_or_default();

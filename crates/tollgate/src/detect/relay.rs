@@ -169,8 +169,8 @@ impl Detector for CompiledRelay {
     /// The read of a code verification: the client the code went out for.
     fn plan(&self, scene: &Scene<'_>, push: &mut impl FnMut(Probe, Op)) {
         let verify = matches!(scene.event.kind, EventKind::OtpVerify { .. });
-        if let Some(key) = self.key(scene.keys, scene.event).filter(|_| verify && self.track) {
-            push(self.probe(scene.keys, scene.event, scene.facts, scene.opts()), Op::RegisterGet { key });
+        if let Some(key) = self.key(&scene.keys, scene.event).filter(|_| verify && self.track) {
+            push(self.probe(&scene.keys, scene.event, scene.facts, scene.opts()), Op::RegisterGet { key });
         }
     }
 
@@ -189,7 +189,7 @@ impl Detector for CompiledRelay {
     }
 
     fn record(&self, scene: &Scene<'_>, outcome: &Outcome, push: &mut impl FnMut(Op)) {
-        if let Some(op) = self.record_op(scene.keys, outcome, scene.facts, scene.opts()) {
+        if let Some(op) = self.record_op(&scene.keys, outcome, scene.facts, scene.opts()) {
             push(op);
         }
     }

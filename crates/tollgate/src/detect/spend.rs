@@ -86,7 +86,7 @@ impl Detector for CompiledSpend {
     }
 
     fn plan(&self, scene: &Scene<'_>, push: &mut impl FnMut(u32, Op)) {
-        for (index, op) in self.ops(scene.keys, scene.event, scene.facts, CapMode::Check) {
+        for (index, op) in self.ops(&scene.keys, scene.event, scene.facts, CapMode::Check) {
             push(index, op);
         }
     }
@@ -102,7 +102,7 @@ impl Detector for CompiledSpend {
     /// A send is charged its price once it went out.
     fn record(&self, scene: &Scene<'_>, outcome: &Outcome, push: &mut impl FnMut(Op)) {
         if !outcome.is_failure() {
-            self.ops(scene.keys, scene.event, scene.facts, CapMode::Charge)
+            self.ops(&scene.keys, scene.event, scene.facts, CapMode::Charge)
                 .for_each(|(_, op)| push(op));
         }
     }

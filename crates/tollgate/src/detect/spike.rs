@@ -39,8 +39,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use super::{Detector, Events, Findings, Reading, Scene};
 use crate::facts::Facts;
-use crate::keys::KeyHasher;
-use crate::policy::Policy;
+use crate::keys::{EventKeys, KeyHasher};
+use crate::policy::{Dimension, Policy};
 use crate::store::{Op, OpResult, StoreKey};
 use crate::{EventType, Reason, ReasonCode, Timestamp};
 use crate::policy::PolicyError;
@@ -254,7 +254,7 @@ impl Detector for CompiledSpike {
 
     fn plan(&self, scene: &Scene<'_>, push: &mut impl FnMut(Counter, Op)) {
         let event = scene.event;
-        for (counter, op) in self.ops(scene.keys, event.kind.event_type(), event.at, scene.facts) {
+        for (counter, op) in self.ops(&scene.keys, event.kind.event_type(), event.at) {
             push(counter, op);
         }
     }
@@ -286,18 +286,14 @@ impl CompiledSpike {
     /// and baseline windows, and its hour on the type's coverage.
     fn ops<'a>(
         &'a self,
-        keys: &'a KeyHasher,
+        keys: &EventKeys<'_>,
         event_type: EventType,
         at: Timestamp,
-        facts: &Facts,
     ) -> impl Iterator<Item = (Counter, Op)> + 'a {
         let watched = self.events.contains(event_type);
         let kind = self.kind_values.get(event_type as usize).copied();
-        let values = [
-            kind,
-            facts.country.map(|c| keys.hash_of(1, (event_type, c))),
-            facts.asn.map(|a| keys.hash_of(2, (event_type, a))),
-        ];
+        let per_kind = |dim| kind.and_then(|kind| keys.of(kind, dim));
+        let values = [kind, per_kind(Dimension::Country), per_kind(Dimension::Asn)];
         let (window, baseline) = (self.window, self.baseline);
         let levels = [Level::Kind, Level::Country, Level::Asn]
             .into_iter()

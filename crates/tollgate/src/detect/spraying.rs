@@ -132,7 +132,7 @@ impl Detector for CompiledSpraying {
     }
 
     fn plan(&self, scene: &Scene<'_>, push: &mut impl FnMut((), Op)) {
-        if let Some(key) = self.set(scene.keys, scene.event) {
+        if let Some(key) = self.set(&scene.keys, scene.event) {
             push((), Op::DistinctCount { key, window: self.window });
         }
     }
@@ -157,7 +157,7 @@ impl Detector for CompiledSpraying {
     /// usernames count too (a sprayer's list is rarely clean).
     fn record(&self, scene: &Scene<'_>, outcome: &Outcome, push: &mut impl FnMut(Op)) {
         let event = scene.event;
-        let (true, Some(key), Some(user)) = (outcome.is_failure(), self.set(scene.keys, event), &event.user) else {
+        let (true, Some(key), Some(user)) = (outcome.is_failure(), self.set(&scene.keys, event), &event.user) else {
             return;
         };
         push(Op::DistinctAdd {

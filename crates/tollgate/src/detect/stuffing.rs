@@ -42,9 +42,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 use super::{Detector, Events, Findings, Reading, Scene};
-use crate::facts::Facts;
-use crate::keys::KeyHasher;
-use crate::policy::{KeyOptions, Policy};
+
+use crate::keys::{EventKeys, KeyHasher};
+use crate::policy::Policy;
 use crate::store::{Op, OpResult};
 use crate::{Event, EventType, Outcome, Reason, ReasonCode};
 use crate::policy::{Dimension, Exempt, MatchAction, PolicyError};
@@ -225,7 +225,7 @@ impl Detector for CompiledStuffing {
     }
 
     fn plan(&self, scene: &Scene<'_>, push: &mut impl FnMut(Counter, Op)) {
-        for (counter, op) in self.read_ops(scene.keys, scene.event, scene.facts, scene.opts()) {
+        for (counter, op) in self.read_ops(&scene.keys, scene.event) {
             push(counter, op);
         }
     }
@@ -239,17 +239,15 @@ impl Detector for CompiledStuffing {
     }
 
     fn record(&self, scene: &Scene<'_>, outcome: &Outcome, push: &mut impl FnMut(Op)) {
-        self.record_ops(scene.keys, scene.event, scene.facts, scene.opts(), outcome.is_failure(), push);
+        self.record_ops(&scene.keys, scene.event, outcome.is_failure(), push);
     }
 }
 
 impl CompiledStuffing {
     fn applying<'a>(
         &'a self,
-        keys: &'a KeyHasher,
+        keys: &'a EventKeys<'a>,
         event: &'a Event,
-        facts: &'a Facts,
-        opts: &'a KeyOptions,
     ) -> impl Iterator<Item = (u32, &'a Compiled, u64)> + 'a {
         let login = event.kind.event_type() == EventType::Login;
         self.detectors
@@ -257,22 +255,16 @@ impl CompiledStuffing {
             .enumerate()
             .filter(move |_| login)
             .filter_map(move |(i, d)| {
-                let base = keys.key(0, &d.spec.key, event, facts, opts)?;
+                let base = keys.key(0, &d.spec.key)?;
                 Some((u32::try_from(i).unwrap_or(u32::MAX), d, base.0))
             })
     }
 
     /// Evaluation: add the (sampled) username, read attempts and failures.
-    fn read_ops<'a>(
-        &'a self,
-        keys: &'a KeyHasher,
-        event: &'a Event,
-        facts: &'a Facts,
-        opts: &'a KeyOptions,
-    ) -> impl Iterator<Item = (Counter, Op)> + 'a {
-        self.applying(keys, event, facts, opts).flat_map(move |(i, d, base)| {
+    fn read_ops<'a>(&'a self, keys: &'a EventKeys<'a>, event: &'a Event) -> impl Iterator<Item = (Counter, Op)> + 'a {
+        self.applying(keys, event).flat_map(move |(i, d, base)| {
             let users = (d.spec.distinct_users > 0).then(|| {
-                let user = event.user.as_ref().map(|u| keys.hash_of(d.users, u));
+                let user = keys.of(d.users, Dimension::User);
                 let member = user.filter(|h| h % SAMPLE == 0).unwrap_or(SENTINEL);
                 let key = crate::store::StoreKey(KeyHasher::derive(d.users, base));
                 (
@@ -300,16 +292,8 @@ impl CompiledStuffing {
     }
 
     /// Recording a login outcome: count it, and count it as a failure.
-    fn record_ops(
-        &self,
-        keys: &KeyHasher,
-        event: &Event,
-        facts: &Facts,
-        opts: &KeyOptions,
-        failed: bool,
-        push: &mut impl FnMut(Op),
-    ) {
-        for (_, d, base) in self.applying(keys, event, facts, opts) {
+    fn record_ops(&self, keys: &EventKeys<'_>, event: &Event, failed: bool, push: &mut impl FnMut(Op)) {
+        for (_, d, base) in self.applying(keys, event) {
             if d.spec.failure_percent == 0 {
                 continue;
             }

@@ -26,7 +26,7 @@
 
 use super::{Detector, Events, Findings, Reading, Scene, days};
 use crate::keys::KeyHasher;
-use crate::policy::{Policy, PolicyError};
+use crate::policy::{Dimension, Policy, PolicyError};
 use crate::store::{Op, OpResult, StoreKey};
 use crate::{EventType, Location, Outcome, Reason, ReasonCode, Timestamp};
 
@@ -103,10 +103,8 @@ impl Detector for CompiledTravel {
     fn plan(&self, scene: &Scene<'_>, push: &mut impl FnMut((), Op)) {
         let event = scene.event;
         let checked = self.checked.contains(event.kind.event_type()) && scene.facts.location.is_some();
-        if let (true, Some(user)) = (checked, &event.user) {
-            push((), Op::RegisterGet {
-                key: StoreKey(scene.keys.hash_of(self.seed, user)),
-            });
+        if let (true, Some(user)) = (checked, scene.keys.of(self.seed, Dimension::User)) {
+            push((), Op::RegisterGet { key: StoreKey(user) });
         }
     }
 
@@ -125,9 +123,10 @@ impl Detector for CompiledTravel {
     fn record(&self, scene: &Scene<'_>, outcome: &Outcome, push: &mut impl FnMut(Op)) {
         let event = scene.event;
         let learns = event.kind.event_type() == EventType::Login && !outcome.is_failure();
-        if let (true, Some(user), Some(location)) = (learns, &event.user, &scene.facts.location) {
+        let user = scene.keys.of(self.seed, Dimension::User);
+        if let (true, Some(user), Some(location)) = (learns, user, &scene.facts.location) {
             push(Op::RegisterSet {
-                key: StoreKey(scene.keys.hash_of(self.seed, user)),
+                key: StoreKey(user),
                 value: pack(event.at, location),
                 ttl: days(scene.policy.travel.remember_days),
             });

@@ -20,8 +20,8 @@ use crate::detect::Scene;
 use crate::facts::Facts;
 #[cfg(feature = "geo")]
 use crate::geo::GeoSet;
-use crate::keys::KeyHasher;
 use crate::keys::KeySecret;
+use crate::keys::{EventKeys, KeyHasher};
 use crate::net::IpSet;
 use crate::policy::RiskTier;
 use crate::policy::{FingerprintList, Policy, PolicyError};
@@ -351,7 +351,7 @@ impl<S> Engine<S> {
         let facts = self.facts(event);
         let policy = &active.policy;
         let scene = Scene {
-            keys: &self.keys,
+            keys: EventKeys::new(&self.keys, event, &facts, &policy.keys),
             event,
             facts: &facts,
             policy,

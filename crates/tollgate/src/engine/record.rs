@@ -5,6 +5,7 @@ use smallvec::SmallVec;
 use super::{Engine, Ops, plan};
 use crate::Outcome;
 use crate::detect::Scene;
+use crate::keys::EventKeys;
 use crate::store::{OpResult, Store};
 
 impl<S> Engine<S> {
@@ -43,7 +44,7 @@ impl<S> Engine<S> {
         let event = &outcome.event;
         let facts = self.facts(event);
         let scene = Scene {
-            keys: &self.keys,
+            keys: EventKeys::new(&self.keys, event, &facts, &active.policy.keys),
             event,
             facts: &facts,
             policy: &active.policy,

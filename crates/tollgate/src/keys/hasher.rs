@@ -12,7 +12,7 @@ use std::net::IpAddr;
 use siphasher::sip::SipHasher13;
 
 use super::KeySecret;
-use super::StoreKey;
+
 use super::encode::{KeyPart, KeySink};
 use crate::Event;
 use crate::facts::Facts;
@@ -99,8 +99,6 @@ impl KeyHasher {
         sink.finish()
     }
 
-    /// The key for `dims` of `event` under a rule, or `None` when the event
-    /// lacks one of the dimensions.
     /// A key derived from `base`, itself a keyed hash, for the counter
     /// `seed` names: a bijective 64-bit mix (SplitMix64's finaliser) of
     /// both, instead of another SipHash pass. `base` is already
@@ -114,25 +112,18 @@ impl KeyHasher {
         x ^ (x >> 31)
     }
 
-    pub(crate) fn key(
-        &self,
-        seed: u64,
-        dims: &[Dimension],
-        event: &Event,
-        facts: &Facts,
-        opts: &KeyOptions,
-    ) -> Option<StoreKey> {
+    /// The keyed hash of `event`'s value of `dim` (tagged with the
+    /// dimension, so a user named like a device id keys apart), or `None`
+    /// when the event lacks it. Keys derive from these; see
+    /// [`EventKeys`](super::EventKeys).
+    pub(crate) fn dimension(&self, dim: &Dimension, event: &Event, facts: &Facts, opts: &KeyOptions) -> Option<u64> {
         let mut sink = self.sink();
-        seed.encode(&mut sink);
-        for dim in dims {
-            hash_dimension(&mut sink, dim, event, facts, opts)?;
-        }
-        Some(StoreKey(sink.finish()))
+        hash_dimension(&mut sink, dim, event, facts, opts)?;
+        Some(sink.finish())
     }
 }
 
 fn hash_dimension(h: &mut Sink, dim: &Dimension, e: &Event, facts: &Facts, opts: &KeyOptions) -> Option<()> {
-    // A tag per dimension keeps e.g. a user named like a device id apart.
     match dim {
         Dimension::Ip => (0u8, masked(e.ip?, 32, opts.ipv6_host_prefix)).encode(h),
         Dimension::IpPrefix => (1u8, network(e.ip?, opts)).encode(h),
@@ -227,6 +218,16 @@ mod tests {
         );
     }
 
+    fn key(
+        k: &KeyHasher,
+        seed: u64,
+        dims: &[Dimension],
+        event: &Event,
+        opts: &KeyOptions,
+    ) -> Option<super::super::StoreKey> {
+        super::super::EventKeys::new(k, event, &Facts::default(), opts).key(seed, dims)
+    }
+
     #[test]
     fn keys_separate_rules_and_values_and_skip_missing() {
         let k = KeyHasher::new();
@@ -235,26 +236,20 @@ mod tests {
         let ip = [Dimension::Ip];
         let e1 = login("198.51.100.1");
         assert_eq!(
-            k.key(a, &ip, &e1, &Facts::default(), &opts),
-            k.key(a, &ip, &login("::ffff:198.51.100.1"), &Facts::default(), &opts)
+            key(&k, a, &ip, &e1, &opts),
+            key(&k, a, &ip, &login("::ffff:198.51.100.1"), &opts)
         );
+        assert_ne!(key(&k, a, &ip, &e1, &opts), key(&k, b, &ip, &e1, &opts));
         assert_ne!(
-            k.key(a, &ip, &e1, &Facts::default(), &opts),
-            k.key(b, &ip, &e1, &Facts::default(), &opts)
-        );
-        assert_ne!(
-            k.key(a, &ip, &e1, &Facts::default(), &opts),
-            k.key(a, &ip, &login("198.51.100.2"), &Facts::default(), &opts)
+            key(&k, a, &ip, &e1, &opts),
+            key(&k, a, &ip, &login("198.51.100.2"), &opts)
         );
         let prefix = [Dimension::IpPrefix];
         assert_eq!(
-            k.key(a, &prefix, &e1, &Facts::default(), &opts),
-            k.key(a, &prefix, &login("198.51.100.2"), &Facts::default(), &opts)
+            key(&k, a, &prefix, &e1, &opts),
+            key(&k, a, &prefix, &login("198.51.100.2"), &opts)
         );
-        assert_eq!(
-            k.key(a, &[Dimension::Ip, Dimension::User], &e1, &Facts::default(), &opts),
-            None
-        );
+        assert_eq!(key(&k, a, &[Dimension::Ip, Dimension::User], &e1, &opts), None);
     }
 
     #[test]
@@ -262,14 +257,14 @@ mod tests {
         let k = KeyHasher::new();
         let seed = k.rule_seed("r");
         let ip = [Dimension::Ip];
-        let key = |addr: &str, opts: &KeyOptions| k.key(seed, &ip, &login(addr), &Facts::default(), opts);
         let opts = KeyOptions::default();
-        assert_eq!(key("2001:db8::1", &opts), key("2001:db8::ffff:2", &opts));
-        assert_ne!(key("2001:db8::1", &opts), key("2001:db8:0:1::1", &opts));
+        let at = |addr: &str, opts: &KeyOptions| key(&k, seed, &ip, &login(addr), opts);
+        assert_eq!(at("2001:db8::1", &opts), at("2001:db8::ffff:2", &opts));
+        assert_ne!(at("2001:db8::1", &opts), at("2001:db8:0:1::1", &opts));
         let exact = KeyOptions {
             ipv6_host_prefix: 128,
             ..opts
         };
-        assert_ne!(key("2001:db8::1", &exact), key("2001:db8::2", &exact));
+        assert_ne!(at("2001:db8::1", &exact), at("2001:db8::2", &exact));
     }
 }

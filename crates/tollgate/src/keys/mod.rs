@@ -1,7 +1,7 @@
-//! Store keys: a keyed hash (SipHash-1-3 under the engine's
+//! Store keys: derived from keyed hashes (SipHash-1-3 under the engine's
 //! [`KeySecret`]) of a rule and the values it keys on, so raw IPs, user ids
 //! and phone numbers never become map keys, and an attacker cannot choose
-//! colliding keys.
+//! colliding keys. Each value is hashed once per event (`event.rs`).
 //!
 //! ```
 //! use tollgate::keys::KeySecret;
@@ -12,9 +12,11 @@
 //! ```
 
 pub(crate) mod encode;
+mod event;
 mod hasher;
 mod secret;
 
+pub(crate) use event::EventKeys;
 pub(crate) use hasher::{KeyHasher, network};
 pub use secret::{KeySecret, KeySecretError};
 

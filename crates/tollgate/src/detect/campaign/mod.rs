@@ -208,7 +208,7 @@ impl Detector for CompiledCampaign {
                 continue;
             };
             for count in COUNTS {
-                let key = self.key(scene.keys, scope, count);
+                let key = self.key(&scene.keys, scope, count);
                 push((i as u8, count), Op::WindowAdd { key, window: self.window, amount: 0 });
             }
         }
@@ -257,7 +257,7 @@ impl Detector for CompiledCampaign {
         let counted = [true, outcome.is_failure(), outcome.is_unknown_user()];
         for scope in scopes(scene.facts).into_iter().flatten() {
             for (count, _) in COUNTS.into_iter().zip(counted).filter(|(_, on)| *on) {
-                let key = self.key(scene.keys, scope, count);
+                let key = self.key(&scene.keys, scope, count);
                 push(Op::WindowAdd { key, window: self.window, amount: 1 });
             }
         }

@@ -171,10 +171,7 @@ impl Detector for CompiledFamiliarity {
     }
 
     fn plan(&self, scene: &Scene<'_>, push: &mut impl FnMut(Step, Op)) {
-        let (event, facts) = (scene.event, scene.facts);
-        let Some(user) = &event.user else {
-            return;
-        };
+        let event = scene.event;
         let window = days(scene.policy.familiarity.global_window_days);
         let familiar = self.scored.contains(event.kind.event_type());
         let spares_devices = || self.spare_devices.iter().any(|f| f.applies(&event.kind));
@@ -182,10 +179,12 @@ impl Detector for CompiledFamiliarity {
         if !familiar && !known_device {
             return;
         }
-        let user = self.seeds.user(scene.keys, user);
+        let Some(user) = self.seeds.user(&scene.keys) else {
+            return;
+        };
         if familiar {
             for feature in Feature::ALL {
-                if let Some((keys, member)) = self.seeds.locate(scene.keys, feature, user, event, facts, scene.opts()) {
+                if let Some((keys, member)) = self.seeds.locate(&scene.keys, feature, user, event) {
                     push(Step::Feature(feature), Op::Familiarity { keys, member, window });
                 }
             }
@@ -193,7 +192,7 @@ impl Detector for CompiledFamiliarity {
         // A rule sparing the user's known devices needs the device's history;
         // familiarity has read it already where it runs.
         if known_device {
-            if let Some((keys, member)) = self.seeds.locate(scene.keys, Feature::Device, user, event, facts, scene.opts()) {
+            if let Some((keys, member)) = self.seeds.locate(&scene.keys, Feature::Device, user, event) {
                 push(Step::KnownDevice, Op::Familiarity { keys, member, window });
             }
         }
@@ -253,13 +252,15 @@ impl Detector for CompiledFamiliarity {
     fn record(&self, scene: &Scene<'_>, outcome: &Outcome, push: &mut impl FnMut(Op)) {
         let event = scene.event;
         let learns = event.kind.event_type() == EventType::Login && !outcome.is_failure();
-        let (true, Some(user)) = (learns, &event.user) else {
+        if !learns {
+            return;
+        }
+        let settings = &scene.policy.familiarity;
+        let Some(user) = self.seeds.user(&scene.keys) else {
             return;
         };
-        let settings = &scene.policy.familiarity;
-        let user = self.seeds.user(scene.keys, user);
         for feature in Feature::ALL {
-            if let Some((keys, member)) = self.seeds.locate(scene.keys, feature, user, event, scene.facts, scene.opts()) {
+            if let Some((keys, member)) = self.seeds.locate(&scene.keys, feature, user, event) {
                 push(Op::Learn {
                     keys,
                     member,
