@@ -16,7 +16,8 @@
 //!
 //! Half log in about once a day, a third about three times, and 15 % about
 //! eight times (Poisson around those means; flyers at least twice). In a
-//! session, 8 % of logins start with one typo and 2.5 % with two; 1 % forget
+//! session, 8 % of logins start with one typo and 2.5 % with two (a fifth
+//! of typos are in the username, which names no account); 1 % forget
 //! the password (two to four failures, a password reset, then a login) and
 //! 0.5 % give up after a failure or two: about 14 % of login attempts fail.
 //! 35 % use SMS two-factor, asked for on half of their logins (the other
@@ -36,6 +37,14 @@ use super::sampling::{between, chance, daytime, local_hour, pick, poisson, secs,
 use super::software::sw;
 use super::traffic::{Account, Client, DAY_MS, Scenario, SimEvent, Step, Tag, Truth, WARM_UP_DAYS};
 use super::trips::{self, Trip};
+
+/// Of failed attempts from typing, the share with a mistyped username or
+/// email: real sites see people name no account (2 to 3 % of login
+/// attempts here), so attack mode must judge unknown usernames against a
+/// baseline that is not zero.
+const USERNAME_TYPO_SHARE: f64 = 0.2;
+/// Mistyped usernames: `3 << 30` and up, apart from the attackers' lists.
+const USERNAME_TYPOS_FIRST: u32 = 3 << 30;
 
 const NEWCOMER_SHARE: f64 = 0.015;
 const OFFICE_SHARE: f64 = 0.35;
@@ -297,7 +306,14 @@ impl Person {
             _ => (0, false, false),
         };
         for _ in 0..typos {
-            out.push(self.event(at, Step::Login, client, Truth::Fails).tagged(Tag::Typo));
+            let mut typo = self.event(at, Step::Login, client, Truth::Fails).tagged(Tag::Typo);
+            if chance(rng, USERNAME_TYPO_SHARE) {
+                // A mistyped username or email: the service knows no such
+                // account and reports an unknown user.
+                let n = USERNAME_TYPOS_FIRST | (rng.random::<u32>() >> 2);
+                typo.account = Some(Account::Unknown(n));
+            }
+            out.push(typo);
             at += secs(rng, 4, 20);
         }
         if gives_up {

@@ -410,10 +410,19 @@ mod tests {
                 .all(|e| e.scenario == Scenario::Legitimate && e.at_ms < traffic::WARM_UP_DAYS * traffic::DAY_MS)
         );
         assert!((15_000..21_000).contains(&before.len()), "{}", before.len());
+        // Members, and the usernames they mistype (no account).
+        assert!(before.iter().all(|e| matches!(
+            e.account,
+            Some(traffic::Account::Member(_) | traffic::Account::Unknown(_))
+        )));
+        let mistyped = before
+            .iter()
+            .filter(|e| matches!(e.account, Some(traffic::Account::Unknown(_))))
+            .count();
+        let logins = before.iter().filter(|e| e.step == Step::Login).count();
         assert!(
-            before
-                .iter()
-                .all(|e| matches!(e.account, Some(traffic::Account::Member(_))))
+            (logins / 100..logins / 20).contains(&mistyped),
+            "{mistyped} of {logins}"
         );
         for step in [Step::Signup, Step::OtpSend, Step::OtpVerify, Step::Login] {
             assert!(before.iter().any(|e| e.step == step), "{step:?}");

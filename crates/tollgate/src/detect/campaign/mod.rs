@@ -86,6 +86,12 @@ pub struct Campaign {
     pub min_attempts: u32,
     /// How many times its baseline a share must be (2 to 100; default 3).
     pub factor: u32,
+    /// How far above its baseline a count must be, in standard deviations
+    /// of the count the baseline share predicts for this many attempts (a
+    /// binomial test; 2 to 20, default 4). Keeps a noisy few minutes from
+    /// calling a campaign where volume is low, and lets a small but steady
+    /// excess call one where volume is high.
+    pub significance: u8,
     /// A failure share below this percentage is never a campaign (1 to
     /// 100; default 30: typos fail 10 to 20 % of real logins).
     pub failure_percent: u8,
@@ -112,6 +118,7 @@ impl Default for Campaign {
             refresh_secs: 10,
             min_attempts: 50,
             factor: 3,
+            significance: 4,
             failure_percent: 30,
             unknown_percent: 2,
             action: MatchAction::Challenge,
@@ -139,6 +146,9 @@ fn validate(c: &Campaign) -> Result<(), PolicyError> {
     }
     if !(2..=100).contains(&c.factor) {
         return bad("factor", "must be 2 to 100");
+    }
+    if !(2..=20).contains(&c.significance) {
+        return bad("significance", "must be 2 to 20");
     }
     if !(1..=100).contains(&c.failure_percent) {
         return bad("failure_percent", "must be 1 to 100");

@@ -79,6 +79,20 @@ fn store(a: &AtomicU64, v: f64) {
 /// few hundred networks a service sees logins from without evicting each
 /// other.
 const SETS: usize = 1024;
+/// The least baseline share the significance test assumes: a site whose
+/// users never mistype still varies a little, and a zero share would make
+/// any single unknown username infinitely significant.
+const MIN_BASE_SHARE: f64 = 0.002;
+/// Standard deviations above its baseline from which a share learns slowly.
+const SUSPECT_Z: f64 = 2.0;
+
+/// How far `count` of `n` attempts lies above what the baseline share
+/// predicts, in binomial standard deviations (a baseline of nearly zero
+/// still has some spread).
+fn excess(count: u64, n: f64, base: f64) -> f64 {
+    let p = base.clamp(MIN_BASE_SHARE, 1.0 - MIN_BASE_SHARE);
+    (count as f64 - n * p) / (n * p * (1.0 - p)).sqrt()
+}
 
 #[derive(Debug)]
 pub(crate) struct Table(Box<[[Slot; 2]]>);
@@ -129,21 +143,30 @@ impl Table {
             return;
         }
         let warm = now.saturating_sub(slot.since.load(Relaxed)) >= u64::from(s.warmup_hours) * 3_600_000;
-        let factor = f64::from(s.factor);
-        let high = |share: f64, base: f64, floor: u8| share * 100.0 >= f64::from(floor) && share >= factor * base;
-        let on = warm
-            && (high(failure, load(&slot.base_failure), s.failure_percent)
-                || high(unknown, load(&slot.base_unknown), s.unknown_percent));
+        let n = seen.attempts as f64;
+        let shares = [
+            (&slot.base_failure, failure, excess(seen.failures, n, load(&slot.base_failure)), s.failure_percent),
+            (&slot.base_unknown, unknown, excess(seen.unknown, n, load(&slot.base_unknown)), s.unknown_percent),
+        ];
+        let high = |&(base, share, z, floor): &(&AtomicU64, f64, f64, u8)| {
+            share * 100.0 >= f64::from(floor) && share >= f64::from(s.factor) * load(base) && z >= f64::from(s.significance)
+        };
+        let on = warm && shares.iter().any(high);
         slot.on.store(on, Relaxed);
         if !on {
             // An exponential moving average in event time: a read after
             // `dt` weighs dt / baseline, so the baseline's memory is
-            // `baseline_hours` however often it is read.
+            // `baseline_hours` however often it is read. A share already
+            // well above its baseline (a slow campaign below the bar) learns
+            // at a tenth of that rate, so an attack cannot teach the
+            // baseline that it is normal within the day, while a lasting
+            // change of the site's own is still learnt, over days.
             let dt = now.saturating_sub(last) as f64;
             let alpha = (dt / (f64::from(s.baseline_hours) * 3_600_000.0)).min(1.0);
-            for (base, share) in [(&slot.base_failure, failure), (&slot.base_unknown, unknown)] {
+            for (base, share, z, _) in shares {
+                let rate = if z >= SUSPECT_Z { alpha / 10.0 } else { alpha };
                 let b = load(base);
-                store(base, b + alpha * (share - b));
+                store(base, b + rate * (share - b));
             }
         }
     }
@@ -254,6 +277,50 @@ mod tests {
         assert!(t.campaign(de, 201 * MIN, &s).is_none());
         t.observe(de, 202 * MIN, seen(50, 50, 0), &s);
         assert!(t.campaign(de, 202 * MIN, &s).is_some());
+    }
+
+    #[test]
+    fn the_excess_must_be_significant_for_the_volume() {
+        let s = Campaign::default();
+        let t = Table::new();
+        let (site, asn) = (Scope::Site, Scope::Asn(Asn(64_500)));
+        // Baselines of 3 % unknown usernames (people mistype them).
+        for m in 0..180 {
+            t.observe(site, m * MIN + 1, seen(1_000, 150, 30), &s);
+            t.observe(asn, m * MIN + 1, seen(60, 9, 2), &s);
+        }
+        // 10 % of 60 is three times 3 % but 3.2 standard deviations: noise
+        // on a small network.
+        t.observe(asn, 181 * MIN, seen(60, 9, 6), &s);
+        assert!(t.campaign(asn, 181 * MIN, &s).is_none());
+        // 10 % of 1,000 is 13 standard deviations: a campaign.
+        t.observe(site, 181 * MIN, seen(1_000, 150, 100), &s);
+        assert!(t.campaign(site, 181 * MIN, &s).is_some());
+        assert_eq!(excess(100, 1_000.0, 0.03).round(), 13.0);
+        assert_eq!((excess(6, 60.0, 0.03) * 10.0).round(), 32.0);
+    }
+
+    #[test]
+    fn a_slow_campaign_below_the_bar_barely_moves_the_baseline() {
+        let s = Campaign::default();
+        let t = Table::new();
+        let site = Scope::Site;
+        for m in 0..180 {
+            t.observe(site, m * MIN + 1, seen(500, 75, 15), &s);
+        }
+        // Twelve hours at 2.3 times the unknown share (3 % -> 7 %): under
+        // `factor`, so no campaign, but far above the baseline, which
+        // learns at a tenth of its rate and stays near 3 %.
+        for m in 180..900 {
+            t.observe(site, m * MIN, seen(500, 75, 35), &s);
+            assert!(t.campaign(site, m * MIN, &s).is_none());
+        }
+        let slot = t.find(site).unwrap();
+        let base = load(&slot.base_unknown);
+        assert!((0.030..0.040).contains(&base), "{base}");
+        // At the full rate the same twelve hours would have taken it past 4.5 %.
+        let full = 0.07 - 0.04 * (-0.5f64).exp();
+        assert!(full > 0.045, "{full}");
     }
 
     #[test]
