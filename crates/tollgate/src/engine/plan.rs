@@ -209,6 +209,7 @@ impl Plan {
             known_client: false,
             known_number: false,
             known_prefix: false,
+            account_without_history: false,
         };
         let complete = self
             .active

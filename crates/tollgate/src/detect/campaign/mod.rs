@@ -52,6 +52,7 @@
 
 use std::time::Duration;
 
+mod answers;
 mod table;
 
 use table::{Observed, Scope, Table};
@@ -101,6 +102,14 @@ pub struct Campaign {
     /// matters where the baseline is near zero, where a list whose names
     /// are 60 % unknown shows as a few percent of all logins.
     pub unknown_percent: u8,
+    /// Step up logins to accounts with no login on record too (default
+    /// true). Most of those are usernames nobody has (people's typos, the
+    /// misses of the list being tried) and the rest accounts new or dormant
+    /// past familiarity's memory. Sparing them (false) halves attack mode's
+    /// cost to people and keeps the list's unknown-user outcomes coming,
+    /// but a step-up then tells whoever turns attack mode on which
+    /// usernames have accounts here: see `docs/campaign.md`.
+    pub accounts_without_history: bool,
     /// What `campaign.new_client` does: challenge (default), deny or a
     /// score.
     pub action: MatchAction,
@@ -121,6 +130,7 @@ impl Default for Campaign {
             significance: 4,
             failure_percent: 30,
             unknown_percent: 2,
+            accounts_without_history: true,
             action: MatchAction::Challenge,
             monitor: false,
         }
@@ -248,12 +258,17 @@ impl Detector for CompiledCampaign {
         }
         // A client the account knows is never stepped up: skip the lookups
         // (and the detail's formatting) on the common path.
-        if reading.known_client || reading.known_prefix {
+        if reading.known_client || reading.known_prefix || (reading.account_without_history && !s.accounts_without_history) {
             return;
         }
         let Some(why) = scopes.into_iter().flatten().find_map(|scope| self.table.campaign(scope, now, s)) else {
             return;
         };
+        if s.action == MatchAction::Challenge && !s.monitor {
+            for scope in scopes.into_iter().flatten() {
+                self.table.stepped_up(scope, now, s);
+            }
+        }
         let detail = format!("{why}; the account never used this client");
         out.reasons
             .push(super::matched(ReasonCode::CampaignNewClient, detail, "campaign", s.action, s.monitor));
@@ -265,6 +280,15 @@ impl Detector for CompiledCampaign {
             return;
         }
         let counted = [true, outcome.is_failure(), outcome.is_unknown_user()];
+        if let Some(decision) = outcome.decision() {
+            self.table.decisions_reported();
+            if decision.challenged {
+                let now = scene.event.at.as_unix_millis();
+                for scope in scopes(scene.facts).into_iter().flatten() {
+                    self.table.answered(scope, now, &self.settings);
+                }
+            }
+        }
         for scope in scopes(scene.facts).into_iter().flatten() {
             for (count, _) in COUNTS.into_iter().zip(counted).filter(|(_, on)| *on) {
                 let key = self.key(&scene.keys, scope, count);
@@ -287,123 +311,4 @@ fn scopes(facts: &Facts) -> [Option<Scope>; 3] {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::{Asn, Country, Engine, Event, EventKind, Timestamp};
-
-    const MIN: u64 = 60_000;
-
-    fn login(user: &str, country: &str, min: u64) -> Event {
-        Event::new(EventKind::Login, Timestamp::from_unix_millis(1_700_000_000_000 + min * MIN))
-            .with_user(user)
-            .with_country(country.parse::<Country>().unwrap())
-            .with_asn(Asn(if country == "BR" { 28_573 } else { 3_320 }))
-            .with_device(format!("{user}-laptop"))
-    }
-
-    fn engine() -> Engine {
-        engine_with(|_| {})
-    }
-
-    fn engine_with(change: impl FnOnce(&mut Campaign)) -> Engine {
-        let mut policy = Policy::default();
-        policy.limits.clear();
-        policy.stuffing.clear();
-        policy.spike.events.clear();
-        change(&mut policy.campaign);
-        Engine::new(policy).unwrap()
-    }
-
-    /// Two quiet hours and more: per minute, 300 German and 10 Brazilian
-    /// logins of known users from their own laptops, one in ten failing.
-    fn quiet(engine: &Engine) {
-        for min in 0..130 {
-            for (country, n) in [("DE", 300), ("BR", 10)] {
-                for i in 0..n {
-                    let event = login(&format!("{country}{i}"), country, min);
-                    engine.evaluate(&event);
-                    engine.record(&if i % 10 == 0 {
-                        Outcome::failed(event)
-                    } else {
-                        Outcome::succeeded(event)
-                    });
-                }
-            }
-        }
-    }
-
-    fn stepped_up(engine: &Engine, event: &Event) -> bool {
-        let reasons = engine.evaluate(event).reasons;
-        reasons.iter().any(|r| r.code == ReasonCode::CampaignNewClient)
-    }
-
-    #[test]
-    fn a_list_from_one_country_steps_up_new_clients_from_there_only() {
-        // At a 10 % floor, so that Germany's 9 % stays quiet site-wide.
-        let engine = engine_with(|c| c.unknown_percent = 10);
-        quiet(&engine);
-        assert!(!stepped_up(&engine, &login("DE1", "BR", 130).with_device("stranger")));
-        // Ten minutes of a list through Brazilian proxies: 30 a minute, all
-        // naming nobody. Germany carries on as before: site-wide, 9 % of
-        // logins name nobody, under the 10 % floor; from Brazil, 75 %.
-        for min in 130..140 {
-            for i in 0..30 {
-                engine.record(&Outcome::unknown_user(login(&format!("list{min}-{i}"), "BR", min)));
-            }
-            for i in 0..300 {
-                let event = login(&format!("DE{i}"), "DE", min);
-                engine.record(&Outcome::succeeded(event));
-            }
-        }
-        let from_brazil = login("DE1", "BR", 140).with_device("stranger");
-        let d = engine.evaluate(&from_brazil);
-        let r = d.reasons.iter().find(|r| r.code == ReasonCode::CampaignNewClient).unwrap();
-        assert!(r.detail.starts_with("logins from country BR: "), "{}", r.detail);
-        assert_eq!(d.action, crate::Action::Challenge);
-        // The owner's own laptop, in Brazil, is not stepped up.
-        assert!(!stepped_up(&engine, &login("BR1", "BR", 140)));
-        // A new client in Germany is not either: its scopes are quiet.
-        assert!(!stepped_up(&engine, &login("DE2", "DE", 140).with_device("new phone")));
-    }
-
-    #[test]
-    fn a_new_device_on_the_accounts_own_network_is_spared() {
-        let engine = engine();
-        quiet(&engine);
-        let home = |min, device: &str, ip: &str| login("BR1", "BR", min).with_device(device).with_ip(ip.parse().unwrap());
-        engine.record(&Outcome::succeeded(home(129, "BR1-laptop", "203.0.113.7")));
-        for min in 130..140 {
-            for i in 0..30 {
-                engine.record(&Outcome::unknown_user(login(&format!("list{min}-{i}"), "BR", min)));
-            }
-        }
-        // A new phone on the home network (the same /24): not stepped up.
-        assert!(!stepped_up(&engine, &home(140, "BR1-new-phone", "203.0.113.99")));
-        // The same new device from another network: stepped up.
-        assert!(stepped_up(&engine, &home(140, "BR1-new-phone", "198.51.100.7")));
-    }
-
-    #[test]
-    fn off_records_and_reads_nothing() {
-        let mut policy = Policy::default();
-        let on = Engine::new(policy.clone()).unwrap();
-        policy.campaign.enabled = false;
-        let off = Engine::new(policy).unwrap();
-        let event = login("a", "DE", 0);
-        // Site, country and network: three counts each.
-        assert_eq!(on.prepare(&event).ops().len(), off.prepare(&event).ops().len() + 9);
-        assert_eq!(on.record_ops(&Outcome::failed(event.clone())).len(), off.record_ops(&Outcome::failed(event)).len() + 6);
-    }
-
-    #[test]
-    fn validation_names_the_field() {
-        let mut policy = Policy::default();
-        policy.campaign.refresh_secs = 601;
-        let err = Engine::new(policy).unwrap_err().to_string();
-        assert!(err.contains("campaign.refresh_secs"), "{err}");
-        let mut policy = Policy::default();
-        policy.campaign.warmup_hours = 25;
-        let err = Engine::new(policy).unwrap_err().to_string();
-        assert!(err.contains("campaign.warmup_hours"), "{err}");
-    }
-}
+mod tests;

@@ -8,6 +8,8 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 
 use super::Campaign;
+use super::answers::{self, Recent};
+use crate::policy::MatchAction;
 use crate::keys::encode::{KeyPart, KeySink};
 use crate::{Asn, Country};
 
@@ -65,6 +67,10 @@ struct Slot {
     failure: AtomicU64,
     unknown: AtomicU64,
     on: AtomicBool,
+    /// Step-ups this instance issued on logins of the scope, and recorded
+    /// logins it saw pass one (see `answers.rs`).
+    stepped: Recent,
+    answered: Recent,
 }
 
 fn load(a: &AtomicU64) -> f64 {
@@ -95,15 +101,22 @@ fn excess(count: u64, n: f64, base: f64) -> f64 {
 }
 
 #[derive(Debug)]
-pub(crate) struct Table(Box<[[Slot; 2]]>);
+pub(crate) struct Table {
+    sets: Box<[[Slot; 2]]>,
+    /// The host records outcomes with their decisions (see `answers.rs`).
+    reports_decisions: AtomicBool,
+}
 
 impl Table {
     pub(crate) fn new() -> Table {
-        Table((0..SETS).map(|_| Default::default()).collect())
+        Table {
+            sets: (0..SETS).map(|_| Default::default()).collect(),
+            reports_decisions: AtomicBool::new(false),
+        }
     }
 
     fn set(&self, tag: u64) -> Option<&[Slot; 2]> {
-        self.0.get((tag.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 54) as usize % SETS)
+        self.sets.get((tag.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 54) as usize % SETS)
     }
 
     fn find(&self, scope: Scope) -> Option<&Slot> {
@@ -126,9 +139,10 @@ impl Table {
             return;
         };
         let last = slot.refreshed.swap(now.max(1), Relaxed);
+        let held = self.held(slot, now, s);
         if seen.attempts < u64::from(s.min_attempts) || seen.attempts == 0 {
             // Too few to judge, and too few to learn from.
-            slot.on.store(false, Relaxed);
+            slot.on.store(held, Relaxed);
             return;
         }
         let failure = seen.failures as f64 / seen.attempts as f64;
@@ -151,7 +165,7 @@ impl Table {
         let high = |&(base, share, z, floor): &(&AtomicU64, f64, f64, u8)| {
             share * 100.0 >= f64::from(floor) && share >= f64::from(s.factor) * load(base) && z >= f64::from(s.significance)
         };
-        let on = warm && shares.iter().any(high);
+        let on = warm && (shares.iter().any(high) || held);
         slot.on.store(on, Relaxed);
         if !on {
             // An exponential moving average in event time: a read after
@@ -195,6 +209,39 @@ impl Table {
         ))
     }
 
+    /// Whether a campaign on at `slot` stays on whatever its shares: its
+    /// step-ups (challenges; a refusal cannot be answered) go unanswered.
+    /// Needs a host that reports decisions with outcomes, or every step-up
+    /// would look unanswered.
+    fn held(&self, slot: &Slot, now: u64, s: &Campaign) -> bool {
+        let window = u64::from(s.window_secs) * 1000;
+        slot.on.load(Relaxed)
+            && s.action == MatchAction::Challenge
+            && self.reports_decisions.load(Relaxed)
+            && answers::unanswered(slot.stepped.count(now, window), slot.answered.count(now, window))
+    }
+
+    /// Counts a step-up attack mode issued on a login of `scope`.
+    pub(crate) fn stepped_up(&self, scope: Scope, now: u64, s: &Campaign) {
+        if let Some(slot) = self.find(scope) {
+            slot.stepped.add(now, u64::from(s.window_secs) * 1000);
+        }
+    }
+
+    /// Counts a recorded login of `scope` that passed a step-up.
+    pub(crate) fn answered(&self, scope: Scope, now: u64, s: &Campaign) {
+        if let Some(slot) = self.find(scope) {
+            slot.answered.add(now, u64::from(s.window_secs) * 1000);
+        }
+    }
+
+    /// Notes that the host reports decisions with outcomes.
+    pub(crate) fn decisions_reported(&self) {
+        if !self.reports_decisions.load(Relaxed) {
+            self.reports_decisions.store(true, Relaxed);
+        }
+    }
+
     /// A slot for `scope`: the set's empty one, or the one read least
     /// recently, reset.
     fn claim(&self, scope: Scope) -> Option<&Slot> {
@@ -205,6 +252,8 @@ impl Table {
         slot.refreshed.store(0, Relaxed);
         slot.since.store(0, Relaxed);
         slot.on.store(false, Relaxed);
+        slot.stepped.reset();
+        slot.answered.reset();
         Some(slot)
     }
 }

@@ -203,6 +203,7 @@ impl Detector for CompiledFamiliarity {
             (Step::Feature(Feature::Device) | Step::KnownDevice, OpResult::Familiarity(counts)) => {
                 reading.known_device |= reading.device_id && counts.user_count > 0;
                 reading.known_client |= counts.user_count > 0;
+                reading.account_without_history |= counts.user_total == 0;
             }
             (Step::Feature(Feature::Prefix), OpResult::Familiarity(counts)) => {
                 reading.known_prefix |= counts.user_count > 0;

@@ -1,0 +1,191 @@
+//! Attack mode end to end: an engine, logins and their outcomes.
+
+use super::*;
+use crate::{Asn, Country, Engine, Event, EventKind, Timestamp};
+
+const MIN: u64 = 60_000;
+
+fn login(user: &str, country: &str, min: u64) -> Event {
+    Event::new(EventKind::Login, Timestamp::from_unix_millis(1_700_000_000_000 + min * MIN))
+        .with_user(user)
+        .with_country(country.parse::<Country>().unwrap())
+        .with_asn(Asn(if country == "BR" { 28_573 } else { 3_320 }))
+        .with_device(format!("{user}-laptop"))
+}
+
+fn engine() -> Engine {
+    engine_with(|_| {})
+}
+
+fn engine_with(change: impl FnOnce(&mut Campaign)) -> Engine {
+    let mut policy = Policy::default();
+    policy.limits.clear();
+    policy.stuffing.clear();
+    policy.spike.events.clear();
+    change(&mut policy.campaign);
+    Engine::new(policy).unwrap()
+}
+
+/// Two quiet hours and more: per minute, 300 German and 10 Brazilian
+/// logins of known users from their own laptops, one in ten failing.
+fn quiet(engine: &Engine) {
+    for min in 0..130 {
+        for (country, n) in [("DE", 300), ("BR", 10)] {
+            for i in 0..n {
+                let event = login(&format!("{country}{i}"), country, min);
+                engine.evaluate(&event);
+                engine.record(&if i % 10 == 0 {
+                    Outcome::failed(event)
+                } else {
+                    Outcome::succeeded(event)
+                });
+            }
+        }
+    }
+}
+
+fn stepped_up(engine: &Engine, event: &Event) -> bool {
+    let reasons = engine.evaluate(event).reasons;
+    reasons.iter().any(|r| r.code == ReasonCode::CampaignNewClient)
+}
+
+#[test]
+fn a_list_from_one_country_steps_up_new_clients_from_there_only() {
+    // At a 10 % floor, so that Germany's 9 % stays quiet site-wide.
+    let engine = engine_with(|c| c.unknown_percent = 10);
+    quiet(&engine);
+    assert!(!stepped_up(&engine, &login("DE1", "BR", 130).with_device("stranger")));
+    // Ten minutes of a list through Brazilian proxies: 30 a minute, all
+    // naming nobody. Germany carries on as before: site-wide, 9 % of
+    // logins name nobody, under the 10 % floor; from Brazil, 75 %.
+    for min in 130..140 {
+        for i in 0..30 {
+            engine.record(&Outcome::unknown_user(login(&format!("list{min}-{i}"), "BR", min)));
+        }
+        for i in 0..300 {
+            let event = login(&format!("DE{i}"), "DE", min);
+            engine.record(&Outcome::succeeded(event));
+        }
+    }
+    let from_brazil = login("DE1", "BR", 140).with_device("stranger");
+    let d = engine.evaluate(&from_brazil);
+    let r = d.reasons.iter().find(|r| r.code == ReasonCode::CampaignNewClient).unwrap();
+    assert!(r.detail.starts_with("logins from country BR: "), "{}", r.detail);
+    assert_eq!(d.action, crate::Action::Challenge);
+    // The owner's own laptop, in Brazil, is not stepped up.
+    assert!(!stepped_up(&engine, &login("BR1", "BR", 140)));
+    // A new client in Germany is not either: its scopes are quiet.
+    assert!(!stepped_up(&engine, &login("DE2", "DE", 140).with_device("new phone")));
+}
+
+/// Ten minutes of a list through Brazilian proxies (30 unknown users a
+/// minute), then `more` minutes in which the list's attempts meet the
+/// step-up and go unrecorded, as a bot that cannot pass it does, while
+/// Brazil's own people carry on (recorded with their decisions when
+/// `decisions` is set). Returns whether a stranger in Brazil is stepped
+/// up at `check` minutes.
+fn list_meeting_step_ups(engine: &Engine, more: u64, decisions: bool, check: u64) -> bool {
+    let people = |min| {
+        for i in 0..10 {
+            let event = login(&format!("BR{i}"), "BR", min);
+            let decision = engine.evaluate(&event);
+            let outcome = Outcome::succeeded(event);
+            engine.record(&if decisions { outcome.with_decision(&decision) } else { outcome });
+        }
+    };
+    for min in 130..140 {
+        for i in 0..30 {
+            engine.record(&Outcome::unknown_user(login(&format!("list{min}-{i}"), "BR", min)));
+        }
+        people(min);
+    }
+    for min in 140..140 + more {
+        for i in 0..30 {
+            engine.evaluate(&login(&format!("list{min}-{i}"), "BR", min));
+        }
+        people(min);
+    }
+    for min in 140 + more..check {
+        people(min);
+    }
+    stepped_up(engine, &login("DE1", "BR", check).with_device("stranger"))
+}
+
+#[test]
+fn a_campaign_lasts_while_its_step_ups_go_unanswered() {
+    let on = |more, decisions, check| {
+        let engine = engine_with(|c| c.unknown_percent = 10);
+        quiet(&engine);
+        list_meeting_step_ups(&engine, more, decisions, check)
+    };
+    // Twenty minutes on, the list's own unknown users have slid out of
+    // the window: what holds attack mode is the 300 step-ups a window
+    // that nobody answered.
+    assert!(on(30, true, 160));
+    // Without decisions on the outcomes nothing can be told answered,
+    // so nothing holds: the mode ends with the evidence.
+    assert!(!on(30, false, 160));
+    // Once the list stops, its step-ups slide out too, and it ends.
+    assert!(!on(30, true, 195));
+}
+
+#[test]
+fn accounts_without_history_can_be_spared() {
+    let nobody = |engine: &Engine| stepped_up(engine, &login("nobody", "BR", 140).with_device("stranger"));
+    for spare in [false, true] {
+        let engine = engine_with(|c| {
+            c.unknown_percent = 10;
+            c.accounts_without_history = !spare;
+        });
+        quiet(&engine);
+        for min in 130..140 {
+            for i in 0..30 {
+                engine.record(&Outcome::unknown_user(login(&format!("list{min}-{i}"), "BR", min)));
+            }
+        }
+        assert_eq!(nobody(&engine), !spare);
+        // An account with history is stepped up either way.
+        assert!(stepped_up(&engine, &login("BR1", "BR", 140).with_device("stranger")));
+    }
+}
+
+#[test]
+fn a_new_device_on_the_accounts_own_network_is_spared() {
+    let engine = engine();
+    quiet(&engine);
+    let home = |min, device: &str, ip: &str| login("BR1", "BR", min).with_device(device).with_ip(ip.parse().unwrap());
+    engine.record(&Outcome::succeeded(home(129, "BR1-laptop", "203.0.113.7")));
+    for min in 130..140 {
+        for i in 0..30 {
+            engine.record(&Outcome::unknown_user(login(&format!("list{min}-{i}"), "BR", min)));
+        }
+    }
+    // A new phone on the home network (the same /24): not stepped up.
+    assert!(!stepped_up(&engine, &home(140, "BR1-new-phone", "203.0.113.99")));
+    // The same new device from another network: stepped up.
+    assert!(stepped_up(&engine, &home(140, "BR1-new-phone", "198.51.100.7")));
+}
+
+#[test]
+fn off_records_and_reads_nothing() {
+    let mut policy = Policy::default();
+    let on = Engine::new(policy.clone()).unwrap();
+    policy.campaign.enabled = false;
+    let off = Engine::new(policy).unwrap();
+    let event = login("a", "DE", 0);
+    // Site, country and network: three counts each.
+    assert_eq!(on.prepare(&event).ops().len(), off.prepare(&event).ops().len() + 9);
+    assert_eq!(on.record_ops(&Outcome::failed(event.clone())).len(), off.record_ops(&Outcome::failed(event)).len() + 6);
+}
+
+#[test]
+fn validation_names_the_field() {
+    let mut policy = Policy::default();
+    policy.campaign.refresh_secs = 601;
+    let err = Engine::new(policy).unwrap_err().to_string();
+    assert!(err.contains("campaign.refresh_secs"), "{err}");
+    let mut policy = Policy::default();
+    policy.campaign.warmup_hours = 25;
+    let err = Engine::new(policy).unwrap_err().to_string();
+    assert!(err.contains("campaign.warmup_hours"), "{err}");
+}
