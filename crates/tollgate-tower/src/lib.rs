@@ -43,6 +43,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod adapter;
 mod config;
 pub mod context;
 mod fingerprints;
