@@ -130,6 +130,11 @@ enum Command {
         /// handshake's structure (as behind a proxy that forwards nothing else).
         #[arg(long, requires = "browser_release")]
         ja4_only: bool,
+        /// Keep one attack scenario (its name in the report, e.g. infostealer)
+        /// beside the legitimate traffic and drop the other attacks: what it
+        /// meets without the campaigns the others set off.
+        #[arg(long, value_name = "SCENARIO")]
+        alone: Option<String>,
     },
 }
 
@@ -197,6 +202,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             policy,
             browser_release,
             ja4_only,
+            alone,
         } => {
             let release = browser_release.map(|hour| {
                 let handshake = if ja4_only {
@@ -206,7 +212,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
                 };
                 (hour, handshake)
             });
-            simulate::run(seed, events, policy.as_deref(), release).map(|()| ExitCode::SUCCESS)
+            simulate::run(seed, events, policy.as_deref(), release, alone.as_deref()).map(|()| ExitCode::SUCCESS)
         }
     }
 }

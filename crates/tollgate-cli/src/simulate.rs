@@ -21,6 +21,7 @@ pub(crate) fn run(
     events: u64,
     policy_path: Option<&Path>,
     release: Option<(u8, Handshake)>,
+    alone: Option<&str>,
 ) -> Result<(), CliError> {
     let policy = policy_cmd::load(policy_path)?;
     let rules = policy.limits.len();
@@ -38,6 +39,9 @@ pub(crate) fn run(
         handshake,
         moved: traffic.browser_release(hour, handshake),
     });
+    if let Some(name) = alone {
+        traffic.alone(name)?;
+    }
     spinner.finish_and_clear();
     let tallies = traffic.replay(&engine, &mut Bar(None));
     let policy_name = policy_path.map_or_else(|| "built-in default".to_string(), |p| p.display().to_string());
@@ -51,6 +55,7 @@ pub(crate) fn run(
         store_keys: (engine.store().len(), engine.store().max_keys()),
         warm_up: traffic.day_before_len(),
         browser_release,
+        alone,
     };
     let mut out = std::io::stdout().lock();
     tollgate_sim::write_report(&mut out, &header, &tallies)?;

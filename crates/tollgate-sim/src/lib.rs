@@ -93,6 +93,7 @@
 //!     store_keys: (engine.store().len(), engine.store().max_keys()),
 //!     warm_up: traffic.day_before_len(),
 //!     browser_release: None,
+//!     alone: None,
 //! };
 //! let mut report = Vec::new();
 //! tollgate_sim::write_report(&mut report, &header, &tallies)?;
@@ -161,6 +162,14 @@ pub enum Error {
     /// The simulator's built-in tables are inconsistent: a bug, reported rather than panicking.
     #[error("simulator tables: {0}")]
     Tables(String),
+    /// [`Traffic::alone`] was given a name no attack scenario has.
+    #[error("no attack scenario is named {name:?}; the attacks are: {known}")]
+    UnknownScenario {
+        /// The name given.
+        name: String,
+        /// The attack scenarios' names, comma-separated.
+        known: String,
+    },
 }
 
 /// Told how far a replay has got, so a front end can show it.
@@ -258,6 +267,31 @@ impl Traffic {
             }
         }
         moved
+    }
+
+    /// Keeps the legitimate traffic and one attack scenario's (named as in
+    /// the report, e.g. `infostealer`), dropping the other attacks; returns
+    /// how many events went. Each scenario draws from its own random
+    /// stream, so what is kept is exactly what the full run has. In the
+    /// full run the attacks share one day and one site, and a campaign one
+    /// of them sets off steps up the others' logins too; alone, a scenario
+    /// meets only what its own traffic sets off.
+    pub fn alone(&mut self, name: &str) -> Result<usize, Error> {
+        let Some(kept) = Scenario::ALL.into_iter().find(|s| s.is_attack() && s.name() == name) else {
+            let known: Vec<&str> = Scenario::ALL
+                .iter()
+                .filter(|s| s.is_attack())
+                .map(|s| s.name())
+                .collect();
+            return Err(Error::UnknownScenario {
+                name: name.to_string(),
+                known: known.join(", "),
+            });
+        };
+        let before = self.events.len();
+        self.events
+            .retain(|e| e.scenario == Scenario::Legitimate || e.scenario == kept);
+        Ok(before - self.events.len())
     }
 
     /// Runs the traffic through `engine` in time order, feeding outcomes
@@ -390,6 +424,28 @@ fn goes_ahead(scenario: Scenario, action: Action) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn alone_keeps_the_legitimate_traffic_and_one_attack() {
+        let mut traffic = Traffic::generate(3, 20_000).unwrap();
+        let legit = traffic
+            .events
+            .iter()
+            .filter(|e| e.scenario == Scenario::Legitimate)
+            .count();
+        let infostealer = traffic
+            .events
+            .iter()
+            .filter(|e| e.scenario == Scenario::Infostealer)
+            .count();
+        let dropped = traffic.alone("infostealer").unwrap();
+        assert!(dropped > 0 && infostealer > 0);
+        assert_eq!(traffic.len(), legit + infostealer);
+        assert!(matches!(
+            traffic.alone("legitimate"),
+            Err(Error::UnknownScenario { known, .. }) if known.contains("infostealer")
+        ));
+    }
     use traffic::{Step, Tag};
 
     #[test]

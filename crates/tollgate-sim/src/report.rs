@@ -31,6 +31,9 @@ pub struct Header<'a> {
     pub warm_up: usize,
     /// The browser-release drift, if the run applied it.
     pub browser_release: Option<BrowserRelease>,
+    /// The one attack scenario kept, if the run dropped the others
+    /// ([`Traffic::alone`](crate::Traffic::alone)).
+    pub alone: Option<&'a str>,
 }
 
 /// A browser-release drift applied to a run, for the report's header
@@ -91,6 +94,12 @@ pub fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io
             "browser release: from {:02}:00 UTC half the legitimate browsers run a release no table lists ({} events moved; events carry the {carried})",
             release.from_hour,
             group(release.moved)
+        )?;
+    }
+    if let Some(name) = header.alone {
+        writeln!(
+            out,
+            "alone: {name} is the only attack in this run; the other scenarios' rows are empty"
         )?;
     }
     writeln!(out, "policy: {} ({} limit rules)", header.policy, header.rules)?;
@@ -579,6 +588,7 @@ mod tests {
             store_keys: (0, 10),
             warm_up: 0,
             browser_release: None,
+            alone: None,
         };
         let mut out = Vec::new();
         write(&mut out, &header, &Tallies::default()).unwrap();

@@ -24,6 +24,7 @@ fn report(seed: u64, events: u64) -> String {
     let traffic = Traffic::generate(seed, events).unwrap();
     let tallies = traffic.replay(&engine, &mut NoProgress);
     let header = Header {
+        alone: None,
         seed,
         requested: events,
         generated: traffic.len(),

@@ -85,7 +85,7 @@ pub struct Campaign {
     /// Recorded logins a scope needs in the short window before its shares
     /// count (at least 1; default 50).
     pub min_attempts: u32,
-    /// How many times its baseline a share must be (2 to 100; default 3).
+    /// How many times its baseline a share must be (2 to 100; default 2).
     pub factor: u32,
     /// How far above its baseline a count must be, in standard deviations
     /// of the count the baseline share predicts for this many attempts (a
@@ -126,7 +126,7 @@ impl Default for Campaign {
             warmup_hours: 2,
             refresh_secs: 10,
             min_attempts: 50,
-            factor: 3,
+            factor: 2,
             significance: 4,
             failure_percent: 30,
             unknown_percent: 2,
