@@ -326,29 +326,6 @@ async fn a_window_read_creates_no_key() {
 }
 
 #[tokio::test]
-async fn a_pair_read_creates_no_key() {
-    let Some(url) = common::redis_url() else { return };
-    let prefix = common::fresh_prefix("pair-read");
-    let store = common::store(&url, &prefix, Clock::Event).await;
-    let pair = |amounts: [u32; 2]| Op::WindowPair {
-        key: StoreKey(13),
-        lanes: amounts.map(|amount| Lane {
-            window: Duration::from_secs(60),
-            amount,
-        }),
-    };
-    let mut results = [OpResult::Done];
-    let at = Timestamp::from_unix_millis(1_700_000_000_000);
-    store.execute(at, &[pair([0, 0])], &mut results).await.unwrap();
-    assert_eq!(results[0], OpResult::Counts([0, 0]));
-    assert!(common::keys(&url, &prefix).await.is_empty());
-    store.execute(at, &[pair([2, 0])], &mut results).await.unwrap();
-    store.execute(at, &[pair([0, 0])], &mut results).await.unwrap();
-    assert_eq!(results[0], OpResult::Counts([2, 0]));
-    assert_eq!(common::keys(&url, &prefix).await.len(), 1);
-}
-
-#[tokio::test]
 async fn a_distinct_count_creates_no_key_and_changes_nothing() {
     let Some(url) = common::redis_url() else { return };
     let prefix = common::fresh_prefix("distinct-read");

@@ -539,7 +539,7 @@ mod tests {
                 amount: 1,
             },
         );
-        let lane = super::super::Lane {
+        let lane = crate::store::Lane {
             window: Duration::from_secs(1),
             amount: 1,
         };

@@ -124,9 +124,10 @@ impl Default for Pair {
 }
 
 impl Pair {
-    /// Adds each lane's amount at `now` and returns both estimates; a lane
-    /// adding 0 is only read, so that it is left as a counter of its own
-    /// that nobody added to would be.
+    /// Adds each lane's amount at `now` and returns both estimates. A lane
+    /// adding 0 is only read, as a `WindowAdd` of 0 reads its counter: were
+    /// it moved on to `now`'s window, a later out-of-order add would land
+    /// in another window than on a counter of its own.
     pub(super) fn add(&mut self, now: u64, lanes: &[Lane; 2]) -> [u64; 2] {
         let mut counts = [0; 2];
         for ((window, lane), count) in self.0.iter_mut().zip(lanes).zip(&mut counts) {
