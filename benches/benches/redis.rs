@@ -30,7 +30,7 @@ use redis::Script;
 use redis::aio::ConnectionManager;
 use tollgate::limiter::{GcraMode, GcraParams};
 use tollgate::policy::Policy;
-use tollgate::store::{CapMode, FamiliarityKeys, Op, OpResult, StoreKey};
+use tollgate::store::{CapMode, FamiliarityKeys, Lane, Op, OpResult, StoreKey};
 use tollgate::{Engine, Event, Timestamp};
 use tollgate_benches::{BASE, four_limits_policy, login_events};
 use tollgate_redis::{Clock, RedisConfig, RedisStore};
@@ -147,6 +147,10 @@ fn op_of_kind(kind: &str, key: u64, n: u64) -> Op {
             window: minute,
             amount: 1,
         },
+        "WindowPair" => Op::WindowPair {
+            key: StoreKey(key),
+            lanes: [minute, Duration::from_secs(86_400)].map(|window| Lane { window, amount: 1 }),
+        },
         "DistinctAdd" => Op::DistinctAdd {
             key: StoreKey(key),
             window: minute,
@@ -187,9 +191,10 @@ fn op_of_kind(kind: &str, key: u64, n: u64) -> Op {
     }
 }
 
-const OP_KINDS: [&str; 10] = [
+const OP_KINDS: [&str; 11] = [
     "Gcra",
     "WindowAdd",
+    "WindowPair",
     "DistinctAdd",
     "Familiarity",
     "Learn",
@@ -380,6 +385,13 @@ async fn bytes_per_key(url: &str, conn: &mut ConnectionManager) -> Result<(), Er
             max: minute,
             reset_after: minute,
         },
+        Op::WindowPair {
+            key: StoreKey(8),
+            lanes: [Lane {
+                window: minute,
+                amount: 1,
+            }; 2],
+        },
     ];
     // Full-size states: 64 distinct members, 32 history entries.
     for m in 0..64u64 {
@@ -410,6 +422,7 @@ async fn bytes_per_key(url: &str, conn: &mut ConnectionManager) -> Result<(), Er
         ("register", 4, 'r'),
         ("cap", 5, 'c'),
         ("backoff", 6, 'b'),
+        ("window pair (WindowPair)", 8, 'p'),
     ];
     for (what, key, kind) in rows {
         let name = tollgate_redis::key_name(&prefix, StoreKey(key), kind);

@@ -26,6 +26,8 @@ local function rows(head, row)
 end
 local GCRA, WINDOW, DISTINCT, HISTORY = fixed(8), fixed(24), rows(16, 4), rows(8, 12)
 local REGISTER, CAP, BACKOFF = fixed(24), fixed(32), fixed(20)
+-- A window pair: two window states (WIN) one after the other.
+local PAIR = fixed(48)
 -- Series: bucket length and newest bucket index as pairs, then the counts
 -- of that bucket and the 31 before it (store/series.rs).
 local SERIES_N = 32
@@ -249,6 +251,43 @@ local function window_op()
   local packed, count, older, same = window_add(raw, s, amount)
   window_save(k, packed, ttl, older, same)
   push(count)
+end
+
+-- A lane nobody added to: length 0, which no window has, so it reads 0
+-- and its first add restarts it (store/window.rs Pair). WIN's 24 bytes,
+-- spelled out: a library's top level runs where `struct` is not reachable.
+local ABSENT = '\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0'
+
+-- One lane of a pair: its packed state, its count, and whether it stayed
+-- in its window (a lane adding 0 is only read, and stays).
+local function pair_lane(r, s, amount)
+  if amount == 0 then return r or ABSENT, window_peek(r, s), true end
+  local packed, count, older, same = window_add(r, s, amount)
+  return packed, count, older or same
+end
+
+-- Two window lanes under one key (Op::WindowPair): each counts as
+-- window_op would on a key of its own; a lane adding 0 is only read and
+-- left as it was, and a pair both of whose lanes read is not created. The
+-- TTL (the longer lane's) is kept unless a lane moved to another window.
+local function pair_op()
+  local k = key()
+  local s1 = window_spec()
+  local a1 = arg()
+  local s2 = window_spec()
+  local a2 = arg()
+  local ttl = arg()
+  local raw = read(k, PAIR)
+  local r1, r2
+  if raw then r1, r2 = string.sub(raw, 1, 24), string.sub(raw, 25) end
+  if a1 == 0 and a2 == 0 then
+    push(window_peek(r1, s1), window_peek(r2, s2))
+    return
+  end
+  local p1, c1, k1 = pair_lane(r1, s1, a1)
+  local p2, c2, k2 = pair_lane(r2, s2, a2)
+  if k1 and k2 then keep(k, p1 .. p2) else save(k, p1 .. p2, ttl) end
+  push(c1, c2)
 end
 
 local CURRENT = 2147483648
@@ -605,13 +644,13 @@ end
 
 local function reset()
   local ks = {}
-  for i = 1, 8 do ks[i] = key() end
+  for i = 1, 9 do ks[i] = key() end
   redis.call('DEL', unpack(ks))
 end
 
 local dispatch = {
   gcra, window_op, distinct, familiarity, learn, register_get, register_set, cap, backoff, reset,
-  history_read_op, history_learn_op, claim, series,
+  history_read_op, history_learn_op, claim, series, pair_op,
 }
 
 -- Format strings for struct.unpack of `m` little-endian doubles.

@@ -22,7 +22,7 @@ use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
 use tollgate::limiter::{GcraMode, GcraParams};
 use tollgate::policy::{Dimension, LimitRule, OnStoreFailure, Policy};
-use tollgate::store::{CapMode, FamiliarityKeys, MemoryStore, Op, OpResult, Store, StoreKey};
+use tollgate::store::{CapMode, FamiliarityKeys, Lane, MemoryStore, Op, OpResult, Store, StoreKey};
 use tollgate::{Action, Channel, Decision, Engine, Event, EventKind, EventType, Outcome, StoreTransition, Timestamp};
 use tollgate_redis::{Clock, RedisConfig, RedisStore};
 
@@ -113,6 +113,12 @@ fn op() -> impl Strategy<Value = Op> {
             mode: GcraMode::Consume,
         }),
         (k.clone(), window.clone(), 0u32..3).prop_map(|(key, window, amount)| Op::WindowAdd { key, window, amount }),
+        (k.clone(), window.clone(), window.clone(), 0u32..3, 0u32..3).prop_map(|(key, w1, w2, a1, a2)| {
+            Op::WindowPair {
+                key,
+                lanes: [Lane { window: w1, amount: a1 }, Lane { window: w2, amount: a2 }],
+            }
+        }),
         (k.clone(), window.clone(), 0u64..5).prop_map(|(key, window, member)| Op::DistinctAdd { key, window, member }),
         (k.clone(), window.clone()).prop_map(|(key, window)| Op::DistinctCount { key, window }),
         (k.clone(), 0u8..16, 0u32..3).prop_map(|(key, lookback, amount)| Op::Series {

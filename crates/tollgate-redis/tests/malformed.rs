@@ -13,7 +13,7 @@ use std::time::Duration;
 use redis::aio::MultiplexedConnection;
 use tollgate::limiter::{GcraMode, GcraParams};
 use tollgate::policy::Policy;
-use tollgate::store::{CapMode, FamiliarityKeys, MemoryStore, Op, OpResult, Store, StoreKey};
+use tollgate::store::{CapMode, FamiliarityKeys, Lane, MemoryStore, Op, OpResult, Store, StoreKey};
 use tollgate::{Channel, Engine, Event, EventKind, Outcome, Timestamp};
 use tollgate_redis::{Clock, RedisStore, key_name};
 
@@ -113,6 +113,7 @@ fn keys_of(prefix: &str, op: &Op) -> (Vec<String>, bool) {
     match op {
         Op::Gcra { key, .. } => (one(*key, 'g'), true),
         Op::WindowAdd { key, .. } => (one(*key, 'w'), true),
+        Op::WindowPair { key, .. } => (one(*key, 'p'), true),
         Op::DistinctAdd { key, .. } | Op::DistinctCount { key, .. } => (one(*key, 'd'), true),
         Op::Familiarity { keys, .. } | Op::Learn { keys, .. } => (fam(keys), true),
         Op::RegisterGet { key } => (one(*key, 'r'), true),
@@ -122,7 +123,7 @@ fn keys_of(prefix: &str, op: &Op) -> (Vec<String>, bool) {
         Op::Backoff { key, .. } => (one(*key, 'b'), true),
         Op::Series { key, .. } => (one(*key, 's'), true),
         Op::Reset { key } => (
-            ['g', 'w', 'd', 'h', 'r', 'c', 'b', 's']
+            ['g', 'w', 'd', 'h', 'r', 'c', 'b', 's', 'p']
                 .iter()
                 .map(|k| key_name(prefix, *key, *k))
                 .collect(),
@@ -171,6 +172,26 @@ fn every_op(base: u64) -> Vec<Op> {
             key,
             window: minute,
             amount: 0,
+        },
+        Op::WindowPair {
+            key,
+            lanes: [
+                Lane {
+                    window: minute,
+                    amount: 2,
+                },
+                Lane {
+                    window: Duration::from_secs(3_600),
+                    amount: 0,
+                },
+            ],
+        },
+        Op::WindowPair {
+            key,
+            lanes: [Lane {
+                window: minute,
+                amount: 0,
+            }; 2],
         },
         Op::DistinctAdd {
             key,

@@ -11,7 +11,7 @@ use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
 use tollgate::Timestamp;
 use tollgate::limiter::{GcraMode, GcraParams};
-use tollgate::store::{CapMode, FamiliarityKeys, MemoryStore, Op, OpResult, Store, StoreKey};
+use tollgate::store::{CapMode, FamiliarityKeys, Lane, MemoryStore, Op, OpResult, Store, StoreKey};
 use tollgate_redis::Clock;
 
 const T0: u64 = 1_700_000_000_000_000_000;
@@ -28,6 +28,10 @@ fn length() -> impl Strategy<Value = Duration> {
         Just(Duration::from_nanos(200 * DAY)),
         Just(Duration::from_nanos(1)),
     ]
+}
+
+fn lane() -> impl Strategy<Value = Lane> {
+    (length(), prop_oneof![Just(0u32), 0u32..40, Just(u32::MAX)]).prop_map(|(window, amount)| Lane { window, amount })
 }
 
 fn gcra_params() -> impl Strategy<Value = GcraParams> {
@@ -65,6 +69,8 @@ fn op() -> impl Strategy<Value = Op> {
         }),
         (key.clone(), length(), prop_oneof![0u32..40, Just(u32::MAX)])
             .prop_map(|(key, window, amount)| Op::WindowAdd { key, window, amount }),
+        // Lanes of lengths apart or equal; often one lane only reads.
+        (key.clone(), [lane(), lane()]).prop_map(|(key, lanes)| Op::WindowPair { key, lanes }),
         (
             key.clone(),
             length(),
@@ -236,13 +242,26 @@ async fn every_key_has_a_ttl_near_when_its_state_goes_idle() {
             max: minute,
             reset_after: Duration::from_secs(600),
         },
+        Op::WindowPair {
+            key: StoreKey(10),
+            lanes: [
+                Lane {
+                    window: minute,
+                    amount: 1,
+                },
+                Lane {
+                    window: Duration::from_secs(600),
+                    amount: 0,
+                },
+            ],
+        },
     ];
-    let mut results = [OpResult::Done; 7];
+    let mut results = [OpResult::Done; 8];
     // 30 s into a minute window: a window is idle 90 s from now.
     let at = Timestamp::from_unix_millis(1_700_000_010_000);
     store.execute(at, &ops, &mut results).await.unwrap();
     let found = common::keys(&url, &prefix).await;
-    assert_eq!(found.len(), 9, "{found:?}");
+    assert_eq!(found.len(), 10, "{found:?}");
     let mut conn = common::inspect(&url).await;
     for key in &found {
         let ttl: i64 = redis::cmd("PTTL").arg(key).query_async(&mut conn).await.unwrap();
@@ -255,6 +274,9 @@ async fn every_key_has_a_ttl_near_when_its_state_goes_idle() {
             "r" => 60_000 + 1_000,
             "c" => 3_600_000 + 1_000,
             "b" => 600_000 + 1_000,
+            // The longer lane's (ten minutes, 210 s into its window), though
+            // only the minute lane counted: the key outlives both.
+            "p" => 990_000 + 1_000,
             other => panic!("unexpected kind {other}"),
         };
         assert!(ttl > 0 && ttl <= expected && ttl > expected - 5_000, "{key}: {ttl} ms");

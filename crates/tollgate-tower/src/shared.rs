@@ -346,7 +346,7 @@ mod tests {
         let counted: Vec<&Op> = pre.spent.iter().map(|(op, _)| op).collect();
         // The default policy's IP limits and spike counters count on both.
         assert!(counted.iter().any(|op| matches!(op, Op::Gcra { .. })));
-        assert!(counted.iter().any(|op| matches!(op, Op::WindowAdd { amount: 1, .. })));
+        assert!(counted.iter().any(|op| matches!(op, Op::WindowPair { .. })));
         let shared = handler_plan.ops().iter().filter(|op| counted.contains(op)).count();
         assert!(shared > 0);
         assert_eq!(split.fresh.len(), handler_plan.ops().len() - shared);

@@ -168,6 +168,6 @@ fn unwatched_event_types_and_levels_without_points_count_nothing() {
     p.spike.warmup_hours = 0;
     let engine = Engine::new(p).unwrap();
     let d = engine.evaluate(&from(login(T0_MS), "FR", 3215));
-    assert_eq!(engine.store().len(), 2, "the country's two windows only");
+    assert_eq!(engine.store().len(), 1, "the country's window pair only");
     assert!(spikes(&d).is_empty(), "one event is under the country minimum of 50");
 }

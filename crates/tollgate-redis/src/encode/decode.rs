@@ -43,6 +43,7 @@ fn decode_op(op: &Op, r: &mut Reply<'_>) -> Result<OpResult, StoreError> {
             retry_after: Duration::from_nanos(r.pair()?),
         }),
         Op::WindowAdd { .. } | Op::DistinctAdd { .. } | Op::DistinctCount { .. } => OpResult::Count(r.next()?),
+        Op::WindowPair { .. } => OpResult::Counts([r.next()?, r.next()?]),
         Op::Familiarity { .. } => OpResult::Familiarity(FamiliarityCounts {
             user_count: r.u32()?,
             user_total: r.u32()?,

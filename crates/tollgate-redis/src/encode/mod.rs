@@ -35,13 +35,13 @@ const MAX_TTL_MS: u64 = 1 << 46;
 const HISTORY_RETENTION: u64 = 180 * 86_400 * 1_000_000_000;
 /// The key kinds: one Redis key per (store key, kind), like the in-process
 /// store's one map per kind.
-const KINDS: [char; 8] = ['g', 'w', 'd', 'h', 'r', 'c', 'b', 's'];
+const KINDS: [char; 9] = ['g', 'w', 'd', 'h', 'r', 'c', 'b', 's', 'p'];
 
 /// The Redis key of counter `key` of kind `kind`: `<prefix>:<16 hex digits>:<kind>`.
 ///
 /// Kinds: `g` GCRA, `w` window (also familiarity's global counters), `d`
 /// distinct, `h` history, `r` register (also proof-of-work claims), `c` cap,
-/// `b` backoff, `s` series.
+/// `b` backoff, `s` series, `p` window pair.
 pub fn key_name(prefix: &str, key: StoreKey, kind: char) -> String {
     format!("{prefix}:{:016x}:{kind}", key.0)
 }
@@ -243,6 +243,18 @@ impl Encoded {
                 self.key(prefix, key, 'w');
                 let ttl = self.window(now, window);
                 self.args.push(u64::from(amount));
+                self.args.push(ttl);
+            }
+            // Both lanes' window specs and amounts; the TTL is the longer
+            // lane's, so that the key outlives whichever lane goes idle last.
+            Op::WindowPair { key, lanes } => {
+                self.args.push(15);
+                self.key(prefix, key, 'p');
+                let mut ttl = 0;
+                for lane in lanes {
+                    ttl = ttl.max(self.window(now, lane.window));
+                    self.args.push(u64::from(lane.amount));
+                }
                 self.args.push(ttl);
             }
             Op::DistinctAdd { key, window, member } => {

@@ -27,6 +27,7 @@ impl Piece {
             Piece::Op(op) => match op {
                 Op::Gcra { key, .. }
                 | Op::WindowAdd { key, .. }
+                | Op::WindowPair { key, .. }
                 | Op::DistinctAdd { key, .. }
                 | Op::DistinctCount { key, .. }
                 | Op::RegisterGet { key }

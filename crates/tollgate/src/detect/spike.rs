@@ -41,7 +41,7 @@ use super::{Detector, Events, Findings, Reading, Scene};
 use crate::facts::Facts;
 use crate::keys::{EventKeys, KeyHasher};
 use crate::policy::{Dimension, Policy};
-use crate::store::{Op, OpResult, StoreKey};
+use crate::store::{Lane, Op, OpResult, StoreKey};
 use crate::{EventType, Reason, ReasonCode, Timestamp};
 use crate::policy::PolicyError;
 
@@ -169,15 +169,13 @@ fn validate(s: &Spike) -> Result<(), PolicyError> {
 
 const HOUR_NANOS: u64 = 3_600_000_000_000;
 
-/// What a spike op's count is.
+/// What a spike op counts.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Counter {
     /// Distinct hours with events in the type's baseline.
     Coverage,
-    /// A level's short-window count.
-    Short(Level),
-    /// A level's baseline count.
-    Baseline(Level),
+    /// A level's short window and baseline, one pair.
+    Level(Level),
 }
 
 /// The three levels, in the order of [`Tally`]'s arrays.
@@ -197,15 +195,19 @@ pub(crate) struct Tally {
 }
 
 impl Tally {
-    fn set(&mut self, counter: Counter, count: u64) {
-        let slot = match counter {
-            Counter::Coverage => Some(&mut self.coverage),
-            Counter::Short(l) => self.short.get_mut(l as usize),
-            Counter::Baseline(l) => self.baseline.get_mut(l as usize),
-        };
-        if let Some(slot) = slot {
-            *slot = Some(count);
+    /// Takes `result` for `counter`; `false` when it does not fit.
+    fn set(&mut self, counter: Counter, result: &OpResult) -> bool {
+        match (counter, *result) {
+            (Counter::Coverage, OpResult::Count(hours)) => self.coverage = Some(hours),
+            (Counter::Level(l), OpResult::Counts([short, baseline])) => {
+                let i = l as usize;
+                if let (Some(s), Some(b)) = (self.short.get_mut(i), self.baseline.get_mut(i)) {
+                    (*s, *b) = (Some(short), Some(baseline));
+                }
+            }
+            _ => return false,
         }
+        true
     }
 }
 
@@ -219,8 +221,8 @@ pub(crate) struct CompiledSpike {
     coverage_seed: u64,
     /// The event-type level's value, per [`EventType`] (its discriminant).
     kind_values: [u64; EventType::ALL.len()],
-    /// Short and baseline seeds per level.
-    seeds: [(u64, u64); 3],
+    /// Seed of each level's pair (short window, baseline).
+    seeds: [u64; 3],
     rules: [Arc<str>; 3],
 }
 
@@ -234,8 +236,7 @@ impl Detector for CompiledSpike {
 
     fn compile(policy: &Policy, keys: &KeyHasher) -> Self {
         let spike = &policy.spike;
-        let seed = |level: &str, part: &str| keys.rule_seed(&format!("spike.{level}.{part}"));
-        let seeds = ["kind", "country", "asn"].map(|l| (seed(l, "short"), seed(l, "baseline")));
+        let seeds = ["kind", "country", "asn"].map(|l| keys.rule_seed(&format!("spike.{l}.rates")));
         CompiledSpike {
             events: Events::of(&spike.events),
             window: Duration::from_secs(u64::from(spike.window_secs)),
@@ -260,11 +261,7 @@ impl Detector for CompiledSpike {
     }
 
     fn read(&self, counter: Counter, result: &OpResult, tally: &mut Tally, _: &Reading<'_>, _: &mut Findings) -> bool {
-        let OpResult::Count(count) = result else {
-            return false;
-        };
-        tally.set(counter, *count);
-        true
+        tally.set(counter, result)
     }
 
     fn finish(&self, tally: Tally, reading: &Reading<'_>, out: &mut Findings) {
@@ -282,8 +279,8 @@ impl CompiledSpike {
         }
     }
 
-    /// The counters an evaluated event charges: +1 on each level's short
-    /// and baseline windows, and its hour on the type's coverage.
+    /// The counters an evaluated event charges: +1 on both windows of each
+    /// level's pair (short, baseline), and its hour on the type's coverage.
     fn ops<'a>(
         &'a self,
         keys: &EventKeys<'_>,
@@ -294,25 +291,16 @@ impl CompiledSpike {
         let kind = self.kind_values.get(event_type as usize).copied();
         let per_kind = |dim| kind.and_then(|kind| keys.of(kind, dim));
         let values = [kind, per_kind(Dimension::Country), per_kind(Dimension::Asn)];
-        let (window, baseline) = (self.window, self.baseline);
+        let lanes = [self.window, self.baseline].map(|window| Lane { window, amount: 1 });
+        let baseline = self.baseline;
         let levels = [Level::Kind, Level::Country, Level::Asn]
             .into_iter()
             .zip(values)
             .zip(self.seeds)
-            .filter_map(move |((level, value), seeds)| {
+            .filter_map(move |((level, value), seed)| {
                 let on = watched && self.level(level).points > 0;
-                Some((level, value.filter(|_| on)?, seeds))
-            })
-            .flat_map(move |(level, value, (short, long))| {
-                let add = |seed: u64, window: Duration| Op::WindowAdd {
-                    key: StoreKey(KeyHasher::derive(seed, value)),
-                    window,
-                    amount: 1,
-                };
-                [
-                    (Counter::Short(level), add(short, window)),
-                    (Counter::Baseline(level), add(long, baseline)),
-                ]
+                let key = StoreKey(KeyHasher::derive(seed, value.filter(|_| on)?));
+                Some((Counter::Level(level), Op::WindowPair { key, lanes }))
             });
         let hour = at.as_unix_nanos() / HOUR_NANOS;
         let coverage = kind.filter(|_| watched && self.settings.warmup_hours > 0).map(|kind| {

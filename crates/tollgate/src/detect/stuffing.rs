@@ -45,7 +45,7 @@ use super::{Detector, Events, Findings, Reading, Scene};
 
 use crate::keys::{EventKeys, KeyHasher};
 use crate::policy::Policy;
-use crate::store::{Op, OpResult};
+use crate::store::{Lane, Op, OpResult, StoreKey};
 use crate::{Event, EventType, Outcome, Reason, ReasonCode};
 use crate::policy::{Dimension, Exempt, MatchAction, PolicyError};
 
@@ -177,27 +177,24 @@ pub(crate) struct CompiledStuffing {
 struct Compiled {
     name: Arc<str>,
     users: u64,
-    attempts: u64,
-    failures: u64,
+    /// Seed of the pair counting recorded outcomes: attempts, failures.
+    outcomes: u64,
     window: Duration,
     spec: StuffingDetector,
 }
 
-/// What a read op's count is, by detector index.
+/// What a read op counts, by detector index.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Counter {
+    /// The distinct (sampled) usernames.
     Users(u32),
-    Attempts(u32),
-    Failures(u32),
+    /// The recorded outcomes: attempts and failures, one pair.
+    Outcomes(u32),
 }
-
-/// The attempts count read just before its detector's failures count.
-#[derive(Debug, Default)]
-pub(crate) struct Tally(Option<(u32, u64)>);
 
 impl Detector for CompiledStuffing {
     type Step = Counter;
-    type Tally = Tally;
+    type Tally = ();
 
     fn validate(policy: &Policy) -> Result<(), PolicyError> {
         validate(&policy.stuffing)
@@ -211,8 +208,7 @@ impl Detector for CompiledStuffing {
             .map(|d| Compiled {
                 name: d.name.as_str().into(),
                 users: seed(&d.name, "users"),
-                attempts: seed(&d.name, "attempts"),
-                failures: seed(&d.name, "failures"),
+                outcomes: seed(&d.name, "outcomes"),
                 window: Duration::from_secs(u64::from(d.window_secs)),
                 spec: d.clone(),
             })
@@ -230,11 +226,17 @@ impl Detector for CompiledStuffing {
         }
     }
 
-    fn read(&self, counter: Counter, result: &OpResult, tally: &mut Tally, reading: &Reading<'_>, out: &mut Findings) -> bool {
-        let OpResult::Count(count) = result else {
-            return false;
+    fn read(&self, counter: Counter, result: &OpResult, _: &mut (), reading: &Reading<'_>, out: &mut Findings) -> bool {
+        let reason = match (counter, *result) {
+            (Counter::Users(i), OpResult::Count(count)) => self.users(i, count),
+            (Counter::Outcomes(i), OpResult::Counts([attempts, failures])) => self.ratio(i, attempts, failures),
+            _ => return false,
         };
-        self.count(counter, *count, tally, reading, &mut out.reasons);
+        if let Some((d, reason)) = reason
+            && !reading.spared_by(&d.spec.except)
+        {
+            out.reasons.push(reason);
+        }
         true
     }
 
@@ -266,7 +268,7 @@ impl CompiledStuffing {
             let users = (d.spec.distinct_users > 0).then(|| {
                 let user = keys.of(d.users, Dimension::User);
                 let member = user.filter(|h| h % SAMPLE == 0).unwrap_or(SENTINEL);
-                let key = crate::store::StoreKey(KeyHasher::derive(d.users, base));
+                let key = StoreKey(KeyHasher::derive(d.users, base));
                 (
                     Counter::Users(i),
                     Op::DistinctAdd {
@@ -276,18 +278,8 @@ impl CompiledStuffing {
                     },
                 )
             });
-            let ratio = (d.spec.failure_percent > 0).then(|| {
-                let read = |seed: u64| Op::WindowAdd {
-                    key: crate::store::StoreKey(KeyHasher::derive(seed, base)),
-                    window: d.window,
-                    amount: 0,
-                };
-                [
-                    (Counter::Attempts(i), read(d.attempts)),
-                    (Counter::Failures(i), read(d.failures)),
-                ]
-            });
-            users.into_iter().chain(ratio.into_iter().flatten())
+            let ratio = (d.spec.failure_percent > 0).then(|| (Counter::Outcomes(i), d.outcomes(base, [0, 0])));
+            users.into_iter().chain(ratio)
         })
     }
 
@@ -297,53 +289,46 @@ impl CompiledStuffing {
             if d.spec.failure_percent == 0 {
                 continue;
             }
-            let add = |seed: u64| Op::WindowAdd {
-                key: crate::store::StoreKey(KeyHasher::derive(seed, base)),
-                window: d.window,
-                amount: 1,
-            };
-            push(add(d.attempts));
-            if failed {
-                push(add(d.failures));
-            }
+            push(d.outcomes(base, [1, u32::from(failed)]));
         }
     }
 
-    /// Feeds one read count; pushes the reason of a detector that fires,
-    /// unless it spares the client.
-    fn count(&self, counter: Counter, count: u64, tally: &mut Tally, reading: &Reading<'_>, reasons: &mut Vec<Reason>) {
-        let mut push = |d: &Compiled, reason: Reason| {
-            if !reading.spared_by(&d.spec.except) {
-                reasons.push(reason);
-            }
-        };
-        match counter {
-            Counter::Users(i) => {
-                let Some(d) = self.detectors.get(i as usize) else {
-                    return;
-                };
-                let estimate = count.saturating_sub(1).saturating_mul(SAMPLE);
-                if estimate >= u64::from(d.spec.distinct_users) {
-                    let detail = format!("about {estimate} usernames in {} s", d.spec.window_secs);
-                    push(d, d.reason(ReasonCode::StuffingDistinctUsers, detail));
-                }
-            }
-            Counter::Attempts(i) => tally.0 = Some((i, count)),
-            Counter::Failures(i) => {
-                let (Some((j, attempts)), Some(d)) = (tally.0.take(), self.detectors.get(i as usize)) else {
-                    return;
-                };
-                let enough = j == i && attempts > 0 && attempts >= u64::from(d.spec.min_attempts);
-                if enough && count.saturating_mul(100) >= attempts.saturating_mul(u64::from(d.spec.failure_percent)) {
-                    let detail = format!("{count} of {attempts} logins failed in {} s", d.spec.window_secs);
-                    push(d, d.reason(ReasonCode::StuffingFailureRatio, detail));
-                }
-            }
+    /// The distinct-usernames reason, when the (sampled) count reaches it.
+    fn users(&self, i: u32, count: u64) -> Option<(&Compiled, Reason)> {
+        let d = self.detectors.get(i as usize)?;
+        let estimate = count.saturating_sub(1).saturating_mul(SAMPLE);
+        if estimate < u64::from(d.spec.distinct_users) {
+            return None;
         }
+        let detail = format!("about {estimate} usernames in {} s", d.spec.window_secs);
+        Some((d, d.reason(ReasonCode::StuffingDistinctUsers, detail)))
+    }
+
+    /// The failure-ratio reason, when enough outcomes failed.
+    fn ratio(&self, i: u32, attempts: u64, failures: u64) -> Option<(&Compiled, Reason)> {
+        let d = self.detectors.get(i as usize)?;
+        let enough = attempts > 0 && attempts >= u64::from(d.spec.min_attempts);
+        if !enough || failures.saturating_mul(100) < attempts.saturating_mul(u64::from(d.spec.failure_percent)) {
+            return None;
+        }
+        let detail = format!("{failures} of {attempts} logins failed in {} s", d.spec.window_secs);
+        Some((d, d.reason(ReasonCode::StuffingFailureRatio, detail)))
     }
 }
 
 impl Compiled {
+    /// The pair of recorded outcomes under `base`: attempts and failures
+    /// over the detector's window, adding `amounts` (0 reads).
+    fn outcomes(&self, base: u64, amounts: [u32; 2]) -> Op {
+        Op::WindowPair {
+            key: StoreKey(KeyHasher::derive(self.outcomes, base)),
+            lanes: amounts.map(|amount| Lane {
+                window: self.window,
+                amount,
+            }),
+        }
+    }
+
     fn reason(&self, code: ReasonCode, detail: String) -> Reason {
         super::matched(code, detail, &self.name, self.spec.action, self.spec.monitor)
     }

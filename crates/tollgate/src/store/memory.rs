@@ -6,7 +6,7 @@ use super::cap::{CapSpec, Capped};
 use super::distinct::Distinct;
 use super::history::{History, Register};
 use super::series::Series;
-use super::window::Window;
+use super::window::{Pair, Window};
 use super::{CapMode, FamiliarityCounts, FamiliarityKeys, Op, OpResult, SeriesOutcome, Store, StoreError, StoreKey};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -32,6 +32,7 @@ pub struct MemoryStore {
     budget: Budget,
     buckets: BoundedMap<StoreKey, u64>,
     windows: BoundedMap<StoreKey, Window>,
+    pairs: BoundedMap<StoreKey, Pair>,
     distinct: BoundedMap<StoreKey, Distinct>,
     histories: BoundedMap<StoreKey, History>,
     registers: BoundedMap<StoreKey, Register>,
@@ -67,6 +68,7 @@ impl MemoryStore {
             budget: Budget::new(max_keys),
             buckets: BoundedMap::new(),
             windows: BoundedMap::new(),
+            pairs: BoundedMap::new(),
             distinct: BoundedMap::new(),
             histories: BoundedMap::new(),
             registers: BoundedMap::new(),
@@ -86,6 +88,7 @@ impl MemoryStore {
     pub fn len(&self) -> usize {
         self.buckets.len()
             + self.windows.len()
+            + self.pairs.len()
             + self.distinct.len()
             + self.histories.len()
             + self.registers.len()
@@ -125,6 +128,7 @@ impl MemoryStore {
         self.evict(now);
         self.buckets.compact();
         self.windows.compact();
+        self.pairs.compact();
         self.distinct.compact();
         self.histories.compact();
         self.registers.compact();
@@ -144,9 +148,10 @@ impl MemoryStore {
         }
         // Still too full: drop what would turn idle soonest, estimated from
         // a sample, then anything, until at target.
-        let mut sample = Vec::with_capacity(2048);
+        let mut sample = Vec::with_capacity(9 * 256);
         self.buckets.sample(256, &mut sample);
         self.windows.sample(256, &mut sample);
+        self.pairs.sample(256, &mut sample);
         self.distinct.sample(256, &mut sample);
         self.histories.sample(256, &mut sample);
         self.registers.sample(256, &mut sample);
@@ -170,6 +175,7 @@ impl MemoryStore {
     fn evict_until(&self, until: u64, target: usize) -> u64 {
         self.buckets.evict_until(until, &self.budget, target)
             + self.windows.evict_until(until, &self.budget, target)
+            + self.pairs.evict_until(until, &self.budget, target)
             + self.distinct.evict_until(until, &self.budget, target)
             + self.histories.evict_until(until, &self.budget, target)
             + self.registers.evict_until(until, &self.budget, target)
@@ -253,6 +259,17 @@ impl MemoryStore {
                     |w| w.add(now, len, amount),
                 );
                 OpResult::Count(count)
+            }
+            // As a window read: a pair both of whose lanes only read is
+            // not created.
+            Op::WindowPair { key, lanes } if lanes.iter().all(|lane| lane.amount == 0) => {
+                OpResult::Counts(self.pairs.get(&key, |p| p.peek(now, &lanes)).unwrap_or([0; 2]))
+            }
+            Op::WindowPair { key, lanes } => {
+                let counts = self
+                    .pairs
+                    .upsert(key, &self.budget, sweep, Pair::default, |p| p.add(now, &lanes));
+                OpResult::Counts(counts)
             }
             Op::DistinctAdd { key, window, member } => {
                 let len = duration_nanos(window);
@@ -397,6 +414,7 @@ impl MemoryStore {
             Op::Reset { key } => {
                 self.buckets.remove(&key, &self.budget);
                 self.windows.remove(&key, &self.budget);
+                self.pairs.remove(&key, &self.budget);
                 self.distinct.remove(&key, &self.budget);
                 self.histories.remove(&key, &self.budget);
                 self.registers.remove(&key, &self.budget);
@@ -521,7 +539,19 @@ mod tests {
                 amount: 1,
             },
         );
-        assert_eq!(store.len(), 2);
+        let lane = crate::store::Lane {
+            window: Duration::from_secs(1),
+            amount: 1,
+        };
+        run(
+            &store,
+            0,
+            Op::WindowPair {
+                key: StoreKey(1),
+                lanes: [lane; 2],
+            },
+        );
+        assert_eq!(store.len(), 3);
         assert_eq!(run(&store, 0, Op::Reset { key: StoreKey(1) }), OpResult::Done);
         assert!(store.is_empty());
         assert_eq!(store.budget.used(), 0);

@@ -71,6 +71,21 @@ pub enum Op {
         /// Amount to add (0 reads the counter).
         amount: u32,
     },
+    /// Two independent sliding-window counters (lanes) under one key, each
+    /// with its own window length and amount: one operation where two
+    /// [`Op::WindowAdd`]s on two keys would do, for detectors that always
+    /// count a pair together (attempts and failures, a short window and its
+    /// baseline). Each lane counts and reads exactly as a `WindowAdd` on a
+    /// counter of its own: a lane's amount of 0 reads it without changing
+    /// it, and a pair whose amounts are both 0 is not created. The state is
+    /// idle once both lanes are. Result: [`OpResult::Counts`], the lanes'
+    /// estimates in order.
+    WindowPair {
+        /// The pair.
+        key: StoreKey,
+        /// The two counters.
+        lanes: [Lane; 2],
+    },
     /// Adds `member` (a hash) to a distinct-count set and returns how many
     /// distinct members were seen in the current and the previous window;
     /// exact up to at least [`DISTINCT_EXACT_UP_TO`], then a lower bound.
@@ -223,17 +238,21 @@ impl Op {
     /// ```
     /// use std::time::Duration;
     /// use tollgate::keys::StoreKey;
-    /// use tollgate::store::Op;
+    /// use tollgate::store::{Lane, Op};
     ///
     /// let window = Duration::from_secs(60);
     /// assert!(Op::WindowAdd { key: StoreKey(1), window, amount: 1 }.changes_state());
     /// assert!(!Op::WindowAdd { key: StoreKey(1), window, amount: 0 }.changes_state());
     /// assert!(!Op::RegisterGet { key: StoreKey(1) }.changes_state());
+    /// let lane = |amount| Lane { window, amount };
+    /// assert!(Op::WindowPair { key: StoreKey(1), lanes: [lane(0), lane(1)] }.changes_state());
+    /// assert!(!Op::WindowPair { key: StoreKey(1), lanes: [lane(0), lane(0)] }.changes_state());
     /// ```
     pub fn changes_state(&self) -> bool {
         match self {
             Op::Gcra { mode, .. } => *mode != GcraMode::Peek,
             Op::WindowAdd { amount, .. } | Op::Series { amount, .. } => *amount > 0,
+            Op::WindowPair { lanes, .. } => lanes.iter().any(|lane| lane.amount > 0),
             Op::Cap { mode, .. } => *mode == CapMode::Charge,
             Op::DistinctAdd { .. }
             | Op::Backoff { .. }
@@ -244,6 +263,15 @@ impl Op {
             Op::DistinctCount { .. } | Op::Familiarity { .. } | Op::RegisterGet { .. } => false,
         }
     }
+}
+
+/// One lane of an [`Op::WindowPair`]: a sliding window and what to add.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lane {
+    /// Window length.
+    pub window: Duration,
+    /// Amount to add (0 reads the lane).
+    pub amount: u32,
 }
 
 /// The three keys of one familiarity feature (e.g. a user's countries).
@@ -320,6 +348,8 @@ pub enum OpResult {
     Gcra(GcraOutcome),
     /// Of [`Op::WindowAdd`], [`Op::DistinctAdd`] and [`Op::DistinctCount`].
     Count(u64),
+    /// Of [`Op::WindowPair`]: each lane's estimate, in the lanes' order.
+    Counts([u64; 2]),
     /// Of [`Op::Familiarity`].
     Familiarity(FamiliarityCounts),
     /// Of [`Op::RegisterGet`].
