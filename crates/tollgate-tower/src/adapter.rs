@@ -2,9 +2,9 @@
 //! adapter shares (see its documentation).
 
 /// Declares a framework adapter's types, so that every adapter has the
-/// same ones: the [`Adapter`] marker, the `Guard` extractor dereferencing to
-/// [`GuardCore`] (default store: `MemoryStore`), the wrappers of
-/// [`Admitted`] and [`Refused`] (`From` them, dereferencing to them), and
+/// same ones: the [`Adapter`](crate::Adapter) marker, the `Guard` extractor dereferencing to
+/// [`GuardCore`](crate::GuardCore) (default store: `MemoryStore`), the wrappers of
+/// [`Admitted`](crate::Admitted) and [`Refused`](crate::Refused) (`From` them, dereferencing to them), and
 /// the error of a `Guard` extracted without the middleware (its `DETAIL`
 /// and its 500, [`Rejection::misconfigured`](crate::response::Rejection::misconfigured)).
 /// The framework crate adds its extractor and response traits to these.
