@@ -60,7 +60,7 @@ use super::{Detector, Events, Findings, Reading, Scene};
 use crate::facts::Facts;
 use crate::keys::KeyHasher;
 use crate::policy::{MatchAction, Policy, PolicyError};
-use crate::store::{Op, OpResult, StoreKey};
+use crate::store::{Lane, Op, OpResult, StoreKey};
 use crate::{EventType, Outcome, ReasonCode};
 
 /// Settings of the site-wide attack mode. See `docs/campaign.md`.
@@ -175,6 +175,8 @@ pub(crate) enum Count {
     Attempts = 0,
     Failures = 1,
     Unknown = 2,
+    /// The pair of step-ups issued and answered (`answers.rs`).
+    Answers = 3,
 }
 
 const COUNTS: [Count; 3] = [Count::Attempts, Count::Failures, Count::Unknown];
@@ -182,9 +184,13 @@ const COUNTS: [Count; 3] = [Count::Attempts, Count::Failures, Count::Unknown];
 /// A read: the scope (by position in the event's scopes) and the count.
 pub(crate) type Step = (u8, Count);
 
-/// The counts read for the event's (up to three) scopes.
+/// The counts read for the event's (up to three) scopes, and their
+/// step-ups issued and answered.
 #[derive(Debug, Default)]
-pub(crate) struct Tally([[Option<u64>; 3]; 3]);
+pub(crate) struct Tally {
+    shares: [[Option<u64>; 3]; 3],
+    answers: [Option<[u64; 2]>; 3],
+}
 
 /// The attack mode, compiled: settings, counter seeds and the table of
 /// what this instance read.
@@ -192,7 +198,7 @@ pub(crate) struct Tally([[Option<u64>; 3]; 3]);
 pub(crate) struct CompiledCampaign {
     settings: Campaign,
     window: Duration,
-    seeds: [u64; 3],
+    seeds: [u64; 4],
     table: Table,
 }
 
@@ -209,7 +215,7 @@ impl Detector for CompiledCampaign {
         CompiledCampaign {
             settings: policy.campaign.clone(),
             window: Duration::from_secs(u64::from(policy.campaign.window_secs)),
-            seeds: [seed("attempts"), seed("failures"), seed("unknown")],
+            seeds: [seed("attempts"), seed("failures"), seed("unknown"), seed("answers")],
             table: Table::new(),
         }
     }
@@ -231,15 +237,26 @@ impl Detector for CompiledCampaign {
                 let key = self.key(&scene.keys, scope, count);
                 push((i as u8, count), Op::WindowAdd { key, window: self.window, amount: 0 });
             }
+            let lanes = self.table.take_answers(scope).map(|amount| Lane { window: self.window, amount });
+            let key = self.key(&scene.keys, scope, Count::Answers);
+            push((i as u8, Count::Answers), Op::WindowPair { key, lanes });
         }
     }
 
     fn read(&self, (scope, count): Step, result: &OpResult, tally: &mut Tally, _: &Reading<'_>, _: &mut Findings) -> bool {
-        let OpResult::Count(n) = result else {
-            return false;
-        };
-        if let Some(slot) = tally.0.get_mut(usize::from(scope)).and_then(|s| s.get_mut(count as usize)) {
-            *slot = Some(*n);
+        let scope = usize::from(scope);
+        match (count, result) {
+            (Count::Answers, OpResult::Counts(pair)) => {
+                if let Some(slot) = tally.answers.get_mut(scope) {
+                    *slot = Some(*pair);
+                }
+            }
+            (_, OpResult::Count(n)) => {
+                if let Some(slot) = tally.shares.get_mut(scope).and_then(|s| s.get_mut(count as usize)) {
+                    *slot = Some(*n);
+                }
+            }
+            _ => return false,
         }
         true
     }
@@ -251,9 +268,15 @@ impl Detector for CompiledCampaign {
         let s = &self.settings;
         let now = reading.at.as_unix_millis();
         let scopes = scopes(reading.facts);
-        for (scope, counts) in scopes.into_iter().zip(tally.0) {
+        for ((scope, counts), answers) in scopes.into_iter().zip(tally.shares).zip(tally.answers) {
             if let (Some(scope), [Some(attempts), Some(failures), Some(unknown)]) = (scope, counts) {
-                self.table.observe(scope, now, Observed { attempts, failures, unknown }, s);
+                let seen = Observed {
+                    attempts,
+                    failures,
+                    unknown,
+                    answers,
+                };
+                self.table.observe(scope, now, seen, s);
             }
         }
         // A client the account knows is never stepped up: skip the lookups
@@ -266,7 +289,7 @@ impl Detector for CompiledCampaign {
         };
         if s.action == MatchAction::Challenge && !s.monitor {
             for scope in scopes.into_iter().flatten() {
-                self.table.stepped_up(scope, now, s);
+                self.table.stepped_up(scope);
             }
         }
         let detail = format!("{why}; the account never used this client");
@@ -283,9 +306,8 @@ impl Detector for CompiledCampaign {
         if let Some(decision) = outcome.decision() {
             self.table.decisions_reported();
             if decision.challenged {
-                let now = scene.event.at.as_unix_millis();
                 for scope in scopes(scene.facts).into_iter().flatten() {
-                    self.table.answered(scope, now, &self.settings);
+                    self.table.answered(scope);
                 }
             }
         }

@@ -8,7 +8,7 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 
 use super::Campaign;
-use super::answers::{self, Recent};
+use super::answers;
 use crate::policy::MatchAction;
 use crate::keys::encode::{KeyPart, KeySink};
 use crate::{Asn, Country};
@@ -51,6 +51,9 @@ pub(crate) struct Observed {
     pub(crate) attempts: u64,
     pub(crate) failures: u64,
     pub(crate) unknown: u64,
+    /// Step-ups issued and answered in the window, site-wide (see
+    /// `answers.rs`); `None` when not read.
+    pub(crate) answers: Option<[u64; 2]>,
 }
 
 #[derive(Debug, Default)]
@@ -68,9 +71,10 @@ struct Slot {
     unknown: AtomicU64,
     on: AtomicBool,
     /// Step-ups this instance issued on logins of the scope, and recorded
-    /// logins it saw pass one (see `answers.rs`).
-    stepped: Recent,
-    answered: Recent,
+    /// logins it saw pass one, since it last added them to the store's
+    /// counts (see `answers.rs`).
+    stepped: AtomicU64,
+    answered: AtomicU64,
 }
 
 fn load(a: &AtomicU64) -> f64 {
@@ -139,7 +143,7 @@ impl Table {
             return;
         };
         let last = slot.refreshed.swap(now.max(1), Relaxed);
-        let held = self.held(slot, now, s);
+        let held = self.held(slot, seen.answers, s);
         if seen.attempts < u64::from(s.min_attempts) || seen.attempts == 0 {
             // Too few to judge, and too few to learn from.
             slot.on.store(held, Relaxed);
@@ -213,26 +217,35 @@ impl Table {
     /// step-ups (challenges; a refusal cannot be answered) go unanswered.
     /// Needs a host that reports decisions with outcomes, or every step-up
     /// would look unanswered.
-    fn held(&self, slot: &Slot, now: u64, s: &Campaign) -> bool {
-        let window = u64::from(s.window_secs) * 1000;
+    fn held(&self, slot: &Slot, answers: Option<[u64; 2]>, s: &Campaign) -> bool {
+        let Some([stepped, answered]) = answers else {
+            return false;
+        };
         slot.on.load(Relaxed)
             && s.action == MatchAction::Challenge
             && self.reports_decisions.load(Relaxed)
-            && answers::unanswered(slot.stepped.count(now, window), slot.answered.count(now, window))
+            && answers::unanswered(stepped, answered)
     }
 
     /// Counts a step-up attack mode issued on a login of `scope`.
-    pub(crate) fn stepped_up(&self, scope: Scope, now: u64, s: &Campaign) {
+    pub(crate) fn stepped_up(&self, scope: Scope) {
         if let Some(slot) = self.find(scope) {
-            slot.stepped.add(now, u64::from(s.window_secs) * 1000);
+            slot.stepped.fetch_add(1, Relaxed);
         }
     }
 
     /// Counts a recorded login of `scope` that passed a step-up.
-    pub(crate) fn answered(&self, scope: Scope, now: u64, s: &Campaign) {
+    pub(crate) fn answered(&self, scope: Scope) {
         if let Some(slot) = self.find(scope) {
-            slot.answered.add(now, u64::from(s.window_secs) * 1000);
+            slot.answered.fetch_add(1, Relaxed);
         }
+    }
+
+    /// Takes the step-ups issued and answered at `scope` since the last
+    /// take, to add to the store's counts with the scope's next read.
+    pub(crate) fn take_answers(&self, scope: Scope) -> [u32; 2] {
+        let take = |a: &AtomicU64| u32::try_from(a.swap(0, Relaxed)).unwrap_or(u32::MAX);
+        self.find(scope).map_or([0, 0], |slot| [take(&slot.stepped), take(&slot.answered)])
     }
 
     /// Notes that the host reports decisions with outcomes.
@@ -252,8 +265,8 @@ impl Table {
         slot.refreshed.store(0, Relaxed);
         slot.since.store(0, Relaxed);
         slot.on.store(false, Relaxed);
-        slot.stepped.reset();
-        slot.answered.reset();
+        slot.stepped.store(0, Relaxed);
+        slot.answered.store(0, Relaxed);
         Some(slot)
     }
 }
@@ -269,6 +282,7 @@ mod tests {
             attempts,
             failures,
             unknown,
+            answers: None,
         }
     }
 

@@ -129,6 +129,88 @@ fn a_campaign_lasts_while_its_step_ups_go_unanswered() {
     assert!(!on(30, true, 195));
 }
 
+/// Two instances over one store, run through the split path.
+struct Pair {
+    a: Engine,
+    b: Engine,
+    store: crate::store::MemoryStore,
+}
+
+impl Pair {
+    fn new() -> Pair {
+        let policy = || {
+            let mut policy = Policy::default();
+            policy.limits.clear();
+            policy.stuffing.clear();
+            policy.spike.events.clear();
+            policy.campaign.unknown_percent = 10;
+            policy
+        };
+        let engine = || Engine::builder(policy()).key_seed(7).build().unwrap();
+        Pair {
+            a: engine(),
+            b: engine(),
+            store: crate::store::MemoryStore::new(1_000_000),
+        }
+    }
+
+    fn evaluate(&self, engine: &Engine, event: &Event) -> crate::Decision {
+        use crate::store::Store;
+        let plan = engine.prepare(event);
+        let mut results = vec![OpResult::Done; plan.ops().len()];
+        self.store.execute(plan.at(), plan.ops(), &mut results).unwrap();
+        engine.conclude(plan, &results)
+    }
+
+    fn record(&self, engine: &Engine, outcome: &Outcome) {
+        use crate::store::Store;
+        let ops = engine.record_ops(outcome);
+        let mut results = vec![OpResult::Done; ops.len()];
+        self.store.execute(outcome.event.at, &ops, &mut results).unwrap();
+    }
+}
+
+#[test]
+fn step_ups_answered_on_another_instance_cancel_out() {
+    // Instance `a` steps up a list's logins; the retries of the ones
+    // answered reach instance `b`. Only counts shared through the store
+    // tell `a` that they were answered.
+    let run = |answered: bool| {
+        let p = Pair::new();
+        for min in 0..130 {
+            for i in 0..10 {
+                let event = login(&format!("BR{i}"), "BR", min);
+                let decision = p.evaluate(&p.a, &event);
+                p.record(&p.a, &Outcome::succeeded(event).with_decision(&decision));
+            }
+        }
+        for min in 130..140 {
+            for i in 0..30 {
+                p.record(&p.b, &Outcome::unknown_user(login(&format!("list{min}-{i}"), "BR", min)));
+            }
+        }
+        for min in 140..170 {
+            for i in 0..20 {
+                let event = login(&format!("late{min}-{i}"), "BR", min);
+                let decision = p.evaluate(&p.a, &event);
+                if answered {
+                    p.record(&p.b, &Outcome::succeeded(event).with_decision(&decision));
+                }
+            }
+            for i in 0..10 {
+                let event = login(&format!("BR{i}"), "BR", min);
+                let decision = p.evaluate(&p.b, &event);
+                p.record(&p.b, &Outcome::succeeded(event).with_decision(&decision));
+            }
+        }
+        let stranger = login("BR1", "BR", 170).with_device("stranger");
+        let decision = p.evaluate(&p.a, &stranger);
+        decision.reasons.iter().any(|r| r.code == ReasonCode::CampaignNewClient)
+    };
+    assert!(run(false), "nobody answered: held");
+    assert!(!run(true), "answered on the other instance: not held");
+}
+
 #[test]
 fn accounts_without_history_can_be_spared() {
     let nobody = |engine: &Engine| stepped_up(engine, &login("nobody", "BR", 140).with_device("stranger"));
@@ -173,8 +255,8 @@ fn off_records_and_reads_nothing() {
     policy.campaign.enabled = false;
     let off = Engine::new(policy).unwrap();
     let event = login("a", "DE", 0);
-    // Site, country and network: three counts each.
-    assert_eq!(on.prepare(&event).ops().len(), off.prepare(&event).ops().len() + 9);
+    // Site, country and network: three counts and the step-up pair each.
+    assert_eq!(on.prepare(&event).ops().len(), off.prepare(&event).ops().len() + 12);
     assert_eq!(on.record_ops(&Outcome::failed(event.clone())).len(), off.record_ops(&Outcome::failed(event)).len() + 6);
 }
 
