@@ -19,7 +19,7 @@ use super::{Detector, Events, Findings, Reading, Scene};
 use crate::facts::Facts;
 use crate::keys::{EventKeys, KeyHasher};
 use crate::policy::{Dimension, Policy};
-use crate::store::{Op, OpResult, StoreKey};
+use crate::store::{Lane, Op, OpResult, StoreKey};
 use crate::{Event, EventKind, EventType, Outcome, Reason, ReasonCode};
 use crate::policy::PolicyError;
 
@@ -111,8 +111,8 @@ const HOUR: Duration = Duration::from_secs(3600);
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Counter {
     Numbers,
-    Hour,
-    Baseline,
+    /// The country's last hour and baseline, one window pair.
+    Country,
 }
 
 /// The live counts read for one send.
@@ -123,23 +123,14 @@ pub(crate) struct LiveCounts {
     baseline_count: Option<u64>,
 }
 
-impl LiveCounts {
-    fn set(&mut self, counter: Counter, count: u64) {
-        match counter {
-            Counter::Numbers => self.numbers = Some(count),
-            Counter::Hour => self.hour = Some(count),
-            Counter::Baseline => self.baseline_count = Some(count),
-        }
-    }
-}
+
 
 /// Live-signal settings and seeds, compiled.
 #[derive(Debug)]
 pub(crate) struct CompiledLive {
     settings: Live,
     numbers_seed: u64,
-    hour_seed: u64,
-    baseline_seed: u64,
+    country_seed: u64,
     baseline: Duration,
 }
 
@@ -155,8 +146,7 @@ impl Detector for CompiledLive {
         CompiledLive {
             settings: policy.otp.live,
             numbers_seed: keys.rule_seed("otp.live.numbers"),
-            hour_seed: keys.rule_seed("otp.live.country.hour"),
-            baseline_seed: keys.rule_seed("otp.live.country.baseline"),
+            country_seed: keys.rule_seed("otp.live.country"),
             baseline: Duration::from_secs(u64::from(policy.otp.live.spike_baseline_hours) * 3600),
         }
     }
@@ -173,10 +163,14 @@ impl Detector for CompiledLive {
     }
 
     fn read(&self, counter: Counter, result: &OpResult, counts: &mut LiveCounts, _: &Reading<'_>, _: &mut Findings) -> bool {
-        let OpResult::Count(count) = result else {
-            return false;
-        };
-        counts.set(counter, *count);
+        match (counter, result) {
+            (Counter::Numbers, OpResult::Count(n)) => counts.numbers = Some(*n),
+            (Counter::Country, OpResult::Counts([hour, base])) => {
+                counts.hour = Some(*hour);
+                counts.baseline_count = Some(*base);
+            }
+            _ => return false,
+        }
         true
     }
 
@@ -191,13 +185,15 @@ impl Detector for CompiledLive {
 }
 
 impl CompiledLive {
-    fn country_keys(&self, keys: &KeyHasher, facts: &Facts) -> Option<(StoreKey, StoreKey)> {
+    /// The destination country's pair: its last hour and its baseline.
+    fn country(&self, keys: &KeyHasher, facts: &Facts, amount: u32) -> Option<Op> {
         let info = facts.phone?;
-        let hash = |seed| match info.country {
-            Some(c) => keys.hash_of(seed, c.as_str()),
-            None => keys.hash_of(seed, info.calling_code),
+        let key = match info.country {
+            Some(c) => keys.hash_of(self.country_seed, c.as_str()),
+            None => keys.hash_of(self.country_seed, info.calling_code),
         };
-        Some((StoreKey(hash(self.hour_seed)), StoreKey(hash(self.baseline_seed))))
+        let lanes = [HOUR, self.baseline].map(|window| Lane { window, amount });
+        Some(Op::WindowPair { key: StoreKey(key), lanes })
     }
 
     /// The reads (and the distinct-number sighting) of an OTP send.
@@ -213,31 +209,11 @@ impl CompiledLive {
             };
             Some((Counter::Numbers, op))
         });
-        let baseline = self.baseline;
         let spike = phone
             .filter(|_| self.settings.spike_points > 0)
-            .and_then(|_| self.country_keys(keys, facts))
-            .map(|(hour, base)| {
-                [
-                    (
-                        Counter::Hour,
-                        Op::WindowAdd {
-                            key: hour,
-                            window: HOUR,
-                            amount: 0,
-                        },
-                    ),
-                    (
-                        Counter::Baseline,
-                        Op::WindowAdd {
-                            key: base,
-                            window: baseline,
-                            amount: 0,
-                        },
-                    ),
-                ]
-            });
-        numbers.into_iter().chain(spike.into_iter().flatten())
+            .and_then(|_| self.country(keys, facts, 0))
+            .map(|op| (Counter::Country, op));
+        numbers.into_iter().chain(spike)
     }
 
     /// A send recorded as sent counts toward its country's hour and baseline.
@@ -249,22 +225,7 @@ impl CompiledLive {
         failed: bool,
     ) -> impl Iterator<Item = Op> {
         let sent = matches!(event.kind, EventKind::OtpSend { .. }) && !failed && self.settings.spike_points > 0;
-        let counted = self.country_keys(keys, facts).filter(|_| sent);
-        let baseline = self.baseline;
-        counted.into_iter().flat_map(move |(hour, base)| {
-            [
-                Op::WindowAdd {
-                    key: hour,
-                    window: HOUR,
-                    amount: 1,
-                },
-                Op::WindowAdd {
-                    key: base,
-                    window: baseline,
-                    amount: 1,
-                },
-            ]
-        })
+        self.country(keys, facts, 1).filter(|_| sent).into_iter()
     }
 
     fn reasons(&self, counts: &LiveCounts, out: &mut Vec<Reason>) {

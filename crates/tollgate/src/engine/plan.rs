@@ -14,11 +14,12 @@ use crate::pow::{PowClaim, PowConfig, PowRefusal};
 use crate::store::{Op, OpResult, StoreKey};
 use crate::{Channel, Decision, Event, EventKind, EventType, Reason, ReasonCode, StepUp, Timestamp};
 
-/// Operations a plan holds inline: the default policy needs up to 19 on a
+/// Operations a plan holds inline: the default policy needs about 19 on a
 /// login (6 limits, 4 stuffing counters: a distinct set and 3 outcome
-/// pairs, 4 familiarity features, travel, 4 spike counters: 3 window pairs
-/// and the warm-up hours) and 19 on an SMS send (5 limits, a cap, 2
-/// backoffs, 4 conversion, 3 live and 3 cross-check reads, 4 spike
+/// pairs, 5 familiarity features, travel, 4 spike counters: 3 window pairs
+/// and the warm-up hours; 31 at most, when attack mode reads its three
+/// scopes, once per 10 s each) and 18 on an SMS send (5 limits, a cap, 2
+/// backoffs, 4 conversion, 2 live and 3 cross-check reads, 4 spike
 /// counters); more spill to the heap.
 pub(super) const INLINE_OPS: usize = 28;
 
