@@ -48,7 +48,18 @@ pub(crate) struct Scene<'a> {
     pub(crate) policy: &'a Policy,
 }
 
-impl Scene<'_> {
+impl<'a> Scene<'a> {
+    /// The scene of `event`, its keys hashed under `hasher` as `policy`
+    /// derives them.
+    pub(crate) fn new(hasher: &'a KeyHasher, event: &'a Event, facts: &'a Facts, policy: &'a Policy) -> Self {
+        Scene {
+            keys: EventKeys::new(hasher, event, facts, &policy.keys),
+            event,
+            facts,
+            policy,
+        }
+    }
+
     /// How the policy derives limiter keys.
     pub(crate) fn opts(&self) -> &KeyOptions {
         &self.policy.keys

@@ -20,8 +20,8 @@ use crate::detect::Scene;
 use crate::facts::Facts;
 #[cfg(feature = "geo")]
 use crate::geo::GeoSet;
+use crate::keys::KeyHasher;
 use crate::keys::KeySecret;
-use crate::keys::{EventKeys, KeyHasher};
 use crate::net::IpSet;
 use crate::policy::RiskTier;
 use crate::policy::{FingerprintList, Policy, PolicyError};
@@ -350,12 +350,7 @@ impl<S> Engine<S> {
         let active = self.active.load_full();
         let facts = self.facts(event);
         let policy = &active.policy;
-        let scene = Scene {
-            keys: EventKeys::new(&self.keys, event, &facts, &policy.keys),
-            event,
-            facts: &facts,
-            policy,
-        };
+        let scene = Scene::new(&self.keys, event, &facts, policy);
         let mask = active.detectors.mask(event.kind.event_type());
         let screen = screen::screen(&active, &scene, mask);
         let subject = self.subject(event, &facts, &policy.keys);

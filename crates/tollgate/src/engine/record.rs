@@ -5,7 +5,6 @@ use smallvec::SmallVec;
 use super::{Engine, Ops, plan};
 use crate::Outcome;
 use crate::detect::Scene;
-use crate::keys::EventKeys;
 use crate::store::{OpResult, Store};
 
 impl<S> Engine<S> {
@@ -43,12 +42,7 @@ impl<S> Engine<S> {
         let active = self.active.load();
         let event = &outcome.event;
         let facts = self.facts(event);
-        let scene = Scene {
-            keys: EventKeys::new(&self.keys, event, &facts, &active.policy.keys),
-            event,
-            facts: &facts,
-            policy: &active.policy,
-        };
+        let scene = Scene::new(&self.keys, event, &facts, &active.policy);
         let mut ops = Ops::default();
         let mask = active.detectors.mask(event.kind.event_type());
         active.detectors.record(mask, &scene, outcome, &mut |op| ops.push(op));

@@ -224,8 +224,8 @@ mod tests {
         dims: &[Dimension],
         event: &Event,
         opts: &KeyOptions,
-    ) -> Option<super::super::StoreKey> {
-        super::super::EventKeys::new(k, event, &Facts::default(), opts).key(seed, dims)
+    ) -> Option<crate::keys::StoreKey> {
+        crate::keys::EventKeys::new(k, event, &Facts::default(), opts).key(seed, dims)
     }
 
     #[test]
