@@ -98,6 +98,10 @@ pub(crate) struct Reading<'a> {
     /// The event's account has no successful login on record (a username
     /// nobody has, or an account new or dormant past familiarity's memory).
     pub(crate) account_without_history: bool,
+    /// The event's device id (not the fingerprint stand-in) was seen in a
+    /// successful login to any account within familiarity's window: a
+    /// browser that signs in here, whatever username it now names.
+    pub(crate) returning_device: bool,
 }
 
 impl Reading<'_> {

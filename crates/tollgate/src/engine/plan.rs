@@ -212,6 +212,7 @@ impl Plan {
             known_number: false,
             known_prefix: false,
             account_without_history: false,
+            returning_device: false,
         };
         let complete = self
             .active

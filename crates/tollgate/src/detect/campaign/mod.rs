@@ -105,9 +105,10 @@ pub struct Campaign {
     /// Step up logins to accounts with no login on record too (default
     /// true). Most of those are usernames nobody has (people's typos, the
     /// misses of the list being tried) and the rest accounts new or dormant
-    /// past familiarity's memory. Sparing them (false) halves attack mode's
-    /// cost to people and keeps the list's unknown-user outcomes coming,
-    /// but a step-up then tells whoever turns attack mode on which
+    /// past familiarity's memory. Either way one from a device id that
+    /// signed in here before (a person mistyping their username) is spared.
+    /// Sparing them all (false) keeps the list's unknown-user outcomes
+    /// coming, but a step-up then tells whoever turns attack mode on which
     /// usernames have accounts here: see `docs/campaign.md`.
     pub accounts_without_history: bool,
     /// What `campaign.new_client` does: challenge (default), deny or a
@@ -279,9 +280,8 @@ impl Detector for CompiledCampaign {
                 self.table.observe(scope, now, seen, s);
             }
         }
-        // A client the account knows is never stepped up: skip the lookups
-        // (and the detail's formatting) on the common path.
-        if reading.known_client || reading.known_prefix || (reading.account_without_history && !s.accounts_without_history) {
+        // Skip the lookups (and the detail's formatting) on the common path.
+        if spared(reading, s) {
             return;
         }
         let Some(why) = scopes.into_iter().flatten().find_map(|scope| self.table.campaign(scope, now, s)) else {
@@ -325,6 +325,20 @@ impl CompiledCampaign {
         let seed = self.seeds.get(count as usize).copied().unwrap_or_default();
         StoreKey(keys.hash_of(seed, scope))
     }
+}
+
+/// Whether attack mode leaves a login alone: a client or network prefix
+/// the account signed in from is never stepped up. A username with no
+/// login on record is, unless the policy spares those, or it comes from a
+/// browser that signs in here (a device id with a successful login to any
+/// account): that is a person mistyping their username, and sparing it
+/// tells a bot nothing, since a bot's fresh clients are still stepped up
+/// on every username. See `docs/campaign.md` for what a bot that keeps
+/// one signed-in device id can learn.
+fn spared(reading: &Reading<'_>, s: &Campaign) -> bool {
+    reading.known_client
+        || reading.known_prefix
+        || (reading.account_without_history && (reading.returning_device || !s.accounts_without_history))
 }
 
 /// The event's scopes: the whole site, its client's country, its network.

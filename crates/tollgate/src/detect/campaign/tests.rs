@@ -232,6 +232,31 @@ fn accounts_without_history_can_be_spared() {
 }
 
 #[test]
+fn a_mistyped_username_from_a_browser_that_signs_in_here_is_spared() {
+    let engine = engine_with(|c| c.unknown_percent = 10);
+    quiet(&engine);
+    for min in 130..140 {
+        for i in 0..30 {
+            engine.record(&Outcome::unknown_user(login(&format!("list{min}-{i}"), "BR", min)));
+        }
+    }
+    // BR1's laptop signed in during the quiet hours; BR1 now mistypes the
+    // username on it.
+    assert!(!stepped_up(&engine, &login("BR1-typo", "BR", 140).with_device("BR1-laptop")));
+    // The same name from a device nobody signed in with is stepped up, as
+    // every unknown name from a bot's fresh clients is.
+    assert!(stepped_up(&engine, &login("BR1-typo", "BR", 140).with_device("stranger")));
+    // A device id known only from failed logins has not signed in here.
+    for min in 130..140 {
+        engine.record(&Outcome::failed(login("BR2", "BR", min).with_device("failing")));
+    }
+    assert!(stepped_up(&engine, &login("BR1-typo", "BR", 140).with_device("failing")));
+    // A returning device vouches for no account it never used: an account
+    // with history is still stepped up from it.
+    assert!(stepped_up(&engine, &login("BR2", "BR", 140).with_device("BR1-laptop")));
+}
+
+#[test]
 fn a_new_device_on_the_accounts_own_network_is_spared() {
     let engine = engine();
     quiet(&engine);

@@ -204,6 +204,7 @@ impl Detector for CompiledFamiliarity {
                 reading.known_device |= reading.device_id && counts.user_count > 0;
                 reading.known_client |= counts.user_count > 0;
                 reading.account_without_history |= counts.user_total == 0;
+                reading.returning_device |= reading.device_id && counts.global_count > 0;
             }
             (Step::Feature(Feature::Prefix), OpResult::Familiarity(counts)) => {
                 reading.known_prefix |= counts.user_count > 0;
