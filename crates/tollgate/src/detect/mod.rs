@@ -95,6 +95,9 @@ pub(crate) struct Reading<'a> {
     /// The event's network prefix was seen in one of the user's successful
     /// logins.
     pub(crate) known_prefix: bool,
+    /// The event's network (ASN) was seen in one of the user's successful
+    /// logins.
+    pub(crate) known_asn: bool,
     /// The event's account has no successful login on record (a username
     /// nobody has, or an account new or dormant past familiarity's memory).
     pub(crate) account_without_history: bool,

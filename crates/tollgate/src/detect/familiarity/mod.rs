@@ -209,6 +209,9 @@ impl Detector for CompiledFamiliarity {
             (Step::Feature(Feature::Prefix), OpResult::Familiarity(counts)) => {
                 reading.known_prefix |= counts.user_count > 0;
             }
+            (Step::Feature(Feature::Asn), OpResult::Familiarity(counts)) => {
+                reading.known_asn |= counts.user_count > 0;
+            }
             _ => {}
         }
     }
