@@ -238,7 +238,7 @@ fn simulate_reports_every_scenario_and_is_deterministic() {
     assert!(report.contains("logins in sessions with typos:"), "{report}");
     assert!(report.contains("attempts flagged compromised"), "{report}");
     assert!(report.contains("owners refused:"), "{report}");
-    assert!(report.contains("warm-up: the members' three days before"), "{report}");
+    assert!(report.contains("warm-up: the members' 7 days before"), "{report}");
     assert!(report.contains("attempts named unknown users"), "{report}");
     assert!(report.contains("vulnerable accounts"), "{report}");
     assert!(report.contains("logins with a stolen password let in"), "{report}");

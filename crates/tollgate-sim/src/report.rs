@@ -81,8 +81,10 @@ pub fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io
     )?;
     writeln!(
         out,
-        "warm-up: the members' three days before ({} legitimate events from 2024-03-01T00:00Z) ran first, not counted below",
-        group(header.warm_up as u64)
+        "warm-up: the members' {} days before ({} legitimate events from {}) ran first, not counted below",
+        crate::traffic::WARM_UP_DAYS,
+        group(header.warm_up as u64),
+        crate::traffic::WARM_UP_FROM
     )?;
     if let Some(release) = header.browser_release {
         let carried = match release.handshake {

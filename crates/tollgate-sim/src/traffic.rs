@@ -20,9 +20,11 @@ pub(crate) const DAY_MS: u64 = 24 * HOUR_MS;
 /// Days of the members' ordinary life replayed before the simulated one:
 /// enough that an account with no history is a newcomer or a rare visitor,
 /// as in a deployment that keeps months of it, not a fifth of all members.
-pub(crate) const WARM_UP_DAYS: u64 = 3;
-/// Where the warm-up days before it start: 2024-03-01 00:00 UTC.
+pub(crate) const WARM_UP_DAYS: u64 = 7;
+/// Where the warm-up days before it start.
 pub(crate) const DAY_BEFORE_MS: u64 = START_MS - WARM_UP_DAYS * DAY_MS;
+/// [`DAY_BEFORE_MS`] as the report prints it.
+pub(crate) const WARM_UP_FROM: &str = "2024-02-26T00:00Z";
 
 /// Who generated an event: ground truth the engine never sees.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -476,6 +478,8 @@ mod tests {
         assert_eq!(e.at.as_unix_millis(), START_MS + 1_000);
         let before = sim.build(&catalog, DAY_BEFORE_MS);
         assert_eq!(before.at.as_unix_millis(), START_MS - WARM_UP_DAYS * DAY_MS + 1_000);
+        // What the report prints: 2024-02-26T00:00Z.
+        assert_eq!((DAY_BEFORE_MS, WARM_UP_FROM), (1_708_905_600_000, "2024-02-26T00:00Z"));
         assert_eq!(e.user.as_ref().unwrap().as_str(), "member-000042");
         assert_eq!(e.phone.as_ref().unwrap().digits(), "14155550123");
         assert_eq!(e.asn, Some(Asn(7922)));

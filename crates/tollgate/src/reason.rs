@@ -52,6 +52,10 @@ pub enum ReasonCode {
     NewPrefix,
     /// The user has no successful login on record.
     FirstSeen,
+    /// A login to an established account (`familiarity.stranger_after`
+    /// logins on record) from a client it never used, on a network prefix
+    /// it never signed in from.
+    Stranger,
     /// Faster than plausible travel since the last successful login.
     ImpossibleTravel,
     /// The address is in an allow zone: nothing else was evaluated.
@@ -152,6 +156,7 @@ impl ReasonCode {
         ReasonCode::NewFingerprint,
         ReasonCode::NewPrefix,
         ReasonCode::FirstSeen,
+        ReasonCode::Stranger,
         ReasonCode::ImpossibleTravel,
         ReasonCode::ZoneAllow,
         ReasonCode::ZoneMatch,
@@ -206,6 +211,7 @@ impl ReasonCode {
             ReasonCode::NewFingerprint => "familiarity.new_fingerprint",
             ReasonCode::NewPrefix => "familiarity.new_prefix",
             ReasonCode::FirstSeen => "familiarity.first_seen",
+            ReasonCode::Stranger => "familiarity.stranger",
             ReasonCode::ImpossibleTravel => "geo.impossible_travel",
             ReasonCode::ZoneAllow => "zone.allow",
             ReasonCode::ZoneMatch => "zone.match",
@@ -283,6 +289,7 @@ impl ReasonCode {
             | ReasonCode::NewFingerprint
             | ReasonCode::NewPrefix
             | ReasonCode::FirstSeen
+            | ReasonCode::Stranger
             | ReasonCode::ImpossibleTravel
             | ReasonCode::OtpVerifyAttempts
             | ReasonCode::OtpNewPhone

@@ -169,3 +169,93 @@ fn travel_can_be_switched_off() {
     let d = e.evaluate(&at_place("gina", 60_000, 40.7128, -74.0060));
     assert!(!codes(&d).contains(&"geo.impossible_travel"));
 }
+
+fn at_home(user: &str, ms: u64, device: &str, ip: &str) -> Event {
+    login(user, ms, "DE", 3320, device).with_ip(ip.parse().unwrap())
+}
+
+fn stranger(d: &Decision) -> bool {
+    d.reasons.iter().any(|r| r.code == ReasonCode::Stranger)
+}
+
+#[test]
+fn a_new_client_on_a_new_network_is_a_stranger_to_an_established_account() {
+    let e = engine();
+    for i in 0..3 {
+        e.record(&Outcome::succeeded(at_home("frank", i * HOUR, "laptop", "203.0.113.7")));
+    }
+    // A new phone at home, the laptop at a café: spared.
+    assert!(!stranger(&e.evaluate(&at_home(
+        "frank",
+        4 * HOUR,
+        "phone",
+        "203.0.113.99"
+    ))));
+    assert!(!stranger(&e.evaluate(&at_home(
+        "frank",
+        4 * HOUR,
+        "laptop",
+        "198.51.100.7"
+    ))));
+    // A fresh browser on a line in the same city and network: a stolen
+    // password, a second factor.
+    let thief = e.evaluate(&at_home("frank", 4 * HOUR, "fresh", "198.51.100.7"));
+    assert!(stranger(&thief), "{:?}", codes(&thief));
+    assert_eq!(thief.action, Action::Challenge);
+    assert_eq!(thief.step_up(), Some(tollgate::StepUp::SecondFactor));
+    let detail = &thief
+        .reasons
+        .iter()
+        .find(|r| r.code == ReasonCode::Stranger)
+        .unwrap()
+        .detail;
+    assert!(detail.starts_with("3 logins on record"), "{detail}");
+}
+
+#[test]
+fn young_accounts_are_no_strangers_yet_and_the_rule_can_be_off() {
+    let young = engine();
+    for i in 0..2 {
+        young.record(&Outcome::succeeded(at_home("gina", i * HOUR, "laptop", "203.0.113.7")));
+    }
+    assert!(!stranger(&young.evaluate(&at_home(
+        "gina",
+        4 * HOUR,
+        "fresh",
+        "198.51.100.7"
+    ))));
+    let mut p = Policy::default();
+    p.limits.clear();
+    p.familiarity.stranger_after = 0;
+    let off = Engine::new(p).unwrap();
+    for i in 0..5 {
+        off.record(&Outcome::succeeded(at_home("gina", i * HOUR, "laptop", "203.0.113.7")));
+    }
+    assert!(!stranger(&off.evaluate(&at_home(
+        "gina",
+        6 * HOUR,
+        "fresh",
+        "198.51.100.7"
+    ))));
+}
+
+#[test]
+fn a_browsers_look_without_a_device_id_counts_only_from_a_known_network() {
+    let e = engine();
+    let cookieless = |ms, asn, ip: &str| {
+        Event::new(EventKind::Login, Timestamp::from_unix_millis(T0 + ms))
+            .with_user("hana")
+            .with_country("DE".parse::<Country>().unwrap())
+            .with_asn(Asn(asn))
+            .with_ip(ip.parse().unwrap())
+            .with_user_agent("Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/131.0.0.0")
+    };
+    for i in 0..3 {
+        e.record(&Outcome::succeeded(cookieless(i * HOUR, 3320, "203.0.113.7")));
+    }
+    // The same browser on another line of the home network's ASN: spared.
+    assert!(!stranger(&e.evaluate(&cookieless(4 * HOUR, 3320, "198.51.100.7"))));
+    // Everyone on that release looks the same: from another network it is
+    // a stranger.
+    assert!(stranger(&e.evaluate(&cookieless(4 * HOUR, 6805, "198.51.100.7"))));
+}

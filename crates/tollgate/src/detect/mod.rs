@@ -108,6 +108,15 @@ pub(crate) struct Reading<'a> {
 }
 
 impl Reading<'_> {
+    /// Whether the login comes from somewhere the account never signed in
+    /// from: neither its network prefix nor its client is in the history.
+    /// Without a device id the client is its JA4 and user agent, which
+    /// every user of one browser release shares, so that stand-in counts
+    /// only from a network (ASN) the account signed in from too.
+    pub(crate) fn stranger(&self) -> bool {
+        !(self.known_prefix || (self.known_client && (self.device_id || self.known_asn)))
+    }
+
     /// Whether a control listing `except` leaves this event alone: its
     /// client is one of the listed kinds the results vouched for.
     pub(crate) fn spared_by(&self, except: &[Exempt]) -> bool {

@@ -327,21 +327,16 @@ impl CompiledCampaign {
     }
 }
 
-/// Whether attack mode leaves a login alone: a device id or network prefix
-/// the account signed in from is never stepped up. Without a device id the
-/// client is its JA4 and user agent, which every user of the same browser
-/// release shares: a list run from the commonest browser would be "known"
-/// to a third of the accounts, so that stand-in vouches only from a network
-/// (ASN) the account signed in from too. A username with no
-/// login on record is, unless the policy spares those, or it comes from a
+/// Whether attack mode leaves a login alone: one that is no stranger to
+/// the account ([`Reading::stranger`]) is never stepped up. A username
+/// with no login on record is, unless the policy spares those, or it comes from a
 /// browser that signs in here (a device id with a successful login to any
 /// account): that is a person mistyping their username, and sparing it
 /// tells a bot nothing, since a bot's fresh clients are still stepped up
 /// on every username. See `docs/campaign.md` for what a bot that keeps
 /// one signed-in device id can learn.
 fn spared(reading: &Reading<'_>, s: &Campaign) -> bool {
-    reading.known_prefix
-        || (reading.known_client && (reading.device_id || reading.known_asn))
+    !reading.stranger()
         || (reading.account_without_history && (reading.returning_device || !s.accounts_without_history))
 }
 

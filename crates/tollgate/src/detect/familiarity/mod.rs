@@ -45,7 +45,7 @@ mod score;
 
 use keys::Seeds;
 pub(super) use keys::device;
-use score::{first_seen, reason, shows_automation};
+use score::{first_seen, reason, shows_automation, stranger};
 use super::{Detector, EventFilter, Events, Findings, Reading, Scene, days};
 use crate::keys::KeyHasher;
 use crate::policy::{Exempt, MatchAction, Points, Policy, PolicyError};
@@ -84,6 +84,18 @@ pub struct Familiarity {
     /// (default), deny, or a score. Familiarity cannot vouch for such an
     /// account, so the client's evidence decides on its own.
     pub first_seen_automation: MatchAction,
+    /// Successful logins on record from which an account is established
+    /// (0: off; default 3): a login to it from a client it never used, on
+    /// a network prefix it never signed in from, gets `familiarity.stranger`
+    /// whether or not attack mode is on. A stolen password typed into a
+    /// fresh browser on a residential line sets off nothing else; a person
+    /// on a new device at home, or on a known device anywhere, is spared.
+    /// Young accounts, whose owners are still adding devices, are left to
+    /// attack mode.
+    pub stranger_after: u16,
+    /// What `familiarity.stranger` does: challenge (default; an
+    /// account-risk reason, so a second factor), deny, or a score.
+    pub stranger: MatchAction,
 }
 
 impl Default for Familiarity {
@@ -95,6 +107,8 @@ impl Default for Familiarity {
             common_percent: 5,
             first_seen_percent: 0,
             first_seen_automation: MatchAction::Challenge,
+            stranger_after: 3,
+            stranger: MatchAction::Challenge,
         }
     }
 }
@@ -119,11 +133,13 @@ pub(crate) enum Step {
     KnownDevice,
 }
 
-/// Whether any feature was read, and whether the user has any history.
+/// Whether any feature was read, whether the user has any history, and
+/// how many logins it holds.
 #[derive(Debug, Default)]
 pub(crate) struct Tally {
     read: bool,
     known: bool,
+    logins: u32,
 }
 
 impl Detector for CompiledFamiliarity {
@@ -152,6 +168,7 @@ impl Detector for CompiledFamiliarity {
     }
     crate::policy::validate::action(f.first_seen_automation, false)
         .map_err(|m| PolicyError::invalid("familiarity.first_seen_automation", m))?;
+    crate::policy::validate::action(f.stranger, false).map_err(|m| PolicyError::invalid("familiarity.stranger", m))?;
         Ok(())
     }
 
@@ -232,6 +249,9 @@ impl Detector for CompiledFamiliarity {
             }
             tally.read = true;
             tally.known |= counts.user_total > 0;
+            if feature == Feature::Device {
+                tally.logins = counts.user_total;
+            }
             let policy = reading.policy;
             out.reasons.extend(reason(
                 feature,
@@ -245,6 +265,11 @@ impl Detector for CompiledFamiliarity {
     }
 
     fn finish(&self, tally: Tally, reading: &Reading<'_>, out: &mut Findings) {
+        let settings = &reading.policy.familiarity;
+        let established = settings.stranger_after > 0 && tally.logins >= u32::from(settings.stranger_after);
+        if established && reading.event_type == EventType::Login && reading.stranger() {
+            out.reasons.push(stranger(settings, tally.logins));
+        }
         if tally.read && !tally.known {
             let policy = reading.policy;
             let automated = out.reasons.iter().find(|r| shows_automation(r, reading.shaped, reading.without_alpn)).map(|r| r.code);

@@ -88,6 +88,13 @@ pub(super) fn first_seen(points: &Points, settings: &Familiarity, automated: Opt
     })
 }
 
+/// The reason for a login to an established account from a client and a
+/// network prefix it never used.
+pub(super) fn stranger(settings: &Familiarity, logins: u32) -> Reason {
+    let detail = format!("{logins} logins on record, none from this client or network prefix");
+    crate::detect::matched(ReasonCode::Stranger, detail, "familiarity.stranger", settings.stranger, false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
