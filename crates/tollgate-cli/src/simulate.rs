@@ -7,7 +7,7 @@ use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use tollgate::Engine;
-use tollgate_sim::{BrowserRelease, Handshake, Header, Progress, Traffic};
+use tollgate_sim::{BrowserRelease, Handshake, Header, Progress, StoreFigures, Traffic};
 
 use crate::error::CliError;
 use crate::policy_cmd;
@@ -52,7 +52,7 @@ pub(crate) fn run(
         people: traffic.people(),
         policy: &policy_name,
         rules,
-        store_keys: (engine.store().len(), engine.store().max_keys()),
+        store: StoreFigures::of(engine.store()),
         warm_up: traffic.day_before_len(),
         browser_release,
         alone,

@@ -78,7 +78,7 @@
 //! ```
 //! use tollgate::Engine;
 //! use tollgate::policy::Policy;
-//! use tollgate_sim::{Header, NoProgress, Traffic};
+//! use tollgate_sim::{Header, NoProgress, StoreFigures, Traffic};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let policy = Policy::default();
@@ -93,7 +93,7 @@
 //!     people: traffic.people(),
 //!     policy: "built-in default",
 //!     rules,
-//!     store_keys: (engine.store().len(), engine.store().max_keys()),
+//!     store: StoreFigures::of(engine.store()),
 //!     warm_up: traffic.day_before_len(),
 //!     browser_release: None,
 //!     alone: None,
@@ -114,6 +114,7 @@ mod attacks;
 mod bruteforce;
 mod captrip;
 mod catalog;
+mod header;
 mod homes;
 mod legit;
 mod mix;
@@ -136,7 +137,8 @@ use tollgate::{Action, Engine};
 use catalog::Catalog;
 use traffic::{Scenario, SimEvent};
 
-pub use report::{BrowserRelease, Header, write as write_report};
+pub use header::{BrowserRelease, Header, StoreFigures};
+pub use report::write as write_report;
 pub use tally::Tallies;
 
 /// The most events one run may ask for (about 2 GB of memory at peak).

@@ -6,47 +6,9 @@
 
 use std::io::{self, Write};
 
+use super::header::Header;
 use super::tally::{Tallies, Tally};
 use super::traffic::{SPRAYED_PASSWORDS, Scenario, Step, Tag};
-
-/// What the run was asked to do, for the report's first lines.
-#[derive(Debug)]
-pub struct Header<'a> {
-    /// The traffic's seed.
-    pub seed: u64,
-    /// The events asked for.
-    pub requested: u64,
-    /// The events generated ([`Traffic::len`](crate::Traffic::len)).
-    pub generated: usize,
-    /// People in the legitimate population ([`Traffic::people`](crate::Traffic::people)).
-    pub people: u32,
-    /// The policy's name: its file, or the built-in default.
-    pub policy: &'a str,
-    /// The policy's limit rules.
-    pub rules: usize,
-    /// Keys in the engine's store after the run, and its cap.
-    pub store_keys: (usize, usize),
-    /// Events of the warm-up day replayed before the simulated one and
-    /// left out of the figures ([`Traffic::day_before_len`](crate::Traffic::day_before_len)).
-    pub warm_up: usize,
-    /// The browser-release drift, if the run applied it.
-    pub browser_release: Option<BrowserRelease>,
-    /// The one attack scenario kept, if the run dropped the others
-    /// ([`Traffic::alone`](crate::Traffic::alone)).
-    pub alone: Option<&'a str>,
-}
-
-/// A browser-release drift applied to a run, for the report's header
-/// (see [`Traffic::browser_release`](crate::Traffic::browser_release)).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct BrowserRelease {
-    /// The hour (UTC) from which half the legitimate browsers run the release.
-    pub from_hour: u8,
-    /// What events carry of the handshake.
-    pub handshake: crate::Handshake,
-    /// Legitimate events moved to the release.
-    pub moved: u64,
-}
 
 /// The reason code of a send refused by a closed service cap.
 const SERVICE_CAP: &str = "otp.service_cap";
@@ -70,41 +32,7 @@ const COLUMNS: [&str; 9] = [
 /// Writes the report on a replay: one table row per scenario and a total,
 /// then the reasons, steps and outcomes behind the numbers.
 pub fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io::Result<()> {
-    writeln!(
-        out,
-        "seed {}, {} events requested, {} generated over 24 h from 2024-03-04T00:00Z by {} people and {} attack scenarios",
-        header.seed,
-        group(header.requested),
-        group(header.generated as u64),
-        group(u64::from(header.people)),
-        Scenario::ALL.iter().filter(|s| s.is_attack()).count(),
-    )?;
-    writeln!(
-        out,
-        "warm-up: the members' {} days before ({} legitimate events from {}) ran first, not counted below",
-        crate::traffic::WARM_UP_DAYS,
-        group(header.warm_up as u64),
-        crate::traffic::WARM_UP_FROM
-    )?;
-    if let Some(release) = header.browser_release {
-        let carried = match release.handshake {
-            crate::Handshake::Shape => "handshake structure and JA4",
-            crate::Handshake::Ja4Only => "JA4 only",
-        };
-        writeln!(
-            out,
-            "browser release: from {:02}:00 UTC half the legitimate browsers run a release no table lists ({} events moved; events carry the {carried})",
-            release.from_hour,
-            group(release.moved)
-        )?;
-    }
-    if let Some(name) = header.alone {
-        writeln!(
-            out,
-            "alone: {name} is the only attack in this run; the other scenarios' rows are empty"
-        )?;
-    }
-    writeln!(out, "policy: {} ({} limit rules)", header.policy, header.rules)?;
+    super::header::write(out, header)?;
     writeln!(out)?;
     let legit = tallies.get(Scenario::Legitimate);
     let mut rows: Vec<[String; 9]> = vec![COLUMNS.map(str::to_string)];
@@ -299,13 +227,7 @@ pub fn write(out: &mut impl Write, header: &Header<'_>, tallies: &Tallies) -> io
     write_account_dos(out, tallies)?;
     write_abroad(out, legit)?;
     writeln!(out)?;
-    writeln!(
-        out,
-        "engine store: {} keys tracked at the end (cap {})",
-        group(header.store_keys.0 as u64),
-        group(header.store_keys.1 as u64)
-    )?;
-    Ok(())
+    header.store.write(out)
 }
 
 /// The takeover outcome: accounts whose login went ahead, by kind of
@@ -552,7 +474,7 @@ fn percent(part: u64, whole: u64) -> String {
 }
 
 /// `1234567` as `1,234,567`.
-fn group(n: u64) -> String {
+pub(crate) fn group(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
@@ -567,6 +489,7 @@ fn group(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::header::StoreFigures;
 
     #[test]
     fn numbers_are_grouped_and_percentages_guarded() {
@@ -587,7 +510,11 @@ mod tests {
             people: 0,
             policy: "built-in default",
             rules: 13,
-            store_keys: (0, 10),
+            store: StoreFigures {
+                keys: 0,
+                max_keys: 10,
+                ..StoreFigures::default()
+            },
             warm_up: 0,
             browser_release: None,
             alone: None,

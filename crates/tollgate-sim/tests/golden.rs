@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use tollgate::Engine;
 use tollgate::policy::Policy;
-use tollgate_sim::{Header, NoProgress, Traffic};
+use tollgate_sim::{Header, NoProgress, StoreFigures, Traffic};
 
 /// The report `tollgate simulate --seed <seed> --events <events>` prints
 /// under the built-in policy, without the events/s column.
@@ -31,7 +31,7 @@ fn report(seed: u64, events: u64) -> String {
         people: traffic.people(),
         policy: "built-in default",
         rules,
-        store_keys: (engine.store().len(), engine.store().max_keys()),
+        store: StoreFigures::of(engine.store()),
         warm_up: traffic.day_before_len(),
         browser_release: None,
     };
