@@ -135,6 +135,10 @@ enum Command {
         /// meets without the campaigns the others set off.
         #[arg(long, value_name = "SCENARIO")]
         alone: Option<String>,
+        /// Days of the members' history the engine has seen before the day
+        /// (0 to 7; 0: an empty store, as on a deployment's first day).
+        #[arg(long, value_name = "DAYS", default_value_t = 7, value_parser = clap::value_parser!(u64).range(0..=7))]
+        history_days: u64,
     },
 }
 
@@ -203,6 +207,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             browser_release,
             ja4_only,
             alone,
+            history_days,
         } => {
             let release = browser_release.map(|hour| {
                 let handshake = if ja4_only {
@@ -212,7 +217,12 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
                 };
                 (hour, handshake)
             });
-            simulate::run(seed, events, policy.as_deref(), release, alone.as_deref()).map(|()| ExitCode::SUCCESS)
+            let traffic = simulate::Shape {
+                release,
+                alone: alone.as_deref(),
+                history_days,
+            };
+            simulate::run(seed, events, policy.as_deref(), traffic).map(|()| ExitCode::SUCCESS)
         }
     }
 }

@@ -14,15 +14,25 @@ use crate::policy_cmd;
 
 pub(crate) use tollgate_sim::MAX_EVENTS;
 
-/// Runs the simulation; with `release`, the browser-release drift from that
-/// hour with that handshake (see [`Traffic::browser_release`]).
-pub(crate) fn run(
-    seed: u64,
-    events: u64,
-    policy_path: Option<&Path>,
-    release: Option<(u8, Handshake)>,
-    alone: Option<&str>,
-) -> Result<(), CliError> {
+/// How the run's traffic departs from the seed's plain day.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Shape<'a> {
+    /// The browser-release drift from that hour with that handshake (see
+    /// [`Traffic::browser_release`]).
+    pub(crate) release: Option<(u8, Handshake)>,
+    /// The one attack scenario kept ([`Traffic::alone`]).
+    pub(crate) alone: Option<&'a str>,
+    /// Days of history before the day ([`Traffic::history_days`]).
+    pub(crate) history_days: u64,
+}
+
+/// Runs the simulation of `seed`'s day, shaped as `shape` says.
+pub(crate) fn run(seed: u64, events: u64, policy_path: Option<&Path>, shape: Shape<'_>) -> Result<(), CliError> {
+    let Shape {
+        release,
+        alone,
+        history_days,
+    } = shape;
     let policy = policy_cmd::load(policy_path)?;
     let rules = policy.limits.len();
     // A key seed from the run's seed: which keys the store evicts at its cap
@@ -42,6 +52,7 @@ pub(crate) fn run(
     if let Some(name) = alone {
         traffic.alone(name)?;
     }
+    traffic.history_days(history_days)?;
     spinner.finish_and_clear();
     let tallies = traffic.replay(&engine, &mut Bar(None));
     let policy_name = policy_path.map_or_else(|| "built-in default".to_string(), |p| p.display().to_string());
@@ -54,6 +65,7 @@ pub(crate) fn run(
         rules,
         store: StoreFigures::of(engine.store()),
         warm_up: traffic.day_before_len(),
+        warm_up_days: traffic.history_len_days(),
         browser_release,
         alone,
     };

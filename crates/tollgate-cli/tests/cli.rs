@@ -280,6 +280,37 @@ fn simulate_applies_a_browser_release_and_says_so() {
 }
 
 #[test]
+fn simulate_history_days_make_a_younger_deployment() {
+    let base = ["simulate", "--seed", "1", "--events", "3000"];
+    let warm_up = |days: &str| {
+        let o = tollgate(&[&base[..], &["--history-days", days]].concat(), "");
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+            .lines()
+            .find(|l| l.starts_with("warm-up:"))
+            .unwrap()
+            .to_string()
+    };
+    assert!(warm_up("0").starts_with("warm-up: none; the engine meets the day with an empty store"));
+    let one = warm_up("1");
+    assert!(
+        one.starts_with("warm-up: the members' 1 day before (") && one.contains("from 2024-03-03T00:00Z"),
+        "{one}"
+    );
+    let events = |line: &str| -> u64 {
+        let n = line.split('(').nth(1).unwrap().split(' ').next().unwrap();
+        n.replace(',', "").parse().unwrap()
+    };
+    assert!(events(&warm_up("7")) > 5 * events(&one), "{one}");
+    assert_eq!(
+        tollgate(&[&base[..], &["--history-days", "8"]].concat(), "")
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
 fn simulate_counts_add_up() {
     let o = tollgate(&["simulate", "--seed", "5", "--events", "5000"], "");
     assert!(o.status.success(), "{}", stderr(&o));

@@ -27,6 +27,8 @@ pub struct Header<'a> {
     /// Events of the warm-up days replayed before the simulated one and
     /// left out of the figures ([`Traffic::day_before_len`](crate::Traffic::day_before_len)).
     pub warm_up: usize,
+    /// How many days those were ([`Traffic::history_len_days`](crate::Traffic::history_len_days)).
+    pub warm_up_days: u64,
     /// The browser-release drift, if the run applied it.
     pub browser_release: Option<BrowserRelease>,
     /// The one attack scenario kept, if the run dropped the others
@@ -110,13 +112,21 @@ pub(crate) fn write(out: &mut impl Write, header: &Header<'_>) -> io::Result<()>
         group(u64::from(header.people)),
         crate::traffic::Scenario::ALL.iter().filter(|s| s.is_attack()).count(),
     )?;
-    writeln!(
-        out,
-        "warm-up: the members' {} days before ({} legitimate events from {}) ran first, not counted below",
-        crate::traffic::WARM_UP_DAYS,
-        group(header.warm_up as u64),
-        crate::traffic::WARM_UP_FROM
-    )?;
+    if header.warm_up_days == 0 {
+        writeln!(
+            out,
+            "warm-up: none; the engine meets the day with an empty store, as on a deployment's first day"
+        )?;
+    } else {
+        writeln!(
+            out,
+            "warm-up: the members' {} {} before ({} legitimate events from {}) ran first, not counted below",
+            header.warm_up_days,
+            if header.warm_up_days == 1 { "day" } else { "days" },
+            group(header.warm_up as u64),
+            crate::traffic::days_before(header.warm_up_days)
+        )?;
+    }
     if let Some(release) = header.browser_release {
         let carried = match release.handshake {
             crate::Handshake::Shape => "handshake structure and JA4",

@@ -95,6 +95,7 @@
 //!     rules,
 //!     store: StoreFigures::of(engine.store()),
 //!     warm_up: traffic.day_before_len(),
+//!     warm_up_days: traffic.history_len_days(),
 //!     browser_release: None,
 //!     alone: None,
 //! };
@@ -167,6 +168,14 @@ pub enum Error {
     /// The simulator's built-in tables are inconsistent: a bug, reported rather than panicking.
     #[error("simulator tables: {0}")]
     Tables(String),
+    /// [`Traffic::history_days`] was asked for more days than are generated.
+    #[error("{days} days of history asked for; the simulator generates {most}")]
+    HistoryDays {
+        /// The days asked for.
+        days: u64,
+        /// The most there are.
+        most: u64,
+    },
     /// [`Traffic::alone`] was given a name no attack scenario has.
     #[error("no attack scenario is named {name:?}; the attacks are: {known}")]
     UnknownScenario {
@@ -206,6 +215,8 @@ pub struct Traffic {
     day_before: Vec<SimEvent>,
     events: Vec<SimEvent>,
     population: legit::Population,
+    /// Days of `day_before` kept ([`Traffic::history_days`]).
+    history_days: u64,
 }
 
 impl Traffic {
@@ -220,6 +231,7 @@ impl Traffic {
             day_before: day.before,
             events: day.events,
             population: day.population,
+            history_days: traffic::WARM_UP_DAYS,
         })
     }
 
@@ -297,6 +309,29 @@ impl Traffic {
         self.events
             .retain(|e| e.scenario == Scenario::Legitimate || e.scenario == kept);
         Ok(before - self.events.len())
+    }
+
+    /// Keeps only the members' last `days` before the simulated day (0 to
+    /// 7, the week generated): the engine of a deployment that young, 0
+    /// being an empty store. Returns how many warm-up events went.
+    pub fn history_days(&mut self, days: u64) -> Result<usize, Error> {
+        if days > traffic::WARM_UP_DAYS {
+            return Err(Error::HistoryDays {
+                days,
+                most: traffic::WARM_UP_DAYS,
+            });
+        }
+        let from = (traffic::WARM_UP_DAYS - days) * traffic::DAY_MS;
+        let before = self.day_before.len();
+        self.day_before.retain(|e| e.at_ms >= from);
+        self.history_days = days;
+        Ok(before - self.day_before.len())
+    }
+
+    /// Days of the members' history replayed before the day
+    /// ([`Traffic::history_days`]; a week unless cut).
+    pub fn history_len_days(&self) -> u64 {
+        self.history_days
     }
 
     /// Runs the traffic through `engine` in time order, feeding outcomes

@@ -516,6 +516,7 @@ mod tests {
                 ..StoreFigures::default()
             },
             warm_up: 0,
+            warm_up_days: 0,
             browser_release: None,
             alone: None,
         };

@@ -193,6 +193,7 @@ fn legitimate_day(events: usize) -> Traffic {
         day_before: Vec::new(),
         events: out,
         population,
+        history_days: 0,
     }
 }
 

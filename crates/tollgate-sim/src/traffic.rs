@@ -23,8 +23,17 @@ pub(crate) const DAY_MS: u64 = 24 * HOUR_MS;
 pub(crate) const WARM_UP_DAYS: u64 = 7;
 /// Where the warm-up days before it start.
 pub(crate) const DAY_BEFORE_MS: u64 = START_MS - WARM_UP_DAYS * DAY_MS;
-/// [`DAY_BEFORE_MS`] as the report prints it.
-pub(crate) const WARM_UP_FROM: &str = "2024-02-26T00:00Z";
+
+/// Midnight `days` (0 to [`WARM_UP_DAYS`]) before the simulated day, as
+/// the report prints it: the day is 2024-03-04, and 2024 a leap year.
+pub(crate) fn days_before(days: u64) -> String {
+    let (month, day) = if days <= 3 {
+        (3, 4 - days)
+    } else {
+        (2, 33 - days.min(WARM_UP_DAYS))
+    };
+    format!("2024-{month:02}-{day:02}T00:00Z")
+}
 
 /// Who generated an event: ground truth the engine never sees.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -479,7 +488,15 @@ mod tests {
         let before = sim.build(&catalog, DAY_BEFORE_MS);
         assert_eq!(before.at.as_unix_millis(), START_MS - WARM_UP_DAYS * DAY_MS + 1_000);
         // What the report prints: 2024-02-26T00:00Z.
-        assert_eq!((DAY_BEFORE_MS, WARM_UP_FROM), (1_708_905_600_000, "2024-02-26T00:00Z"));
+        assert_eq!(
+            (DAY_BEFORE_MS, days_before(WARM_UP_DAYS).as_str()),
+            (1_708_905_600_000, "2024-02-26T00:00Z")
+        );
+        let dates = [0, 1, 3, 4, 5].map(days_before);
+        assert_eq!(
+            dates.each_ref().map(|d| &d[5..10]),
+            ["03-04", "03-03", "03-01", "02-29", "02-28"]
+        );
         assert_eq!(e.user.as_ref().unwrap().as_str(), "member-000042");
         assert_eq!(e.phone.as_ref().unwrap().digits(), "14155550123");
         assert_eq!(e.asn, Some(Asn(7922)));

@@ -33,6 +33,7 @@ fn report(seed: u64, events: u64) -> String {
         rules,
         store: StoreFigures::of(engine.store()),
         warm_up: traffic.day_before_len(),
+        warm_up_days: traffic.history_len_days(),
         browser_release: None,
     };
     let mut out = Vec::new();

@@ -63,6 +63,8 @@ struct Slot {
     refreshed: AtomicU64,
     /// Event time of the first read with enough attempts; 0: none yet.
     since: AtomicU64,
+    /// Reads the baseline has averaged while warming up.
+    learned: AtomicU64,
     /// Baseline shares, as `f64` bits.
     base_failure: AtomicU64,
     base_unknown: AtomicU64,
@@ -155,6 +157,7 @@ impl Table {
         store(&slot.unknown, unknown);
         if slot.since.load(Relaxed) == 0 {
             slot.since.store(now.max(1), Relaxed);
+            slot.learned.store(1, Relaxed);
             store(&slot.base_failure, failure);
             store(&slot.base_unknown, unknown);
             slot.on.store(false, Relaxed);
@@ -179,10 +182,21 @@ impl Table {
             // at a tenth of that rate, so an attack cannot teach the
             // baseline that it is normal within the day, while a lasting
             // change of the site's own is still learnt, over days.
+            //
+            // While warming up, the baseline is the plain mean of the reads
+            // so far: the first read alone (a quiet ten minutes in which
+            // nobody mistyped a username) would otherwise set a baseline
+            // near zero that slow learning then kept for days, and a new
+            // deployment would call its own users' typos a campaign.
             let dt = now.saturating_sub(last) as f64;
             let alpha = (dt / (f64::from(s.baseline_hours) * 3_600_000.0)).min(1.0);
+            let mean = if warm { 0.0 } else { 1.0 / (slot.learned.fetch_add(1, Relaxed) + 1) as f64 };
             for (base, share, z, _) in shares {
-                let rate = if z >= SUSPECT_Z { alpha / 10.0 } else { alpha };
+                let rate = match (warm, z >= SUSPECT_Z) {
+                    (false, _) => mean,
+                    (true, true) => alpha / 10.0,
+                    (true, false) => alpha,
+                };
                 let b = load(base);
                 store(base, b + rate * (share - b));
             }
@@ -361,6 +375,25 @@ mod tests {
         assert!(t.campaign(site, 181 * MIN, &s).is_some());
         assert_eq!(excess(100, 1_000.0, 0.03).round(), 13.0);
         assert_eq!((excess(6, 60.0, 0.03) * 10.0).round(), 32.0);
+    }
+
+    #[test]
+    fn a_first_quiet_read_does_not_make_the_sites_typos_a_campaign() {
+        let s = Campaign::default();
+        let t = Table::new();
+        let site = Scope::Site;
+        // A new deployment's first ten minutes: nobody mistyped a username.
+        t.observe(site, MIN, seen(100, 10, 0), &s);
+        // Then the site's normal: 3 % of logins name no account.
+        for m in 2..24 * 60 {
+            t.observe(site, m * MIN, seen(100, 12, 3), &s);
+            assert!(t.campaign(site, m * MIN, &s).is_none(), "minute {m}");
+        }
+        let base = load(&t.find(site).unwrap().base_unknown);
+        assert!((0.029..0.031).contains(&base), "{base}");
+        // A list still is one.
+        t.observe(site, 24 * 60 * MIN, seen(100, 70, 40), &s);
+        assert!(t.campaign(site, 24 * 60 * MIN, &s).is_some());
     }
 
     #[test]
