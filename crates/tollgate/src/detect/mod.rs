@@ -35,9 +35,13 @@ use std::time::Duration;
 
 use crate::facts::Facts;
 use crate::keys::{EventKeys, KeyHasher};
-use crate::policy::{Exempt, KeyOptions, MatchAction, Policy, PolicyError};
+use crate::policy::{KeyOptions, MatchAction, Policy, PolicyError};
 use crate::store::{Op, OpResult};
-use crate::{Action, Channel, Event, EventKind, EventType, Outcome, RateLimitInfo, Reason, ReasonCode, Timestamp};
+use crate::{Action, Channel, Event, EventKind, EventType, Outcome, RateLimitInfo, Reason, ReasonCode};
+
+mod reading;
+
+pub(crate) use reading::Reading;
 
 /// What planning, screening and recording see of an event.
 #[derive(Debug)]
@@ -63,68 +67,6 @@ impl<'a> Scene<'a> {
     /// How the policy derives limiter keys.
     pub(crate) fn opts(&self) -> &KeyOptions {
         &self.policy.keys
-    }
-}
-
-/// What reading results sees: the event's facts, and what the results
-/// established about the client before any detector's reasons are read.
-#[derive(Debug)]
-pub(crate) struct Reading<'a> {
-    pub(crate) policy: &'a Policy,
-    pub(crate) facts: &'a Facts,
-    pub(crate) event_type: EventType,
-    pub(crate) at: Timestamp,
-    /// The event names a device id (not the fingerprint stand-in).
-    pub(crate) device_id: bool,
-    /// The event carries its handshake's structure, so a user-agent
-    /// mismatch was judged on it rather than on an exact JA4 that a new
-    /// browser release may not be listed with yet.
-    pub(crate) shaped: bool,
-    /// The event's JA4 offered no ALPN, which no browser release does: a
-    /// user-agent mismatch on it is judged without the handshake's shape.
-    pub(crate) without_alpn: bool,
-    /// A code verification from the network that asked for the code.
-    pub(crate) code_requester: bool,
-    /// The event's device id was seen in one of the user's successful logins.
-    pub(crate) known_device: bool,
-    /// The event's client (device id, or JA4 and user agent) was seen in one
-    /// of the user's successful logins.
-    pub(crate) known_client: bool,
-    /// The send's number verified a code before (for the event's account).
-    pub(crate) known_number: bool,
-    /// The event's network prefix was seen in one of the user's successful
-    /// logins.
-    pub(crate) known_prefix: bool,
-    /// The event's network (ASN) was seen in one of the user's successful
-    /// logins.
-    pub(crate) known_asn: bool,
-    /// The event's account has no successful login on record (a username
-    /// nobody has, or an account new or dormant past familiarity's memory).
-    pub(crate) account_without_history: bool,
-    /// The event's device id (not the fingerprint stand-in) was seen in a
-    /// successful login to any account within familiarity's window: a
-    /// browser that signs in here, whatever username it now names.
-    pub(crate) returning_device: bool,
-}
-
-impl Reading<'_> {
-    /// Whether the login comes from somewhere the account never signed in
-    /// from: neither its network prefix nor its client is in the history.
-    /// Without a device id the client is its JA4 and user agent, which
-    /// every user of one browser release shares, so that stand-in counts
-    /// only from a network (ASN) the account signed in from too.
-    pub(crate) fn stranger(&self) -> bool {
-        !(self.known_prefix || (self.known_client && (self.device_id || self.known_asn)))
-    }
-
-    /// Whether a control listing `except` leaves this event alone: its
-    /// client is one of the listed kinds the results vouched for.
-    pub(crate) fn spared_by(&self, except: &[Exempt]) -> bool {
-        except.iter().any(|e| match e {
-            Exempt::CodeRequester => self.code_requester,
-            Exempt::KnownDevice => self.known_device,
-            Exempt::KnownNumber => self.known_number,
-        })
     }
 }
 
