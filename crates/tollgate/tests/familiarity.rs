@@ -259,3 +259,24 @@ fn a_browsers_look_without_a_device_id_counts_only_from_a_known_network() {
     // a stranger.
     assert!(stranger(&e.evaluate(&cookieless(4 * HOUR, 6805, "198.51.100.7"))));
 }
+
+/// A sign-up teaches the history nothing: the device a bot signs up from
+/// must not become a known device, or the known-device exemptions (the
+/// country budget's, the limits') would wave its code requests through.
+#[test]
+fn a_sign_up_does_not_make_its_device_known() {
+    let e = engine();
+    let signup = Event::new(EventKind::Signup, Timestamp::from_unix_millis(T0))
+        .with_user("ivan")
+        .with_country("NL".parse::<Country>().unwrap())
+        .with_asn(Asn(1136))
+        .with_device("farm-7");
+    e.record(&Outcome::succeeded(signup));
+    let d = e.evaluate(&login("ivan", HOUR, "NL", 1136, "farm-7"));
+    assert!(d.signals.contains(tollgate::RiskSignal::NewClient), "{:?}", d.signals);
+    assert!(
+        d.signals.contains(tollgate::RiskSignal::FirstSeenAccount),
+        "{:?}",
+        d.signals
+    );
+}
