@@ -35,9 +35,6 @@ pub(crate) struct Reading<'a> {
     /// The event's network prefix was seen in one of the user's successful
     /// logins.
     pub(crate) known_prefix: bool,
-    /// The event's network (ASN) was seen in one of the user's successful
-    /// logins.
-    pub(crate) known_asn: bool,
     /// The event's account has no successful login on record (a username
     /// nobody has, or an account new or dormant past familiarity's memory).
     pub(crate) account_without_history: bool,
@@ -51,10 +48,12 @@ impl Reading<'_> {
     /// Whether the login comes from somewhere the account never signed in
     /// from: neither its network prefix nor its client is in the history.
     /// Without a device id the client is its JA4 and user agent, which
-    /// every user of one browser release shares, so that stand-in counts
-    /// only from a network (ASN) the account signed in from too.
+    /// every user of one browser release shares and a stealer log records:
+    /// dropping the cookie and borrowing the victim's user agent through a
+    /// proxy on the victim's ISP would pass as "known", so the stand-in
+    /// never vouches; only a device id or the network prefix does.
     pub(crate) fn stranger(&self) -> bool {
-        !(self.known_prefix || (self.known_client && (self.device_id || self.known_asn)))
+        !(self.known_prefix || (self.known_client && self.device_id))
     }
 
     /// Whether a control listing `except` leaves this event alone: its

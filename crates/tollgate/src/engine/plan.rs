@@ -211,7 +211,6 @@ impl Plan {
             known_client: false,
             known_number: false,
             known_prefix: false,
-            known_asn: false,
             account_without_history: false,
             returning_device: false,
         };

@@ -274,28 +274,30 @@ fn a_new_device_on_the_accounts_own_network_is_spared() {
 }
 
 #[test]
-fn a_known_browser_without_a_device_id_vouches_only_from_a_known_network() {
+fn a_known_browser_without_a_device_id_vouches_for_nothing() {
     let engine = engine();
     quiet(&engine);
-    let cookieless = |min, asn| {
+    let cookieless = |min, ip: &str| {
         Event::new(EventKind::Login, Timestamp::from_unix_millis(1_700_000_000_000 + min * MIN))
             .with_user("BR1")
             .with_country("BR".parse::<Country>().unwrap())
-            .with_asn(Asn(asn))
+            .with_asn(Asn(28_573))
+            .with_ip(ip.parse().unwrap())
             .with_user_agent("Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/131.0.0.0")
     };
     // BR1 once signed in without the device cookie, from home.
-    engine.record(&Outcome::succeeded(cookieless(129, 28_573)));
+    engine.record(&Outcome::succeeded(cookieless(129, "203.0.113.7")));
     for min in 130..140 {
         for i in 0..30 {
             engine.record(&Outcome::unknown_user(login(&format!("list{min}-{i}"), "BR", min)));
         }
     }
-    // The same browser (user agent) from the home network: spared.
-    assert!(!stepped_up(&engine, &cookieless(140, 28_573)));
-    // Everyone on that browser release looks the same: from a network the
-    // account never used, the look alone vouches for nothing.
-    assert!(stepped_up(&engine, &cookieless(140, 7_738)));
+    // From the home /24: spared by the network.
+    assert!(!stepped_up(&engine, &cookieless(140, "203.0.113.99")));
+    // Everyone on that browser release looks the same, and a stealer log
+    // records the user agent: on another line of the same ISP, the look
+    // vouches for nothing.
+    assert!(stepped_up(&engine, &cookieless(140, "198.51.100.7")));
 }
 
 #[test]

@@ -85,13 +85,16 @@ pub struct Familiarity {
     /// account, so the client's evidence decides on its own.
     pub first_seen_automation: MatchAction,
     /// Successful logins on record from which an account is established
-    /// (0: off; default 3): a login to it from a client it never used, on
-    /// a network prefix it never signed in from, gets `familiarity.stranger`
-    /// whether or not attack mode is on. A stolen password typed into a
-    /// fresh browser on a residential line sets off nothing else; a person
-    /// on a new device at home, or on a known device anywhere, is spared.
-    /// Young accounts, whose owners are still adding devices, are left to
-    /// attack mode.
+    /// (0: off, the default; 3 is the measured choice when on): a login to
+    /// it from a client it never used, on a network prefix it never signed
+    /// in from, gets `familiarity.stranger` whether or not attack mode is
+    /// on. A stolen password typed into a fresh browser on a residential
+    /// line sets off nothing else; a person on a new device at home, or on
+    /// their own device id anywhere, is spared. Young accounts, whose
+    /// owners are still adding devices, are left to attack mode. Off by
+    /// default because the step-up comes before the password check and
+    /// names nobody for a username with no account: a fresh client learns
+    /// which usernames are established accounts (see `docs/familiarity.md`).
     pub stranger_after: u16,
     /// What `familiarity.stranger` does: challenge (default; an
     /// account-risk reason, so a second factor), deny, or a score.
@@ -107,7 +110,7 @@ impl Default for Familiarity {
             common_percent: 5,
             first_seen_percent: 0,
             first_seen_automation: MatchAction::Challenge,
-            stranger_after: 3,
+            stranger_after: 0,
             stranger: MatchAction::Challenge,
         }
     }
@@ -226,9 +229,6 @@ impl Detector for CompiledFamiliarity {
             (Step::Feature(Feature::Prefix), OpResult::Familiarity(counts)) => {
                 reading.known_prefix |= counts.user_count > 0;
             }
-            (Step::Feature(Feature::Asn), OpResult::Familiarity(counts)) => {
-                reading.known_asn |= counts.user_count > 0;
-            }
             _ => {}
         }
     }
@@ -249,9 +249,10 @@ impl Detector for CompiledFamiliarity {
             }
             tally.read = true;
             tally.known |= counts.user_total > 0;
-            if feature == Feature::Device {
-                tally.logins = counts.user_total;
-            }
+            // Every feature's history counts the same logins; take the
+            // largest, so that a login without a client (no device id, user
+            // agent or JA4) still knows the account's.
+            tally.logins = tally.logins.max(counts.user_total);
             let policy = reading.policy;
             out.reasons.extend(reason(
                 feature,

@@ -278,6 +278,7 @@ impl Table {
         slot.tag.store(tag, Relaxed);
         slot.refreshed.store(0, Relaxed);
         slot.since.store(0, Relaxed);
+        slot.learned.store(0, Relaxed);
         slot.on.store(false, Relaxed);
         slot.stepped.store(0, Relaxed);
         slot.answered.store(0, Relaxed);
