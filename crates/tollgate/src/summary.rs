@@ -53,11 +53,15 @@ pub enum RiskSignal {
     /// The account had no history: a first login, or one after the
     /// history aged out. Every client is new to it.
     FirstSeenAccount,
+    /// `campaign.new_client` fired: attack mode stepped the login up.
+    /// Attack mode counts a recorded login carrying it as an answered
+    /// step-up of its own.
+    AttackMode,
 }
 
 impl RiskSignal {
     /// Every signal, in declaration order.
-    pub const ALL: [RiskSignal; 9] = [
+    pub const ALL: [RiskSignal; 10] = [
         RiskSignal::NewCountry,
         RiskSignal::NewAsn,
         RiskSignal::NewDevice,
@@ -67,6 +71,7 @@ impl RiskSignal {
         RiskSignal::Anonymous,
         RiskSignal::NewClient,
         RiskSignal::FirstSeenAccount,
+        RiskSignal::AttackMode,
     ];
 
     /// The name used in policies, e.g. `new_country`.
@@ -81,6 +86,7 @@ impl RiskSignal {
             RiskSignal::Anonymous => "anonymous",
             RiskSignal::NewClient => "new_client",
             RiskSignal::FirstSeenAccount => "first_seen_account",
+            RiskSignal::AttackMode => "attack_mode",
         }
     }
 
@@ -94,6 +100,7 @@ impl RiskSignal {
             ReasonCode::ImpossibleTravel => RiskSignal::ImpossibleTravel,
             ReasonCode::CompromisedPassword => RiskSignal::CompromisedPassword,
             ReasonCode::Anonymous => RiskSignal::Anonymous,
+            ReasonCode::CampaignNewClient => RiskSignal::AttackMode,
             _ => return None,
         })
     }

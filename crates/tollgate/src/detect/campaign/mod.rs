@@ -305,7 +305,10 @@ impl Detector for CompiledCampaign {
         let counted = [true, outcome.is_failure(), outcome.is_unknown_user()];
         if let Some(decision) = outcome.decision() {
             self.table.decisions_reported();
-            if decision.challenged {
+            // Only its own step-ups: a challenge people pass for another
+            // reason (a score over the threshold, a limit) would otherwise
+            // count as an answer and release the hold.
+            if decision.challenged && decision.signals.contains(crate::RiskSignal::AttackMode) {
                 for scope in scopes(scene.facts).into_iter().flatten() {
                     self.table.answered(scope);
                 }

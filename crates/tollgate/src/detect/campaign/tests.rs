@@ -129,6 +129,36 @@ fn a_campaign_lasts_while_its_step_ups_go_unanswered() {
     assert!(!on(30, true, 195));
 }
 
+#[test]
+fn only_its_own_step_ups_answer_a_campaign() {
+    let engine = engine_with(|c| c.unknown_percent = 10);
+    quiet(&engine);
+    // Besides the list, 40 of Brazil's people a minute sign in from their
+    // own laptops with a compromised password: challenged, not by attack
+    // mode, and passed. Those are no answers to the list's step-ups.
+    let compromised = |min| {
+        for i in 0..40 {
+            let event = login(&format!("BR{}", i % 9 + 1), "BR", min).with_compromised_password(true);
+            let decision = engine.evaluate(&event);
+            assert_eq!(decision.action, crate::Action::Challenge);
+            assert!(decision.reasons.iter().all(|r| r.code != ReasonCode::CampaignNewClient));
+            engine.record(&Outcome::succeeded(event).with_decision(&decision));
+        }
+    };
+    for min in 130..140 {
+        for i in 0..30 {
+            engine.record(&Outcome::unknown_user(login(&format!("list{min}-{i}"), "BR", min)));
+        }
+    }
+    for min in 140..170 {
+        for i in 0..30 {
+            engine.evaluate(&login(&format!("list{min}-{i}"), "BR", min));
+        }
+        compromised(min);
+    }
+    assert!(stepped_up(&engine, &login("DE1", "BR", 160).with_device("stranger")));
+}
+
 /// Two instances over one store, run through the split path.
 struct Pair {
     a: Engine,
