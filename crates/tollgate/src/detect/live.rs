@@ -123,8 +123,6 @@ pub(crate) struct LiveCounts {
     baseline_count: Option<u64>,
 }
 
-
-
 /// Live-signal settings and seeds, compiled.
 #[derive(Debug)]
 pub(crate) struct CompiledLive {

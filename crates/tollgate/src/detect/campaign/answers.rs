@@ -5,9 +5,9 @@
 //! and cannot pass it is never recorded: while the mode is on, the failures
 //! and unknown usernames that called it vanish from the shares, and the
 //! mode switches off while the attack goes on. So attack mode also counts,
-//! per scope, the step-ups it issued and the challenged logins recorded
-//! afterwards (people who passed); a campaign stays on while most of its
-//! step-ups go unanswered.
+//! per scope, the step-ups it issued and the logins recorded afterwards
+//! that passed one of them (their decision carries the `attack_mode`
+//! signal); a campaign stays on while most of its step-ups go unanswered.
 //!
 //! The counts are shared through the store, so that a step-up issued by
 //! one instance and answered on another (behind a load balancer, the

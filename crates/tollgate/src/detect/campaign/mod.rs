@@ -303,18 +303,19 @@ impl Detector for CompiledCampaign {
             return;
         }
         let counted = [true, outcome.is_failure(), outcome.is_unknown_user()];
+        let scopes = scopes(scene.facts);
         if let Some(decision) = outcome.decision() {
             self.table.decisions_reported();
             // Only its own step-ups: a challenge people pass for another
             // reason (a score over the threshold, a limit) would otherwise
             // count as an answer and release the hold.
             if decision.challenged && decision.signals.contains(crate::RiskSignal::AttackMode) {
-                for scope in scopes(scene.facts).into_iter().flatten() {
+                for scope in scopes.into_iter().flatten() {
                     self.table.answered(scope);
                 }
             }
         }
-        for scope in scopes(scene.facts).into_iter().flatten() {
+        for scope in scopes.into_iter().flatten() {
             for (count, _) in COUNTS.into_iter().zip(counted).filter(|(_, on)| *on) {
                 let key = self.key(&scene.keys, scope, count);
                 push(Op::WindowAdd { key, window: self.window, amount: 1 });

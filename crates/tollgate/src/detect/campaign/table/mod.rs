@@ -51,8 +51,8 @@ pub(crate) struct Observed {
     pub(crate) attempts: u64,
     pub(crate) failures: u64,
     pub(crate) unknown: u64,
-    /// Step-ups issued and answered in the window, site-wide (see
-    /// `answers.rs`); `None` when not read.
+    /// The scope's step-ups issued and answered in the window, all
+    /// instances together (see `answers.rs`); `None` when not read.
     pub(crate) answers: Option<[u64; 2]>,
 }
 
