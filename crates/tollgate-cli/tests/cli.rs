@@ -168,7 +168,7 @@ fn an_invalid_policy_names_the_offending_field() {
 
 /// The report with the events/s column (the only one that depends on the
 /// machine) removed from the table rows.
-const SCENARIOS: [&str; 15] = [
+const SCENARIOS: [&str; 16] = [
     "legitimate",
     "credential_stuffing",
     "stuffing_browser_fp",
@@ -183,6 +183,7 @@ const SCENARIOS: [&str; 15] = [
     "password_spraying",
     "infostealer",
     "spread_pumping",
+    "spread_pumping_verified",
     "otp_bot_rotating",
 ];
 

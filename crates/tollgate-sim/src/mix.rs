@@ -62,7 +62,7 @@ pub(crate) const LEGITIMATE: (Share, u64) = (Share::Split(600), 1);
 pub(crate) const DAY_BEFORE: u64 = 11;
 
 /// The attacks, in generation order.
-pub(crate) const MIX: [Entry; 14] = [
+pub(crate) const MIX: [Entry; 15] = [
     Entry {
         generator: &BOT_STUFFING,
         share: Share::Split(150),
@@ -124,9 +124,14 @@ pub(crate) const MIX: [Entry; 14] = [
         stream: 14,
     },
     Entry {
-        generator: &SpreadPumping,
+        generator: &SpreadPumping::UNVERIFIED,
         share: Share::OnTop(40),
         stream: 15,
+    },
+    Entry {
+        generator: &SpreadPumping::VERIFIED,
+        share: Share::OnTop(30),
+        stream: 17,
     },
     Entry {
         generator: &OtpBotRotating,

@@ -13,6 +13,14 @@
 //!   a new device cookie. No code is ever entered. Legitimate users of
 //!   those countries sign up and verify their codes on the warm-up day and
 //!   today, so each destination has a baseline of verified codes.
+//! * **Spread pumping that verifies its codes** (`spread_pumping_verified`,
+//!   3 % on top: 1,000 sign-ups by default) is the same run from a pumper
+//!   who rents the numbers it pumps and so receives the codes: it types 97
+//!   in 100 of them in a minute or two, as real users do, so its
+//!   destination's verified share stays normal and a budget of unverified
+//!   codes never fills. It pumps US mobile numbers, at US waking hours,
+//!   where no other run pumps. Only its share of codes going to brand-new
+//!   accounts gives it away.
 //! * **An OTP bot rotating exits** (`otp_bot_rotating`, 1.5 % on top:
 //!   3,000 requests by default) asks for SMS codes on a phone-number login
 //!   form, no sign-up: one request per number and per (throwaway) account,
@@ -26,15 +34,14 @@ use super::adaptive::{real_browser, residential_exit};
 use super::catalog::{self, Catalog};
 use super::legit::Population;
 use super::mix::Generator;
-use super::sampling::{between, daytime, secs, weighted};
+use super::sampling::{between, chance, daytime, secs, weighted};
 use super::traffic::{Account, Client, DAY_MS, HOUR_MS, Scenario, SimEvent, Step, Tag, Truth};
 
-/// Spread pumping's destinations (regions GB, DE, FR) and their weights.
-const PUMPED_COUNTRIES: [(u8, u32); 3] = [(1, 40), (2, 35), (3, 25)];
-/// A city of each destination whose clock the run follows.
-const PUMPING_CLOCK_UTC_OFFSET_MIN: [i64; 3] = [0, 60, 60];
-/// Fake account ids after the other toll-fraud runs' own.
-const SPREAD_FIRST_ACCOUNT: u32 = 3 << 24;
+/// Spread pumping's destinations (regions GB, DE, FR), their weights and
+/// the UTC offset of a city of each whose clock the run follows.
+const PUMPED_COUNTRIES: [(u8, u32, i64); 3] = [(1, 40, 0), (2, 35, 60), (3, 25, 60)];
+/// The verifying pumper's destination: the US, on New York's clock.
+const VERIFIED_PUMP_COUNTRIES: [(u8, u32, i64); 1] = [(0, 1, -300)];
 
 /// The OTP bot's country (India) and its hours, in UTC (09:00 to 21:00 IST).
 const OTP_BOT_REGION: u8 = 4;
@@ -70,9 +77,34 @@ fn bot_event(scenario: Scenario, at_ms: u64, step: Step, account: u32, client: C
     }
 }
 
-/// The spread pumping scenario.
+/// A spread pumping run: where it pumps, and how many of its codes it
+/// verifies.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct SpreadPumping;
+pub(crate) struct SpreadPumping {
+    scenario: Scenario,
+    /// Destination regions, weights and clocks (UTC offset, minutes).
+    countries: &'static [(u8, u32, i64)],
+    /// Codes it types in, per 100 sent.
+    verified_percent: u32,
+    first_account: u32,
+}
+
+impl SpreadPumping {
+    /// Codes nobody enters, to the UK, Germany and France.
+    pub(crate) const UNVERIFIED: SpreadPumping = SpreadPumping {
+        scenario: Scenario::SpreadPumping,
+        countries: &PUMPED_COUNTRIES,
+        verified_percent: 0,
+        first_account: 3 << 24,
+    };
+    /// Codes to rented US numbers, almost all entered.
+    pub(crate) const VERIFIED: SpreadPumping = SpreadPumping {
+        scenario: Scenario::SpreadPumpingVerified,
+        countries: &VERIFIED_PUMP_COUNTRIES,
+        verified_percent: 97,
+        first_account: 5 << 24,
+    };
+}
 
 impl Generator for SpreadPumping {
     fn generate(
@@ -86,11 +118,9 @@ impl Generator for SpreadPumping {
         let mut numbers = std::collections::HashSet::new();
         let mut left = budget;
         let mut n = 0u32;
+        let weights: Vec<u32> = self.countries.iter().map(|(_, w, _)| *w).collect();
         while left > 0 {
-            let which = weighted(rng, &PUMPED_COUNTRIES.map(|(_, w)| w));
-            let (Some(&(region, _)), Some(&offset)) =
-                (PUMPED_COUNTRIES.get(which), PUMPING_CLOCK_UTC_OFFSET_MIN.get(which))
-            else {
+            let Some(&(region, _, offset)) = self.countries.get(weighted(rng, &weights)) else {
                 return;
             };
             let Some(phone) = catalog::phone_number(rng, region) else {
@@ -101,16 +131,24 @@ impl Generator for SpreadPumping {
             }
             let at = daytime(rng, offset).min(DAY_MS - 60_000);
             let client = bot_client(rng, catalog, region);
-            let account = SPREAD_FIRST_ACCOUNT.saturating_add(n);
+            let account = self.first_account.saturating_add(n);
             n += 1;
-            let signup = bot_event(Scenario::SpreadPumping, at, Step::Signup, account, client, phone);
+            let signup = bot_event(self.scenario, at, Step::Signup, account, client, phone);
             let send = SimEvent {
                 at_ms: at + secs(rng, 1, 4),
                 step: Step::OtpSend,
                 tag: Tag::AfterSignup,
                 ..signup
             };
-            for event in [signup, send].into_iter().take(left) {
+            // No draw for a run that verifies nothing: its stream stays as it was.
+            let verifies = self.verified_percent > 0 && chance(rng, f64::from(self.verified_percent) / 100.0);
+            let verify = verifies.then(|| SimEvent {
+                at_ms: (send.at_ms + secs(rng, 40, 150)).min(DAY_MS - 1),
+                step: Step::OtpVerify,
+                truth: Truth::Succeeds,
+                ..send
+            });
+            for event in [Some(signup), Some(send), verify].into_iter().flatten().take(left) {
                 out.push(event);
                 left -= 1;
             }
@@ -183,7 +221,7 @@ mod tests {
 
     #[test]
     fn spread_pumping_signs_up_then_asks_once_for_a_distinct_number_from_its_country() {
-        let out = run(&SpreadPumping, 8_000);
+        let out = run(&SpreadPumping::UNVERIFIED, 8_000);
         assert_eq!(out.len(), 8_000);
         let sends: Vec<_> = out.iter().filter(|e| e.step == Step::OtpSend).collect();
         assert_eq!(sends.len(), 4_000);
@@ -204,9 +242,34 @@ mod tests {
             assert!(send.at_ms - signup.at_ms <= 4_000);
             let region = ISPS[usize::from(send.client.isp)].region;
             assert_eq!(phone_region(send.phone.unwrap()), Some(region));
-            assert!(PUMPED_COUNTRIES.iter().any(|(r, _)| *r == region));
+            assert!(PUMPED_COUNTRIES.iter().any(|(r, _, _)| *r == region));
         }
         assert!(out.iter().all(|e| e.step != Step::OtpVerify));
+    }
+
+    #[test]
+    fn the_verifying_pump_enters_almost_every_code_a_minute_or_two_later() {
+        let out = run(&SpreadPumping::VERIFIED, 3_000);
+        assert_eq!(out.len(), 3_000);
+        let count = |step| out.iter().filter(|e| e.step == step).count();
+        let (sends, verifies) = (count(Step::OtpSend), count(Step::OtpVerify));
+        assert_eq!(count(Step::Signup), sends);
+        assert!(
+            verifies * 100 >= sends * 94 && verifies < sends,
+            "{verifies} of {sends}"
+        );
+        for verify in out.iter().filter(|e| e.step == Step::OtpVerify) {
+            let send = out
+                .iter()
+                .find(|e| e.step == Step::OtpSend && e.account == verify.account)
+                .unwrap();
+            assert_eq!(
+                (verify.phone, verify.client, verify.truth),
+                (send.phone, send.client, Truth::Succeeds)
+            );
+            assert!((40_000..=150_000).contains(&(verify.at_ms - send.at_ms)));
+        }
+        assert!(out.iter().all(|e| phone_region(e.phone.unwrap()) == Some(0)));
     }
 
     #[test]

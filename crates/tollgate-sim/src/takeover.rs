@@ -205,11 +205,15 @@ impl Gate {
     pub(crate) fn observe(&mut self, sim: &SimEvent, went_ahead: bool) {
         let door = match (sim.scenario, sim.step) {
             (Scenario::AccountTakeover | Scenario::Infostealer, Step::Login) => sim.truth == Truth::Succeeds,
-            (Scenario::SpreadPumping, Step::Signup) => true,
+            (Scenario::SpreadPumping | Scenario::SpreadPumpingVerified, Step::Signup) => true,
             _ => false,
         };
         if let (true, true, Some(account)) = (door, went_ahead, sim.account) {
             self.taken.insert((sim.scenario, account));
+        }
+        // A code that was not sent cannot be entered.
+        if let (Step::OtpSend, Tag::AfterSignup, false, Some(account)) = (sim.step, sim.tag, went_ahead, sim.account) {
+            self.taken.remove(&(sim.scenario, account));
         }
     }
 }
@@ -323,5 +327,14 @@ mod tests {
         assert!(!gate.admits(&send));
         gate.observe(&signup, true);
         assert!(gate.admits(&send));
+        // A code that was not sent is never entered.
+        let verify = SimEvent {
+            step: Step::OtpVerify,
+            truth: Truth::Succeeds,
+            ..send
+        };
+        assert!(gate.admits(&verify));
+        gate.observe(&send, false);
+        assert!(!gate.admits(&verify));
     }
 }

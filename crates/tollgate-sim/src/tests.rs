@@ -75,6 +75,7 @@ fn traffic_is_deterministic_sorted_and_split_as_documented() {
     assert_eq!(count(Scenario::PasswordSpraying), 450);
     assert!(count(Scenario::Infostealer) <= 50);
     assert_eq!(count(Scenario::SpreadPumping), 400);
+    assert_eq!(count(Scenario::SpreadPumpingVerified), 300);
     assert_eq!(count(Scenario::OtpBotRotating), 150);
 }
 

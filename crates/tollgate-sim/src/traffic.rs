@@ -68,13 +68,15 @@ pub(crate) enum Scenario {
     /// Fresh sign-ups, each asking once for an SMS code to a distinct
     /// low-risk number, from an exit in the number's country.
     SpreadPumping,
+    /// Spread pumping to rented numbers whose codes it enters.
+    SpreadPumpingVerified,
     /// SMS code requests for many numbers of one country, a new
     /// residential exit in that country each time.
     OtpBotRotating,
 }
 
 impl Scenario {
-    pub(crate) const ALL: [Scenario; 15] = [
+    pub(crate) const ALL: [Scenario; 16] = [
         Scenario::Legitimate,
         Scenario::CredentialStuffing,
         Scenario::StuffingBrowserFp,
@@ -89,6 +91,7 @@ impl Scenario {
         Scenario::PasswordSpraying,
         Scenario::Infostealer,
         Scenario::SpreadPumping,
+        Scenario::SpreadPumpingVerified,
         Scenario::OtpBotRotating,
     ];
 
@@ -108,6 +111,7 @@ impl Scenario {
             Scenario::PasswordSpraying => "password_spraying",
             Scenario::Infostealer => "infostealer",
             Scenario::SpreadPumping => "spread_pumping",
+            Scenario::SpreadPumpingVerified => "spread_pumping_verified",
             Scenario::OtpBotRotating => "otp_bot_rotating",
         }
     }

@@ -91,6 +91,10 @@ pub enum ReasonCode {
     /// The destination country's unverified codes today are over its
     /// budget, and the number never verified a code.
     OtpCountryBudget,
+    /// New accounts' share of the codes sent to the destination country
+    /// today is well above the country's own baseline, and this send is a
+    /// new account's.
+    OtpNewcomerShare,
     /// One client asked codes for many different numbers.
     OtpManyNumbers,
     /// Sends to the destination country spike above its weekly baseline.
@@ -174,6 +178,7 @@ impl ReasonCode {
         ReasonCode::OtpSpendCap,
         ReasonCode::OtpLowConversion,
         ReasonCode::OtpCountryBudget,
+        ReasonCode::OtpNewcomerShare,
         ReasonCode::OtpManyNumbers,
         ReasonCode::OtpCountrySpike,
         ReasonCode::OtpCountryMismatch,
@@ -229,6 +234,7 @@ impl ReasonCode {
             ReasonCode::OtpSpendCap => "otp.spend_cap",
             ReasonCode::OtpLowConversion => "otp.low_conversion",
             ReasonCode::OtpCountryBudget => "otp.country_budget",
+            ReasonCode::OtpNewcomerShare => "otp.newcomer_share",
             ReasonCode::OtpManyNumbers => "otp.many_numbers",
             ReasonCode::OtpCountrySpike => "otp.country_spike",
             ReasonCode::OtpCountryMismatch => "otp.country_mismatch",
@@ -273,6 +279,7 @@ impl ReasonCode {
             | ReasonCode::OtpSpendCap
             | ReasonCode::OtpLowConversion
             | ReasonCode::OtpCountryBudget
+            | ReasonCode::OtpNewcomerShare
             | ReasonCode::OtpManyNumbers
             | ReasonCode::OtpCountrySpike
             | ReasonCode::OtpCountryMismatch

@@ -57,11 +57,16 @@ pub enum RiskSignal {
     /// Attack mode counts a recorded login carrying it as an answered
     /// step-up of its own.
     AttackMode,
+    /// An OTP send came within `otp.cross.signup_recent_minutes` of the
+    /// account's recorded sign-up: a new account's first codes. The
+    /// newcomer share (`otp.newcomer_share`) counts recorded sends
+    /// carrying it against the destination country's own baseline.
+    NewAccount,
 }
 
 impl RiskSignal {
     /// Every signal, in declaration order.
-    pub const ALL: [RiskSignal; 10] = [
+    pub const ALL: [RiskSignal; 11] = [
         RiskSignal::NewCountry,
         RiskSignal::NewAsn,
         RiskSignal::NewDevice,
@@ -72,6 +77,7 @@ impl RiskSignal {
         RiskSignal::NewClient,
         RiskSignal::FirstSeenAccount,
         RiskSignal::AttackMode,
+        RiskSignal::NewAccount,
     ];
 
     /// The name used in policies, e.g. `new_country`.
@@ -87,6 +93,7 @@ impl RiskSignal {
             RiskSignal::NewClient => "new_client",
             RiskSignal::FirstSeenAccount => "first_seen_account",
             RiskSignal::AttackMode => "attack_mode",
+            RiskSignal::NewAccount => "new_account",
         }
     }
 

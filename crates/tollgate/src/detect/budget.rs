@@ -182,7 +182,7 @@ impl Detector for CompiledBudget {
     }
 
     fn plan(&self, scene: &Scene<'_>, push: &mut impl FnMut(Count, Op)) {
-        let (EventKind::OtpSend { .. }, Some(country)) = (scene.event.kind, self.country(scene)) else {
+        let (EventKind::OtpSend { .. }, Some(country)) = (scene.event.kind, Destination::of(scene.facts)) else {
             return;
         };
         let read = |seed, lookback| Op::Series {
@@ -235,7 +235,7 @@ impl Detector for CompiledBudget {
     /// A code sent counts toward the country's sends; a code verified
     /// toward its verifications.
     fn record(&self, scene: &Scene<'_>, outcome: &Outcome, push: &mut impl FnMut(Op)) {
-        let Some(country) = self.country(scene).filter(|_| !outcome.is_failure()) else {
+        let Some(country) = Destination::of(scene.facts).filter(|_| !outcome.is_failure()) else {
             return;
         };
         let add = |seed| Op::Series {
@@ -270,31 +270,46 @@ impl CompiledBudget {
         let scaled = u128::from(today) * u128::from(unverified) * u128::from(self.spec.baseline_factor);
         u64::try_from(scaled / u128::from(verified_before)).unwrap_or(u64::MAX).max(floor)
     }
-
-    /// The destination's country (its calling code for numbers outside
-    /// any country's plan), as the counters' key part.
-    fn country(&self, scene: &Scene<'_>) -> Option<CountryKey> {
-        let info = scene.facts.phone?;
-        Some(match info.country {
-            Some(c) => CountryKey::Country(c),
-            None => CountryKey::CallingCode(info.calling_code),
-        })
-    }
 }
 
 /// A destination country, or the calling code of a number outside every
-/// country's plan.
+/// country's plan: the key part of the per-country counters of sends.
 #[derive(Clone, Copy, Debug)]
-enum CountryKey {
+pub(crate) enum Destination {
     Country(crate::Country),
     CallingCode(u16),
 }
 
-impl crate::keys::encode::KeyPart for CountryKey {
+impl Destination {
+    /// The destination of the event's number, if it has one.
+    pub(crate) fn of(facts: &crate::facts::Facts) -> Option<Destination> {
+        facts.phone.map(Destination::from)
+    }
+}
+
+impl From<crate::phone::PhoneInfo> for Destination {
+    fn from(info: crate::phone::PhoneInfo) -> Self {
+        match info.country {
+            Some(c) => Destination::Country(c),
+            None => Destination::CallingCode(info.calling_code),
+        }
+    }
+}
+
+impl std::fmt::Display for Destination {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Destination::Country(c) => write!(f, "{c}"),
+            Destination::CallingCode(code) => write!(f, "+{code}"),
+        }
+    }
+}
+
+impl crate::keys::encode::KeyPart for Destination {
     fn encode<K: crate::keys::encode::KeySink>(&self, out: &mut K) {
         match self {
-            CountryKey::Country(c) => (0u8, c).encode(out),
-            CountryKey::CallingCode(code) => (1u8, *code).encode(out),
+            Destination::Country(c) => (0u8, c).encode(out),
+            Destination::CallingCode(code) => (1u8, *code).encode(out),
         }
     }
 }

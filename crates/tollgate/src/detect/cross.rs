@@ -22,7 +22,7 @@ use crate::facts::Facts;
 use crate::keys::{EventKeys, KeyHasher};
 use crate::policy::{Dimension, Policy};
 use crate::store::{Op, OpResult, StoreKey};
-use crate::{Channel, CredentialKind, Event, EventKind, EventType, Outcome, Reason, ReasonCode};
+use crate::{Channel, CredentialKind, Event, EventKind, EventType, Outcome, Reason, ReasonCode, RiskSignal};
 use crate::policy::PolicyError;
 
 /// Settings of the OTP cross-checks; 0 points turn a check off.
@@ -129,6 +129,10 @@ impl CrossCounts {
 #[derive(Debug)]
 pub(crate) struct CompiledCross {
     settings: Cross,
+    /// Whether a send reads the account's sign-up time: for the sign-up
+    /// burst, or for the newcomer share (`newcomers.rs`), which counts
+    /// sends carrying [`RiskSignal::NewAccount`].
+    signups: bool,
     phone_seed: u64,
     signup_seed: u64,
     burst_seed: u64,
@@ -143,8 +147,10 @@ impl Detector for CompiledCross {
     }
 
     fn compile(policy: &Policy, keys: &KeyHasher) -> CompiledCross {
+        let s = &policy.otp.cross;
         CompiledCross {
-            settings: policy.otp.cross,
+            settings: *s,
+            signups: s.signup_burst_points > 0 || policy.otp.newcomer_share.enabled,
             phone_seed: keys.rule_seed("otp.cross.new_phone"),
             signup_seed: keys.rule_seed("otp.cross.signup"),
             burst_seed: keys.rule_seed("otp.cross.signup_burst"),
@@ -153,11 +159,11 @@ impl Detector for CompiledCross {
 
     fn events(&self) -> Events {
         let s = &self.settings;
-        let (phone, burst) = (s.new_phone_points > 0, s.signup_burst_points > 0);
+        let phone = s.new_phone_points > 0;
         Events::of(&[EventType::OtpSend])
-            .when(phone || burst || s.country_mismatch_points > 0)
+            .when(phone || self.signups || s.country_mismatch_points > 0)
             .with(Events::of(&[EventType::CredentialChange]).when(phone))
-            .with(Events::of(&[EventType::Signup]).when(burst))
+            .with(Events::of(&[EventType::Signup]).when(self.signups))
     }
 
     /// The static check of a send to a phone: client country against
@@ -176,6 +182,14 @@ impl Detector for CompiledCross {
         }
     }
 
+    /// A send within `signup_recent_minutes` of the account's sign-up is a
+    /// new account's, for every detector's reading.
+    fn context(&self, check: Check, result: &OpResult, reading: &mut Reading<'_>) {
+        if let (Check::RecentSignup, OpResult::Register(Some(_))) = (check, result) {
+            reading.new_account = true;
+        }
+    }
+
     fn read(&self, check: Check, result: &OpResult, counts: &mut CrossCounts, _: &Reading<'_>, _: &mut Findings) -> bool {
         match result {
             OpResult::Register(value) => counts.register(check, *value),
@@ -186,6 +200,9 @@ impl Detector for CompiledCross {
     }
 
     fn finish(&self, counts: CrossCounts, _: &Reading<'_>, out: &mut Findings) {
+        if counts.recent_signup {
+            out.signals = out.signals.with(RiskSignal::NewAccount);
+        }
         self.reasons(&counts, &mut out.reasons);
     }
 
@@ -222,24 +239,22 @@ impl CompiledCross {
             .new_phone_key(keys, event)
             .filter(|_| send && s.new_phone_points > 0)
             .map(|key| (Check::NewPhone, Op::RegisterGet { key }));
-        let burst = (send && s.signup_burst_points > 0)
-            .then(|| {
-                self.signup_key(keys, event)
-                    .zip(self.burst_key(keys))
-            })
-            .flatten()
-            .map(|(signup, burst)| {
+        let signup = self
+            .signup_key(keys, event)
+            .filter(|_| send && self.signups)
+            .map(|key| (Check::RecentSignup, Op::RegisterGet { key }));
+        let burst = self
+            .burst_key(keys)
+            .filter(|_| signup.is_some() && s.signup_burst_points > 0)
+            .map(|key| {
                 let count = Op::WindowAdd {
-                    key: burst,
+                    key,
                     window: self.window(),
                     amount: 0,
                 };
-                [
-                    (Check::RecentSignup, Op::RegisterGet { key: signup }),
-                    (Check::SignupBurst, count),
-                ]
+                (Check::SignupBurst, count)
             });
-        new_phone.into_iter().chain(burst.into_iter().flatten())
+        new_phone.into_iter().chain(signup).chain(burst)
     }
 
     /// What a recorded outcome stores: a phone change marks the number new
@@ -257,12 +272,12 @@ impl CompiledCross {
                     push(Op::RegisterSet { key, value, ttl });
                 }
             }
-            EventKind::Signup if s.signup_burst_points > 0 => {
+            EventKind::Signup if self.signups => {
                 if let Some(key) = self.signup_key(keys, event) {
                     let ttl = Duration::from_secs(u64::from(s.signup_recent_minutes) * 60);
                     push(Op::RegisterSet { key, value: 1, ttl });
                 }
-                if let Some(key) = self.burst_key(keys) {
+                if let Some(key) = self.burst_key(keys).filter(|_| s.signup_burst_points > 0) {
                     push(Op::WindowAdd {
                         key,
                         window: self.window(),

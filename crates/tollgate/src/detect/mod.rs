@@ -344,6 +344,7 @@ detectors! {
     Conversion => conversion::CompiledConversion [Conversion],
     KnownNumbers => known_number::CompiledKnownNumbers [KnownNumbers],
     Budget => budget::CompiledBudget [CountryBudget],
+    Newcomers => newcomers::CompiledNewcomers [NewcomerShare],
     Live => live::CompiledLive [Live],
     Cross => cross::CompiledCross [Cross],
     Stuffing => stuffing::CompiledStuffing [StuffingDetector],

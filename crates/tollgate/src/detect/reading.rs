@@ -42,6 +42,9 @@ pub(crate) struct Reading<'a> {
     /// successful login to any account within familiarity's window: a
     /// browser that signs in here, whatever username it now names.
     pub(crate) returning_device: bool,
+    /// The send comes within `otp.cross.signup_recent_minutes` of the
+    /// account's recorded sign-up.
+    pub(crate) new_account: bool,
 }
 
 impl Reading<'_> {

@@ -210,6 +210,7 @@ impl Plan {
             known_device: false,
             known_client: false,
             known_number: false,
+            new_account: false,
             known_prefix: false,
             account_without_history: false,
             returning_device: false,

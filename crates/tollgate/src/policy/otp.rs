@@ -62,6 +62,9 @@ pub struct Otp {
     pub known_numbers: super::KnownNumbers,
     /// A daily budget of unverified codes per destination country.
     pub budget: super::CountryBudget,
+    /// New accounts' share of the codes sent per destination country,
+    /// against its own baseline.
+    pub newcomer_share: super::NewcomerShare,
     /// Live pumping signals: many numbers per client, country spikes.
     pub live: Live,
     /// Cross-checks: client and number countries, new numbers, sign-up bursts.
@@ -88,6 +91,7 @@ impl Default for Otp {
             conversion: Conversion::default(),
             known_numbers: super::KnownNumbers::default(),
             budget: super::CountryBudget::default(),
+            newcomer_share: super::NewcomerShare::default(),
             live: Live::default(),
             cross: Cross::default(),
             relay: super::Relay::default(),
