@@ -39,6 +39,7 @@ use crate::policy::{KeyOptions, MatchAction, Policy, PolicyError};
 use crate::store::{Op, OpResult};
 use crate::{Action, Channel, Event, EventKind, EventType, Outcome, RateLimitInfo, Reason, ReasonCode};
 
+mod binomial;
 mod reading;
 
 pub(crate) use reading::Reading;

@@ -56,8 +56,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::time::Duration;
-
+use super::binomial::excess;
 use super::budget::Destination;
 use super::{Detector, Events, Findings, Reading, Scene};
 use crate::keys::KeyHasher;
@@ -65,7 +64,6 @@ use crate::policy::{MatchAction, Policy, PolicyError};
 use crate::store::{Op, OpResult, SERIES_LOOKBACK_MAX, StoreKey};
 use crate::{EventKind, EventType, Outcome, ReasonCode, RiskSignal};
 
-const DAY: Duration = Duration::from_secs(86_400);
 /// The least baseline share the significance test assumes: a country
 /// whose codes never went to new accounts still varies a little.
 const MIN_BASE_SHARE: f64 = 0.01;
@@ -242,7 +240,7 @@ impl CompiledNewcomers {
         };
         Op::Series {
             key: StoreKey(scene.keys.hash_of(seed, country)),
-            bucket: DAY,
+            bucket: super::days(1),
             lookback,
             amount,
         }
@@ -261,10 +259,8 @@ impl CompiledNewcomers {
         // cannot double, but a pump still multiplies the odds.
         let odds_up = u128::from(new) * u128::from(others_before)
             >= u128::from(s.factor) * u128::from(new_before) * u128::from(others.max(1));
-        let base = (new_before as f64 / all_before as f64).clamp(MIN_BASE_SHARE, 1.0 - MIN_BASE_SHARE);
-        let n = all as f64;
-        let z = (new as f64 - n * base) / (n * base * (1.0 - base)).sqrt();
-        odds_up && z >= f64::from(s.significance)
+        let base = new_before as f64 / all_before as f64;
+        odds_up && excess(new, all as f64, base, MIN_BASE_SHARE) >= f64::from(s.significance)
     }
 }
 

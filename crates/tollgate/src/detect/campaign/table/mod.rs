@@ -99,11 +99,9 @@ const MIN_BASE_SHARE: f64 = 0.002;
 const SUSPECT_Z: f64 = 2.0;
 
 /// How far `count` of `n` attempts lies above what the baseline share
-/// predicts, in binomial standard deviations (a baseline of nearly zero
-/// still has some spread).
+/// predicts, in binomial standard deviations.
 fn excess(count: u64, n: f64, base: f64) -> f64 {
-    let p = base.clamp(MIN_BASE_SHARE, 1.0 - MIN_BASE_SHARE);
-    (count as f64 - n * p) / (n * p * (1.0 - p)).sqrt()
+    crate::detect::binomial::excess(count, n, base, MIN_BASE_SHARE)
 }
 
 #[derive(Debug)]
