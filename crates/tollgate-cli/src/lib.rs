@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod decided;
 mod records;
 pub mod replay;
 pub mod scoring;

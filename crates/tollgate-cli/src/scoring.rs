@@ -20,6 +20,7 @@ use std::io::{self, BufRead, Write};
 
 use tollgate::{Engine, Record};
 
+use crate::decided::Decided;
 use crate::records::{Entry, Records};
 use crate::replay::DecisionRecord;
 
@@ -63,7 +64,10 @@ pub struct Summary {
 /// [`Decision`](tollgate::Decision) serializes, a decision-log line's as
 /// the same [`DecisionRecord`] with the new decision and the logged one
 /// ([`DecisionRecord::replayed`]), filtered by `show`. Outcome records
-/// are fed back and write nothing. Input that is not a record goes to
+/// are fed back and write nothing; one without a decision of its own is
+/// recorded with the latest decision made on an event of the same kind,
+/// user, IP address, device id, phone number and user agent, as an
+/// adapter records it (`docs/events.md#outcomes`). Input that is not a record goes to
 /// `malformed` and the rest is still read; only I/O errors stop it.
 pub fn score<S: tollgate::store::Store>(
     engine: &Engine<S>,
@@ -73,20 +77,23 @@ pub fn score<S: tollgate::store::Store>(
     mut malformed: impl FnMut(&Malformed),
 ) -> Result<Summary, ScoreError> {
     let mut summary = Summary::default();
+    let mut decided = Decided::default();
     for entry in Records::new(input) {
         match entry.map_err(ScoreError::Read)? {
             Entry::Record(record) => match *record {
                 Record::Event(event) => {
                     summary.decided += 1;
                     let decision = engine.evaluate(&event);
+                    decided.remember(&event, &decision);
                     write_line(out, &decision)?;
                 }
-                Record::Outcome(outcome) => engine.record(&outcome),
+                Record::Outcome(outcome) => engine.record(&decided.attach(outcome)),
             },
             Entry::Logged(logged) => {
                 summary.decided += 1;
                 summary.replayed += 1;
                 let decision = engine.evaluate(&logged.event);
+                decided.remember(&logged.event, &decision);
                 let replayed = DecisionRecord::replayed(*logged, &decision);
                 let changed = replayed.action() != replayed.logged_action();
                 summary.changed += usize::from(changed);
