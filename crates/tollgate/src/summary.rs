@@ -62,11 +62,17 @@ pub enum RiskSignal {
     /// newcomer share (`otp.newcomer_share`) counts recorded sends
     /// carrying it against the destination country's own baseline.
     NewAccount,
+    /// The login came from a client the account never used, on a network
+    /// prefix it never signed in from (an account without history counts
+    /// too, unless the client is a device id that signed in here before):
+    /// the test of `familiarity.stranger`, set whether or not it fired.
+    /// The settled test counts recorded successful logins carrying it.
+    Stranger,
 }
 
 impl RiskSignal {
     /// Every signal, in declaration order.
-    pub const ALL: [RiskSignal; 11] = [
+    pub const ALL: [RiskSignal; 12] = [
         RiskSignal::NewCountry,
         RiskSignal::NewAsn,
         RiskSignal::NewDevice,
@@ -78,6 +84,7 @@ impl RiskSignal {
         RiskSignal::FirstSeenAccount,
         RiskSignal::AttackMode,
         RiskSignal::NewAccount,
+        RiskSignal::Stranger,
     ];
 
     /// The name used in policies, e.g. `new_country`.
@@ -94,6 +101,7 @@ impl RiskSignal {
             RiskSignal::FirstSeenAccount => "first_seen_account",
             RiskSignal::AttackMode => "attack_mode",
             RiskSignal::NewAccount => "new_account",
+            RiskSignal::Stranger => "stranger",
         }
     }
 

@@ -355,7 +355,7 @@ detectors! {
     CodeAttempts => code_attempts::CodeAttempts,
     PostLogin => post_login::CompiledPostLogin [PostLogin],
     Relay => relay::CompiledRelay [Relay],
-    Familiarity => familiarity::CompiledFamiliarity [Familiarity],
+    Familiarity => familiarity::CompiledFamiliarity [Familiarity, Settled],
     Travel => travel::CompiledTravel [Travel],
     LearnedBrowsers => learned_browsers::LearnedBrowsers,
 }

@@ -42,14 +42,17 @@
 
 mod keys;
 mod score;
+mod settled;
 
 use keys::Seeds;
+pub use settled::Settled;
+use settled::{Gate, Series};
 pub(super) use keys::device;
 use score::{first_seen, reason, shows_automation, stranger};
 use super::{Detector, EventFilter, Events, Findings, Reading, Scene, days};
 use crate::keys::KeyHasher;
 use crate::policy::{Exempt, MatchAction, Points, Policy, PolicyError};
-use crate::store::{Op, OpResult};
+use crate::store::{Op, OpResult, SeriesOutcome};
 use crate::{EventType, Outcome, ReasonCode, RiskSignal};
 
 /// Per-user familiarity, after Freeman et al., "Who Are You? A Statistical
@@ -99,6 +102,10 @@ pub struct Familiarity {
     /// What `familiarity.stranger` does: challenge (default; an
     /// account-risk reason, so a second factor), deny, or a score.
     pub stranger: MatchAction,
+    /// When a stranger to any account gets `familiarity.stranger`, not
+    /// only one to an established account: while strangers were a small
+    /// share of the site's successful logins the day before.
+    pub settled: Settled,
 }
 
 impl Default for Familiarity {
@@ -112,6 +119,7 @@ impl Default for Familiarity {
             first_seen_automation: MatchAction::Challenge,
             stranger_after: 0,
             stranger: MatchAction::Challenge,
+            settled: Settled::default(),
         }
     }
 }
@@ -125,6 +133,8 @@ pub(crate) struct CompiledFamiliarity {
     /// The limit rules that spare the user's known devices: events they
     /// cover need the device's history even where familiarity is not scored.
     spare_devices: Vec<EventFilter>,
+    /// Whether the site is settled, read once a day.
+    gate: Gate,
 }
 
 /// What a familiarity op reads.
@@ -134,6 +144,8 @@ pub(crate) enum Step {
     Feature(Feature),
     /// The device's history with the user, for rules sparing known devices.
     KnownDevice,
+    /// Yesterday's count of one of the settled test's series.
+    Settled(Series),
 }
 
 /// Whether any feature was read, whether the user has any history, and
@@ -143,6 +155,8 @@ pub(crate) struct Tally {
     read: bool,
     known: bool,
     logins: u32,
+    /// The settled test's series, when this login read them.
+    settled: [Option<SeriesOutcome>; 2],
 }
 
 impl Detector for CompiledFamiliarity {
@@ -172,7 +186,7 @@ impl Detector for CompiledFamiliarity {
     crate::policy::validate::action(f.first_seen_automation, false)
         .map_err(|m| PolicyError::invalid("familiarity.first_seen_automation", m))?;
     crate::policy::validate::action(f.stranger, false).map_err(|m| PolicyError::invalid("familiarity.stranger", m))?;
-        Ok(())
+        f.settled.validate()
     }
 
     fn compile(policy: &Policy, keys: &KeyHasher) -> Self {
@@ -180,6 +194,7 @@ impl Detector for CompiledFamiliarity {
             seeds: Seeds::new(keys),
             scored: Events::of(&policy.familiarity.events),
             spare_devices: sparing_known_devices(policy),
+            gate: Gate::new(&policy.familiarity.settled, keys),
         }
     }
 
@@ -216,6 +231,11 @@ impl Detector for CompiledFamiliarity {
                 push(Step::KnownDevice, Op::Familiarity { keys, member, window });
             }
         }
+        if familiar && event.kind.event_type() == EventType::Login && self.gate.stale(event.at.as_unix_millis()) {
+            for series in [Series::Logins, Series::Strangers] {
+                push(Step::Settled(series), self.gate.op(&scene.keys, series, 0));
+            }
+        }
     }
 
     fn context(&self, step: Step, result: &OpResult, reading: &mut Reading<'_>) {
@@ -234,6 +254,15 @@ impl Detector for CompiledFamiliarity {
     }
 
     fn read(&self, step: Step, result: &OpResult, tally: &mut Tally, reading: &Reading<'_>, out: &mut Findings) -> bool {
+        if let (Step::Settled(series), OpResult::Series(s)) = (step, result) {
+            let [logins, strangers] = &mut tally.settled;
+            let slot = match series {
+                Series::Logins => logins,
+                Series::Strangers => strangers,
+            };
+            *slot = Some(*s);
+            return true;
+        }
         let OpResult::Familiarity(counts) = result else {
             return false;
         };
@@ -267,9 +296,23 @@ impl Detector for CompiledFamiliarity {
 
     fn finish(&self, tally: Tally, reading: &Reading<'_>, out: &mut Findings) {
         let settings = &reading.policy.familiarity;
-        let established = settings.stranger_after > 0 && tally.logins >= u32::from(settings.stranger_after);
-        if established && reading.event_type == EventType::Login && reading.stranger() {
-            out.reasons.push(stranger(settings, tally.logins));
+        let now = reading.at.as_unix_millis();
+        if let [Some(logins), Some(strangers)] = tally.settled {
+            self.gate.observe(now, &logins, &strangers);
+        }
+        // A browser that signs in here naming a username without history
+        // is a person mistyping theirs (as in attack mode), not a stranger.
+        let is_stranger = tally.read
+            && reading.event_type == EventType::Login
+            && reading.stranger()
+            && !(reading.account_without_history && reading.returning_device);
+        if is_stranger {
+            out.signals = out.signals.with(RiskSignal::Stranger);
+            let established = settings.stranger_after > 0 && tally.logins >= u32::from(settings.stranger_after);
+            let settled = self.gate.verdict(now).filter(|v| v.settled);
+            if established || settled.is_some() {
+                out.reasons.push(stranger(settings, tally.logins, settled));
+            }
         }
         if tally.read && !tally.known {
             let policy = reading.policy;
@@ -285,6 +328,12 @@ impl Detector for CompiledFamiliarity {
         let learns = event.kind.event_type() == EventType::Login && !outcome.is_failure();
         if !learns {
             return;
+        }
+        if let (true, Some(decision)) = (self.gate.enabled(), outcome.decision()) {
+            push(self.gate.op(&scene.keys, Series::Logins, 1));
+            if decision.signals.contains(RiskSignal::Stranger) {
+                push(self.gate.op(&scene.keys, Series::Strangers, 1));
+            }
         }
         let settings = &scene.policy.familiarity;
         let Some(user) = self.seeds.user(&scene.keys) else {

@@ -1,6 +1,7 @@
 //! How a familiarity read becomes points: the Freeman et al. score of one
 //! feature, and what an account without history gets.
 
+use super::settled::Verdict;
 use super::{Familiarity, Feature};
 use crate::facts::Facts;
 use crate::policy::Points;
@@ -90,8 +91,12 @@ pub(super) fn first_seen(points: &Points, settings: &Familiarity, automated: Opt
 
 /// The reason for a login to an established account from a client and a
 /// network prefix it never used.
-pub(super) fn stranger(settings: &Familiarity, logins: u32) -> Reason {
-    let detail = format!("{logins} logins on record, none from this client or network prefix");
+pub(super) fn stranger(settings: &Familiarity, logins: u32, settled: Option<Verdict>) -> Reason {
+    let mut detail = format!("{logins} logins on record, none from this client or network prefix");
+    if let Some(v) = settled {
+        let share = v.basis_points as f64 / 100.0;
+        detail += &format!("; the site is settled: strangers were {share:.2} % of its {} successful logins yesterday", v.logins);
+    }
     crate::detect::matched(ReasonCode::Stranger, detail, "familiarity.stranger", settings.stranger, false)
 }
 
