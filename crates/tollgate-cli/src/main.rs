@@ -139,6 +139,12 @@ enum Command {
         /// (0 to 7; 0: an empty store, as on a deployment's first day).
         #[arg(long, value_name = "DAYS", default_value_t = 7, value_parser = clap::value_parser!(u64).range(0..=7))]
         history_days: u64,
+        /// Events carry the service's word that a member's device signed in
+        /// to their account before (`host_known_device`), as a service with
+        /// a remembered-devices table sends it: with --history-days, what a
+        /// new deployment gains from it.
+        #[arg(long)]
+        host_known_devices: bool,
     },
 }
 
@@ -208,6 +214,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             ja4_only,
             alone,
             history_days,
+            host_known_devices,
         } => {
             let release = browser_release.map(|hour| {
                 let handshake = if ja4_only {
@@ -221,6 +228,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
                 release,
                 alone: alone.as_deref(),
                 history_days,
+                host_known_devices,
             };
             simulate::run(seed, events, policy.as_deref(), traffic).map(|()| ExitCode::SUCCESS)
         }

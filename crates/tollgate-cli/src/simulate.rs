@@ -24,6 +24,9 @@ pub(crate) struct Shape<'a> {
     pub(crate) alone: Option<&'a str>,
     /// Days of history before the day ([`Traffic::history_days`]).
     pub(crate) history_days: u64,
+    /// Events carry the service's word on their device
+    /// ([`Traffic::host_known_devices`]).
+    pub(crate) host_known_devices: bool,
 }
 
 /// Runs the simulation of `seed`'s day, shaped as `shape` says.
@@ -32,6 +35,7 @@ pub(crate) fn run(seed: u64, events: u64, policy_path: Option<&Path>, shape: Sha
         release,
         alone,
         history_days,
+        host_known_devices,
     } = shape;
     let policy = policy_cmd::load(policy_path)?;
     let rules = policy.limits.len();
@@ -53,6 +57,9 @@ pub(crate) fn run(seed: u64, events: u64, policy_path: Option<&Path>, shape: Sha
         traffic.alone(name)?;
     }
     traffic.history_days(history_days)?;
+    if host_known_devices {
+        traffic.host_known_devices();
+    }
     spinner.finish_and_clear();
     let tallies = traffic.replay(&engine, &mut Bar(None));
     let policy_name = policy_path.map_or_else(|| "built-in default".to_string(), |p| p.display().to_string());
@@ -68,6 +75,7 @@ pub(crate) fn run(seed: u64, events: u64, policy_path: Option<&Path>, shape: Sha
         warm_up_days: traffic.history_len_days(),
         browser_release,
         alone,
+        host_known_devices: traffic.vouches_for_devices(),
     };
     let mut out = std::io::stdout().lock();
     tollgate_sim::write_report(&mut out, &header, &tallies)?;

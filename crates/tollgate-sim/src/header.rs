@@ -34,6 +34,9 @@ pub struct Header<'a> {
     /// The one attack scenario kept, if the run dropped the others
     /// ([`Traffic::alone`](crate::Traffic::alone)).
     pub alone: Option<&'a str>,
+    /// Events carried the service's word on their device
+    /// ([`Traffic::host_known_devices`](crate::Traffic::host_known_devices)).
+    pub host_known_devices: bool,
 }
 
 /// A browser-release drift applied to a run, for the report's header
@@ -137,6 +140,12 @@ pub(crate) fn write(out: &mut impl Write, header: &Header<'_>) -> io::Result<()>
             "browser release: from {:02}:00 UTC half the legitimate browsers run a release no table lists ({} events moved; events carry the {carried})",
             release.from_hour,
             group(release.moved)
+        )?;
+    }
+    if header.host_known_devices {
+        writeln!(
+            out,
+            "host-known devices: events carry the service's word that a member's device signed in to their account before (in the whole week, seen by the engine or not)"
         )?;
     }
     if let Some(name) = header.alone {

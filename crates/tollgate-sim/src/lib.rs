@@ -98,6 +98,7 @@
 //!     warm_up_days: traffic.history_len_days(),
 //!     browser_release: None,
 //!     alone: None,
+//!     host_known_devices: traffic.vouches_for_devices(),
 //! };
 //! let mut report = Vec::new();
 //! tollgate_sim::write_report(&mut report, &header, &tallies)?;
@@ -117,6 +118,7 @@ mod captrip;
 mod catalog;
 mod header;
 mod homes;
+mod host;
 mod legit;
 mod mix;
 mod places;
@@ -217,6 +219,11 @@ pub struct Traffic {
     population: legit::Population,
     /// Days of `day_before` kept ([`Traffic::history_days`]).
     history_days: u64,
+    /// The service's remembered devices, of the whole generated week.
+    host: host::Devices,
+    /// Whether events carry the service's word on their device
+    /// ([`Traffic::host_known_devices`]).
+    vouch: bool,
 }
 
 impl Traffic {
@@ -227,11 +234,13 @@ impl Traffic {
         let catalog = Catalog::new()?;
         let day = generate(&catalog, seed, events);
         Ok(Traffic {
+            host: host::Devices::new(&day.before, &day.events),
             catalog,
             day_before: day.before,
             events: day.events,
             population: day.population,
             history_days: traffic::WARM_UP_DAYS,
+            vouch: false,
         })
     }
 
@@ -328,6 +337,20 @@ impl Traffic {
         Ok(before - self.day_before.len())
     }
 
+    /// Events carry the service's own word on their device
+    /// ([`tollgate::Event::host_known_device`]): a member's device that
+    /// signed in to their account before, in the whole generated week, as
+    /// a service's remembered-devices table knows it even where
+    /// [`Traffic::history_days`] kept the engine from seeing that login.
+    pub fn host_known_devices(&mut self) {
+        self.vouch = true;
+    }
+
+    /// Whether [`Traffic::host_known_devices`] is on.
+    pub fn vouches_for_devices(&self) -> bool {
+        self.vouch
+    }
+
     /// Days of the members' history replayed before the day
     /// ([`Traffic::history_days`]; a week unless cut).
     pub fn history_len_days(&self) -> u64 {
@@ -341,8 +364,16 @@ impl Traffic {
     pub fn replay(&self, engine: &Engine, progress: &mut impl Progress) -> Tallies {
         let total = self.day_before.len() + self.events.len();
         progress.start(total);
-        warm_up(engine, &self.catalog, &self.day_before, progress);
-        let tallies = replay(engine, &self.catalog, &self.events, self.day_before.len(), progress);
+        let host = self.vouch.then_some(&self.host);
+        warm_up(engine, &self.catalog, host, &self.day_before, progress);
+        let tallies = replay(
+            engine,
+            &self.catalog,
+            host,
+            &self.events,
+            self.day_before.len(),
+            progress,
+        );
         progress.finish();
         tallies
     }
@@ -400,9 +431,15 @@ fn generate(catalog: &Catalog, seed: u64, events: u64) -> Generated {
 /// Runs the day before through the engine as [`replay`] does, counting
 /// nothing: it leaves the history (devices, networks, learned browsers,
 /// baselines of sends, sign-ups and failures) the simulated day meets.
-fn warm_up(engine: &Engine, catalog: &Catalog, day_before: &[SimEvent], progress: &mut impl Progress) {
+fn warm_up(
+    engine: &Engine,
+    catalog: &Catalog,
+    host: Option<&host::Devices>,
+    day_before: &[SimEvent],
+    progress: &mut impl Progress,
+) {
     for (i, sim) in day_before.iter().enumerate() {
-        let event = sim.build(catalog, traffic::DAY_BEFORE_MS);
+        let event = build(sim, catalog, host, traffic::DAY_BEFORE_MS);
         let decision = engine.evaluate(&event);
         if let Some(outcome) = goes_ahead(sim.scenario, decision.action)
             .then(|| sim.outcome(event))
@@ -422,6 +459,7 @@ fn warm_up(engine: &Engine, catalog: &Catalog, day_before: &[SimEvent], progress
 fn replay(
     engine: &Engine,
     catalog: &Catalog,
+    host: Option<&host::Devices>,
     traffic: &[SimEvent],
     done_before: usize,
     progress: &mut impl Progress,
@@ -433,7 +471,7 @@ fn replay(
             tallies.get_mut(sim.scenario).unsent += 1;
             continue;
         }
-        let event = sim.build(catalog, traffic::START_MS);
+        let event = build(sim, catalog, host, traffic::START_MS);
         let started = Instant::now();
         let decision = engine.evaluate(&event);
         let went_ahead = goes_ahead(sim.scenario, decision.action);
@@ -450,6 +488,16 @@ fn replay(
         }
     }
     tallies
+}
+
+/// The event of `sim` as the service builds it, with its word on the
+/// device when it keeps remembered devices.
+fn build(sim: &SimEvent, catalog: &Catalog, host: Option<&host::Devices>, day_start_ms: u64) -> tollgate::Event {
+    let event = sim.build(catalog, day_start_ms);
+    match host {
+        Some(host) => host.vouch(sim, day_start_ms + sim.at_ms, event),
+        None => event,
+    }
 }
 
 /// Whether the service goes on to check the password or code.

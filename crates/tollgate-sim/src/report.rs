@@ -527,6 +527,7 @@ mod tests {
             warm_up_days: 0,
             browser_release: None,
             alone: None,
+            host_known_devices: false,
         };
         let mut out = Vec::new();
         write(&mut out, &header, &Tallies::default()).unwrap();

@@ -84,7 +84,7 @@ fn replay_counts_every_event_once() {
     let catalog = Catalog::new().unwrap();
     let traffic = generate(&catalog, 1, 3_000).events;
     let engine = Engine::new(tollgate::policy::Policy::default()).unwrap();
-    let tallies = replay(&engine, &catalog, &traffic, 0, &mut NoProgress);
+    let tallies = replay(&engine, &catalog, None, &traffic, 0, &mut NoProgress);
     let total = tallies.total();
     assert!(total.unsent > 0);
     assert_eq!(total.events + total.unsent, traffic.len() as u64);
@@ -117,7 +117,7 @@ fn the_warm_up_day_runs_first_and_is_not_counted() {
     let cold = Engine::new(tollgate::policy::Policy::default()).unwrap();
     assert_eq!(first_seen(&cold), 200);
     let warm = Engine::new(tollgate::policy::Policy::default()).unwrap();
-    warm_up(&warm, &traffic.catalog, &traffic.day_before, &mut NoProgress);
+    warm_up(&warm, &traffic.catalog, None, &traffic.day_before, &mut NoProgress);
     assert!(first_seen(&warm) < 10, "{}", first_seen(&warm));
 }
 
@@ -137,7 +137,14 @@ fn bombed(policy: tollgate::policy::Policy) -> Tallies {
         &mut traffic,
     );
     traffic.sort_by_key(|e| e.at_ms);
-    let tallies = replay(&Engine::new(policy).unwrap(), &catalog, &traffic, 0, &mut NoProgress);
+    let tallies = replay(
+        &Engine::new(policy).unwrap(),
+        &catalog,
+        None,
+        &traffic,
+        0,
+        &mut NoProgress,
+    );
     for step in [Step::Login, Step::OtpSend, Step::OtpVerify] {
         assert!(
             tallies.get(Scenario::Legitimate).tagged(step, Tag::Bombed).total() > 0,
@@ -190,11 +197,13 @@ fn legitimate_day(events: usize) -> Traffic {
     let population = legit::generate(&mut ChaCha8Rng::seed_from_u64(1), &catalog, events, &mut out);
     out.sort_by_key(|e| e.at_ms);
     Traffic {
+        host: host::Devices::default(),
         catalog,
         day_before: Vec::new(),
         events: out,
         population,
         history_days: 0,
+        vouch: false,
     }
 }
 

@@ -25,6 +25,7 @@ fn report(seed: u64, events: u64) -> String {
     let tallies = traffic.replay(&engine, &mut NoProgress);
     let header = Header {
         alone: None,
+        host_known_devices: false,
         seed,
         requested: events,
         generated: traffic.len(),

@@ -294,3 +294,36 @@ fn a_sign_up_does_not_make_its_device_known() {
         d.signals
     );
 }
+
+/// A device the service's own records vouch for is the account's own from
+/// the first login tollgate sees: a new deployment steps up no member on
+/// their usual browser, and a fresh client is still a stranger.
+#[test]
+fn a_device_the_service_vouches_for_is_known_from_the_start() {
+    let e = engine();
+    let from_json = |json: &str| Event::from_json(json).unwrap();
+    let vouched = from_json(
+        r#"{"kind":"login","at":1700000000000,"user":"kim","ip":"203.0.113.7","country":"DE","asn":3320,"device":"laptop","host_known_device":true}"#,
+    );
+    assert!(vouched.host_known_device);
+    let d = e.evaluate(&vouched);
+    assert!(!d.signals.contains(tollgate::RiskSignal::NewClient), "{:?}", d.signals);
+    assert!(!d.signals.contains(tollgate::RiskSignal::Stranger), "{:?}", d.signals);
+    assert!(!codes(&d).contains(&"familiarity.new_device"), "{:?}", codes(&d));
+    // The same login without the service's word, and the word without a
+    // device id to vouch for: a stranger to an account without history.
+    let unvouched = vouched.clone().with_host_known_device(false);
+    assert!(e.evaluate(&unvouched).signals.contains(tollgate::RiskSignal::Stranger));
+    let mut bare = vouched.clone();
+    bare.device = None;
+    assert!(e.evaluate(&bare).signals.contains(tollgate::RiskSignal::Stranger));
+    // After a day of history, the vouched device is spared as a new
+    // device of an account that has others.
+    for i in 0..3 {
+        e.record(&Outcome::succeeded(at_home("kim", i * HOUR, "phone", "198.51.100.7")));
+    }
+    let d = e.evaluate(&at_home("kim", 4 * HOUR, "laptop", "192.0.2.1").with_host_known_device(true));
+    assert!(!codes(&d).contains(&"familiarity.new_device"), "{:?}", codes(&d));
+    let d = e.evaluate(&at_home("kim", 4 * HOUR, "laptop", "192.0.2.1"));
+    assert!(codes(&d).contains(&"familiarity.new_device"), "{:?}", codes(&d));
+}

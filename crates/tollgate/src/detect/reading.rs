@@ -16,6 +16,10 @@ pub(crate) struct Reading<'a> {
     pub(crate) at: Timestamp,
     /// The event names a device id (not the fingerprint stand-in).
     pub(crate) device_id: bool,
+    /// The service vouches for the device id as the account's own
+    /// ([`Event::host_known_device`](crate::Event::host_known_device)):
+    /// known device and known client from the start.
+    pub(crate) host_known_device: bool,
     /// The event carries its handshake's structure, so a user-agent
     /// mismatch was judged on it rather than on an exact JA4 that a new
     /// browser release may not be listed with yet.

@@ -55,6 +55,8 @@ pub struct Plan {
     phone_send: bool,
     /// The event names a device id (not the fingerprint stand-in).
     device_id: bool,
+    /// The service vouches for the device id as the account's own.
+    host_known_device: bool,
     /// The event carries its handshake's structure (`Event::tls_shape`).
     shaped: bool,
     /// The event's JA4 offered no ALPN.
@@ -96,6 +98,7 @@ impl Plan {
             event_type: event.kind.event_type(),
             phone_send: matches!(event.kind, EventKind::OtpSend { channel } if channel != Channel::Email),
             device_id: event.device.is_some(),
+            host_known_device: event.device.is_some() && event.host_known_device,
             shaped: event.tls_shape.is_some(),
             without_alpn: event.ja4.is_some_and(|j| j.without_alpn()),
             at: event.at,
@@ -204,11 +207,12 @@ impl Plan {
             event_type: self.event_type,
             at: self.at,
             device_id: self.device_id,
+            host_known_device: self.host_known_device,
             shaped: self.shaped,
             without_alpn: self.without_alpn,
             code_requester: false,
-            known_device: false,
-            known_client: false,
+            known_device: self.host_known_device,
+            known_client: self.host_known_device,
             known_number: false,
             new_account: false,
             known_prefix: false,

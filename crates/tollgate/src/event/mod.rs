@@ -87,6 +87,13 @@ pub struct Event {
     /// The service found the submitted password in a compromised-password
     /// corpus. Only the verdict travels: never the password.
     pub compromised_password: bool,
+    /// The service's own records show [`device`](Event::device) signing in
+    /// to this account before: a remembered-devices table (the one behind
+    /// "new sign-in" emails), or a signed device cookie that names the
+    /// account. Familiarity then counts the device as the account's own
+    /// before its own history has seen it, as on a new deployment. Ignored
+    /// without a device id. Set it only from records a client cannot forge.
+    pub host_known_device: bool,
     /// The client's solution of a proof-of-work challenge (the
     /// `x-tollgate-pow` header in the adapters). Set by adapters; not part
     /// of the JSON form.
@@ -134,6 +141,7 @@ impl Event {
             location: None,
             forwarding_anomaly: None,
             compromised_password: false,
+            host_known_device: false,
             pow: None,
             password: None,
         }
@@ -213,6 +221,24 @@ impl Event {
     #[must_use]
     pub fn with_compromised_password(mut self, compromised: bool) -> Self {
         self.compromised_password = compromised;
+        self
+    }
+
+    /// Marks the event's device as one the service's own records show
+    /// signing in to this account before ([`Event::host_known_device`]).
+    ///
+    /// ```
+    /// use tollgate::{Event, EventKind, Timestamp};
+    ///
+    /// let login = Event::new(EventKind::Login, Timestamp::EPOCH)
+    ///     .with_user("alice")
+    ///     .with_device("cookie-7f3a")
+    ///     .with_host_known_device(true);
+    /// assert!(login.host_known_device);
+    /// ```
+    #[must_use]
+    pub fn with_host_known_device(mut self, known: bool) -> Self {
+        self.host_known_device = known;
         self
     }
 

@@ -115,6 +115,8 @@ struct WireRecord {
     location: Option<Location>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     compromised_password: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    host_known_device: bool,
 }
 
 impl WireRecord {
@@ -146,6 +148,7 @@ impl WireRecord {
             asn: e.asn,
             location: e.location,
             compromised_password: e.compromised_password,
+            host_known_device: e.host_known_device,
         }
     }
 
@@ -180,6 +183,7 @@ impl WireRecord {
             location: self.location,
             forwarding_anomaly: None,
             compromised_password: self.compromised_password,
+            host_known_device: self.host_known_device,
             pow: None,
             password: None,
         };

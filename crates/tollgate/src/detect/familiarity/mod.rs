@@ -270,7 +270,10 @@ impl Detector for CompiledFamiliarity {
             // Every client of an account without history is new, and goes
             // on probation like one (post_login); the second signal lets a
             // password change from it through (a first week's reset).
-            if feature == Feature::Device && counts.user_count == 0 {
+            // A device the service vouches for is not new to the account,
+            // whatever this history has seen so far.
+            let vouched = feature == Feature::Device && reading.host_known_device;
+            if feature == Feature::Device && counts.user_count == 0 && !vouched {
                 out.signals = out.signals.with(RiskSignal::NewClient);
                 if counts.user_total == 0 {
                     out.signals = out.signals.with(RiskSignal::FirstSeenAccount);
@@ -283,6 +286,9 @@ impl Detector for CompiledFamiliarity {
             // agent or JA4) still knows the account's.
             tally.logins = tally.logins.max(counts.user_total);
             let policy = reading.policy;
+            if vouched {
+                return true;
+            }
             out.reasons.extend(reason(
                 feature,
                 counts,
