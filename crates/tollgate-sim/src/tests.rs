@@ -266,10 +266,3 @@ fn a_browser_release_at_noon_costs_legitimate_users_nothing() {
          {exact_refused} with an exact table ({exact_flagged} flagged)"
     );
 }
-
-#[test]
-fn only_people_pass_challenges() {
-    assert!(goes_ahead(Scenario::Legitimate, Action::Challenge));
-    assert!(!goes_ahead(Scenario::CredentialStuffing, Action::Challenge));
-    assert!(!goes_ahead(Scenario::Legitimate, Action::Deny));
-}

@@ -40,10 +40,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod feature;
 mod keys;
 mod score;
 mod settled;
 
+pub(crate) use feature::Feature;
 use keys::Seeds;
 pub use settled::Settled;
 use settled::{Gate, Series};
@@ -51,9 +53,9 @@ pub(super) use keys::device;
 use score::{first_seen, reason, shows_automation, stranger};
 use super::{Detector, EventFilter, Events, Findings, Reading, Scene, days};
 use crate::keys::KeyHasher;
-use crate::policy::{Exempt, MatchAction, Points, Policy, PolicyError};
+use crate::policy::{Exempt, MatchAction, Policy, PolicyError};
 use crate::store::{Op, OpResult, SeriesOutcome};
-use crate::{EventType, Outcome, ReasonCode, RiskSignal};
+use crate::{EventType, Outcome, RiskSignal};
 
 /// Per-user familiarity, after Freeman et al., "Who Are You? A Statistical
 /// Approach to Measuring User Authenticity" (NDSS 2016). See
@@ -377,60 +379,4 @@ fn sparing_known_devices(policy: &Policy) -> Vec<EventFilter> {
         filters.push(EventFilter::new(&[EventType::OtpSend], &[]));
     }
     filters
-}
-
-/// A familiarity feature.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Feature {
-    Country,
-    Asn,
-    Device,
-    /// The client software's best fingerprint: JA4, else JA3, else HTTP/2.
-    Fingerprint,
-    /// The client's network prefix (`keys.ipv4_prefix`, `keys.ipv6_prefix`).
-    Prefix,
-}
-
-impl Feature {
-    const ALL: [Feature; 5] = [
-        Feature::Country,
-        Feature::Asn,
-        Feature::Device,
-        Feature::Fingerprint,
-        Feature::Prefix,
-    ];
-
-    fn index(self) -> usize {
-        self as usize
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Feature::Country => "country",
-            Feature::Asn => "network",
-            Feature::Device => "device",
-            Feature::Fingerprint => "fingerprint",
-            Feature::Prefix => "prefix",
-        }
-    }
-
-    fn code(self) -> ReasonCode {
-        match self {
-            Feature::Country => ReasonCode::NewCountry,
-            Feature::Asn => ReasonCode::NewAsn,
-            Feature::Device => ReasonCode::NewDevice,
-            Feature::Fingerprint => ReasonCode::NewFingerprint,
-            Feature::Prefix => ReasonCode::NewPrefix,
-        }
-    }
-
-    fn max_points(self, p: &Points) -> u8 {
-        match self {
-            Feature::Country => p.new_country,
-            Feature::Asn => p.new_asn,
-            Feature::Device => p.new_device,
-            Feature::Fingerprint => p.new_fingerprint,
-            Feature::Prefix => p.new_prefix,
-        }
-    }
 }
