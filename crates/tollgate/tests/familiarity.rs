@@ -327,3 +327,28 @@ fn a_device_the_service_vouches_for_is_known_from_the_start() {
     let d = e.evaluate(&at_home("kim", 4 * HOUR, "laptop", "192.0.2.1"));
     assert!(codes(&d).contains(&"familiarity.new_device"), "{:?}", codes(&d));
 }
+
+/// The service's word needs an account: without a username there is no
+/// account for the device to be known to, and a limit sparing known
+/// devices must not spare it.
+#[test]
+fn a_vouched_device_without_a_user_is_spared_by_nothing() {
+    let p = Policy::from_toml(
+        "[[limits]]\nname = \"ip\"\nevents = [\"login\"]\nkey = [\"ip\"]\nrate = \"1/h\"\nburst = 1\nexcept = [\"known_device\"]\n",
+    )
+    .unwrap();
+    let e = Engine::new(p).unwrap();
+    let anonymous = || {
+        Event::new(EventKind::Login, Timestamp::from_unix_millis(T0))
+            .with_ip("203.0.113.7".parse().unwrap())
+            .with_device("laptop")
+            .with_host_known_device(true)
+    };
+    assert_eq!(e.evaluate(&anonymous()).action, Action::Allow);
+    assert_ne!(e.evaluate(&anonymous()).action, Action::Allow);
+    // With a user, the vouched device is the account's own and spared.
+    let named = || anonymous().with_user("lena");
+    for _ in 0..3 {
+        assert_eq!(e.evaluate(&named()).action, Action::Allow);
+    }
+}

@@ -196,3 +196,32 @@ fn bad_settings_are_refused() {
         assert!(refused, "{toml}");
     }
 }
+
+#[test]
+fn a_settled_week_holds_through_one_bad_day_but_not_a_bad_week() {
+    let e = engine(|_| {});
+    // A week of 2 newcomers a day to 250 members: 0.8 %.
+    history(&e, 8, 2);
+    assert!(stranger(&e.evaluate(&thief(9))));
+    // Day 9: 20 newcomers, 7.4 % of the day; the week before day 10 is
+    // still 1.8 %.
+    let drive = |e: &Engine, day: u64, count: u32| {
+        for n in 0..MEMBERS {
+            succeed(e, home(n, day));
+        }
+        for k in 0..count {
+            let ip = format!("172.18.{day}.{k}");
+            succeed(
+                e,
+                login(&format!("drive{day}-{k}"), day, 900, &format!("drive{day}-{k}"), &ip),
+            );
+        }
+    };
+    drive(&e, 9, 20);
+    let stolen = e.evaluate(&thief(10));
+    assert!(stranger(&stolen), "{:?}", stolen.reasons);
+    // Two more such days: the week passes 2 % and the site unsettles.
+    drive(&e, 10, 20);
+    drive(&e, 11, 20);
+    assert!(!stranger(&e.evaluate(&thief(12))));
+}

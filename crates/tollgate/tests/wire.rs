@@ -14,7 +14,8 @@ fn full_event_round_trips() {
         "user":"alice","phone":"+447700900123","ja4":"t13d1516h2_8daaf6152771_02713d6af862",
         "ja3":"e7d705a3286e19ea42f587b344ee6865","http2":"1:65536;4:6291456|15663105|0|m,a,s,p",
         "header_fp":"h2:8f3a","user_agent":"Mozilla/5.0","headers":{"X-Client-Id":"web-1"},
-        "device":"dev-1","country":"gb","asn":"AS64500","compromised_password":true}"#;
+        "device":"dev-1","country":"gb","asn":"AS64500","compromised_password":true,
+        "host_known_device":true}"#;
     let event = Event::from_json(json).unwrap();
     assert_eq!(
         event.kind,
@@ -25,9 +26,11 @@ fn full_event_round_trips() {
     assert_eq!(event.header("x-client-id"), Some("web-1"));
     assert_eq!(event.country.unwrap().as_str(), "GB");
     assert_eq!(event.asn.unwrap().0, 64500);
+    assert!(event.host_known_device);
     let back = serde_json::to_string(&event).unwrap();
     assert_eq!(Event::from_json(&back).unwrap(), event);
     assert!(back.contains("+447700900123"), "serialized events must read back");
+    assert!(back.contains(r#""host_known_device":true"#), "{back}");
     assert!(!format!("{event:?}").contains("7700900"), "Debug masks the phone");
 }
 

@@ -214,6 +214,10 @@ impl<S: Store, A: Adapter> GuardCore<S, A> {
     }
 
     /// Reports a successful login for `user`: the user's history learns.
+    /// It carries no decision, so what learns from decisions (attack mode's
+    /// hold, post-login memory, the settled-site count) does not count it:
+    /// record `Outcome::succeeded(event).with_decision(&decision)` with the
+    /// event and decision of the login where those should.
     pub fn login_succeeded(&self, user: &str) {
         self.succeeded(self.event(EventKind::Login).with_user(user));
     }

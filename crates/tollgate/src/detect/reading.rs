@@ -16,7 +16,8 @@ pub(crate) struct Reading<'a> {
     pub(crate) at: Timestamp,
     /// The event names a device id (not the fingerprint stand-in).
     pub(crate) device_id: bool,
-    /// The service vouches for the device id as the account's own
+    /// The service vouches for the device id as the account's own (the
+    /// event names both)
     /// ([`Event::host_known_device`](crate::Event::host_known_device)):
     /// known device and known client from the start.
     pub(crate) host_known_device: bool,

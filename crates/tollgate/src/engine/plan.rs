@@ -98,7 +98,7 @@ impl Plan {
             event_type: event.kind.event_type(),
             phone_send: matches!(event.kind, EventKind::OtpSend { channel } if channel != Channel::Email),
             device_id: event.device.is_some(),
-            host_known_device: event.device.is_some() && event.host_known_device,
+            host_known_device: event.device.is_some() && event.user.is_some() && event.host_known_device,
             shaped: event.tls_shape.is_some(),
             without_alpn: event.ja4.is_some_and(|j| j.without_alpn()),
             at: event.at,

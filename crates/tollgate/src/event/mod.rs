@@ -92,7 +92,8 @@ pub struct Event {
     /// "new sign-in" emails), or a signed device cookie that names the
     /// account. Familiarity then counts the device as the account's own
     /// before its own history has seen it, as on a new deployment. Ignored
-    /// without a device id. Set it only from records a client cannot forge.
+    /// without a device id or a user. Set it only from records a client
+    /// cannot forge.
     pub host_known_device: bool,
     /// The client's solution of a proof-of-work challenge (the
     /// `x-tollgate-pow` header in the adapters). Set by adapters; not part

@@ -48,13 +48,13 @@ mod settled;
 pub(crate) use feature::Feature;
 use keys::Seeds;
 pub use settled::Settled;
-use settled::{Gate, Series};
+use settled::{Gate, Reads, Series, Span};
 pub(super) use keys::device;
 use score::{first_seen, reason, shows_automation, stranger};
 use super::{Detector, EventFilter, Events, Findings, Reading, Scene, days};
 use crate::keys::KeyHasher;
 use crate::policy::{Exempt, MatchAction, Policy, PolicyError};
-use crate::store::{Op, OpResult, SeriesOutcome};
+use crate::store::{Op, OpResult};
 use crate::{EventType, Outcome, RiskSignal};
 
 /// Per-user familiarity, after Freeman et al., "Who Are You? A Statistical
@@ -146,8 +146,8 @@ pub(crate) enum Step {
     Feature(Feature),
     /// The device's history with the user, for rules sparing known devices.
     KnownDevice,
-    /// Yesterday's count of one of the settled test's series.
-    Settled(Series),
+    /// A count of one of the settled test's series.
+    Settled((Series, Span)),
 }
 
 /// Whether any feature was read, whether the user has any history, and
@@ -158,7 +158,7 @@ pub(crate) struct Tally {
     known: bool,
     logins: u32,
     /// The settled test's series, when this login read them.
-    settled: [Option<SeriesOutcome>; 2],
+    settled: Reads,
 }
 
 impl Detector for CompiledFamiliarity {
@@ -234,8 +234,8 @@ impl Detector for CompiledFamiliarity {
             }
         }
         if familiar && event.kind.event_type() == EventType::Login && self.gate.stale(event.at.as_unix_millis()) {
-            for series in [Series::Logins, Series::Strangers] {
-                push(Step::Settled(series), self.gate.op(&scene.keys, series, 0));
+            for (read, op) in self.gate.reads(&scene.keys) {
+                push(Step::Settled(read), op);
             }
         }
     }
@@ -256,13 +256,8 @@ impl Detector for CompiledFamiliarity {
     }
 
     fn read(&self, step: Step, result: &OpResult, tally: &mut Tally, reading: &Reading<'_>, out: &mut Findings) -> bool {
-        if let (Step::Settled(series), OpResult::Series(s)) = (step, result) {
-            let [logins, strangers] = &mut tally.settled;
-            let slot = match series {
-                Series::Logins => logins,
-                Series::Strangers => strangers,
-            };
-            *slot = Some(*s);
+        if let (Step::Settled(read), OpResult::Series(s)) = (step, result) {
+            tally.settled.set(read, s);
             return true;
         }
         let OpResult::Familiarity(counts) = result else {
@@ -305,9 +300,7 @@ impl Detector for CompiledFamiliarity {
     fn finish(&self, tally: Tally, reading: &Reading<'_>, out: &mut Findings) {
         let settings = &reading.policy.familiarity;
         let now = reading.at.as_unix_millis();
-        if let [Some(logins), Some(strangers)] = tally.settled {
-            self.gate.observe(now, &logins, &strangers);
-        }
+        self.gate.observe(now, tally.settled);
         // A browser that signs in here naming a username without history
         // is a person mistyping theirs (as in attack mode), not a stranger.
         let is_stranger = tally.read
@@ -337,10 +330,12 @@ impl Detector for CompiledFamiliarity {
         if !learns {
             return;
         }
-        if let (true, Some(decision)) = (self.gate.enabled(), outcome.decision()) {
-            push(self.gate.op(&scene.keys, Series::Logins, 1));
+        // Only where logins are scored: elsewhere nothing reads the counts.
+        let scored = self.scored.contains(EventType::Login);
+        if let (true, true, Some(decision)) = (self.gate.enabled(), scored, outcome.decision()) {
+            push(self.gate.count(&scene.keys, Series::Logins));
             if decision.signals.contains(RiskSignal::Stranger) {
-                push(self.gate.op(&scene.keys, Series::Strangers, 1));
+                push(self.gate.count(&scene.keys, Series::Strangers));
             }
         }
         let settings = &scene.policy.familiarity;

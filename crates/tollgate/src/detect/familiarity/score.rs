@@ -94,8 +94,13 @@ pub(super) fn first_seen(points: &Points, settings: &Familiarity, automated: Opt
 pub(super) fn stranger(settings: &Familiarity, logins: u32, settled: Option<Verdict>) -> Reason {
     let mut detail = format!("{logins} logins on record, none from this client or network prefix");
     if let Some(v) = settled {
-        let share = v.basis_points as f64 / 100.0;
-        detail += &format!("; the site is settled: strangers were {share:.2} % of its {} successful logins yesterday", v.logins);
+        let share = |bp: u64| bp as f64 / 100.0;
+        detail += &format!(
+            "; the site is settled: strangers were {:.2} % of its {} successful logins yesterday, {:.2} % over the week",
+            share(v.basis_points),
+            v.logins,
+            share(v.week_basis_points)
+        );
     }
     crate::detect::matched(ReasonCode::Stranger, detail, "familiarity.stranger", settings.stranger, false)
 }
