@@ -23,16 +23,18 @@ mod fingerprint;
 mod geo;
 mod ids;
 mod kind;
+mod tls_shape;
 #[cfg(feature = "serde")]
 mod wire;
 
 use std::net::IpAddr;
 
 pub use error::FieldError;
-pub use fingerprint::{HeaderFingerprint, HeaderName, Http2Fingerprint, Ja3, Ja4, TLS_SHAPE_MAX_LIST, TlsShape};
+pub use fingerprint::{HeaderFingerprint, HeaderName, Http2Fingerprint, Ja3, Ja4};
 pub use geo::{Asn, Country, Location};
 pub use ids::{DeviceId, E164, UserId};
 pub use kind::{Channel, CredentialKind, EventKind, EventType};
+pub use tls_shape::{TLS_SHAPE_MAX_LIST, TlsShape};
 #[cfg(feature = "serde")]
 pub use wire::{Record, WireError};
 
