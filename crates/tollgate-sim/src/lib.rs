@@ -125,6 +125,7 @@ mod places;
 mod replay;
 mod report;
 mod sampling;
+mod scenario;
 mod software;
 mod spread;
 mod takeover;
