@@ -121,6 +121,19 @@ fn a_settled_site_steps_up_a_stranger_to_any_username() {
             d.reasons
         );
     }
+    // The laptop has named two usernames; six more pass as typos, the
+    // ninth is a client trying names with a signed-in cookie.
+    for n in 0..6 {
+        assert!(!stranger(&e.evaluate(&login(
+            &format!("guess{n}"),
+            2,
+            801,
+            "laptop3",
+            "81.0.3.7"
+        ))));
+    }
+    let trying = e.evaluate(&login("guess6", 2, 801, "laptop3", "81.0.3.7"));
+    assert!(stranger(&trying), "{:?}", trying.reasons);
 }
 
 #[test]

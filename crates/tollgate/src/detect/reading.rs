@@ -47,6 +47,8 @@ pub(crate) struct Reading<'a> {
     /// successful login to any account within familiarity's window: a
     /// browser that signs in here, whatever username it now names.
     pub(crate) returning_device: bool,
+    /// How many usernames the event's device id named today, when read.
+    pub(crate) device_usernames: Option<u64>,
     /// The send comes within `otp.cross.signup_recent_minutes` of the
     /// account's recorded sign-up.
     pub(crate) new_account: bool,
@@ -62,6 +64,17 @@ impl Reading<'_> {
     /// never vouches; only a device id or the network prefix does.
     pub(crate) fn stranger(&self) -> bool {
         !(self.known_prefix || (self.known_client && self.device_id))
+    }
+
+    /// Whether the login names a username without history from a browser
+    /// that signs in here (a device id with a successful login to any
+    /// account) that has named at most `familiarity.typo_usernames`
+    /// usernames today: a person mistyping theirs, whom attack mode and
+    /// `familiarity.stranger` leave alone. A device id past that bound is a
+    /// client trying names, and gets no pass.
+    pub(crate) fn mistyped_username(&self) -> bool {
+        let bound = u64::from(self.policy.familiarity.typo_usernames);
+        self.account_without_history && self.returning_device && self.device_usernames.is_some_and(|n| n <= bound)
     }
 
     /// Whether a control listing `except` leaves this event alone: its

@@ -218,6 +218,7 @@ impl Plan {
             known_prefix: false,
             account_without_history: false,
             returning_device: false,
+            device_usernames: None,
         };
         let complete = self
             .active

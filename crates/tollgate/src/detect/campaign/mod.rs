@@ -106,7 +106,8 @@ pub struct Campaign {
     /// true). Most of those are usernames nobody has (people's typos, the
     /// misses of the list being tried) and the rest accounts new or dormant
     /// past familiarity's memory. Either way one from a device id that
-    /// signed in here before (a person mistyping their username) is spared.
+    /// signed in here before (a person mistyping their username) is spared,
+    /// up to `familiarity.typo_usernames` usernames per device id.
     /// Sparing them all (false) keeps the list's unknown-user outcomes
     /// coming, but a step-up then tells whoever turns attack mode on which
     /// usernames have accounts here: see `docs/campaign.md`.
@@ -333,15 +334,15 @@ impl CompiledCampaign {
 
 /// Whether attack mode leaves a login alone: one that is no stranger to
 /// the account ([`Reading::stranger`]) is never stepped up. A username
-/// with no login on record is, unless the policy spares those, or it comes from a
-/// browser that signs in here (a device id with a successful login to any
-/// account): that is a person mistyping their username, and sparing it
+/// with no login on record is, unless the policy spares those, or it is a
+/// person mistyping theirs ([`Reading::mistyped_username`]: a browser that
+/// signs in here, within `familiarity.typo_usernames` names a day), which
 /// tells a bot nothing, since a bot's fresh clients are still stepped up
-/// on every username. See `docs/campaign.md` for what a bot that keeps
-/// one signed-in device id can learn.
+/// on every username.
 fn spared(reading: &Reading<'_>, s: &Campaign) -> bool {
     !reading.stranger()
-        || (reading.account_without_history && (reading.returning_device || !s.accounts_without_history))
+        || reading.mistyped_username()
+        || (reading.account_without_history && !s.accounts_without_history)
 }
 
 /// The event's scopes: the whole site, its client's country, its network.

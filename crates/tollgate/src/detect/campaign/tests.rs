@@ -44,6 +44,15 @@ fn quiet(engine: &Engine) {
     }
 }
 
+/// Ten minutes of a list from Brazil: 30 unknown usernames a minute.
+fn br_list(engine: &Engine) {
+    for min in 130..140 {
+        for i in 0..30 {
+            engine.record(&Outcome::unknown_user(login(&format!("list{min}-{i}"), "BR", min)));
+        }
+    }
+}
+
 fn stepped_up(engine: &Engine, event: &Event) -> bool {
     let reasons = engine.evaluate(event).reasons;
     reasons.iter().any(|r| r.code == ReasonCode::CampaignNewClient)
@@ -145,11 +154,7 @@ fn only_its_own_step_ups_answer_a_campaign() {
             engine.record(&Outcome::succeeded(event).with_decision(&decision));
         }
     };
-    for min in 130..140 {
-        for i in 0..30 {
-            engine.record(&Outcome::unknown_user(login(&format!("list{min}-{i}"), "BR", min)));
-        }
-    }
+    br_list(&engine);
     for min in 140..170 {
         for i in 0..30 {
             engine.evaluate(&login(&format!("list{min}-{i}"), "BR", min));
@@ -250,11 +255,7 @@ fn accounts_without_history_can_be_spared() {
             c.accounts_without_history = !spare;
         });
         quiet(&engine);
-        for min in 130..140 {
-            for i in 0..30 {
-                engine.record(&Outcome::unknown_user(login(&format!("list{min}-{i}"), "BR", min)));
-            }
-        }
+        br_list(&engine);
         assert_eq!(nobody(&engine), !spare);
         // An account with history is stepped up either way.
         assert!(stepped_up(&engine, &login("BR1", "BR", 140).with_device("stranger")));
@@ -265,11 +266,7 @@ fn accounts_without_history_can_be_spared() {
 fn a_mistyped_username_from_a_browser_that_signs_in_here_is_spared() {
     let engine = engine_with(|c| c.unknown_percent = 10);
     quiet(&engine);
-    for min in 130..140 {
-        for i in 0..30 {
-            engine.record(&Outcome::unknown_user(login(&format!("list{min}-{i}"), "BR", min)));
-        }
-    }
+    br_list(&engine);
     // BR1's laptop signed in during the quiet hours; BR1 now mistypes the
     // username on it.
     assert!(!stepped_up(&engine, &login("BR1-typo", "BR", 140).with_device("BR1-laptop")));
@@ -287,16 +284,26 @@ fn a_mistyped_username_from_a_browser_that_signs_in_here_is_spared() {
 }
 
 #[test]
+fn a_browser_trying_many_usernames_is_no_typist() {
+    let engine = engine_with(|c| c.unknown_percent = 10);
+    quiet(&engine);
+    br_list(&engine);
+    // BR1's laptop names seven more usernames: eight with its own, the
+    // bound, each spared as a typo.
+    for n in 0..7 {
+        assert!(!stepped_up(&engine, &login(&format!("guess{n}"), "BR", 140).with_device("BR1-laptop")));
+    }
+    // The ninth is a client trying names with a signed-in cookie.
+    assert!(stepped_up(&engine, &login("guess7", "BR", 140).with_device("BR1-laptop")));
+}
+
+#[test]
 fn a_new_device_on_the_accounts_own_network_is_spared() {
     let engine = engine();
     quiet(&engine);
     let home = |min, device: &str, ip: &str| login("BR1", "BR", min).with_device(device).with_ip(ip.parse().unwrap());
     engine.record(&Outcome::succeeded(home(129, "BR1-laptop", "203.0.113.7")));
-    for min in 130..140 {
-        for i in 0..30 {
-            engine.record(&Outcome::unknown_user(login(&format!("list{min}-{i}"), "BR", min)));
-        }
-    }
+    br_list(&engine);
     // A new phone on the home network (the same /24): not stepped up.
     assert!(!stepped_up(&engine, &home(140, "BR1-new-phone", "203.0.113.99")));
     // The same new device from another network: stepped up.
@@ -317,11 +324,7 @@ fn a_known_browser_without_a_device_id_vouches_for_nothing() {
     };
     // BR1 once signed in without the device cookie, from home.
     engine.record(&Outcome::succeeded(cookieless(129, "203.0.113.7")));
-    for min in 130..140 {
-        for i in 0..30 {
-            engine.record(&Outcome::unknown_user(login(&format!("list{min}-{i}"), "BR", min)));
-        }
-    }
+    br_list(&engine);
     // From the home /24: spared by the network.
     assert!(!stepped_up(&engine, &cookieless(140, "203.0.113.99")));
     // Everyone on that browser release looks the same, and a stealer log

@@ -44,11 +44,13 @@ mod feature;
 mod keys;
 mod score;
 mod settled;
+mod typos;
 
 pub(crate) use feature::Feature;
 use keys::Seeds;
 pub use settled::Settled;
 use settled::{Gate, Reads, Series, Span};
+use typos::Typos;
 pub(super) use keys::device;
 use score::{first_seen, reason, shows_automation, stranger};
 use super::{Detector, EventFilter, Events, Findings, Reading, Scene, days};
@@ -104,6 +106,14 @@ pub struct Familiarity {
     /// What `familiarity.stranger` does: challenge (default; an
     /// account-risk reason, so a second factor), deny, or a score.
     pub stranger: MatchAction,
+    /// Usernames one device id may name in a day (its own included) and
+    /// still pass, on a username without history, as a person mistyping
+    /// theirs: attack mode and `familiarity.stranger` leave such a login
+    /// alone when its device id signed in here before (0 to 64; default 8,
+    /// counted over the day and the day before; 0: never). Past it, one signed-in cookie no longer tells which
+    /// usernames have accounts, nor lets a stolen password of a dormant
+    /// account in without a step-up.
+    pub typo_usernames: u8,
     /// When a stranger to any account gets `familiarity.stranger`, not
     /// only one to an established account: while strangers were a small
     /// share of the site's successful logins the day before.
@@ -121,6 +131,7 @@ impl Default for Familiarity {
             first_seen_automation: MatchAction::Challenge,
             stranger_after: 0,
             stranger: MatchAction::Challenge,
+            typo_usernames: 8,
             settled: Settled::default(),
         }
     }
@@ -137,6 +148,8 @@ pub(crate) struct CompiledFamiliarity {
     spare_devices: Vec<EventFilter>,
     /// Whether the site is settled, read once a day.
     gate: Gate,
+    /// Usernames per device id, for the typo pass.
+    typos: Typos,
 }
 
 /// What a familiarity op reads.
@@ -148,6 +161,8 @@ pub(crate) enum Step {
     KnownDevice,
     /// A count of one of the settled test's series.
     Settled((Series, Span)),
+    /// The usernames the event's device id named today.
+    DeviceUsernames,
 }
 
 /// Whether any feature was read, whether the user has any history, and
@@ -188,6 +203,9 @@ impl Detector for CompiledFamiliarity {
     crate::policy::validate::action(f.first_seen_automation, false)
         .map_err(|m| PolicyError::invalid("familiarity.first_seen_automation", m))?;
     crate::policy::validate::action(f.stranger, false).map_err(|m| PolicyError::invalid("familiarity.stranger", m))?;
+        if usize::from(f.typo_usernames) > crate::store::DISTINCT_EXACT_UP_TO {
+            return Err(PolicyError::invalid("familiarity.typo_usernames", "must be 0 to 64"));
+        }
         f.settled.validate()
     }
 
@@ -197,6 +215,7 @@ impl Detector for CompiledFamiliarity {
             scored: Events::of(&policy.familiarity.events),
             spare_devices: sparing_known_devices(policy),
             gate: Gate::new(&policy.familiarity.settled, keys),
+            typos: Typos::new(keys),
         }
     }
 
@@ -233,7 +252,13 @@ impl Detector for CompiledFamiliarity {
                 push(Step::KnownDevice, Op::Familiarity { keys, member, window });
             }
         }
-        if familiar && event.kind.event_type() == EventType::Login && self.gate.stale(event.at.as_unix_millis()) {
+        let login = familiar && event.kind.event_type() == EventType::Login;
+        if login && scene.policy.familiarity.typo_usernames > 0 {
+            if let Some(op) = self.typos.op(&scene.keys, user) {
+                push(Step::DeviceUsernames, op);
+            }
+        }
+        if login && self.gate.stale(event.at.as_unix_millis()) {
             for (read, op) in self.gate.reads(&scene.keys) {
                 push(Step::Settled(read), op);
             }
@@ -251,6 +276,9 @@ impl Detector for CompiledFamiliarity {
             (Step::Feature(Feature::Prefix), OpResult::Familiarity(counts)) => {
                 reading.known_prefix |= counts.user_count > 0;
             }
+            (Step::DeviceUsernames, OpResult::Count(n)) => {
+                reading.device_usernames = Some(*n);
+            }
             _ => {}
         }
     }
@@ -258,6 +286,9 @@ impl Detector for CompiledFamiliarity {
     fn read(&self, step: Step, result: &OpResult, tally: &mut Tally, reading: &Reading<'_>, out: &mut Findings) -> bool {
         if let (Step::Settled(read), OpResult::Series(s)) = (step, result) {
             tally.settled.set(read, s);
+            return true;
+        }
+        if let (Step::DeviceUsernames, OpResult::Count(_)) = (step, result) {
             return true;
         }
         let OpResult::Familiarity(counts) = result else {
@@ -306,7 +337,7 @@ impl Detector for CompiledFamiliarity {
         let is_stranger = tally.read
             && reading.event_type == EventType::Login
             && reading.stranger()
-            && !(reading.account_without_history && reading.returning_device);
+            && !reading.mistyped_username();
         if is_stranger {
             out.signals = out.signals.with(RiskSignal::Stranger);
             let established = settings.stranger_after > 0 && tally.logins >= u32::from(settings.stranger_after);
