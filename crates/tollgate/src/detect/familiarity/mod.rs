@@ -193,37 +193,37 @@ impl Detector for CompiledFamiliarity {
         let OpResult::Familiarity(counts) = result else {
             return false;
         };
-        if let Step::Feature(feature) = step {
-            // Every client of an account without history is new, and goes
-            // on probation like one (post_login); the second signal lets a
-            // password change from it through (a first week's reset).
-            // A device the service vouches for is not new to the account,
-            // whatever this history has seen so far.
-            let vouched = feature == Feature::Device && reading.host_known_device;
-            if feature == Feature::Device && counts.user_count == 0 && !vouched {
-                out.signals = out.signals.with(RiskSignal::NewClient);
-                if counts.user_total == 0 {
-                    out.signals = out.signals.with(RiskSignal::FirstSeenAccount);
-                }
-            }
-            tally.read = true;
-            tally.known |= counts.user_total > 0;
-            // Every feature's history counts the same logins; take the
-            // largest, so that a login without a client (no device id, user
-            // agent or JA4) still knows the account's.
-            tally.logins = tally.logins.max(counts.user_total);
-            let policy = reading.policy;
-            if vouched {
-                return true;
-            }
-            out.reasons.extend(reason(
-                feature,
-                counts,
-                reading.facts,
-                &policy.points,
-                &policy.familiarity,
-            ));
+        let Step::Feature(feature) = step else {
+            return true;
+        };
+        tally.read = true;
+        tally.known |= counts.user_total > 0;
+        // Every feature's history counts the same logins; take the largest,
+        // so that a login without a client (no device id, user agent or
+        // JA4) still knows the account's.
+        tally.logins = tally.logins.max(counts.user_total);
+        // A device the service vouches for is not new to the account,
+        // whatever this history has seen so far: no signal, no points.
+        if feature == Feature::Device && reading.host_known_device {
+            return true;
         }
+        // Every client of an account without history is new, and goes on
+        // probation like one (post_login); the second signal lets a
+        // password change from it through (a first week's reset).
+        if feature == Feature::Device && counts.user_count == 0 {
+            out.signals = out.signals.with(RiskSignal::NewClient);
+            if counts.user_total == 0 {
+                out.signals = out.signals.with(RiskSignal::FirstSeenAccount);
+            }
+        }
+        let policy = reading.policy;
+        out.reasons.extend(reason(
+            feature,
+            counts,
+            reading.facts,
+            &policy.points,
+            &policy.familiarity,
+        ));
         true
     }
 
