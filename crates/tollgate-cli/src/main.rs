@@ -145,6 +145,13 @@ enum Command {
         /// new deployment gains from it.
         #[arg(long)]
         host_known_devices: bool,
+        /// Of the week before the day, the DAYS before those --history-days
+        /// keeps come from the service's own log of successful logins
+        /// (time, account, address, device cookie, user agent), imported
+        /// with `Engine::import_login` before the warm-up: a new deployment
+        /// that imported its login log
+        #[arg(long, value_name = "DAYS", default_value_t = 0)]
+        imported_days: u64,
     },
 }
 
@@ -215,6 +222,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             alone,
             history_days,
             host_known_devices,
+            imported_days,
         } => {
             let release = browser_release.map(|hour| {
                 let handshake = if ja4_only {
@@ -229,6 +237,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
                 alone: alone.as_deref(),
                 history_days,
                 host_known_devices,
+                imported_days,
             };
             simulate::run(seed, events, policy.as_deref(), traffic).map(|()| ExitCode::SUCCESS)
         }

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use tollgate::Engine;
-use tollgate_sim::{BrowserRelease, Handshake, Header, Progress, StoreFigures, Traffic};
+use tollgate_sim::{BrowserRelease, Handshake, Header, Imported, Progress, StoreFigures, Traffic};
 
 use crate::error::CliError;
 use crate::policy_cmd;
@@ -27,6 +27,9 @@ pub(crate) struct Shape<'a> {
     /// Events carry the service's word on their device
     /// ([`Traffic::host_known_devices`]).
     pub(crate) host_known_devices: bool,
+    /// Days of login log imported before the warm-up
+    /// ([`Traffic::import_days`]).
+    pub(crate) imported_days: u64,
 }
 
 /// Runs the simulation of `seed`'s day, shaped as `shape` says.
@@ -36,6 +39,7 @@ pub(crate) fn run(seed: u64, events: u64, policy_path: Option<&Path>, shape: Sha
         alone,
         history_days,
         host_known_devices,
+        imported_days,
     } = shape;
     let policy = policy_cmd::load(policy_path)?;
     let rules = policy.limits.len();
@@ -57,6 +61,7 @@ pub(crate) fn run(seed: u64, events: u64, policy_path: Option<&Path>, shape: Sha
         traffic.alone(name)?;
     }
     traffic.history_days(history_days)?;
+    let imported = traffic.import_days(imported_days)?;
     if host_known_devices {
         traffic.host_known_devices();
     }
@@ -76,6 +81,10 @@ pub(crate) fn run(seed: u64, events: u64, policy_path: Option<&Path>, shape: Sha
         browser_release,
         alone,
         host_known_devices: traffic.vouches_for_devices(),
+        imported: (imported_days > 0).then_some(Imported {
+            days: imported_days,
+            logins: imported,
+        }),
     };
     let mut out = std::io::stdout().lock();
     tollgate_sim::write_report(&mut out, &header, &tallies)?;

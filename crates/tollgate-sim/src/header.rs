@@ -37,6 +37,18 @@ pub struct Header<'a> {
     /// Events carried the service's word on their device
     /// ([`Traffic::host_known_devices`](crate::Traffic::host_known_devices)).
     pub host_known_devices: bool,
+    /// The service's login log imported before the warm-up, if the run
+    /// imported one ([`Traffic::import_days`](crate::Traffic::import_days)).
+    pub imported: Option<Imported>,
+}
+
+/// A login log imported before the warm-up, for the report's header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Imported {
+    /// The days of log.
+    pub days: u64,
+    /// The successful logins in them.
+    pub logins: usize,
 }
 
 /// A browser-release drift applied to a run, for the report's header
@@ -116,9 +128,14 @@ pub(crate) fn write(out: &mut impl Write, header: &Header<'_>) -> io::Result<()>
         crate::traffic::Scenario::ALL.iter().filter(|s| s.is_attack()).count(),
     )?;
     if header.warm_up_days == 0 {
+        let store = if header.imported.is_some() {
+            "only the imported log below"
+        } else {
+            "an empty store"
+        };
         writeln!(
             out,
-            "warm-up: none; the engine meets the day with an empty store, as on a deployment's first day"
+            "warm-up: none; the engine meets the day with {store}, as on a deployment's first day"
         )?;
     } else {
         writeln!(
@@ -128,6 +145,15 @@ pub(crate) fn write(out: &mut impl Write, header: &Header<'_>) -> io::Result<()>
             if header.warm_up_days == 1 { "day" } else { "days" },
             group(header.warm_up as u64),
             crate::traffic::days_before(header.warm_up_days)
+        )?;
+    }
+    if let Some(log) = header.imported {
+        writeln!(
+            out,
+            "imported: {} {} of the service's login log before that ({} successful logins: time, account, address, device cookie, user agent), with Engine::import_login",
+            log.days,
+            if log.days == 1 { "day" } else { "days" },
+            group(log.logins as u64),
         )?;
     }
     if let Some(release) = header.browser_release {

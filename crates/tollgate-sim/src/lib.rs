@@ -99,6 +99,7 @@
 //!     browser_release: None,
 //!     alone: None,
 //!     host_known_devices: traffic.vouches_for_devices(),
+//!     imported: None,
 //! };
 //! let mut report = Vec::new();
 //! tollgate_sim::write_report(&mut report, &header, &tallies)?;
@@ -120,6 +121,7 @@ mod header;
 mod homes;
 mod host;
 mod legit;
+mod login_log;
 mod mix;
 mod places;
 mod replay;
@@ -141,7 +143,7 @@ use catalog::Catalog;
 use replay::{replay, warm_up};
 use traffic::{Scenario, SimEvent};
 
-pub use header::{BrowserRelease, Header, StoreFigures};
+pub use header::{BrowserRelease, Header, Imported, StoreFigures};
 pub use report::write as write_report;
 pub use tally::Tallies;
 
@@ -172,6 +174,15 @@ pub enum Error {
         /// The days asked for.
         days: u64,
         /// The most there are.
+        most: u64,
+    },
+    /// [`Traffic::import_days`] was asked for more days than
+    /// [`Traffic::history_days`] cut.
+    #[error("{days} days of login log asked for; {most} days before the engine's history are left")]
+    ImportDays {
+        /// The days asked for.
+        days: u64,
+        /// The days cut from the engine's history.
         most: u64,
     },
     /// [`Traffic::alone`] was given a name no attack scenario has.
@@ -220,6 +231,9 @@ pub struct Traffic {
     /// Whether events carry the service's word on their device
     /// ([`Traffic::host_known_devices`]).
     vouch: bool,
+    /// The members' successful logins [`Traffic::history_days`] cut, of
+    /// which [`Traffic::import_days`] imports some.
+    log: login_log::Log,
 }
 
 impl Traffic {
@@ -237,6 +251,7 @@ impl Traffic {
             population: day.population,
             history_days: traffic::WARM_UP_DAYS,
             vouch: false,
+            log: login_log::Log::default(),
         })
     }
 
@@ -327,10 +342,29 @@ impl Traffic {
             });
         }
         let from = (traffic::WARM_UP_DAYS - days) * traffic::DAY_MS;
-        let before = self.day_before.len();
-        self.day_before.retain(|e| e.at_ms >= from);
+        let (kept, older): (Vec<SimEvent>, Vec<SimEvent>) = std::mem::take(&mut self.day_before)
+            .into_iter()
+            .partition(|e| e.at_ms >= from);
+        let cut = older.len();
+        self.day_before = kept;
         self.history_days = days;
-        Ok(before - self.day_before.len())
+        self.log.cut(older);
+        Ok(cut)
+    }
+
+    /// Of the days [`Traffic::history_days`] cut, imports the members'
+    /// successful logins of the last `days` from the service's own log
+    /// ([`tollgate::Engine::import_login`]) before the warm-up: a new
+    /// deployment that imported its login log. The log keeps what a
+    /// service logs (time, account, IP address, country and network,
+    /// device cookie, user agent), no handshake. Returns how many logins.
+    pub fn import_days(&mut self, days: u64) -> Result<usize, Error> {
+        let most = traffic::WARM_UP_DAYS - self.history_days;
+        if days > most {
+            return Err(Error::ImportDays { days, most });
+        }
+        let before_ms = most * traffic::DAY_MS;
+        Ok(self.log.keep_days(days, before_ms))
     }
 
     /// Events carry the service's own word on their device
@@ -361,6 +395,7 @@ impl Traffic {
         let total = self.day_before.len() + self.events.len();
         progress.start(total);
         let host = self.vouch.then_some(&self.host);
+        self.log.import(engine, &self.catalog);
         warm_up(engine, &self.catalog, host, &self.day_before, progress);
         let tallies = replay(
             engine,

@@ -204,6 +204,7 @@ fn legitimate_day(events: usize) -> Traffic {
         population,
         history_days: 0,
         vouch: false,
+        log: login_log::Log::default(),
     }
 }
 

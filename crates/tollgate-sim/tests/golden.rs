@@ -26,6 +26,7 @@ fn report(seed: u64, events: u64) -> String {
     let header = Header {
         alone: None,
         host_known_devices: false,
+        imported: None,
         seed,
         requested: events,
         generated: traffic.len(),

@@ -275,6 +275,16 @@ mod learning {
     }
 
     #[test]
+    fn an_imported_login_log_teaches_a_value() {
+        let e = engine("");
+        for i in 0..10 {
+            e.import_login(&at(0, &format!("user{i}"), 64_500 + i % 5, RELEASE_JA4))
+                .unwrap();
+        }
+        assert!(!flagged(&e, 1, RELEASE_JA4));
+    }
+
+    #[test]
     fn one_network_or_failures_teach_nothing() {
         let e = engine("");
         sign_ins(&e, 0, 0..60, 1, RELEASE_JA4);

@@ -340,6 +340,7 @@ mod tests {
             browser_release: None,
             alone: None,
             host_known_devices: false,
+            imported: None,
         };
         let mut out = Vec::new();
         write(&mut out, &header, &Tallies::default()).unwrap();

@@ -202,6 +202,20 @@ impl Detector for LearnedBrowsers {
         if event.kind.event_type() != EventType::Login || outcome.is_failure() {
             return;
         }
+        self.learn(scene, push);
+    }
+}
+
+impl LearnedBrowsers {
+    /// Counts a successful login's handshake for its browser family: what
+    /// a recorded success teaches, and an imported one
+    /// ([`Engine::import_login`](crate::Engine::import_login)) that
+    /// carries a JA4.
+    pub(crate) fn learn(&self, scene: &Scene<'_>, push: &mut impl FnMut(Op)) {
+        if !self.settings.enabled {
+            return;
+        }
+        let event = scene.event;
         let (Some(user), Some(m)) = (&event.user, self.judge.mismatch(event)) else {
             return;
         };
@@ -233,9 +247,7 @@ impl Detector for LearnedBrowsers {
             member: network,
         });
     }
-}
 
-impl LearnedBrowsers {
     fn window(&self) -> std::time::Duration {
         std::time::Duration::from_secs(u64::from(self.settings.window_hours) * 3_600)
     }

@@ -2,6 +2,7 @@
 
 mod asynchronous;
 mod compiled;
+mod import;
 mod observe;
 mod plan;
 mod record;
@@ -14,6 +15,7 @@ use arc_swap::ArcSwap;
 use smallvec::SmallVec;
 
 pub use asynchronous::StoreTransition;
+pub use import::ImportError;
 pub use plan::{Ops, Plan};
 
 use crate::detect::Scene;

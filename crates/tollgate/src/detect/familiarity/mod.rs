@@ -268,6 +268,16 @@ impl Detector for CompiledFamiliarity {
                 push(self.gate.count(&scene.keys, Series::Strangers));
             }
         }
+        self.learn(scene, push);
+    }
+}
+
+impl CompiledFamiliarity {
+    /// Adds a successful login to the account's history: what a recorded
+    /// success teaches, and all that an imported one from the service's
+    /// own log does ([`Engine::import_login`](crate::Engine::import_login)).
+    pub(crate) fn learn(&self, scene: &Scene<'_>, push: &mut impl FnMut(Op)) {
+        let event = scene.event;
         let settings = &scene.policy.familiarity;
         let Some(user) = self.seeds.user(&scene.keys) else {
             return;

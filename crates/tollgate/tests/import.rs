@@ -1,0 +1,128 @@
+//! `Engine::import_login`: the service's own log of successful logins,
+//! imported before going live, makes its members' devices and networks
+//! familiar from the first day, and does nothing else.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+
+use tollgate::policy::Policy;
+use tollgate::{
+    Action, Asn, Country, Decision, Engine, Event, EventKind, EventType, ImportError, Outcome, ReasonCode, RiskSignal,
+    Timestamp,
+};
+
+const T0: u64 = 1_700_006_400_000 / 86_400_000 * 86_400_000;
+const DAY: u64 = 86_400_000;
+
+fn login(user: &str, day: u64, device: &str, ip: &str) -> Event {
+    Event::new(EventKind::Login, Timestamp::from_unix_millis(T0 + day * DAY))
+        .with_user(user)
+        .with_country("DE".parse::<Country>().unwrap())
+        .with_asn(Asn(3320))
+        .with_device(device)
+        .with_ip(ip.parse().unwrap())
+}
+
+fn has(decision: &Decision, code: ReasonCode) -> bool {
+    decision.reasons.iter().any(|r| r.code == code)
+}
+
+/// Alice's week on her laptop at home, from the service's log.
+fn imported(engine: &Engine) {
+    for day in 0..7 {
+        engine.import_login(&login("alice", day, "laptop", "81.2.3.7")).unwrap();
+    }
+}
+
+#[test]
+fn an_imported_device_and_network_are_familiar_on_the_first_day() {
+    let engine = Engine::new(Policy::default()).unwrap();
+    imported(&engine);
+    let home = engine.evaluate(&login("alice", 8, "laptop", "81.2.3.7"));
+    assert!(!has(&home, ReasonCode::NewDevice), "{:?}", home.reasons);
+    assert!(!home.signals.contains(RiskSignal::NewClient));
+    assert!(!home.signals.contains(RiskSignal::FirstSeenAccount));
+    // A phone she never used, on a network she never used: new to her
+    // account, which is no longer one without history.
+    let elsewhere = engine.evaluate(&login("alice", 8, "phone", "203.0.113.9"));
+    assert!(has(&elsewhere, ReasonCode::NewDevice));
+    assert!(elsewhere.signals.contains(RiskSignal::NewClient));
+    assert!(!elsewhere.signals.contains(RiskSignal::FirstSeenAccount));
+}
+
+#[test]
+fn an_import_vouches_for_its_own_account_only() {
+    let engine = Engine::new(Policy::default()).unwrap();
+    imported(&engine);
+    // Whoever holds alice's device id and line gets nothing for bob.
+    let bob = engine.evaluate(&login("bob", 8, "laptop", "81.2.3.7"));
+    assert!(bob.signals.contains(RiskSignal::FirstSeenAccount));
+    assert!(bob.signals.contains(RiskSignal::NewClient));
+}
+
+/// Without the import, the same deployment meets alice as a stranger
+/// under `stranger_after`... and with it, it knows her: the control the
+/// import exists for.
+#[test]
+fn the_stranger_check_counts_imported_logins() {
+    let strict = || {
+        let mut p = Policy::default();
+        p.limits.clear();
+        p.familiarity.stranger_after = 5;
+        Engine::new(p).unwrap()
+    };
+    let engine = strict();
+    imported(&engine);
+    let thief = engine.evaluate(&login("alice", 8, "fresh", "203.0.113.9"));
+    assert!(has(&thief, ReasonCode::Stranger), "{:?}", thief.reasons);
+    assert_eq!(thief.action, Action::Challenge);
+    assert!(!has(
+        &engine.evaluate(&login("alice", 8, "laptop", "81.2.3.7")),
+        ReasonCode::Stranger
+    ));
+    // Without history the account is no established one: nothing to protect.
+    let empty = strict();
+    let first = empty.evaluate(&login("alice", 8, "fresh", "203.0.113.9"));
+    assert!(!has(&first, ReasonCode::Stranger));
+}
+
+#[test]
+fn only_logins_with_a_user_are_imported() {
+    let engine = Engine::new(Policy::default()).unwrap();
+    let at = Timestamp::from_unix_millis(T0);
+    let signup = Event::new(EventKind::Signup, at).with_user("alice");
+    assert_eq!(
+        engine.import_login(&signup),
+        Err(ImportError::NotALogin(EventType::Signup))
+    );
+    let anonymous = Event::new(EventKind::Login, at).with_device("laptop");
+    assert_eq!(engine.import_login(&anonymous), Err(ImportError::NoUser));
+    assert!(engine.import_login_ops(&anonymous).is_err());
+    let decision = engine.evaluate(&login("alice", 1, "laptop", "81.2.3.7"));
+    assert!(decision.signals.contains(RiskSignal::FirstSeenAccount));
+}
+
+/// The import learns and nothing more: no limit is charged and no
+/// decision's memory is written. A recorded failure would count against
+/// the failure-counting limits; an import of the same login cannot.
+#[test]
+fn an_import_charges_no_limit() {
+    let engine = Engine::new(Policy::default()).unwrap();
+    for i in 0..200 {
+        let e = login(&format!("member{i}"), 0, &format!("d{i}"), "81.2.3.7");
+        engine.import_login(&e).unwrap();
+        assert!(!engine.import_login_ops(&e).unwrap().is_empty());
+    }
+    let next = engine.evaluate(&login("member0", 0, "d0", "81.2.3.7"));
+    assert_eq!(next.action, Action::Allow, "{:?}", next.reasons);
+    // The same logins recorded as failures do trip the network's limit.
+    let recorded = Engine::new(Policy::default()).unwrap();
+    for i in 0..200 {
+        recorded.record(&Outcome::failed(login(
+            &format!("member{i}"),
+            0,
+            &format!("d{i}"),
+            "81.2.3.7",
+        )));
+    }
+    let after = recorded.evaluate(&login("member0", 0, "d0", "81.2.3.7"));
+    assert_ne!(after.action, Action::Allow);
+}
