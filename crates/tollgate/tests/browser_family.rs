@@ -285,6 +285,17 @@ mod learning {
     }
 
     #[test]
+    fn a_handshake_without_alpn_is_never_learned() {
+        // A script's hello (no ALPN) behind a browser user agent, signed in
+        // with stolen passwords from many networks: still a script.
+        let script = "t13d151600_8daaf6152771_02713d6af862";
+        let e = engine("");
+        assert!(flagged(&e, 0, script));
+        sign_ins(&e, 0, 0..60, 10, script);
+        assert!(flagged(&e, 1, script));
+    }
+
+    #[test]
     fn one_network_or_failures_teach_nothing() {
         let e = engine("");
         sign_ins(&e, 0, 0..60, 1, RELEASE_JA4);

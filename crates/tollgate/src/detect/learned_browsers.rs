@@ -219,7 +219,10 @@ impl LearnedBrowsers {
         let (Some(user), Some(m)) = (&event.user, self.judge.mismatch(event)) else {
             return;
         };
-        let Some(ja4) = m.tls else {
+        // No browser release sends a handshake without ALPN: a client
+        // that does is a script whatever it claims, and one that got in
+        // with a stolen password must not teach it as a browser.
+        let Some(ja4) = m.tls.filter(|j| !j.without_alpn()) else {
             return;
         };
         let keys = &scene.keys;

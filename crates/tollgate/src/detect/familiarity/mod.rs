@@ -54,12 +54,12 @@ pub use settled::Settled;
 use settled::{Gate, Reads, Series, Span};
 use typos::Typos;
 pub(super) use keys::device;
-use score::{first_seen, reason, shows_automation, stranger};
+use score::{automated_stranger, first_seen, reason, shows_automation, stranger};
 use super::{Detector, EventFilter, Events, Findings, Reading, Scene, days};
 use crate::keys::KeyHasher;
 use crate::policy::{Exempt, Policy, PolicyError};
 use crate::store::{Op, OpResult};
-use crate::{EventType, Outcome, RiskSignal};
+use crate::{EventType, Outcome, Reason, RiskSignal};
 
 /// Familiarity of the user's history, compiled.
 #[derive(Debug)]
@@ -237,17 +237,22 @@ impl Detector for CompiledFamiliarity {
             && reading.event_type == EventType::Login
             && reading.stranger()
             && !reading.mistyped_username();
+        let shown = |r: &&Reason| shows_automation(r, reading.shaped, reading.without_alpn);
+        let automated = out.reasons.iter().find(shown).map(|r| r.code);
         if is_stranger {
             out.signals = out.signals.with(RiskSignal::Stranger);
             let established = settings.stranger_after > 0 && tally.logins >= u32::from(settings.stranger_after);
             let settled = self.gate.verdict(now).filter(|v| v.settled);
-            if established || settled.is_some() {
+            // Automation on a client the account never used decides on its
+            // own, as on an account without history (below).
+            if let Some(code) = automated.filter(|_| tally.known) {
+                out.reasons.push(automated_stranger(settings, tally.logins, code));
+            } else if established || settled.is_some() {
                 out.reasons.push(stranger(settings, tally.logins, settled));
             }
         }
         if tally.read && !tally.known {
             let policy = reading.policy;
-            let automated = out.reasons.iter().find(|r| shows_automation(r, reading.shaped, reading.without_alpn)).map(|r| r.code);
             out.reasons.extend(first_seen(&policy.points, &policy.familiarity, automated));
         }
     }

@@ -105,6 +105,21 @@ pub(super) fn stranger(settings: &Familiarity, logins: u32, settled: Option<Verd
     crate::detect::matched(ReasonCode::Stranger, detail, "familiarity.stranger", settings.stranger, false)
 }
 
+/// The reason for a login to an established account from a client and a
+/// network prefix it never used that shows automation (`code`): the
+/// account's history cannot vouch for that client either, so the client's
+/// evidence decides, as for an account without history.
+pub(super) fn automated_stranger(settings: &Familiarity, logins: u32, code: ReasonCode) -> Reason {
+    let detail = format!("{logins} logins on record, none from this client or network prefix, and {code}");
+    crate::detect::matched(
+        ReasonCode::Stranger,
+        detail,
+        "familiarity.first_seen_automation",
+        settings.first_seen_automation,
+        false,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,6 +179,38 @@ mod tests {
         let d = engine.evaluate(&first_login(CHROME_UA, PYTHON_JA4));
         let r = d.reasons.iter().find(|r| r.code == ReasonCode::FirstSeen).unwrap();
         assert_eq!((r.points, r.action), (5, None));
+    }
+
+    #[test]
+    fn automation_from_a_client_an_established_account_never_used_is_challenged() {
+        let engine = Engine::new(Policy::default()).unwrap();
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        let home = first_login(CHROME_UA, CHROME_JA4)
+            .with_asn(Asn(3_320))
+            .with_device("laptop")
+            .with_ip(ip("81.2.3.7"));
+        for _ in 0..3 {
+            engine.record(&Outcome::succeeded(home.clone()));
+        }
+        // A script with the right password, from a hosting network: the
+        // history cannot vouch for it, so its evidence decides.
+        let bot = engine.evaluate(&first_login(CHROME_UA, PYTHON_JA4).with_ip(ip("198.51.100.9")));
+        assert_eq!(bot.action, Action::Challenge, "{bot:?}");
+        let r = bot.reasons.iter().find(|r| r.code == ReasonCode::Stranger).unwrap();
+        assert_eq!(r.rule.as_deref(), Some("familiarity.first_seen_automation"));
+        assert!(r.detail.starts_with("3 logins on record"), "{}", r.detail);
+        let stranger = |d: &crate::Decision| d.reasons.iter().any(|r| r.code == ReasonCode::Stranger);
+        // The owner's own script on the home line: the history vouches.
+        let own = first_login(CHROME_UA, PYTHON_JA4)
+            .with_asn(Asn(3_320))
+            .with_ip(ip("81.2.3.9"));
+        assert!(!stranger(&engine.evaluate(&own)));
+        // A new phone elsewhere shows no automation: not this rule's.
+        let phone = first_login(CHROME_UA, CHROME_JA4)
+            .with_asn(Asn(3_320))
+            .with_device("phone")
+            .with_ip(ip("203.0.113.5"));
+        assert!(!stranger(&engine.evaluate(&phone)));
     }
 
     #[test]
