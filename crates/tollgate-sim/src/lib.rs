@@ -117,6 +117,7 @@ mod attacks;
 mod bruteforce;
 mod captrip;
 mod catalog;
+mod error;
 mod header;
 mod homes;
 mod host;
@@ -124,6 +125,7 @@ mod legit;
 mod login_log;
 mod mix;
 mod places;
+mod progress;
 mod replay;
 mod report;
 mod sampling;
@@ -143,7 +145,9 @@ use catalog::Catalog;
 use replay::{replay, warm_up};
 use traffic::{Scenario, SimEvent};
 
+pub use error::Error;
 pub use header::{BrowserRelease, Header, Imported, StoreFigures};
+pub use progress::{NoProgress, Progress};
 pub use report::write as write_report;
 pub use tally::Tallies;
 
@@ -159,60 +163,6 @@ pub enum Handshake {
     Shape,
     /// Its JA4 only.
     Ja4Only,
-}
-
-/// Why a simulation could not start.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// The simulator's built-in tables are inconsistent: a bug, reported rather than panicking.
-    #[error("simulator tables: {0}")]
-    Tables(String),
-    /// [`Traffic::history_days`] was asked for more days than are generated.
-    #[error("{days} days of history asked for; the simulator generates {most}")]
-    HistoryDays {
-        /// The days asked for.
-        days: u64,
-        /// The most there are.
-        most: u64,
-    },
-    /// [`Traffic::import_days`] was asked for more days than
-    /// [`Traffic::history_days`] cut.
-    #[error("{days} days of login log asked for; {most} days before the engine's history are left")]
-    ImportDays {
-        /// The days asked for.
-        days: u64,
-        /// The days cut from the engine's history.
-        most: u64,
-    },
-    /// [`Traffic::alone`] was given a name no attack scenario has.
-    #[error("no attack scenario is named {name:?}; the attacks are: {known}")]
-    UnknownScenario {
-        /// The name given.
-        name: String,
-        /// The attack scenarios' names, comma-separated.
-        known: String,
-    },
-}
-
-/// Told how far a replay has got, so a front end can show it.
-pub trait Progress {
-    /// The replay starts, with `total` events to go.
-    fn start(&mut self, total: usize);
-    /// `done` events have been replayed (called every few thousand events).
-    fn advance(&mut self, done: usize);
-    /// The replay is over.
-    fn finish(&mut self);
-}
-
-/// Progress nobody watches.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct NoProgress;
-
-impl Progress for NoProgress {
-    fn start(&mut self, _total: usize) {}
-    fn advance(&mut self, _done: usize) {}
-    fn finish(&mut self) {}
 }
 
 /// One simulated day's traffic, in time order, and the people behind its
