@@ -179,6 +179,9 @@ pub(crate) enum Count {
     Unknown = 2,
     /// The pair of step-ups issued and answered (`answers.rs`).
     Answers = 3,
+    /// The baseline the instances share through the store: read by an
+    /// instance that has none for the scope, written by those that have.
+    Baseline = 4,
 }
 
 const COUNTS: [Count; 3] = [Count::Attempts, Count::Failures, Count::Unknown];
@@ -192,6 +195,7 @@ pub(crate) type Step = (u8, Count);
 pub(crate) struct Tally {
     shares: [[Option<u64>; 3]; 3],
     answers: [Option<[u64; 2]>; 3],
+    baselines: [Option<u128>; 3],
 }
 
 /// The attack mode, compiled: settings, counter seeds and the table of
@@ -200,7 +204,7 @@ pub(crate) struct Tally {
 pub(crate) struct CompiledCampaign {
     settings: Campaign,
     window: Duration,
-    seeds: [u64; 4],
+    seeds: [u64; 5],
     table: Table,
 }
 
@@ -217,7 +221,13 @@ impl Detector for CompiledCampaign {
         CompiledCampaign {
             settings: policy.campaign.clone(),
             window: Duration::from_secs(u64::from(policy.campaign.window_secs)),
-            seeds: [seed("attempts"), seed("failures"), seed("unknown"), seed("answers")],
+            seeds: [
+                seed("attempts"),
+                seed("failures"),
+                seed("unknown"),
+                seed("answers"),
+                seed("baseline"),
+            ],
             table: Table::new(),
         }
     }
@@ -242,6 +252,19 @@ impl Detector for CompiledCampaign {
             let lanes = self.table.take_answers(scope).map(|amount| Lane { window: self.window, amount });
             let key = self.key(&scene.keys, scope, Count::Answers);
             push((i as u8, Count::Answers), Op::WindowPair { key, lanes });
+            // A restarted or added instance takes the fleet's baseline
+            // instead of learning one from scratch, maybe from an attack
+            // under way; warm instances keep it current.
+            let key = self.key(&scene.keys, scope, Count::Baseline);
+            let op = match self.table.baseline(scope, now, &self.settings) {
+                Some(value) => Op::RegisterSet {
+                    key,
+                    value,
+                    ttl: self.baseline_ttl(),
+                },
+                None => Op::RegisterGet { key },
+            };
+            push((i as u8, Count::Baseline), op);
         }
     }
 
@@ -253,6 +276,12 @@ impl Detector for CompiledCampaign {
                     *slot = Some(*pair);
                 }
             }
+            (Count::Baseline, OpResult::Register(value)) => {
+                if let Some(slot) = tally.baselines.get_mut(scope) {
+                    *slot = *value;
+                }
+            }
+            (Count::Baseline, OpResult::Done) => {}
             (_, OpResult::Count(n)) => {
                 if let Some(slot) = tally.shares.get_mut(scope).and_then(|s| s.get_mut(count as usize)) {
                     *slot = Some(*n);
@@ -270,13 +299,15 @@ impl Detector for CompiledCampaign {
         let s = &self.settings;
         let now = reading.at.as_unix_millis();
         let scopes = scopes(reading.facts);
-        for ((scope, counts), answers) in scopes.into_iter().zip(tally.shares).zip(tally.answers) {
+        let read = tally.shares.into_iter().zip(tally.answers).zip(tally.baselines);
+        for (scope, ((counts, answers), shared)) in scopes.into_iter().zip(read) {
             if let (Some(scope), [Some(attempts), Some(failures), Some(unknown)]) = (scope, counts) {
                 let seen = Observed {
                     attempts,
                     failures,
                     unknown,
                     answers,
+                    shared,
                 };
                 self.table.observe(scope, now, seen, s);
             }
@@ -326,6 +357,12 @@ impl Detector for CompiledCampaign {
 }
 
 impl CompiledCampaign {
+    /// A shared baseline nobody refreshed for `baseline_hours` (the whole
+    /// fleet down that long) is forgotten: it no longer describes the site.
+    fn baseline_ttl(&self) -> Duration {
+        Duration::from_secs(u64::from(self.settings.baseline_hours) * 3_600)
+    }
+
     fn key(&self, keys: &KeyHasher, scope: Scope, count: Count) -> StoreKey {
         let seed = self.seeds.get(count as usize).copied().unwrap_or_default();
         StoreKey(keys.hash_of(seed, scope))

@@ -247,6 +247,34 @@ fn step_ups_answered_on_another_instance_cancel_out() {
 }
 
 #[test]
+fn an_instance_started_during_an_attack_takes_the_fleets_baseline() {
+    let run = |fleet_warm: bool| {
+        let p = Pair::new();
+        if fleet_warm {
+            for min in 0..130 {
+                for i in 0..10 {
+                    let event = login(&format!("BR{i}"), "BR", min);
+                    let decision = p.evaluate(&p.a, &event);
+                    p.record(&p.a, &Outcome::succeeded(event).with_decision(&decision));
+                }
+            }
+        }
+        for min in 130..140 {
+            for i in 0..30 {
+                p.record(&p.a, &Outcome::unknown_user(login(&format!("list{min}-{i}"), "BR", min)));
+            }
+        }
+        // Instance `b` starts now (a deploy, or the autoscaler answering
+        // the list's load) and serves its first login.
+        let stranger = login("BR1", "BR", 140).with_device("stranger");
+        let decision = p.evaluate(&p.b, &stranger);
+        decision.reasons.iter().any(|r| r.code == ReasonCode::CampaignNewClient)
+    };
+    assert!(run(true), "the fleet's baseline: warm at once");
+    assert!(!run(false), "no baseline anywhere: warming up");
+}
+
+#[test]
 fn accounts_without_history_can_be_spared() {
     let nobody = |engine: &Engine| stepped_up(engine, &login("nobody", "BR", 140).with_device("stranger"));
     for spare in [false, true] {
@@ -340,8 +368,9 @@ fn off_records_and_reads_nothing() {
     policy.campaign.enabled = false;
     let off = Engine::new(policy).unwrap();
     let event = login("a", "DE", 0);
-    // Site, country and network: three counts and the step-up pair each.
-    assert_eq!(on.prepare(&event).ops().len(), off.prepare(&event).ops().len() + 12);
+    // Site, country and network: three counts, the step-up pair and the
+    // shared baseline each.
+    assert_eq!(on.prepare(&event).ops().len(), off.prepare(&event).ops().len() + 15);
     assert_eq!(on.record_ops(&Outcome::failed(event.clone())).len(), off.record_ops(&Outcome::failed(event)).len() + 6);
 }
 

@@ -54,6 +54,9 @@ pub(crate) struct Observed {
     /// The scope's step-ups issued and answered in the window, all
     /// instances together (see `answers.rs`); `None` when not read.
     pub(crate) answers: Option<[u64; 2]>,
+    /// The baseline the fleet shares through the store, when this
+    /// instance had none and read it ([`Table::baseline`]).
+    pub(crate) shared: Option<u128>,
 }
 
 #[derive(Debug, Default)]
@@ -97,6 +100,13 @@ const SETS: usize = 1024;
 const MIN_BASE_SHARE: f64 = 0.002;
 /// Standard deviations above its baseline from which a share learns slowly.
 const SUSPECT_Z: f64 = 2.0;
+
+/// The failure and unknown-username baseline shares of a shared
+/// baseline, if both are shares.
+fn unpack(value: u128) -> Option<[f64; 2]> {
+    let share = |bits: u128| Some(f64::from_bits(u64::try_from(bits).ok()?)).filter(|v| (0.0..=1.0).contains(v));
+    Some([share(value >> 64)?, share(value & u128::from(u64::MAX))?])
+}
 
 /// How far `count` of `n` attempts lies above what the baseline share
 /// predicts, in binomial standard deviations.
@@ -143,6 +153,15 @@ impl Table {
             return;
         };
         let last = slot.refreshed.swap(now.max(1), Relaxed);
+        let warmup = u64::from(s.warmup_hours) * 3_600_000;
+        // Read only while this instance is not warm ([`Table::baseline`]):
+        // the fleet's baseline is past its warm-up, so this one is too.
+        if let Some([failure, unknown]) = seen.shared.and_then(unpack) {
+            slot.since.store(now.saturating_sub(warmup).max(1), Relaxed);
+            slot.learned.store(1, Relaxed);
+            store(&slot.base_failure, failure);
+            store(&slot.base_unknown, unknown);
+        }
         let held = self.held(slot, seen.answers, s);
         if seen.attempts < u64::from(s.min_attempts) || seen.attempts == 0 {
             // Too few to judge, and too few to learn from.
@@ -161,7 +180,7 @@ impl Table {
             slot.on.store(false, Relaxed);
             return;
         }
-        let warm = now.saturating_sub(slot.since.load(Relaxed)) >= u64::from(s.warmup_hours) * 3_600_000;
+        let warm = now.saturating_sub(slot.since.load(Relaxed)) >= warmup;
         let n = seen.attempts as f64;
         let shares = [
             (&slot.base_failure, failure, excess(seen.failures, n, load(&slot.base_failure)), s.failure_percent),
@@ -199,6 +218,16 @@ impl Table {
                 store(base, b + rate * (share - b));
             }
         }
+    }
+
+    /// The baseline of `scope` to share through the store, once this
+    /// instance's is past its warm-up; `None` while it has none to share
+    /// (read the fleet's instead).
+    pub(crate) fn baseline(&self, scope: Scope, now: u64, s: &Campaign) -> Option<u128> {
+        let slot = self.find(scope)?;
+        let since = slot.since.load(Relaxed);
+        let warm = since != 0 && now.saturating_sub(since) >= u64::from(s.warmup_hours) * 3_600_000;
+        warm.then(|| u128::from(slot.base_failure.load(Relaxed)) << 64 | u128::from(slot.base_unknown.load(Relaxed)))
     }
 
     /// What makes `scope` a campaign now, if it is one (read within the

@@ -10,7 +10,46 @@ fn seen(attempts: u64, failures: u64, unknown: u64) -> Observed {
         failures,
         unknown,
         answers: None,
+        shared: None,
     }
+}
+
+#[test]
+fn a_new_instance_takes_the_fleets_baseline_and_is_warm_at_once() {
+    let s = Campaign::default();
+    let warm = Table::new();
+    let site = Scope::Site;
+    // Three normal hours on one instance: 12 % failures, 2 % unknown.
+    for m in 0..180 {
+        warm.observe(site, m * MIN + 1, seen(100, 12, 2), &s);
+    }
+    let now = 180 * MIN + 1;
+    let shared = warm.baseline(site, now, &s).unwrap();
+    // A list is under way when an instance starts: 60 % fail, 30 % unknown.
+    let attack = seen(100, 60, 30);
+    let fresh = Table::new();
+    assert_eq!(fresh.baseline(site, now, &s), None, "nothing to share yet");
+    fresh.observe(site, now, Observed { shared: Some(shared), ..attack }, &s);
+    assert!(fresh.campaign(site, now, &s).is_some());
+    // Alone, it would have learnt the attack as normal.
+    let alone = Table::new();
+    for m in 0..150 {
+        alone.observe(site, now + m * MIN, attack, &s);
+    }
+    assert!(alone.campaign(site, now + 150 * MIN, &s).is_none());
+}
+
+#[test]
+fn a_shared_baseline_that_is_no_pair_of_shares_is_ignored() {
+    let share = |v: f64| u128::from(v.to_bits());
+    assert_eq!(unpack(share(0.12) << 64 | share(0.02)), Some([0.12, 0.02]));
+    assert_eq!(unpack(share(1.5) << 64 | share(0.02)), None);
+    assert_eq!(unpack(share(0.12) << 64 | share(f64::NAN)), None);
+    let s = Campaign::default();
+    let t = Table::new();
+    let garbage = Observed { shared: Some(u128::MAX), ..seen(100, 60, 30) };
+    t.observe(Scope::Site, MIN, garbage, &s);
+    assert!(t.campaign(Scope::Site, MIN, &s).is_none(), "still warming up");
 }
 
 #[test]
