@@ -10,6 +10,7 @@
 #![deny(missing_docs)]
 
 mod decided;
+pub mod importing;
 mod records;
 pub mod replay;
 pub mod scoring;

@@ -8,6 +8,7 @@
 //! input can make the binary panic.
 
 mod error;
+mod import_cmd;
 mod ip_cmd;
 mod ja4_cmd;
 mod phone_cmd;
@@ -53,6 +54,36 @@ enum Command {
         /// differs from the logged one.
         #[arg(long)]
         changed: bool,
+        /// Input file, or `-` for stdin.
+        #[arg(value_name = "FILE", default_value = "-")]
+        input: PathBuf,
+    },
+    /// Import a service's own log of successful logins into its
+    /// deployment's Redis store before going live, so that members' devices
+    /// and networks are familiar from the first day (docs/familiarity.md).
+    ///
+    /// Input: JSON lines as `tollgate score` reads them; lines reporting a
+    /// successful login (`"kind":"login"`, `"outcome":"succeeded"`) are
+    /// imported, other outcomes skipped, anything else reported. Oldest
+    /// first. The key secret comes from the TOLLGATE_KEY_SECRET environment
+    /// variable. Without --redis, checks the log and writes nothing.
+    Import {
+        /// Policy file: TOML, or JSON when the name ends in `.json`. Default: the built-in policy.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+        /// The deployment's Redis URL (`redis://` or `rediss://`), or with
+        /// --cluster its seed nodes separated by commas.
+        #[arg(long, value_name = "URL")]
+        redis: Option<String>,
+        /// The URL names a Redis Cluster's seed nodes.
+        #[arg(long, requires = "redis")]
+        cluster: bool,
+        /// The key prefix the deployment's store uses.
+        #[arg(long, requires = "redis")]
+        prefix: Option<String>,
+        /// How long one login's write may take, in milliseconds.
+        #[arg(long, value_name = "MS", default_value_t = 2_000, requires = "redis")]
+        timeout_ms: u64,
         /// Input file, or `-` for stdin.
         #[arg(value_name = "FILE", default_value = "-")]
         input: PathBuf,
@@ -192,6 +223,22 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
                 tollgate_cli::scoring::Show::All
             };
             score::run(policy.as_deref(), &input, show)
+        }
+        Command::Import {
+            policy,
+            redis,
+            cluster,
+            prefix,
+            timeout_ms,
+            input,
+        } => {
+            let target = redis.as_deref().map(|url| import_cmd::Redis {
+                url,
+                cluster,
+                prefix: prefix.as_deref(),
+                timeout: std::time::Duration::from_millis(timeout_ms),
+            });
+            import_cmd::run(policy.as_deref(), &input, target)
         }
         Command::Ip {
             addr,

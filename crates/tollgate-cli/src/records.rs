@@ -84,6 +84,12 @@ impl<R: BufRead> Records<R> {
         }
     }
 
+    /// Lines read so far: a record just returned ends on this line or,
+    /// where one line held several entries, on one before it.
+    pub(crate) fn lines_read(&self) -> usize {
+        self.line_no
+    }
+
     fn read_line(&mut self) -> io::Result<Option<Vec<u8>>> {
         let mut bytes = Vec::new();
         if self.input.read_until(b'\n', &mut bytes)? == 0 {

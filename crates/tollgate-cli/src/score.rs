@@ -12,27 +12,27 @@ use tollgate_cli::scoring::{self, Show};
 use crate::error::CliError;
 use crate::policy_cmd;
 
+/// The input's name for messages, and a reader of it: a file, or stdin
+/// for `-`.
+pub(crate) fn open(input: &Path) -> Result<(String, Box<dyn BufRead>), CliError> {
+    if input == Path::new("-") {
+        return Ok(("stdin".to_string(), Box::new(io::stdin().lock())));
+    }
+    let name = input.display().to_string();
+    let file = File::open(input).map_err(|source| CliError::Read {
+        path: name.clone(),
+        source,
+    })?;
+    Ok((name, Box::new(BufReader::new(file))))
+}
+
 /// Exit code when some input could not be read as records: distinct from
 /// 1 (the command itself failed) so scripts can tell partial from no output.
-const MALFORMED_INPUT: u8 = 2;
+pub(crate) const MALFORMED_INPUT: u8 = 2;
 
 pub(crate) fn run(policy: Option<&Path>, input: &Path, show: Show) -> Result<ExitCode, CliError> {
     let engine = Engine::new(policy_cmd::load(policy)?).map_err(CliError::Engine)?;
-    let stdin = input == Path::new("-");
-    let name = if stdin {
-        "stdin".to_string()
-    } else {
-        input.display().to_string()
-    };
-    let reader: Box<dyn BufRead> = if stdin {
-        Box::new(io::stdin().lock())
-    } else {
-        let file = File::open(input).map_err(|source| CliError::Read {
-            path: name.clone(),
-            source,
-        })?;
-        Box::new(BufReader::new(file))
-    };
+    let (name, reader) = open(input)?;
     // Stdout is line-buffered, so a decision appears as soon as its event
     // is read when events are piped in live.
     let mut out = io::stdout().lock();

@@ -1,0 +1,128 @@
+//! `tollgate import`: a service's login log into its deployment's Redis
+//! store, or, without a store, a check of what would be imported.
+
+use std::io::{self, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use tollgate::Engine;
+use tollgate::keys::KeySecret;
+use tollgate_cli::importing::{self, ImportFailure, ImportSummary};
+use tollgate_redis::{Clock, RedisConfig, RedisStore};
+
+use crate::error::CliError;
+use crate::{policy_cmd, score};
+
+/// The environment variable holding the deployment's key secret: not an
+/// argument, which every user of the machine could read in the process
+/// list.
+pub(crate) const SECRET_VAR: &str = "TOLLGATE_KEY_SECRET";
+
+/// Where the log goes.
+#[derive(Debug)]
+pub(crate) struct Redis<'a> {
+    /// Server URL, or a cluster's seed nodes separated by commas.
+    pub(crate) url: &'a str,
+    pub(crate) cluster: bool,
+    pub(crate) prefix: Option<&'a str>,
+    pub(crate) timeout: Duration,
+}
+
+pub(crate) fn run(policy: Option<&Path>, input: &Path, redis: Option<Redis<'_>>) -> Result<ExitCode, CliError> {
+    let policy = policy_cmd::load(policy)?;
+    let (name, reader) = score::open(input)?;
+    let report = |m: &importing::Malformed| {
+        let _ = writeln!(io::stderr(), "error: {name}: {m}");
+    };
+    let (summary, wrote) = match redis {
+        None => {
+            let engine = Engine::new(policy).map_err(CliError::Engine)?;
+            let learn = |e: &tollgate::Event| engine.import_login(e).map_err(|e| e.to_string());
+            (importing::import(reader, learn, report), false)
+        }
+        Some(target) => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| CliError::Input(format!("cannot start the I/O runtime: {e}")))?;
+            let store = runtime
+                .block_on(RedisStore::connect(config(&target)?))
+                .map_err(|e| CliError::Input(format!("redis: {e}")))?;
+            let engine = Engine::builder(policy)
+                .store(store)
+                .key_secret(secret()?)
+                .build()
+                .map_err(CliError::Engine)?;
+            let learn = |e: &tollgate::Event| {
+                let ops = engine.import_login_ops(e).map_err(|e| e.to_string())?;
+                let mut results = vec![tollgate::store::OpResult::Done; ops.len()];
+                let run = engine.store().execute(e.at, &ops, &mut results);
+                runtime.block_on(run).map_err(|e| format!("redis: {e}"))
+            };
+            (importing::import(reader, learn, report), true)
+        }
+    };
+    let summary = summary.map_err(|e| match e {
+        ImportFailure::Read(source) => CliError::Read { path: name, source },
+        learn @ ImportFailure::Learn { .. } => CliError::Input(learn.to_string()),
+    })?;
+    let _ = writeln!(io::stderr(), "{}", describe(&summary, wrote));
+    Ok(if summary.malformed > 0 {
+        ExitCode::from(score::MALFORMED_INPUT)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The store's settings: event time, so each login counts as of its own
+/// time and ages out as it would have live.
+fn config(target: &Redis<'_>) -> Result<RedisConfig, CliError> {
+    let config = if target.cluster {
+        RedisConfig::cluster(target.url.split(',').map(str::trim))
+    } else {
+        RedisConfig::new(target.url)
+    };
+    let config = match target.prefix {
+        Some(prefix) => config.prefix(prefix),
+        None => config,
+    };
+    Ok(config.clock(Clock::Event).timeout(target.timeout))
+}
+
+fn secret() -> Result<KeySecret, CliError> {
+    let value = std::env::var(SECRET_VAR).map_err(|_| {
+        CliError::Input(format!(
+            "{SECRET_VAR} is not set: history lives under keys derived from the deployment's key secret (32 hex digits)"
+        ))
+    })?;
+    value
+        .trim()
+        .parse()
+        .map_err(|e| CliError::Input(format!("{SECRET_VAR}: {e}")))
+}
+
+fn describe(s: &ImportSummary, wrote: bool) -> String {
+    let verb = if wrote {
+        "imported"
+    } else {
+        "would import (no --redis: nothing written)"
+    };
+    let mut out = format!("{verb} {} successful logins", s.imported);
+    if let Some((first, last)) = s.span {
+        let (first, last) = (first.as_unix_millis(), last.as_unix_millis());
+        let days = last.saturating_sub(first) as f64 / 86_400_000.0;
+        out += &format!(" over {days:.1} days (Unix ms {first} to {last})");
+    }
+    out += &format!("; skipped {} other outcomes", s.skipped);
+    if s.malformed > 0 {
+        out += &format!("; {} lines not imported (above)", s.malformed);
+    }
+    if s.out_of_order > 0 {
+        out += &format!(
+            "; warning: {} logins came after newer ones (import oldest first)",
+            s.out_of_order
+        );
+    }
+    out
+}

@@ -1,0 +1,129 @@
+//! `tollgate import`: the binary, without a store (a check) and into the
+//! Redis store a deployment then reads (when `TOLLGATE_REDIS_URL` is set).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use std::process::{Command, Output};
+
+use tollgate::policy::Policy;
+use tollgate::{Engine, Event, EventKind, ReasonCode, RiskSignal, Timestamp};
+
+const SECRET: &str = "000102030405060708090a0b0c0d0e0f";
+const T0: u64 = 1_700_006_400_000;
+const DAY: u64 = 86_400_000;
+
+/// A week of alice's logins on her laptop at home, a failure, and a line
+/// that is no outcome.
+fn log() -> String {
+    let mut lines: Vec<String> = (0..7)
+        .map(|d| {
+            format!(
+                r#"{{"kind":"login","at":{},"user":"alice","ip":"81.2.3.7","device":"laptop","outcome":"succeeded"}}"#,
+                T0 + d * DAY
+            )
+        })
+        .collect();
+    lines.push(format!(
+        r#"{{"kind":"login","at":{},"user":"alice","ip":"203.0.113.9","outcome":"failed"}}"#,
+        T0 + 7 * DAY
+    ));
+    lines.join("\n") + "\n"
+}
+
+fn tollgate(args: &[&str], input: &str, secret: Option<&str>) -> Output {
+    let path =
+        std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{}-import.jsonl", std::process::id()));
+    std::fs::write(&path, input).unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tollgate"));
+    command
+        .arg("import")
+        .args(args)
+        .arg(&path)
+        .env_remove("TOLLGATE_KEY_SECRET");
+    if let Some(secret) = secret {
+        command.env("TOLLGATE_KEY_SECRET", secret);
+    }
+    command.output().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+#[test]
+fn without_a_store_the_log_is_checked_and_nothing_written() {
+    let out = tollgate(&[], &log(), None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = stderr(&out);
+    assert!(
+        said.starts_with("would import (no --redis: nothing written) 7 successful logins over 6.0 days"),
+        "{said}"
+    );
+    assert!(said.contains("skipped 1 other outcomes"), "{said}");
+    let bad = tollgate(&[], &(log() + "{\"kind\":\"login\",\"at\":1,\"user\":\"x\"}\n"), None);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("line 9: an event without an outcome"),
+        "{}",
+        stderr(&bad)
+    );
+}
+
+#[test]
+fn a_store_needs_the_deployments_secret() {
+    let out = tollgate(&["--redis", "redis://127.0.0.1:1/"], &log(), None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("TOLLGATE_KEY_SECRET is not set"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn an_imported_log_is_history_the_deployment_reads() {
+    let Ok(url) = std::env::var("TOLLGATE_REDIS_URL") else {
+        println!("skipping: TOLLGATE_REDIS_URL unset");
+        return;
+    };
+    let prefix = format!("import-test-{}", std::process::id());
+    let out = tollgate(&["--redis", &url, "--prefix", &prefix], &log(), Some(SECRET));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("imported 7 successful logins"),
+        "{}",
+        stderr(&out)
+    );
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let config = tollgate_redis::RedisConfig::new(url.as_str())
+        .prefix(prefix.as_str())
+        .clock(tollgate_redis::Clock::Event)
+        .timeout(std::time::Duration::from_secs(2));
+    let store = runtime.block_on(tollgate_redis::RedisStore::connect(config)).unwrap();
+    let engine = Engine::builder(Policy::default())
+        .store(store)
+        .key_secret(SECRET.parse().unwrap())
+        .build()
+        .unwrap();
+    let login = |device: &str, ip: &str| {
+        Event::new(EventKind::Login, Timestamp::from_unix_millis(T0 + 8 * DAY))
+            .with_user("alice")
+            .with_device(device)
+            .with_ip(ip.parse().unwrap())
+    };
+    let home = runtime.block_on(engine.evaluate_async(&login("laptop", "81.2.3.7")));
+    assert!(
+        !home.reasons.iter().any(|r| r.code == ReasonCode::NewDevice),
+        "{home:?}"
+    );
+    assert!(!home.signals.contains(RiskSignal::FirstSeenAccount));
+    let other = runtime.block_on(engine.evaluate_async(&login("phone", "203.0.113.9")));
+    assert!(
+        other.reasons.iter().any(|r| r.code == ReasonCode::NewDevice),
+        "{other:?}"
+    );
+}
