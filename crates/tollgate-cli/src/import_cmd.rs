@@ -6,8 +6,8 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use tollgate::Engine;
 use tollgate::keys::KeySecret;
+use tollgate::{Engine, LoginShares, Outcome};
 use tollgate_cli::importing::{self, ImportFailure, ImportSummary};
 use tollgate_redis::{Clock, RedisConfig, RedisStore};
 
@@ -29,17 +29,34 @@ pub(crate) struct Redis<'a> {
     pub(crate) timeout: Duration,
 }
 
-pub(crate) fn run(policy: Option<&Path>, input: &Path, redis: Option<Redis<'_>>) -> Result<ExitCode, CliError> {
+/// What to import besides the successful logins.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Also {
+    /// The log holds every login outcome of its period: seed attack mode's
+    /// baselines from their shares.
+    pub(crate) baselines: bool,
+}
+
+pub(crate) fn run(
+    policy: Option<&Path>,
+    input: &Path,
+    redis: Option<Redis<'_>>,
+    also: Also,
+) -> Result<ExitCode, CliError> {
     let policy = policy_cmd::load(policy)?;
     let (name, reader) = score::open(input)?;
     let report = |m: &importing::Malformed| {
         let _ = writeln!(io::stderr(), "error: {name}: {m}");
     };
-    let (summary, wrote) = match redis {
+    let mut shares = LoginShares::default();
+    let (summary, seeded, wrote) = match redis {
         None => {
             let engine = Engine::new(policy).map_err(CliError::Engine)?;
             let learn = |e: &tollgate::Event| engine.import_login(e).map_err(|e| e.to_string());
-            (importing::import(reader, learn, report), false)
+            let tally = |o: &Outcome| engine.tally_login(&mut shares, o);
+            let summary = importing::import(reader, learn, tally, report);
+            let seeded = also.baselines.then(|| engine.import_baselines(&shares));
+            (summary, seeded, false)
         }
         Some(target) => {
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -54,13 +71,24 @@ pub(crate) fn run(policy: Option<&Path>, input: &Path, redis: Option<Redis<'_>>)
                 .key_secret(secret()?)
                 .build()
                 .map_err(CliError::Engine)?;
-            let learn = |e: &tollgate::Event| {
-                let ops = engine.import_login_ops(e).map_err(|e| e.to_string())?;
+            let write = |at, ops: &tollgate::Ops| {
                 let mut results = vec![tollgate::store::OpResult::Done; ops.len()];
-                let run = engine.store().execute(e.at, &ops, &mut results);
+                let run = engine.store().execute(at, ops, &mut results);
                 runtime.block_on(run).map_err(|e| format!("redis: {e}"))
             };
-            (importing::import(reader, learn, report), true)
+            let learn = |e: &tollgate::Event| write(e.at, &engine.import_login_ops(e).map_err(|e| e.to_string())?);
+            let tally = |o: &Outcome| engine.tally_login(&mut shares, o);
+            let summary = importing::import(reader, learn, tally, report);
+            let seeded = match (also.baselines, shares.newest()) {
+                (true, Some(at)) => {
+                    let ops = engine.import_baselines_ops(&shares);
+                    write(at, &ops).map_err(CliError::Input)?;
+                    Some(ops.len())
+                }
+                (true, None) => Some(0),
+                (false, _) => None,
+            };
+            (summary, seeded, true)
         }
     };
     let summary = summary.map_err(|e| match e {
@@ -68,6 +96,13 @@ pub(crate) fn run(policy: Option<&Path>, input: &Path, redis: Option<Redis<'_>>)
         learn @ ImportFailure::Learn { .. } => CliError::Input(learn.to_string()),
     })?;
     let _ = writeln!(io::stderr(), "{}", describe(&summary, wrote));
+    if let Some(scopes) = seeded {
+        let _ = writeln!(
+            io::stderr(),
+            "attack mode's baselines: {scopes} scopes (the site, its countries and networks with enough logins) from {} login outcomes",
+            shares.logins()
+        );
+    }
     Ok(if summary.malformed > 0 {
         ExitCode::from(score::MALFORMED_INPUT)
     } else {

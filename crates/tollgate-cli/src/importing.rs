@@ -12,14 +12,15 @@
 //! let engine = Engine::new(Policy::default())?;
 //! let log = br#"{"kind":"login","at":1700000000000,"user":"alice","device":"d1","outcome":"succeeded"}
 //! {"kind":"login","at":1700000060000,"user":"bob","outcome":"failed"}"#;
-//! let summary = import(&log[..], |e| engine.import_login(e).map_err(|e| e.to_string()), |_| {})?;
+//! let learn = |e: &tollgate::Event| engine.import_login(e).map_err(|e| e.to_string());
+//! let summary = import(&log[..], learn, |_| {}, |_| {})?;
 //! assert_eq!((summary.imported, summary.skipped), (1, 1));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 use std::io::{self, BufRead};
 
-use tollgate::{Event, EventType, OutcomeResult, Record, Timestamp};
+use tollgate::{Event, EventType, Outcome, OutcomeResult, Record, Timestamp};
 
 use crate::records::{Entry, Records};
 
@@ -65,10 +66,13 @@ pub enum ImportFailure {
 /// lines of the form `{"kind":"login", ..., "outcome":"succeeded"}`.
 /// `learn` answers `Err` with a message to stop the import (a store that
 /// fails); a login the engine refuses (one naming no user) is reported to
-/// `malformed` and the import goes on.
+/// `malformed` and the import goes on. Every login outcome, whatever its
+/// result, also goes to `every_login` (for
+/// [`Engine::tally_login`](tollgate::Engine::tally_login)).
 pub fn import(
     input: impl BufRead,
     mut learn: impl FnMut(&Event) -> Result<(), String>,
+    mut every_login: impl FnMut(&Outcome),
     mut malformed: impl FnMut(&Malformed),
 ) -> Result<ImportSummary, ImportFailure> {
     let mut summary = ImportSummary::default();
@@ -88,8 +92,11 @@ pub fn import(
                     "an event without an outcome: only reported successful logins are imported",
                 )),
                 Record::Outcome(outcome) => {
+                    let login = outcome.event.kind.event_type() == EventType::Login;
+                    if login {
+                        every_login(&outcome);
+                    }
                     let event = outcome.event;
-                    let login = event.kind.event_type() == EventType::Login;
                     if !login || outcome.result != OutcomeResult::Succeeded {
                         summary.skipped += 1;
                         None
@@ -134,6 +141,7 @@ mod tests {
     fn run(log: &str, fail_at: Option<u64>) -> (Result<ImportSummary, ImportFailure>, Vec<String>, Vec<String>) {
         let mut learnt = Vec::new();
         let mut problems = Vec::new();
+        let mut logins = 0;
         let result = import(
             log.as_bytes(),
             |e| {
@@ -143,8 +151,12 @@ mod tests {
                 learnt.push(e.user.as_ref().map(|u| u.as_str().to_string()).unwrap_or_default());
                 Ok(())
             },
+            |_| logins += 1,
             |m| problems.push(m.to_string()),
         );
+        if fail_at.is_none() {
+            assert_eq!(logins, 6, "every login outcome, the one naming no user too");
+        }
         (result, learnt, problems)
     }
 

@@ -81,6 +81,13 @@ enum Command {
         /// The key prefix the deployment's store uses.
         #[arg(long, requires = "redis")]
         prefix: Option<String>,
+        /// The log holds every login outcome of its period (successes,
+        /// failures, unknown usernames as `unknown_user`): also store their
+        /// shares as attack mode's baselines, so a new deployment calls a
+        /// campaign from its first logins. Import just before going live:
+        /// they last `campaign.baseline_hours`.
+        #[arg(long)]
+        baselines: bool,
         /// How long one login's write may take, in milliseconds.
         #[arg(long, value_name = "MS", default_value_t = 2_000, requires = "redis")]
         timeout_ms: u64,
@@ -229,6 +236,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             redis,
             cluster,
             prefix,
+            baselines,
             timeout_ms,
             input,
         } => {
@@ -238,7 +246,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
                 prefix: prefix.as_deref(),
                 timeout: std::time::Duration::from_millis(timeout_ms),
             });
-            import_cmd::run(policy.as_deref(), &input, target)
+            import_cmd::run(policy.as_deref(), &input, target, import_cmd::Also { baselines })
         }
         Command::Ip {
             addr,

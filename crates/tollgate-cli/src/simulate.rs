@@ -61,7 +61,7 @@ pub(crate) fn run(seed: u64, events: u64, policy_path: Option<&Path>, shape: Sha
         traffic.alone(name)?;
     }
     traffic.history_days(history_days)?;
-    let imported = traffic.import_days(imported_days)?;
+    let (outcomes, logins) = traffic.import_days(imported_days)?;
     if host_known_devices {
         traffic.host_known_devices();
     }
@@ -83,7 +83,8 @@ pub(crate) fn run(seed: u64, events: u64, policy_path: Option<&Path>, shape: Sha
         host_known_devices: traffic.vouches_for_devices(),
         imported: (imported_days > 0).then_some(Imported {
             days: imported_days,
-            logins: imported,
+            outcomes,
+            logins,
         }),
     };
     let mut out = std::io::stdout().lock();

@@ -31,8 +31,11 @@ fn log() -> String {
 }
 
 fn tollgate(args: &[&str], input: &str, secret: Option<&str>) -> Output {
-    let path =
-        std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{}-import.jsonl", std::process::id()));
+    // Tests run in parallel: one file per call.
+    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!("{}-{call}-import.jsonl", std::process::id());
+    let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
     std::fs::write(&path, input).unwrap();
     let mut command = Command::new(env!("CARGO_BIN_EXE_tollgate"));
     command
@@ -67,6 +70,36 @@ fn without_a_store_the_log_is_checked_and_nothing_written() {
         "{}",
         stderr(&bad)
     );
+}
+
+#[test]
+fn a_full_log_seeds_attack_modes_baselines() {
+    // 600 login outcomes on one network in one country: one in 40 names no
+    // account, four fail.
+    let log: String = (0..600)
+        .map(|i| {
+            let outcome = match i % 40 {
+                0 => "unknown_user",
+                1..=4 => "failed",
+                _ => "succeeded",
+            };
+            format!(
+                r#"{{"kind":"login","at":{},"user":"m{i}","country":"DE","asn":3320,"outcome":"{outcome}"}}"#,
+                T0 + i * 60_000
+            ) + "\n"
+        })
+        .collect();
+    let out = tollgate(&["--baselines"], &log, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = stderr(&out);
+    assert!(
+        said.contains("would import (no --redis: nothing written) 525 successful logins"),
+        "{said}"
+    );
+    assert!(said.contains("attack mode's baselines: 3 scopes"), "{said}");
+    assert!(said.contains("from 600 login outcomes"), "{said}");
+    // Without the flag, only the logins.
+    assert!(!stderr(&tollgate(&[], &log, None)).contains("baselines"));
 }
 
 #[test]

@@ -47,7 +47,10 @@ pub struct Header<'a> {
 pub struct Imported {
     /// The days of log.
     pub days: u64,
-    /// The successful logins in them.
+    /// The login outcomes in them, whose shares seeded attack mode's
+    /// baselines.
+    pub outcomes: usize,
+    /// The successful logins among them, which familiarity learnt.
     pub logins: usize,
 }
 
@@ -150,10 +153,11 @@ pub(crate) fn write(out: &mut impl Write, header: &Header<'_>) -> io::Result<()>
     if let Some(log) = header.imported {
         writeln!(
             out,
-            "imported: {} {} of the service's login log before that ({} successful logins: time, account, address, device cookie, user agent), with Engine::import_login",
+            "imported: {} {} of the service's login log before that (time, account, address, device cookie, user agent, outcome): {} successful logins with Engine::import_login, the shares of all {} as attack mode's baselines with Engine::import_baselines",
             log.days,
             if log.days == 1 { "day" } else { "days" },
             group(log.logins as u64),
+            group(log.outcomes as u64),
         )?;
     }
     if let Some(release) = header.browser_release {

@@ -303,12 +303,15 @@ impl Traffic {
     }
 
     /// Of the days [`Traffic::history_days`] cut, imports the members'
-    /// successful logins of the last `days` from the service's own log
-    /// ([`tollgate::Engine::import_login`]) before the warm-up: a new
+    /// logins of the last `days` from the service's own log before the
+    /// warm-up: the successful ones into familiarity
+    /// ([`tollgate::Engine::import_login`]), the shares of all as attack
+    /// mode's baselines ([`tollgate::Engine::import_baselines`]). A new
     /// deployment that imported its login log. The log keeps what a
     /// service logs (time, account, IP address, country and network,
-    /// device cookie, user agent), no handshake. Returns how many logins.
-    pub fn import_days(&mut self, days: u64) -> Result<usize, Error> {
+    /// device cookie, user agent, outcome), no handshake. Returns how many
+    /// login outcomes and successful logins.
+    pub fn import_days(&mut self, days: u64) -> Result<(usize, usize), Error> {
         let most = traffic::WARM_UP_DAYS - self.history_days;
         if days > most {
             return Err(Error::ImportDays { days, most });

@@ -84,7 +84,7 @@ mod time;
 pub mod useragent;
 
 pub use decision::{Action, Decision, Factor, RateLimitInfo, StepUp, Verdict};
-pub use engine::{Engine, EngineBuilder, ImportError, Ops, Plan, StoreTransition};
+pub use engine::{Engine, EngineBuilder, ImportError, LoginShares, Ops, Plan, StoreTransition};
 pub use event::{
     Asn, Channel, Country, CredentialKind, DeviceId, E164, Event, EventKind, EventType, FieldError, HeaderFingerprint,
     HeaderName, Http2Fingerprint, Ja3, Ja4, Location, Outcome, OutcomeResult, TLS_SHAPE_MAX_LIST, TlsShape, UserId,

@@ -56,6 +56,10 @@ pub enum ReasonCode {
     /// logins on record) from a client it never used, on a network prefix
     /// it never signed in from.
     Stranger,
+    /// A client an account with history never used (its device id, or
+    /// without one its JA4 and user agent) shows automation: the action of
+    /// `familiarity.first_seen_automation`.
+    NewClientAutomation,
     /// Faster than plausible travel since the last successful login.
     ImpossibleTravel,
     /// The address is in an allow zone: nothing else was evaluated.
@@ -161,6 +165,7 @@ impl ReasonCode {
         ReasonCode::NewPrefix,
         ReasonCode::FirstSeen,
         ReasonCode::Stranger,
+        ReasonCode::NewClientAutomation,
         ReasonCode::ImpossibleTravel,
         ReasonCode::ZoneAllow,
         ReasonCode::ZoneMatch,
@@ -217,6 +222,7 @@ impl ReasonCode {
             ReasonCode::NewPrefix => "familiarity.new_prefix",
             ReasonCode::FirstSeen => "familiarity.first_seen",
             ReasonCode::Stranger => "familiarity.stranger",
+            ReasonCode::NewClientAutomation => "familiarity.new_client_automation",
             ReasonCode::ImpossibleTravel => "geo.impossible_travel",
             ReasonCode::ZoneAllow => "zone.allow",
             ReasonCode::ZoneMatch => "zone.match",
@@ -297,6 +303,7 @@ impl ReasonCode {
             | ReasonCode::NewPrefix
             | ReasonCode::FirstSeen
             | ReasonCode::Stranger
+            | ReasonCode::NewClientAutomation
             | ReasonCode::ImpossibleTravel
             | ReasonCode::OtpVerifyAttempts
             | ReasonCode::OtpNewPhone

@@ -126,3 +126,95 @@ fn an_import_charges_no_limit() {
     let after = recorded.evaluate(&login("member0", 0, "d0", "81.2.3.7"));
     assert_ne!(after.action, Action::Allow);
 }
+
+mod baselines {
+    use super::*;
+    use tollgate::LoginShares;
+
+    fn at(user: &str, device: &str, ip: &str, min: u64) -> Event {
+        Event::new(EventKind::Login, Timestamp::from_unix_millis(T0 + min * 60_000))
+            .with_user(user)
+            .with_country("DE".parse::<Country>().unwrap())
+            .with_asn(Asn(3320))
+            .with_device(device)
+            .with_ip(ip.parse().unwrap())
+    }
+
+    /// Member `i`'s login in the log: one in 40 names no account, four
+    /// fail.
+    fn outcome(i: u64, min: u64) -> Outcome {
+        let event = at(&format!("member{i}"), &format!("d{i}"), "81.2.3.7", min);
+        match i % 40 {
+            0 => Outcome::unknown_user(event),
+            1..=4 => Outcome::failed(event),
+            _ => Outcome::succeeded(event),
+        }
+    }
+
+    fn policy() -> Policy {
+        let mut p = Policy::default();
+        p.limits.clear();
+        p.stuffing.clear();
+        p.spike.events.clear();
+        p
+    }
+
+    /// A list under way from the first minute of a new deployment: 30
+    /// unknown usernames a minute against 10 members' logins; then a
+    /// member's login from a client and network she never used.
+    fn list_then_stranger(engine: &Engine, from: u64) -> Decision {
+        for min in from..from + 10 {
+            for i in 0..10 {
+                let event = at(&format!("member{i}"), &format!("d{i}"), "81.2.3.7", min);
+                engine.evaluate(&event);
+                engine.record(&Outcome::succeeded(event));
+            }
+            for i in 0..30 {
+                engine.record(&Outcome::unknown_user(at(
+                    &format!("list{min}-{i}"),
+                    "bot",
+                    "203.0.113.9",
+                    min,
+                )));
+            }
+        }
+        engine.evaluate(&at("member3", "fresh", "198.51.100.4", from + 10))
+    }
+
+    #[test]
+    fn a_logs_shares_make_a_new_deployment_call_a_campaign_at_once() {
+        let engine = Engine::new(policy()).unwrap();
+        let mut shares = LoginShares::default();
+        for i in 0..2_000 {
+            engine.tally_login(&mut shares, &outcome(i, i / 10));
+        }
+        assert_eq!(shares.logins(), 2_000);
+        // The site, Germany, AS3320.
+        assert_eq!(engine.import_baselines(&shares), 3);
+        let d = list_then_stranger(&engine, 300);
+        assert!(has(&d, ReasonCode::CampaignNewClient), "{:?}", d.reasons);
+        // Without the seed, the first two hours are a warm-up.
+        let fresh = Engine::new(policy()).unwrap();
+        assert!(!has(&list_then_stranger(&fresh, 300), ReasonCode::CampaignNewClient));
+    }
+
+    #[test]
+    fn a_thin_or_implausible_log_seeds_nothing() {
+        let engine = Engine::new(policy()).unwrap();
+        let seed = |outcomes: Vec<Outcome>| {
+            let mut shares = LoginShares::default();
+            for o in &outcomes {
+                engine.tally_login(&mut shares, o);
+            }
+            engine.import_baselines(&shares)
+        };
+        assert_eq!(seed((0..100).map(|i| outcome(i, 0)).collect()), 0, "too few");
+        let successes = (0..2_000).map(|i| Outcome::succeeded(outcome(i, 0).event));
+        assert_eq!(seed(successes.collect()), 0, "no failure, no unknown username");
+        let failures = (0..2_000).map(|i| match i % 10 {
+            0 => Outcome::unknown_user(outcome(i, 0).event),
+            _ => Outcome::failed(outcome(i, 0).event),
+        });
+        assert_eq!(seed(failures.collect()), 0, "a log of failures would blind attack mode");
+    }
+}

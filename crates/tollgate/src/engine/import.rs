@@ -30,12 +30,15 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use std::collections::HashMap;
+
 use smallvec::SmallVec;
 
 use super::{Engine, Ops, plan};
 use crate::detect::Scene;
+use crate::detect::campaign::{CompiledCampaign, LogCounts, Scope};
 use crate::store::{OpResult, Store};
-use crate::{Event, EventType};
+use crate::{Event, EventType, Outcome, Timestamp};
 
 /// Why an event cannot be imported as a past successful login.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -94,5 +97,84 @@ impl<S> Engine<S> {
         active.detectors.familiarity.learn(&scene, &mut |op| ops.push(op));
         active.detectors.learned_browsers.learn(&scene, &mut |op| ops.push(op));
         Ok(ops)
+    }
+}
+
+/// A service's login outcomes tallied per attack-mode scope (the whole
+/// site, each client country, each network), to seed attack mode's
+/// baselines from its own log ([`Engine::import_baselines`]).
+#[derive(Clone, Debug, Default)]
+pub struct LoginShares {
+    counts: HashMap<Scope, LogCounts>,
+    newest: Option<Timestamp>,
+}
+
+impl LoginShares {
+    /// Login outcomes counted.
+    pub fn logins(&self) -> u64 {
+        self.counts.get(&Scope::Site).map_or(0, |[attempts, ..]| *attempts)
+    }
+
+    /// The newest outcome counted: run [`Engine::import_baselines_ops`] at
+    /// this time.
+    pub fn newest(&self) -> Option<Timestamp> {
+        self.newest
+    }
+}
+
+impl<S> Engine<S> {
+    /// Counts a login outcome of the service's log into `shares`, under its
+    /// client's country and network as the engine sees them. Give it every
+    /// login outcome of the period, failures and unknown usernames
+    /// (`Outcome::unknown_user`) too: the baselines are the shares of
+    /// those. Other event kinds are ignored.
+    pub fn tally_login(&self, shares: &mut LoginShares, outcome: &Outcome) {
+        let event = &outcome.event;
+        if event.kind.event_type() != EventType::Login {
+            return;
+        }
+        let counted = [1, u64::from(outcome.is_failure()), u64::from(outcome.is_unknown_user())];
+        for scope in CompiledCampaign::scopes(&self.facts(event)) {
+            let counts = shares.counts.entry(scope).or_default();
+            for (count, add) in counts.iter_mut().zip(counted) {
+                *count += add;
+            }
+        }
+        shares.newest = shares.newest.max(Some(event.at));
+    }
+
+    /// Stores the failure and unknown-username shares of `shares` as attack
+    /// mode's warm baselines, where instances without one of their own
+    /// take them (`docs/campaign.md`, shared baselines): a brand-new
+    /// deployment then calls a campaign from its first logins instead of
+    /// warming up for `campaign.warmup_hours`, during which a list under
+    /// way would be learnt as normal. A scope is seeded only with at least
+    /// ten times `campaign.min_attempts` outcomes and at least one failure
+    /// and one unknown username: a share of zero would make the site's own
+    /// typos a campaign. The baselines live `campaign.baseline_hours`, so
+    /// import just before going live. Returns how many scopes were seeded.
+    pub fn import_baselines(&self, shares: &LoginShares) -> usize
+    where
+        S: Store,
+    {
+        let ops = self.import_baselines_ops(shares);
+        let mut results: SmallVec<[OpResult; plan::INLINE_OPS]> = SmallVec::from_elem(OpResult::Done, ops.len());
+        let at = shares.newest.unwrap_or_default();
+        // The in-process store cannot fail with a matching buffer.
+        let _ = self.store.execute(at, &ops, &mut results);
+        ops.len()
+    }
+
+    /// The operations [`import_baselines`](Engine::import_baselines) runs,
+    /// for a caller-run store: execute them at [`LoginShares::newest`].
+    pub fn import_baselines_ops(&self, shares: &LoginShares) -> Ops {
+        let active = self.active.load();
+        let mut ops = Ops::default();
+        for (scope, counts) in &shares.counts {
+            if let Some(op) = active.detectors.campaign.seed(&self.keys, *scope, *counts) {
+                ops.push(op);
+            }
+        }
+        ops
     }
 }

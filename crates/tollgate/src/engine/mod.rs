@@ -15,7 +15,7 @@ use arc_swap::ArcSwap;
 use smallvec::SmallVec;
 
 pub use asynchronous::StoreTransition;
-pub use import::ImportError;
+pub use import::{ImportError, LoginShares};
 pub use plan::{Ops, Plan};
 
 use crate::detect::Scene;

@@ -55,7 +55,8 @@ use std::time::Duration;
 mod answers;
 mod table;
 
-use table::{Observed, Scope, Table};
+pub(crate) use table::Scope;
+use table::{Observed, Table};
 use super::{Detector, Events, Findings, Reading, Scene};
 use crate::facts::Facts;
 use crate::keys::KeyHasher;
@@ -356,7 +357,44 @@ impl Detector for CompiledCampaign {
     }
 }
 
+/// A scope's login outcomes in an imported log: attempts, failures (unknown
+/// usernames included) and unknown usernames.
+pub(crate) type LogCounts = [u64; 3];
+
+/// Least attempts a scope needs in an imported log, as a multiple of
+/// `min_attempts`, before its shares stand in for a warm baseline: fewer
+/// are too noisy to call campaigns against.
+const SEED_ATTEMPTS: u64 = 10;
+
 impl CompiledCampaign {
+    /// The event's scopes, for tallying an imported log.
+    pub(crate) fn scopes(facts: &Facts) -> impl Iterator<Item = Scope> {
+        scopes(facts).into_iter().flatten()
+    }
+
+    /// The op that stores `counts`, a scope's outcomes in the service's own
+    /// log, as the fleet's warm baseline of the scope, so that a brand-new
+    /// deployment calls a campaign from its first login. `None` where the
+    /// log is too thin for the scope, or names no unknown username or no
+    /// failure there (a share of zero would make the site's own typos a
+    /// campaign), or where failures reach `failure_percent` (a log holding
+    /// an attack, or only part of the outcomes, would blind attack mode).
+    pub(crate) fn seed(&self, keys: &KeyHasher, scope: Scope, counts: LogCounts) -> Option<Op> {
+        let [attempts, failures, unknown] = counts;
+        let s = &self.settings;
+        let enough = attempts >= SEED_ATTEMPTS * u64::from(s.min_attempts);
+        let share = |n: u64| n as f64 / attempts as f64;
+        let plausible = failures > 0 && unknown > 0 && share(failures) * 100.0 < f64::from(s.failure_percent);
+        if !s.enabled || !enough || !plausible {
+            return None;
+        }
+        Some(Op::RegisterSet {
+            key: self.key(keys, scope, Count::Baseline),
+            value: Table::pack(share(failures), share(unknown)),
+            ttl: self.baseline_ttl(),
+        })
+    }
+
     /// A shared baseline nobody refreshed for `baseline_hours` (the whole
     /// fleet down that long) is forgotten: it no longer describes the site.
     fn baseline_ttl(&self) -> Duration {

@@ -54,7 +54,7 @@ pub use settled::Settled;
 use settled::{Gate, Reads, Series, Span};
 use typos::Typos;
 pub(super) use keys::device;
-use score::{automated_stranger, first_seen, reason, shows_automation, stranger};
+use score::{automated_new_client, first_seen, reason, shows_automation, stranger};
 use super::{Detector, EventFilter, Events, Findings, Reading, Scene, days};
 use crate::keys::KeyHasher;
 use crate::policy::{Exempt, Policy, PolicyError};
@@ -239,15 +239,19 @@ impl Detector for CompiledFamiliarity {
             && !reading.mistyped_username();
         let shown = |r: &&Reason| shows_automation(r, reading.shaped, reading.without_alpn);
         let automated = out.reasons.iter().find(shown).map(|r| r.code);
+        // Automation on a client the account never used decides on its
+        // own, as on an account without history (below), whatever the
+        // network: a mobile carrier's CGNAT /24 is shared by thousands.
+        let new_client = tally.known && out.signals.contains(RiskSignal::NewClient);
+        let automated_new = automated.filter(|_| new_client && reading.event_type == EventType::Login);
+        if let Some(code) = automated_new {
+            out.reasons.push(automated_new_client(settings, tally.logins, code));
+        }
         if is_stranger {
             out.signals = out.signals.with(RiskSignal::Stranger);
             let established = settings.stranger_after > 0 && tally.logins >= u32::from(settings.stranger_after);
             let settled = self.gate.verdict(now).filter(|v| v.settled);
-            // Automation on a client the account never used decides on its
-            // own, as on an account without history (below).
-            if let Some(code) = automated.filter(|_| tally.known) {
-                out.reasons.push(automated_stranger(settings, tally.logins, code));
-            } else if established || settled.is_some() {
+            if automated_new.is_none() && (established || settled.is_some()) {
                 out.reasons.push(stranger(settings, tally.logins, settled));
             }
         }

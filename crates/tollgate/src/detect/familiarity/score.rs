@@ -105,14 +105,15 @@ pub(super) fn stranger(settings: &Familiarity, logins: u32, settled: Option<Verd
     crate::detect::matched(ReasonCode::Stranger, detail, "familiarity.stranger", settings.stranger, false)
 }
 
-/// The reason for a login to an established account from a client and a
-/// network prefix it never used that shows automation (`code`): the
-/// account's history cannot vouch for that client either, so the client's
-/// evidence decides, as for an account without history.
-pub(super) fn automated_stranger(settings: &Familiarity, logins: u32, code: ReasonCode) -> Reason {
-    let detail = format!("{logins} logins on record, none from this client or network prefix, and {code}");
+/// The reason for a login to an account with history from a client it
+/// never used that shows automation (`code`): the account's history cannot
+/// vouch for that client, so the client's evidence decides, as for an
+/// account without history. On any network: a mobile carrier's CGNAT /24
+/// is the victim's and the bot's alike.
+pub(super) fn automated_new_client(settings: &Familiarity, logins: u32, code: ReasonCode) -> Reason {
+    let detail = format!("{logins} logins on record, none from this client, and {code}");
     crate::detect::matched(
-        ReasonCode::Stranger,
+        ReasonCode::NewClientAutomation,
         detail,
         "familiarity.first_seen_automation",
         settings.first_seen_automation,
@@ -182,7 +183,7 @@ mod tests {
     }
 
     #[test]
-    fn automation_from_a_client_an_established_account_never_used_is_challenged() {
+    fn automation_from_a_client_an_account_with_history_never_used_is_challenged() {
         let engine = Engine::new(Policy::default()).unwrap();
         let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
         let home = first_login(CHROME_UA, CHROME_JA4)
@@ -196,21 +197,27 @@ mod tests {
         // history cannot vouch for it, so its evidence decides.
         let bot = engine.evaluate(&first_login(CHROME_UA, PYTHON_JA4).with_ip(ip("198.51.100.9")));
         assert_eq!(bot.action, Action::Challenge, "{bot:?}");
-        let r = bot.reasons.iter().find(|r| r.code == ReasonCode::Stranger).unwrap();
+        let r = bot.reasons.iter().find(|r| r.code == ReasonCode::NewClientAutomation).unwrap();
         assert_eq!(r.rule.as_deref(), Some("familiarity.first_seen_automation"));
         assert!(r.detail.starts_with("3 logins on record"), "{}", r.detail);
-        let stranger = |d: &crate::Decision| d.reasons.iter().any(|r| r.code == ReasonCode::Stranger);
-        // The owner's own script on the home line: the history vouches.
-        let own = first_login(CHROME_UA, PYTHON_JA4)
+        let automated = |d: &crate::Decision| d.reasons.iter().any(|r| r.code == ReasonCode::NewClientAutomation);
+        // The same script on the account's own line (a carrier's CGNAT
+        // range is shared): the network vouches for nothing here.
+        let cgnat = first_login(CHROME_UA, PYTHON_JA4)
             .with_asn(Asn(3_320))
             .with_ip(ip("81.2.3.9"));
-        assert!(!stranger(&engine.evaluate(&own)));
+        let on_line = engine.evaluate(&cgnat);
+        assert!(automated(&on_line), "{on_line:?}");
+        // The owner's own script, once it passed a step-up, is a client the
+        // account used.
+        engine.record(&Outcome::succeeded(cgnat.clone()));
+        assert!(!automated(&engine.evaluate(&cgnat)));
         // A new phone elsewhere shows no automation: not this rule's.
         let phone = first_login(CHROME_UA, CHROME_JA4)
             .with_asn(Asn(3_320))
             .with_device("phone")
             .with_ip(ip("203.0.113.5"));
-        assert!(!stranger(&engine.evaluate(&phone)));
+        assert!(!automated(&engine.evaluate(&phone)));
     }
 
     #[test]

@@ -36,9 +36,8 @@ pub struct Familiarity {
     /// a network on an ASN rule such as the hosting list): challenge
     /// (default), deny, or a score. Familiarity cannot vouch for such an
     /// account, so the client's evidence decides on its own. The same
-    /// applies to a login to an account with history from a client and a
-    /// network prefix it never used (`familiarity.stranger`, with this
-    /// rule's name).
+    /// applies to a login to an account with history from a client it
+    /// never used, on any network (`familiarity.new_client_automation`).
     pub first_seen_automation: MatchAction,
     /// Successful logins on record from which an account is established
     /// (0: off, the default; 3 is the measured choice when on): a login to

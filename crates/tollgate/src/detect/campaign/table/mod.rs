@@ -14,7 +14,7 @@ use crate::keys::encode::{KeyPart, KeySink};
 use crate::{Asn, Country};
 
 /// Where a campaign is measured.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Scope {
     Site,
     Country(Country),
@@ -220,6 +220,11 @@ impl Table {
         }
     }
 
+    /// A baseline of the two shares as the store holds it.
+    pub(crate) fn pack(failure: f64, unknown: f64) -> u128 {
+        u128::from(failure.to_bits()) << 64 | u128::from(unknown.to_bits())
+    }
+
     /// The baseline of `scope` to share through the store, once this
     /// instance's is past its warm-up; `None` while it has none to share
     /// (read the fleet's instead).
@@ -227,7 +232,7 @@ impl Table {
         let slot = self.find(scope)?;
         let since = slot.since.load(Relaxed);
         let warm = since != 0 && now.saturating_sub(since) >= u64::from(s.warmup_hours) * 3_600_000;
-        warm.then(|| u128::from(slot.base_failure.load(Relaxed)) << 64 | u128::from(slot.base_unknown.load(Relaxed)))
+        warm.then(|| Table::pack(load(&slot.base_failure), load(&slot.base_unknown)))
     }
 
     /// What makes `scope` a campaign now, if it is one (read within the
