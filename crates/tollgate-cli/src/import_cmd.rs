@@ -71,18 +71,26 @@ pub(crate) fn run(
                 .key_secret(secret()?)
                 .build()
                 .map_err(CliError::Engine)?;
-            let write = |at, ops: &tollgate::Ops| {
+            let run = |at, ops: &tollgate::Ops| {
                 let mut results = vec![tollgate::store::OpResult::Done; ops.len()];
-                let run = engine.store().execute(at, ops, &mut results);
-                runtime.block_on(run).map_err(|e| format!("redis: {e}"))
+                let call = engine.store().execute(at, ops, &mut results);
+                runtime.block_on(call).map_err(|e| format!("redis: {e}"))?;
+                Ok::<_, String>(results)
             };
-            let learn = |e: &tollgate::Event| write(e.at, &engine.import_login_ops(e).map_err(|e| e.to_string())?);
+            // Two round trips: the account's history first, to count the
+            // login as a stranger or not in the settled-site series.
+            let learn = |e: &tollgate::Event| {
+                let reads = engine.import_login_reads(e).map_err(|e| e.to_string())?;
+                let found = run(e.at, &reads)?;
+                let ops = engine.import_login_ops(e, &found).map_err(|e| e.to_string())?;
+                run(e.at, &ops).map(|_| ())
+            };
             let tally = |o: &Outcome| engine.tally_login(&mut shares, o);
             let summary = importing::import(reader, learn, tally, report);
             let seeded = match (also.baselines, shares.newest()) {
                 (true, Some(at)) => {
                     let ops = engine.import_baselines_ops(&shares);
-                    write(at, &ops).map_err(CliError::Input)?;
+                    run(at, &ops).map_err(CliError::Input)?;
                     Some(ops.len())
                 }
                 (true, None) => Some(0),

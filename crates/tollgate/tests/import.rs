@@ -84,6 +84,38 @@ fn the_stranger_check_counts_imported_logins() {
     assert!(!has(&first, ReasonCode::Stranger));
 }
 
+/// 300 members' logins on their laptops at home, `days` days of log.
+fn members_log(engine: &Engine, days: u64) {
+    for day in 0..days {
+        for n in 0..300 {
+            let home = format!("81.{}.{}.7", n / 250, n % 250);
+            engine
+                .import_login(&login(&format!("m{n}"), day, &format!("laptop{n}"), &home))
+                .unwrap();
+        }
+    }
+}
+
+#[test]
+fn the_day_after_an_imported_log_can_be_settled() {
+    let engine = Engine::new(Policy::default()).unwrap();
+    members_log(&engine, 3);
+    // Day 3, the first live one: strangers were none of day 2's 300 logins,
+    // so a stranger to any account is stepped up from the first login.
+    let thief = engine.evaluate(&login("m5", 3, "fresh", "203.0.113.9"));
+    let r = thief.reasons.iter().find(|r| r.code == ReasonCode::Stranger);
+    assert!(
+        r.is_some_and(|r| r.detail.contains("the site is settled")),
+        "{:?}",
+        thief.reasons
+    );
+    // A log of one day: every login in it was a first one, a stranger.
+    let young = Engine::new(Policy::default()).unwrap();
+    members_log(&young, 1);
+    let early = young.evaluate(&login("m5", 1, "fresh", "203.0.113.9"));
+    assert!(!has(&early, ReasonCode::Stranger), "{:?}", early.reasons);
+}
+
 #[test]
 fn only_logins_with_a_user_are_imported() {
     let engine = Engine::new(Policy::default()).unwrap();
@@ -95,7 +127,8 @@ fn only_logins_with_a_user_are_imported() {
     );
     let anonymous = Event::new(EventKind::Login, at).with_device("laptop");
     assert_eq!(engine.import_login(&anonymous), Err(ImportError::NoUser));
-    assert!(engine.import_login_ops(&anonymous).is_err());
+    assert!(engine.import_login_reads(&anonymous).is_err());
+    assert!(engine.import_login_ops(&anonymous, &[]).is_err());
     let decision = engine.evaluate(&login("alice", 1, "laptop", "81.2.3.7"));
     assert!(decision.signals.contains(RiskSignal::FirstSeenAccount));
 }
@@ -109,7 +142,7 @@ fn an_import_charges_no_limit() {
     for i in 0..200 {
         let e = login(&format!("member{i}"), 0, &format!("d{i}"), "81.2.3.7");
         engine.import_login(&e).unwrap();
-        assert!(!engine.import_login_ops(&e).unwrap().is_empty());
+        assert!(!engine.import_login_ops(&e, &[]).unwrap().is_empty());
     }
     let next = engine.evaluate(&login("member0", 0, "d0", "81.2.3.7"));
     assert_eq!(next.action, Action::Allow, "{:?}", next.reasons);

@@ -5,8 +5,9 @@
 //! the stranger check step it up (`docs/operations.md`, the first weeks).
 //! The service usually knows better: its own log of successful logins.
 //! Importing that log teaches familiarity what those logins would have
-//! taught it, and nothing else: no limit is charged, no attack-mode share
-//! or settled-site count moves, no decision is made.
+//! taught it, and counts in the settled-site test's daily series, and
+//! nothing else: no limit is charged, no attack-mode share moves, no
+//! decision is made.
 //!
 //! ```
 //! use tollgate::{Engine, Event, EventKind, ReasonCode, Timestamp};
@@ -57,9 +58,13 @@ impl<S> Engine<S> {
     /// account's history: its country, network, network prefix, device and
     /// client fingerprint, as a recorded success would at the event's time,
     /// and its handshake to the learned browser releases where it carries a
-    /// JA4. Import a log in time order, oldest first, with the fields the
-    /// live events will carry (the same device id, the IP address; country
-    /// and network come from the engine's geo databases or the event).
+    /// JA4. It also counts in the settled-site test's daily series, a
+    /// stranger (a client and prefix the account had not used before in
+    /// the log) or not, so that the day after the log ends can already be
+    /// settled (`docs/familiarity.md`, a settled site). Import a log in
+    /// time order, oldest first, with the fields the live events will
+    /// carry (the same device id, the IP address; country and network come
+    /// from the engine's geo databases or the event).
     ///
     /// Only successful logins belong in the import: familiarity learns
     /// nothing from failures, so an attacker's own networks never become
@@ -70,34 +75,63 @@ impl<S> Engine<S> {
     where
         S: Store,
     {
-        let ops = self.import_login_ops(event)?;
-        let mut results: SmallVec<[OpResult; plan::INLINE_OPS]> = SmallVec::from_elem(OpResult::Done, ops.len());
+        let reads = self.import_login_reads(event)?;
+        let mut found: SmallVec<[OpResult; 2]> = SmallVec::from_elem(OpResult::Done, reads.len());
         // The in-process store cannot fail with a matching buffer, and the
         // results of learning carry nothing.
+        let _ = self.store.execute(event.at, &reads, &mut found);
+        let ops = self.import_login_ops(event, &found)?;
+        let mut results: SmallVec<[OpResult; plan::INLINE_OPS]> = SmallVec::from_elem(OpResult::Done, ops.len());
         let _ = self.store.execute(event.at, &ops, &mut results);
         Ok(())
     }
 
-    /// The operations [`import_login`](Engine::import_login) runs, for a
-    /// caller-run store: execute them at `event.at`. A networked store
-    /// must run them at that time too (Redis: `Clock::Event`), or a year of
-    /// log would count as today's.
-    pub fn import_login_ops(&self, event: &Event) -> Result<Ops, ImportError> {
-        let event_type = event.kind.event_type();
-        if event_type != EventType::Login {
-            return Err(ImportError::NotALogin(event_type));
-        }
-        if event.user.is_none() {
-            return Err(ImportError::NoUser);
-        }
+    /// The reads [`import_login`](Engine::import_login) runs first, for a
+    /// caller-run store: execute them at `event.at`, then hand their
+    /// results to [`import_login_ops`](Engine::import_login_ops).
+    pub fn import_login_reads(&self, event: &Event) -> Result<Ops, ImportError> {
+        let active = self.active.load();
+        let facts = self.facts(event);
+        check(event)?;
+        let scene = Scene::new(&self.keys, event, &facts, &active.policy);
+        let mut ops = Ops::default();
+        active
+            .detectors
+            .familiarity
+            .import_reads(&scene, &mut |op| ops.push(op));
+        Ok(ops)
+    }
+
+    /// The writes [`import_login`](Engine::import_login) runs, given the
+    /// results of [`import_login_reads`](Engine::import_login_reads), for a
+    /// caller-run store: execute them at `event.at`. A networked store must
+    /// run both at that time too (Redis: `Clock::Event`), or a year of log
+    /// would count as today's.
+    pub fn import_login_ops(&self, event: &Event, reads: &[OpResult]) -> Result<Ops, ImportError> {
+        check(event)?;
         let active = self.active.load();
         let facts = self.facts(event);
         let scene = Scene::new(&self.keys, event, &facts, &active.policy);
         let mut ops = Ops::default();
-        active.detectors.familiarity.learn(&scene, &mut |op| ops.push(op));
+        active
+            .detectors
+            .familiarity
+            .import(&scene, reads, &mut |op| ops.push(op));
         active.detectors.learned_browsers.learn(&scene, &mut |op| ops.push(op));
         Ok(ops)
     }
+}
+
+/// Only logins with a user teach familiarity.
+fn check(event: &Event) -> Result<(), ImportError> {
+    let event_type = event.kind.event_type();
+    if event_type != EventType::Login {
+        return Err(ImportError::NotALogin(event_type));
+    }
+    if event.user.is_none() {
+        return Err(ImportError::NoUser);
+    }
+    Ok(())
 }
 
 /// A service's login outcomes tallied per attack-mode scope (the whole

@@ -58,7 +58,7 @@ use score::{automated_new_client, first_seen, reason, shows_automation, stranger
 use super::{Detector, EventFilter, Events, Findings, Reading, Scene, days};
 use crate::keys::KeyHasher;
 use crate::policy::{Exempt, Policy, PolicyError};
-use crate::store::{Op, OpResult};
+use crate::store::{FamiliarityKeys, Op, OpResult};
 use crate::{EventType, Outcome, Reason, RiskSignal};
 
 /// Familiarity of the user's history, compiled.
@@ -282,9 +282,50 @@ impl Detector for CompiledFamiliarity {
 }
 
 impl CompiledFamiliarity {
+    /// The reads an imported login needs before it is learnt: the account's
+    /// history of its device and network prefix, which say whether it was
+    /// a stranger.
+    pub(crate) fn import_reads(&self, scene: &Scene<'_>, push: &mut impl FnMut(Op)) {
+        let window = days(scene.policy.familiarity.global_window_days);
+        for (keys, member) in self.probes(scene).into_iter().flatten() {
+            push(Op::Familiarity { keys, member, window });
+        }
+    }
+
+    /// An imported successful login: learnt as a recorded one is, and
+    /// counted in the settled test's daily series as a stranger or not on
+    /// what `reads` ([`Self::import_reads`], in order) found, so that the
+    /// day after an imported log can already be settled.
+    pub(crate) fn import(&self, scene: &Scene<'_>, reads: &[OpResult], push: &mut impl FnMut(Op)) {
+        let mut found = reads.iter();
+        let mut seen = [false; 2];
+        for (slot, probe) in seen.iter_mut().zip(self.probes(scene)) {
+            if probe.is_some() {
+                *slot = matches!(found.next(), Some(OpResult::Familiarity(c)) if c.user_count > 0);
+            }
+        }
+        let [device, prefix] = seen;
+        let stranger = !(prefix || (device && scene.event.device.is_some()));
+        if self.gate.enabled() && self.scored.contains(EventType::Login) {
+            push(self.gate.count(&scene.keys, Series::Logins));
+            if stranger {
+                push(self.gate.count(&scene.keys, Series::Strangers));
+            }
+        }
+        self.learn(scene, push);
+    }
+
+    /// Where the account's history of the event's device and prefix lives.
+    fn probes(&self, scene: &Scene<'_>) -> [Option<(FamiliarityKeys, u64)>; 2] {
+        let Some(user) = self.seeds.user(&scene.keys) else {
+            return [None, None];
+        };
+        [Feature::Device, Feature::Prefix].map(|f| self.seeds.locate(&scene.keys, f, user, scene.event))
+    }
+
     /// Adds a successful login to the account's history: what a recorded
-    /// success teaches, and all that an imported one from the service's
-    /// own log does ([`Engine::import_login`](crate::Engine::import_login)).
+    /// success teaches, and what an imported one from the service's own
+    /// log does ([`Engine::import_login`](crate::Engine::import_login)).
     pub(crate) fn learn(&self, scene: &Scene<'_>, push: &mut impl FnMut(Op)) {
         let event = scene.event;
         let settings = &scene.policy.familiarity;
