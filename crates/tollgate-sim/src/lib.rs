@@ -132,6 +132,7 @@ mod sampling;
 mod scenario;
 mod software;
 mod spread;
+mod step;
 mod takeover;
 mod tally;
 mod traffic;
