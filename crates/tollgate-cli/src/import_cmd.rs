@@ -59,6 +59,7 @@ pub(crate) fn run(
             (summary, seeded, false)
         }
         Some(target) => {
+            let secret = secret()?;
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -68,7 +69,7 @@ pub(crate) fn run(
                 .map_err(|e| CliError::Input(format!("redis: {e}")))?;
             let engine = Engine::builder(policy)
                 .store(store)
-                .key_secret(secret()?)
+                .key_secret(secret)
                 .build()
                 .map_err(CliError::Engine)?;
             let run = |at, ops: &tollgate::Ops| {

@@ -182,8 +182,8 @@ pub struct Traffic {
     /// Whether events carry the service's word on their device
     /// ([`Traffic::host_known_devices`]).
     vouch: bool,
-    /// The members' successful logins [`Traffic::history_days`] cut, of
-    /// which [`Traffic::import_days`] imports some.
+    /// The members' logins [`Traffic::history_days`] cut, of which
+    /// [`Traffic::import_days`] imports some.
     log: login_log::Log,
 }
 

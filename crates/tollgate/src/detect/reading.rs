@@ -63,7 +63,7 @@ impl Reading<'_> {
     /// proxy on the victim's ISP would pass as "known", so the stand-in
     /// never vouches; only a device id or the network prefix does.
     pub(crate) fn stranger(&self) -> bool {
-        !(self.known_prefix || (self.known_client && self.device_id))
+        stranger(self.known_prefix, self.known_client, self.device_id)
     }
 
     /// Whether the login names a username without history from a browser
@@ -86,4 +86,11 @@ impl Reading<'_> {
             Exempt::KnownNumber => self.known_number,
         })
     }
+}
+
+/// A stranger to an account: neither the network prefix nor the client is
+/// in its history, where only a device id vouches for a client
+/// ([`Reading::stranger`]).
+pub(crate) fn stranger(known_prefix: bool, known_client: bool, device_id: bool) -> bool {
+    !(known_prefix || (known_client && device_id))
 }

@@ -33,9 +33,7 @@
 
 use std::collections::HashMap;
 
-use smallvec::SmallVec;
-
-use super::{Engine, Ops, plan};
+use super::{Engine, Ops};
 use crate::detect::Scene;
 use crate::detect::campaign::{CompiledCampaign, LogCounts, Scope};
 use crate::store::{OpResult, Store};
@@ -75,14 +73,8 @@ impl<S> Engine<S> {
     where
         S: Store,
     {
-        let reads = self.import_login_reads(event)?;
-        let mut found: SmallVec<[OpResult; 2]> = SmallVec::from_elem(OpResult::Done, reads.len());
-        // The in-process store cannot fail with a matching buffer, and the
-        // results of learning carry nothing.
-        let _ = self.store.execute(event.at, &reads, &mut found);
-        let ops = self.import_login_ops(event, &found)?;
-        let mut results: SmallVec<[OpResult; plan::INLINE_OPS]> = SmallVec::from_elem(OpResult::Done, ops.len());
-        let _ = self.store.execute(event.at, &ops, &mut results);
+        let found = self.run_ops(event.at, &self.import_login_reads(event)?);
+        self.run_ops(event.at, &self.import_login_ops(event, &found)?);
         Ok(())
     }
 
@@ -90,9 +82,9 @@ impl<S> Engine<S> {
     /// caller-run store: execute them at `event.at`, then hand their
     /// results to [`import_login_ops`](Engine::import_login_ops).
     pub fn import_login_reads(&self, event: &Event) -> Result<Ops, ImportError> {
+        check(event)?;
         let active = self.active.load();
         let facts = self.facts(event);
-        check(event)?;
         let scene = Scene::new(&self.keys, event, &facts, &active.policy);
         let mut ops = Ops::default();
         active
@@ -192,10 +184,7 @@ impl<S> Engine<S> {
         S: Store,
     {
         let ops = self.import_baselines_ops(shares);
-        let mut results: SmallVec<[OpResult; plan::INLINE_OPS]> = SmallVec::from_elem(OpResult::Done, ops.len());
-        let at = shares.newest.unwrap_or_default();
-        // The in-process store cannot fail with a matching buffer.
-        let _ = self.store.execute(at, &ops, &mut results);
+        self.run_ops(shares.newest.unwrap_or_default(), &ops);
         ops.len()
     }
 

@@ -3,9 +3,9 @@
 use smallvec::SmallVec;
 
 use super::{Engine, Ops, plan};
-use crate::Outcome;
 use crate::detect::Scene;
-use crate::store::{OpResult, Store};
+use crate::store::{Op, OpResult, Store};
+use crate::{Outcome, Timestamp};
 
 impl<S> Engine<S> {
     /// Learns from an outcome: charges failure-counting limits on a failure,
@@ -28,11 +28,20 @@ impl<S> Engine<S> {
     where
         S: Store,
     {
-        let ops = self.record_ops(outcome);
+        // An outcome that cannot be recorded has nothing to report back.
+        self.run_ops(outcome.event.at, &self.record_ops(outcome));
+    }
+
+    /// Runs `ops` in the engine's own store at `at` and returns their
+    /// results: recording and importing, whose callers have no error to
+    /// report. The in-process store cannot fail with a matching buffer.
+    pub(super) fn run_ops(&self, at: Timestamp, ops: &[Op]) -> SmallVec<[OpResult; plan::INLINE_OPS]>
+    where
+        S: Store,
+    {
         let mut results: SmallVec<[OpResult; plan::INLINE_OPS]> = SmallVec::from_elem(OpResult::Done, ops.len());
-        // The in-process store cannot fail with a matching buffer, and an
-        // outcome that cannot be recorded has nothing to report back.
-        let _ = self.store.execute(outcome.event.at, &ops, &mut results);
+        let _ = self.store.execute(at, ops, &mut results);
+        results
     }
 
     /// The operations [`record`](Engine::record) runs, for a caller-run

@@ -237,13 +237,16 @@ impl Detector for CompiledFamiliarity {
             && reading.event_type == EventType::Login
             && reading.stranger()
             && !reading.mistyped_username();
-        let shown = |r: &&Reason| shows_automation(r, reading.shaped, reading.without_alpn);
-        let automated = out.reasons.iter().find(shown).map(|r| r.code);
         // Automation on a client the account never used decides on its
         // own, as on an account without history (below), whatever the
         // network: a mobile carrier's CGNAT /24 is shared by thousands.
-        let new_client = tally.known && out.signals.contains(RiskSignal::NewClient);
-        let automated_new = automated.filter(|_| new_client && reading.event_type == EventType::Login);
+        let new_client =
+            tally.known && reading.event_type == EventType::Login && out.signals.contains(RiskSignal::NewClient);
+        let shown = |r: &&Reason| shows_automation(r, reading.shaped, reading.without_alpn);
+        let automated = (tally.read && (!tally.known || new_client))
+            .then(|| out.reasons.iter().find(shown).map(|r| r.code))
+            .flatten();
+        let automated_new = automated.filter(|_| new_client);
         if let Some(code) = automated_new {
             out.reasons.push(automated_new_client(settings, tally.logins, code));
         }
@@ -305,7 +308,7 @@ impl CompiledFamiliarity {
             }
         }
         let [device, prefix] = seen;
-        let stranger = !(prefix || (device && scene.event.device.is_some()));
+        let stranger = crate::detect::reading::stranger(prefix, device, scene.event.device.is_some());
         if self.gate.enabled() && self.scored.contains(EventType::Login) {
             push(self.gate.count(&scene.keys, Series::Logins));
             if stranger {

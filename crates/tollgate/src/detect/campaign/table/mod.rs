@@ -101,6 +101,12 @@ const MIN_BASE_SHARE: f64 = 0.002;
 /// Standard deviations above its baseline from which a share learns slowly.
 const SUSPECT_Z: f64 = 2.0;
 
+/// Whether `slot`'s baseline is past its warm-up of `warmup` ms at `now`.
+fn warm(slot: &Slot, now: u64, warmup: u64) -> bool {
+    let since = slot.since.load(Relaxed);
+    since != 0 && now.saturating_sub(since) >= warmup
+}
+
 /// The failure and unknown-username baseline shares of a shared
 /// baseline, if both are shares.
 fn unpack(value: u128) -> Option<[f64; 2]> {
@@ -180,7 +186,7 @@ impl Table {
             slot.on.store(false, Relaxed);
             return;
         }
-        let warm = now.saturating_sub(slot.since.load(Relaxed)) >= warmup;
+        let warm = warm(slot, now, warmup);
         let n = seen.attempts as f64;
         let shares = [
             (&slot.base_failure, failure, excess(seen.failures, n, load(&slot.base_failure)), s.failure_percent),
@@ -230,8 +236,7 @@ impl Table {
     /// (read the fleet's instead).
     pub(crate) fn baseline(&self, scope: Scope, now: u64, s: &Campaign) -> Option<u128> {
         let slot = self.find(scope)?;
-        let since = slot.since.load(Relaxed);
-        let warm = since != 0 && now.saturating_sub(since) >= u64::from(s.warmup_hours) * 3_600_000;
+        let warm = warm(slot, now, u64::from(s.warmup_hours) * 3_600_000);
         warm.then(|| Table::pack(load(&slot.base_failure), load(&slot.base_unknown)))
     }
 
