@@ -92,6 +92,42 @@ fn verified_traffic_earns_nothing_and_partial_conversion_earns_part() {
 }
 
 #[test]
+fn a_block_far_below_its_countrys_share_scores_above_the_floor() {
+    let run = |relative_percent: u8| {
+        let mut policy = (*engine().policy()).clone();
+        policy.otp.conversion.relative_percent = relative_percent;
+        let engine = Engine::new(policy).unwrap();
+        // German members verify 90 of 100 codes; one block 5 of 20: 25 %,
+        // at the floor, but under half the country's 79 %.
+        traffic(&engine, 0, "+4915112345", 100, 90);
+        traffic(&engine, 0, "+4915199999", 20, 5);
+        // Before the counters' fixed window turns (106 minutes in).
+        let ms = 101 * MIN;
+        (
+            points(&engine, ms, "+4915199999999", "number block"),
+            points(&engine, ms, "+4915112345999", "number block"),
+            engine.evaluate(&send(ms, 999, "+4915199999999")),
+        )
+    };
+    let (pumped, members, decision) = run(50);
+    assert_eq!((pumped, members), (14, 0));
+    let reason = decision
+        .reasons
+        .iter()
+        .find(|r| r.code == ReasonCode::OtpLowConversion)
+        .unwrap();
+    assert!(
+        reason
+            .detail
+            .contains("under the 39.6 % expected (50 % of its country's 79.2 %)"),
+        "{}",
+        reason.detail
+    );
+    assert!(decision.is_allow(), "points alone: a block is not refused for this");
+    assert_eq!(run(0).0, 0, "off: only the floor");
+}
+
+#[test]
 fn too_few_sends_are_not_judged_and_old_sends_fade() {
     let engine = engine();
     traffic(&engine, 0, "+33612345", 19, 0);

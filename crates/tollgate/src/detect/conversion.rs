@@ -31,7 +31,11 @@ use crate::policy::PolicyError;
 /// `phone_prefix` key) and per destination country over a sliding window.
 /// Once a block or country has `min_sends`, a verified share below
 /// `expected_percent` adds points in proportion to the shortfall: all of
-/// them when nothing was verified.
+/// them when nothing was verified. A number block is also held to its own
+/// country's share in the same window: it is expected to verify at least
+/// `relative_percent` of what its country verifies, so where members
+/// verify 90 % of their codes a block at 40 % scores, which the fixed
+/// floor alone would let pass.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
@@ -43,8 +47,15 @@ pub struct Conversion {
     pub country_points: u8,
     /// Sends needed before a destination is judged (default 20).
     pub min_sends: u32,
-    /// Verified share below which points start, in percent (default 25).
+    /// Verified share below which points start, in percent (default 25):
+    /// the floor, for every block and country.
     pub expected_percent: u8,
+    /// A number block is expected to verify at least this percentage of
+    /// its destination country's verified share over the same window, once
+    /// the country has `min_sends` (default 50; 0 to 100, 0 turns it off).
+    /// The site's own traffic sets the bar: the fixed floor fits a route
+    /// that loses most codes, this one a route that loses few.
+    pub relative_percent: u8,
     /// Window of the counts, in hours (default 24): old sends fade out.
     pub window_hours: u32,
 }
@@ -56,6 +67,7 @@ impl Default for Conversion {
             country_points: 20,
             min_sends: 20,
             expected_percent: 25,
+            relative_percent: 50,
             window_hours: 24,
         }
     }
@@ -75,6 +87,9 @@ fn validate(c: &Conversion) -> Result<(), PolicyError> {
     if !(1..=100).contains(&c.expected_percent) {
         return Err(PolicyError::invalid(field("expected_percent"), "must be 1 to 100"));
     }
+    if c.relative_percent > 100 {
+        return Err(PolicyError::invalid(field("relative_percent"), "must be 0 to 100"));
+    }
     if !(1..=720).contains(&c.window_hours) {
         return Err(PolicyError::invalid(
             field("window_hours"),
@@ -84,14 +99,38 @@ fn validate(c: &Conversion) -> Result<(), PolicyError> {
     Ok(())
 }
 
+/// A verified share in basis points (0 to 10,000).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Share(u64);
+
+impl Share {
+    fn of(verified: u64, sends: u64) -> Share {
+        Share(verified.min(sends).saturating_mul(10_000).checked_div(sends).unwrap_or(0))
+    }
+
+    fn percent(self) -> f64 {
+        self.0 as f64 / 100.0
+    }
+}
+
+/// The share a block is expected to verify: the floor, or `relative_percent`
+/// of its country's share when the country has `min_sends`.
+fn expected_of_block(c: &Conversion, country: Option<(u64, u64)>) -> Share {
+    let floor = Share(u64::from(c.expected_percent) * 100);
+    let relative = country
+        .filter(|&(sends, _)| c.relative_percent > 0 && sends >= u64::from(c.min_sends))
+        .map(|(sends, verified)| Share(Share::of(verified, sends).0 * u64::from(c.relative_percent) / 100));
+    relative.map_or(floor, |r| r.max(floor))
+}
+
 /// Points for `verified` of `sends`: none below `min_sends` or at the
 /// expected share, else `max` scaled by the shortfall. Integer arithmetic.
-fn points(c: &Conversion, max: u8, sends: u64, verified: u64) -> u8 {
-    if max == 0 || sends < u64::from(c.min_sends) {
+fn points(c: &Conversion, max: u8, sends: u64, verified: u64, expected: Share) -> u8 {
+    if max == 0 || sends < u64::from(c.min_sends) || expected.0 == 0 {
         return 0;
     }
-    let expected = u128::from(c.expected_percent) * u128::from(sends);
-    let seen = 100 * u128::from(verified.min(sends));
+    let expected = u128::from(expected.0) * u128::from(sends);
+    let seen = 10_000 * u128::from(verified.min(sends));
     if seen >= expected {
         return 0;
     }
@@ -106,13 +145,33 @@ mod tests {
     #[test]
     fn points_scale_with_the_shortfall() {
         let c = Conversion::default();
-        assert_eq!(points(&c, 40, 19, 0), 0);
-        assert_eq!(points(&c, 40, 20, 0), 40);
-        assert_eq!(points(&c, 40, 40, 5), 20);
-        assert_eq!(points(&c, 40, 40, 10), 0);
-        assert_eq!(points(&c, 40, 40, 400), 0);
-        assert_eq!(points(&c, 0, 400, 0), 0);
-        assert_eq!(points(&c, 100, u64::MAX, 0), 100);
+        let floor = Share(2_500);
+        assert_eq!(points(&c, 40, 19, 0, floor), 0);
+        assert_eq!(points(&c, 40, 20, 0, floor), 40);
+        assert_eq!(points(&c, 40, 40, 5, floor), 20);
+        assert_eq!(points(&c, 40, 40, 10, floor), 0);
+        assert_eq!(points(&c, 40, 40, 400, floor), 0);
+        assert_eq!(points(&c, 0, 400, 0, floor), 0);
+        assert_eq!(points(&c, 100, u64::MAX, 0, floor), 100);
+        assert_eq!(points(&c, 40, 40, 0, Share(0)), 0);
+    }
+
+    #[test]
+    fn a_block_is_held_to_half_its_countrys_share_never_below_the_floor() {
+        let c = Conversion::default();
+        assert_eq!(expected_of_block(&c, None), Share(2_500));
+        assert_eq!(expected_of_block(&c, Some((100, 90))), Share(4_500));
+        assert_eq!(expected_of_block(&c, Some((100, 30))), Share(2_500), "a lossy route: the floor");
+        assert_eq!(expected_of_block(&c, Some((19, 19))), Share(2_500), "too few sends to say");
+        assert_eq!(expected_of_block(&c, Some((100, 500))), Share(5_000), "late verifications count once");
+        let off = Conversion {
+            relative_percent: 0,
+            ..c
+        };
+        assert_eq!(expected_of_block(&off, Some((100, 90))), Share(2_500));
+        // 40 % verified: nothing against the floor, points against 45 %.
+        assert_eq!(points(&c, 40, 100, 40, Share(2_500)), 0);
+        assert_eq!(points(&c, 40, 100, 40, expected_of_block(&c, Some((1_000, 900)))), 4);
     }
 }
 
@@ -229,7 +288,9 @@ impl CompiledConversion {
                 StoreKey(key),
             )
         });
-        let country = facts.phone.filter(|_| on(self.settings.country_points)).map(|info| {
+        // The country's counts also set its blocks' bar.
+        let country_read = on(self.settings.country_points) || on(self.settings.relative_percent);
+        let country = facts.phone.filter(|_| country_read).map(|info| {
             let key = match info.country {
                 Some(c) => keys.hash_of(seed(true), c.as_str()),
                 None => keys.hash_of(seed(true), info.calling_code),
@@ -288,20 +349,39 @@ impl CompiledConversion {
             .map(move |(_, key)| Op::WindowAdd { key, window, amount: 1 })
     }
 
-    /// The points a tally earns, one reason per scope.
+    /// The points a tally earns, one reason per scope: the block against
+    /// the floor or its country's share, the country against the floor.
     fn reasons(&self, tally: &Tally, out: &mut Vec<Reason>) {
+        let c = &self.settings;
+        let [block, country] = tally.counts.map(|row| match row {
+            [Some(sends), Some(verified)] => Some((sends, verified)),
+            _ => None,
+        });
+        let floor = Share(u64::from(c.expected_percent) * 100);
+        let block_bar = expected_of_block(c, country);
         let scopes = [
-            (self.settings.prefix_points, "number block"),
-            (self.settings.country_points, "destination country"),
+            (block, c.prefix_points, block_bar, "number block"),
+            (country, c.country_points, floor, "destination country"),
         ];
-        for (row, (max, scope)) in tally.counts.iter().zip(scopes) {
-            let [Some(sends), Some(verified)] = *row else {
+        for (counts, max, expected, scope) in scopes {
+            let Some((sends, verified)) = counts else {
                 continue;
             };
-            let points = points(&self.settings, max, sends, verified);
+            let points = points(c, max, sends, verified, expected);
             if points > 0 {
-                let hours = self.settings.window_hours;
-                let detail = format!("{verified} of {sends} codes sent to this {scope} in {hours}h were verified");
+                let hours = c.window_hours;
+                let mut detail = format!(
+                    "{verified} of {sends} codes sent to this {scope} in {hours}h were verified, under the {:.1} % expected",
+                    expected.percent()
+                );
+                if expected > floor {
+                    let (sends, verified) = country.unwrap_or_default();
+                    detail += &format!(
+                        " ({} % of its country's {:.1} %)",
+                        c.relative_percent,
+                        Share::of(verified, sends).percent()
+                    );
+                }
                 let mut r = Reason::new(ReasonCode::OtpLowConversion, detail);
                 r.points = points;
                 out.push(r);
