@@ -61,11 +61,18 @@ impl Exporter {
 pub const BUILT_IN_VERSION: &str = "built-in";
 
 /// Metrics for `engine`, registered in `registry`: the engine's observer,
-/// and its store-transition hook counting changes of store health as well
-/// as logging them (the hook is one slot, so one closure does both). The
+/// its store-transition hook counting changes of store health as well
+/// as logging them (the hook is one slot, so one closure does both), and
+/// attack mode's and the settled-site test's gauges by the system clock. The
 /// policy version reads [`BUILT_IN_VERSION`] until a [`Reloader`] names
 /// the file's.
-pub fn instrument<S>(engine: &Arc<Engine<S>>, registry: &mut Registry) -> Arc<TollgateMetrics> {
+pub fn instrument<S>(engine: &Arc<Engine<S>>, registry: &mut Registry) -> Arc<TollgateMetrics>
+where
+    S: Send + Sync + 'static,
+{
+    tollgate_metrics::register_status(registry, Arc::clone(engine), || {
+        tollgate::Timestamp::from(std::time::SystemTime::now())
+    });
     let metrics = TollgateMetrics::new();
     metrics.register(registry);
     metrics.attach(engine);
@@ -85,7 +92,10 @@ pub fn metrics_for<S>(
     args: &Args,
     engine: &Arc<Engine<S>>,
     store: Option<Arc<Engine<MemoryStore>>>,
-) -> Option<(Arc<TollgateMetrics>, Registry)> {
+) -> Option<(Arc<TollgateMetrics>, Registry)>
+where
+    S: Send + Sync + 'static,
+{
     if !args.metrics {
         return None;
     }

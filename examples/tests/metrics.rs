@@ -107,6 +107,9 @@ fn check_series(text: &str) {
     assert_eq!(value(text, "tollgate_store_available"), 1.0);
     assert_eq!(value(text, r#"tollgate_store_evictions_total{state="live"}"#), 0.0);
     assert!(value(text, "tollgate_store_keys") > 0.0);
+    // A day's first login reads the settled test: nothing the day before.
+    assert_eq!(value(text, "tollgate_site_settled"), 0.0);
+    assert_eq!(value(text, r#"tollgate_attack_mode_campaigns{level="site"}"#), 0.0);
     // Labels come from closed sets: never a user, an address or a fingerprint.
     for secret in ["alice", "bob", "carol", "127.0.0.1", "203.0.113"] {
         assert!(!text.contains(secret), "{secret} in the metrics:\n{text}");
@@ -204,6 +207,9 @@ fn check_dashboard(scrape: &str) {
         "tollgate_store_available",
         "tollgate_store_evictions_total",
         "tollgate_evaluation_seconds_bucket",
+        "tollgate_attack_mode_campaigns",
+        "tollgate_attack_mode_site_ratio",
+        "tollgate_site_settled",
     ] {
         assert!(all.contains(wanted), "the dashboard does not query {wanted}");
     }

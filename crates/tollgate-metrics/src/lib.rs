@@ -46,6 +46,11 @@
 //! | `tollgate_store_keys`, `tollgate_store_max_keys` | | in-process store: keys tracked, and its cap |
 //! | `tollgate_store_sweeps_total` | | in-process store: times it reached its cap and swept |
 //! | `tollgate_store_evictions_total` | `state` | in-process store: keys swept, `idle` (no decision changed) or `live` (state forgotten under the cap) |
+//! | `tollgate_attack_mode_scopes` | `level`, `warm` | scopes attack mode reads ([`register_status`]): `site`, `country` or `network`, baseline warm or not |
+//! | `tollgate_attack_mode_campaigns` | `level` | of them, those with a campaign on: new clients are being stepped up there |
+//! | `tollgate_attack_mode_site_ratio` | `share`, `of` | the site's failed and unknown-username shares (`failure`, `unknown_user`), last window and baseline (`window`, `baseline`), 0 to 1 |
+//! | `tollgate_site_settled` | | 1 while the site is settled (strangers to any account stepped up), 0 while not; absent before the first verdict |
+//! | `tollgate_site_stranger_ratio` | `span` | strangers' share of successful logins, `yesterday` and over the `week`, at the last verdict |
 //!
 //! Every decision the engine makes is counted, the layer's and the
 //! handler's alike: a protected route the layer admits is decided twice
@@ -100,6 +105,7 @@ mod histogram;
 mod labels;
 mod metrics;
 mod reasons;
+mod status;
 mod store;
 #[cfg(test)]
 mod tests;
@@ -109,6 +115,7 @@ use std::time::Duration;
 
 pub use metrics::{MetricsBuilder, TollgateMetrics};
 pub use prometheus_client::registry::Registry;
+pub use status::register_status;
 pub use store::register_memory_store;
 
 /// The `Content-Type` of what [`encode`] writes: the Prometheus text

@@ -235,3 +235,101 @@ fn memory_store_evictions_are_read_at_scrape_time() {
     assert!(value(&after, r#"tollgate_store_evictions_total{state="live"}"#).unwrap() > 0.0);
     assert!(value(&after, "tollgate_store_keys").unwrap() <= 50.0);
 }
+
+static CLOCK_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn clock() -> Timestamp {
+    Timestamp::from_unix_millis(CLOCK_MS.load(Ordering::Relaxed))
+}
+
+#[test]
+fn attack_mode_and_the_settled_site_are_gauges() {
+    use tollgate::Outcome;
+    const DAY: u64 = 86_400_000;
+    const MIN: u64 = 60_000;
+    let mut policy = Policy::default();
+    policy.limits.clear();
+    let engine = Arc::new(Engine::new(policy).unwrap());
+    let mut registry = Registry::default();
+    crate::register_status(&mut registry, Arc::clone(&engine), clock);
+    let start = NOW_MS / DAY * DAY + 22 * 60 * MIN;
+    CLOCK_MS.store(start, Ordering::Relaxed);
+    let text = encode(&registry).unwrap();
+    assert_eq!(
+        value(&text, r#"tollgate_attack_mode_scopes{level="site",warm="false"}"#),
+        Some(0.0),
+        "{text}"
+    );
+    assert_eq!(value(&text, "tollgate_site_settled"), None, "no verdict yet");
+    // From 22:00 to 01:00 UTC, 100 logins a minute by 200 members on their
+    // own laptops, one in ten failing; from 01:00, a list adds 30 unknown
+    // usernames a minute.
+    for min in 0..190 {
+        let at = Timestamp::from_unix_millis(start + min * MIN);
+        for i in 0..100u64 {
+            let user = (min * 100 + i) % 200;
+            let login = Event::new(EventKind::Login, at)
+                .with_user(format!("member{user}"))
+                .with_device(format!("laptop{user}"));
+            let decision = engine.evaluate(&login);
+            let outcome = if i % 10 == 0 {
+                Outcome::failed(login)
+            } else {
+                Outcome::succeeded(login)
+            };
+            engine.record(&outcome.with_decision(&decision));
+        }
+        if min >= 180 {
+            for i in 0..30 {
+                engine.record(&Outcome::unknown_user(
+                    Event::new(EventKind::Login, at).with_user(format!("list{min}-{i}")),
+                ));
+            }
+        }
+    }
+    CLOCK_MS.store(start + 190 * MIN, Ordering::Relaxed);
+    engine.evaluate(
+        &Event::new(EventKind::Login, clock())
+            .with_user("member1")
+            .with_device("new phone"),
+    );
+    let text = encode(&registry).unwrap();
+    assert_eq!(
+        value(&text, r#"tollgate_attack_mode_scopes{level="site",warm="true"}"#),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        value(&text, r#"tollgate_attack_mode_campaigns{level="site"}"#),
+        Some(1.0),
+        "{text}"
+    );
+    let failure = value(
+        &text,
+        r#"tollgate_attack_mode_site_ratio{share="failure",of="baseline"}"#,
+    )
+    .unwrap();
+    assert!((failure - 0.1).abs() < 0.01, "{text}");
+    let unknown = value(
+        &text,
+        r#"tollgate_attack_mode_site_ratio{share="unknown_user",of="window"}"#,
+    )
+    .unwrap();
+    assert!((unknown - 30.0 / 130.0).abs() < 0.01, "{text}");
+    // Day one's strangers were 180 members' first logins (the failing
+    // tenth is always the same 20): 1.66 % of its 10,800 successful
+    // logins, under the 2 % bound.
+    assert_eq!(value(&text, "tollgate_site_settled"), Some(1.0), "{text}");
+    assert_eq!(
+        value(&text, r#"tollgate_site_stranger_ratio{span="yesterday"}"#),
+        Some(0.0166)
+    );
+    // The list stops; a window later the campaign is no longer on.
+    CLOCK_MS.store(start + 200 * MIN, Ordering::Relaxed);
+    let text = encode(&registry).unwrap();
+    assert_eq!(
+        value(&text, r#"tollgate_attack_mode_campaigns{level="site"}"#),
+        Some(0.0),
+        "{text}"
+    );
+}

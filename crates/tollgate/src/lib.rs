@@ -78,6 +78,7 @@ pub mod phone;
 pub mod policy;
 pub mod pow;
 mod reason;
+pub mod status;
 pub mod store;
 mod summary;
 mod time;

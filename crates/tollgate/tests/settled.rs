@@ -96,6 +96,11 @@ fn a_settled_site_steps_up_a_stranger_to_any_username() {
         detail.contains("strangers were 1.96 % of its 255 successful logins yesterday"),
         "{detail}"
     );
+    // The same verdict, for a dashboard.
+    let settled = e.status(thief(2).at).settled.unwrap();
+    assert!(settled.settled);
+    assert_eq!(settled.day.as_unix_millis(), (T0 + 2 * DAY) / DAY * DAY);
+    assert_eq!((settled.yesterday_logins, settled.yesterday_basis_points), (255, 196));
     // A made-up username and an account with one login look the same from
     // a fresh client: the step-up names no established account.
     let made_up = e.evaluate(&login("nobody", 2, 800, "stolen", "198.51.100.7"));
@@ -143,6 +148,7 @@ fn a_site_where_strangers_are_common_is_not_settled() {
     history(&e, 1, 15);
     let stolen = e.evaluate(&thief(2));
     assert!(!stranger(&stolen), "{:?}", stolen.reasons);
+    assert_eq!(e.status(thief(2).at).settled.map(|s| s.settled), Some(false));
     // The test still ran: the signal says what the step-up would have done.
     assert!(stolen.signals.contains(RiskSignal::Stranger));
     // A looser bound settles the same site.

@@ -28,8 +28,9 @@ use crate::net::IpSet;
 use crate::policy::RiskTier;
 use crate::policy::{FingerprintList, Policy, PolicyError};
 use crate::pow::PowConfig;
+use crate::status::Status;
 use crate::store::{AsyncStore, MemoryStore, OpResult, Store};
-use crate::{Decision, E164, Event};
+use crate::{Decision, E164, Event, Timestamp};
 use compiled::{Active, Lists};
 
 /// Decides on events, learns from outcomes.
@@ -222,6 +223,18 @@ impl<S> Engine<S> {
     /// The risk tier of a destination number under the policy in force.
     pub fn risk_tier(&self, phone: &E164) -> RiskTier {
         self.active.load().tiers.tier(&crate::phone::classify(phone))
+    }
+
+    /// What attack mode and the settled-site test believe as of `now`, on
+    /// this instance (see [`status`](crate::status)): each instance reads
+    /// the shared counts on its own, so a fleet's instances agree within
+    /// a read interval.
+    pub fn status(&self, now: Timestamp) -> Status {
+        let active = self.active.load();
+        Status {
+            attack_mode: active.detectors.campaign.status(now.as_unix_millis()),
+            settled: active.detectors.familiarity.settled_status(),
+        }
     }
 
     /// Validates and installs a new policy. Counters carry over: a rule's

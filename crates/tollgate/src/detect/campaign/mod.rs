@@ -263,6 +263,14 @@ pub(crate) type LogCounts = [u64; 3];
 const SEED_ATTEMPTS: u64 = 10;
 
 impl CompiledCampaign {
+    /// The scopes this instance reads, as of `now` (none while off).
+    pub(crate) fn status(&self, now: u64) -> Vec<crate::status::AttackModeScope> {
+        if !self.settings.enabled {
+            return Vec::new();
+        }
+        self.table.status(now, &self.settings)
+    }
+
     /// The event's scopes, for tallying an imported log.
     pub(crate) fn scopes(facts: &Facts) -> impl Iterator<Item = Scope> {
         scopes(facts).into_iter().flatten()

@@ -87,6 +87,56 @@ fn a_list_from_one_country_steps_up_new_clients_from_there_only() {
     assert!(!stepped_up(&engine, &login("DE2", "DE", 140).with_device("new phone")));
 }
 
+#[test]
+fn status_names_the_scopes_a_campaign_is_on_in() {
+    use crate::status::CampaignScope;
+    let engine = engine_with(|c| c.unknown_percent = 10);
+    let at = |min: u64| Timestamp::from_unix_millis(1_700_000_000_000 + min * MIN);
+    assert!(engine.status(at(0)).attack_mode.is_empty(), "nothing read yet");
+    quiet(&engine);
+    engine.evaluate(&login("DE1", "BR", 130).with_device("stranger"));
+    let calm = engine.status(at(130));
+    let levels: Vec<_> = calm.attack_mode.iter().map(|s| (s.scope.level(), s.warm, s.on)).collect();
+    assert_eq!(levels[..3], [("site", true, false), ("country", true, false), ("country", true, false)]);
+    let site = calm.attack_mode[0];
+    assert!((site.failure_percent.unwrap() - 10.0).abs() < 0.5, "{site:?}");
+    assert!((site.baseline_failure_percent - 10.0).abs() < 0.5, "{site:?}");
+    assert_eq!(site.unknown_percent, Some(0.0));
+    for min in 130..140 {
+        for i in 0..30 {
+            engine.record(&Outcome::unknown_user(login(&format!("list{min}-{i}"), "BR", min)));
+        }
+        for i in 0..300 {
+            engine.record(&Outcome::succeeded(login(&format!("DE{i}"), "DE", min)));
+        }
+    }
+    assert!(stepped_up(&engine, &login("DE1", "BR", 140).with_device("stranger")));
+    let status = engine.status(at(140));
+    let on: Vec<_> = status.campaigns().map(|s| s.scope).collect();
+    let brazil = CampaignScope::Country("BR".parse().unwrap());
+    assert!(on.contains(&brazil) && !on.contains(&CampaignScope::Site), "{on:?}");
+    let br = status.attack_mode.iter().find(|s| s.scope == brazil).unwrap();
+    assert!(br.unknown_percent.unwrap() > 50.0 && br.baseline_unknown_percent < 1.0, "{br:?}");
+    // A read older than the window says nothing about now.
+    assert_eq!(engine.status(at(160)).campaigns().count(), 0);
+}
+
+#[test]
+fn a_policy_reload_keeps_attack_mode_warm() {
+    let engine = engine_with(|c| c.unknown_percent = 10);
+    quiet(&engine);
+    // The reload compiles a fresh table; the baselines the store holds
+    // make it warm at its first read.
+    engine.set_policy((*engine.policy()).clone()).unwrap();
+    let at = Timestamp::from_unix_millis(1_700_000_000_000 + 130 * MIN);
+    assert!(engine.status(at).attack_mode.is_empty());
+    br_list(&engine);
+    assert!(stepped_up(&engine, &login("DE1", "BR", 140).with_device("stranger")));
+    let after = Timestamp::from_unix_millis(1_700_000_000_000 + 140 * MIN);
+    let status = engine.status(after);
+    assert!(!status.attack_mode.is_empty() && status.attack_mode.iter().all(|s| s.warm), "{status:?}");
+}
+
 /// Ten minutes of a list through Brazilian proxies (30 unknown users a
 /// minute), then `more` minutes in which the list's attempts meet the
 /// step-up and go unrecorded, as a bot that cannot pass it does, while

@@ -285,6 +285,11 @@ impl Detector for CompiledFamiliarity {
 }
 
 impl CompiledFamiliarity {
+    /// This instance's latest settled-site verdict.
+    pub(crate) fn settled_status(&self) -> Option<crate::status::SettledStatus> {
+        self.gate.latest()
+    }
+
     /// The reads an imported login needs before it is learnt: the account's
     /// history of its device and network prefix, which say whether it was
     /// a stranger.

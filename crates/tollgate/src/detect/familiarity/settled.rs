@@ -251,6 +251,19 @@ impl Gate {
         self.verdict.store(packed, Relaxed);
     }
 
+    /// The latest verdict, whatever its day.
+    pub(super) fn latest(&self) -> Option<crate::status::SettledStatus> {
+        let packed = self.verdict.load(Relaxed);
+        let day = packed >> DAY_SHIFT;
+        (self.enabled() && day != 0).then(|| crate::status::SettledStatus {
+            day: crate::Timestamp::from_unix_millis((day - 1).saturating_mul(86_400_000)),
+            settled: packed & SETTLED_BIT != 0,
+            yesterday_logins: self.yesterday_logins.load(Relaxed),
+            yesterday_basis_points: packed & SHARE_MASK,
+            week_basis_points: packed >> WEEK_SHIFT & SHARE_MASK,
+        })
+    }
+
     /// The verdict for the day of `at_millis`, if this instance has one.
     pub(super) fn verdict(&self, at_millis: u64) -> Option<Verdict> {
         let packed = self.verdict.load(Relaxed);

@@ -11,6 +11,7 @@ use super::Campaign;
 use super::answers;
 use crate::policy::MatchAction;
 use crate::keys::encode::{KeyPart, KeySink};
+use crate::status::{AttackModeScope, CampaignScope};
 use crate::{Asn, Country};
 
 /// Where a campaign is measured.
@@ -31,6 +32,30 @@ impl Scope {
                 2 << 32 | u64::from(*a) << 8 | u64::from(*b)
             }
             Scope::Asn(a) => 3 << 32 | u64::from(a.0),
+        }
+    }
+
+    /// The scope a non-zero tag names.
+    fn from_tag(tag: u64) -> Option<Scope> {
+        let low = tag & u64::from(u32::MAX);
+        match tag >> 32 {
+            0 if tag == 1 => Some(Scope::Site),
+            2 => {
+                let code = [(low >> 8) as u8, low as u8];
+                std::str::from_utf8(&code).ok()?.parse().ok().map(Scope::Country)
+            }
+            3 => Some(Scope::Asn(Asn(u32::try_from(low).ok()?))),
+            _ => None,
+        }
+    }
+}
+
+impl From<Scope> for CampaignScope {
+    fn from(scope: Scope) -> CampaignScope {
+        match scope {
+            Scope::Site => CampaignScope::Site,
+            Scope::Country(c) => CampaignScope::Country(c),
+            Scope::Asn(a) => CampaignScope::Network(a),
         }
     }
 }
@@ -304,6 +329,36 @@ impl Table {
         if !self.reports_decisions.load(Relaxed) {
             self.reports_decisions.store(true, Relaxed);
         }
+    }
+
+    /// Every scope this instance reads, as of `now`: the site, countries,
+    /// then networks.
+    pub(crate) fn status(&self, now: u64, s: &Campaign) -> Vec<AttackModeScope> {
+        let warmup = u64::from(s.warmup_hours) * 3_600_000;
+        let window = u64::from(s.window_secs) * 1000;
+        let mut out: Vec<AttackModeScope> = self
+            .sets
+            .iter()
+            .flatten()
+            .filter_map(|slot| {
+                let read = slot.refreshed.load(Relaxed);
+                let scope = Scope::from_tag(slot.tag.load(Relaxed)).filter(|_| read != 0)?;
+                let judged = slot.since.load(Relaxed) != 0;
+                let pct = |a: &AtomicU64| load(a) * 100.0;
+                Some(AttackModeScope {
+                    scope: scope.into(),
+                    on: slot.on.load(Relaxed) && now.saturating_sub(read) < window,
+                    warm: warm(slot, now, warmup),
+                    read_at: crate::Timestamp::from_unix_millis(read),
+                    failure_percent: judged.then(|| pct(&slot.failure)),
+                    baseline_failure_percent: pct(&slot.base_failure),
+                    unknown_percent: judged.then(|| pct(&slot.unknown)),
+                    baseline_unknown_percent: pct(&slot.base_unknown),
+                })
+            })
+            .collect();
+        out.sort_by_key(|s| s.scope);
+        out
     }
 
     /// A slot for `scope`: the set's empty one, or the one read least

@@ -189,3 +189,18 @@ fn scopes_keep_their_own_slots_and_staleness() {
     assert!(kept >= 590, "{kept}");
     assert!(t.stale(Scope::Site, 20_000, 10_000));
 }
+
+#[test]
+fn a_scope_comes_back_from_its_tag() {
+    for scope in [
+        Scope::Site,
+        Scope::Country("BR".parse().unwrap()),
+        Scope::Asn(Asn(0)),
+        Scope::Asn(Asn(u32::MAX)),
+    ] {
+        assert_eq!(Scope::from_tag(scope.tag()), Some(scope));
+    }
+    assert_eq!(Scope::from_tag(0), None);
+    assert_eq!(Scope::from_tag(2 << 32 | 0xffff), None, "no country code");
+    assert_eq!(Scope::from_tag(9 << 32), None);
+}
