@@ -6,7 +6,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use prometheus_client::collector::Collector;
-use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric, MetricEncoder};
+use prometheus_client::metrics::MetricType;
 use prometheus_client::metrics::gauge::ConstGauge;
 use tollgate::status::{AttackModeScope, CampaignScope};
 use tollgate::{Engine, Timestamp};
@@ -75,6 +76,15 @@ struct SpanLabels {
 
 const LEVELS: [&str; 3] = ["site", "country", "network"];
 
+/// A family of gauges under one name and help text.
+fn gauges<'a>(
+    encoder: &'a mut DescriptorEncoder<'_>,
+    name: &'a str,
+    help: &str,
+) -> Result<MetricEncoder<'a>, fmt::Error> {
+    encoder.encode_descriptor(name, help, None, MetricType::Gauge)
+}
+
 fn count(scopes: &[AttackModeScope], keep: impl Fn(&AttackModeScope) -> bool) -> i64 {
     i64::try_from(scopes.iter().filter(|s| keep(s)).count()).unwrap_or(i64::MAX)
 }
@@ -83,11 +93,10 @@ impl<S: Send + Sync + 'static> Collector for StatusCollector<S> {
     fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> fmt::Result {
         let status = self.engine.status((self.clock)());
         let scopes = &status.attack_mode;
-        let mut family = encoder.encode_descriptor(
+        let mut family = gauges(
+            &mut encoder,
             "tollgate_attack_mode_scopes",
             "Scopes attack mode reads, by level and whether their baseline is warm",
-            None,
-            prometheus_client::metrics::MetricType::Gauge,
         )?;
         for level in LEVELS {
             for (warm, is) in [("true", true), ("false", false)] {
@@ -95,22 +104,20 @@ impl<S: Send + Sync + 'static> Collector for StatusCollector<S> {
                 ConstGauge::new(n).encode(family.encode_family(&ScopeLabels { level, warm })?)?;
             }
         }
-        let mut family = encoder.encode_descriptor(
+        let mut family = gauges(
+            &mut encoder,
             "tollgate_attack_mode_campaigns",
             "Scopes with a campaign on now: logins from clients their account never used are stepped up",
-            None,
-            prometheus_client::metrics::MetricType::Gauge,
         )?;
         for level in LEVELS {
             let n = count(scopes, |s| s.on && s.scope.level() == level);
             ConstGauge::new(n).encode(family.encode_family(&LevelLabels { level })?)?;
         }
         if let Some(site) = scopes.iter().find(|s| s.scope == CampaignScope::Site) {
-            let mut family = encoder.encode_descriptor(
+            let mut family = gauges(
+                &mut encoder,
                 "tollgate_attack_mode_site_ratio",
                 "The site's shares of failed logins and of logins naming no account: the last window judged and the baseline",
-                None,
-                prometheus_client::metrics::MetricType::Gauge,
             )?;
             let shares = [
                 ("failure", "window", site.failure_percent),
@@ -132,11 +139,10 @@ impl<S: Send + Sync + 'static> Collector for StatusCollector<S> {
                 None,
                 gauge.metric_type(),
             )?)?;
-            let mut family = encoder.encode_descriptor(
+            let mut family = gauges(
+                &mut encoder,
                 "tollgate_site_stranger_ratio",
                 "Strangers' share of the successful logins of the day before and of the seven days before, at the last verdict",
-                None,
-                prometheus_client::metrics::MetricType::Gauge,
             )?;
             for (span, bp) in [
                 ("yesterday", settled.yesterday_basis_points),
