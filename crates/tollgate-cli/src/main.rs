@@ -67,6 +67,11 @@ enum Command {
     /// imported, other outcomes skipped, anything else reported. Oldest
     /// first. The key secret comes from the TOLLGATE_KEY_SECRET environment
     /// variable. Without --redis, checks the log and writes nothing.
+    ///
+    /// Logins of different accounts are written concurrently (up to 64
+    /// accounts at a time, from at most 1,024 logins of one hour of the
+    /// log), each account's in log order: the store ends up with the
+    /// counts one login after another would write.
     Import {
         /// Policy file: TOML, or JSON when the name ends in `.json`. Default: the built-in policy.
         #[arg(long, value_name = "FILE")]
@@ -88,7 +93,8 @@ enum Command {
         /// they last `campaign.baseline_hours`.
         #[arg(long)]
         baselines: bool,
-        /// How long one login's write may take, in milliseconds.
+        /// How long one store call may take, in milliseconds (a login
+        /// makes two: its account's history, then its writes).
         #[arg(long, value_name = "MS", default_value_t = 2_000, requires = "redis")]
         timeout_ms: u64,
         /// Input file, or `-` for stdin.
