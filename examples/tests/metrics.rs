@@ -213,10 +213,15 @@ fn check_dashboard(scrape: &str) {
     ] {
         assert!(all.contains(wanted), "the dashboard does not query {wanted}");
     }
+    // Series a fresh engine cannot have yet: a share of yesterday's logins.
+    let with_history = ["tollgate_site_stranger_ratio"];
     for expr in &exprs {
         let series = queried(expr);
         assert!(!series.is_empty(), "{expr} queries no tollgate series");
-        for (name, labels) in series {
+        for (name, labels) in series
+            .into_iter()
+            .filter(|(name, _)| !with_history.contains(&name.as_str()))
+        {
             let lines: Vec<&str> = scrape
                 .lines()
                 .filter(|l| l.starts_with(&format!("{name}{{")) || l.starts_with(&format!("{name} ")))

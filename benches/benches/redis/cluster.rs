@@ -9,7 +9,7 @@ use tollgate_redis::{Clock, RedisConfig, RedisStore};
 
 use crate::commandstats::cluster_stats;
 use crate::engine::evaluate;
-use crate::measure::measure;
+use crate::measure::{failures, measure};
 use crate::{EVENTS, Error};
 
 /// With `TOLLGATE_REDIS_CLUSTER_URL`: the default policy's login plan on
@@ -39,8 +39,8 @@ pub(crate) async fn cluster_bench(seeds: &str, engine: &Arc<Engine>, events: &Ar
     let run = measure(16, move |i| {
         let (engine, store, events) = (Arc::clone(&eng), Arc::clone(&st), Arc::clone(&ev));
         async move {
-            let Some(event) = events.get(i) else { return };
-            evaluate(&engine, &store, event).await;
+            let Some(event) = events.get(i) else { return false };
+            evaluate(&engine, &store, event).await
         }
     })
     .await;
@@ -77,11 +77,12 @@ pub(crate) async fn cluster_bench(seeds: &str, engine: &Arc<Engine>, events: &Ar
     let calls = after.0.saturating_sub(before.0) as f64 / EVENTS as f64;
     let cpu = after.1.saturating_sub(before.1) as f64 / EVENTS as f64;
     println!(
-        "\ncluster ({} masters), default policy, 16 tasks: {:.0} evals/s, p50 {:.0}µs, p99 {:.0}µs; {calls:.1} script calls and {cpu:.1} µs Redis CPU per evaluation (all masters together)",
+        "\ncluster ({} masters), default policy, 16 tasks: {:.0} evals/s, p50 {:.0}µs, p99 {:.0}µs; {calls:.1} script calls and {cpu:.1} µs Redis CPU per evaluation (all masters together){}",
         masters.len(),
         run.per_second,
         run.p50.as_secs_f64() * 1e6,
         run.p99.as_secs_f64() * 1e6,
+        failures(&run),
     );
     Ok(())
 }

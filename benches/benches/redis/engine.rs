@@ -29,8 +29,8 @@ pub(crate) async fn engine_run(
     let run = measure(tasks, move |i| {
         let (engine, store, events) = (Arc::clone(&eng), Arc::clone(&st), Arc::clone(&ev));
         async move {
-            let Some(event) = events.get(i) else { return };
-            evaluate(&engine, &store, event).await;
+            let Some(event) = events.get(i) else { return false };
+            evaluate(&engine, &store, event).await
         }
     })
     .await;
@@ -42,16 +42,20 @@ pub(crate) async fn engine_run(
 }
 
 /// One evaluation of `event` on the split path: `prepare`,
-/// `RedisStore::execute`, `conclude` (on no results when the call failed).
-pub(crate) async fn evaluate(engine: &Engine, store: &RedisStore, event: &Event) {
+/// `RedisStore::execute`, `conclude` (on no results when the call failed);
+/// whether the store answered.
+pub(crate) async fn evaluate(engine: &Engine, store: &RedisStore, event: &Event) -> bool {
     let plan = engine.prepare(event);
     let mut results = [OpResult::Done; 64];
     let slots = results.get_mut(..plan.ops().len()).unwrap_or_default();
-    let decision = match store.execute(plan.at(), plan.ops(), slots).await {
-        Ok(()) => engine.conclude(plan, slots),
-        Err(_) => engine.conclude(plan, &[]),
+    let answered = store.execute(plan.at(), plan.ops(), slots).await.is_ok();
+    let decision = if answered {
+        engine.conclude(plan, slots)
+    } else {
+        engine.conclude(plan, &[])
     };
     std::hint::black_box(decision);
+    answered
 }
 
 /// Operation kinds of a plan, e.g. `4 Gcra, 3 Familiarity`.

@@ -46,7 +46,7 @@ use cluster::cluster_bench;
 use commandstats::evalsha_stats;
 use cpu::cpu_per_op_kind;
 use engine::{engine_run, plan_kinds};
-use measure::{measure, row};
+use measure::{failures, measure, row};
 
 const EVENTS: usize = 20_000;
 const CONCURRENCY: [usize; 3] = [1, 16, 64];
@@ -143,7 +143,7 @@ async fn bench(url: String) -> Result<(), Error> {
                     .arg(10_000)
                     .invoke_async(&mut conn)
                     .await;
-                std::hint::black_box(allowed.ok());
+                std::hint::black_box(allowed).is_ok()
             }
         })
         .await;
@@ -153,11 +153,12 @@ async fn bench(url: String) -> Result<(), Error> {
         println!("  {}", row("four limits", &four_run, &bare_run));
         println!("  {}", row("default policy", &default_run, &bare_run));
         println!(
-            "  {:<16} {:>8.0}/s {:>6.0}µs {:>6.0}µs",
+            "  {:<16} {:>8.0}/s {:>6.0}µs {:>6.0}µs{}",
             "bare GCRA",
             bare_run.per_second,
             bare_run.p50.as_secs_f64() * 1e6,
-            bare_run.p99.as_secs_f64() * 1e6
+            bare_run.p99.as_secs_f64() * 1e6,
+            failures(&bare_run),
         );
         println!(
             "  round trips per evaluation: {four_trips:.2} / {default_trips:.2}; Redis CPU per call: four limits {four_cpu:.1} µs, default policy {default_cpu:.1} µs, bare GCRA {bare_cpu:.1} µs"

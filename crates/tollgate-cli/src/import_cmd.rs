@@ -71,7 +71,7 @@ pub(crate) fn run(
             let learn = |e: &tollgate::Event| engine.import_login(e).map_err(|e| e.to_string());
             let tally = |o: &Outcome| engine.tally_login(&mut shares, o);
             let summary = importing::import(reader, learn, tally, report);
-            let seeded = also.baselines.then(|| engine.import_baselines(&shares));
+            let seeded = (also.baselines && summary.is_ok()).then(|| engine.import_baselines(&shares));
             (summary, seeded, false)
         }
         Some(target) => {
@@ -97,7 +97,10 @@ pub(crate) fn run(
                 |batch: &[importing::Login]| runtime.block_on(importing::learn_by_account(&engine, batch, IN_FLIGHT));
             let tally = |o: &Outcome| engine.tally_login(&mut shares, o);
             let summary = importing::import_batches(reader, CHUNK, learn, tally, report);
-            let seeded = match (also.baselines, shares.newest()) {
+            // After a failed import the tally holds part of the log (and a
+            // failed store would fail this write too, hiding the line to
+            // rerun from): no baselines from it.
+            let seeded = match (also.baselines && summary.is_ok(), shares.newest()) {
                 (true, Some(at)) => {
                     let ops = engine.import_baselines_ops(&shares);
                     let mut results = vec![tollgate::store::OpResult::Done; ops.len()];

@@ -28,10 +28,14 @@ use crate::Registry;
 ///   (`share="unknown_user"`), in the last window judged
 ///   (`of="window"`) and its baseline (`of="baseline"`), 0 to 1;
 /// * `tollgate_site_settled`: 1 while the site is settled, 0 while not,
-///   absent before the first verdict;
+///   absent until the day's first login takes the day's verdict;
 /// * `tollgate_site_stranger_ratio{span}`: strangers' share of the
 ///   successful logins of the day before (`span="yesterday"`) and of the
-///   seven days before (`span="week"`), 0 to 1, as of the last verdict.
+///   seven days before (`span="week"`), 0 to 1, at the day's verdict;
+///   absent for a span without logins.
+///
+/// Register it once per registry and engine: a second registration
+/// writes the same families twice.
 ///
 /// Every label comes from a closed set: no country, network or user.
 pub fn register_status<S>(registry: &mut Registry, engine: Arc<Engine<S>>, clock: fn() -> Timestamp)
@@ -91,7 +95,8 @@ fn count(scopes: &[AttackModeScope], keep: impl Fn(&AttackModeScope) -> bool) ->
 
 impl<S: Send + Sync + 'static> Collector for StatusCollector<S> {
     fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> fmt::Result {
-        let status = self.engine.status((self.clock)());
+        let now = (self.clock)();
+        let status = self.engine.status(now);
         let scopes = &status.attack_mode;
         let mut family = gauges(
             &mut encoder,
@@ -131,7 +136,9 @@ impl<S: Send + Sync + 'static> Collector for StatusCollector<S> {
                 }
             }
         }
-        if let Some(settled) = status.settled {
+        // Yesterday's verdict says nothing about today: no gauge until the
+        // day's first login takes one.
+        if let Some(settled) = status.settled.filter(|s| s.is_for(now)) {
             let gauge = ConstGauge::new(i64::from(settled.settled));
             gauge.encode(encoder.encode_descriptor(
                 "tollgate_site_settled",
@@ -144,11 +151,15 @@ impl<S: Send + Sync + 'static> Collector for StatusCollector<S> {
                 "tollgate_site_stranger_ratio",
                 "Strangers' share of the successful logins of the day before and of the seven days before, at the last verdict",
             )?;
-            for (span, bp) in [
+            let spans = [
                 ("yesterday", settled.yesterday_basis_points),
                 ("week", settled.week_basis_points),
-            ] {
-                ConstGauge::new(bp as f64 / 10_000.0).encode(family.encode_family(&SpanLabels { span })?)?;
+            ];
+            for (span, bp) in spans {
+                // Without logins there is no share, rather than 100 %.
+                if let Some(bp) = bp {
+                    ConstGauge::new(bp as f64 / 10_000.0).encode(family.encode_family(&SpanLabels { span })?)?;
+                }
             }
         }
         Ok(())

@@ -324,6 +324,10 @@ fn attack_mode_and_the_settled_site_are_gauges() {
         value(&text, r#"tollgate_site_stranger_ratio{span="yesterday"}"#),
         Some(0.0166)
     );
+    assert_eq!(
+        value(&text, r#"tollgate_site_stranger_ratio{span="week"}"#),
+        Some(0.0166)
+    );
     // The list stops; a window later the campaign is no longer on.
     CLOCK_MS.store(start + 200 * MIN, Ordering::Relaxed);
     let text = encode(&registry).unwrap();
@@ -332,4 +336,20 @@ fn attack_mode_and_the_settled_site_are_gauges() {
         Some(0.0),
         "{text}"
     );
+    // The next day, before its first login, yesterday's verdict is not shown.
+    CLOCK_MS.store(start + 200 * MIN + DAY, Ordering::Relaxed);
+    let text = encode(&registry).unwrap();
+    assert_eq!(value(&text, "tollgate_site_settled"), None, "{text}");
+    assert_eq!(value(&text, r#"tollgate_site_stranger_ratio{span="yesterday"}"#), None);
+}
+
+#[test]
+fn a_share_of_no_logins_is_no_gauge() {
+    let engine = Arc::new(Engine::new(Policy::default()).unwrap());
+    let mut registry = Registry::default();
+    crate::register_status(&mut registry, Arc::clone(&engine), at);
+    engine.evaluate(&Event::new(EventKind::Login, at()).with_user("alice"));
+    let text = encode(&registry).unwrap();
+    assert_eq!(value(&text, "tollgate_site_settled"), Some(0.0), "{text}");
+    assert!(!text.contains("tollgate_site_stranger_ratio{"), "{text}");
 }

@@ -21,7 +21,8 @@
 //! assert!(!site.on && !site.warm, "a new deployment learns its baseline first");
 //! // The day's first login read the day before: no logins, not settled.
 //! let settled = status.settled.unwrap();
-//! assert!(!settled.settled && settled.yesterday_logins == 0);
+//! assert!(settled.is_for(at(30)) && !settled.settled);
+//! assert_eq!((settled.yesterday_logins, settled.yesterday_basis_points), (0, None));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -36,8 +37,9 @@ pub struct Status {
     /// while attack mode is off or no login was scored.
     pub attack_mode: Vec<AttackModeScope>,
     /// This instance's latest verdict on whether the site is settled
-    /// (`[familiarity.settled]`), taken at the first login of its day;
-    /// `None` before any, or with the test off.
+    /// (`[familiarity.settled]`), taken at the first login of its day
+    /// (see [`SettledStatus::is_for`]); `None` before any, or with the test
+    /// off.
     pub settled: Option<SettledStatus>,
 }
 
@@ -107,8 +109,19 @@ pub struct SettledStatus {
     pub settled: bool,
     /// Successful logins recorded the day before.
     pub yesterday_logins: u64,
-    /// Strangers' share of them, in basis points (1/100 %).
-    pub yesterday_basis_points: u64,
-    /// Strangers' share over the seven days before, in basis points.
-    pub week_basis_points: u64,
+    /// Strangers' share of them, in basis points (1/100 %); `None` without
+    /// any.
+    pub yesterday_basis_points: Option<u64>,
+    /// Successful logins recorded over the seven days before.
+    pub week_logins: u64,
+    /// Strangers' share of them, in basis points; `None` without any.
+    pub week_basis_points: Option<u64>,
+}
+
+impl SettledStatus {
+    /// Whether the verdict is for the UTC day of `now`: a verdict is taken
+    /// at the day's first login, so before it the latest is yesterday's.
+    pub fn is_for(&self, now: Timestamp) -> bool {
+        self.day.as_unix_millis() / 86_400_000 == now.as_unix_millis() / 86_400_000
+    }
 }

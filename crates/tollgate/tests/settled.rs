@@ -100,7 +100,11 @@ fn a_settled_site_steps_up_a_stranger_to_any_username() {
     let settled = e.status(thief(2).at).settled.unwrap();
     assert!(settled.settled);
     assert_eq!(settled.day.as_unix_millis(), (T0 + 2 * DAY) / DAY * DAY);
-    assert_eq!((settled.yesterday_logins, settled.yesterday_basis_points), (255, 196));
+    assert_eq!(
+        (settled.yesterday_logins, settled.yesterday_basis_points),
+        (255, Some(196))
+    );
+    assert!(settled.is_for(thief(2).at) && !settled.is_for(thief(3).at));
     // A made-up username and an account with one login look the same from
     // a fresh client: the step-up names no established account.
     let made_up = e.evaluate(&login("nobody", 2, 800, "stolen", "198.51.100.7"));

@@ -146,7 +146,10 @@ pub fn import(
 /// site's daily series, familiarity's global shares, learned browsers'
 /// evidence), whose windows are whole hours counted from the epoch: within
 /// a window additions commute, while a login arriving after its counter
-/// moved on to a newer window would count in the newer one.
+/// moved on to a newer window would count in the newer one. Bounded
+/// lists are the exception: a full list (a learned browser's accounts, a
+/// distinct set past its exact range) may keep other members than one
+/// login after another would.
 ///
 /// A batch the learning step could not finish stops the import at the
 /// first login it reports ([`Stopped::missing_from`]). Outcomes are

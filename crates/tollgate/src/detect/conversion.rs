@@ -288,8 +288,9 @@ impl CompiledConversion {
                 StoreKey(key),
             )
         });
-        // The country's counts also set its blocks' bar.
-        let country_read = on(self.settings.country_points) || on(self.settings.relative_percent);
+        // The country's counts also set its blocks' bar, where blocks score.
+        let c = &self.settings;
+        let country_read = on(c.country_points) || (on(c.prefix_points) && on(c.relative_percent));
         let country = facts.phone.filter(|_| country_read).map(|info| {
             let key = match info.country {
                 Some(c) => keys.hash_of(seed(true), c.as_str()),

@@ -137,6 +137,20 @@ fn a_policy_reload_keeps_attack_mode_warm() {
     assert!(!status.attack_mode.is_empty() && status.attack_mode.iter().all(|s| s.warm), "{status:?}");
 }
 
+#[test]
+fn status_reports_no_shares_before_a_read_judges_them() {
+    let engine = engine();
+    quiet(&engine);
+    engine.set_policy((*engine.policy()).clone()).unwrap();
+    // An hour after the last login: the store's baseline makes the site
+    // warm at once, but the read had nothing to judge.
+    engine.evaluate(&login("DE1", "DE", 200));
+    let at = Timestamp::from_unix_millis(1_700_000_000_000 + 200 * MIN);
+    let site = engine.status(at).attack_mode[0];
+    assert!(site.warm && site.failure_percent.is_none() && site.unknown_percent.is_none(), "{site:?}");
+    assert!((site.baseline_failure_percent - 10.0).abs() < 0.5, "{site:?}");
+}
+
 /// Ten minutes of a list through Brazilian proxies (30 unknown users a
 /// minute), then `more` minutes in which the list's attempts meet the
 /// step-up and go unrecorded, as a bot that cannot pass it does, while

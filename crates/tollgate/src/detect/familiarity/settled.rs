@@ -168,6 +168,8 @@ pub(super) struct Gate {
     verdict: AtomicU64,
     /// Yesterday's successful logins, for the detail.
     yesterday_logins: AtomicU64,
+    /// The seven days' successful logins, for the status.
+    week_logins: AtomicU64,
 }
 
 /// Bits of the packed verdict.
@@ -197,6 +199,7 @@ impl Gate {
             strangers: keys.hash_of(seed, "strangers"),
             verdict: AtomicU64::new(0),
             yesterday_logins: AtomicU64::new(0),
+            week_logins: AtomicU64::new(0),
         }
     }
 
@@ -248,19 +251,24 @@ impl Gate {
             | week.basis_points() << WEEK_SHIFT
             | yesterday.basis_points();
         self.yesterday_logins.store(yesterday.logins, Relaxed);
+        self.week_logins.store(week.logins, Relaxed);
         self.verdict.store(packed, Relaxed);
     }
 
-    /// The latest verdict, whatever its day.
+    /// The latest verdict, whatever its day; shares only over days with
+    /// logins.
     pub(super) fn latest(&self) -> Option<crate::status::SettledStatus> {
         let packed = self.verdict.load(Relaxed);
         let day = packed >> DAY_SHIFT;
+        let (yesterday_logins, week_logins) = (self.yesterday_logins.load(Relaxed), self.week_logins.load(Relaxed));
+        let share = |logins: u64, bp: u64| (logins > 0).then_some(bp);
         (self.enabled() && day != 0).then(|| crate::status::SettledStatus {
             day: crate::Timestamp::from_unix_millis((day - 1).saturating_mul(86_400_000)),
             settled: packed & SETTLED_BIT != 0,
-            yesterday_logins: self.yesterday_logins.load(Relaxed),
-            yesterday_basis_points: packed & SHARE_MASK,
-            week_basis_points: packed >> WEEK_SHIFT & SHARE_MASK,
+            yesterday_logins,
+            yesterday_basis_points: share(yesterday_logins, packed & SHARE_MASK),
+            week_logins,
+            week_basis_points: share(week_logins, packed >> WEEK_SHIFT & SHARE_MASK),
         })
     }
 

@@ -96,9 +96,11 @@ struct Slot {
     /// Baseline shares, as `f64` bits.
     base_failure: AtomicU64,
     base_unknown: AtomicU64,
-    /// The last read's shares, as `f64` bits.
+    /// The last read's shares, as `f64` bits, once a read had enough
+    /// attempts to judge (`judged`).
     failure: AtomicU64,
     unknown: AtomicU64,
+    judged: AtomicBool,
     on: AtomicBool,
     /// Step-ups this instance issued on logins of the scope, and recorded
     /// logins it saw pass one, since it last added them to the store's
@@ -203,6 +205,7 @@ impl Table {
         let unknown = seen.unknown as f64 / seen.attempts as f64;
         store(&slot.failure, failure);
         store(&slot.unknown, unknown);
+        slot.judged.store(true, Relaxed);
         if slot.since.load(Relaxed) == 0 {
             slot.since.store(now.max(1), Relaxed);
             slot.learned.store(1, Relaxed);
@@ -343,7 +346,7 @@ impl Table {
             .filter_map(|slot| {
                 let read = slot.refreshed.load(Relaxed);
                 let scope = Scope::from_tag(slot.tag.load(Relaxed)).filter(|_| read != 0)?;
-                let judged = slot.since.load(Relaxed) != 0;
+                let judged = slot.judged.load(Relaxed);
                 let pct = |a: &AtomicU64| load(a) * 100.0;
                 Some(AttackModeScope {
                     scope: scope.into(),
@@ -374,6 +377,12 @@ impl Table {
         slot.on.store(false, Relaxed);
         slot.stepped.store(0, Relaxed);
         slot.answered.store(0, Relaxed);
+        // The status reports these: none of the scope evicted may show as
+        // this one's.
+        slot.judged.store(false, Relaxed);
+        for share in [&slot.failure, &slot.unknown, &slot.base_failure, &slot.base_unknown] {
+            store(share, 0.0);
+        }
         Some(slot)
     }
 }
