@@ -78,11 +78,20 @@ fn op_of_kind(kind: &str, key: u64, n: u64) -> Op {
             max: Duration::from_millis(1),
             reset_after: minute,
         },
-        _ => Op::Reset { key: StoreKey(key) },
+        "Series" => Op::Series {
+            key: StoreKey(key),
+            bucket: Duration::from_secs(86_400),
+            lookback: 7,
+            amount: 1,
+        },
+        "Reset" => Op::Reset { key: StoreKey(key) },
+        // A name in OP_KINDS without an arm above: measuring another kind
+        // under its name would print a wrong table.
+        other => unreachable!("no operation of kind {other}"),
     }
 }
 
-const OP_KINDS: [&str; 11] = [
+const OP_KINDS: [&str; 12] = [
     "Gcra",
     "WindowAdd",
     "WindowPair",
@@ -93,6 +102,7 @@ const OP_KINDS: [&str; 11] = [
     "RegisterSet",
     "Cap",
     "Backoff",
+    "Series",
     "Reset",
 ];
 

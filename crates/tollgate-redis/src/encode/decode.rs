@@ -7,7 +7,9 @@ use tollgate::store::{BackoffOutcome, CapOutcome, FamiliarityCounts, Op, OpResul
 
 use super::piece::{Piece, PieceResult};
 
-pub(super) fn malformed() -> StoreError {
+/// A reply the script could not have sent: the store is treated as
+/// failing, as for any other answer it cannot give.
+pub(crate) fn malformed() -> StoreError {
     StoreError::Unavailable("malformed reply from the Redis script".to_owned())
 }
 

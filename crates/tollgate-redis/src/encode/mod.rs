@@ -16,7 +16,7 @@
 mod decode;
 mod piece;
 
-pub(crate) use decode::{decode, decode_pieces};
+pub(crate) use decode::{decode, decode_pieces, malformed};
 pub(crate) use piece::{Piece, PieceResult, join};
 
 use std::time::Duration;

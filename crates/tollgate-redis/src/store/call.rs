@@ -99,13 +99,15 @@ impl RedisStore {
                 return Err(err);
             };
             // Refused for good: FCALL or FUNCTION LOAD unknown or not
-            // permitted. Said once (the flag flips once per store), with
-            // the server's reason: it may be worth fixing (an ACL).
-            tracing::warn!(
-                reason = %format!("{:?} {}", refusal.kind(), refusal.detail().unwrap_or_default()),
-                "tollgate-redis: Redis Functions refused, using EVALSHA scripts instead"
-            );
-            self.use_functions.store(false, Ordering::Relaxed);
+            // permitted. Said once, by the call that flips the flag (calls
+            // already under way meet the refusal too), with the server's
+            // reason: it may be worth fixing (an ACL).
+            if self.use_functions.swap(false, Ordering::Relaxed) {
+                tracing::warn!(
+                    reason = %format!("{:?} {}", refusal.kind(), refusal.detail().unwrap_or_default()),
+                    "tollgate-redis: Redis Functions refused, using EVALSHA scripts instead"
+                );
+            }
         }
         let mut invocation = self.script.prepare_invoke();
         for key in &encoded.keys {

@@ -5,8 +5,9 @@ use redis::cluster_async::ClusterConnection;
 use tollgate::store::{Op, OpResult, StoreError};
 
 use super::clock::{host_nanos, time_nanos};
-use super::{RedisStore, malformed_reply, unavailable};
+use super::{RedisStore, unavailable};
 use crate::config::Clock;
+use crate::encode::malformed;
 use crate::encode::{Encoded, Layout, Piece, PieceResult, decode_pieces, join, slot};
 
 impl RedisStore {
@@ -43,7 +44,7 @@ impl RedisStore {
             // The server's TIME is asked of the first call only.
             let mut encoded = Encoded::start(Layout::Cluster, now, g == 0 && self.clock == Clock::Redis);
             for &i in members {
-                let piece = pieces.get(i).ok_or_else(malformed_reply)?;
+                let piece = pieces.get(i).ok_or_else(malformed)?;
                 encoded.piece(&self.prefix, now, piece)?;
             }
             calls.push(encoded);
@@ -56,21 +57,21 @@ impl RedisStore {
         .await;
         let received = host_nanos();
         let mut done = vec![PieceResult::Op(OpResult::Done); pieces.len()];
-        let mut malformed = 0u64;
+        let mut bad_keys = 0u64;
         let mut time = None;
         for (g, ((_, members), reply)) in groups.iter().zip(&replies).enumerate() {
             let reply = reply.as_ref().map_err(unavailable)?;
             let rest = decode_pieces(&pieces, members, reply, &mut done)?;
-            let (found, rest) = rest.split_first().ok_or_else(malformed_reply)?;
-            malformed = malformed.saturating_add(u64::try_from(*found).unwrap_or(0));
+            let (found, rest) = rest.split_first().ok_or_else(malformed)?;
+            bad_keys = bad_keys.saturating_add(u64::try_from(*found).unwrap_or(0));
             if g == 0 {
                 time = Some(rest);
             }
         }
         for ((op, span), slot) in ops.iter().zip(spans).zip(results.iter_mut()) {
-            *slot = join(op, done.get(span).ok_or_else(malformed_reply)?)?;
+            *slot = join(op, done.get(span).ok_or_else(malformed)?)?;
         }
-        self.count_malformed(malformed);
+        self.count_malformed(bad_keys);
         if let Some([secs, micros]) = time {
             let server = time_nanos(u64::try_from(*secs).unwrap_or(0), u64::try_from(*micros).unwrap_or(0));
             self.learn_offset(server, sent, received);

@@ -70,10 +70,6 @@ impl std::fmt::Debug for RedisStore {
     }
 }
 
-fn malformed_reply() -> StoreError {
-    StoreError::Unavailable("malformed reply from the Redis script".to_owned())
-}
-
 fn unavailable(err: &RedisError) -> StoreError {
     // The kind and the server's own detail only: never the URL.
     let what = if err.is_timeout() {

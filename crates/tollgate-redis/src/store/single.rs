@@ -4,8 +4,9 @@ use redis::aio::ConnectionManager;
 use tollgate::store::{Op, OpResult, StoreError};
 
 use super::clock::{host_nanos, time_nanos};
-use super::{RedisStore, malformed_reply, unavailable};
+use super::{RedisStore, unavailable};
 use crate::config::Clock;
+use crate::encode::malformed;
 use crate::encode::{Encoded, decode};
 
 impl RedisStore {
@@ -27,8 +28,8 @@ impl RedisStore {
     /// Handles what follows the results of a single-server call: the
     /// malformed-key count, then TIME when asked for.
     fn after_reply(&self, rest: &[i64], sent: i64, received: i64) -> Result<(), StoreError> {
-        let (malformed, rest) = rest.split_first().ok_or_else(malformed_reply)?;
-        self.count_malformed(u64::try_from(*malformed).unwrap_or(0));
+        let (bad_keys, rest) = rest.split_first().ok_or_else(malformed)?;
+        self.count_malformed(u64::try_from(*bad_keys).unwrap_or(0));
         if let [secs, micros] = rest {
             let server = time_nanos(u64::try_from(*secs).unwrap_or(0), u64::try_from(*micros).unwrap_or(0));
             self.learn_offset(server, sent, received);
