@@ -1,169 +1,15 @@
-//! Running the example services in production: `--metrics` (Prometheus
-//! text at `GET /metrics`) and live policy reload (`SIGHUP`, and with
-//! `--watch-policy` a change of the file). `docs/operations.md` tells
-//! operators and library users how both work.
-//!
-//! ```
-//! use std::sync::Arc;
-//! use tollgate::Engine;
-//! use tollgate::policy::Policy;
-//! use tollgate_examples::ops::{Exporter, instrument, policy_version};
-//!
-//! let engine = Arc::new(Engine::new(Policy::default())?);
-//! let mut registry = tollgate_metrics::Registry::default();
-//! let metrics = instrument(&engine, &mut registry);
-//! tollgate_metrics::register_memory_store(&mut registry, Arc::clone(&engine));
-//! let text = tollgate_metrics::encode(&registry)?;
-//! assert!(text.contains(r#"tollgate_policy_info{version="built-in"} 1"#));
-//! metrics.policy_applied(&policy_version(b""));
-//! let text = Exporter::new(registry).render()?;
-//! assert!(text.contains("tollgate_store_available 1"));
-//! assert!(text.contains(r#"tollgate_policy_info{version="e3b0c44298fc"} 1"#));
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! Reloading the policy: a [`Reloader`] installs its file's policy in the
+//! engine when the version changed, keeping the running policy when the
+//! file is bad, and tells a watch when the file has changed.
 
 use std::fmt;
-use std::future::Future;
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 
-use sha2::{Digest, Sha256};
 use tollgate::Engine;
-use tollgate::net::TrustedProxies;
-use tollgate::policy::Policy;
-use tollgate::store::MemoryStore;
-use tollgate_metrics::{Registry, TollgateMetrics};
+use tollgate_metrics::TollgateMetrics;
 
-use crate::demo::{Args, BoxError};
-
-/// How often `--watch-policy` looks at the policy file.
-pub const WATCH_INTERVAL: Duration = Duration::from_secs(2);
-
-/// The registry the `/metrics` route renders, shared by every worker.
-#[derive(Clone, Debug)]
-pub struct Exporter(Arc<Registry>);
-
-impl Exporter {
-    /// An exporter of everything in `registry`.
-    pub fn new(registry: Registry) -> Self {
-        Exporter(Arc::new(registry))
-    }
-
-    /// The metrics in the Prometheus text format
-    /// ([`tollgate_metrics::CONTENT_TYPE`]).
-    pub fn render(&self) -> Result<String, fmt::Error> {
-        tollgate_metrics::encode(&self.0)
-    }
-}
-
-/// The policy version reported while the built-in policy is in force.
-pub const BUILT_IN_VERSION: &str = "built-in";
-
-/// Metrics for `engine`, registered in `registry`: the engine's observer,
-/// its store-transition hook counting changes of store health as well
-/// as logging them (the hook is one slot, so one closure does both), and
-/// attack mode's and the settled-site test's gauges by the system clock. The
-/// policy version reads [`BUILT_IN_VERSION`] until a [`Reloader`] names
-/// the file's.
-pub fn instrument<S>(engine: &Arc<Engine<S>>, registry: &mut Registry) -> Arc<TollgateMetrics>
-where
-    S: Send + Sync + 'static,
-{
-    tollgate_metrics::register_status(registry, Arc::clone(engine), || {
-        tollgate::Timestamp::from(std::time::SystemTime::now())
-    });
-    let metrics = TollgateMetrics::new();
-    metrics.register(registry);
-    metrics.attach(engine);
-    metrics.policy_applied(BUILT_IN_VERSION);
-    let counted = Arc::clone(&metrics);
-    engine.on_store_transition(move |transition| {
-        tollgate_axum::log_store_transition(transition);
-        counted.store_transition(transition);
-    });
-    metrics
-}
-
-/// With `--metrics`: [`instrument`]ed metrics for `engine` and the
-/// registry they are in, with the in-process store's series when `store`
-/// is that engine over a [`MemoryStore`]; `None` without the flag.
-pub fn metrics_for<S>(
-    args: &Args,
-    engine: &Arc<Engine<S>>,
-    store: Option<Arc<Engine<MemoryStore>>>,
-) -> Option<(Arc<TollgateMetrics>, Registry)>
-where
-    S: Send + Sync + 'static,
-{
-    if !args.metrics {
-        return None;
-    }
-    let mut registry = Registry::default();
-    if let Some(store) = store {
-        tollgate_metrics::register_memory_store(&mut registry, store);
-    }
-    Some((instrument(engine, &mut registry), registry))
-}
-
-/// A policy file's version for logs and `tollgate_policy_info`: the first
-/// 12 hex digits of the SHA-256 of its bytes. The same file gives the same
-/// version on every instance, so a fleet can be checked for one policy.
-pub fn policy_version(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
-}
-
-/// The policy file the service was started with, and the `--trust-proxy`
-/// flags that override its proxies (they keep overriding after a reload).
-#[derive(Clone, Debug)]
-pub struct PolicyFile {
-    path: PathBuf,
-    trust_proxy: Vec<String>,
-}
-
-impl PolicyFile {
-    /// `--policy` and `--trust-proxy` from `args`, or `None` without a
-    /// policy file.
-    pub fn from_args(args: &Args) -> Option<Self> {
-        Some(PolicyFile {
-            path: args.policy.clone()?,
-            trust_proxy: args.trust_proxy.clone(),
-        })
-    }
-
-    /// The file's path.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// The file's version, without parsing it.
-    pub fn version(&self) -> Result<String, BoxError> {
-        let bytes = std::fs::read(&self.path).map_err(|e| format!("{}: {e}", self.path.display()))?;
-        Ok(policy_version(&bytes))
-    }
-
-    /// The file's policy (validated, proxies overridden as at start-up) and
-    /// its version. Errors name the file and, for a bad value, the field
-    /// (``policy field `limits[1].burst`: ...``).
-    pub fn read(&self) -> Result<(Policy, String), BoxError> {
-        let bytes = std::fs::read(&self.path).map_err(|e| format!("{}: {e}", self.path.display()))?;
-        let version = policy_version(&bytes);
-        let text = String::from_utf8(bytes).map_err(|e| format!("{}: {e}", self.path.display()))?;
-        let json = self.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
-        let mut policy = if json {
-            Policy::from_json(&text)
-        } else {
-            Policy::from_toml(&text)
-        }
-        .map_err(|e| format!("{}: {e}", self.path.display()))?;
-        if !self.trust_proxy.is_empty() {
-            policy.network.trusted_proxies =
-                TrustedProxies::parse(&self.trust_proxy).map_err(|e| format!("--trust-proxy: {e}"))?;
-        }
-        Ok((policy, version))
-    }
-}
+use super::PolicyFile;
+use crate::demo::BoxError;
 
 /// What a reload did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -326,74 +172,11 @@ impl<S> Reloader<S> {
     }
 }
 
-/// The task that reloads on `SIGHUP` and, with `watch`, when the file
-/// changes (looked at every [`WATCH_INTERVAL`]). The signal handler is
-/// installed before this returns, so a `SIGHUP` that arrives once the
-/// service is up never takes the default action (ending the process).
-/// Spawn the future on the service's runtime; it runs until the process
-/// ends.
-#[cfg(unix)]
-pub fn reload_task<S: Send + Sync + 'static>(
-    reloader: Option<Arc<Reloader<S>>>,
-    watch: bool,
-) -> Result<impl Future<Output = ()>, BoxError> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut hangup = signal(SignalKind::hangup()).map_err(|e| format!("SIGHUP handler: {e}"))?;
-    Ok(async move {
-        let mut ticks = watch.then(|| tokio::time::interval(WATCH_INTERVAL));
-        loop {
-            let tick = async {
-                match &mut ticks {
-                    Some(ticks) => {
-                        ticks.tick().await;
-                    }
-                    None => std::future::pending::<()>().await,
-                }
-            };
-            tokio::select! {
-                received = hangup.recv() => {
-                    if received.is_none() {
-                        return;
-                    }
-                    match &reloader {
-                        // Logged inside; the service goes on either way.
-                        Some(reloader) => { let _ = reloader.reload("SIGHUP"); }
-                        None => tracing::info!("SIGHUP: no --policy file, nothing to reload"),
-                    }
-                }
-                () = tick => {
-                    if let Some(reloader) = reloader.as_ref().filter(|r| r.file_changed()) {
-                        let _ = reloader.reload("file change");
-                    }
-                }
-            }
-        }
-    })
-}
-
-/// Without Unix signals only `--watch-policy` reloads.
-#[cfg(not(unix))]
-pub fn reload_task<S: Send + Sync + 'static>(
-    reloader: Option<Arc<Reloader<S>>>,
-    watch: bool,
-) -> Result<impl Future<Output = ()>, BoxError> {
-    Ok(async move {
-        let (Some(reloader), true) = (reloader, watch) else {
-            return;
-        };
-        let mut ticks = tokio::time::interval(WATCH_INTERVAL);
-        loop {
-            ticks.tick().await;
-            if reloader.file_changed() {
-                let _ = reloader.reload("file change");
-            }
-        }
-    })
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::path::PathBuf;
 
     use super::*;
     use tollgate::{Action, Event, EventKind, Timestamp};
