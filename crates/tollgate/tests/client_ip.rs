@@ -470,6 +470,14 @@ fn cases() -> Vec<Case> {
             Some(HeaderAnomaly::Conflict),
         ),
         case(
+            "garbage in x-forwarded-for beside forwarded is its own anomaly, not a conflict",
+            "10.0.0.2",
+            &[(xff, "192.0.2.61, x"), (fwd, "for=192.0.2.60")],
+            "192.0.2.60",
+            Fwd,
+            Some(HeaderAnomaly::Malformed(XffH)),
+        ),
+        case(
             "forwarded anomaly wins over conflict",
             "10.0.0.2",
             &[(xff, "192.0.2.61"), (fwd, "for=x")],

@@ -152,7 +152,7 @@ impl DecisionLog {
         let progress = &*self.progress;
         let target = progress.queued.load(Ordering::Acquire);
         let mut written = progress.written.lock().unwrap_or_else(PoisonError::into_inner);
-        while progress.done.load(Ordering::Acquire) < target {
+        while progress.done.load(Ordering::Acquire) < target && !progress.stopped.load(Ordering::Acquire) {
             // Dropped lines are finished without a wake-up (the deciding
             // thread takes no lock): look again now and then.
             written = progress

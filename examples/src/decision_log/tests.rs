@@ -1,7 +1,8 @@
 //! The log end to end: what it writes and masks, what it skips, and that
-//! a full queue or a failing file never holds up a decision.
+//! a full queue, a failing file or a broken sink never holds up a
+//! decision or a flush.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -155,6 +156,32 @@ fn a_full_queue_drops_and_counts_instead_of_waiting() {
     let text = String::from_utf8(kept.lock().unwrap().clone()).unwrap();
     assert_eq!(text.lines().count() as u64, counts.written.get());
     assert!(text.lines().all(|l| DecisionRecord::from_json(l).is_ok()));
+}
+
+/// A sink that panics on its first write, as a broken custom sink might.
+struct Panicking;
+
+impl Write for Panicking {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        panic!("the sink broke");
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_writer_that_died_does_not_hang_a_flush() {
+    let log = DecisionLog::to_sink(Box::new(Panicking), "panicking".into(), None).unwrap();
+    let engine = Engine::new(Policy::from_toml(POLICY).unwrap()).unwrap();
+    engine.set_observer(log.clone(), DecisionLog::observe_when());
+    let refused = Event::new(EventKind::Login, Timestamp::EPOCH).with_ip("198.51.100.1".parse().unwrap());
+    for _ in 0..10 {
+        engine.evaluate(&refused);
+    }
+    // Returns although the lines the writer held were never written.
+    log.flush();
+    assert_eq!(log.counts().written.get(), 0);
 }
 
 #[cfg(target_os = "linux")]

@@ -4,7 +4,7 @@
 //! how far it got.
 
 use std::io::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
@@ -32,6 +32,10 @@ pub(super) struct Pending {
 pub(super) struct Progress {
     pub(super) queued: AtomicU64,
     pub(super) done: AtomicU64,
+    /// The writer thread has ended (a sink that panicked, most likely):
+    /// lines it held will never be done, and a flush must not wait for
+    /// them.
+    pub(super) stopped: AtomicBool,
     pub(super) written: Mutex<()>,
     pub(super) batch: Condvar,
 }
@@ -39,6 +43,21 @@ pub(super) struct Progress {
 impl Progress {
     pub(super) fn finished(&self, lines: u64) {
         self.done.fetch_add(lines, Ordering::Release);
+    }
+
+    fn wake(&self) {
+        let _written = self.written.lock().unwrap_or_else(PoisonError::into_inner);
+        self.batch.notify_all();
+    }
+}
+
+/// Marks the writer stopped when its thread ends, by return or by panic.
+struct Stop(Arc<Progress>);
+
+impl Drop for Stop {
+    fn drop(&mut self) {
+        self.0.stopped.store(true, Ordering::Release);
+        self.0.wake();
     }
 }
 
@@ -56,6 +75,7 @@ pub(super) struct Writer {
 
 impl Writer {
     pub(super) fn run(mut self, lines: Receiver<Box<Pending>>) {
+        let _stop = Stop(Arc::clone(&self.progress));
         let mut batch = Vec::new();
         while let Ok(first) = lines.recv() {
             let mut count = 0u64;
@@ -112,7 +132,6 @@ impl Writer {
             }
         }
         self.progress.finished(count);
-        let _written = self.progress.written.lock().unwrap_or_else(PoisonError::into_inner);
-        self.progress.batch.notify_all();
+        self.progress.wake();
     }
 }

@@ -10,7 +10,8 @@ use super::{ForwardingHeader, MAX_HEADER_BYTES, MAX_HOPS};
 /// Except for [`Conflict`](HeaderAnomaly::Conflict), the walk along the
 /// named header stopped there, and the client address is the nearest
 /// usable hop to the right of the stop: the last trusted proxy passed, or
-/// the socket peer if none was.
+/// the socket peer if none was. An anomaly of `X-Forwarded-For` beside a
+/// sound `Forwarded` is reported too, while `Forwarded` gives the address.
 ///
 /// Headers from an untrusted peer are never read, so never reported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -31,7 +32,7 @@ pub enum HeaderAnomaly {
     /// `Forwarded` and `X-Forwarded-For` name different clients. The
     /// address is `Forwarded`'s; one of the two headers is probably not
     /// maintained by the proxies (and so written by the client). Only
-    /// reported when `Forwarded` itself had no anomaly.
+    /// reported when neither walk met an anomaly of its own.
     Conflict,
 }
 

@@ -61,9 +61,13 @@ impl TrustedProxies {
             let mut client = answer(ForwardingHeader::Forwarded, walk);
             if client.anomaly.is_none()
                 && let Some(other) = self.walk(&xff, xff_entry)
-                && other.addr.unwrap_or(peer) != client.addr
             {
-                client.anomaly = Some(HeaderAnomaly::Conflict);
+                // A walk that stopped on garbage named no client to
+                // disagree with: its own anomaly is what happened.
+                client.anomaly = match other.anomaly {
+                    Some(kind) => Some(kind.of(ForwardingHeader::XForwardedFor)),
+                    None => (other.addr.unwrap_or(peer) != client.addr).then_some(HeaderAnomaly::Conflict),
+                };
             }
             return client;
         }
