@@ -170,15 +170,20 @@ impl Write for Panicking {
     }
 }
 
-#[test]
-fn a_writer_that_died_does_not_hang_a_flush() {
-    let log = DecisionLog::to_sink(Box::new(Panicking), "panicking".into(), None).unwrap();
+/// Ten refused logins decided by an engine that logs to `log`.
+fn refuse_ten(log: &Arc<DecisionLog>) {
     let engine = Engine::new(Policy::from_toml(POLICY).unwrap()).unwrap();
     engine.set_observer(log.clone(), DecisionLog::observe_when());
     let refused = Event::new(EventKind::Login, Timestamp::EPOCH).with_ip("198.51.100.1".parse().unwrap());
     for _ in 0..10 {
         engine.evaluate(&refused);
     }
+}
+
+#[test]
+fn a_writer_that_died_does_not_hang_a_flush() {
+    let log = DecisionLog::to_sink(Box::new(Panicking), "panicking".into(), None).unwrap();
+    refuse_ten(&log);
     // Returns although the lines the writer held were never written.
     log.flush();
     assert_eq!(log.counts().written.get(), 0);
@@ -189,12 +194,7 @@ fn a_writer_that_died_does_not_hang_a_flush() {
 fn a_failing_file_counts_failures_and_never_blocks() {
     // Writes to /dev/full fail with ENOSPC.
     let log = DecisionLog::open(Path::new("/dev/full"), None).unwrap();
-    let engine = Engine::new(Policy::from_toml(POLICY).unwrap()).unwrap();
-    engine.set_observer(log.clone(), DecisionLog::observe_when());
-    let refused = Event::new(EventKind::Login, Timestamp::EPOCH).with_ip("198.51.100.1".parse().unwrap());
-    for _ in 0..10 {
-        engine.evaluate(&refused);
-    }
+    refuse_ten(&log);
     log.flush();
     assert_eq!(log.counts().failed.get() + log.counts().dropped.get(), 10);
     assert_eq!(log.counts().written.get(), 0);
