@@ -18,7 +18,16 @@ use crate::store::{PowSecretArg, SecretArg};
 
 /// Reads a policy file: JSON when the name ends in `.json`, else TOML.
 pub fn load_policy(path: &Path) -> Result<Policy, BoxError> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    parse_policy(path, bytes)
+}
+
+/// The policy in `bytes`, read from `path`: JSON when the name ends in
+/// `.json`, else TOML. Errors name the file and, for a bad value, the
+/// field. At start-up and on a reload alike, so both read a file the same
+/// way.
+pub fn parse_policy(path: &Path, bytes: Vec<u8>) -> Result<Policy, BoxError> {
+    let text = String::from_utf8(bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     let policy = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
         Policy::from_json(&text)
     } else {

@@ -9,7 +9,7 @@ mod otp;
 mod users;
 
 pub use args::Args;
-pub use engine::{build_engine, build_engine_on, load, load_geo, load_on, load_policy};
+pub use engine::{build_engine, build_engine_on, load, load_geo, load_on, load_policy, parse_policy};
 pub use logs::{log_code_sent, log_email_changed, logged_user, mask_email};
 pub use otp::{DEMO_OTP_CODE, OtpCodes, otp_event};
 pub use users::{DEMO_USERS, Users};

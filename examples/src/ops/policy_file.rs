@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use tollgate::net::TrustedProxies;
 use tollgate::policy::Policy;
 
-use crate::demo::{Args, BoxError};
+use crate::demo::{Args, BoxError, parse_policy};
 
 /// A policy file's version for logs and `tollgate_policy_info`: the first
 /// 12 hex digits of the SHA-256 of its bytes. The same file gives the same
@@ -50,20 +50,23 @@ impl PolicyFile {
     /// its version. Errors name the file and, for a bad value, the field
     /// (``policy field `limits[1].burst`: ...``).
     pub fn read(&self) -> Result<(Policy, String), BoxError> {
+        let (version, policy) = self.read_versioned()?;
+        Ok((policy?, version))
+    }
+
+    /// The file's version, and its policy or why it has none, from one
+    /// read of the file: a reload must not judge one version and install
+    /// another written in between. `Err` when the file cannot be read.
+    pub fn read_versioned(&self) -> Result<(String, Result<Policy, BoxError>), BoxError> {
         let bytes = std::fs::read(&self.path).map_err(|e| format!("{}: {e}", self.path.display()))?;
         let version = policy_version(&bytes);
-        let text = String::from_utf8(bytes).map_err(|e| format!("{}: {e}", self.path.display()))?;
-        let json = self.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
-        let mut policy = if json {
-            Policy::from_json(&text)
-        } else {
-            Policy::from_toml(&text)
-        }
-        .map_err(|e| format!("{}: {e}", self.path.display()))?;
-        if !self.trust_proxy.is_empty() {
-            policy.network.trusted_proxies =
-                TrustedProxies::parse(&self.trust_proxy).map_err(|e| format!("--trust-proxy: {e}"))?;
-        }
-        Ok((policy, version))
+        let policy = parse_policy(&self.path, bytes).and_then(|mut policy| {
+            if !self.trust_proxy.is_empty() {
+                policy.network.trusted_proxies =
+                    TrustedProxies::parse(&self.trust_proxy).map_err(|e| format!("--trust-proxy: {e}"))?;
+            }
+            Ok(policy)
+        });
+        Ok((version, policy))
     }
 }

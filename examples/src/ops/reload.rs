@@ -100,11 +100,10 @@ impl<S> Reloader<S> {
     /// which names the field, is logged and returned.
     pub fn reload(&self, trigger: &str) -> Result<Reloaded, BoxError> {
         let mut versions = self.versions.lock().unwrap_or_else(PoisonError::into_inner);
-        // Remembered before parsing: a broken file counts as seen too.
-        if let Ok(seen) = self.file.version() {
-            versions.seen = seen;
-        }
-        let result = self.file.read().and_then(|(policy, version)| {
+        let result = self.file.read_versioned().and_then(|(version, policy)| {
+            // Seen before it is parsed: a broken file counts as seen too.
+            versions.seen = version.clone();
+            let policy = policy?;
             if version == versions.live {
                 return Ok(Reloaded::Unchanged(version));
             }
