@@ -22,7 +22,7 @@ use rand_chacha::ChaCha8Rng;
 use super::catalog::{self, Catalog};
 use super::legit::Population;
 use super::mix::Generator;
-use super::sampling::{between, pick};
+use super::sampling::{between, paced, pick};
 use super::software::sw;
 use super::traffic::{Account, Client, HOUR_MS, Scenario, SimEvent, Step, Tag, Truth};
 
@@ -69,11 +69,17 @@ pub(crate) fn sms_cap_trip(rng: &mut impl Rng, catalog: &Catalog, budget: usize,
         let Some((region, isp, ip, place)) = exit else { continue };
         uses_left -= 1;
         let (step, at_ms) = if i < sms {
-            (Step::OtpSend, paced(rng, i, sms, SMS_FROM_MS, SMS_FOR_MS))
+            (Step::OtpSend, paced(rng, i as u64, sms as u64, SMS_FROM_MS, SMS_FOR_MS))
         } else {
             (
                 Step::VoiceSend,
-                paced(rng, i - sms, voice, SMS_FROM_MS + SMS_FOR_MS, VOICE_FOR_MS),
+                paced(
+                    rng,
+                    (i - sms) as u64,
+                    voice as u64,
+                    SMS_FROM_MS + SMS_FOR_MS,
+                    VOICE_FOR_MS,
+                ),
             )
         };
         out.push(SimEvent {
@@ -97,12 +103,6 @@ pub(crate) fn sms_cap_trip(rng: &mut impl Rng, catalog: &Catalog, budget: usize,
             sprayed: None,
         });
     }
-}
-
-/// The `i`-th of `n` evenly paced times in `from..from + span`, jittered.
-fn paced(rng: &mut impl Rng, i: usize, n: usize, from: u64, span: u64) -> u64 {
-    let slot = span / (n as u64).max(1);
-    from + i as u64 * slot + between(rng, 0, slot.saturating_sub(1))
 }
 
 #[cfg(test)]

@@ -16,6 +16,13 @@ pub(crate) fn between(rng: &mut impl Rng, lo: u64, hi: u64) -> u64 {
     if hi <= lo { lo } else { rng.random_range(lo..=hi) }
 }
 
+/// A time in `from..from + span` for the `i`-th of `n` evenly paced
+/// actions, jittered within its own slot: the bulk bots' steady pace.
+pub(crate) fn paced(rng: &mut impl Rng, i: u64, n: u64, from: u64, span: u64) -> u64 {
+    let slot = span / n.max(1);
+    from + i * slot + between(rng, 0, slot.saturating_sub(1))
+}
+
 /// A uniform index below `n` (0 when `n` is 0).
 pub(crate) fn below(rng: &mut impl Rng, n: usize) -> usize {
     if n == 0 { 0 } else { rng.random_range(0..n) }

@@ -42,9 +42,8 @@
 //!
 //! `stuffing` holds the three stuffing campaigns, `toll_fraud` the
 //! sign-up bot farm behind SMS pumping and voice IRSF; both go through
-//! the rotating `proxies` at the even pace of `pacing`.
+//! the rotating `proxies` at the even pace of `sampling::paced`.
 
-mod pacing;
 mod proxies;
 mod stuffing;
 mod toll_fraud;

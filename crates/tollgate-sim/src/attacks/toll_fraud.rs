@@ -6,11 +6,11 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::pacing::paced;
 use super::proxies::Proxies;
 use crate::catalog::Catalog;
 use crate::legit::Population;
 use crate::mix::Generator;
+use crate::sampling::paced;
 use crate::sampling::{between, secs};
 use crate::software::sw;
 use crate::traffic::{Account, Client, HOUR_MS, Scenario, SimEvent, Step, Tag, Truth};
