@@ -16,8 +16,9 @@ pub struct LogCounts {
     pub dropped: Counter,
     /// Lines lost to a failed write.
     pub failed: Counter,
-    /// Decisions on events the log cannot rebuild (a credential change
-    /// of a kind the log was not told).
+    /// Decisions on events the log cannot rebuild: a credential change of
+    /// a kind the log was not told, an OTP send whose observation carries
+    /// no channel, an event type newer than this log.
     pub skipped: Counter,
 }
 

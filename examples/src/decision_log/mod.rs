@@ -196,7 +196,8 @@ impl Observer for DecisionLog {
 /// The event of an observation in `tollgate score`'s input form, with the
 /// observation's masked identifiers: the IP's network, the user's keyed
 /// hash, the country and network the decision used, the JA4. `None` for a
-/// credential change when `credential` is unknown.
+/// credential change when `credential` is unknown, an OTP send without a
+/// channel, and an event type this log does not know.
 pub fn replay_event(o: &Observation<'_>, credential: Option<CredentialKind>) -> Option<Event> {
     let kind = match o.event_type {
         EventType::Login => EventKind::Login,
