@@ -93,9 +93,10 @@ fn verified_traffic_earns_nothing_and_partial_conversion_earns_part() {
 
 #[test]
 fn a_block_far_below_its_countrys_share_scores_above_the_floor() {
-    let run = |relative_percent: u8| {
+    let run = |relative_percent: u8, country_points: u8| {
         let mut policy = (*engine().policy()).clone();
         policy.otp.conversion.relative_percent = relative_percent;
+        policy.otp.conversion.country_points = country_points;
         let engine = Engine::new(policy).unwrap();
         // German members verify 90 of 100 codes; one block 5 of 20: 25 %,
         // at the floor, but under half the country's 79 %.
@@ -109,7 +110,7 @@ fn a_block_far_below_its_countrys_share_scores_above_the_floor() {
             engine.evaluate(&send(ms, 999, "+4915199999999")),
         )
     };
-    let (pumped, members, decision) = run(50);
+    let (pumped, members, decision) = run(50, 20);
     assert_eq!((pumped, members), (14, 0));
     let reason = decision
         .reasons
@@ -124,7 +125,16 @@ fn a_block_far_below_its_countrys_share_scores_above_the_floor() {
         reason.detail
     );
     assert!(decision.is_allow(), "points alone: a block is not refused for this");
-    assert_eq!(run(0).0, 0, "off: only the floor");
+    assert_eq!(run(0, 20).0, 0, "off: only the floor");
+    // Without country points the country is still counted for its blocks' bar.
+    let (pumped, _, decision) = run(50, 0);
+    assert_eq!(pumped, 14);
+    assert!(
+        !decision
+            .reasons
+            .iter()
+            .any(|r| r.detail.contains("destination country"))
+    );
 }
 
 #[test]
