@@ -155,20 +155,7 @@ fn an_imported_log_is_history_the_deployment_reads() {
         stderr(&out)
     );
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let config = tollgate_redis::RedisConfig::new(url.as_str())
-        .prefix(prefix.as_str())
-        .clock(tollgate_redis::Clock::Event)
-        .timeout(std::time::Duration::from_secs(2));
-    let store = runtime.block_on(tollgate_redis::RedisStore::connect(config)).unwrap();
-    let engine = Engine::builder(Policy::default())
-        .store(store)
-        .key_secret(SECRET.parse().unwrap())
-        .build()
-        .unwrap();
+    let (runtime, engine) = redis_engine(&url, &prefix);
     let login = |device: &str, ip: &str| {
         Event::new(EventKind::Login, Timestamp::from_unix_millis(T0 + 8 * DAY))
             .with_user("alice")
@@ -258,20 +245,7 @@ fn an_import_into_redis_teaches_what_one_login_after_another_does() {
     let summary = tollgate_cli::importing::import(log.as_bytes(), learn, |_| {}, |_| {}).unwrap();
     assert_eq!(summary.imported, 906);
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let config = tollgate_redis::RedisConfig::new(url.as_str())
-        .prefix(prefix.as_str())
-        .clock(tollgate_redis::Clock::Event)
-        .timeout(std::time::Duration::from_secs(2));
-    let store = runtime.block_on(tollgate_redis::RedisStore::connect(config)).unwrap();
-    let redis = Engine::builder(Policy::default())
-        .store(store)
-        .key_secret(SECRET.parse().unwrap())
-        .build()
-        .unwrap();
+    let (runtime, redis) = redis_engine(&url, &prefix);
 
     let mut decisions = Vec::new();
     for event in first_day() {
@@ -295,4 +269,24 @@ fn an_import_into_redis_teaches_what_one_login_after_another_does() {
         decisions[1]
     );
     assert!(decisions[3].signals.contains(RiskSignal::FirstSeenAccount));
+}
+
+/// An engine over the Redis store the import wrote to, as a service of the
+/// deployment reads it, and the runtime to drive it.
+fn redis_engine(url: &str, prefix: &str) -> (tokio::runtime::Runtime, Engine<tollgate_redis::RedisStore>) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let config = tollgate_redis::RedisConfig::new(url)
+        .prefix(prefix)
+        .clock(tollgate_redis::Clock::Event)
+        .timeout(std::time::Duration::from_secs(2));
+    let store = runtime.block_on(tollgate_redis::RedisStore::connect(config)).unwrap();
+    let engine = Engine::builder(Policy::default())
+        .store(store)
+        .key_secret(SECRET.parse().unwrap())
+        .build()
+        .unwrap();
+    (runtime, engine)
 }

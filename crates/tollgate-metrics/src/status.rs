@@ -78,8 +78,6 @@ struct SpanLabels {
     span: &'static str,
 }
 
-const LEVELS: [&str; 3] = ["site", "country", "network"];
-
 /// A family of gauges under one name and help text.
 fn gauges<'a>(
     encoder: &'a mut DescriptorEncoder<'_>,
@@ -103,7 +101,7 @@ impl<S: Send + Sync + 'static> Collector for StatusCollector<S> {
             "tollgate_attack_mode_scopes",
             "Scopes attack mode reads, by level and whether their baseline is warm",
         )?;
-        for level in LEVELS {
+        for level in CampaignScope::LEVELS {
             for (warm, is) in [("true", true), ("false", false)] {
                 let n = count(scopes, |s| s.scope.level() == level && s.warm == is);
                 ConstGauge::new(n).encode(family.encode_family(&ScopeLabels { level, warm })?)?;
@@ -114,7 +112,7 @@ impl<S: Send + Sync + 'static> Collector for StatusCollector<S> {
             "tollgate_attack_mode_campaigns",
             "Scopes with a campaign on now: logins from clients their account never used are stepped up",
         )?;
-        for level in LEVELS {
+        for level in CampaignScope::LEVELS {
             let n = count(scopes, |s| s.on && s.scope.level() == level);
             ConstGauge::new(n).encode(family.encode_family(&LevelLabels { level })?)?;
         }

@@ -63,12 +63,16 @@ pub enum CampaignScope {
 }
 
 impl CampaignScope {
+    /// Every [`level`](CampaignScope::level), broadest first.
+    pub const LEVELS: [&'static str; 3] = ["site", "country", "network"];
+
     /// `site`, `country` or `network`: a closed set, fit for a metric label.
     pub fn level(self) -> &'static str {
+        let [site, country, network] = Self::LEVELS;
         match self {
-            CampaignScope::Site => "site",
-            CampaignScope::Country(_) => "country",
-            CampaignScope::Network(_) => "network",
+            CampaignScope::Site => site,
+            CampaignScope::Country(_) => country,
+            CampaignScope::Network(_) => network,
         }
     }
 }
